@@ -1,0 +1,255 @@
+"""Spec AST: what the user wrote, in either surface form, with source spans.
+
+Spans are excluded from equality so that `parse(format(x)) == x` compares meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+from typing import Literal, Union
+
+from .diagnostics import Span
+
+
+def _span() -> Span | None:
+    return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- units
+@dataclass(frozen=True, slots=True)
+class UnitExpr:
+    """factor * prod(name ** power); `1` is the dimensionless unit."""
+
+    factors: tuple[tuple[str, int], ...] = ()
+    scale: Fraction = Fraction(1)
+    span: Span | None = _span()
+
+    @property
+    def is_one(self) -> bool:
+        return not self.factors and self.scale == 1
+
+
+# ---------------------------------------------------------------- expressions
+class BinOpKind(Enum):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+    POW = "^"
+
+
+class CompareKind(Enum):
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    EQ = "=="
+    NE = "!="
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: float
+    unit: UnitExpr | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: BinOpKind
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: CompareKind
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Logic:
+    op: Literal["and", "or"]
+    left: Expr
+    right: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Expr
+    then: Expr
+    orelse: Expr
+    span: Span | None = _span()
+
+
+Expr = Union[Num, Name, Call, BinOp, Neg, Compare, Logic, Not, If]
+
+
+# ---------------------------------------------------------------- declarations
+@dataclass(frozen=True, slots=True)
+class Doc:
+    description: str | None = None
+    source: str | None = None
+    assumption: str | None = None
+
+
+class Method(Enum):
+    EULER = "euler"
+    RK4 = "rk4"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpec:
+    start: float
+    stop: float
+    dt: float
+    unit: str
+    method: Method = Method.EULER
+    save_step: float | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    title: str | None = None
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDecl:
+    name: str
+    definition: UnitExpr | None = None
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class StockDecl:
+    name: str
+    initial: Expr
+    units: UnitExpr | None = None
+    non_negative: bool = False
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FlowDecl:
+    name: str
+    source: str | None
+    target: str | None
+    rate: Expr
+    units: UnitExpr | None = None
+    tags: tuple[str, ...] = ()
+    non_negative: bool = False
+    doc: Doc = Doc()
+    span: Span | None = _span()
+    source_span: Span | None = _span()
+    target_span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class AuxDecl:
+    name: str
+    equation: Expr
+    units: UnitExpr | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ParamDecl:
+    name: str
+    value: float
+    units: UnitExpr | None = None
+    bounds: tuple[float, float] | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+    value_span: Span | None = _span()
+
+
+class Interpolation(Enum):
+    LINEAR = "linear"
+    STEP = "step"
+
+
+class Extrapolation(Enum):
+    CLAMP = "clamp"
+    LINEAR = "linear"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupDecl:
+    name: str
+    points: tuple[tuple[float, float], ...]
+    units: UnitExpr | None = None
+    x_units: UnitExpr | None = None
+    interpolation: Interpolation = Interpolation.LINEAR
+    extrapolation: Extrapolation = Extrapolation.CLAMP
+    doc: Doc = Doc()
+    span: Span | None = _span()
+    points_span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDecl:
+    name: str
+    expr: Expr
+    units: UnitExpr | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDecl:
+    name: str
+    stocks: tuple[str, ...]
+    doc: Doc = Doc()
+    span: Span | None = _span()
+    member_spans: tuple[Span | None, ...] = field(default=(), compare=False, repr=False)
+
+
+Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One model as written. Declarations keep their order of appearance."""
+
+    model: ModelInfo
+    time: TimeSpec
+    decls: tuple[Decl, ...]
+    file: str = field(default="<spec>", compare=False)

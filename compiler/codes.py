@@ -1,0 +1,44 @@
+"""The stable diagnostic codes. Codes are never reused or renumbered."""
+
+CODES: dict[str, str] = {
+    # reading and syntax
+    "E001": "syntax error in a DSL spec",
+    "E002": "YAML syntax error",
+    "E003": "spec structure: unknown key, missing key or wrong type",
+    "E004": "syntax error in an expression",
+    "E005": "cannot read the spec file",
+    "E006": "a size or nesting limit was exceeded",
+    # names
+    "E010": "undefined name",
+    "E011": "duplicate name",
+    "E012": "reserved name",
+    "E013": "unknown function or wrong number of arguments",
+    "E014": "flow endpoint is not a stock",
+    "E015": "a name used where it is not allowed",
+    # structure
+    "E020": "algebraic loop among auxiliaries and flows",
+    "E021": "loop among initial values",
+    # units
+    "E030": "unknown unit",
+    "E031": "unit mismatch",
+    "E032": "declared units disagree with the equation",
+    "E033": "flow units are not its stock's units per time unit",
+    "E034": "wrong units for a function argument",
+    # conservation
+    "E040": "flow between stocks of different units",
+    "E041": "conservation does not hold for a group",
+    "E042": "group member is not a stock",
+    # values
+    "E050": "invalid time settings",
+    "E051": "value outside its bounds",
+    "E052": "invalid lookup table",
+    "E053": "invalid value",
+    # run time
+    "E060": "NaN or infinity during a run",
+    "E061": "unknown parameter or stock in run inputs",
+    # warnings
+    "W101": "outflow does not vanish when its source stock is empty",
+    "W102": "unused definition",
+    "W103": "dt is large against the fastest time constant",
+    "W104": "conserved total drifted at run time",
+}

@@ -1,0 +1,18 @@
+"""Small helpers shared by the front-ends."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+TIME_KEYS = ("start", "stop", "dt", "units", "method", "save")
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    pool = list(candidates)
+    found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not found:
+        lowered = {c.lower(): c for c in pool}
+        found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        found = [lowered[f] for f in found]
+    return f"did you mean `{found[0]}`?" if found else None

@@ -1,0 +1,132 @@
+"""Diagnostics: one type for every problem found in a spec, with a stable code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file; lines and columns count from 1, end is exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "span": self.span.to_json() if self.span else None,
+            "hint": self.hint,
+            "notes": list(self.notes),
+        }
+
+
+def error(code: str, message: str, span: Span | None, hint: str | None = None,
+          notes: tuple[str, ...] = ()) -> Diagnostic:
+    return Diagnostic(code, message, span, hint, Severity.ERROR, notes)
+
+
+def warning(code: str, message: str, span: Span | None, hint: str | None = None,
+            notes: tuple[str, ...] = ()) -> Diagnostic:
+    return Diagnostic(code, message, span, hint, Severity.WARNING, notes)
+
+
+class SpecError(Exception):
+    """Raised by a stage that cannot go on; carries every diagnostic collected so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
+
+
+@dataclass
+class Sink:
+    """Collects the diagnostics of one pass (mutable on purpose, local to a call)."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, d: Diagnostic) -> None:
+        self.items.append(d)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+    def raise_if_errors(self) -> None:
+        if self.has_errors:
+            raise SpecError(self.items)
+
+
+def render_text(d: Diagnostic, sources: dict[str, str] | None = None) -> str:
+    """`file:line:col: error[E0xx]: message`, the source line, a caret and the hint."""
+    head = f"{d.severity.value}[{d.code}]: {d.message}"
+    if d.span is None:
+        lines = [head]
+    else:
+        s = d.span
+        lines = [f"{s.file}:{s.line}:{s.column}: {head}"]
+        text = (sources or {}).get(s.file)
+        if text is not None:
+            src_lines = text.splitlines()
+            if 1 <= s.line <= len(src_lines):
+                src = src_lines[s.line - 1].replace("\t", " ")
+                width = (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1
+                width = max(1, min(width, max(1, len(src) - s.column + 1)))
+                gutter = f"{s.line:>4} | "
+                lines.append(gutter + src)
+                lines.append(" " * (len(gutter) + s.column - 1) + "^" * width)
+    for n in d.notes:
+        lines.append(f"  note: {n}")
+    if d.hint:
+        lines.append(f"  hint: {d.hint}")
+    return "\n".join(lines)
+
+
+def render_json(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
+    return json.dumps([d.to_json() for d in diags], indent=2)
+
+
+def render_github(d: Diagnostic) -> str:
+    """A GitHub Actions workflow command, so CI shows the problem on the line."""
+    kind = "error" if d.is_error else "warning"
+    msg = d.message + (f" (hint: {d.hint})" if d.hint else "")
+    msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if d.span is None:
+        return f"::{kind} title={d.code}::{msg}"
+    s = d.span
+    return f"::{kind} file={s.file},line={s.line},col={s.column},title={d.code}::{msg}"

@@ -1,0 +1,350 @@
+"""YAML spec -> Spec AST, keeping line and column of every value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from . import ast as A
+from .common import TIME_KEYS, did_you_mean
+from .diagnostics import Diagnostic, Span, SpecError, error
+from .limits import MAX_DECLS, MAX_LOOKUP_POINTS
+from .parse_dsl import time_spec
+from .parse_expr import parse_expr_text, parse_unit_text
+
+SECTIONS = ("model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
+            "lookups", "metrics", "groups")
+_DOC_KEYS = ("description", "source", "assumption")
+_KEYS = {
+    "model": ("name", "title", "description"),
+    "stocks": ("initial", "units", "non_negative") + _DOC_KEYS,
+    "flows": ("from", "to", "rate", "units", "tags", "non_negative") + _DOC_KEYS,
+    "auxiliaries": ("equation", "units") + _DOC_KEYS,
+    "parameters": ("value", "units", "bounds") + _DOC_KEYS,
+    "lookups": ("points", "units", "x_units", "interpolation", "extrapolation") + _DOC_KEYS,
+    "metrics": ("equation", "units") + _DOC_KEYS,
+    "groups": ("stocks",) + _DOC_KEYS,
+    "units": ("definition", "description"),
+}
+_REQUIRED = {"stocks": ("initial",), "flows": ("rate",), "auxiliaries": ("equation",),
+             "parameters": ("value",), "lookups": ("points",), "metrics": ("equation",),
+             "groups": ("stocks",)}
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loading without anchors/aliases, which can multiply a small file into a huge tree."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError("while composing", None,
+                                       "aliases (*name) are not allowed in stockflow specs",
+                                       event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def parse_yaml(text: str, file: str = "<yaml>") -> A.Spec:
+    try:
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = exc.problem or "invalid YAML"
+        raise SpecError([error("E002", f"YAML: {msg}", Span(file, line, col, line, col + 1),
+                               "check indentation, colons and quotes here")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E002", f"YAML: {exc}", Span(file, 1, 1, 1, 2))]) from None
+    return _YamlReader(file, text).spec(root)
+
+
+class _YamlReader:
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.lines = text.splitlines()
+        self.errors: list[Diagnostic] = []
+        self.ctor = yaml.constructor.SafeConstructor()
+
+    # ---------------------------------------------------------------- helpers
+    def span(self, node: Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(self.file, s.line + 1, s.column + 1, e.line + 1, max(e.column + 1, s.column + 2)
+                    if e.line == s.line else e.column + 1)
+
+    def err(self, code: str, msg: str, node: Node | Span | None, hint: str | None = None) -> None:
+        span = node if isinstance(node, Span) or node is None else self.span(node)
+        self.errors.append(error(code, msg, span, hint))
+
+    def scalar(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            return node
+        return self.ctor.construct_object(node)
+
+    def mapping(self, node: Node, what: str) -> list[tuple[ScalarNode, Node]]:
+        if not isinstance(node, MappingNode):
+            self.err("E003", f"{what} must be a mapping of `key: value` lines", node)
+            return []
+        seen: dict[str, ScalarNode] = {}
+        out = []
+        for k, v in node.value:
+            if not isinstance(k, ScalarNode):
+                self.err("E003", "keys must be plain names", k)
+                continue
+            if k.value in seen:
+                first = seen[k.value].start_mark.line + 1
+                self.err("E011", f"`{k.value}` appears twice in {what} (first on line {first})", k,
+                         "remove or rename one")
+                continue
+            seen[k.value] = k
+            out.append((k, v))
+        return out
+
+    def string(self, node: Node, what: str) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.err("E003", f"{what} must be text", node)
+            return None
+        return str(node.value)
+
+    def posmap(self, node: ScalarNode):  # type: ignore[no-untyped-def]
+        """Map positions inside a scalar's text to the file, exactly for one-line scalars."""
+        sl, sc = node.start_mark.line, node.start_mark.column
+        raw = self.lines[sl] if sl < len(self.lines) else ""
+        quoted = node.style in ("'", '"')
+        offset = 1 if quoted else 0
+        exact = (node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"')
+                 and raw[sc + offset: sc + offset + len(node.value)] == node.value)
+
+        def m(line: int, col: int) -> tuple[int, int]:
+            if exact and line == 1:
+                return sl + 1, sc + offset + col
+            return sl + 1, sc + 1
+
+        return m
+
+    def expr(self, node: Node, what: str) -> A.Expr:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            value = float(self.scalar(node))
+            return A.Num(value, None, self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith((":bool", ":null")):
+            self.err("E003", f"{what} must be an expression (text or a number)", node,
+                     "quote it if it looks like something else")
+            return A.Num(0.0, None, self.span(node))
+        e, errs = parse_expr_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return e if e is not None else A.Num(0.0, None, self.span(node))
+
+    def unit(self, node: Node) -> A.UnitExpr | None:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":int") and node.value.strip() == "1":
+            return A.UnitExpr((), span=self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
+            self.err("E003", "units must be written as text, e.g. `child/year`", node)
+            return None
+        u, errs = parse_unit_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return u
+
+    def number(self, node: Node, what: str) -> float:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            v = float(self.scalar(node))
+            if v != v or v in (float("inf"), float("-inf")):
+                self.err("E053", f"{what} must be a finite number", node)
+                return 0.0
+            return v
+        self.err("E003", f"{what} must be a number", node, "e.g. `0.25`")
+        return 0.0
+
+    def flag(self, node: Node, what: str) -> bool:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+            return bool(self.scalar(node))
+        self.err("E003", f"{what} must be true or false", node)
+        return False
+
+    def doc(self, props: dict[str, Node]) -> A.Doc:
+        vals = [self.string(props[k], f"`{k}`") if k in props else None for k in _DOC_KEYS]
+        return A.Doc(*vals)
+
+    # ---------------------------------------------------------------- the document
+    def spec(self, root: Node | None) -> A.Spec:
+        if root is None:
+            self.err("E003", "the spec is empty", Span(self.file, 1, 1, 1, 2),
+                     "start with `time:` and `stocks:` sections")
+            raise SpecError(self.errors)
+        sections: dict[str, tuple[ScalarNode, Node]] = {}
+        for k, v in self.mapping(root, "the spec"):
+            if k.value not in SECTIONS:
+                self.err("E003", f"unknown section `{k.value}`", k,
+                         did_you_mean(k.value, SECTIONS) or "sections: " + ", ".join(SECTIONS))
+                continue
+            sections[k.value] = (k, v)
+        model = self.model(sections.get("model"))
+        time = self.time(sections.get("time"))
+        decls: list[A.Decl] = []
+        for name in SECTIONS[2:]:
+            if name in sections:
+                entries = self.mapping(sections[name][1], f"`{name}`")
+                if len(entries) > MAX_DECLS:
+                    self.err("E006", f"more than {MAX_DECLS} entries in `{name}`", sections[name][0])
+                    break
+                for k, v in entries:
+                    d = self.decl(name, k, v)
+                    if d is not None:
+                        decls.append(d)
+        if self.errors:
+            raise SpecError(self.errors)
+        assert time is not None
+        return A.Spec(model, time, tuple(decls), self.file)
+
+    def model(self, entry: tuple[ScalarNode, Node] | None) -> A.ModelInfo:
+        from pathlib import Path
+
+        stem = Path(self.file).stem
+        if entry is None:
+            return A.ModelInfo(stem)
+        key, node = entry
+        if isinstance(node, ScalarNode):
+            return A.ModelInfo(str(node.value), None, None, self.span(key))
+        props = self.props(node, "model", "`model`")
+        name = self.string(props["name"], "`name`") if "name" in props else stem
+        title = self.string(props["title"], "`title`") if "title" in props else None
+        desc = self.string(props["description"], "`description`") if "description" in props else None
+        return A.ModelInfo(name or stem, title, desc, self.span(key))
+
+    def time(self, entry: tuple[ScalarNode, Node] | None) -> A.TimeSpec | None:
+        if entry is None:
+            self.err("E050", "the spec has no `time` section", Span(self.file, 1, 1, 1, 2),
+                     "add `time: {start: 0, stop: 10, dt: 0.25, units: year}`")
+            return None
+        key, node = entry
+        values: dict[str, object] = {}
+        for k, v in self.mapping(node, "`time`"):
+            if k.value not in TIME_KEYS:
+                self.err("E003", f"unknown time setting `{k.value}`", k,
+                         did_you_mean(k.value, TIME_KEYS) or "use " + ", ".join(TIME_KEYS))
+                continue
+            raw = self.scalar(v) if isinstance(v, ScalarNode) else v
+            values[k.value] = (raw, v)
+        return time_spec(values, self.span(key), self)
+
+    def props(self, node: Node, section: str, what: str) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        allowed = _KEYS[section]
+        for k, v in self.mapping(node, what):
+            if k.value not in allowed:
+                self.err("E003", f"unknown key `{k.value}` in {what}", k,
+                         did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
+                continue
+            out[k.value] = v
+        return out
+
+    def decl(self, section: str, key: ScalarNode, node: Node) -> A.Decl | None:
+        name = str(key.value)
+        span = self.span(key)
+        what = f"`{name}`"
+        # Shorthands: `name: expression` for auxiliaries and metrics, `name: number` for parameters.
+        if isinstance(node, ScalarNode) and section in ("auxiliaries", "metrics"):
+            props: dict[str, Node] = {"equation": node}
+        elif isinstance(node, ScalarNode) and section == "parameters":
+            props = {"value": node}
+        elif isinstance(node, ScalarNode) and section == "units":
+            if node.tag.endswith(":null") or node.value == "":
+                props = {}
+            else:
+                props = {"definition": node}
+        elif isinstance(node, SequenceNode) and section == "groups":
+            props = {"stocks": node}
+        else:
+            props = self.props(node, section, what)
+        missing = [k for k in _REQUIRED.get(section, ()) if k not in props]
+        if missing:
+            self.err("E003", f"{what} lacks `{missing[0]}`", key, f"add `{missing[0]}:` under {what}")
+            return None
+        units = self.unit(props["units"]) if "units" in props else None
+        doc = self.doc(props) if section != "units" else A.Doc()
+        if section == "units":
+            definition = self.unit(props["definition"]) if "definition" in props else None
+            desc = self.string(props["description"], "`description`") if "description" in props else None
+            return A.UnitDecl(name, definition, desc, span)
+        if section == "stocks":
+            nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
+            return A.StockDecl(name, self.expr(props["initial"], "`initial`"), units, nn, doc, span)
+        if section == "flows":
+            src = self.endpoint(props.get("from"))
+            dst = self.endpoint(props.get("to"))
+            tags = self.tags(props["tags"]) if "tags" in props else ()
+            nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
+            return A.FlowDecl(name, src, dst, self.expr(props["rate"], "`rate`"), units, tags, nn, doc, span,
+                              self.span(props["from"]) if "from" in props else span,
+                              self.span(props["to"]) if "to" in props else span)
+        if section == "auxiliaries":
+            return A.AuxDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
+        if section == "metrics":
+            return A.MetricDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
+        if section == "parameters":
+            bounds = self.bounds(props["bounds"]) if "bounds" in props else None
+            return A.ParamDecl(name, self.number(props["value"], "`value`"), units, bounds, doc, span,
+                               self.span(props["value"]))
+        if section == "lookups":
+            return self.lookup(name, props, units, doc, span)
+        if section == "groups":
+            members = props["stocks"]
+            if not isinstance(members, SequenceNode):
+                self.err("E003", "`stocks` of a group must be a list", members, "e.g. `[a, b, c]`")
+                return None
+            names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
+            return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
+        raise AssertionError(section)
+
+    def endpoint(self, node: Node | None) -> str | None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            return None
+        s = self.string(node, "a flow end")
+        return None if s in (None, "outside") else s
+
+    def tags(self, node: Node) -> tuple[str, ...]:
+        if isinstance(node, ScalarNode):
+            return (str(node.value),)
+        if isinstance(node, SequenceNode):
+            return tuple(str(t.value) for t in node.value if isinstance(t, ScalarNode))
+        self.err("E003", "`tags` must be a list of words", node)
+        return ()
+
+    def bounds(self, node: Node) -> tuple[float, float] | None:
+        if not isinstance(node, SequenceNode) or len(node.value) != 2:
+            self.err("E003", "`bounds` must be a list of two numbers", node, "e.g. `[0, 1]`")
+            return None
+        lo, hi = (self.number(n, "a bound") for n in node.value)
+        return (lo, hi)
+
+    def lookup(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc,
+               span: Span) -> A.LookupDecl | None:
+        node = props["points"]
+        pts: list[tuple[float, float]] = []
+        if not isinstance(node, SequenceNode):
+            self.err("E052", "`points` must be a list of [x, y] pairs", node, "e.g. `[[0, 0], [1, 0.5]]`")
+            return None
+        if len(node.value) > MAX_LOOKUP_POINTS:
+            self.err("E006", f"more than {MAX_LOOKUP_POINTS} lookup points", node)
+            return None
+        for p in node.value:
+            if not isinstance(p, SequenceNode) or len(p.value) != 2:
+                self.err("E052", "each lookup point must be a pair [x, y]", p, "e.g. `[0, 0.5]`")
+                continue
+            pts.append((self.number(p.value[0], "x"), self.number(p.value[1], "y")))
+        x_units = self.unit(props["x_units"]) if "x_units" in props else None
+        interp = self.choice(props.get("interpolation"), A.Interpolation, A.Interpolation.LINEAR)
+        extrap = self.choice(props.get("extrapolation"), A.Extrapolation, A.Extrapolation.CLAMP)
+        return A.LookupDecl(name, tuple(pts), units, x_units, interp, extrap, doc, span, self.span(node))  # type: ignore[arg-type]
+
+    def choice(self, node: Node | None, cls: type, default: object) -> object:
+        if node is None:
+            return default
+        word = self.string(node, "this setting") or ""
+        try:
+            return cls(word)
+        except ValueError:
+            options = [m.value for m in cls]  # type: ignore[attr-defined]
+            self.err("E003", f"unknown {cls.__name__.lower()} `{word}`", node,
+                     did_you_mean(word, options) or "use one of " + ", ".join(options))
+            return default

@@ -1,0 +1,1 @@
+"""Bundled example specs, addressable as `stockflow:NAME`."""

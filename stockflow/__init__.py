@@ -1,0 +1,24 @@
+"""stockflow: stock-and-flow models as plain text, checked with sympy and run on JAX.
+
+Importing this package is cheap: JAX and sympy load when a model is first compiled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError",
+           "__version__"]
+
+if TYPE_CHECKING:
+    from .api import BatchResults, Model, Results, RunError, SpecError, check, load, load_text
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'stockflow' has no attribute {name!r}")
