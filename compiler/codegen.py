@@ -1,0 +1,135 @@
+"""CheckedModel -> the functions an integrator needs, for a given array module.
+
+The state vector holds user stocks, hidden stocks (smooth/delay/accumulators) and one
+monitor per conserved group (the integral of its net boundary flow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from .emit import Emitter, Env
+from .model import CheckedModel
+
+
+@dataclass(frozen=True)
+class Layout:
+    stocks: tuple[str, ...]  # state order, hidden stocks included
+    monitors: tuple[str, ...]  # group ids, appended to the state
+    params: tuple[str, ...]
+    outputs: tuple[str, ...]  # recorded each save point: stocks, flows, auxes (hidden included)
+    extremes: tuple[str, ...]  # hidden auxes whose running max/min feed metrics
+
+    @property
+    def n_state(self) -> int:
+        return len(self.stocks) + len(self.monitors)
+
+
+@dataclass(frozen=True)
+class ModelFunctions:
+    layout: Layout
+    # init(params, t0, dt, override, mask) -> state0
+    init: Callable[..., Any]
+    # rhs(state, t, params, dt) -> (d state/dt, outputs vector)
+    rhs: Callable[..., Any]
+    # metrics(aggregate values by id, params) -> metrics vector
+    metrics: Callable[..., Any]
+
+
+def layout_of(model: CheckedModel) -> Layout:
+    g = model.graph
+    outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
+    extremes = tuple(a.var for a in g.aggregates if a.kind.value in ("maximum", "minimum"))
+    return Layout(tuple(s.id for s in g.stocks), tuple(gr.id for gr in g.groups),
+                  tuple(p.id for p in g.params), outputs, extremes)
+
+
+def build(model: CheckedModel, xp: Any) -> ModelFunctions:
+    g = model.graph
+    lay = layout_of(model)
+    emit = Emitter(xp, {lk.id: lk for lk in g.lookups})
+    eqs = [(n, emit(model.equations[n])) for n in g.order]
+    init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
+    init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
+                  for n in g.init_order]
+    derivs = [emit(model.derivatives[s]) for s in lay.stocks]
+    monitors = [emit(model.boundary[m]) for m in lay.monitors]
+    stock_index = {s: i for i, s in enumerate(lay.stocks)}
+    caps = _caps(model, emit)
+    metric_fns = [(m, emit(model.metric_equations[m])) for m in g.metric_order]
+    metric_pos = {m.id: i for i, m in enumerate(g.metrics)}
+
+    def base_env(params: Any, t: Any, dt: Any) -> Env:
+        env: Env = {p: params[i] for i, p in enumerate(lay.params)}
+        env["time"] = t
+        env["dt"] = dt
+        return env
+
+    def init(params: Any, t0: Any, dt: Any, override: Any, mask: Any) -> Any:
+        env = base_env(params, t0, dt)
+        for n, f, is_stock in init_steps:
+            v = f(env)
+            if is_stock:
+                i = stock_index[n]
+                v = xp.where(mask[i], override[i], v)
+            env[n] = v
+        values = [env[s] for s in lay.stocks] + [0.0 for _ in lay.monitors]
+        return _stack(xp, values)
+
+    def rhs(state: Any, t: Any, params: Any, dt: Any) -> tuple[Any, Any]:
+        env = base_env(params, t, dt)
+        for i, s in enumerate(lay.stocks):
+            env[s] = state[i]
+        for n, f in eqs:
+            env[n] = f(env)
+        for cap in caps:
+            cap(env)
+        d = [f(env) for f in derivs] + [f(env) for f in monitors]
+        return _stack(xp, d), _stack(xp, [env[n] for n in lay.outputs])
+
+    def metrics(aggs: dict[str, Any], params: Any) -> Any:
+        env: Env = {p: params[i] for i, p in enumerate(lay.params)}
+        env.update(aggs)
+        vals = [None] * len(metric_pos)
+        for m, f in metric_fns:
+            env[m] = f(env)
+            vals[metric_pos[m]] = env[m]
+        return _stack(xp, vals)
+
+    return ModelFunctions(lay, init, rhs, metrics)
+
+
+def _stack(xp: Any, values: list[Any]) -> Any:
+    if not values:
+        return xp.zeros((0,), dtype=xp.float64)
+    return xp.stack([xp.asarray(v, dtype=xp.float64) for v in values])
+
+
+def _caps(model: CheckedModel, emit: Emitter) -> list[Callable[[Env], None]]:
+    """Non-negative stocks: scale their outflows down so one step cannot empty them below zero.
+
+    The scaled flow is used at both of its ends, so conservation still holds exactly.
+    """
+    xp = emit.xp
+    out = []
+    for s in model.graph.stocks:
+        if not s.non_negative or not s.outflows:
+            continue
+        ins = [(f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.inflows]
+        outs = [(f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.outflows]
+        sid = s.id
+
+        def cap(env: Env, sid: str = sid, ins: list = ins, outs: list = outs) -> None:  # type: ignore[type-arg]
+            drain = sum((c * env[f] for f, c in outs), 0.0)
+            supply = env[sid] / env["dt"] + sum((c * env[f] for f, c in ins), 0.0)
+            safe = xp.where(drain > 0, drain, 1.0)
+            k = xp.where(drain > supply, xp.clip(supply / safe, 0.0, 1.0), 1.0)
+            for f, _ in outs:
+                env[f] = env[f] * k
+
+        out.append(cap)
+    return out

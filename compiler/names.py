@@ -1,0 +1,31 @@
+"""Name rules shared by the passes."""
+
+from __future__ import annotations
+
+import re
+
+from .parse_expr import KEYWORDS
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# name -> (fewest, most) arguments; None means no upper limit
+BUILTINS: dict[str, tuple[int, int | None]] = {
+    "min": (2, None), "max": (2, None), "abs": (1, 1), "exp": (1, 1), "ln": (1, 1), "log": (1, 2),
+    "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "asin": (1, 1), "acos": (1, 1),
+    "atan": (1, 1), "floor": (1, 1), "ceil": (1, 1), "mod": (2, 2),
+    "step": (2, 2), "ramp": (2, 3), "pulse": (2, 3),
+}
+STATEFUL: dict[str, tuple[int, int]] = {"smooth": (2, 3), "smooth3": (2, 3), "delay1": (2, 3), "delay3": (2, 3)}
+AGGREGATES = ("integral", "mean", "final", "initial", "maximum", "minimum")
+CONSTANTS = {"pi"}
+SPECIAL = {"time", "dt"}
+RESERVED = KEYWORDS | SPECIAL | CONSTANTS
+
+
+def canonical(name: str) -> str:
+    """Canonical id of a user name: names are case-insensitive, as in XMILE and Vensim."""
+    return name.lower()
+
+
+def is_identifier(name: str) -> bool:
+    return bool(_IDENT.match(name))

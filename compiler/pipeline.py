@@ -1,0 +1,84 @@
+"""The compiler's stages, in order: read -> parse -> resolve -> lower (units, sympy) -> check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import ast as A
+from .checks import check
+from .diagnostics import Diagnostic, Span, SpecError, error
+from .limits import MAX_FILE_BYTES
+from .lower import lower
+from .model import CheckedModel
+from .parse_dsl import parse_dsl
+from .parse_yaml import parse_yaml
+from .resolve import resolve
+
+YAML_SUFFIXES = (".yaml", ".yml")
+DSL_SUFFIXES = (".sfm", ".stockflow")
+STAGES = ("parse", resolve.__name__, lower.__name__, check.__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    text: str
+
+
+def read_source(path: str | Path) -> Source:
+    """Read one spec file, refusing anything too large or not text (E005/E006)."""
+    p = Path(path)
+    name = str(path)
+    span = Span(name, 1, 1, 1, 2)
+    if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES:
+        raise SpecError([error("E005", f"cannot tell the spec language of `{p.name}`", None,
+                               "name the file *.yaml or *.sfm")])
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError([error("E006", f"spec file is {size} bytes; the limit is {MAX_FILE_BYTES}", span,
+                                   "split the model, or check that this is the right file")])
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError([error("E005", f"no such file: {name}", None, "check the path")]) from None
+    except IsADirectoryError:
+        raise SpecError([error("E005", f"{name} is a directory", None, "give a spec file")]) from None
+    except OSError as exc:
+        raise SpecError([error("E005", f"cannot read {name}: {exc.strerror}", None, None)]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([error("E005", f"{name} is not UTF-8 text (byte {exc.start})", span,
+                               "save the file as UTF-8")]) from None
+    return Source(name, text)
+
+
+def parse_source(src: Source) -> A.Spec:
+    if src.path.lower().endswith(YAML_SUFFIXES):
+        return parse_yaml(src.text, src.path)
+    return parse_dsl(src.text, src.path)
+
+
+def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
+    return parse_yaml(text, file) if form == "yaml" else parse_dsl(text, file)
+
+
+def compile_spec(spec: A.Spec) -> CheckedModel:
+    """resolve -> lower -> check; raises SpecError with every error of the failing stage."""
+    model = lower(resolve(spec))
+    warnings = check(model)
+    return replace(model, diagnostics=tuple(warnings))
+
+
+def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]]:
+    """All diagnostics for one file, and the sources needed to print them."""
+    sources: dict[str, str] = {}
+    try:
+        src = read_source(spec_or_path)
+        sources[src.path] = src.text
+        model = compile_spec(parse_source(src))
+    except SpecError as exc:
+        return list(exc.diagnostics), sources
+    return list(model.diagnostics), sources

@@ -1,0 +1,56 @@
+"""The fixed step grid of a run: validated once, shared by the JAX and reference integrators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..compiler.ast import TimeSpec
+from ..compiler.diagnostics import SpecError, error
+from ..compiler.limits import MAX_STEPS
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    start: float
+    dt: float
+    n_steps: int
+    save_every: int
+    method: str
+
+    @property
+    def n_saves(self) -> int:
+        return self.n_steps // self.save_every + 1
+
+    def save_times(self) -> list[float]:
+        return [self.start + k * self.dt for k in range(0, self.n_steps + 1, self.save_every)]
+
+    @property
+    def stop(self) -> float:
+        return self.start + self.n_steps * self.dt
+
+
+def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
+         save_step: float | None = None) -> Plan:
+    dt = time.dt if dt is None else float(dt)
+    method = (method or time.method.value).lower()
+    span = time.span
+    if method not in ("euler", "rk4"):
+        raise SpecError([error("E050", f"unknown integration method `{method}`", span, "use euler or rk4")])
+    if not dt > 0:
+        raise SpecError([error("E050", f"dt must be positive, not {dt:g}", span, "e.g. dt 0.25")])
+    length = time.stop - time.start
+    n = round(length / dt)
+    if n < 1 or abs(n * dt - length) > 1e-9 * max(1.0, abs(length)):
+        raise SpecError([error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps",
+                               span, "choose dt so that (stop - start) / dt is a whole number")])
+    if n > MAX_STEPS:
+        raise SpecError([error("E006", f"{n} steps is more than the limit of {MAX_STEPS}", span,
+                               "use a larger dt or a shorter horizon")])
+    save = save_step if save_step is not None else time.save_step
+    every = 1
+    if save is not None:
+        every = round(save / dt)
+        if every < 1 or abs(every * dt - save) > 1e-9 * max(1.0, save) or n % every:
+            raise SpecError([error("E050", f"save step {save:g} must be a whole number of dt steps that "
+                                   f"divides the horizon", span, f"e.g. save {dt * max(1, every):g}")])
+    return Plan(time.start, dt, n, every, method)

@@ -1,0 +1,227 @@
+"""The Python API: load a spec, check it, run it once or as a batch.
+
+    >>> import stockflow
+    >>> m = stockflow.load("specs/girfec/girfec.sfm")
+    >>> r = m.run(params={"intervention_scale": 0})
+    >>> r.metric("total_cost")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .compiler.common import did_you_mean
+from .compiler.diagnostics import Diagnostic, SpecError, error, warning
+from .compiler.model import CheckedModel
+from .compiler.pipeline import compile_spec, diagnose, parse_source, parse_text, read_source
+from .runtime import BatchResults, Plan, Results, VarInfo, plan
+from .specs_registry import resolve_spec_path
+
+__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError"]
+
+
+class RunError(SpecError):
+    """A run produced NaN or infinity, or was given inputs it cannot use."""
+
+
+def load(path: str | Path) -> Model:
+    """Read, parse and check a spec file (`.yaml` or `.sfm`), or a bundled `stockflow:NAME`."""
+    src = read_source(resolve_spec_path(path))
+    return Model(compile_spec(parse_source(src)), src.path)
+
+
+def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
+    """Compile spec text given directly; `form` is "dsl" or "yaml"."""
+    return Model(compile_spec(parse_text(text, name, form)), name)
+
+
+def check(path: str | Path) -> list[Diagnostic]:
+    """Every error and warning for a spec file, without raising."""
+    return diagnose(resolve_spec_path(path))[0]
+
+
+class Model:
+    """A checked model. Runs compile once per (method, dt, save step); values never re-compile."""
+
+    def __init__(self, checked: CheckedModel, path: str | None = None):
+        self.checked = checked
+        self.path = path
+        self._sim: Any = None
+        g = checked.graph
+        self._params = {p.id: p for p in g.params}
+        self._stock_ids = [s.id for s in g.stocks]
+        self._user_stocks = {s.id: s for s in g.stocks if not s.hidden}
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def name(self) -> str:
+        return self.checked.graph.info.name
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.checked.diagnostics
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        return {p.display: p.value for p in self.checked.graph.params}
+
+    @property
+    def stocks(self) -> list[str]:
+        return [s.display for s in self._user_stocks.values()]
+
+    def plan(self, method: str | None = None, dt: float | None = None, save_step: float | None = None) -> Plan:
+        return plan(self.checked.graph.time, method, dt, save_step)
+
+    # ---------------------------------------------------------------- inputs
+    def param_vector(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
+        vec = np.array([p.value for p in self.checked.graph.params], dtype=np.float64)
+        index = {pid: i for i, pid in enumerate(self._params)}
+        for name, value in (overrides or {}).items():
+            pid = self._param_id(name)
+            p = self._params[pid]
+            v = float(value)
+            if p.bounds is not None and not p.bounds[0] <= v <= p.bounds[1]:
+                raise RunError([error("E051", f"{p.display} = {v:g} is outside its bounds "
+                                      f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
+                                      "choose a value within the bounds, or widen them in the spec")])
+            vec[index[pid]] = v
+        return vec
+
+    def _param_id(self, name: str) -> str:
+        pid = name.lower()
+        if pid not in self._params:
+            hint = did_you_mean(name, [p.display for p in self._params.values()])
+            raise RunError([error("E061", f"`{name}` is not a parameter of {self.name}", None,
+                                  hint or "see Model.parameters")])
+        return pid
+
+    def initial_vectors(self, initial: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self._stock_ids) + len(self.checked.graph.groups)
+        override = np.zeros(n)
+        mask = np.zeros(n, dtype=bool)
+        index = {s: i for i, s in enumerate(self._stock_ids)}
+        for name, value in (initial or {}).items():
+            sid = name.lower()
+            if sid not in self._user_stocks:
+                hint = did_you_mean(name, [s.display for s in self._user_stocks.values()])
+                raise RunError([error("E061", f"`{name}` is not a stock of {self.name}", None,
+                                      hint or "see Model.stocks")])
+            override[index[sid]] = float(value)
+            mask[index[sid]] = True
+        return override, mask
+
+    # ---------------------------------------------------------------- running
+    def simulator(self) -> Any:
+        if self._sim is None:
+            from .runtime._simulate import Simulator
+
+            self._sim = Simulator(self.checked)
+        return self._sim
+
+    def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
+            method: str | None = None, dt: float | None = None, save_step: float | None = None,
+            check_finite: bool = True) -> Results:
+        """One run. `params` and `initial` override values by name."""
+        p = self.plan(method, dt, save_step)
+        vec = self.param_vector(params)
+        override, mask = self.initial_vectors(initial)
+        traj, metrics, mons = self.simulator().run(p, vec, override, mask)
+        res = self._results(p, traj, metrics, mons)
+        if check_finite:
+            self._check_finite(res.times, traj, None)
+        return res
+
+    def run_batch(self, params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]],
+                  initial: Sequence[Mapping[str, float]] | None = None, method: str | None = None,
+                  dt: float | None = None, save_step: float | None = None,
+                  check_finite: bool = True) -> BatchResults:
+        """Many runs in one vmapped call: a list of overrides, or columns of values by name."""
+        rows = _rows(params)
+        if initial is not None and len(initial) != len(rows):
+            raise RunError([error("E061", f"{len(initial)} initial-value sets for {len(rows)} parameter sets",
+                                  None, "give one initial-value mapping per parameter set")])
+        p = self.plan(method, dt, save_step)
+        vecs = np.stack([self.param_vector(r) for r in rows])
+        inits = [self.initial_vectors(initial[i] if initial else None) for i in range(len(rows))]
+        override = np.stack([o for o, _ in inits])
+        mask = np.stack([m for _, m in inits])
+        traj, metrics, mons = self.simulator().run(p, vecs, override, mask)
+        one = self._results(p, traj[0], metrics[0], mons[0])
+        drift = {g: max(_drift(self.checked, one.variables, traj[i], mons[i], g) for i in range(len(rows)))
+                 for g in one.conservation}
+        if check_finite:
+            for i in range(len(rows)):
+                self._check_finite(one.times, traj[i], i)
+        return BatchResults(one.times, one.variables, traj, one.metrics, metrics, drift)
+
+    # ---------------------------------------------------------------- results
+    def variables(self) -> tuple[VarInfo, ...]:
+        g = self.checked.graph
+        kinds = {s.id: "stock" for s in g.stocks} | {f.id: "flow" for f in g.flows} | {a.id: "aux" for a in g.auxes}
+        hidden = {s.id for s in g.stocks if s.hidden} | {a.id for a in g.auxes if a.hidden}
+        names = {v.id: v.display for v in (*g.stocks, *g.flows, *g.auxes)}
+        lay_outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
+        us = self.checked.unitsys
+        return tuple(VarInfo(n, names[n], kinds[n], us.show(self.checked.units.get(n)) if self.checked.units.get(n)
+                             else "", n in hidden) for n in lay_outputs)
+
+    def metric_infos(self) -> tuple[VarInfo, ...]:
+        us = self.checked.unitsys
+        return tuple(VarInfo(m.id, m.display, "metric", us.show(self.checked.units.get(m.id))
+                             if self.checked.units.get(m.id) else "", False) for m in self.checked.graph.metrics)
+
+    def _results(self, p: Plan, traj: np.ndarray, metrics: np.ndarray, mons: np.ndarray) -> Results:
+        variables = self.variables()
+        times = np.asarray(p.save_times())
+        drift = {g.display: _drift(self.checked, variables, traj, mons, g.id) for g in self.checked.graph.groups}
+        warns = tuple(
+            warning("W104", f"the total of group `{name}` drifted by {d:.2e} (relative) from its stocks' "
+                    "initial total plus net boundary flow", None,
+                    "this points to a compiler bug or to non-finite values; please report it")
+            for name, d in drift.items() if d > 1e-9)
+        return Results(times, variables, traj, self.metric_infos(), metrics, drift, warns)
+
+    def _check_finite(self, times: np.ndarray, traj: np.ndarray, scenario: int | None) -> None:
+        bad = ~np.isfinite(traj)
+        if not bad.any():
+            return
+        row = int(np.argmax(bad.any(axis=1)))
+        col = int(np.argmax(bad[row]))
+        v = self.variables()[col]
+        value = traj[row, col]
+        which = "" if scenario is None else f" in scenario {scenario}"
+        raise RunError([error("E060", f"`{v.name}` became {value} at time {times[row]:g}{which}", None,
+                              "look for division by zero, overflow, or ln/sqrt of a negative value "
+                              "in this variable's equation; a smaller dt can help")])
+
+
+def _rows(params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]]) -> list[Mapping[str, float]]:
+    if isinstance(params, Mapping):
+        cols = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
+        sizes = {len(v) for v in cols.values()}
+        if len(sizes) > 1:
+            raise RunError([error("E061", f"parameter columns have different lengths: {sorted(sizes)}", None,
+                                  "give every parameter the same number of values")])
+        n = sizes.pop() if sizes else 1
+        return [{k: float(v[i]) for k, v in cols.items()} for i in range(n)]
+    rows = list(params)
+    if not rows:
+        raise RunError([error("E061", "no parameter sets to run", None, "give at least one (it may be {})")])
+    return rows
+
+
+def _drift(model: CheckedModel, variables: tuple[VarInfo, ...], traj: np.ndarray, mons: np.ndarray,
+           group: str) -> float:
+    """Largest |total(t) - total(0) - boundary(t)| relative to the largest |total|."""
+    g = model.graph
+    gi = [x.id for x in g.groups].index(group)
+    grp = g.groups[gi]
+    col = {v.id: i for i, v in enumerate(variables)}
+    total = sum(float(model.stock_scale[s]) * traj[:, col[s]] for s in grp.stocks)
+    resid = total - total[0] - float(1) * mons[:, gi]
+    scale = max(float(np.max(np.abs(total))), 1e-300)
+    return float(np.max(np.abs(resid)) / scale)
