@@ -88,7 +88,8 @@ def _value_at_zero(model: CheckedModel, flow: str, stock: str,
     y[lay.stocks.index(stock)] = 0.0
     with np.errstate(all="ignore"):
         try:
-            _, outs = fns.rhs(y, model.graph.time.start, params, model.graph.time.dt)  # type: ignore[attr-defined]
+            prep = fns.prepare(params, model.graph.time.dt)  # type: ignore[attr-defined]
+            _, outs = fns.rhs(y, model.graph.time.start, prep)  # type: ignore[attr-defined]
         except (ValueError, ZeroDivisionError, FloatingPointError):
             return None
     v = float(outs[lay.outputs.index(flow)])
@@ -135,13 +136,14 @@ def time_constant(model: CheckedModel) -> list[Diagnostic]:
     with np.errstate(all="ignore"):
         try:
             y0 = fns.init(params, t0, dt, zeros, mask)
+            prep = fns.prepare(params, dt)
             jac = np.empty((n, n))
             for j in range(n):
                 h = 1e-6 * max(1.0, abs(y0[j]))
                 yp, ym = y0.copy(), y0.copy()
                 yp[j] += h
                 ym[j] -= h
-                jac[:, j] = (fns.rhs(yp, t0, params, dt)[0][:n] - fns.rhs(ym, t0, params, dt)[0][:n]) / (2 * h)
+                jac[:, j] = (fns.deriv(yp, t0, prep)[:n] - fns.deriv(ym, t0, prep)[:n]) / (2 * h)
             if not np.all(np.isfinite(jac)):
                 return []
             rate = float(np.max(np.abs(np.linalg.eigvals(jac))))

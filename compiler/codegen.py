@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy
+from sympy.core.function import UndefinedFunction
 
 from .emit import Emitter, Env
-from .model import CheckedModel
+from .model import DT_SYM, CheckedModel
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,16 @@ class ModelFunctions:
     layout: Layout
     # init(params, t0, dt, override, mask) -> state0
     init: Callable[..., Any]
-    # rhs(state, t, params, dt) -> (d state/dt, outputs vector)
+    # prepare(params, dt) -> prep: parameter values and hoisted constants, once per run
+    prepare: Callable[..., Any]
+    # rhs(state, t, prep) -> (d state/dt, outputs vector)
     rhs: Callable[..., Any]
+    # deriv(state, t, prep) -> d state/dt only (what the integration loop needs)
+    deriv: Callable[..., Any]
+    # extremes(state, t, prep) -> the values whose running max/min feed metrics
+    extremes: Callable[..., Any]
+    # outputs(state, t, prep, names) -> the named values
+    outputs: Callable[..., Any]
     # metrics(aggregate values by id, params) -> metrics vector
     metrics: Callable[..., Any]
 
@@ -52,12 +61,19 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
     g = model.graph
     lay = layout_of(model)
     emit = Emitter(xp, {lk.id: lk for lk in g.lookups})
-    eqs = [(n, emit(model.equations[n])) for n in g.order]
+    # Subexpressions that depend only on parameters and dt are computed once per run, not per
+    # step: inside the loop a division by a parameter becomes a multiplication.
+    hoist = _Hoister({sympy.Symbol(p) for p in lay.params} | {DT_SYM})
+    loop_eqs = {n: hoist(model.equations[n]) for n in g.order}
+    loop_derivs = [hoist(model.derivatives[s]) for s in lay.stocks]
+    loop_monitors = [hoist(model.boundary[m]) for m in lay.monitors]
+    hoisted = [(name, emit(e)) for name, e in hoist.found]
+    eqs = [(n, emit(loop_eqs[n])) for n in g.order]
     init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
     init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
                   for n in g.init_order]
-    derivs = [emit(model.derivatives[s]) for s in lay.stocks]
-    monitors = [emit(model.boundary[m]) for m in lay.monitors]
+    derivs = [emit(e) for e in loop_derivs]
+    monitors = [emit(e) for e in loop_monitors]
     stock_index = {s: i for i, s in enumerate(lay.stocks)}
     caps = _caps(model, emit)
     metric_fns = [(m, emit(model.metric_equations[m])) for m in g.metric_order]
@@ -67,6 +83,14 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
         env: Env = {p: params[i] for i, p in enumerate(lay.params)}
         env["time"] = t
         env["dt"] = dt
+        return env
+
+    def prepare(params: Any, dt: Any) -> Env:
+        """Parameter values and hoisted constants, once per run."""
+        env: Env = {p: params[i] for i, p in enumerate(lay.params)}
+        env["dt"] = dt
+        for name, f in hoisted:
+            env[name] = f(env)
         return env
 
     def init(params: Any, t0: Any, dt: Any, override: Any, mask: Any) -> Any:
@@ -80,16 +104,34 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
         values = [env[s] for s in lay.stocks] + [0.0 for _ in lay.monitors]
         return _stack(xp, values)
 
-    def rhs(state: Any, t: Any, params: Any, dt: Any) -> tuple[Any, Any]:
-        env = base_env(params, t, dt)
+    def evaluate(state: Any, t: Any, prep: Env) -> Env:
+        env = dict(prep)
+        env["time"] = t
         for i, s in enumerate(lay.stocks):
             env[s] = state[i]
         for n, f in eqs:
             env[n] = f(env)
         for cap in caps:
             cap(env)
-        d = [f(env) for f in derivs] + [f(env) for f in monitors]
-        return _stack(xp, d), _stack(xp, [env[n] for n in lay.outputs])
+        return env
+
+    def d_of(env: Env) -> Any:
+        return _stack(xp, [f(env) for f in derivs] + [f(env) for f in monitors])
+
+    def rhs(state: Any, t: Any, prep: Env) -> tuple[Any, Any]:
+        env = evaluate(state, t, prep)
+        return d_of(env), _stack(xp, [env[n] for n in lay.outputs])
+
+    def deriv(state: Any, t: Any, prep: Env) -> Any:
+        return d_of(evaluate(state, t, prep))
+
+    def extremes(state: Any, t: Any, prep: Env) -> Any:
+        env = evaluate(state, t, prep)
+        return _stack(xp, [env[n] for n in lay.extremes])
+
+    def outputs(state: Any, t: Any, prep: Env, names: tuple[str, ...]) -> Any:
+        env = evaluate(state, t, prep)
+        return _stack(xp, [env[n] for n in names])
 
     def metrics(aggs: dict[str, Any], params: Any) -> Any:
         env: Env = {p: params[i] for i, p in enumerate(lay.params)}
@@ -100,7 +142,29 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
             vals[metric_pos[m]] = env[m]
         return _stack(xp, vals)
 
-    return ModelFunctions(lay, init, rhs, metrics)
+    return ModelFunctions(lay, init, prepare, rhs, deriv, extremes, outputs, metrics)
+
+
+class _Hoister:
+    """Replaces maximal non-trivial subexpressions free of state and time by fresh symbols."""
+
+    def __init__(self, invariant: set[sympy.Symbol]):
+        self.invariant = invariant
+        self.found: list[tuple[str, sympy.Expr]] = []
+        self.names: dict[sympy.Expr, sympy.Symbol] = {}
+
+    def __call__(self, e: sympy.Expr) -> sympy.Expr:
+        if e.is_Atom:
+            return e
+        free = e.free_symbols
+        if free and free <= self.invariant and not isinstance(e.func, UndefinedFunction):
+            if e not in self.names:
+                name = f"$hoisted{len(self.found)}"
+                self.names[e] = sympy.Symbol(name)
+                self.found.append((name, e))
+            return self.names[e]
+        args = [self(a) for a in e.args]
+        return e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
 
 
 def _stack(xp: Any, values: list[Any]) -> Any:

@@ -85,7 +85,8 @@ class Builder:
         merged: dict[str, int] = {}
         for name, p in factors:
             merged[name] = merged.get(name, 0) + p
-        return A.UnitExpr(tuple((n, p) for n, p in merged.items() if p != 0), scale,
+        # Sorted, so that the same unit always has the same AST (and prints the same way).
+        return A.UnitExpr(tuple(sorted((n, p) for n, p in merged.items() if p != 0)), scale,
                           self.span_of(tree))
 
     def _unit(self, t: Tree | Token) -> tuple[Fraction, list[tuple[str, int]]]:

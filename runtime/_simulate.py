@@ -22,59 +22,79 @@ class Simulator:
         self.fns: ModelFunctions = build(model, jnp)
         self._cache: dict[tuple[Any, ...], Any] = {}
         lay = self.fns.layout
-        self.out_index = {n: i for i, n in enumerate(lay.outputs)}
         self.state_index = {n: i for i, n in enumerate(lay.stocks)}
         self.trace_count = 0  # how often JAX traced a run function (tests check re-use)
 
-    def function(self, plan: Plan, batched: bool) -> Any:
-        key = (plan, batched)
+    def function(self, plan: Plan, batched: bool, keep: tuple[str, ...] | None = None) -> Any:
+        """The jitted run for a step grid; `keep` names the outputs to record (None: all)."""
+        keep = self.fns.layout.outputs if keep is None else keep
+        key = (plan, batched, keep)
         fn = self._cache.get(key)
         if fn is None:
-            one = self._run_one(plan)
+            one = self._run_one(plan, keep)
             fn = jax.jit(jax.vmap(one) if batched else one)
             self._cache[key] = fn
         return fn
 
-    def _run_one(self, plan: Plan) -> Any:
+    def _run_one(self, plan: Plan, keep: tuple[str, ...]) -> Any:
         fns, lay = self.fns, self.fns.layout
         solver = SOLVERS[plan.method]()
         dt, t0, every = plan.dt, plan.start, plan.save_every
         n_blocks = plan.n_steps // every
-        mon = jnp.arange(len(lay.stocks), lay.n_state)
-        ext_idx = jnp.asarray([self.out_index[v] for v in lay.extremes], dtype=jnp.int32)
         aggs = self.model.graph.aggregates
 
-        def run(params: Any, override: Any, mask: Any) -> tuple[Any, Any]:
+        # Outputs are recomputed from saved states, vectorised over time; stocks are read directly.
+        stock_cols = [self.state_index.get(n) for n in keep]
+        direct = all(c is not None for c in stock_cols)
+        outputs_at = jax.vmap(lambda y, t, p: fns.outputs(y, t, p, keep), in_axes=(0, 0, None))
+        need = {a.var for a in self.model.graph.aggregates if a.kind in (AggKind.FINAL, AggKind.INITIAL)}
+        ends = tuple(sorted(need))
+        n_ext = len(lay.extremes)
+
+        def run(params: Any, override: Any, mask: Any) -> tuple[Any, Any, Any]:
             self.trace_count += 1
             y0 = fns.init(params, t0, dt, override, mask)
+            prep = fns.prepare(params, dt)
 
-            def step(carry: Any, k: Any) -> tuple[Any, Any]:
-                y, hi, lo = carry
-                y_next, out = solver.step(fns.rhs, y, t0 + k * dt, dt, params)
-                e = out[ext_idx]
-                return (y_next, jnp.maximum(hi, e), jnp.minimum(lo, e)), (out, y[mon])
+            # The loop carries the state only; outputs are recomputed from saved states below,
+            # vectorised over time, which keeps the per-step XLA program small.
+            if n_ext:
+                def step(carry: Any, k: Any) -> tuple[Any, Any]:
+                    y, hi, lo = carry
+                    e = fns.extremes(y, t0 + k * dt, prep)
+                    y_next = solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
+                    return (y_next, jnp.maximum(hi, e), jnp.minimum(lo, e)), y
+                e0 = fns.extremes(y0, t0, prep)
+                carry0 = (y0, e0, e0)
+            else:
+                def step(carry: Any, k: Any) -> tuple[Any, Any]:
+                    return (solver.step(fns.deriv, carry[0], t0 + k * dt, dt, prep),), carry[0]
+                carry0 = (y0,)
 
-            _, out0 = fns.rhs(y0, t0, params, dt)
-            e0 = out0[ext_idx]
             if every == 1:
-                (yN, hi, lo), (outs, states) = jax.lax.scan(
-                    step, (y0, e0, e0), jnp.arange(plan.n_steps, dtype=jnp.float64))
+                carry, ys = jax.lax.scan(step, carry0, jnp.arange(plan.n_steps, dtype=jnp.float64))
             else:
                 def block(carry: Any, j: Any) -> tuple[Any, Any]:
-                    y = carry[0]
-                    _, out = fns.rhs(y, t0 + j * every * dt, params, dt)
                     ks = j * every + jnp.arange(every, dtype=jnp.float64)
+                    y = carry[0]
                     carry, _ = jax.lax.scan(lambda c, k: (step(c, k)[0], None), carry, ks)
-                    return carry, (out, y[mon])
+                    return carry, y
 
-                (yN, hi, lo), (outs, states) = jax.lax.scan(
-                    block, (y0, e0, e0), jnp.arange(n_blocks, dtype=jnp.float64))
+                carry, ys = jax.lax.scan(block, carry0, jnp.arange(n_blocks, dtype=jnp.float64))
+            yN = carry[0]
+            states = jnp.concatenate([ys, yN[None]], axis=0)
+            times = t0 + dt * every * jnp.arange(n_blocks + 1, dtype=jnp.float64)
+            if direct:
+                traj = states[:, jnp.asarray(stock_cols, dtype=jnp.int32)] if keep else states[:, :0]
+            else:
+                traj = outputs_at(states, times, prep)
             tN = t0 + plan.n_steps * dt
-            _, outN = fns.rhs(yN, tN, params, dt)
-            eN = outN[ext_idx]
-            hi, lo = jnp.maximum(hi, eN), jnp.minimum(lo, eN)
-            traj = jnp.concatenate([outs, outN[None]], axis=0)
-            mons = jnp.concatenate([states, yN[mon][None]], axis=0)
+            out0 = dict(zip(ends, fns.outputs(y0, t0, prep, ends))) if ends else {}
+            outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends))) if ends else {}
+            if n_ext:
+                eN = fns.extremes(yN, t0 + plan.n_steps * dt, prep)
+                hi, lo = jnp.maximum(carry[1], eN), jnp.minimum(carry[2], eN)
+            drift = self._drift(states)
             values: dict[str, Any] = {}
             ext_pos = {v: i for i, v in enumerate(lay.extremes)}
             length = plan.n_steps * dt
@@ -84,20 +104,32 @@ class Simulator:
                 elif a.kind is AggKind.MEAN:
                     values[a.id] = yN[self.state_index[a.var]] / length
                 elif a.kind is AggKind.FINAL:
-                    values[a.id] = outN[self.out_index[a.var]]
+                    values[a.id] = outN[a.var]
                 elif a.kind is AggKind.INITIAL:
-                    values[a.id] = out0[self.out_index[a.var]]
+                    values[a.id] = out0[a.var]
                 elif a.kind is AggKind.MAXIMUM:
                     values[a.id] = hi[ext_pos[a.var]]
                 else:
                     values[a.id] = lo[ext_pos[a.var]]
             metrics = fns.metrics(values, params)
-            return traj, metrics, mons
+            return traj, metrics, drift
 
         return run
 
-    def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _drift(self, states: Any) -> Any:
+        """Per conserved group: max |total(t) - total(0) - net boundary inflow(t)| / max |total|."""
+        g = self.model.graph
+        n = len(self.fns.layout.stocks)
+        out = []
+        for gi, grp in enumerate(g.groups):
+            total = sum(float(self.model.stock_scale[s]) * states[:, self.state_index[s]] for s in grp.stocks)
+            resid = total - total[0] - states[:, n + gi]
+            out.append(jnp.max(jnp.abs(resid)) / jnp.maximum(jnp.max(jnp.abs(total)), 1e-300))
+        return jnp.stack(out) if out else jnp.zeros((0,))
+
+    def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
+            keep: tuple[str, ...] | None = None) -> tuple[np.ndarray, ...]:
         batched = params.ndim == 2
-        fn = self.function(plan, batched)
+        fn = self.function(plan, batched, keep)
         out = fn(jnp.asarray(params), jnp.asarray(override), jnp.asarray(mask))
         return tuple(np.asarray(x) for x in out)

@@ -124,21 +124,23 @@ class Model:
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,
-            check_finite: bool = True) -> Results:
-        """One run. `params` and `initial` override values by name."""
+            outputs: Sequence[str] | None = None, check_finite: bool = True) -> Results:
+        """One run. `params` and `initial` override values by name; `outputs` picks the variables
+        to record (default: every stock, flow and auxiliary the spec declares)."""
         p = self.plan(method, dt, save_step)
         vec = self.param_vector(params)
         override, mask = self.initial_vectors(initial)
-        traj, metrics, mons = self.simulator().run(p, vec, override, mask)
-        res = self._results(p, traj, metrics, mons)
+        keep = self.output_ids(outputs)
+        traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
+        res = self._results(p, keep, traj, metrics, drift)
         if check_finite:
-            self._check_finite(res.times, traj, None)
+            self._check_finite(res, traj, metrics, None)
         return res
 
     def run_batch(self, params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]],
                   initial: Sequence[Mapping[str, float]] | None = None, method: str | None = None,
                   dt: float | None = None, save_step: float | None = None,
-                  check_finite: bool = True) -> BatchResults:
+                  outputs: Sequence[str] | None = None, check_finite: bool = True) -> BatchResults:
         """Many runs in one vmapped call: a list of overrides, or columns of values by name."""
         rows = _rows(params)
         if initial is not None and len(initial) != len(rows):
@@ -149,14 +151,27 @@ class Model:
         inits = [self.initial_vectors(initial[i] if initial else None) for i in range(len(rows))]
         override = np.stack([o for o, _ in inits])
         mask = np.stack([m for _, m in inits])
-        traj, metrics, mons = self.simulator().run(p, vecs, override, mask)
-        one = self._results(p, traj[0], metrics[0], mons[0])
-        drift = {g: max(_drift(self.checked, one.variables, traj[i], mons[i], g) for i in range(len(rows)))
-                 for g in one.conservation}
+        keep = self.output_ids(outputs)
+        traj, metrics, drift = self.simulator().run(p, vecs, override, mask, keep)
+        one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             for i in range(len(rows)):
-                self._check_finite(one.times, traj[i], i)
-        return BatchResults(one.times, one.variables, traj, one.metrics, metrics, drift)
+                self._check_finite(one, traj[i], metrics[i], i)
+        return BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
+
+    def output_ids(self, outputs: Sequence[str] | None) -> tuple[str, ...]:
+        visible = tuple(v.id for v in self.variables() if not v.hidden)
+        if outputs is None:
+            return visible
+        known = {v.id for v in self.variables()}
+        ids = []
+        for name in outputs:
+            if name.lower() not in known:
+                hint = did_you_mean(name, [v.name for v in self.variables() if not v.hidden])
+                raise RunError([error("E061", f"`{name}` is not a stock, flow or auxiliary of {self.name}",
+                                      None, hint or "metrics are always computed; list variables only")])
+            ids.append(name.lower())
+        return tuple(ids)
 
     # ---------------------------------------------------------------- results
     def variables(self) -> tuple[VarInfo, ...]:
@@ -174,10 +189,12 @@ class Model:
         return tuple(VarInfo(m.id, m.display, "metric", us.show(self.checked.units.get(m.id))
                              if self.checked.units.get(m.id) else "", False) for m in self.checked.graph.metrics)
 
-    def _results(self, p: Plan, traj: np.ndarray, metrics: np.ndarray, mons: np.ndarray) -> Results:
-        variables = self.variables()
+    def _results(self, p: Plan, keep: tuple[str, ...], traj: np.ndarray, metrics: np.ndarray,
+                 drift_values: np.ndarray) -> Results:
+        by_id = {v.id: v for v in self.variables()}
+        variables = tuple(by_id[k] for k in keep)
         times = np.asarray(p.save_times())
-        drift = {g.display: _drift(self.checked, variables, traj, mons, g.id) for g in self.checked.graph.groups}
+        drift = {g.display: float(d) for g, d in zip(self.checked.graph.groups, drift_values)}
         warns = tuple(
             warning("W104", f"the total of group `{name}` drifted by {d:.2e} (relative) from its stocks' "
                     "initial total plus net boundary flow", None,
@@ -185,18 +202,30 @@ class Model:
             for name, d in drift.items() if d > 1e-9)
         return Results(times, variables, traj, self.metric_infos(), metrics, drift, warns)
 
-    def _check_finite(self, times: np.ndarray, traj: np.ndarray, scenario: int | None) -> None:
-        bad = ~np.isfinite(traj)
-        if not bad.any():
-            return
-        row = int(np.argmax(bad.any(axis=1)))
-        col = int(np.argmax(bad[row]))
-        v = self.variables()[col]
-        value = traj[row, col]
+    def _check_finite(self, res: Results, traj: np.ndarray, metrics: np.ndarray, scenario: int | None) -> None:
+        """E060 with the first variable (in evaluation order) and time at which NaN/inf appeared."""
         which = "" if scenario is None else f" in scenario {scenario}"
-        raise RunError([error("E060", f"`{v.name}` became {value} at time {times[row]:g}{which}", None,
-                              "look for division by zero, overflow, or ln/sqrt of a negative value "
-                              "in this variable's equation; a smaller dt can help")])
+        hint = ("look for division by zero, overflow, or ln/sqrt of a negative value in this "
+                "variable's equation; a smaller dt can help")
+        bad = ~np.isfinite(traj)
+        if bad.any():
+            row = int(np.argmax(bad.any(axis=1)))
+            col = int(np.argmax(bad[row]))
+            v = res.variables[col]
+            raise RunError([error("E060", f"`{v.name}` became {traj[row, col]} at time {res.times[row]:g}{which}",
+                                  self._span(v.id), hint)])
+        badm = ~np.isfinite(metrics)
+        if badm.any():
+            m = res.metrics[int(np.argmax(badm))]
+            raise RunError([error("E060", f"metric `{m.name}` is {metrics[int(np.argmax(badm))]}{which}",
+                                  self._span(m.id), hint)])
+
+    def _span(self, vid: str) -> Any:
+        g = self.checked.graph
+        for v in (*g.stocks, *g.flows, *g.auxes, *g.metrics):
+            if v.id == vid:
+                return v.span
+        return None
 
 
 def _rows(params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]]) -> list[Mapping[str, float]]:
@@ -212,16 +241,3 @@ def _rows(params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]])
     if not rows:
         raise RunError([error("E061", "no parameter sets to run", None, "give at least one (it may be {})")])
     return rows
-
-
-def _drift(model: CheckedModel, variables: tuple[VarInfo, ...], traj: np.ndarray, mons: np.ndarray,
-           group: str) -> float:
-    """Largest |total(t) - total(0) - boundary(t)| relative to the largest |total|."""
-    g = model.graph
-    gi = [x.id for x in g.groups].index(group)
-    grp = g.groups[gi]
-    col = {v.id: i for i, v in enumerate(variables)}
-    total = sum(float(model.stock_scale[s]) * traj[:, col[s]] for s in grp.stocks)
-    resid = total - total[0] - float(1) * mons[:, gi]
-    scale = max(float(np.max(np.abs(total))), 1e-300)
-    return float(np.max(np.abs(resid)) / scale)

@@ -1,0 +1,225 @@
+"""Spec AST -> canonical DSL text, and -> YAML. `parse(format(x)) == x` for both."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from typing import Any
+
+import yaml
+
+from . import ast as A
+
+# Binding strength of each printed form (higher binds tighter).
+_IF, _OR, _AND, _NOT, _CMP, _ADD, _MUL, _NEG, _POW, _ATOM = range(10)
+_BIN = {A.BinOpKind.ADD: _ADD, A.BinOpKind.SUB: _ADD, A.BinOpKind.MUL: _MUL, A.BinOpKind.DIV: _MUL}
+
+
+def number(v: float) -> str:
+    if v == int(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(float(v))
+
+
+def unit_text(u: A.UnitExpr) -> str:
+    num = [n if p == 1 else f"{n}^{p}" for n, p in u.factors if p > 0]
+    den = [n if p == -1 else f"{n}^{-p}" for n, p in u.factors if p < 0]
+    scale = Fraction(u.scale)
+    if scale.numerator != 1:
+        num.insert(0, str(scale.numerator))
+    if scale.denominator != 1:
+        den.append(str(scale.denominator))
+    text = "*".join(num) if num else "1"
+    if den:
+        text += "/" + (den[0] if len(den) == 1 else "(" + "*".join(den) + ")")
+    return text
+
+
+def expr_text(e: A.Expr) -> str:
+    return _expr(e)[0]
+
+
+def _wrap(e: A.Expr, need: int) -> str:
+    text, prec = _expr(e)
+    return f"({text})" if prec < need else text
+
+
+def _expr(e: A.Expr) -> tuple[str, int]:
+    if isinstance(e, A.Num):
+        if e.unit is None:
+            return number(e.value), _ATOM
+        ut = unit_text(e.unit)
+        single = len(e.unit.factors) == 1 and e.unit.factors[0][1] == 1 and e.unit.scale == 1
+        return (f"{number(e.value)} {ut}" if single else f"{number(e.value)} [{ut}]"), _ATOM
+    if isinstance(e, A.Name):
+        return e.name, _ATOM
+    if isinstance(e, A.Call):
+        return f"{e.func}({', '.join(expr_text(a) for a in e.args)})", _ATOM
+    if isinstance(e, A.BinOp):
+        if e.op is A.BinOpKind.POW:
+            return f"{_wrap(e.left, _ATOM)}^{_wrap(e.right, _NEG)}", _POW
+        p = _BIN[e.op]
+        return f"{_wrap(e.left, p)} {e.op.value} {_wrap(e.right, p + 1)}", p
+    if isinstance(e, A.Neg):
+        return f"-{_wrap(e.operand, _NEG)}", _NEG
+    if isinstance(e, A.Compare):
+        return f"{_wrap(e.left, _ADD)} {e.op.value} {_wrap(e.right, _ADD)}", _CMP
+    if isinstance(e, A.Logic):
+        p = _AND if e.op == "and" else _OR
+        return f"{_wrap(e.left, p)} {e.op} {_wrap(e.right, p + 1)}", p
+    if isinstance(e, A.Not):
+        return f"not {_wrap(e.operand, _NOT)}", _NOT
+    if isinstance(e, A.If):
+        return f"if {expr_text(e.cond)} then {expr_text(e.then)} else {expr_text(e.orelse)}", _IF
+    raise AssertionError(type(e))
+
+
+# ---------------------------------------------------------------- DSL
+def _q(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _doc_props(doc: A.Doc) -> list[str]:
+    out = []
+    for key in ("description", "source", "assumption"):
+        v = getattr(doc, key)
+        if v is not None:
+            out.append(f"{key} {_q(v)}")
+    return out
+
+
+def _block(head: str, props: list[str]) -> str:
+    if not props:
+        return head
+    if len(props) == 1 and len(head) + len(props[0]) < 90:
+        return f"{head} {{ {props[0]} }}"
+    return head + " {\n" + "".join(f"  {p}\n" for p in props) + "}"
+
+
+def _units(u: A.UnitExpr | None) -> str:
+    return "" if u is None else f" [{unit_text(u)}]"
+
+
+def format_dsl(spec: A.Spec) -> str:
+    parts: list[str] = []
+    m = spec.model
+    head = f"model {m.name}" + (f" {_q(m.title)}" if m.title is not None else "")
+    parts.append(_block(head, [f"description {_q(m.description)}"] if m.description is not None else []))
+    t = spec.time
+    items = [f"start {number(t.start)}", f"stop {number(t.stop)}", f"dt {number(t.dt)}", f"units {t.unit}",
+             f"method {t.method.value}"] + ([f"save {number(t.save_step)}"] if t.save_step is not None else [])
+    parts.append("time { " + "  ".join(items) + " }")
+    for d in spec.decls:
+        parts.append(_decl(d))
+    return "\n\n".join(parts) + "\n"
+
+
+def _decl(d: A.Decl) -> str:
+    if isinstance(d, A.UnitDecl):
+        text = f"unit {d.name}"
+        if d.definition is not None:
+            text += f" = {unit_text(d.definition)}"
+        if d.description is not None:
+            text += f" {_q(d.description)}"
+        return text
+    if isinstance(d, A.StockDecl):
+        props = (["non_negative"] if d.non_negative else []) + _doc_props(d.doc)
+        return _block(f"stock {d.name}{_units(d.units)} = {expr_text(d.initial)}", props)
+    if isinstance(d, A.FlowDecl):
+        props = ([f"tags {', '.join(d.tags)}"] if d.tags else []) + (["non_negative"] if d.non_negative else [])
+        src, dst = d.source or "outside", d.target or "outside"
+        return _block(f"flow {d.name}{_units(d.units)}: {src} -> {dst} = {expr_text(d.rate)}",
+                      props + _doc_props(d.doc))
+    if isinstance(d, A.AuxDecl):
+        return _block(f"aux {d.name}{_units(d.units)} = {expr_text(d.equation)}", _doc_props(d.doc))
+    if isinstance(d, A.ParamDecl):
+        props = [f"bounds [{number(d.bounds[0])}, {number(d.bounds[1])}]"] if d.bounds else []
+        return _block(f"param {d.name}{_units(d.units)} = {number(d.value)}", props + _doc_props(d.doc))
+    if isinstance(d, A.LookupDecl):
+        pts = ", ".join(f"({number(x)}, {number(y)})" for x, y in d.points)
+        props = []
+        if d.x_units is not None:
+            props.append(f"x_units [{unit_text(d.x_units)}]")
+        if d.interpolation is not A.Interpolation.LINEAR:
+            props.append(f"interpolation {d.interpolation.value}")
+        if d.extrapolation is not A.Extrapolation.CLAMP:
+            props.append(f"extrapolation {d.extrapolation.value}")
+        return _block(f"lookup {d.name}{_units(d.units)} = [{pts}]", props + _doc_props(d.doc))
+    if isinstance(d, A.MetricDecl):
+        return _block(f"metric {d.name}{_units(d.units)} = {expr_text(d.expr)}", _doc_props(d.doc))
+    if isinstance(d, A.GroupDecl):
+        return _block(f"group {d.name} = [{', '.join(d.stocks)}]", _doc_props(d.doc))
+    raise AssertionError(type(d))
+
+
+# ---------------------------------------------------------------- YAML
+_SECTION = {A.UnitDecl: "units", A.StockDecl: "stocks", A.FlowDecl: "flows", A.AuxDecl: "auxiliaries",
+            A.ParamDecl: "parameters", A.LookupDecl: "lookups", A.MetricDecl: "metrics", A.GroupDecl: "groups"}
+SECTION_ORDER = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups")
+
+
+def _yexpr(e: A.Expr) -> Any:
+    if isinstance(e, A.Num) and e.unit is None:
+        return float(e.value)
+    return expr_text(e)
+
+
+def _ydoc(doc: A.Doc) -> dict[str, str]:
+    return {k: getattr(doc, k) for k in ("description", "source", "assumption") if getattr(doc, k) is not None}
+
+
+def format_yaml(spec: A.Spec) -> str:
+    m = spec.model
+    out: dict[str, Any] = {"model": {"name": m.name}}
+    if m.title is not None:
+        out["model"]["title"] = m.title
+    if m.description is not None:
+        out["model"]["description"] = m.description
+    t = spec.time
+    out["time"] = {"start": t.start, "stop": t.stop, "dt": t.dt, "units": t.unit, "method": t.method.value}
+    if t.save_step is not None:
+        out["time"]["save"] = t.save_step
+    sections: dict[str, dict[str, Any]] = {}
+    for d in spec.decls:
+        sections.setdefault(_SECTION[type(d)], {})[d.name] = _ydecl(d)
+    for name in SECTION_ORDER:
+        if name in sections:
+            out[name] = sections[name]
+    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+
+
+def _ydecl(d: A.Decl) -> Any:
+    if isinstance(d, A.UnitDecl):
+        body: dict[str, Any] = {}
+        if d.definition is not None:
+            body["definition"] = unit_text(d.definition)
+        if d.description is not None:
+            body["description"] = d.description
+        return body or None
+    units = {"units": unit_text(d.units)} if getattr(d, "units", None) is not None else {}  # type: ignore[arg-type]
+    if isinstance(d, A.StockDecl):
+        return {"initial": _yexpr(d.initial), **units,
+                **({"non_negative": True} if d.non_negative else {}), **_ydoc(d.doc)}
+    if isinstance(d, A.FlowDecl):
+        return {"from": d.source or "outside", "to": d.target or "outside", "rate": _yexpr(d.rate), **units,
+                **({"tags": list(d.tags)} if d.tags else {}),
+                **({"non_negative": True} if d.non_negative else {}), **_ydoc(d.doc)}
+    if isinstance(d, A.AuxDecl):
+        return {"equation": _yexpr(d.equation), **units, **_ydoc(d.doc)}
+    if isinstance(d, A.ParamDecl):
+        return {"value": float(d.value), **units,
+                **({"bounds": [float(d.bounds[0]), float(d.bounds[1])]} if d.bounds else {}), **_ydoc(d.doc)}
+    if isinstance(d, A.LookupDecl):
+        body = {"points": [[float(x), float(y)] for x, y in d.points], **units}
+        if d.x_units is not None:
+            body["x_units"] = unit_text(d.x_units)
+        if d.interpolation is not A.Interpolation.LINEAR:
+            body["interpolation"] = d.interpolation.value
+        if d.extrapolation is not A.Extrapolation.CLAMP:
+            body["extrapolation"] = d.extrapolation.value
+        return {**body, **_ydoc(d.doc)}
+    if isinstance(d, A.MetricDecl):
+        return {"equation": _yexpr(d.expr), **units, **_ydoc(d.doc)}
+    if isinstance(d, A.GroupDecl):
+        return {"stocks": list(d.stocks), **_ydoc(d.doc)}
+    raise AssertionError(type(d))
