@@ -185,7 +185,23 @@ def format_yaml(spec: A.Spec) -> str:
     for name in SECTION_ORDER:
         if name in sections:
             out[name] = sections[name]
-    return yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for mappings; short lists (tags, bounds, points) on one line."""
+
+
+def _list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+def _dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=False)
+
+
+_Dumper.add_representer(list, _list)
+_Dumper.add_representer(dict, _dict)
 
 
 def _ydecl(d: A.Decl) -> Any:

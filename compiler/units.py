@@ -163,11 +163,22 @@ class UnitSystem:
         """Human text for a unit, in the model's own names: `child/year`, `GBP/(child*year)`."""
         if u is None:
             return "(no units)"
+        if u.scale != 1 and u.dim != 1:
+            # Prefer a named time unit that absorbs the scale: `child*year`, not `12 child*month`.
+            p = int(u.dim.as_powers_dict().get(TIME, 0))
+            for name in ("year", "quarter", "month", "week", "day", "hour", "minute", "second"):
+                named = self.table.get(name)
+                if p and named is not None and named.dim == TIME and u.scale / named.scale**p == 1:
+                    return self._text(u.dim, name)
+        return self._text(u.dim, None, u.scale)
+
+    def _text(self, dim: sympy.Expr, time_name: str | None, scale: sympy.Rational = sympy.Integer(1)) -> str:
+        u = Unit(scale, dim)
         num: list[str] = []
         den: list[str] = []
         powers = u.dim.as_powers_dict() if u.dim != 1 else {}
         for sym, p in sorted(powers.items(), key=lambda kv: str(kv[0])):
-            name = self.display_names.get(sym, str(sym))
+            name = time_name if (sym == TIME and time_name) else self.display_names.get(sym, str(sym))
             p = int(p)
             (num if p > 0 else den).append(name if abs(p) == 1 else f"{name}^{abs(p)}")
         text = "*".join(num) or "1"

@@ -16,6 +16,7 @@ import numpy as np
 
 from .compiler.common import did_you_mean
 from .compiler.diagnostics import Diagnostic, SpecError, error, warning
+from .compiler.format import unit_text
 from .compiler.model import CheckedModel
 from .compiler.pipeline import compile_spec, diagnose, parse_source, parse_text, read_source
 from .runtime import BatchResults, Plan, Results, VarInfo, plan
@@ -178,16 +179,21 @@ class Model:
         g = self.checked.graph
         kinds = {s.id: "stock" for s in g.stocks} | {f.id: "flow" for f in g.flows} | {a.id: "aux" for a in g.auxes}
         hidden = {s.id for s in g.stocks if s.hidden} | {a.id for a in g.auxes if a.hidden}
-        names = {v.id: v.display for v in (*g.stocks, *g.flows, *g.auxes)}
+        decls = {v.id: v for v in (*g.stocks, *g.flows, *g.auxes)}
         lay_outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
-        us = self.checked.unitsys
-        return tuple(VarInfo(n, names[n], kinds[n], us.show(self.checked.units.get(n)) if self.checked.units.get(n)
-                             else "", n in hidden) for n in lay_outputs)
+        return tuple(VarInfo(n, decls[n].display, kinds[n], self.unit_text(n, decls[n].units), n in hidden)
+                     for n in lay_outputs)
 
     def metric_infos(self) -> tuple[VarInfo, ...]:
-        us = self.checked.unitsys
-        return tuple(VarInfo(m.id, m.display, "metric", us.show(self.checked.units.get(m.id))
-                             if self.checked.units.get(m.id) else "", False) for m in self.checked.graph.metrics)
+        return tuple(VarInfo(m.id, m.display, "metric", self.unit_text(m.id, m.units), False)
+                     for m in self.checked.graph.metrics)
+
+    def unit_text(self, vid: str, declared: Any) -> str:
+        """Units as the spec wrote them, else as inferred; empty when unknown."""
+        if declared is not None:
+            return unit_text(declared)
+        u = self.checked.units.get(vid)
+        return self.checked.unitsys.show(u) if u is not None else ""
 
     def _results(self, p: Plan, keep: tuple[str, ...], traj: np.ndarray, metrics: np.ndarray,
                  drift_values: np.ndarray) -> Results:

@@ -1,0 +1,215 @@
+"""The `stockflow` command line: check, run, format.
+
+Exit codes: 0 success, 1 errors in a spec or run (or warnings with --strict), 2 usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+
+
+def _die_internal(exc: BaseException) -> None:
+    click.echo(f"stockflow: internal error: {type(exc).__name__}: {exc}", err=True)
+    click.echo("This is a bug in stockflow, not in your spec; please report it with the spec attached.", err=True)
+    if os.environ.get("STOCKFLOW_DEBUG"):
+        traceback.print_exc()
+    sys.exit(3)
+
+
+def _print_diagnostics(diags: Any, sources: dict[str, str], fmt: str) -> None:
+    from .compiler.diagnostics import render_github, render_json, render_text
+
+    if fmt == "json":
+        click.echo(render_json(list(diags)))
+        return
+    for d in diags:
+        click.echo(render_github(d) if fmt == "github" else render_text(d, sources) + "\n",
+                   err=fmt == "text")
+
+
+def _sources_for(diags: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in diags:
+        if d.span is not None and d.span.file not in out:
+            try:
+                out[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                pass
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stockflow")
+def main() -> None:
+    """Write, check and run stock-and-flow models as plain text (YAML or .sfm)."""
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="How to print diagnostics.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check SPECS for errors and warnings without running them."""
+    try:
+        from .api import check as check_one
+
+        every = []
+        for spec in specs:
+            every.extend(check_one(spec))
+        _print_diagnostics(every, _sources_for(every), fmt)
+        errors = sum(d.is_error for d in every)
+        warnings = len(every) - errors
+        if fmt == "text":
+            click.echo(f"{len(specs)} spec(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
+        sys.exit(1 if errors or (strict and warnings) else 0)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+        _die_internal(exc)
+
+
+def _parse_sets(sets: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in sets:
+        name, eq, value = item.partition("=")
+        try:
+            if not eq:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--set") from None
+    return out
+
+
+def _fmt(v: float) -> str:
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    a = abs(v)
+    if a >= 1e6 or (a < 1e-3 and a != 0):
+        return f"{v:,.4g}" if a < 1e15 else f"{v:.4e}"
+    return f"{v:,.2f}" if a >= 100 else f"{v:.4g}"
+
+
+def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a .csv or .parquet file.")
+@click.option("--method", type=click.Choice(["euler", "rk4"]), help="Override the spec's integration method.")
+@click.option("--dt", type=float, help="Override the spec's time step.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
+def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...]) -> None:
+    """Run SPEC once; print a summary and optionally write the tidy results."""
+    from .compiler.diagnostics import SpecError
+
+    overrides = _parse_sets(sets)
+    if output is not None:
+        out = Path(output)
+        if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            raise click.BadParameter("use a file name ending in .csv or .parquet", param_hint="--output")
+        if Path(spec).exists() and out.resolve() == Path(spec).resolve():
+            raise click.BadParameter("refusing to overwrite the spec itself", param_hint="--output")
+    try:
+        from .api import load
+
+        model = load(spec)
+        for w in model.warnings:
+            _print_diagnostics([w], _sources_for([w]), "text")
+        res = model.run(params=overrides, method=method, dt=dt)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+    p = model.plan(method, dt)
+    click.echo(f"{model.checked.graph.info.title or model.name}: {p.method}, dt {p.dt:g}, "
+               f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
+    stocks = [v for v in res.variables if v.kind == "stock"]
+    rows = [[v.name, _fmt(res[v.id][0]), _fmt(res[v.id][-1]), v.units] for v in stocks]
+    click.echo("\n" + _table(rows, ["stock", "start", "end", "units"], {1, 2}))
+    if res.metrics:
+        mrows = [[m.name, _fmt(res.metric(m.id)), m.units] for m in res.metrics]
+        click.echo("\n" + _table(mrows, ["metric", "value", "units"], {1}))
+    for name, drift in res.conservation.items():
+        click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
+    for w in res.warnings:
+        _print_diagnostics([w], {}, "text")
+    if output is not None:
+        try:
+            path = res.write(output)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        click.echo(f"\nwrote {len(res.to_frame())} rows to {path}")
+
+
+@main.command(name="format")
+@click.argument("spec")
+@click.option("--to", "to", type=click.Choice(["dsl", "yaml"]), default="dsl", show_default=True,
+              help="Print canonical DSL text or YAML.")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 if SPEC (a .sfm file) is not in canonical form.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
+def format_cmd(spec: str, to: str, check_only: bool, output: str | None) -> None:
+    """Print SPEC in canonical form (never modifies SPEC)."""
+    from .compiler.diagnostics import SpecError
+    from .compiler.format import format_dsl, format_yaml
+    from .compiler.pipeline import parse_source, read_source
+    from .specs_registry import resolve_spec_path
+
+    try:
+        src = read_source(resolve_spec_path(spec))
+        parsed = parse_source(src)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+    text = format_yaml(parsed) if to == "yaml" else format_dsl(parsed)
+    if check_only:
+        if text != src.text:
+            click.echo(f"{spec}: not in canonical form (run `stockflow format {spec}` to see it)", err=True)
+            sys.exit(1)
+        return
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    out = Path(output)
+    if out.exists() and out.resolve() == Path(src.path).resolve():
+        raise click.BadParameter("refusing to overwrite the input spec", param_hint="--output")
+    _write_atomic(out, text)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
