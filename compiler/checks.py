@@ -58,10 +58,14 @@ def outflows_at_zero(model: CheckedModel) -> list[Diagnostic]:
             f = flows[fid]
             out.append(warning(
                 "W101", f"outflow `{f.display}` does not vanish when `{s.display}` is empty "
-                f"(at zero it is {at_zero})", f.span,
+                f"(at zero it is {_show(at_zero)})", f.span,
                 f"make the rate proportional to `{s.display}`, or mark the stock `non_negative` "
                 "so the run caps the outflow"))
     return out
+
+
+def _show(e: sympy.Expr) -> str:
+    return f"{float(e):g}" if e.is_number else str(e.evalf(6))
 
 
 def _start_values(model: CheckedModel) -> tuple[object, np.ndarray, np.ndarray] | None:

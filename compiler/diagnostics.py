@@ -66,11 +66,19 @@ def warning(code: str, message: str, span: Span | None, hint: str | None = None,
     return Diagnostic(code, message, span, hint, Severity.WARNING, notes)
 
 
+def by_position(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    """Diagnostics in reading order: by file, line and column; those without a place first."""
+    def key(d: Diagnostic) -> tuple[str, int, int]:
+        return (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0)
+
+    return sorted(diags, key=key)
+
+
 class SpecError(Exception):
     """Raised by a stage that cannot go on; carries every diagnostic collected so far."""
 
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
-        self.diagnostics = tuple(diagnostics)
+        self.diagnostics = tuple(by_position(diagnostics))
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
 
 

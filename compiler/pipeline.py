@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import ast as A
 from .checks import check
-from .diagnostics import Diagnostic, Span, SpecError, error
+from .diagnostics import Diagnostic, Span, SpecError, by_position, error
 from .limits import MAX_FILE_BYTES
 from .lower import lower
 from .model import CheckedModel
@@ -69,7 +69,7 @@ def compile_spec(spec: A.Spec) -> CheckedModel:
     """resolve -> lower -> check; raises SpecError with every error of the failing stage."""
     model = lower(resolve(spec))
     warnings = check(model)
-    return replace(model, diagnostics=tuple(warnings))
+    return replace(model, diagnostics=tuple(by_position(warnings)))
 
 
 def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]]:

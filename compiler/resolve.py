@@ -95,7 +95,8 @@ class _Resolver:
         init_nodes: dict[str, A.Expr] = {a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows}
         init_nodes |= {s.id: s.initial for s in all_stocks}
         init_order = self.order(init_nodes, "E021", "initial values depend on each other in a loop",
-                                "give one of these stocks a number as its initial value")
+                                "give one of these stocks a number as its initial value",
+                                must_include={s.id for s in all_stocks})
         metric_order = self.order({m.id: m.expr for m in metrics}, "E020", "metrics depend on each other in a loop",
                                   "define one metric without the others")
         if self.errors:
@@ -316,7 +317,8 @@ class _Resolver:
         return prev
 
     # ---------------------------------------------------------------- ordering
-    def order(self, nodes: dict[str, A.Expr], code: str, what: str, hint: str) -> tuple[str, ...]:
+    def order(self, nodes: dict[str, A.Expr], code: str, what: str, hint: str,
+              must_include: set[str] | None = None) -> tuple[str, ...]:
         """Topological order of `nodes` by the names their expressions use (Kahn, no recursion)."""
         deps = {n: {r for r in names_in(e) if r in nodes} for n, e in nodes.items()}
         users: dict[str, list[str]] = {n: [] for n in nodes}
@@ -342,6 +344,8 @@ class _Resolver:
                 cycle = _find_cycle(start, deps, stuck)
                 if cycle is None or reported & set(cycle):
                     continue
+                if must_include is not None and not must_include & set(cycle):
+                    continue  # a loop among auxiliaries alone is reported once, as E020
                 reported |= set(cycle)
                 names = " -> ".join(self.display(c) for c in cycle + [cycle[0]])
                 decl = self.decls.get(cycle[0].split("$")[0])

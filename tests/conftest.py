@@ -1,0 +1,25 @@
+"""Shared helpers: small specs written in a line or two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import stockflow
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PEER = SHARED / "peer-models"
+
+
+def model(body: str, *, start: float = 0, stop: float = 10, dt: float = 0.25, units: str = "year",
+          method: str = "euler") -> stockflow.Model:
+    """Compile a DSL body with a time block added in front."""
+    head = f"time {{ start {start}  stop {stop}  dt {dt}  units {units}  method {method} }}\n"
+    return stockflow.load_text(head + body, "dsl", "test.sfm")
+
+
+def needs_peer_models() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not PEER.is_dir(),
+                              reason=f"reference models not found at {PEER} (clone without ../shared)")

@@ -1,0 +1,63 @@
+"""Euler and RK4 against closed-form solutions, and their orders of convergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+from conftest import model
+
+DECAY = """
+stock x = 1
+flow out: x -> outside = k * x
+param k [1/year] = 0.5
+"""
+
+
+def test_euler_is_the_exact_discrete_recurrence() -> None:
+    r = model(DECAY, dt=0.1).run()
+    n = np.arange(len(r.times))
+    np.testing.assert_allclose(r["x"], (1 - 0.5 * 0.1) ** n, rtol=1e-13)
+    np.testing.assert_allclose(r.times, 0.1 * n, atol=1e-12)
+
+
+def test_rk4_matches_exponential_decay() -> None:
+    # Global relative error of RK4 is about T * k^5 * dt^4 / 120 = 4e-10 here.
+    r = model(DECAY, dt=0.02, method="rk4").run()
+    np.testing.assert_allclose(r["x"], np.exp(-0.5 * r.times), rtol=1e-9)
+    np.testing.assert_allclose(r["out"], 0.5 * np.exp(-0.5 * r.times), rtol=1e-9)
+
+
+CHAIN = """
+stock a = 3
+stock b = 1
+stock c = 0
+flow ab: a -> b = 0.7 [1/year] * a
+flow bc: b -> c = 0.3 [1/year] * b
+flow ca: c -> a = 0.1 [1/year] * c
+flow leak: b -> outside = 0.05 [1/year] * b
+"""
+
+
+def test_linear_chain_matches_matrix_exponential() -> None:
+    r = model(CHAIN, dt=0.02, method="rk4").run()
+    A = np.array([[-0.7, 0, 0.1], [0.7, -0.35, 0], [0, 0.3, -0.1]])
+    y0 = np.array([3.0, 1.0, 0.0])
+    for k in (0, 100, 250, len(r.times) - 1):
+        exact = expm(A * r.times[k]) @ y0
+        got = np.array([r["a"][k], r["b"][k], r["c"][k]])
+        np.testing.assert_allclose(got, exact, rtol=1e-9, atol=1e-12)
+
+
+def _final_error(method: str, dt: float) -> float:
+    r = model(DECAY, dt=dt, method=method).run()
+    return abs(r["x"][-1] - np.exp(-5.0))
+
+
+@pytest.mark.parametrize(("method", "order"), [("euler", 1), ("rk4", 4)])
+def test_order_of_convergence(method: str, order: int) -> None:
+    errs = [_final_error(method, dt) for dt in (0.2, 0.1, 0.05)]
+    ratios = [errs[i] / errs[i + 1] for i in range(2)]
+    for ratio in ratios:
+        assert ratio == pytest.approx(2**order, rel=0.1)

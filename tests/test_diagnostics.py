@@ -1,0 +1,83 @@
+"""The broken-spec corpus: each file must produce exactly its golden diagnostics.
+
+Regenerate the golden files after an intended change with STOCKFLOW_UPDATE_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import stockflow
+from stockflow.compiler.codes import CODES
+from stockflow.compiler.diagnostics import render_text
+
+from conftest import ROOT
+
+CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").iterdir() if p.suffix in (".sfm", ".yaml"))
+
+
+def render(path: Path) -> str:
+    rel = path.relative_to(ROOT).as_posix()
+    diags = stockflow.check(rel)
+    sources = {rel: path.read_text(encoding="utf-8")}
+    return "\n".join(render_text(d, sources) for d in diags) + "\n"
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
+def test_corpus_golden(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    got = render(path)
+    expected_code = path.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ").strip()
+    assert f"[{expected_code}]" in got
+    golden = path.with_suffix(path.suffix + ".expected")
+    if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
+
+
+def test_every_static_code_has_a_corpus_entry() -> None:
+    covered = {p.name.split("_")[0] for p in CORPUS}
+    # E005: file-level (tested below); E041 guards the compiler's own bookkeeping and cannot be
+    # produced by a spec; E060/E061 and W104 arise at run time (tests/test_api.py).
+    runtime_or_file = {"E005", "E041", "E060", "E061", "W104"}
+    assert set(CODES) - runtime_or_file <= covered
+
+
+def test_missing_file_and_unknown_extension(tmp_path: Path) -> None:
+    [d] = stockflow.check(tmp_path / "nope.sfm")
+    assert d.code == "E005" and "no such file" in d.message
+    other = tmp_path / "model.txt"
+    other.write_text("x")
+    [d] = stockflow.check(other)
+    assert d.code == "E005" and "*.yaml or *.sfm" in (d.hint or "")
+
+
+def test_non_utf8_and_oversized_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sfm"
+    bad.write_bytes(b"\xff\xfe\x00junk")
+    assert stockflow.check(bad)[0].code == "E005"
+    big = tmp_path / "big.sfm"
+    big.write_bytes(b"#" * 5_000_001)
+    assert stockflow.check(big)[0].code == "E006"
+
+
+def test_json_rendering_has_code_span_and_hint() -> None:
+    from stockflow.compiler.diagnostics import render_json
+
+    diags = stockflow.check(ROOT / "tests" / "corpus" / "E030_unknown_unit.sfm")
+    [item] = json.loads(render_json(diags))
+    assert item["code"] == "E030" and item["severity"] == "error"
+    assert item["span"]["line"] == 4 and item["span"]["column"] == 10
+    assert item["hint"] == "did you mean `child`?"
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text("time: &t {start: 0, stop: 1, dt: 0.5, units: year}\nstocks: {a: {initial: 1}}\n"
+                    "model: *t\n")
+    [d] = stockflow.check(spec)
+    assert d.code == "E002" and "aliases" in d.message
