@@ -41,4 +41,5 @@ CODES: dict[str, str] = {
     "W102": "unused definition",
     "W103": "dt is large against the fastest time constant",
     "W104": "conserved total drifted at run time",
+    "W105": "a number without units takes the units of what it is combined with",
 }

@@ -12,7 +12,7 @@ import sympy
 
 from . import ast as A
 from . import graph as G
-from .diagnostics import Diagnostic, Span, SpecError, error
+from .diagnostics import Diagnostic, Span, SpecError, error, warning
 from .model import DT_SYM, TIME_SYM, CheckedModel, frozen, sym
 from .units import ONE, TIME, Unit, UnitSystem
 
@@ -39,6 +39,7 @@ class _Lowerer:
     def __init__(self, graph: G.Graph):
         self.g = graph
         self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
         us, errs = UnitSystem.build(graph.time.unit, list(graph.unit_decls), graph.time.span)
         self.us = us
         self.errors += errs
@@ -118,7 +119,7 @@ class _Lowerer:
             raise SpecError(self.errors)
         return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
                             frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
-                            frozen(scale), ())
+                            frozen(scale), tuple(self.warnings))
 
     # ---------------------------------------------------------------- assignments
     def assign(self, expr: sympy.Expr, ty: Ty, want: Unit | None, name: str, span: Span | None,
@@ -258,7 +259,7 @@ class _Lowerer:
             return -x, Ty(t.unit, any_unit=t.any_unit, bare=t.bare)
         if isinstance(e, A.Compare):
             (a, ta), (b, tb) = self.number(e.left, e.op.value), self.number(e.right, e.op.value)
-            b, _ = self.unify(b, ta, tb, e.span, f"compare with `{e.op.value}`")
+            b, _ = self.unify(b, ta, tb, e.span, "compare")
             rel = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge,
                    "==": sympy.Eq, "!=": sympy.Ne}[e.op.value]
             return rel(a, b, evaluate=True), BOOL
@@ -300,10 +301,12 @@ class _Lowerer:
             return b, ta if ta.unit is not None else tb
         if not ta.unit.same_dim(tb.unit):
             if ta.bare or tb.bare:
+                # A number written without units takes the other side's units, with a warning.
                 other = tb.unit if ta.bare else ta.unit
-                self.err("E031", f"cannot {what} a number without units and {self.show(other)}", span,
-                         f"write the number with its units, e.g. `5 {self.show(other)}` "
-                         f"or `5 [{self.show(other)}]`")
+                self.warnings.append(warning(
+                    "W105", f"a number without units is taken to be in {self.show(other)} here", span,
+                    f"write it with its units, e.g. `5 {self.show(other)}` or `5 [{self.show(other)}]`"))
+                return b, (tb if ta.bare else ta)
             else:
                 self.err("E031", f"cannot {what} {self.show(ta.unit)} and {self.show(tb.unit)}", span,
                          "both sides must have the same units; check each term")

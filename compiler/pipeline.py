@@ -68,7 +68,7 @@ def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
 def compile_spec(spec: A.Spec) -> CheckedModel:
     """resolve -> lower -> check; raises SpecError with every error of the failing stage."""
     model = lower(resolve(spec))
-    warnings = check(model)
+    warnings = list(model.diagnostics) + check(model)
     return replace(model, diagnostics=tuple(by_position(warnings)))
 
 

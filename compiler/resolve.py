@@ -291,6 +291,8 @@ class _Resolver:
             return A.Num(0.0, None, e.span)
         x = self.expr(e.args[0], owner, False)
         T = self.expr(e.args[1], owner, False)
+        if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
+            T = A.Num(T.value, A.UnitExpr(((self.spec.time.unit, 1),)), T.span)
         init = self.expr(e.args[2], owner, False) if len(e.args) > 2 else x
         order = 3 if fname.endswith("3") else 1
         base = self.fresh(owner, fname)

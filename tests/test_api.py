@@ -1,0 +1,185 @@
+"""The Python API: runs, batches, re-use of compiled code, inputs and run-time errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import stockflow
+from stockflow import RunError
+from stockflow.runtime.reference import reference_run
+
+from conftest import ROOT, model
+
+GROWTH = """
+unit child
+stock kids [child] = 100 { non_negative }
+flow births [child/year]: outside -> kids = kids * birth_rate
+flow leaving [child/year]: kids -> outside = kids / stay
+param birth_rate [1/year] = 0.1 { bounds [0, 1] }
+param stay [year] = 5
+aux doubled [child] = 2 * kids
+metric final_kids [child] = final(kids)
+metric kid_years [child*year] = integral(kids)
+metric peak [child] = maximum(kids)
+metric mean_kids [child] = mean(kids)
+"""
+
+
+@pytest.fixture(scope="module")
+def growth() -> stockflow.Model:
+    return model(GROWTH, method="rk4")
+
+
+def test_metrics_match_the_trajectory(growth: stockflow.Model) -> None:
+    r = growth.run()
+    x = r["kids"]
+    # net rate 0.1 - 0.2 = -0.1: exact solution 100 exp(-0.1 t)
+    np.testing.assert_allclose(x, 100 * np.exp(-0.1 * r.times), rtol=1e-8)
+    assert r.metric("final_kids") == pytest.approx(x[-1], rel=1e-12)
+    assert r.metric("kid_years") == pytest.approx(1000 * (1 - np.exp(-1.0)), rel=1e-8)
+    assert r.metric("mean_kids") == pytest.approx(r.metric("kid_years") / 10, rel=1e-12)
+    assert r.metric("peak") == pytest.approx(100.0)
+    np.testing.assert_allclose(r["doubled"], 2 * x)
+
+
+def test_changing_values_never_retraces(growth: stockflow.Model) -> None:
+    growth.run()
+    sim = growth.simulator()
+    before = sim.trace_count
+    for rate in (0.0, 0.2, 0.3):
+        growth.run(params={"birth_rate": rate}, initial={"kids": 50})
+    assert sim.trace_count == before
+
+
+def test_batch_equals_single_runs(growth: stockflow.Model) -> None:
+    rates = [0.0, 0.15, 0.3]
+    batch = growth.run_batch({"birth_rate": rates})
+    for i, rate in enumerate(rates):
+        single = growth.run(params={"birth_rate": rate})
+        np.testing.assert_array_equal(batch["kids"][i], single["kids"])
+        np.testing.assert_array_equal(batch.metric_values[i], single.metric_values)
+    rows = growth.run_batch([{"birth_rate": 0.15}], initial=[{"kids": 7}])
+    assert rows["kids"][0][0] == 7
+
+
+def test_jax_matches_numpy_reference(growth: stockflow.Model) -> None:
+    r = growth.run(params={"birth_rate": 0.25})
+    p = growth.plan()
+    times, ref = reference_run(growth.checked, p, growth.param_vector({"birth_rate": 0.25}))
+    layout_cols = [v.id for v in growth.variables()]
+    for v in r.variables:
+        np.testing.assert_allclose(r[v.id], ref[:, layout_cols.index(v.id)], rtol=1e-12, atol=1e-12)
+
+
+def test_outputs_selection_and_tidy_table(growth: stockflow.Model, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    r = growth.run(outputs=["kids"])
+    assert [v.name for v in r.variables] == ["kids"]
+    df = r.to_frame()
+    assert set(df.columns) == {"time", "variable", "kind", "units", "value"}
+    assert set(df["kind"]) == {"stock", "metric"}
+    out = r.write(tmp_path / "sub" / "r.parquet")
+    import pandas as pd
+
+    back = pd.read_parquet(out)
+    assert len(back) == len(df)
+    csv = growth.run().write(tmp_path / "r.csv")
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary files left behind
+    assert pd.read_csv(csv)["value"].notna().all()
+
+
+def test_bad_inputs_have_codes(growth: stockflow.Model) -> None:
+    with pytest.raises(RunError) as e:
+        growth.run(params={"birth_rte": 0.1})
+    assert e.value.diagnostics[0].code == "E061" and "birth_rate" in (e.value.diagnostics[0].hint or "")
+    with pytest.raises(RunError) as e:
+        growth.run(params={"birth_rate": 2})
+    assert e.value.diagnostics[0].code == "E051"
+    with pytest.raises(RunError) as e:
+        growth.run(initial={"doubled": 1})
+    assert e.value.diagnostics[0].code == "E061"
+    with pytest.raises(stockflow.SpecError) as e:
+        growth.run(dt=0.3)
+    assert e.value.diagnostics[0].code == "E050"
+
+
+def test_nan_is_reported_with_variable_and_time() -> None:
+    m = model("""
+stock x = 1
+flow f: outside -> x = 1 / (2 - time)
+""", dt=0.5, stop=4)
+    with pytest.raises(RunError) as e:
+        m.run()
+    [d] = e.value.diagnostics
+    assert d.code == "E060"
+    assert "`f` became inf at time 2" in d.message
+
+
+def test_non_negative_stock_caps_outflows_and_conserves() -> None:
+    m = model("""
+stock a = 1 { non_negative }
+stock b = 0
+flow drain: a -> b = 3
+group ab = [a, b]
+""", dt=0.25)
+    r = m.run()
+    assert r["a"].min() >= 0
+    np.testing.assert_allclose(r["a"] + r["b"], 1.0, rtol=0, atol=1e-12)
+    assert r.conservation["ab"] < 1e-12
+
+
+def test_month_rates_against_a_year_clock() -> None:
+    # 12 children a year in, counted on a monthly clock: 1 a month.
+    m = model("""
+unit child
+stock kids [child] = 0
+flow arrivals [child/year]: outside -> kids = 12 [child/year]
+aux per_month [child/month] = arrivals
+""", units="month", stop=6, dt=1)
+    r = m.run()
+    np.testing.assert_allclose(r["kids"], np.arange(7.0))
+    np.testing.assert_allclose(r["per_month"], 1.0)
+    np.testing.assert_allclose(r["arrivals"], 12.0)
+
+
+def test_lookup_smooth_delay_and_time_functions() -> None:
+    m = model("""
+lookup effect = [(0, 0), (10, 1)]
+lookup steps = [(0, 1), (5, 2)] { interpolation step }
+lookup wide = [(0, 0), (1, 1)] { extrapolation linear }
+aux e = effect(time)
+aux s = steps(time)
+aux w = wide(time)
+aux input = step(10, 2) + ramp(1 [1/year], 4, 6) + pulse(100, 8, 1)
+aux sm = smooth(input, 1)
+aux d = delay1(input, 2)
+aux d3 = delay3(input, 3)
+aux s3 = smooth3(input, 1)
+stock sink = 0
+flow f: outside -> sink = sm + d + d3 + s3 + e + s + w
+""", dt=0.5)
+    r = m.run()
+    t = r.times
+    np.testing.assert_allclose(r["e"], np.clip(t / 10, 0, 1))
+    np.testing.assert_allclose(r["s"], np.where(t >= 5, 2, 1))
+    np.testing.assert_allclose(r["w"], t)
+    expected_input = 10 * (t >= 2) + np.clip(t, 4, 6) - 4 + 100 * ((t >= 8) & (t < 9))
+    np.testing.assert_allclose(r["input"], expected_input)
+    assert r["sm"][0] == 0 and 0 < r["sm"][8] < 10  # lags the step at t = 2
+    assert r["d"][0] == 0
+
+
+def test_bundled_spec_by_name() -> None:
+    m = stockflow.load("stockflow:girfec")
+    assert m.name == "girfec"
+    with pytest.raises(stockflow.SpecError):
+        stockflow.load("stockflow:nothing")
+
+
+def test_import_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, stockflow; print('jax' in sys.modules, 'sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "False"]
