@@ -164,7 +164,7 @@ class _Hoister:
                 self.found.append((name, e))
             return self.names[e]
         args = [self(a) for a in e.args]
-        return e.func(*args) if any(x is not y for x, y in zip(args, e.args)) else e
+        return e.func(*args) if any(x is not y for x, y in zip(args, e.args, strict=True)) else e
 
 
 def _stack(xp: Any, values: list[Any]) -> Any:

@@ -148,7 +148,7 @@ class _Resolver:
             self.err("E052", f"lookup `{d.name}` needs at least two points", span, "add points as (x, y)")
             return None
         xs = [p[0] for p in d.points]
-        if any(b <= a for a, b in zip(xs, xs[1:])):
+        if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
             self.err("E052", f"x values of lookup `{d.name}` must increase strictly", span,
                      "sort the points by x and remove repeated x values")
             return None
@@ -158,7 +158,7 @@ class _Resolver:
     def group(self, cid: str, d: A.GroupDecl) -> G.Group:
         members: list[str] = []
         spans = d.member_spans or (d.span,) * len(d.stocks)
-        for name, span in zip(d.stocks, spans):
+        for name, span in zip(d.stocks, spans, strict=True):
             target = self.decls.get(canonical(name))
             if not isinstance(target, A.StockDecl):
                 stocks = [x.name for x in self.decls.values() if isinstance(x, A.StockDecl)]

@@ -172,8 +172,8 @@ class UnitSystem:
                     return self._text(u.dim, name)
         return self._text(u.dim, None, u.scale)
 
-    def _text(self, dim: sympy.Expr, time_name: str | None, scale: sympy.Rational = sympy.Integer(1)) -> str:
-        u = Unit(scale, dim)
+    def _text(self, dim: sympy.Expr, time_name: str | None, scale: sympy.Rational | None = None) -> str:
+        u = Unit(sympy.Integer(1) if scale is None else scale, dim)
         num: list[str] = []
         den: list[str] = []
         powers = u.dim.as_powers_dict() if u.dim != 1 else {}

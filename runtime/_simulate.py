@@ -89,8 +89,8 @@ class Simulator:
             else:
                 traj = outputs_at(states, times, prep)
             tN = t0 + plan.n_steps * dt
-            out0 = dict(zip(ends, fns.outputs(y0, t0, prep, ends))) if ends else {}
-            outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends))) if ends else {}
+            out0 = dict(zip(ends, fns.outputs(y0, t0, prep, ends), strict=True)) if ends else {}
+            outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends), strict=True)) if ends else {}
             if n_ext:
                 eN = fns.extremes(yN, t0 + plan.n_steps * dt, prep)
                 hi, lo = jnp.maximum(carry[1], eN), jnp.minimum(carry[2], eN)

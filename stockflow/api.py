@@ -200,7 +200,7 @@ class Model:
         by_id = {v.id: v for v in self.variables()}
         variables = tuple(by_id[k] for k in keep)
         times = np.asarray(p.save_times())
-        drift = {g.display: float(d) for g, d in zip(self.checked.graph.groups, drift_values)}
+        drift = {g.display: float(d) for g, d in zip(self.checked.graph.groups, drift_values, strict=True)}
         warns = tuple(
             warning("W104", f"the total of group `{name}` drifted by {d:.2e} (relative) from its stocks' "
                     "initial total plus net boundary flow", None,

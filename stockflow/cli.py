@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 errors in a spec or run (or warnings with --strict), 2 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -105,7 +104,7 @@ def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import stockflow
+
 from conftest import PEER, ROOT, needs_peer_models
 
 CASES = [
