@@ -81,3 +81,9 @@ def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
                     "model: *t\n")
     [d] = stockflow.check(spec)
     assert d.code == "E002" and "aliases" in d.message
+
+
+def test_every_code_is_documented() -> None:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code in CODES:
+        assert f"| {code} |" in text, code

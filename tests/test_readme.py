@@ -23,3 +23,28 @@ def test_readme_opens_with_two_commands() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert readme_commands()[1] in ci
+
+
+def test_readme_example_compiles() -> None:
+    import stockflow
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    dsl = re.search(r"```\n(model sir.*?)```", text, re.S)
+    assert dsl
+    m = stockflow.load_text(dsl.group(1))
+    assert m.warnings == ()
+    assert 0 < m.run().metric("peak_infectious") < 1000
+
+
+def test_every_construct_example_in_both_forms() -> None:
+    import numpy as np
+
+    import stockflow
+
+    a = stockflow.load(ROOT / "docs" / "examples" / "every_construct.sfm")
+    b = stockflow.load(ROOT / "docs" / "examples" / "every_construct.yaml")
+    assert a.warnings == () and b.warnings == ()
+    ra, rb = a.run(), b.run()
+    np.testing.assert_array_equal(ra.values, rb.values)
+    np.testing.assert_array_equal(ra.metric_values, rb.metric_values)
+    assert ra.conservation["families_in_service"] < 1e-9
