@@ -190,8 +190,9 @@ def _caps(model: CheckedModel, emit: Emitter) -> list[Callable[[Env], None]]:
         def cap(env: Env, sid: str = sid, ins: list = ins, outs: list = outs) -> None:  # type: ignore[type-arg]
             drain = sum((c * env[f] for f, c in outs), 0.0)
             supply = env[sid] / env["dt"] + sum((c * env[f] for f, c in ins), 0.0)
-            safe = xp.where(drain > 0, drain, 1.0)
-            k = xp.where(drain > supply, xp.clip(supply / safe, 0.0, 1.0), 1.0)
+            short = (drain > supply) & (drain > 0)
+            # Divide only where the ratio is used and lies in (-inf, 1): no overflow warnings.
+            k = xp.where(short, xp.clip(supply / xp.where(short, drain, 1.0), 0.0, 1.0), 1.0)
             for f, _ in outs:
                 env[f] = env[f] * k
 

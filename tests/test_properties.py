@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import stockflow
@@ -65,8 +65,18 @@ def test_mutated_specs_give_diagnostics_not_tracebacks(data: st.DataObject) -> N
         _never_traceback(text[:pos] + insert + text[pos + cut:], form)
 
 
+SUBNORMAL = """unit thing
+stock s0 [thing] = 0
+stock s1 [thing] = 2.22507e-309 { non_negative }
+stock s2 [thing] = 1
+flow f0 [thing/year]: s1 -> s0 = s1 * 1 [1/year]
+flow f1 [thing/year]: s2 -> s1 = s2 * 1 [1/year]
+group all_stocks = [s0, s1, s2]"""
+
+
 @settings(deadline=None, max_examples=12, suppress_health_check=[HealthCheck.too_slow])
 @given(stock_flow_models(), st.sampled_from(["euler", "rk4"]))
+@example(SUBNORMAL, "euler")  # a subnormal stock once overflowed the non-negative cap's ratio
 def test_random_models_conserve_and_match_reference(body: str, method: str) -> None:
     head = f"time {{ start 0  stop 5  dt 0.125  units year  method {method} }}\n"
     m = stockflow.load_text(head + body)
