@@ -12,13 +12,18 @@ from .model import CheckedModel, sym
 from .resolve import names_in
 
 _MAX_OPS = 400  # larger inlined rates are not analysed symbolically
+_MAX_EXPR_DEPTH = 100  # the parser's bound on one equation's nesting
+_MAX_INLINED_DEPTH = 400  # well inside Python's recursion limit for sympy's tree walks
 
 
 def check(model: CheckedModel) -> list[Diagnostic]:
+    """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
     out: list[Diagnostic] = []
-    out += outflows_at_zero(model)
-    out += unused(model)
-    out += time_constant(model)
+    for analysis in (outflows_at_zero, unused, time_constant):
+        try:
+            out += analysis(model)
+        except RecursionError:
+            continue
     return out
 
 
@@ -32,12 +37,19 @@ def outflows_at_zero(model: CheckedModel) -> list[Diagnostic]:
     todo = [s for s in g.stocks if not s.hidden and not s.non_negative and s.outflows]
     if not todo:
         return []
+    # Inline auxiliaries into flows, but only to a bounded depth: sympy recurses over trees.
     inlined: dict[sympy.Symbol, sympy.Expr] = {}
+    depth: dict[sympy.Symbol, int] = {}
     for n in g.order:
         e = model.equations[n]
         if sympy.count_ops(e) > _MAX_OPS:
             continue
-        inlined[sym(n)] = e.xreplace(inlined)
+        used = [x for x in e.free_symbols if x in inlined]
+        d = _MAX_EXPR_DEPTH + max((depth[x] for x in used), default=0)
+        if d > _MAX_INLINED_DEPTH:
+            continue
+        inlined[sym(n)] = e.xreplace({x: inlined[x] for x in used})
+        depth[sym(n)] = d
     flows = {f.id: f for f in g.flows}
     start = _start_values(model)
     out = []

@@ -46,8 +46,29 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
+MAX_YAML_DEPTH = 32
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """The place where nesting first exceeds the limit, found without recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def parse_yaml(text: str, file: str = "<yaml>") -> A.Spec:
     try:
+        mark = _too_deep(text)
+        if mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+            raise SpecError([error("E006", f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                   Span(file, line, col, line, col + 1), "a spec needs only a few levels")])
         root = yaml.compose(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

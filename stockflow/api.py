@@ -25,6 +25,9 @@ from .specs_registry import resolve_spec_path
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError"]
 
 
+MAX_RESULT_BYTES = 2_000_000_000
+
+
 class RunError(SpecError):
     """A run produced NaN or infinity, or was given inputs it cannot use."""
 
@@ -132,6 +135,7 @@ class Model:
         vec = self.param_vector(params)
         override, mask = self.initial_vectors(initial)
         keep = self.output_ids(outputs)
+        self._check_size(p, keep, 1)
         traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
         res = self._results(p, keep, traj, metrics, drift)
         if check_finite:
@@ -153,12 +157,23 @@ class Model:
         override = np.stack([o for o, _ in inits])
         mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
+        self._check_size(p, keep, len(rows))
         traj, metrics, drift = self.simulator().run(p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             for i in range(len(rows)):
                 self._check_finite(one, traj[i], metrics[i], i)
         return BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
+
+    def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
+        """Refuse runs whose saved states and outputs would not fit in memory (E006)."""
+        n_state = len(self._stock_ids) + len(self.checked.graph.groups)
+        need = p.n_saves * (n_state + len(keep)) * 8 * runs
+        if need > MAX_RESULT_BYTES:
+            raise RunError([error("E006", f"this run would keep {need / 1e9:.1f} GB of results; the limit is "
+                                  f"{MAX_RESULT_BYTES / 1e9:.0f} GB", self.checked.graph.time.span,
+                                  "record less often (`save` in the time settings), fewer outputs "
+                                  "(`outputs=`), or fewer runs per batch")])
 
     def output_ids(self, outputs: Sequence[str] | None) -> tuple[str, ...]:
         visible = tuple(v.id for v in self.variables() if not v.hidden)

@@ -183,3 +183,10 @@ def test_import_is_cheap() -> None:
     code = "import sys, stockflow; print('jax' in sys.modules, 'sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_oversized_runs_are_refused_with_advice() -> None:
+    m = model("stock x = 1\nflow f: x -> outside = x * 0.1 [1/year]\n", stop=10_000_000, dt=1)
+    with pytest.raises(RunError) as e:
+        m.run()
+    assert e.value.diagnostics[0].code == "E006" and "save" in (e.value.diagnostics[0].hint or "")

@@ -87,3 +87,14 @@ def test_every_code_is_documented() -> None:
     text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"| {code} |" in text, code
+
+
+def test_hostile_nesting_and_chains_do_not_crash(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("time: {start: 0, stop: 1, dt: 0.5, units: year}\nstocks: " + "[" * 3000 + "]" * 3000)
+    [d] = stockflow.check(deep)
+    assert d.code == "E006" and "nested" in d.message
+    chain = tmp_path / "chain.sfm"
+    chain.write_text("time { start 0 stop 1 dt 0.5 units year }\nstock s = 1\nflow f: s -> outside = a1999\n"
+                     "aux a0 = s\n" + "\n".join(f"aux a{i} = exp(a{i - 1}) * 0.5" for i in range(1, 2000)))
+    assert [d.code for d in stockflow.check(chain)] == ["W101"]
