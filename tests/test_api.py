@@ -186,7 +186,7 @@ def test_import_is_cheap() -> None:
 
 
 def test_oversized_runs_are_refused_with_advice() -> None:
-    m = model("stock x = 1\nflow f: x -> outside = x * 0.1 [1/year]\n", stop=10_000_000, dt=1)
-    with pytest.raises(RunError) as e:
-        m.run()
+    m = model("stock x = 1\nflow f: x -> outside = x * k\nparam k [1/year] = 0.1\n", stop=10_000_000, dt=1)
+    with pytest.raises(RunError) as e:  # 10 runs x 10 million steps x 3 values x 8 bytes = 2.4 GB
+        m.run_batch({"k": [0.1] * 10})
     assert e.value.diagnostics[0].code == "E006" and "save" in (e.value.diagnostics[0].hint or "")
