@@ -6,7 +6,7 @@ import numpy as np
 import sympy
 
 from . import ast as A
-from .codegen import build
+from .codegen import ModelFunctions, build
 from .diagnostics import Diagnostic, warning
 from .model import CheckedModel, sym
 from .resolve import names_in
@@ -18,16 +18,17 @@ _MAX_INLINED_DEPTH = 400  # well inside Python's recursion limit for sympy's tre
 
 def check(model: CheckedModel) -> list[Diagnostic]:
     """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
+    fns = build(model, np)
     out: list[Diagnostic] = []
     for analysis in (outflows_at_zero, unused, time_constant):
         try:
-            out += analysis(model)
+            out += analysis(model, fns)
         except RecursionError:
             continue
     return out
 
 
-def outflows_at_zero(model: CheckedModel) -> list[Diagnostic]:
+def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
     """W101: an outflow still positive when its stock is empty would drive the stock negative.
 
     sympy decides whether the rate vanishes identically at zero; where it does not, the rate is
@@ -51,7 +52,7 @@ def outflows_at_zero(model: CheckedModel) -> list[Diagnostic]:
         inlined[sym(n)] = e.xreplace({x: inlined[x] for x in used})
         depth[sym(n)] = d
     flows = {f.id: f for f in g.flows}
-    start = _start_values(model)
+    start = _start_values(model, fns)
     out = []
     for s in todo:
         for fid in s.outflows:
@@ -80,9 +81,8 @@ def _show(e: sympy.Expr) -> str:
     return f"{float(e):g}" if e.is_number else str(e.evalf(6))
 
 
-def _start_values(model: CheckedModel) -> tuple[object, np.ndarray, np.ndarray] | None:
+def _start_values(model: CheckedModel, fns: ModelFunctions) -> tuple[ModelFunctions, np.ndarray, np.ndarray] | None:
     g = model.graph
-    fns = build(model, np)
     params = np.array([p.value for p in g.params], dtype=np.float64)
     zeros = np.zeros(fns.layout.n_state)
     with np.errstate(all="ignore"):
@@ -94,25 +94,25 @@ def _start_values(model: CheckedModel) -> tuple[object, np.ndarray, np.ndarray] 
 
 
 def _value_at_zero(model: CheckedModel, flow: str, stock: str,
-                   start: tuple[object, np.ndarray, np.ndarray] | None) -> float | None:
+                   start: tuple[ModelFunctions, np.ndarray, np.ndarray] | None) -> float | None:
     """The flow's rate at the start of the run with `stock` emptied, before any capping."""
     if start is None:
         return None
     fns, params, y0 = start
-    lay = fns.layout  # type: ignore[attr-defined]
+    lay = fns.layout
     y = y0.copy()
     y[lay.stocks.index(stock)] = 0.0
     with np.errstate(all="ignore"):
         try:
-            prep = fns.prepare(params, model.graph.time.dt)  # type: ignore[attr-defined]
-            _, outs = fns.rhs(y, model.graph.time.start, prep)  # type: ignore[attr-defined]
+            prep = fns.prepare(params, model.graph.time.dt)
+            _, outs = fns.rhs(y, model.graph.time.start, prep)
         except (ValueError, ZeroDivisionError, FloatingPointError):
             return None
     v = float(outs[lay.outputs.index(flow)])
     return v if np.isfinite(v) else None
 
 
-def unused(model: CheckedModel) -> list[Diagnostic]:
+def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
     """W102: parameters and lookups that no equation, initial value or metric uses."""
     g = model.graph
     used: set[str] = set()
@@ -138,13 +138,12 @@ def unused(model: CheckedModel) -> list[Diagnostic]:
     return out
 
 
-def time_constant(model: CheckedModel) -> list[Diagnostic]:
+def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
     """W103: dt against the fastest time constant of the linearised model at the start."""
     g = model.graph
     n = len(g.stocks)
     if n == 0 or n > 400:
         return []
-    fns = build(model, np)
     params = np.array([p.value for p in g.params], dtype=np.float64)
     t0, dt = g.time.start, g.time.dt
     zeros = np.zeros(fns.layout.n_state)

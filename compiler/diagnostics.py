@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -80,24 +80,6 @@ class SpecError(Exception):
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
         self.diagnostics = tuple(by_position(diagnostics))
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
-
-
-@dataclass
-class Sink:
-    """Collects the diagnostics of one pass (mutable on purpose, local to a call)."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, d: Diagnostic) -> None:
-        self.items.append(d)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.items)
-
-    def raise_if_errors(self) -> None:
-        if self.has_errors:
-            raise SpecError(self.items)
 
 
 def render_text(d: Diagnostic, sources: dict[str, str] | None = None) -> str:

@@ -149,12 +149,3 @@ class Graph:
     init_order: tuple[str, ...]  # stocks, auxes and flows, in the order of initialisation
     metric_order: tuple[str, ...]
     file: str
-
-    def kind_of(self) -> dict[str, Kind]:
-        out: dict[str, Kind] = {}
-        for kind, items in ((Kind.STOCK, self.stocks), (Kind.FLOW, self.flows), (Kind.AUX, self.auxes),
-                            (Kind.PARAM, self.params), (Kind.LOOKUP, self.lookups),
-                            (Kind.METRIC, self.metrics)):
-            for v in items:
-                out[v.id] = kind
-        return out

@@ -189,13 +189,11 @@ class _Lowerer:
 
     def metrics(self) -> dict[str, sympy.Expr]:
         g = self.g
-        span_total = sympy.Float(g.time.stop - g.time.start)
         for agg in g.aggregates:
             u = self.units.get(agg.var)
             if agg.kind is G.AggKind.MEAN:
                 u = None if u is None else u / self.time_unit
             self.units[agg.id] = u
-        del span_total
         by_id = {m.id: m for m in g.metrics}
         out: dict[str, sympy.Expr] = {}
         for n in g.metric_order:

@@ -34,10 +34,6 @@ class CheckedModel:
     stock_scale: Mapping[str, sympy.Rational]  # stock -> factor into base units
     diagnostics: tuple[Diagnostic, ...]  # warnings
 
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        return tuple(d for d in self.diagnostics if d.is_error)
-
 
 def frozen(d: dict) -> Mapping:  # type: ignore[type-arg]
     return MappingProxyType(dict(d))

@@ -17,7 +17,6 @@ from .resolve import resolve
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".sfm", ".stockflow")
-STAGES = ("parse", resolve.__name__, lower.__name__, check.__name__)
 
 
 @dataclass(frozen=True)
