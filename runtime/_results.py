@@ -129,6 +129,13 @@ class BatchResults:
         return write_table(self.to_frame(), path)
 
 
+def replace_atomically(tmp: str, path: Path) -> None:
+    """Move a finished temporary file into place, with the mode a normal write would give."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 def write_table(df: Any, path: str | Path) -> Path:
     """Write CSV or Parquet (by extension) through a temporary file and an atomic rename."""
     path = Path(path)
@@ -143,7 +150,7 @@ def write_table(df: Any, path: str | Path) -> Path:
             df.to_csv(tmp, index=False, float_format="%.17g")
         else:
             df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        replace_atomically(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 errors in a spec or run (or warnings with --strict), 2 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -196,15 +197,116 @@ def format_cmd(spec: str, to: str, check_only: bool, output: str | None) -> None
     _write_atomic(out, text)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _load_or_exit(spec: str) -> Any:
+    from .compiler.diagnostics import SpecError
+
+    try:
+        from .api import load
+
+        return load(spec)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+
+
+_RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+_TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
+
+
+@main.command()
+@click.argument("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write: .svg, .png, .pdf (need Graphviz's `dot`), .dot or .mmd (Mermaid). "
+                   "Without it, DOT text is printed.")
+@click.option("--focus", metavar="NAME", help="Draw only the neighbourhood of this variable.")
+@click.option("--depth", type=click.IntRange(0, 50), default=2, show_default=True,
+              help="How many links from --focus to draw.")
+@click.option("--params/--no-params", default=True, show_default=True, help="Draw parameters.")
+@click.option("--mermaid", is_flag=True, help="Print Mermaid text instead of DOT.")
+def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool) -> None:
+    """Draw SPEC's stocks, flows and causal links (the Connection Explorer view)."""
+    from .compiler.causal import causal_graph
+    from .compiler.common import did_you_mean
+    from .compiler.diagram import DiagramOptions, to_dot, to_mermaid
+
+    kind = "mermaid" if mermaid else "dot"
+    if output is not None:
+        suffix = Path(output).suffix.lower()
+        if suffix not in _RENDERED and suffix not in _TEXT:
+            raise click.BadParameter("use .svg, .png, .pdf, .dot or .mmd", param_hint="--output")
+        kind = _RENDERED.get(suffix) or _TEXT[suffix]
+    model = _load_or_exit(spec)
+    cg = causal_graph(model.checked)
+    if focus is not None:
+        visible = {n.id: n.name for n in cg.nodes if not n.hidden}
+        if focus.lower() not in visible:
+            raise click.BadParameter(f"`{focus}` is not a variable of {model.name}; "
+                                     f"{did_you_mean(focus, visible.values()) or 'see stockflow explain'}",
+                                     param_hint="--focus")
+        focus = focus.lower()
+    opts = DiagramOptions(focus, depth, params)
+    if kind == "mermaid":
+        text = to_mermaid(model.checked, cg, opts)
+    else:
+        dot = to_dot(model.checked, cg, opts)
+        text = dot.source
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if kind in ("dot", "mermaid"):
+        _write_atomic(Path(output), text)
+        return
+    import graphviz
+
+    try:
+        data = dot.pipe(format=kind)
+    except graphviz.ExecutableNotFound:
+        click.echo("error: drawing SVG, PNG or PDF needs Graphviz's `dot` program, which was not found.\n"
+                   "  install it: `sudo apt-get install graphviz` (Debian, Ubuntu), `brew install graphviz` "
+                   "(macOS),\n  or write `.dot` or `.mmd` text instead, which needs nothing more.", err=True)
+        sys.exit(1)
+    _write_atomic(Path(output), data)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def loops(spec: str, fmt: str) -> None:
+    """List SPEC's feedback loops with their polarity (reinforcing or balancing)."""
+    from .compiler.causal import causal_graph
+    from .compiler.loops import Polarity, find_loops
+
+    model = _load_or_exit(spec)
+    report = find_loops(causal_graph(model.checked))
+    if fmt == "json":
+        click.echo(json.dumps({"truncated": report.truncated, "loops": [
+            {"id": lp.id, "polarity": lp.polarity.value, "polarity_at_start": lp.at_start.value,
+             "variables": list(lp.names), "stocks": list(lp.stocks)} for lp in report.loops]}, indent=2))
+        return
+    for lp in report.loops:
+        pol = lp.polarity.value
+        if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED:
+            pol += f" ({lp.at_start.value} at the start)"
+        click.echo(f"{lp.id:>5}  {pol:<38} {' -> '.join(lp.names)} -> {lp.names[0]}")
+    counts = {p: sum(lp.polarity is p for lp in report.loops) for p in Polarity}
+    click.echo(f"\n{len(report.loops)} loop(s): {counts[Polarity.REINFORCING]} reinforcing, "
+               f"{counts[Polarity.BALANCING]} balancing, {counts[Polarity.UNDETERMINED]} undetermined "
+               "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
+
+
+def _write_atomic(path: Path, text: str | bytes) -> None:
     import tempfile
+
+    from .runtime._results import replace_atomically
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        replace_atomically(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -1,0 +1,137 @@
+"""Feedback loops with their polarity, and diagrams as DOT, Mermaid, SVG and PNG."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import stockflow
+from stockflow.cli import main
+from stockflow.compiler.causal import causal_graph
+from stockflow.compiler.diagram import DiagramOptions, to_dot, to_mermaid
+from stockflow.compiler.loops import Polarity, find_loops
+
+from conftest import ROOT, model
+
+POPULATION = """
+stock population = 100 { non_negative }
+flow births: outside -> population = population * birth_rate
+flow deaths: population -> outside = population / lifetime
+param birth_rate [1/year] = 0.03
+param lifetime [year] = 70
+"""
+
+PREDATOR_PREY = """
+stock prey = 100 { non_negative }
+stock predators = 10 { non_negative }
+flow prey_births: outside -> prey = prey * prey_growth
+flow predation: prey -> outside = prey * predators * kill_rate
+flow predator_births: outside -> predators = prey * predators * conversion
+flow predator_deaths: predators -> outside = predators * mortality
+param prey_growth [1/year] = 1
+param kill_rate = 0.1
+param conversion = 0.02
+param mortality [1/year] = 0.5
+"""
+
+
+def loops_of(body: str) -> dict[tuple[str, ...], Polarity]:
+    report = find_loops(causal_graph(model(body).checked))
+    return {lp.names: lp.polarity for lp in report.loops}
+
+
+def test_population_has_one_reinforcing_and_one_balancing_loop() -> None:
+    assert loops_of(POPULATION) == {
+        ("population", "births"): Polarity.REINFORCING,
+        ("population", "deaths"): Polarity.BALANCING,
+    }
+
+
+def test_predator_prey_loops() -> None:
+    assert loops_of(PREDATOR_PREY) == {
+        ("prey", "prey_births"): Polarity.REINFORCING,
+        ("prey", "predation"): Polarity.BALANCING,
+        ("predators", "predator_births"): Polarity.REINFORCING,
+        ("predators", "predator_deaths"): Polarity.BALANCING,
+        ("prey", "predator_births", "predators", "predation"): Polarity.BALANCING,
+    }
+
+
+def test_sign_that_depends_on_values_is_undetermined() -> None:
+    found = loops_of("""
+stock x = 1
+flow f: outside -> x = x * (k - 2)
+param k [1/year] = 3
+""")
+    assert found == {("x", "f"): Polarity.UNDETERMINED}
+
+
+@pytest.fixture(scope="module")
+def girfec() -> stockflow.Model:
+    return stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+
+
+def test_girfec_escalation_and_deescalation_pairs(girfec: stockflow.Model) -> None:
+    report = find_loops(causal_graph(girfec.checked))
+    by_names = {lp.names: lp for lp in report.loops}
+    pair = by_names[("universal", "universal_to_additional", "additional", "additional_to_universal")]
+    # The multipliers' signs depend on the programme's effect, so symbolically undetermined;
+    # at the start of a run the pair is reinforcing (more at one level, more moving back).
+    assert pair.polarity is Polarity.UNDETERMINED and pair.at_start is Polarity.REINFORCING
+    word_of_mouth = by_names[("engaged_families", "reach", "engaging")]
+    assert word_of_mouth.polarity is Polarity.REINFORCING
+    drain = by_names[("intensive", "intensive_ageing_out")]
+    assert drain.polarity is Polarity.BALANCING
+    assert len(report.loops) == 60 and not report.truncated
+
+
+def test_golden_dot_for_bundled_specs(girfec: stockflow.Model) -> None:
+    dot = to_dot(girfec.checked, causal_graph(girfec.checked)).source
+    golden = ROOT / "tests" / "golden" / "girfec.dot"
+    if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
+        golden.write_text(dot, encoding="utf-8")
+    assert dot == golden.read_text(encoding="utf-8")
+
+
+def test_dot_and_mermaid_content(girfec: stockflow.Model) -> None:
+    cg = causal_graph(girfec.checked)
+    dot = to_dot(girfec.checked, cg).source
+    assert "cluster_girfec_levels" in dot and "#c0392b" in dot and "#1e8449" in dot
+    assert "$" not in dot  # hidden stocks are drawn through, never shown
+    focus = to_mermaid(girfec.checked, cg, DiagramOptions(focus="intensive", depth=1))
+    assert focus.startswith("flowchart TB") and "intensive_ageing_out" in focus
+    assert "engaged_families" not in focus and ":::ghost" in focus
+    assert "births" not in focus.split("linkStyle")[0].replace("moving", "")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed (apt-get install graphviz)")
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_rendered_diagrams(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"girfec{suffix}"
+    r = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in data[:500]
+    assert oct(out.stat().st_mode & 0o777) == "0o644"
+
+
+def test_cli_loops_and_text_diagrams(tmp_path: Path) -> None:
+    spec = tmp_path / "pp.sfm"
+    spec.write_text("time { start 0 stop 10 dt 0.25 units year }\n" + PREDATOR_PREY)
+    r = CliRunner().invoke(main, ["loops", str(spec)])
+    assert r.exit_code == 0 and "5 loop(s): 2 reinforcing, 3 balancing, 0 undetermined" in r.stdout
+    r = CliRunner().invoke(main, ["loops", "--format", "json", str(spec)])
+    data = json.loads(r.stdout)
+    assert r.exit_code == 0 and not data["truncated"] and len(data["loops"]) == 5
+    assert {"id", "polarity", "polarity_at_start", "variables", "stocks"} <= set(data["loops"][0])
+    r = CliRunner().invoke(main, ["diagram", str(spec), "-o", str(tmp_path / "pp.mmd")])
+    assert r.exit_code == 0 and (tmp_path / "pp.mmd").read_text().startswith("flowchart")
+    r = CliRunner().invoke(main, ["diagram", str(spec), "--focus", "prey", "--depth", "1"])
+    assert r.exit_code == 0 and r.stdout.startswith("digraph")
+    assert CliRunner().invoke(main, ["diagram", str(spec), "--focus", "wolf"]).exit_code == 2
+    assert CliRunner().invoke(main, ["diagram", str(spec), "-o", str(tmp_path / "x.jpg")]).exit_code == 2
