@@ -20,6 +20,7 @@ from .model import CheckedModel
 
 TAG_COLOURS = {"escalation": "#c0392b", "de-escalation": "#1e8449"}
 PIPE = "#34495e"
+HIGHLIGHT = "#d68910"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class DiagramOptions:
     focus: str | None = None
     depth: int = 2
     params: bool = True
+    highlight: tuple[str, ...] = ()  # a feedback loop's variables, in causal order
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +142,17 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
         if p.id in shown:
             dot.node(p.id, names[p.id], shape="plaintext", fontsize="9", fontcolor="#566573")
     flow_ids = {f.id for f in g.flows}
+    loop_links = set(zip(opts.highlight, opts.highlight[1:] + opts.highlight[:1], strict=True))
     for source, target, sign in vis.causal:
         label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
+        on_loop = (source, target) in loop_links
         # Information links into valves do not move the stock-and-flow skeleton.
-        dot.edge(source, target, style="dashed", color="#808b96", arrowsize="0.6", headlabel=label,
-                 constraint="false" if target in flow_ids else "true")
+        dot.edge(source, target, style="solid" if on_loop else "dashed",
+                 color=HIGHLIGHT if on_loop else "#808b96", penwidth="2.5" if on_loop else "1",
+                 arrowsize="0.6", headlabel=label, constraint="false" if target in flow_ids else "true")
+    for node in opts.highlight:
+        if node in shown:
+            dot.node(node, penwidth="3", color=HIGHLIGHT)
     return dot
 
 

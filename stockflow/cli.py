@@ -225,7 +225,9 @@ _TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
               help="How many links from --focus to draw.")
 @click.option("--params/--no-params", default=True, show_default=True, help="Draw parameters.")
 @click.option("--mermaid", is_flag=True, help="Print Mermaid text instead of DOT.")
-def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool) -> None:
+@click.option("--loop", "loop_id", metavar="ID", help="Highlight a feedback loop (an id from `stockflow loops`).")
+def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool,
+            loop_id: str | None) -> None:
     """Draw SPEC's stocks, flows and causal links (the Connection Explorer view)."""
     from .compiler.causal import causal_graph
     from .compiler.common import did_you_mean
@@ -246,7 +248,16 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
                                      f"{did_you_mean(focus, visible.values()) or 'see stockflow explain'}",
                                      param_hint="--focus")
         focus = focus.lower()
-    opts = DiagramOptions(focus, depth, params)
+    highlight: tuple[str, ...] = ()
+    if loop_id is not None:
+        from .compiler.loops import find_loops
+
+        found = {lp.id.lower(): lp for lp in find_loops(cg).loops}
+        if loop_id.lower() not in found:
+            raise click.BadParameter(f"no loop `{loop_id}`; `stockflow loops {spec}` lists them (L1 to "
+                                     f"L{len(found)})", param_hint="--loop")
+        highlight = found[loop_id.lower()].nodes
+    opts = DiagramOptions(focus, depth, params, highlight)
     if kind == "mermaid":
         text = to_mermaid(model.checked, cg, opts)
     else:

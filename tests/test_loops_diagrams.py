@@ -135,3 +135,12 @@ def test_cli_loops_and_text_diagrams(tmp_path: Path) -> None:
     assert r.exit_code == 0 and r.stdout.startswith("digraph")
     assert CliRunner().invoke(main, ["diagram", str(spec), "--focus", "wolf"]).exit_code == 2
     assert CliRunner().invoke(main, ["diagram", str(spec), "-o", str(tmp_path / "x.jpg")]).exit_code == 2
+
+
+def test_highlight_a_loop(girfec: stockflow.Model) -> None:
+    cg = causal_graph(girfec.checked)
+    loop = next(lp for lp in find_loops(cg).loops if lp.names == ("engaged_families", "reach", "engaging"))
+    dot = to_dot(girfec.checked, cg, DiagramOptions(highlight=loop.nodes)).source
+    assert "reach -> engaging [" in dot and "#d68910" in dot.split("reach -> engaging [")[1].split("]")[0]
+    r = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--loop", "L999"])
+    assert r.exit_code == 2 and "stockflow loops" in r.output
