@@ -145,11 +145,11 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
     loop_links = set(zip(opts.highlight, opts.highlight[1:] + opts.highlight[:1], strict=True))
     for source, target, sign in vis.causal:
         label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
-        on_loop = (source, target) in loop_links
+        look = ({"style": "solid", "color": HIGHLIGHT, "penwidth": "2.5"} if (source, target) in loop_links
+                else {"style": "dashed", "color": "#808b96"})
         # Information links into valves do not move the stock-and-flow skeleton.
-        dot.edge(source, target, style="solid" if on_loop else "dashed",
-                 color=HIGHLIGHT if on_loop else "#808b96", penwidth="2.5" if on_loop else "1",
-                 arrowsize="0.6", headlabel=label, constraint="false" if target in flow_ids else "true")
+        dot.edge(source, target, arrowsize="0.6", headlabel=label,
+                 constraint="false" if target in flow_ids else "true", **look)
     for node in opts.highlight:
         if node in shown:
             dot.node(node, penwidth="3", color=HIGHLIGHT)
