@@ -246,10 +246,51 @@ Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, Metr
 
 
 @dataclass(frozen=True, slots=True)
+class Override:
+    """`set NAME ...` in a spec that extends another: replaces the fields it gives.
+
+    `value` is the main value whatever the kind (a parameter's value, a stock's initial value,
+    an auxiliary's or metric's equation, a flow's rate); `value_key` is the YAML key used for
+    it: `value` fits any kind, `initial`/`equation`/`rate` are checked against the kind when the
+    specs are merged (None in the DSL).
+    """
+
+    name: str
+    value: Expr | None = None
+    value_key: str | None = field(default=None, compare=False)
+    units: UnitExpr | None = None
+    tags: tuple[str, ...] | None = None
+    bounds: tuple[float, float] | None = None
+    non_negative: bool | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """One step in a value's history: where it was declared, overridden or removed."""
+
+    action: Literal["declared", "overridden", "removed"]
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """One model as written. Declarations keep their order of appearance."""
 
     model: ModelInfo
-    time: TimeSpec
+    time: TimeSpec | None  # None only in a spec that extends another and keeps its time settings
     decls: tuple[Decl, ...]
     file: str = field(default="<spec>", compare=False)
+    extends: str | None = None
+    overrides: tuple[Override, ...] = ()
+    removals: tuple[Removal, ...] = ()
+    extends_span: Span | None = field(default=None, compare=False, repr=False)
+    # After merging with its bases: each name's history, oldest first.
+    origins: tuple[tuple[str, tuple[Origin, ...]], ...] = field(default=(), compare=False, repr=False)

@@ -15,6 +15,8 @@ CODES: dict[str, str] = {
     "E013": "unknown function or wrong number of arguments",
     "E014": "flow endpoint is not a stock",
     "E015": "a name used where it is not allowed",
+    "E016": "an override or removal that does not fit the base model",
+    "E017": "a spec extends itself, through a chain of `extends`",
     # structure
     "E020": "algebraic loop among auxiliaries and flows",
     "E021": "loop among initial values",

@@ -102,16 +102,30 @@ def _units(u: A.UnitExpr | None) -> str:
 
 def format_dsl(spec: A.Spec) -> str:
     parts: list[str] = []
+    if spec.extends is not None:
+        parts.append(f"extends {_q(spec.extends)}")
     m = spec.model
     head = f"model {m.name}" + (f" {_q(m.title)}" if m.title is not None else "")
     parts.append(_block(head, [f"description {_q(m.description)}"] if m.description is not None else []))
     t = spec.time
-    items = [f"start {number(t.start)}", f"stop {number(t.stop)}", f"dt {number(t.dt)}", f"units {t.unit}",
-             f"method {t.method.value}"] + ([f"save {number(t.save_step)}"] if t.save_step is not None else [])
-    parts.append("time { " + "  ".join(items) + " }")
+    if t is not None:
+        items = [f"start {number(t.start)}", f"stop {number(t.stop)}", f"dt {number(t.dt)}", f"units {t.unit}",
+                 f"method {t.method.value}"] + ([f"save {number(t.save_step)}"] if t.save_step is not None else [])
+        parts.append("time { " + "  ".join(items) + " }")
+    if spec.removals:
+        parts.append("remove " + ", ".join(r.name for r in spec.removals))
+    for o in spec.overrides:
+        parts.append(_override(o))
     for d in spec.decls:
         parts.append(_decl(d))
     return "\n\n".join(parts) + "\n"
+
+
+def _override(o: A.Override) -> str:
+    head = f"set {o.name}{_units(o.units)}" + (f" = {expr_text(o.value)}" if o.value is not None else "")
+    props = ([f"tags {', '.join(o.tags)}"] if o.tags else []) + (["non_negative"] if o.non_negative else [])
+    props += [f"bounds [{number(o.bounds[0])}, {number(o.bounds[1])}]"] if o.bounds else []
+    return _block(head, props + _doc_props(o.doc))
 
 
 def _decl(d: A.Decl) -> str:
@@ -170,21 +184,27 @@ def _ydoc(doc: A.Doc) -> dict[str, str]:
 
 def format_yaml(spec: A.Spec) -> str:
     m = spec.model
-    out: dict[str, Any] = {"model": {"name": m.name}}
+    out: dict[str, Any] = {"extends": spec.extends} if spec.extends is not None else {}
+    out["model"] = {"name": m.name}
     if m.title is not None:
         out["model"]["title"] = m.title
     if m.description is not None:
         out["model"]["description"] = m.description
     t = spec.time
-    out["time"] = {"start": t.start, "stop": t.stop, "dt": t.dt, "units": t.unit, "method": t.method.value}
-    if t.save_step is not None:
-        out["time"]["save"] = t.save_step
+    if t is not None:
+        out["time"] = {"start": t.start, "stop": t.stop, "dt": t.dt, "units": t.unit, "method": t.method.value}
+        if t.save_step is not None:
+            out["time"]["save"] = t.save_step
     sections: dict[str, dict[str, Any]] = {}
     for d in spec.decls:
         sections.setdefault(_SECTION[type(d)], {})[d.name] = _ydecl(d)
     for name in SECTION_ORDER:
         if name in sections:
             out[name] = sections[name]
+    if spec.overrides:
+        out["override"] = {o.name: _yoverride(o) for o in spec.overrides}
+    if spec.removals:
+        out["remove"] = [r.name for r in spec.removals]
     return yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -202,6 +222,21 @@ def _dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
 
 _Dumper.add_representer(list, _list)
 _Dumper.add_representer(dict, _dict)
+
+
+def _yoverride(o: A.Override) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if o.value is not None:
+        body[o.value_key or "value"] = _yexpr(o.value)
+    if o.units is not None:
+        body["units"] = unit_text(o.units)
+    if o.tags is not None:
+        body["tags"] = list(o.tags)
+    if o.bounds is not None:
+        body["bounds"] = [float(o.bounds[0]), float(o.bounds[1])]
+    if o.non_negative is not None:
+        body["non_negative"] = o.non_negative
+    return {**body, **_ydoc(o.doc)}
 
 
 def _ydecl(d: A.Decl) -> Any:

@@ -83,17 +83,18 @@ class _Lowerer:
                     self.units[n] = ty.unit
                     initials[n] = expr
                 else:
-                    initials[n] = self.assign(expr, ty, self.units[n], s.display, s.span, "initial value")
+                    initials[n] = self.assign(expr, ty, self.units[n], s.display, s.initial.span or s.span,
+                                              "initial value")
             elif n in auxes:
                 a = auxes[n]
                 expr, ty = self.infer(a.equation)
-                equations[n] = self.settle(n, a.display, a.units, expr, ty, a.span)
+                equations[n] = self.settle(n, a.display, a.units, expr, ty, a.equation.span or a.span)
             else:
                 f = flows[n]
                 expr, ty = self.infer(f.rate)
                 if f.non_negative:
                     expr = sympy.Max(expr, 0)
-                equations[n] = self.settle(n, f.display, f.units, expr, ty, f.span)
+                equations[n] = self.settle(n, f.display, f.units, expr, ty, f.rate.span or f.span)
         # Keep the runtime order for equations.
         equations = {n: equations[n] for n in g.order if n in equations}
 
@@ -199,7 +200,7 @@ class _Lowerer:
         for n in g.metric_order:
             m = by_id[n]
             expr, ty = self.infer(m.expr)
-            out[n] = self.settle(n, m.display, m.units, expr, ty, m.span)
+            out[n] = self.settle(n, m.display, m.units, expr, ty, m.expr.span or m.span)
         return out
 
     def conservation(self, stocks: dict[str, G.Stock], derivs: dict[str, sympy.Expr],

@@ -24,6 +24,7 @@ _ALLOWED = {
     "lookup": {"description", "source", "assumption", "interpolation", "extrapolation", "x_units"},
     "metric": {"description", "source", "assumption"},
     "group": {"description", "source", "assumption"},
+    "set": {"description", "source", "assumption", "tags", "non_negative", "bounds"},
 }
 
 
@@ -49,6 +50,10 @@ class _DslReader:
         model: A.ModelInfo | None = None
         time: A.TimeSpec | None = None
         decls: list[A.Decl] = []
+        extends: str | None = None
+        extends_span: Span | None = None
+        overrides: list[A.Override] = []
+        removals: list[A.Removal] = []
         if len(tree.children) > MAX_DECLS:
             self.err("E006", f"more than {MAX_DECLS} declarations", None, "split the model")
             raise SpecError(self.errors)
@@ -62,15 +67,27 @@ class _DslReader:
                 if time is not None:
                     self.err("E011", "a second `time` block", item, "keep one")
                 time = self.time(item)
+            elif kind == "extends_decl":
+                if extends is not None:
+                    self.err("E011", "a second `extends`", item, "a spec extends one base")
+                extends, extends_span = self.string(item.children[0]), self.b.span_of(item)
+            elif kind == "set_decl":
+                overrides.append(self.set_(item))
+            elif kind == "remove_decl":
+                removals += [A.Removal(str(t), self.b.span_of(t)) for t in item.children]
             else:
                 decls.append(getattr(self, kind[:-5])(item))
-        if time is None:
+        if (overrides or removals) and extends is None:
+            first = overrides[0].span if overrides else removals[0].span
+            self.err("E016", "`set` and `remove` change a base model, but this spec extends none", first,
+                     'add `extends "path/to/base.sfm"` (or `extends "stockflow:girfec"`)')
+        if time is None and extends is None:
             self.err("E050", "the spec has no `time` block",
                      Span(self.file, 1, 1, 1, 2), "add `time { start 0 stop 10 dt 0.25 units year }`")
         if self.errors:
             raise SpecError(self.errors)
-        assert time is not None
-        return A.Spec(model or A.ModelInfo(default_name), time, tuple(decls), self.file)
+        return A.Spec(model or A.ModelInfo(default_name), time, tuple(decls), self.file, extends,
+                      tuple(overrides), tuple(removals), extends_span)
 
     # ---------------------------------------------------------------- helpers
     def string(self, tok: Token) -> str:
@@ -138,6 +155,13 @@ class _DslReader:
         name, definition, desc = t.children
         return A.UnitDecl(str(name), self.b.unit(definition) if definition is not None else None,
                           self.string(desc) if desc is not None else None, self.b.span_of(name))
+
+    def set_(self, t: Tree) -> A.Override:
+        name, units, expr, props = t.children
+        p = self.props(props, "set")
+        nn = True if p.get("non_negative") else None
+        return A.Override(str(name), self.b.expr(expr) if expr is not None else None, None, self.units(units),
+                          p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name))  # type: ignore[arg-type]
 
     def stock(self, t: Tree) -> A.StockDecl:
         name, units, expr, props = t.children

@@ -15,8 +15,11 @@ from .limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from .parse_dsl import time_spec
 from .parse_expr import parse_expr_text, parse_unit_text
 
-SECTIONS = ("model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
-            "lookups", "metrics", "groups")
+SECTIONS = ("extends", "model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
+            "lookups", "metrics", "groups", "override", "remove")
+DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups")
+OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "units", "tags", "bounds", "non_negative",
+                 "description", "source", "assumption")
 _DOC_KEYS = ("description", "source", "assumption")
 _KEYS = {
     "model": ("name", "title", "description"),
@@ -199,10 +202,14 @@ class _YamlReader:
                          did_you_mean(k.value, SECTIONS) or "sections: " + ", ".join(SECTIONS))
                 continue
             sections[k.value] = (k, v)
+        extends, extends_span = None, None
+        if "extends" in sections:
+            key, node = sections["extends"]
+            extends, extends_span = self.string(node, "`extends`"), self.span(node)
         model = self.model(sections.get("model"))
-        time = self.time(sections.get("time"))
+        time = self.time(sections.get("time"), required=extends is None)
         decls: list[A.Decl] = []
-        for name in SECTIONS[2:]:
+        for name in DECL_SECTIONS:
             if name in sections:
                 entries = self.mapping(sections[name][1], f"`{name}`")
                 if len(entries) > MAX_DECLS:
@@ -212,10 +219,51 @@ class _YamlReader:
                     d = self.decl(name, k, v)
                     if d is not None:
                         decls.append(d)
+        overrides = self.overrides(sections.get("override"))
+        removals = self.removals(sections.get("remove"))
+        if (overrides or removals) and extends is None:
+            node = (sections.get("override") or sections.get("remove"))[0]  # type: ignore[index]
+            self.err("E016", "`override` and `remove` change a base model, but this spec extends none", node,
+                     "add `extends: path/to/base.yaml` (or `extends: stockflow:girfec`)")
         if self.errors:
             raise SpecError(self.errors)
-        assert time is not None
-        return A.Spec(model, time, tuple(decls), self.file)
+        return A.Spec(model, time, tuple(decls), self.file, extends, overrides, removals, extends_span)
+
+    def overrides(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Override, ...]:
+        if entry is None:
+            return ()
+        out = []
+        for key, node in self.mapping(entry[1], "`override`"):
+            allowed = OVERRIDE_KEYS
+            props: dict[str, Node] = {}
+            for k, v in self.mapping(node, f"`{key.value}`"):
+                if k.value not in allowed:
+                    self.err("E003", f"unknown key `{k.value}` in an override", k,
+                             did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
+                    continue
+                props[k.value] = v
+            value_keys = [k for k in ("value", "initial", "equation", "rate") if k in props]
+            if len(value_keys) > 1:
+                self.err("E003", f"`{key.value}` sets both `{value_keys[0]}` and `{value_keys[1]}`", key,
+                         "give the one that fits its kind")
+            vk = value_keys[0] if value_keys else None
+            value = self.expr(props[vk], f"`{vk}`") if vk else None
+            out.append(A.Override(
+                str(key.value), value, vk, self.unit(props["units"]) if "units" in props else None,
+                self.tags(props["tags"]) if "tags" in props else None,
+                self.bounds(props["bounds"]) if "bounds" in props else None,
+                self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else None,
+                self.doc(props), self.span(key)))
+        return tuple(out)
+
+    def removals(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Removal, ...]:
+        if entry is None:
+            return ()
+        node = entry[1]
+        if not isinstance(node, SequenceNode):
+            self.err("E003", "`remove` must be a list of names", node, "e.g. `remove: [births, moving_in]`")
+            return ()
+        return tuple(A.Removal(str(n.value), self.span(n)) for n in node.value if isinstance(n, ScalarNode))
 
     def model(self, entry: tuple[ScalarNode, Node] | None) -> A.ModelInfo:
         from pathlib import Path
@@ -232,8 +280,10 @@ class _YamlReader:
         desc = self.string(props["description"], "`description`") if "description" in props else None
         return A.ModelInfo(name or stem, title, desc, self.span(key))
 
-    def time(self, entry: tuple[ScalarNode, Node] | None) -> A.TimeSpec | None:
+    def time(self, entry: tuple[ScalarNode, Node] | None, required: bool = True) -> A.TimeSpec | None:
         if entry is None:
+            if not required:
+                return None
             self.err("E050", "the spec has no `time` section", Span(self.file, 1, 1, 1, 2),
                      "add `time: {start: 0, stop: 10, dt: 0.25, units: year}`")
             return None

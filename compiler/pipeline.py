@@ -8,11 +8,13 @@ from pathlib import Path
 from . import ast as A
 from .checks import check
 from .diagnostics import Diagnostic, Span, SpecError, by_position, error
+from .inherit import load_chain
 from .limits import MAX_FILE_BYTES
 from .lower import lower
 from .model import CheckedModel
 from .parse_dsl import parse_dsl
 from .parse_yaml import parse_yaml
+from .registry import PREFIX, resolve_spec_path
 from .resolve import resolve
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -55,13 +57,35 @@ def read_source(path: str | Path) -> Source:
 
 
 def parse_source(src: Source) -> A.Spec:
+    """One file's AST as written (no bases merged): what `format` prints."""
     if src.path.lower().endswith(YAML_SUFFIXES):
         return parse_yaml(src.text, src.path)
     return parse_dsl(src.text, src.path)
 
 
+def locate_base(ref: str, from_file: str) -> str:
+    """A base named by `extends`: `stockflow:NAME`, or a path relative to the extending file."""
+    if ref.startswith(PREFIX):
+        return str(resolve_spec_path(ref))
+    base_dir = Path(from_file).parent if not from_file.startswith("<") else Path.cwd()
+    return str(base_dir / ref)
+
+
+def load_spec(src: Source, sources: dict[str, str] | None = None) -> A.Spec:
+    """Parse a spec and merge it onto its bases; records every file read in `sources`."""
+
+    def read(path: str) -> A.Spec:
+        base = read_source(path)
+        if sources is not None:
+            sources[base.path] = base.text
+        return parse_source(base)
+
+    return load_chain(parse_source(src), locate_base, read)
+
+
 def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
-    return parse_yaml(text, file) if form == "yaml" else parse_dsl(text, file)
+    spec = parse_yaml(text, file) if form == "yaml" else parse_dsl(text, file)
+    return load_chain(spec, locate_base, lambda path: parse_source(read_source(path)))
 
 
 def compile_spec(spec: A.Spec) -> CheckedModel:
@@ -77,7 +101,7 @@ def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]
     try:
         src = read_source(spec_or_path)
         sources[src.path] = src.text
-        model = compile_spec(parse_source(src))
+        model = compile_spec(load_spec(src, sources))
     except SpecError as exc:
         return list(exc.diagnostics), sources
     return list(model.diagnostics), sources

@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from .compiler import ast as A
 from .compiler.common import did_you_mean
 from .compiler.diagnostics import Diagnostic, SpecError, error, warning
 from .compiler.format import unit_text
 from .compiler.model import CheckedModel
-from .compiler.pipeline import compile_spec, diagnose, parse_source, parse_text, read_source
+from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
+from .compiler.registry import resolve_spec_path
 from .runtime import BatchResults, Plan, Results, VarInfo, plan
-from .specs_registry import resolve_spec_path
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError"]
 
@@ -35,12 +36,14 @@ class RunError(SpecError):
 def load(path: str | Path) -> Model:
     """Read, parse and check a spec file (`.yaml` or `.sfm`), or a bundled `stockflow:NAME`."""
     src = read_source(resolve_spec_path(path))
-    return Model(compile_spec(parse_source(src)), src.path)
+    spec = load_spec(src)
+    return Model(compile_spec(spec), src.path, spec)
 
 
 def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
     """Compile spec text given directly; `form` is "dsl" or "yaml"."""
-    return Model(compile_spec(parse_text(text, name, form)), name)
+    spec = parse_text(text, name, form)
+    return Model(compile_spec(spec), name, spec)
 
 
 def check(path: str | Path) -> list[Diagnostic]:
@@ -51,9 +54,10 @@ def check(path: str | Path) -> list[Diagnostic]:
 class Model:
     """A checked model. Runs compile once per (method, dt, save step); values never re-compile."""
 
-    def __init__(self, checked: CheckedModel, path: str | None = None):
+    def __init__(self, checked: CheckedModel, path: str | None = None, spec: A.Spec | None = None):
         self.checked = checked
         self.path = path
+        self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
         self._sim: Any = None
         g = checked.graph
         self._params = {p.id: p for p in g.params}

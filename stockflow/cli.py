@@ -172,7 +172,7 @@ def format_cmd(spec: str, to: str, check_only: bool, output: str | None) -> None
     from .compiler.diagnostics import SpecError
     from .compiler.format import format_dsl, format_yaml
     from .compiler.pipeline import parse_source, read_source
-    from .specs_registry import resolve_spec_path
+    from .compiler.registry import resolve_spec_path
 
     try:
         src = read_source(resolve_spec_path(spec))

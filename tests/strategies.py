@@ -77,7 +77,19 @@ def specs(draw: st.DrawFn) -> A.Spec:
                       draw(st.sampled_from(["year", "month", "day"])), draw(st.sampled_from(list(A.Method))),
                       draw(st.none() | st.floats(0.01, 5)))
     info = A.ModelInfo(pool[7], draw(st.none() | texts), draw(st.none() | texts))
-    return A.Spec(info, time, tuple(decls[i] for i in order))
+    extends = draw(st.none() | st.sampled_from(["base.sfm", "stockflow:girfec", "../shared/a b.yaml"]))
+    overrides: list[A.Override] = []
+    removals: list[A.Removal] = []
+    if extends is not None:
+        overridden = draw(st.lists(names, max_size=3, unique=True))
+        overrides = [A.Override(n, draw(st.none() | exprs), None, draw(maybe_units),
+                                draw(st.none() | st.lists(tags, min_size=1, max_size=2).map(tuple)),
+                                draw(st.none() | st.tuples(signed, signed)), draw(st.sampled_from([None, True])),
+                                draw(docs)) for n in overridden]
+        removals = [A.Removal(n) for n in draw(st.lists(names, max_size=2))]
+        time = draw(st.none() | st.just(time))
+    return A.Spec(info, time, tuple(decls[i] for i in order), extends=extends, overrides=tuple(overrides),
+                  removals=tuple(removals))
 
 
 @st.composite

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .compiler.diagnostics import SpecError, error
+from .diagnostics import SpecError, error
 
 PREFIX = "stockflow:"
 

@@ -1,0 +1,117 @@
+"""Spec inheritance: `extends`, `set`, `remove`, chains, cycles and provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stockflow
+from stockflow import SpecError
+
+from conftest import ROOT
+
+BASE = ROOT / "tests" / "corpus" / "bases" / "small.sfm"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def codes(exc: pytest.ExceptionInfo[SpecError]) -> list[str]:
+    return [d.code for d in exc.value.diagnostics]
+
+
+def test_override_add_and_remove(tmp_path: Path) -> None:
+    child = write(tmp_path, "child.sfm", f"""
+extends "{BASE}"
+set birth_rate = 0.05 {{ source "Local registrar, 2024" }}
+set population = 250
+remove deaths
+flow leaving [person/year]: population -> outside = population * 0.01 [1/year]
+""")
+    m = stockflow.load(child)
+    assert m.parameters["birth_rate"] == 0.05
+    p = next(p for p in m.checked.graph.params if p.id == "birth_rate")
+    assert p.doc.source == "Local registrar, 2024" and p.bounds == (0, 1)  # bounds inherited
+    r = m.run()
+    np.testing.assert_allclose(r["population"][0], 250)
+    assert "deaths" not in [v.id for v in r.variables] and "leaving" in [v.id for v in r.variables]
+    # births 0.05, leaving 0.01: net 0.04 a year, compounded by Euler steps of 0.25
+    assert r["population"][-1] == pytest.approx(250 * (1 + 0.04 * 0.25) ** 40, rel=1e-12)
+    assert stockflow.check(child) == [d for d in stockflow.check(child) if d.code == "W102"]  # lifetime unused
+
+
+def test_yaml_child_of_a_dsl_base(tmp_path: Path) -> None:
+    child = write(tmp_path, "child.yaml", f"""
+extends: {BASE}
+override:
+  population: {{initial: 10, source: survey}}
+  births: {{rate: population * birth_rate * 2}}
+""")
+    r = stockflow.load(child).run()
+    assert r["population"][0] == 10
+    assert r["births"][0] == pytest.approx(10 * 0.03 * 2)
+
+
+def test_chains_and_bundled_bases(tmp_path: Path) -> None:
+    middle = write(tmp_path, "middle.sfm", f'extends "{BASE}"\nset lifetime = 50\n')
+    top = write(tmp_path, "top.sfm", 'extends "middle.sfm"\nset birth_rate = 0.1\n')
+    m = stockflow.load(top)
+    assert m.parameters["lifetime"] == 50 and m.parameters["birth_rate"] == 0.1
+    assert middle.exists()
+    girfec_child = write(tmp_path, "g.sfm", 'extends "stockflow:girfec"\nset intervention_scale = 0\n')
+    assert stockflow.load(girfec_child).parameters["intervention_scale"] == 0
+
+
+def test_cycles_are_named(tmp_path: Path) -> None:
+    write(tmp_path, "a.sfm", 'extends "b.sfm"\n')
+    write(tmp_path, "b.sfm", 'extends "a.sfm"\n')
+    with pytest.raises(SpecError) as e:
+        stockflow.load(tmp_path / "a.sfm")
+    assert codes(e) == ["E017"] and "a.sfm -> b.sfm -> a.sfm" in e.value.diagnostics[0].message
+
+
+def test_unknown_names_and_kinds(tmp_path: Path) -> None:
+    child = write(tmp_path, "c.sfm", f'extends "{BASE}"\nset birth_rat = 1\nremove popuation\n')
+    with pytest.raises(SpecError) as e:
+        stockflow.load(child)
+    assert codes(e) == ["E016", "E016"]
+    assert [d.hint for d in e.value.diagnostics] == ["did you mean `birth_rate`?", "did you mean `population`?"]
+    with pytest.raises(SpecError) as e:
+        stockflow.load(write(tmp_path, "d.sfm", f'extends "{BASE}"\nset birth_rate = population\n'))
+    assert codes(e) == ["E053"]
+    with pytest.raises(SpecError) as e:
+        stockflow.load(write(tmp_path, "m.sfm", f'extends "{BASE}"\nset final_population {{ bounds [0, 1] }}\n'))
+    assert codes(e) == ["E016"]
+    with pytest.raises(SpecError) as e:
+        stockflow.load(write(tmp_path, "n.sfm", 'set x = 1\n'))
+    assert "E016" in codes(e)
+    with pytest.raises(SpecError) as e:
+        stockflow.load(write(tmp_path, "missing.sfm", 'extends "nowhere.sfm"\n'))
+    assert codes(e) == ["E005"]
+
+
+def test_unit_errors_in_overrides_point_at_the_child(tmp_path: Path) -> None:
+    child = write(tmp_path, "u.sfm", f'extends "{BASE}"\nset births = population\nset birth_rate [person] = 0.1\n')
+    with pytest.raises(SpecError) as e:
+        stockflow.load(child)
+    found = {(d.code, Path(d.span.file).name, d.span.line) for d in e.value.diagnostics if d.span}
+    assert ("E032", "u.sfm", 2) in found  # births = population is in person, not person/year
+
+
+def test_provenance_of_every_value(tmp_path: Path) -> None:
+    middle = write(tmp_path, "middle.sfm", f'extends "{BASE}"\nset lifetime = 50\n')
+    top = write(tmp_path, "top.sfm", 'extends "middle.sfm"\nset lifetime = 60\nremove births\n'
+                                     'flow births [person/year]: outside -> population = 1 [person/year]\n')
+    m = stockflow.load(top)
+    origins = dict(m.spec.origins)  # type: ignore[union-attr]
+    history = [(o.action, Path(o.span.file).name, o.span.line) for o in origins["lifetime"]]
+    assert history == [("declared", "small.sfm", 9), ("overridden", "middle.sfm", 2), ("overridden", "top.sfm", 2)]
+    assert [o.action for o in origins["births"]] == ["declared", "removed", "declared"]
+    for name, steps in origins.items():
+        assert steps and all(o.span is not None and Path(o.span.file).exists() for o in steps), name
+    assert middle.exists()
