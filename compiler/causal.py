@@ -8,6 +8,7 @@ stocks and flows are >= 0, and auxiliaries are replaced by their (bounded) inlin
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum
 
@@ -50,6 +51,44 @@ class CausalGraph:
 
     def node(self, node_id: str) -> Node:
         return next(n for n in self.nodes if n.id == node_id)
+
+    def visible_inputs(self, target: str) -> list[tuple[str, Sign]]:
+        """What `target` depends on, seen through hidden stocks (smooth, delay, accumulators).
+        A sign is kept for direct links only."""
+        hidden = {n.id for n in self.nodes if n.hidden}
+        into: dict[str, list[Link]] = {}
+        for link in self.links:
+            into.setdefault(link.target, []).append(link)
+        direct = {link.source: link.sign for link in into.get(target, [])}
+        out, seen, queue = [], set(), deque(direct)
+        while queue:
+            source = queue.popleft()
+            if source in seen:
+                continue
+            seen.add(source)
+            if source in hidden:
+                queue.extend(link.source for link in into.get(source, []))
+            else:
+                out.append((source, direct.get(source, Sign.UNKNOWN)))
+        return out
+
+    def visible_outputs(self, source: str) -> list[str]:
+        """What `source` feeds, seen through hidden stocks."""
+        hidden = {n.id for n in self.nodes if n.hidden}
+        users: dict[str, list[str]] = {}
+        for link in self.links:
+            users.setdefault(link.source, []).append(link.target)
+        out, seen, queue = [], set(), deque(users.get(source, []))
+        while queue:
+            t = queue.popleft()
+            if t in seen:
+                continue
+            seen.add(t)
+            if t in hidden:
+                queue.extend(users.get(t, []))
+            else:
+                out.append(t)
+        return out
 
 
 def causal_graph(model: CheckedModel) -> CausalGraph:

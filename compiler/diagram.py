@@ -9,7 +9,6 @@ group is a cluster with its stocks in a row.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 import graphviz
@@ -38,26 +37,11 @@ class _Visible:
 
 
 def _visible(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions) -> _Visible:
-    hidden = {n.id for n in cg.nodes if n.hidden}
     kinds = {n.id: n.kind for n in cg.nodes}
-    into: dict[str, list[tuple[str, Sign]]] = {}
-    for link in cg.links:
-        into.setdefault(link.target, []).append((link.source, link.sign))
-    causal: list[tuple[str, str, Sign]] = []
-    for target in [n.id for n in cg.nodes if not n.hidden and n.kind in (Kind.AUX, Kind.FLOW)]:
-        direct = dict(into.get(target, []))
-        seen: set[str] = set()
-        queue = deque(direct)
-        while queue:  # walk back through hidden nodes to the visible ones behind them
-            source = queue.popleft()
-            if source in seen:
-                continue
-            seen.add(source)
-            if source in hidden:
-                queue.extend(s for s, _ in into.get(source, []))
-            elif kinds[source] is not Kind.PARAM or opts.params:
-                # A sign is shown for direct links only; through a smooth or delay it is not drawn.
-                causal.append((source, target, direct.get(source, Sign.UNKNOWN)))
+    causal = [(source, n.id, sign)
+              for n in cg.nodes if not n.hidden and n.kind in (Kind.AUX, Kind.FLOW)
+              for source, sign in cg.visible_inputs(n.id)
+              if kinds[source] is not Kind.PARAM or opts.params]
     nodes = [n.id for n in cg.nodes if not n.hidden and (opts.params or n.kind is not Kind.PARAM)]
     if opts.focus is not None:
         adj: dict[str, set[str]] = {n: set() for n in nodes}

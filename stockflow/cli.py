@@ -307,6 +307,64 @@ def loops(spec: str, fmt: str) -> None:
                "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
 
 
+@main.command()
+@click.argument("spec")
+@click.argument("name")
+def explain(spec: str, name: str) -> None:
+    """Show NAME's definition, units, the files that set it, and what it depends on and feeds."""
+    from .compiler.causal import causal_graph
+    from .compiler.common import did_you_mean
+    from .compiler.explain import explain as explain_text
+
+    model = _load_or_exit(spec)
+    text = explain_text(model.spec, model.checked, causal_graph(model.checked), name)
+    if text is None:
+        hint = did_you_mean(name, [d.name for d in model.spec.decls])
+        click.echo(f"error: {model.name} has nothing named `{name}`" + (f"; {hint}" if hint else ""), err=True)
+        sys.exit(1)
+    click.echo(text, nl=False)
+
+
+@main.command(name="diff")
+@click.argument("spec_a")
+@click.argument("spec_b")
+@click.option("--run", "run_both", is_flag=True, help="Also run both models and compare their metrics.")
+def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
+    """Show how SPEC_B differs from SPEC_A. Exit 0 if the same, 1 if different, 2 on errors."""
+    from .compiler.diagnostics import SpecError
+    from .compiler.explain import describe, diff
+
+    try:
+        from .api import load
+
+        a, b = load(spec_a), load(spec_b)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+    changes = diff(a.spec, b.spec)
+    click.echo(f"A: {spec_a}\nB: {spec_b}\n")
+    for d in changes:
+        click.echo(describe(d))
+    if not changes:
+        click.echo("no differences in declarations or time settings")
+    different = bool(changes)
+    if run_both:
+        ra, rb = a.run(), b.run()
+        mb = {m.id: i for i, m in enumerate(rb.metrics)}
+        rows = []
+        for i, m in enumerate(ra.metrics):
+            if m.id in mb:
+                va, vb = float(ra.metric_values[i]), float(rb.metric_values[mb[m.id]])
+                rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
+                rows.append([m.name, _fmt(va), _fmt(vb), _fmt(vb - va), rel, m.units])
+                different = different or va != vb
+        if rows:
+            click.echo("\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"], {1, 2, 3, 4}))
+    sys.exit(1 if different else 0)
+
+
 def _write_atomic(path: Path, text: str | bytes) -> None:
     import tempfile
 

@@ -115,3 +115,46 @@ def test_provenance_of_every_value(tmp_path: Path) -> None:
     for name, steps in origins.items():
         assert steps and all(o.span is not None and Path(o.span.file).exists() for o in steps), name
     assert middle.exists()
+
+
+CITY = ROOT / "specs" / "girfec-city" / "girfec-city.sfm"
+GIRFEC = ROOT / "specs" / "girfec" / "girfec.sfm"
+
+
+def test_city_spec_adapts_girfec_with_overrides_only() -> None:
+    from stockflow.compiler.pipeline import parse_source, read_source
+
+    own = parse_source(read_source(CITY))
+    assert own.extends and not own.decls and own.overrides  # nothing declared afresh
+    city = stockflow.load(CITY)
+    assert city.warnings == ()
+    base = city.run(params={"intervention_scale": 0})
+    for level in ("universal", "additional", "targeted", "intensive"):
+        assert base[level][-1] == pytest.approx(base[level][0], rel=0.005)
+    assert base["total_children"][0] == pytest.approx(100_000)
+    history = dict(city.spec.origins)["intensive"]  # type: ignore[union-attr]
+    assert [(o.action, Path(o.span.file).name) for o in history] == [
+        ("declared", "girfec.sfm"), ("overridden", "girfec-city.sfm")]
+
+
+def test_explain_and_diff_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    r = CliRunner().invoke(main, ["explain", str(CITY), "intensive"])
+    assert r.exit_code == 0
+    assert "declared" in r.stdout and "girfec.sfm:" in r.stdout and "overridden" in r.stdout
+    assert "girfec-city.sfm:" in r.stdout and "inflows: universal_to_intensive" in r.stdout
+    r = CliRunner().invoke(main, ["explain", str(GIRFEC), "escalation_multiplier"])
+    assert "depends on: effect (-), max_escalation_reduction" in r.stdout
+    assert CliRunner().invoke(main, ["explain", str(GIRFEC), "nothing"]).exit_code == 1
+
+    r = CliRunner().invoke(main, ["diff", str(GIRFEC), str(CITY), "--run"])
+    assert r.exit_code == 1
+    assert "~ param rate_u_a:" in r.stdout and "A: param rate_u_a [1/year] = 0.07" in r.stdout
+    assert "~ stock intensive:" in r.stdout and "total_cost" in r.stdout
+    assert "rate_a_u" not in r.stdout  # unchanged
+    assert CliRunner().invoke(main, ["diff", str(GIRFEC), str(GIRFEC)]).exit_code == 0
+    bad = write(tmp_path, "bad.sfm", "stock a = \n")
+    assert CliRunner().invoke(main, ["diff", str(GIRFEC), str(bad)]).exit_code == 2

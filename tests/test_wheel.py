@@ -21,7 +21,7 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "stockflow/grammars/expr.lark" in names and "stockflow/grammars/model.lark" in names
     assert "stockflow/compiler/lower.py" in names and "stockflow/runtime/_simulate.py" in names
-    assert "stockflow/specs/girfec/girfec.sfm" in names
+    assert "stockflow/specs/girfec/girfec.sfm" in names and "stockflow/specs/girfec-city/girfec-city.sfm" in names
     # Never bare top-level packages named after the repo's folders.
     assert not [n for n in names if n.split("/")[0] in ("compiler", "runtime", "grammars", "specs", "tests")]
 
@@ -46,6 +46,9 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     check = subprocess.run([str(bindir / "stockflow"), "check", "stockflow:girfec"], cwd=tmp_path,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+    city = subprocess.run([str(bindir / "stockflow"), "check", "stockflow:girfec-city"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert city.returncode == 0, city.stderr  # its `extends` finds the base inside the installed package
     out = tmp_path / "girfec.csv"
     run = subprocess.run([str(bindir / "stockflow"), "run", "stockflow:girfec", "-o", str(out)], cwd=tmp_path,
                          capture_output=True, text=True)
