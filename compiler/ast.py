@@ -242,7 +242,19 @@ class GroupDecl:
     member_spans: tuple[Span | None, ...] = field(default=(), compare=False, repr=False)
 
 
-Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl]
+@dataclass(frozen=True, slots=True)
+class ExpectDecl:
+    """A reality check: a condition that must hold at every recorded time (within `during`),
+    or, when it uses metrics, once per run."""
+
+    name: str
+    condition: Expr
+    during: tuple[float, float] | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +276,7 @@ class Override:
     non_negative: bool | None = None
     doc: Doc = Doc()
     span: Span | None = _span()
+    during: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,6 +126,8 @@ def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
         used |= names_in(a.equation)
     for m in g.metrics:
         used |= names_in(m.expr)
+    for ex in g.expectations:
+        used |= names_in(ex.condition)
     out = []
     for p in g.params:
         if p.id not in used:

@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     # run time
     "E060": "NaN or infinity during a run",
     "E061": "unknown parameter or stock in run inputs",
+    "E062": "a reality check (expectation) failed in a run",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",

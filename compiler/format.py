@@ -125,6 +125,7 @@ def _override(o: A.Override) -> str:
     head = f"set {o.name}{_units(o.units)}" + (f" = {expr_text(o.value)}" if o.value is not None else "")
     props = ([f"tags {', '.join(o.tags)}"] if o.tags else []) + (["non_negative"] if o.non_negative else [])
     props += [f"bounds [{number(o.bounds[0])}, {number(o.bounds[1])}]"] if o.bounds else []
+    props += [f"during [{number(o.during[0])}, {number(o.during[1])}]"] if o.during else []
     return _block(head, props + _doc_props(o.doc))
 
 
@@ -163,13 +164,18 @@ def _decl(d: A.Decl) -> str:
         return _block(f"metric {d.name}{_units(d.units)} = {expr_text(d.expr)}", _doc_props(d.doc))
     if isinstance(d, A.GroupDecl):
         return _block(f"group {d.name} = [{', '.join(d.stocks)}]", _doc_props(d.doc))
+    if isinstance(d, A.ExpectDecl):
+        props = [f"during [{number(d.during[0])}, {number(d.during[1])}]"] if d.during else []
+        return _block(f"expect {d.name} = {expr_text(d.condition)}", props + _doc_props(d.doc))
     raise AssertionError(type(d))
 
 
 # ---------------------------------------------------------------- YAML
 _SECTION = {A.UnitDecl: "units", A.StockDecl: "stocks", A.FlowDecl: "flows", A.AuxDecl: "auxiliaries",
-            A.ParamDecl: "parameters", A.LookupDecl: "lookups", A.MetricDecl: "metrics", A.GroupDecl: "groups"}
-SECTION_ORDER = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups")
+            A.ParamDecl: "parameters", A.LookupDecl: "lookups", A.MetricDecl: "metrics", A.GroupDecl: "groups",
+            A.ExpectDecl: "expectations"}
+SECTION_ORDER = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
+                 "expectations")
 
 
 def _yexpr(e: A.Expr) -> Any:
@@ -236,6 +242,8 @@ def _yoverride(o: A.Override) -> dict[str, Any]:
         body["bounds"] = [float(o.bounds[0]), float(o.bounds[1])]
     if o.non_negative is not None:
         body["non_negative"] = o.non_negative
+    if o.during is not None:
+        body["during"] = [float(o.during[0]), float(o.during[1])]
     return {**body, **_ydoc(o.doc)}
 
 
@@ -273,4 +281,7 @@ def _ydecl(d: A.Decl) -> Any:
         return {"equation": _yexpr(d.expr), **units, **_ydoc(d.doc)}
     if isinstance(d, A.GroupDecl):
         return {"stocks": list(d.stocks), **_ydoc(d.doc)}
+    if isinstance(d, A.ExpectDecl):
+        during = {"during": [float(d.during[0]), float(d.during[1])]} if d.during else {}
+        return {"condition": expr_text(d.condition), **during, **_ydoc(d.doc)}
     raise AssertionError(type(d))

@@ -133,6 +133,17 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class Expectation:
+    id: str
+    display: str
+    condition: A.Expr
+    during: tuple[float, float] | None
+    on_metrics: bool  # checked once per run against metrics, rather than at every recorded time
+    doc: A.Doc
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
 class Graph:
     info: A.ModelInfo
     time: A.TimeSpec
@@ -149,3 +160,4 @@ class Graph:
     init_order: tuple[str, ...]  # stocks, auxes and flows, in the order of initialisation
     metric_order: tuple[str, ...]
     file: str
+    expectations: tuple[Expectation, ...] = ()

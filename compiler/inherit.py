@@ -20,9 +20,10 @@ MAX_CHAIN = 16
 
 # The YAML key naming each kind's main value in an override.
 VALUE_KEY = {A.ParamDecl: "value", A.StockDecl: "initial", A.AuxDecl: "equation", A.MetricDecl: "equation",
-             A.FlowDecl: "rate"}
+             A.FlowDecl: "rate", A.ExpectDecl: "condition"}
 KIND = {A.ParamDecl: "parameter", A.StockDecl: "stock", A.AuxDecl: "auxiliary", A.MetricDecl: "metric",
-        A.FlowDecl: "flow", A.LookupDecl: "lookup", A.GroupDecl: "group", A.UnitDecl: "unit"}
+        A.FlowDecl: "flow", A.LookupDecl: "lookup", A.GroupDecl: "group", A.UnitDecl: "unit",
+        A.ExpectDecl: "expectation"}
 
 
 def load_chain(spec: A.Spec, locate: Callable[[str, str], str], read: Callable[[str], A.Spec],
@@ -118,7 +119,7 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         errors.append(error("E016", f"a {name} cannot be given a new value with `set`", o.span,
                             f"remove `{d.name}` and declare it again"))
         return None
-    for field_name, allowed in (("tags", (A.FlowDecl,)), ("bounds", (A.ParamDecl,)),
+    for field_name, allowed in (("tags", (A.FlowDecl,)), ("bounds", (A.ParamDecl,)), ("during", (A.ExpectDecl,)),
                                 ("non_negative", (A.StockDecl, A.FlowDecl)),
                                 ("units", (A.ParamDecl, A.StockDecl, A.FlowDecl, A.AuxDecl, A.MetricDecl,
                                            A.LookupDecl))):
@@ -150,6 +151,8 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         return replace(d, equation=o.value or d.equation, units=units, doc=_doc(d.doc, o.doc))
     if isinstance(d, A.MetricDecl):
         return replace(d, expr=o.value or d.expr, units=units, doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.ExpectDecl):
+        return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o.doc))
     if isinstance(d, A.LookupDecl):
         return replace(d, units=units, doc=_doc(d.doc, o.doc))
     if isinstance(d, A.GroupDecl):

@@ -114,13 +114,16 @@ class _Lowerer:
                     d -= factors.get((f, s.id), 1) * sym(f)
                 derivatives[s.id] = d
         metric_eqs = self.metrics()
+        expectations = {}
+        for ex in g.expectations:
+            expectations[ex.id] = self.cond(ex.condition, f"expectation `{ex.display}`")
         scale = {s.id: (self.units[s.id].scale if self.units.get(s.id) else sympy.Integer(1)) for s in g.stocks}
         boundary = self.conservation(stocks, derivatives, scale)
         if self.errors:
             raise SpecError(self.errors)
         return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
                             frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
-                            frozen(scale), tuple(self.warnings))
+                            frozen(scale), tuple(self.warnings), frozen(expectations))
 
     # ---------------------------------------------------------------- assignments
     def assign(self, expr: sympy.Expr, ty: Ty, want: Unit | None, name: str, span: Span | None,

@@ -33,6 +33,7 @@ class CheckedModel:
     boundary: Mapping[str, sympy.Expr]  # group -> net flow across its edge, base units per time unit
     stock_scale: Mapping[str, sympy.Rational]  # stock -> factor into base units
     diagnostics: tuple[Diagnostic, ...]  # warnings
+    expectations: Mapping[str, sympy.Expr]  # reality checks: conditions, as sympy relations
 
 
 def frozen(d: dict) -> Mapping:  # type: ignore[type-arg]

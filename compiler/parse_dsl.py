@@ -24,7 +24,8 @@ _ALLOWED = {
     "lookup": {"description", "source", "assumption", "interpolation", "extrapolation", "x_units"},
     "metric": {"description", "source", "assumption"},
     "group": {"description", "source", "assumption"},
-    "set": {"description", "source", "assumption", "tags", "non_negative", "bounds"},
+    "set": {"description", "source", "assumption", "tags", "non_negative", "bounds", "during"},
+    "expect": {"description", "source", "assumption", "during"},
 }
 
 
@@ -116,7 +117,7 @@ class _DslReader:
                 out[key] = tuple(str(t) for t in ch)
             elif key == "non_negative":
                 out[key] = True
-            elif key == "bounds":
+            elif key in ("bounds", "during"):
                 out[key] = (self.b.signed_number(ch[0]), self.b.signed_number(ch[1]))
             elif key == "x_units":
                 out[key] = self.b.unit(ch[0])
@@ -161,7 +162,8 @@ class _DslReader:
         p = self.props(props, "set")
         nn = True if p.get("non_negative") else None
         return A.Override(str(name), self.b.expr(expr) if expr is not None else None, None, self.units(units),
-                          p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name))  # type: ignore[arg-type]
+                          p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name),  # type: ignore[arg-type]
+                          p.get("during"))  # type: ignore[arg-type]
 
     def stock(self, t: Tree) -> A.StockDecl:
         name, units, expr, props = t.children
@@ -221,6 +223,12 @@ class _DslReader:
         name, units, expr, props = t.children
         p = self.props(props, "metric")
         return A.MetricDecl(str(name), self.b.expr(expr), self.units(units), self.doc(p), self.b.span_of(name))
+
+    def expect(self, t: Tree) -> A.ExpectDecl:
+        name, expr, props = t.children
+        p = self.props(props, "expect")
+        return A.ExpectDecl(str(name), self.b.expr(expr), p.get("during"), self.doc(p),  # type: ignore[arg-type]
+                            self.b.span_of(name))
 
     def group(self, t: Tree) -> A.GroupDecl:
         name, *members, props = t.children

@@ -16,10 +16,11 @@ from .parse_dsl import time_spec
 from .parse_expr import parse_expr_text, parse_unit_text
 
 SECTIONS = ("extends", "model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
-            "lookups", "metrics", "groups", "override", "remove")
-DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups")
-OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "units", "tags", "bounds", "non_negative",
-                 "description", "source", "assumption")
+            "lookups", "metrics", "groups", "expectations", "override", "remove")
+DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
+                 "expectations")
+OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",
+                 "during", "description", "source", "assumption")
 _DOC_KEYS = ("description", "source", "assumption")
 _KEYS = {
     "model": ("name", "title", "description"),
@@ -30,11 +31,12 @@ _KEYS = {
     "lookups": ("points", "units", "x_units", "interpolation", "extrapolation") + _DOC_KEYS,
     "metrics": ("equation", "units") + _DOC_KEYS,
     "groups": ("stocks",) + _DOC_KEYS,
+    "expectations": ("condition", "during") + _DOC_KEYS,
     "units": ("definition", "description"),
 }
 _REQUIRED = {"stocks": ("initial",), "flows": ("rate",), "auxiliaries": ("equation",),
              "parameters": ("value",), "lookups": ("points",), "metrics": ("equation",),
-             "groups": ("stocks",)}
+             "groups": ("stocks",), "expectations": ("condition",)}
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -242,7 +244,7 @@ class _YamlReader:
                              did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
                     continue
                 props[k.value] = v
-            value_keys = [k for k in ("value", "initial", "equation", "rate") if k in props]
+            value_keys = [k for k in ("value", "initial", "equation", "rate", "condition") if k in props]
             if len(value_keys) > 1:
                 self.err("E003", f"`{key.value}` sets both `{value_keys[0]}` and `{value_keys[1]}`", key,
                          "give the one that fits its kind")
@@ -253,7 +255,8 @@ class _YamlReader:
                 self.tags(props["tags"]) if "tags" in props else None,
                 self.bounds(props["bounds"]) if "bounds" in props else None,
                 self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else None,
-                self.doc(props), self.span(key)))
+                self.doc(props), self.span(key),
+                self.bounds(props["during"]) if "during" in props else None))
         return tuple(out)
 
     def removals(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Removal, ...]:
@@ -316,6 +319,8 @@ class _YamlReader:
         # Shorthands: `name: expression` for auxiliaries and metrics, `name: number` for parameters.
         if isinstance(node, ScalarNode) and section in ("auxiliaries", "metrics"):
             props: dict[str, Node] = {"equation": node}
+        elif isinstance(node, ScalarNode) and section == "expectations":
+            props = {"condition": node}
         elif isinstance(node, ScalarNode) and section == "parameters":
             props = {"value": node}
         elif isinstance(node, ScalarNode) and section == "units":
@@ -358,6 +363,9 @@ class _YamlReader:
                                self.span(props["value"]))
         if section == "lookups":
             return self.lookup(name, props, units, doc, span)
+        if section == "expectations":
+            during = self.bounds(props["during"]) if "during" in props else None
+            return A.ExpectDecl(name, self.expr(props["condition"], "`condition`"), during, doc, span)
         if section == "groups":
             members = props["stocks"]
             if not isinstance(members, SequenceNode):
@@ -383,7 +391,7 @@ class _YamlReader:
 
     def bounds(self, node: Node) -> tuple[float, float] | None:
         if not isinstance(node, SequenceNode) or len(node.value) != 2:
-            self.err("E003", "`bounds` must be a list of two numbers", node, "e.g. `[0, 1]`")
+            self.err("E003", "this must be a list of two numbers", node, "e.g. `[0, 1]`")
             return None
         lo, hi = (self.number(n, "a bound") for n in node.value)
         return (lo, hi)

@@ -59,6 +59,7 @@ class _Resolver:
         lookups: list[G.Lookup] = []
         metrics: list[G.Metric] = []
         groups: list[G.Group] = []
+        expectations: list[G.Expectation] = []
         for cid, d in self.decls.items():
             if isinstance(d, A.StockDecl):
                 stocks[cid] = G.Stock(cid, d.name, self.expr(d.initial, cid, False), d.units,
@@ -77,6 +78,10 @@ class _Resolver:
                 metrics.append(G.Metric(cid, d.name, self.expr(d.expr, cid, True), d.units, d.doc, d.span))
             elif isinstance(d, A.GroupDecl):
                 groups.append(self.group(cid, d))
+            elif isinstance(d, A.ExpectDecl):
+                on_metrics = any(isinstance(self.decls.get(n.lower()), A.MetricDecl) for n in names_in(d.condition))
+                expectations.append(G.Expectation(cid, d.name, self.expr(d.condition, cid, on_metrics), d.during,
+                                                  on_metrics, d.doc, d.span))
 
         # Attach flows to their stocks.
         ins: dict[str, list[str]] = {s: [] for s in stocks}
@@ -104,7 +109,7 @@ class _Resolver:
         return G.Graph(spec.model, spec.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
                        tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(params), tuple(lookups),
                        tuple(self.aggregates), tuple(metrics), tuple(groups), order, init_order, metric_order,
-                       spec.file)
+                       spec.file, tuple(expectations))
 
     # ---------------------------------------------------------------- declarations
     def flow(self, cid: str, d: A.FlowDecl) -> G.Flow:
@@ -221,6 +226,9 @@ class _Resolver:
         elif isinstance(d, A.GroupDecl):
             self.err("E015", f"group `{e.name}` cannot be used in an equation", e.span,
                      "add an aux that sums its stocks")
+        elif isinstance(d, A.ExpectDecl):
+            self.err("E015", f"expectation `{e.name}` cannot be used in an equation", e.span,
+                     "expectations are checked after a run; use the condition itself")
         elif isinstance(d, A.MetricDecl) and not in_metric:
             self.err("E015", f"metric `{e.name}` can only be used in other metrics", e.span,
                      "metrics are computed after the run")

@@ -169,6 +169,17 @@ class Model:
                 self._check_finite(one, traj[i], metrics[i], i)
         return BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
 
+    def expectations(self, res: Results, params: Mapping[str, float] | None = None) -> list[Diagnostic]:
+        """The spec's reality checks against a run's results: one E062 per failure."""
+        from .compiler.expect import check_expectations
+
+        vec = self.param_vector(params)
+        trajectories = {v.id: res.values[:, i] for i, v in enumerate(res.variables)}
+        metrics = {m.id: float(res.metric_values[i]) for i, m in enumerate(res.metrics)}
+        values = {p.id: float(v) for p, v in zip(self.checked.graph.params, vec, strict=True)}
+        return check_expectations(self.checked, res.times, trajectories, metrics, values,
+                                  self.checked.graph.time.unit)
+
     def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
         """Refuse runs whose saved states and outputs would not fit in memory (E006)."""
         n_state = len(self._stock_ids) + len(self.checked.graph.groups)

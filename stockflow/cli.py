@@ -58,14 +58,24 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               show_default=True, help="How to print diagnostics.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check SPECS for errors and warnings without running them."""
+@click.option("--run", "run_checks", is_flag=True,
+              help="Also run each spec and test its reality checks (`expect`).")
+def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
+    """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
+        from .api import RunError, load
         from .api import check as check_one
 
         every = []
         for spec in specs:
-            every.extend(check_one(spec))
+            found = check_one(spec)
+            every.extend(found)
+            if run_checks and not any(d.is_error for d in found):
+                model = load(spec)
+                try:
+                    every.extend(model.expectations(model.run()))
+                except RunError as exc:
+                    every.extend(exc.diagnostics)
         _print_diagnostics(every, _sources_for(every), fmt)
         errors = sum(d.is_error for d in every)
         warnings = len(every) - errors

@@ -53,7 +53,7 @@ maybe_units = st.none() | units()
 
 @st.composite
 def specs(draw: st.DrawFn) -> A.Spec:
-    pool = draw(st.lists(names, min_size=8, max_size=8, unique=True))
+    pool = draw(st.lists(names, min_size=9, max_size=9, unique=True))
     unit_pool = draw(st.lists(unit_names, min_size=2, max_size=2, unique=True))
     endpoint = st.none() | st.sampled_from(pool)
     decls: list[A.Decl] = [
@@ -70,6 +70,7 @@ def specs(draw: st.DrawFn) -> A.Spec:
                      draw(st.sampled_from(list(A.Extrapolation))), draw(docs)),
         A.MetricDecl(pool[5], draw(exprs), draw(maybe_units), draw(docs)),
         A.GroupDecl(pool[6], tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))), draw(docs)),
+        A.ExpectDecl(pool[8], draw(exprs), draw(st.none() | st.tuples(signed, signed)), draw(docs)),
     ]
     order = draw(st.permutations(range(len(decls))))
     start = draw(st.floats(-100, 100, allow_nan=False))
@@ -85,7 +86,8 @@ def specs(draw: st.DrawFn) -> A.Spec:
         overrides = [A.Override(n, draw(st.none() | exprs), None, draw(maybe_units),
                                 draw(st.none() | st.lists(tags, min_size=1, max_size=2).map(tuple)),
                                 draw(st.none() | st.tuples(signed, signed)), draw(st.sampled_from([None, True])),
-                                draw(docs)) for n in overridden]
+                                draw(docs), None, draw(st.none() | st.tuples(signed, signed)))
+                     for n in overridden]
         removals = [A.Removal(n) for n in draw(st.lists(names, max_size=2))]
         time = draw(st.none() | st.just(time))
     return A.Spec(info, time, tuple(decls[i] for i in order), extends=extends, overrides=tuple(overrides),

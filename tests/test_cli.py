@@ -82,3 +82,37 @@ def test_format_check_and_yaml(tmp_path: Path) -> None:
 def test_version() -> None:
     code, out, _ = invoke("--version")
     assert code == 0 and "stockflow" in out
+
+
+REALITY = """time { start 0  stop 10  dt 0.25  units year }
+unit child
+stock kids [child] = 100
+flow leaving [child/year]: kids -> outside = 30 [child/year]
+metric final_kids [child] = final(kids)
+expect kids_never_negative = kids >= 0 child { description "A stock of children cannot be negative" }
+expect some_left_at_the_end = final_kids > 10 child
+expect early_years = kids > 50 child { during [0, 1] }
+"""
+
+
+def test_check_run_reports_failed_expectations(tmp_path: Path) -> None:
+    spec = tmp_path / "r.sfm"
+    spec.write_text(REALITY)
+    code, _, err = invoke("check", str(spec))
+    assert code == 0  # without --run only names and units are checked
+    code, _, err = invoke("check", "--run", str(spec))
+    assert code == 1
+    assert "expectation `kids_never_negative` fails at time 3.5 year: kids = -5 (27 of 41 times)" in err
+    assert "expectation `some_left_at_the_end` fails for this run: final_kids = -200" in err
+    assert "early_years" not in err and "note: A stock of children cannot be negative" in err
+    code, out, _ = invoke("check", "--run", "--format", "json", str(spec))
+    assert [d["code"] for d in json.loads(out)] == ["W101", "E062", "E062"]
+    assert invoke("check", "--run", GIRFEC, str(ROOT / "specs" / "girfec-city" / "girfec-city.sfm"))[0] == 0
+
+
+def test_expectations_are_unit_checked_and_conditions(tmp_path: Path) -> None:
+    spec = tmp_path / "u.sfm"
+    spec.write_text(REALITY.replace("kids >= 0 child", "kids >= 0 year").replace("final_kids > 10 child",
+                                                                                 "final_kids + 1 child"))
+    code, _, err = invoke("check", str(spec))
+    assert code == 1 and "error[E031]" in err and "error[E034]" in err
