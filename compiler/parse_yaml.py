@@ -34,6 +34,26 @@ _KEYS = {
     "expectations": ("condition", "during") + _DOC_KEYS,
     "units": ("definition", "description"),
 }
+# The JSON type of each key's value; `stockflow schema` is generated from these tables.
+EXPR = {"type": ["string", "number"]}
+UNIT = {"type": ["string", "integer"]}
+TEXT = {"type": "string"}
+PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+KEY_TYPES: dict[str, dict[str, object]] = {
+    "initial": EXPR, "rate": EXPR, "equation": EXPR, "condition": EXPR, "value": EXPR,
+    "units": UNIT, "x_units": UNIT, "definition": UNIT,
+    "non_negative": {"type": "boolean"}, "description": TEXT, "source": TEXT, "assumption": TEXT,
+    "from": {"type": ["string", "null"]}, "to": {"type": ["string", "null"]},
+    "tags": {"type": ["array", "string"], "items": TEXT}, "bounds": PAIR, "during": PAIR,
+    "points": {"type": "array", "items": PAIR, "minItems": 2},
+    "interpolation": {"enum": [m.value for m in A.Interpolation]},
+    "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
+    "stocks": {"type": "array", "items": TEXT},
+}
+# Shorthands: an entry given as a bare value instead of a mapping.
+SHORTHAND = {"auxiliaries": EXPR, "metrics": EXPR, "expectations": EXPR, "parameters": {"type": "number"},
+             "units": {"type": ["string", "null"]}, "groups": {"type": "array", "items": TEXT}}
+
 _REQUIRED = {"stocks": ("initial",), "flows": ("rate",), "auxiliaries": ("equation",),
              "parameters": ("value",), "lookups": ("points",), "metrics": ("equation",),
              "groups": ("stocks",), "expectations": ("condition",)}
@@ -199,6 +219,8 @@ class _YamlReader:
             raise SpecError(self.errors)
         sections: dict[str, tuple[ScalarNode, Node]] = {}
         for k, v in self.mapping(root, "the spec"):
+            if k.value == "$schema":  # editors' pointer to `stockflow schema`; not part of the model
+                continue
             if k.value not in SECTIONS:
                 self.err("E003", f"unknown section `{k.value}`", k,
                          did_you_mean(k.value, SECTIONS) or "sections: " + ", ".join(SECTIONS))

@@ -172,32 +172,37 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
 
 
 @main.command(name="format")
-@click.argument("spec")
+@click.argument("specs", nargs=-1, required=True)
 @click.option("--to", "to", type=click.Choice(["dsl", "yaml"]), default="dsl", show_default=True,
               help="Print canonical DSL text or YAML.")
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if SPEC (a .sfm file) is not in canonical form.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Exit 1 if any SPEC (a .sfm file) is not in canonical form; prints nothing else.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
-def format_cmd(spec: str, to: str, check_only: bool, output: str | None) -> None:
-    """Print SPEC in canonical form (never modifies SPEC)."""
+def format_cmd(specs: tuple[str, ...], to: str, check_only: bool, output: str | None) -> None:
+    """Print SPEC in canonical form (never modifies SPEC); --check accepts many files."""
     from .compiler.diagnostics import SpecError
     from .compiler.format import format_dsl, format_yaml
     from .compiler.pipeline import parse_source, read_source
     from .compiler.registry import resolve_spec_path
 
-    try:
-        src = read_source(resolve_spec_path(spec))
-        parsed = parse_source(src)
-    except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001
-        _die_internal(exc)
-    text = format_yaml(parsed) if to == "yaml" else format_dsl(parsed)
-    if check_only:
-        if text != src.text:
-            click.echo(f"{spec}: not in canonical form (run `stockflow format {spec}` to see it)", err=True)
+    if len(specs) > 1 and not check_only:
+        raise click.BadParameter("give one SPEC, or use --check for many", param_hint="SPECS")
+    failed = False
+    for spec in specs:
+        try:
+            src = read_source(resolve_spec_path(spec))
+            parsed = parse_source(src)
+        except SpecError as exc:
+            _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
             sys.exit(1)
-        return
+        except Exception as exc:  # noqa: BLE001
+            _die_internal(exc)
+        text = format_yaml(parsed) if to == "yaml" else format_dsl(parsed)
+        if check_only and text != src.text:
+            click.echo(f"{spec}: not in canonical form (run `stockflow format {spec}` to see it)", err=True)
+            failed = True
+    if check_only:
+        sys.exit(1 if failed else 0)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -373,6 +378,19 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
         if rows:
             click.echo("\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"], {1, 2, 3, 4}))
     sys.exit(1 if different else 0)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the YAML spec form (for editors and CI)."""
+    from .compiler.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomic(Path(output), text)
 
 
 def _write_atomic(path: Path, text: str | bytes) -> None:

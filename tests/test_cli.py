@@ -116,3 +116,19 @@ def test_expectations_are_unit_checked_and_conditions(tmp_path: Path) -> None:
                                                                                  "final_kids + 1 child"))
     code, _, err = invoke("check", str(spec))
     assert code == 1 and "error[E031]" in err and "error[E034]" in err
+
+
+def test_format_check_many_files_and_hooks(tmp_path: Path) -> None:
+    import yaml
+
+    good = tmp_path / "good.sfm"
+    good.write_text(invoke("format", GIRFEC)[1])
+    assert invoke("format", "--check", str(good), str(good))[0] == 0
+    assert invoke("format", "--check", str(good), GIRFEC)[0] == 1
+    assert invoke("format", str(good), GIRFEC)[0] == 2  # many files only with --check
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    commands = {h["id"]: h["entry"].split()[1:] for h in hooks}
+    assert commands == {"stockflow-check": ["check"], "stockflow-check-run": ["check", "--run"],
+                        "stockflow-format": ["format", "--check"]}
+    for args in commands.values():  # each entry works on the files pre-commit would pass
+        assert invoke(*args, str(good))[0] == 0

@@ -98,3 +98,24 @@ def test_hostile_nesting_and_chains_do_not_crash(tmp_path: Path) -> None:
     chain.write_text("time { start 0 stop 1 dt 0.5 units year }\nstock s = 1\nflow f: s -> outside = a1999\n"
                      "aux a0 = s\n" + "\n".join(f"aux a{i} = exp(a{i - 1}) * 0.5" for i in range(1, 2000)))
     assert [d.code for d in stockflow.check(chain)] == ["W101"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "github"])
+def test_check_output_formats_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every corpus file through `stockflow check --format json|github`, against one golden file."""
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    monkeypatch.chdir(ROOT)
+    parts = []
+    for path in CORPUS:
+        rel = path.relative_to(ROOT).as_posix()
+        r = CliRunner().invoke(main, ["check", "--format", fmt, rel])
+        assert r.exit_code in (0, 1)
+        parts.append(f"== {rel} (exit {r.exit_code})\n{r.stdout}")
+    got = "".join(parts)
+    golden = ROOT / "tests" / "golden" / f"check.{fmt}.txt"
+    if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
