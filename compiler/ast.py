@@ -254,7 +254,47 @@ class ExpectDecl:
     span: Span | None = _span()
 
 
-Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl]
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change that starts at `start` (default: the start of the run) and, with `over`,
+    ramps in linearly over that long; before it, the model's own value holds."""
+
+    start: float | None = None
+    over: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioSet:
+    """`set NAME = VALUE` in a scenario: a parameter's value or a stock's initial value."""
+
+    name: str
+    value: float
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioScale:
+    """`scale TARGET by FACTOR`: multiply the flow named TARGET, or every flow tagged TARGET."""
+
+    target: str
+    factor: float
+    change: Change = Change()
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioDecl:
+    name: str
+    title: str | None = None
+    extends: str | None = None
+    sets: tuple[ScenarioSet, ...] = ()
+    scales: tuple[ScenarioScale, ...] = ()
+    doc: Doc = Doc()
+    span: Span | None = _span()
+
+
+Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,
+             ScenarioDecl]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from .model import DT_SYM, CheckedModel
 class Layout:
     stocks: tuple[str, ...]  # state order, hidden stocks included
     monitors: tuple[str, ...]  # group ids, appended to the state
-    params: tuple[str, ...]
+    params: tuple[str, ...]  # model parameters, then three scenario inputs per scaled flow
     outputs: tuple[str, ...]  # recorded each save point: stocks, flows, auxes (hidden included)
     extremes: tuple[str, ...]  # hidden auxes whose running max/min feed metrics
 
@@ -49,17 +49,23 @@ class ModelFunctions:
     metrics: Callable[..., Any]
 
 
-def layout_of(model: CheckedModel) -> Layout:
+def scale_inputs(flow: str) -> tuple[str, str, str]:
+    """The inputs that scale a flow in scenarios: factor, start time, time fully ramped in."""
+    return f"{flow}$scale", f"{flow}$from", f"{flow}$until"
+
+
+def layout_of(model: CheckedModel, scaled: tuple[str, ...] = ()) -> Layout:
     g = model.graph
     outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
     extremes = tuple(a.var for a in g.aggregates if a.kind.value in ("maximum", "minimum"))
-    return Layout(tuple(s.id for s in g.stocks), tuple(gr.id for gr in g.groups),
-                  tuple(p.id for p in g.params), outputs, extremes)
+    params = tuple(p.id for p in g.params) + tuple(x for f in scaled for x in scale_inputs(f))
+    return Layout(tuple(s.id for s in g.stocks), tuple(gr.id for gr in g.groups), params, outputs, extremes)
 
 
-def build(model: CheckedModel, xp: Any) -> ModelFunctions:
+def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = ()) -> ModelFunctions:
+    """The model's functions; flows in `scaled` get a multiplier that scenarios drive."""
     g = model.graph
-    lay = layout_of(model)
+    lay = layout_of(model, scaled)
     emit = Emitter(xp, {lk.id: lk for lk in g.lookups})
     # Subexpressions that depend only on parameters and dt are computed once per run, not per
     # step: inside the loop a division by a parameter becomes a multiplication.
@@ -69,6 +75,7 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
     loop_monitors = [hoist(model.boundary[m]) for m in lay.monitors]
     hoisted = [(name, emit(e)) for name, e in hoist.found]
     eqs = [(n, emit(loop_eqs[n])) for n in g.order]
+    multipliers = {f: _multiplier(xp, *scale_inputs(f)) for f in scaled}
     init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
     init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
                   for n in g.init_order]
@@ -111,6 +118,8 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
             env[s] = state[i]
         for n, f in eqs:
             env[n] = f(env)
+            if n in multipliers:
+                env[n] = env[n] * multipliers[n](env, t)
         for cap in caps:
             cap(env)
         return env
@@ -143,6 +152,16 @@ def build(model: CheckedModel, xp: Any) -> ModelFunctions:
         return _stack(xp, vals)
 
     return ModelFunctions(lay, init, prepare, rhs, deriv, extremes, outputs, metrics)
+
+
+def _multiplier(xp: Any, scale: str, start: str, until: str) -> Callable[[Env, Any], Any]:
+    """1 before `start`, ramping linearly to the factor by `until` (at once when they are equal)."""
+    def m(env: Env, t: Any) -> Any:
+        a, b, s = env[start], env[until], env[scale]
+        ramp = xp.where(b > a, xp.clip((t - a) / xp.where(b > a, b - a, 1.0), 0.0, 1.0), xp.where(t >= a, 1.0, 0.0))
+        return 1.0 + (s - 1.0) * ramp
+
+    return m
 
 
 class _Hoister:

@@ -167,15 +167,27 @@ def _decl(d: A.Decl) -> str:
     if isinstance(d, A.ExpectDecl):
         props = [f"during [{number(d.during[0])}, {number(d.during[1])}]"] if d.during else []
         return _block(f"expect {d.name} = {expr_text(d.condition)}", props + _doc_props(d.doc))
+    if isinstance(d, A.ScenarioDecl):
+        items = [f"extends {d.extends}"] if d.extends else []
+        items += [f"set {x.name} = {number(x.value)}" for x in d.sets]
+        items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
+        head = f"scenario {d.name}" + (f" {_q(d.title)}" if d.title is not None else "")
+        return head + " {\n" + "".join(f"  {i}\n" for i in items + _doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
+
+
+def _change(c: A.Change) -> str:
+    if c.start is None:
+        return ""
+    return f" from {number(c.start)}" + (f" over {number(c.over)}" if c.over is not None else "")
 
 
 # ---------------------------------------------------------------- YAML
 _SECTION = {A.UnitDecl: "units", A.StockDecl: "stocks", A.FlowDecl: "flows", A.AuxDecl: "auxiliaries",
             A.ParamDecl: "parameters", A.LookupDecl: "lookups", A.MetricDecl: "metrics", A.GroupDecl: "groups",
-            A.ExpectDecl: "expectations"}
+            A.ExpectDecl: "expectations", A.ScenarioDecl: "scenarios"}
 SECTION_ORDER = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
-                 "expectations")
+                 "expectations", "scenarios")
 
 
 def _yexpr(e: A.Expr) -> Any:
@@ -284,4 +296,18 @@ def _ydecl(d: A.Decl) -> Any:
     if isinstance(d, A.ExpectDecl):
         during = {"during": [float(d.during[0]), float(d.during[1])]} if d.during else {}
         return {"condition": expr_text(d.condition), **during, **_ydoc(d.doc)}
+    if isinstance(d, A.ScenarioDecl):
+        body: dict[str, Any] = {}
+        if d.title is not None:
+            body["title"] = d.title
+        if d.extends is not None:
+            body["extends"] = d.extends
+        if d.sets:
+            body["set"] = {x.name: float(x.value) for x in d.sets}
+        if d.scales:
+            body["scale"] = [{"flows": x.target, "by": float(x.factor),
+                              **({"from": float(x.change.start)} if x.change.start is not None else {}),
+                              **({"over": float(x.change.over)} if x.change.over is not None else {})}
+                             for x in d.scales]
+        return {**body, **_ydoc(d.doc)}
     raise AssertionError(type(d))

@@ -10,6 +10,7 @@ from enum import Enum
 
 from . import ast as A
 from .diagnostics import Span
+from .scenarios import Scenario
 
 
 class Kind(Enum):
@@ -161,3 +162,4 @@ class Graph:
     metric_order: tuple[str, ...]
     file: str
     expectations: tuple[Expectation, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()

@@ -23,7 +23,7 @@ VALUE_KEY = {A.ParamDecl: "value", A.StockDecl: "initial", A.AuxDecl: "equation"
              A.FlowDecl: "rate", A.ExpectDecl: "condition"}
 KIND = {A.ParamDecl: "parameter", A.StockDecl: "stock", A.AuxDecl: "auxiliary", A.MetricDecl: "metric",
         A.FlowDecl: "flow", A.LookupDecl: "lookup", A.GroupDecl: "group", A.UnitDecl: "unit",
-        A.ExpectDecl: "expectation"}
+        A.ExpectDecl: "expectation", A.ScenarioDecl: "scenario"}
 
 
 def load_chain(spec: A.Spec, locate: Callable[[str, str], str], read: Callable[[str], A.Spec],
@@ -155,7 +155,7 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o.doc))
     if isinstance(d, A.LookupDecl):
         return replace(d, units=units, doc=_doc(d.doc, o.doc))
-    if isinstance(d, A.GroupDecl):
+    if isinstance(d, A.GroupDecl | A.ScenarioDecl):
         return replace(d, doc=_doc(d.doc, o.doc))
     errors.append(error("E016", f"a {name} cannot be overridden", o.span, "remove it and declare it again"))
     return None

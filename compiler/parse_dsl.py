@@ -230,6 +230,36 @@ class _DslReader:
         return A.ExpectDecl(str(name), self.b.expr(expr), p.get("during"), self.doc(p),  # type: ignore[arg-type]
                             self.b.span_of(name))
 
+    def scenario(self, t: Tree) -> A.ScenarioDecl:
+        name, title, *items = t.children
+        extends: str | None = None
+        sets: list[A.ScenarioSet] = []
+        scales: list[A.ScenarioScale] = []
+        doc: dict[str, str] = {}
+        for it in items:
+            kind, ch = it.data, it.children
+            if kind == "sc_extends":
+                if extends is not None:
+                    self.err("E011", "a second `extends` in a scenario", it, "a scenario extends one other")
+                extends = str(ch[0])
+            elif kind == "sc_set":
+                sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0])))
+            elif kind == "sc_scale":
+                change = A.Change()
+                if ch[2] is not None:
+                    start, over = ch[2].children
+                    change = A.Change(self.b.signed_number(start),
+                                      self.b.signed_number(over) if over is not None else None)
+                scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
+            else:
+                key = kind[3:]
+                if key in doc:
+                    self.err("E011", f"`{key}` given twice", it, "keep one")
+                doc[key] = self.string(ch[0])
+        return A.ScenarioDecl(str(name), self.string(title) if title is not None else None, extends, tuple(sets),
+                              tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
+                              self.b.span_of(name))
+
     def group(self, t: Tree) -> A.GroupDecl:
         name, *members, props = t.children
         p = self.props(props, "group")

@@ -16,9 +16,9 @@ from .parse_dsl import time_spec
 from .parse_expr import parse_expr_text, parse_unit_text
 
 SECTIONS = ("extends", "model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
-            "lookups", "metrics", "groups", "expectations", "override", "remove")
+            "lookups", "metrics", "groups", "expectations", "scenarios", "override", "remove")
 DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
-                 "expectations")
+                 "expectations", "scenarios")
 OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",
                  "during", "description", "source", "assumption")
 _DOC_KEYS = ("description", "source", "assumption")
@@ -32,6 +32,7 @@ _KEYS = {
     "metrics": ("equation", "units") + _DOC_KEYS,
     "groups": ("stocks",) + _DOC_KEYS,
     "expectations": ("condition", "during") + _DOC_KEYS,
+    "scenarios": ("title", "extends", "set", "scale") + _DOC_KEYS,
     "units": ("definition", "description"),
 }
 # The JSON type of each key's value; `stockflow schema` is generated from these tables.
@@ -49,6 +50,11 @@ KEY_TYPES: dict[str, dict[str, object]] = {
     "interpolation": {"enum": [m.value for m in A.Interpolation]},
     "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
     "stocks": {"type": "array", "items": TEXT},
+    "title": TEXT, "extends": TEXT,
+    "set": {"type": "object", "additionalProperties": {"type": "number"}},
+    "scale": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["flows", "by"],
+        "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"}, "over": {"type": "number"}}}},
 }
 # Shorthands: an entry given as a bare value instead of a mapping.
 SHORTHAND = {"auxiliaries": EXPR, "metrics": EXPR, "expectations": EXPR, "parameters": {"type": "number"},
@@ -385,6 +391,8 @@ class _YamlReader:
                                self.span(props["value"]))
         if section == "lookups":
             return self.lookup(name, props, units, doc, span)
+        if section == "scenarios":
+            return self.scenario(name, props, doc, span)
         if section == "expectations":
             during = self.bounds(props["during"]) if "during" in props else None
             return A.ExpectDecl(name, self.expr(props["condition"], "`condition`"), during, doc, span)
@@ -396,6 +404,35 @@ class _YamlReader:
             names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
             return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
         raise AssertionError(section)
+
+    def scenario(self, name: str, props: dict[str, Node], doc: A.Doc, span: Span) -> A.ScenarioDecl:
+        sets: list[A.ScenarioSet] = []
+        if "set" in props:
+            for k, v in self.mapping(props["set"], "`set`"):
+                sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
+        scales: list[A.ScenarioScale] = []
+        node = props.get("scale")
+        if node is not None and not isinstance(node, SequenceNode):
+            self.err("E003", "`scale` must be a list", node, "e.g. `scale: [{flows: escalation, by: 0.9}]`")
+        elif node is not None:
+            for item in node.value:
+                p = {}
+                for k, v in self.mapping(item, "a scaling"):
+                    if k.value not in ("flows", "by", "from", "over"):
+                        self.err("E003", f"unknown key `{k.value}` in a scaling", k, "use flows, by, from, over")
+                        continue
+                    p[k.value] = v
+                if "flows" not in p or "by" not in p:
+                    self.err("E003", "a scaling needs `flows` (a flow name or a tag) and `by`", item,
+                             "e.g. `{flows: escalation, by: 0.9}`")
+                    continue
+                change = A.Change(self.number(p["from"], "`from`") if "from" in p else None,
+                                  self.number(p["over"], "`over`") if "over" in p else None)
+                scales.append(A.ScenarioScale(self.string(p["flows"], "`flows`") or "", self.number(p["by"], "`by`"),
+                                              change, self.span(p["flows"])))
+        title = self.string(props["title"], "`title`") if "title" in props else None
+        extends = self.string(props["extends"], "`extends`") if "extends" in props else None
+        return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span)
 
     def endpoint(self, node: Node | None) -> str | None:
         if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):

@@ -10,6 +10,7 @@ from . import graph as G
 from .common import did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .names import AGGREGATES, BUILTINS, CONSTANTS, RESERVED, SPECIAL, STATEFUL, canonical, is_identifier
+from .scenarios import resolve_scenarios
 
 
 def resolve(spec: A.Spec) -> G.Graph:
@@ -95,6 +96,7 @@ class _Resolver:
         all_stocks += self.hidden_stocks
         all_auxes = auxes + self.hidden_auxes
 
+        scenarios = resolve_scenarios(self.decls, self.errors)
         order = self.order({a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows},
                            "E020", "algebraic loop", "break it with a stock, e.g. smooth(...) or delay1(...)")
         init_nodes: dict[str, A.Expr] = {a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows}
@@ -109,7 +111,7 @@ class _Resolver:
         return G.Graph(spec.model, spec.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
                        tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(params), tuple(lookups),
                        tuple(self.aggregates), tuple(metrics), tuple(groups), order, init_order, metric_order,
-                       spec.file, tuple(expectations))
+                       spec.file, tuple(expectations), scenarios)
 
     # ---------------------------------------------------------------- declarations
     def flow(self, cid: str, d: A.FlowDecl) -> G.Flow:
@@ -226,9 +228,10 @@ class _Resolver:
         elif isinstance(d, A.GroupDecl):
             self.err("E015", f"group `{e.name}` cannot be used in an equation", e.span,
                      "add an aux that sums its stocks")
-        elif isinstance(d, A.ExpectDecl):
-            self.err("E015", f"expectation `{e.name}` cannot be used in an equation", e.span,
-                     "expectations are checked after a run; use the condition itself")
+        elif isinstance(d, A.ExpectDecl | A.ScenarioDecl):
+            what = "expectation" if isinstance(d, A.ExpectDecl) else "scenario"
+            self.err("E015", f"{what} `{e.name}` cannot be used in an equation", e.span,
+                     "use a parameter for what differs between scenarios")
         elif isinstance(d, A.MetricDecl) and not in_metric:
             self.err("E015", f"metric `{e.name}` can only be used in other metrics", e.span,
                      "metrics are computed after the run")

@@ -9,11 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError",
-           "__version__"]
+__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
+           "RunError", "__version__"]
 
 if TYPE_CHECKING:
-    from .api import BatchResults, Model, Results, RunError, SpecError, check, load, load_text
+    from .api import (
+        BatchResults,
+        Model,
+        Results,
+        RunError,
+        ScenarioResults,
+        SpecError,
+        check,
+        load,
+        load_text,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -23,10 +23,49 @@ from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, re
 from .compiler.registry import resolve_spec_path
 from .runtime import BatchResults, Plan, Results, VarInfo, plan
 
-__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "SpecError", "RunError"]
+__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
+           "RunError"]
 
 
 MAX_RESULT_BYTES = 2_000_000_000
+
+
+class ScenarioResults:
+    """Runs of several scenarios; the first is the baseline the others are compared with."""
+
+    def __init__(self, names: tuple[str, ...], batch: BatchResults):
+        self.names = names
+        self.batch = batch
+
+    @property
+    def baseline(self) -> str:
+        return self.names[0]
+
+    def __getitem__(self, name: str) -> Results:
+        return self.batch.run(self.names.index(name))
+
+    def metrics_table(self) -> Any:
+        """One row per scenario and metric: value, and difference from the baseline."""
+        import pandas as pd
+
+        rows = []
+        for j, m in enumerate(self.batch.metrics):
+            base = float(self.batch.metric_values[0, j])
+            for i, name in enumerate(self.names):
+                v = float(self.batch.metric_values[i, j])
+                rows.append({"scenario": name, "metric": m.name, "units": m.units, "value": v,
+                             "difference": v - base, "relative": (v - base) / abs(base) if base else float("nan")})
+        return pd.DataFrame(rows)
+
+    def to_frame(self, hidden: bool = False) -> Any:
+        df = self.batch.to_frame(hidden)
+        df["scenario"] = [self.names[i] for i in df["scenario"]]
+        return df
+
+    def write(self, path: str | Path) -> Path:
+        from .runtime import write_table
+
+        return write_table(self.to_frame(), path)
 
 
 class RunError(SpecError):
@@ -58,7 +97,7 @@ class Model:
         self.checked = checked
         self.path = path
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
-        self._sim: Any = None
+        self._sims: dict[tuple[str, ...], Any] = {}
         g = checked.graph
         self._params = {p.id: p for p in g.params}
         self._stock_ids = [s.id for s in g.stocks]
@@ -123,12 +162,68 @@ class Model:
         return override, mask
 
     # ---------------------------------------------------------------- running
-    def simulator(self) -> Any:
-        if self._sim is None:
+    def simulator(self, scaled: tuple[str, ...] = ()) -> Any:
+        """The compiled runner; one per set of scenario-scaled flows (a structural choice)."""
+        sim = self._sims.get(scaled)
+        if sim is None:
             from .runtime._simulate import Simulator
 
-            self._sim = Simulator(self.checked)
-        return self._sim
+            sim = self._sims[scaled] = Simulator(self.checked, scaled)
+        return sim
+
+    # ---------------------------------------------------------------- scenarios
+    @property
+    def scenarios(self) -> list[str]:
+        return [sc.display for sc in self.checked.graph.scenarios]
+
+    def run_scenarios(self, names: Sequence[str] | None = None, method: str | None = None,
+                      dt: float | None = None, save_step: float | None = None,
+                      outputs: Sequence[str] | None = None, check_finite: bool = True) -> ScenarioResults:
+        """Run scenarios (default: all) and the baseline together, in one vmapped call.
+
+        The baseline is the scenario named `baseline` if the spec declares one, otherwise the
+        model as written."""
+        from .compiler.scenarios import BASELINE, Scenario
+
+        declared = {sc.id: sc for sc in self.checked.graph.scenarios}
+        wanted = list(declared) if names is None else []
+        for name in names or ():
+            if name.lower() not in declared:
+                hint = did_you_mean(name, self.scenarios)
+                raise RunError([error("E061", f"`{name}` is not a scenario of {self.name}", None,
+                                      hint or ("declared: " + ", ".join(self.scenarios) if self.scenarios
+                                               else "the spec declares no scenarios"))])
+            wanted.append(name.lower())
+        base = declared.get(BASELINE) or Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())
+        rows = [base] + [declared[k] for k in wanted if k != BASELINE]
+        scaled = tuple(sorted({x.flow for sc in rows for x in sc.scales}))
+        p = self.plan(method, dt, save_step)
+        params, inits = [], []
+        for sc in rows:
+            vec = self.param_vector(dict(sc.params))
+            extra = {x.flow: x for x in sc.scales}
+            cols = []
+            for f in scaled:
+                x = extra.get(f)
+                start = p.start - 1.0 if x is None or x.start is None else x.start
+                until = start + (x.over or 0.0) if x is not None else start
+                cols += [x.factor if x is not None else 1.0, start, until]
+            params.append(np.concatenate([vec, np.asarray(cols, dtype=np.float64)]))
+            inits.append(self.initial_vectors(dict(sc.initial)))
+        keep = self.output_ids(outputs)
+        self._check_size(p, keep, len(rows))
+        traj, metrics, drift = self.simulator(scaled).run(
+            p, np.stack(params), np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
+        one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
+        if check_finite:
+            for i, sc in enumerate(rows):
+                try:
+                    self._check_finite(one, traj[i], metrics[i], None)
+                except RunError as exc:
+                    d = exc.diagnostics[0]
+                    raise RunError([error(d.code, f"{d.message} in scenario `{sc.display}`", d.span, d.hint)]) from None
+        batch = BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
+        return ScenarioResults(tuple(sc.display for sc in rows), batch)
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,

@@ -126,11 +126,17 @@ def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
 @click.option("--method", type=click.Choice(["euler", "rk4"]), help="Override the spec's integration method.")
 @click.option("--dt", type=float, help="Override the spec's time step.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
-def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...]) -> None:
-    """Run SPEC once; print a summary and optionally write the tidy results."""
+@click.option("--scenarios", "scenario_names", metavar="all|NAME,...",
+              help="Run the spec's scenarios (all, or a comma-separated list) with the baseline, and compare.")
+def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
+        scenario_names: str | None) -> None:
+    """Run SPEC; print a summary and optionally write the tidy results."""
     from .compiler.diagnostics import SpecError
 
     overrides = _parse_sets(sets)
+    if scenario_names is not None and overrides:
+        raise click.BadParameter("use either --set or --scenarios (scenarios set their own values)",
+                                 param_hint="--set")
     if output is not None:
         out = Path(output)
         if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
@@ -143,6 +149,11 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         model = load(spec)
         for w in model.warnings:
             _print_diagnostics([w], _sources_for([w]), "text")
+        if scenario_names is not None:
+            names = None if scenario_names.strip().lower() == "all" else [
+                n.strip() for n in scenario_names.split(",") if n.strip()]
+            _print_scenarios(model, model.run_scenarios(names, method=method, dt=dt), output)
+            return
         res = model.run(params=overrides, method=method, dt=dt)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
@@ -169,6 +180,30 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
             click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
             sys.exit(1)
         click.echo(f"\nwrote {len(res.to_frame())} rows to {path}")
+
+
+def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
+    p = model.plan()
+    click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.names)} runs in one call "
+               f"({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}); "
+               f"baseline: {res.baseline}")
+    table = res.metrics_table()
+    for metric, block in table.groupby("metric", sort=False):
+        rows = []
+        for _, r in block.iterrows():
+            diff = "" if r.scenario == res.baseline else _fmt(r.difference)
+            rel = "" if r.scenario == res.baseline or r.relative != r.relative else f"{r.relative:+.2%}"
+            rows.append([r.scenario, _fmt(r.value), diff, rel])
+        units = block.units.iloc[0]
+        click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
+        click.echo(_table(rows, ["scenario", "value", "vs baseline", "change"], {1, 2, 3}))
+    if output is not None:
+        try:
+            path = res.write(output)
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        click.echo(f"\nwrote results of {len(res.names)} scenarios to {path}")
 
 
 @main.command(name="format")
@@ -366,17 +401,21 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
         click.echo("no differences in declarations or time settings")
     different = bool(changes)
     if run_both:
-        ra, rb = a.run(), b.run()
-        mb = {m.id: i for i, m in enumerate(rb.metrics)}
-        rows = []
-        for i, m in enumerate(ra.metrics):
-            if m.id in mb:
-                va, vb = float(ra.metric_values[i]), float(rb.metric_values[mb[m.id]])
-                rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
-                rows.append([m.name, _fmt(va), _fmt(vb), _fmt(vb - va), rel, m.units])
-                different = different or va != vb
-        if rows:
-            click.echo("\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"], {1, 2, 3, 4}))
+        # Under each scenario both models declare (the baseline always), metric by metric.
+        sa, sb = a.run_scenarios(), b.run_scenarios()
+        for name in [n for n in sa.names if n in sb.names]:
+            ra, rb = sa[name], sb[name]
+            mb = {m.id: i for i, m in enumerate(rb.metrics)}
+            rows = []
+            for i, m in enumerate(ra.metrics):
+                if m.id in mb:
+                    va, vb = float(ra.metric_values[i]), float(rb.metric_values[mb[m.id]])
+                    rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
+                    rows.append([m.name, _fmt(va), _fmt(vb), _fmt(vb - va), rel, m.units])
+                    different = different or va != vb
+            if rows:
+                click.echo(f"\nscenario {name}:\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"],
+                                                              {1, 2, 3, 4}))
     sys.exit(1 if different else 0)
 
 

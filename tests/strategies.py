@@ -53,7 +53,7 @@ maybe_units = st.none() | units()
 
 @st.composite
 def specs(draw: st.DrawFn) -> A.Spec:
-    pool = draw(st.lists(names, min_size=9, max_size=9, unique=True))
+    pool = draw(st.lists(names, min_size=10, max_size=10, unique=True))
     unit_pool = draw(st.lists(unit_names, min_size=2, max_size=2, unique=True))
     endpoint = st.none() | st.sampled_from(pool)
     decls: list[A.Decl] = [
@@ -71,6 +71,11 @@ def specs(draw: st.DrawFn) -> A.Spec:
         A.MetricDecl(pool[5], draw(exprs), draw(maybe_units), draw(docs)),
         A.GroupDecl(pool[6], tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))), draw(docs)),
         A.ExpectDecl(pool[8], draw(exprs), draw(st.none() | st.tuples(signed, signed)), draw(docs)),
+        A.ScenarioDecl(pool[9], draw(st.none() | texts), draw(st.none() | names),
+                       tuple(A.ScenarioSet(n, draw(signed)) for n in draw(st.lists(names, max_size=2))),
+                       tuple(A.ScenarioScale(t, draw(signed), A.Change(*draw(st.sampled_from([
+                           (None, None), (draw(signed), None), (draw(signed), draw(signed))]))))
+                             for t in draw(st.lists(tags, max_size=2))), draw(docs)),
     ]
     order = draw(st.permutations(range(len(decls))))
     start = draw(st.floats(-100, 100, allow_nan=False))
