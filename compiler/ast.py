@@ -283,6 +283,25 @@ class ScenarioScale:
 
 
 @dataclass(frozen=True, slots=True)
+class Sweep:
+    """`sweep NAME over [v1, v2, ...]`: one run per value (a grid with other sweeps)."""
+
+    name: str
+    values: tuple[float, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """`sample NAME ~ dist(args)`: a parameter drawn at random, `draws` times."""
+
+    name: str
+    dist: str
+    args: tuple[float, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioDecl:
     name: str
     title: str | None = None
@@ -291,6 +310,11 @@ class ScenarioDecl:
     scales: tuple[ScenarioScale, ...] = ()
     doc: Doc = Doc()
     span: Span | None = _span()
+    sweeps: tuple[Sweep, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    draws: int | None = None
+    seed: int | None = None
+    latin_hypercube: bool = False
 
 
 Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,

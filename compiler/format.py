@@ -171,6 +171,11 @@ def _decl(d: A.Decl) -> str:
         items = [f"extends {d.extends}"] if d.extends else []
         items += [f"set {x.name} = {number(x.value)}" for x in d.sets]
         items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
+        items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
+        items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
+        items += [f"draws {d.draws}"] if d.draws is not None else []
+        items += [f"seed {d.seed}"] if d.seed is not None else []
+        items += ["latin_hypercube"] if d.latin_hypercube else []
         head = f"scenario {d.name}" + (f" {_q(d.title)}" if d.title is not None else "")
         return head + " {\n" + "".join(f"  {i}\n" for i in items + _doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
@@ -309,5 +314,15 @@ def _ydecl(d: A.Decl) -> Any:
                               **({"from": float(x.change.start)} if x.change.start is not None else {}),
                               **({"over": float(x.change.over)} if x.change.over is not None else {})}
                              for x in d.scales]
+        if d.sweeps:
+            body["sweep"] = {x.name: [float(v) for v in x.values] for x in d.sweeps}
+        if d.samples:
+            body["sample"] = {x.name: f"{x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples}
+        if d.draws is not None:
+            body["draws"] = d.draws
+        if d.seed is not None:
+            body["seed"] = d.seed
+        if d.latin_hypercube:
+            body["latin_hypercube"] = True
         return {**body, **_ydoc(d.doc)}
     raise AssertionError(type(d))

@@ -235,6 +235,10 @@ class _DslReader:
         extends: str | None = None
         sets: list[A.ScenarioSet] = []
         scales: list[A.ScenarioScale] = []
+        sweeps: list[A.Sweep] = []
+        samples: list[A.Sample] = []
+        counts: dict[str, int] = {}
+        lhs = False
         doc: dict[str, str] = {}
         for it in items:
             kind, ch = it.data, it.children
@@ -251,6 +255,15 @@ class _DslReader:
                     change = A.Change(self.b.signed_number(start),
                                       self.b.signed_number(over) if over is not None else None)
                 scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
+            elif kind == "sc_sweep":
+                sweeps.append(A.Sweep(str(ch[0]), tuple(self.b.signed_number(v) for v in ch[1:]), self.b.span_of(ch[0])))
+            elif kind == "sc_sample":
+                samples.append(A.Sample(str(ch[0]), str(ch[1]), tuple(self.b.signed_number(v) for v in ch[2:]),
+                                        self.b.span_of(ch[0])))
+            elif kind in ("sc_draws", "sc_seed"):
+                counts[kind[3:]] = self.whole(ch[0])
+            elif kind == "sc_lhs":
+                lhs = True
             else:
                 key = kind[3:]
                 if key in doc:
@@ -258,7 +271,15 @@ class _DslReader:
                 doc[key] = self.string(ch[0])
         return A.ScenarioDecl(str(name), self.string(title) if title is not None else None, extends, tuple(sets),
                               tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
-                              self.b.span_of(name))
+                              self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
+                              counts.get("seed"), lhs)
+
+    def whole(self, tok: Token) -> int:
+        v = self.b.number(tok)
+        if v != int(v) or v < 0 or v > 2**31:
+            self.err("E053", f"`{tok}` must be a whole number", tok, "e.g. `draws 100`")
+            return 0
+        return int(v)
 
     def group(self, t: Tree) -> A.GroupDecl:
         name, *members, props = t.children

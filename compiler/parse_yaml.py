@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -32,7 +33,8 @@ _KEYS = {
     "metrics": ("equation", "units") + _DOC_KEYS,
     "groups": ("stocks",) + _DOC_KEYS,
     "expectations": ("condition", "during") + _DOC_KEYS,
-    "scenarios": ("title", "extends", "set", "scale") + _DOC_KEYS,
+    "scenarios": ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed",
+                  "latin_hypercube") + _DOC_KEYS,
     "units": ("definition", "description"),
 }
 # The JSON type of each key's value; `stockflow schema` is generated from these tables.
@@ -50,7 +52,10 @@ KEY_TYPES: dict[str, dict[str, object]] = {
     "interpolation": {"enum": [m.value for m in A.Interpolation]},
     "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
     "stocks": {"type": "array", "items": TEXT},
-    "title": TEXT, "extends": TEXT,
+    "title": TEXT, "extends": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
+    "latin_hypercube": {"type": "boolean"},
+    "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
+    "sample": {"type": "object", "additionalProperties": TEXT},
     "set": {"type": "object", "additionalProperties": {"type": "number"}},
     "scale": {"type": "array", "items": {
         "type": "object", "additionalProperties": False, "required": ["flows", "by"],
@@ -432,7 +437,37 @@ class _YamlReader:
                                               change, self.span(p["flows"])))
         title = self.string(props["title"], "`title`") if "title" in props else None
         extends = self.string(props["extends"], "`extends`") if "extends" in props else None
-        return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span)
+        sweeps = []
+        if "sweep" in props:
+            for k, v in self.mapping(props["sweep"], "`sweep`"):
+                if not isinstance(v, SequenceNode) or not v.value:
+                    self.err("E003", f"`{k.value}` must be swept over a list of numbers", v, "e.g. `[0.3, 0.6]`")
+                    continue
+                sweeps.append(A.Sweep(str(k.value), tuple(self.number(x, "a value") for x in v.value), self.span(k)))
+        samples = []
+        if "sample" in props:
+            for k, v in self.mapping(props["sample"], "`sample`"):
+                text = self.string(v, "a distribution") or ""
+                m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*", text)
+                try:
+                    args = tuple(float(a) for a in m.group(2).split(",")) if m else None
+                except ValueError:
+                    args = None
+                if m is None or args is None:
+                    self.err("E003", f"cannot read the distribution of `{k.value}`: `{text}`", v,
+                             "e.g. `uniform(12, 24)` or `normal(0.6, 0.1)`")
+                    continue
+                samples.append(A.Sample(str(k.value), m.group(1), args, self.span(k)))
+        counts = {}
+        for key in ("draws", "seed"):
+            if key in props:
+                value = self.number(props[key], f"`{key}`")
+                if value != int(value) or value < 0:
+                    self.err("E053", f"`{key}` must be a whole number", props[key], f"e.g. `{key}: 100`")
+                counts[key] = int(value)
+        lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
+        return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span, tuple(sweeps),
+                              tuple(samples), counts.get("draws"), counts.get("seed"), lhs)
 
     def endpoint(self, node: Node | None) -> str | None:
         if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):

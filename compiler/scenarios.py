@@ -25,6 +25,19 @@ class FlowScale:
     over: float | None  # None: at once
 
 
+# distribution -> number of arguments; normal and lognormal are truncated to the bounds
+DISTRIBUTIONS = {"uniform": 2, "normal": 2, "lognormal": 2, "triangular": 3, "beta": 2}
+DEFAULT_DRAWS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    param: str
+    dist: str
+    args: tuple[float, ...]
+    bounds: tuple[float, float]
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     id: str
@@ -34,6 +47,11 @@ class Scenario:
     initial: tuple[tuple[str, float], ...]
     scales: tuple[FlowScale, ...]
     doc: A.Doc
+    sweeps: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    samples: tuple[Draw, ...] = ()
+    draws: int = 1
+    seed: int = 0
+    latin_hypercube: bool = False
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
@@ -48,7 +66,17 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         params: dict[str, float] = {}
         initial: dict[str, float] = {}
         by_target: dict[str, A.ScenarioScale] = {}
+        sweeps: dict[str, A.Sweep] = {}
+        samples: dict[str, A.Sample] = {}
+        draws = seed = None
+        lhs = False
         for link in reversed(chain):  # the base first, so later scenarios win
+            decl = scenarios[link]
+            sweeps.update({canonical(x.name): x for x in decl.sweeps})
+            samples.update({canonical(x.name): x for x in decl.samples})
+            draws = decl.draws if decl.draws is not None else draws
+            seed = decl.seed if decl.seed is not None else seed
+            lhs = lhs or decl.latin_hypercube
             for s in scenarios[link].sets:
                 target = decls.get(canonical(s.name))
                 if isinstance(target, A.ParamDecl):
@@ -87,9 +115,73 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
             if s.change.over is not None and s.change.over <= 0:
                 errors.append(error("E050", f"a scaling in scenario `{sc.name}` ramps over {s.change.over:g}", s.span,
                                     "`over` must be a positive length of time"))
+        checked_sweeps = [(k, x.values) for k, x in sweeps.items() if _varied(decls, sc, x, errors)]
+        for k, x in sweeps.items():
+            lo, hi = _bounds(decls, k)
+            outside = [v for v in x.values if not lo <= v <= hi]
+            if outside:
+                errors.append(error("E051", f"scenario `{sc.name}` sweeps `{x.name}` to {outside[0]:g}, outside its "
+                                    f"bounds [{lo:g}, {hi:g}]", x.span, "sweep within the bounds"))
+        draw_list = [_draw(decls, sc, k, x, errors) for k, x in samples.items() if _varied(decls, sc, x, errors)]
+        n = draws if draws is not None else (DEFAULT_DRAWS if samples else 1)
+        if n < 1:
+            errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
         out.append(Scenario(key, sc.name, sc.title, tuple(params.items()), tuple(initial.items()),
-                            tuple(scales.values()), sc.doc))
+                            tuple(scales.values()), sc.doc, tuple(checked_sweeps),
+                            tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs))
     return tuple(out)
+
+
+def _bounds(decls: dict[str, A.Decl], key: str) -> tuple[float, float]:
+    d = decls.get(key)
+    if isinstance(d, A.ParamDecl) and d.bounds is not None:
+        return d.bounds
+    return float("-inf"), float("inf")
+
+
+def _varied(decls: dict[str, A.Decl], sc: A.ScenarioDecl, x: A.Sweep | A.Sample, errors: list[Diagnostic]) -> bool:
+    target = decls.get(canonical(x.name))
+    if isinstance(target, A.ParamDecl):
+        return True
+    what = "sweeps" if isinstance(x, A.Sweep) else "samples"
+    if target is None:
+        pool = [d.name for d in decls.values() if isinstance(d, A.ParamDecl)]
+        errors.append(error("E010", f"scenario `{sc.name}` {what} `{x.name}`, which is not defined", x.span,
+                            did_you_mean(x.name, pool) or "sweep and sample parameters"))
+    else:
+        errors.append(error("E015", f"scenario `{sc.name}` {what} `{x.name}`, which is not a parameter", x.span,
+                            "sweeps and samples vary parameters"))
+    return False
+
+
+def _draw(decls: dict[str, A.Decl], sc: A.ScenarioDecl, key: str, x: A.Sample,
+          errors: list[Diagnostic]) -> Draw | None:
+    dist = x.dist.lower()
+    if dist not in DISTRIBUTIONS:
+        errors.append(error("E013", f"unknown distribution `{x.dist}`", x.span,
+                            did_you_mean(x.dist, DISTRIBUTIONS) or "use " + ", ".join(DISTRIBUTIONS)))
+        return None
+    if len(x.args) != DISTRIBUTIONS[dist]:
+        errors.append(error("E013", f"`{dist}` takes {DISTRIBUTIONS[dist]} arguments, not {len(x.args)}", x.span,
+                            {"uniform": "uniform(low, high)", "normal": "normal(mean, sd)",
+                             "lognormal": "lognormal(mu, sigma) of the log", "triangular": "triangular(low, mode, high)",
+                             "beta": "beta(a, b) on [0, 1]"}[dist]))
+        return None
+    a = x.args
+    bad = {"uniform": a[0] >= a[-1], "normal": a[-1] <= 0, "lognormal": a[-1] <= 0,
+           "triangular": not a[0] <= a[1] <= a[-1] or a[0] == a[-1], "beta": min(a) <= 0}[dist]
+    if bad:
+        errors.append(error("E053", f"invalid arguments for `{dist}`: {', '.join(f'{v:g}' for v in a)}", x.span,
+                            "low < high; standard deviations, sigma, a and b positive; low <= mode <= high"))
+        return None
+    lo, hi = _bounds(decls, key)
+    # Bounded distributions must fit the bounds; normal and lognormal are truncated to them.
+    support = (a[0], a[-1]) if dist in ("uniform", "triangular") else (0.0, 1.0) if dist == "beta" else None
+    if support is not None and (support[0] < lo or support[1] > hi):
+        errors.append(error("E051", f"`{dist}` draws of `{x.name}` can fall outside its bounds [{lo:g}, {hi:g}]",
+                            x.span, "narrow the distribution to the bounds"))
+        return None
+    return Draw(key, dist, a, (lo, hi))
 
 
 def _chain(key: str, scenarios: dict[str, A.ScenarioDecl], errors: list[Diagnostic]) -> list[str] | None:

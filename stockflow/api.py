@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,36 +32,85 @@ __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "Sc
 MAX_RESULT_BYTES = 2_000_000_000
 
 
-class ScenarioResults:
-    """Runs of several scenarios; the first is the baseline the others are compared with."""
+@dataclass(frozen=True)
+class RunInfo:
+    """One run of a scenario: which grid point and draw, and the values swept or sampled."""
 
-    def __init__(self, names: tuple[str, ...], batch: BatchResults):
+    scenario: str
+    point: int
+    draw: int
+    swept: tuple[tuple[str, float], ...]
+    sampled: tuple[tuple[str, float], ...]
+
+    @property
+    def values(self) -> tuple[tuple[str, float], ...]:
+        return self.swept + self.sampled
+
+
+class ScenarioResults:
+    """Runs of several scenarios; the first scenario is the baseline the others are compared with.
+
+    A scenario with sweeps has one grid point per combination of swept values, and with
+    samples `draws` runs per point; percentiles summarise the draws."""
+
+    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults):
         self.names = names
+        self.runs = runs
         self.batch = batch
 
     @property
     def baseline(self) -> str:
         return self.names[0]
 
-    def __getitem__(self, name: str) -> Results:
-        return self.batch.run(self.names.index(name))
+    def indices(self, name: str) -> list[int]:
+        return [i for i, r in enumerate(self.runs) if r.scenario == name]
 
-    def metrics_table(self) -> Any:
-        """One row per scenario and metric: value, and difference from the baseline."""
+    def __getitem__(self, name: str) -> Results:
+        found = self.indices(name)
+        if not found:
+            raise KeyError(f"no scenario named {name!r}")
+        if len(found) > 1:
+            raise KeyError(f"scenario {name!r} has {len(found)} runs; use .run(i) with .indices({name!r})")
+        return self.batch.run(found[0])
+
+    def run(self, i: int) -> Results:
+        return self.batch.run(i)
+
+    def metrics_table(self, percentiles: tuple[float, float, float] = (5, 50, 95)) -> Any:
+        """Per scenario, grid point and metric: the value (the median over draws), the lower and
+        upper percentiles, and the difference of the value from the baseline's."""
         import pandas as pd
 
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, r in enumerate(self.runs):
+            groups.setdefault((r.scenario, r.point), []).append(i)
+        lo_q, mid_q, hi_q = percentiles
         rows = []
         for j, m in enumerate(self.batch.metrics):
-            base = float(self.batch.metric_values[0, j])
-            for i, name in enumerate(self.names):
-                v = float(self.batch.metric_values[i, j])
-                rows.append({"scenario": name, "metric": m.name, "units": m.units, "value": v,
-                             "difference": v - base, "relative": (v - base) / abs(base) if base else float("nan")})
+            base = float(np.percentile(self.batch.metric_values[groups[(self.baseline, 0)], j], mid_q))
+            for (name, _), idx in groups.items():
+                v = self.batch.metric_values[idx, j]
+                swept = ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept)
+                mid = float(np.percentile(v, mid_q))
+                rows.append({"scenario": name, "point": swept, "runs": len(idx), "metric": m.name, "units": m.units,
+                             "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
+                             f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
+                             "relative": (mid - base) / abs(base) if base else float("nan")})
         return pd.DataFrame(rows)
 
+    def inputs(self) -> Any:
+        """The values each run swept or sampled: run, scenario, point, draw, parameter, value."""
+        import pandas as pd
+
+        return pd.DataFrame([{"run": i, "scenario": r.scenario, "point": r.point, "draw": r.draw,
+                              "parameter": k, "value": v} for i, r in enumerate(self.runs) for k, v in r.values],
+                            columns=["run", "scenario", "point", "draw", "parameter", "value"])
+
     def to_frame(self, hidden: bool = False) -> Any:
-        df = self.batch.to_frame(hidden)
-        df["scenario"] = [self.names[i] for i in df["scenario"]]
+        df = self.batch.to_frame(hidden).rename(columns={"scenario": "run"})
+        df.insert(0, "scenario", [self.runs[i].scenario for i in df["run"]])
+        df.insert(1, "point", [self.runs[i].point for i in df["run"]])
+        df.insert(2, "draw", [self.runs[i].draw for i in df["run"]])
         return df
 
     def write(self, path: str | Path) -> Path:
@@ -184,6 +235,7 @@ class Model:
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
         from .compiler.scenarios import BASELINE, Scenario
+        from .runtime._sampling import draw
 
         declared = {sc.id: sc for sc in self.checked.graph.scenarios}
         wanted = list(declared) if names is None else []
@@ -195,12 +247,11 @@ class Model:
                                                else "the spec declares no scenarios"))])
             wanted.append(name.lower())
         base = declared.get(BASELINE) or Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())
-        rows = [base] + [declared[k] for k in wanted if k != BASELINE]
-        scaled = tuple(sorted({x.flow for sc in rows for x in sc.scales}))
+        chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
+        scaled = tuple(sorted({x.flow for sc in chosen for x in sc.scales}))
         p = self.plan(method, dt, save_step)
-        params, inits = [], []
-        for sc in rows:
-            vec = self.param_vector(dict(sc.params))
+        params, inits, runs = [], [], []
+        for sc in chosen:
             extra = {x.flow: x for x in sc.scales}
             cols = []
             for f in scaled:
@@ -208,22 +259,32 @@ class Model:
                 start = p.start - 1.0 if x is None or x.start is None else x.start
                 until = start + (x.over or 0.0) if x is not None else start
                 cols += [x.factor if x is not None else 1.0, start, until]
-            params.append(np.concatenate([vec, np.asarray(cols, dtype=np.float64)]))
-            inits.append(self.initial_vectors(dict(sc.initial)))
+            init = self.initial_vectors(dict(sc.initial))
+            drawn = draw(sc.samples, sc.draws, sc.seed, sc.latin_hypercube)  # the same draws at every grid point
+            grid = list(itertools.product(*[values for _, values in sc.sweeps]))
+            for point, swept in enumerate(grid):
+                for d in range(sc.draws):
+                    on_grid = tuple((name, v) for (name, _), v in zip(sc.sweeps, swept, strict=True))
+                    sampled = tuple((x.param, float(drawn[d, j])) for j, x in enumerate(sc.samples))
+                    vec = self.param_vector({**dict(sc.params), **dict(on_grid), **dict(sampled)})
+                    params.append(np.concatenate([vec, np.asarray(cols, dtype=np.float64)]))
+                    inits.append(init)
+                    runs.append(RunInfo(sc.display, point, d, on_grid, sampled))
         keep = self.output_ids(outputs)
-        self._check_size(p, keep, len(rows))
+        self._check_size(p, keep, len(runs))
         traj, metrics, drift = self.simulator(scaled).run(
             p, np.stack(params), np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
-            for i, sc in enumerate(rows):
+            for i, r in enumerate(runs):
                 try:
                     self._check_finite(one, traj[i], metrics[i], None)
                 except RunError as exc:
-                    d = exc.diagnostics[0]
-                    raise RunError([error(d.code, f"{d.message} in scenario `{sc.display}`", d.span, d.hint)]) from None
+                    d0 = exc.diagnostics[0]
+                    where = f" in scenario `{r.scenario}`" + (f" (run {i}: {dict(r.values)})" if r.values else "")
+                    raise RunError([error(d0.code, d0.message + where, d0.span, d0.hint)]) from None
         batch = BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
-        return ScenarioResults(tuple(sc.display for sc in rows), batch)
+        return ScenarioResults(tuple(sc.display for sc in chosen), tuple(runs), batch)
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,

@@ -184,26 +184,35 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
 
 def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
     p = model.plan()
-    click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.names)} runs in one call "
-               f"({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}); "
-               f"baseline: {res.baseline}")
+    click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
+               f"scenarios in one call ({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
+               f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
     table = res.metrics_table()
+    spread = bool((table.runs > 1).any())
+    points = bool((table.point != "").any())
     for metric, block in table.groupby("metric", sort=False):
         rows = []
         for _, r in block.iterrows():
-            diff = "" if r.scenario == res.baseline else _fmt(r.difference)
-            rel = "" if r.scenario == res.baseline or r.relative != r.relative else f"{r.relative:+.2%}"
-            rows.append([r.scenario, _fmt(r.value), diff, rel])
+            is_base = r.scenario == res.baseline and r.point == ""
+            row = [r.scenario] + ([r.point] if points else []) + [_fmt(r.value)]
+            row += [_fmt(r.p5), _fmt(r.p95)] if spread else []
+            row += ["" if is_base else _fmt(r.difference),
+                    "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
+            rows.append(row)
+        header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
+        header += ["p5", "p95"] if spread else []
+        header += ["vs baseline", "change"]
         units = block.units.iloc[0]
+        numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
-        click.echo(_table(rows, ["scenario", "value", "vs baseline", "change"], {1, 2, 3}))
+        click.echo(_table(rows, header, numeric))
     if output is not None:
         try:
             path = res.write(output)
         except OSError as exc:
             click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
             sys.exit(1)
-        click.echo(f"\nwrote results of {len(res.names)} scenarios to {path}")
+        click.echo(f"\nwrote results of {len(res.runs)} runs to {path}")
 
 
 @main.command(name="format")
@@ -403,7 +412,8 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
     if run_both:
         # Under each scenario both models declare (the baseline always), metric by metric.
         sa, sb = a.run_scenarios(), b.run_scenarios()
-        for name in [n for n in sa.names if n in sb.names]:
+        single = [n for n in sa.names if n in sb.names and len(sa.indices(n)) == 1 == len(sb.indices(n))]
+        for name in single:
             ra, rb = sa[name], sb[name]
             mb = {m.id: i for i, m in enumerate(rb.metrics)}
             rows = []

@@ -97,10 +97,12 @@ def test_unknown_scenario_in_a_run(drain: stockflow.Model) -> None:
 def test_girfec_scenarios_in_both_forms_and_the_cli(tmp_path: Path) -> None:
     dsl = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").run_scenarios()
     yml = stockflow.load(ROOT / "specs" / "girfec" / "girfec.yaml").run_scenarios()
-    assert dsl.names == yml.names == ("baseline", "wm2u", "wm2u_stronger")
+    assert dsl.names == yml.names == ("baseline", "wm2u", "wm2u_stronger", "wm2u_uncertain")
     np.testing.assert_array_equal(dsl.batch.metric_values, yml.batch.metric_values)
-    cost = dict(zip(dsl.names, dsl.batch["total_cost"], strict=True))
+    cost = {name: dsl[name].metric("total_cost") for name in dsl.names[:3]}
     assert cost["wm2u_stronger"] < cost["wm2u"] < cost["baseline"]
+    spread = dsl.metrics_table().query("scenario == 'wm2u_uncertain' and metric == 'total_cost'")
+    assert spread.runs.item() == 200 and spread.p5.item() < cost["wm2u"] < spread.p95.item()
     out = tmp_path / "sc.parquet"
     r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios",
                                   "wm2u", "-o", str(out)])
@@ -116,7 +118,84 @@ def test_a_child_spec_adds_scenarios_and_diff_compares_under_each(tmp_path: Path
     child.write_text('extends "stockflow:girfec"\nscenario cheap "Cheaper delivery" {\n  extends wm2u\n'
                      '  set cost_per_family = 1000\n}\n')
     m = stockflow.load(child)
-    assert m.scenarios == ["baseline", "wm2u", "wm2u_stronger", "cheap"]
+    assert m.scenarios == ["baseline", "wm2u", "wm2u_stronger", "wm2u_uncertain", "cheap"]
     r = CliRunner().invoke(main, ["diff", str(ROOT / "specs" / "girfec" / "girfec.sfm"), str(child), "--run"])
+    assert "scenario wm2u_uncertain:" not in r.stdout  # runs with draws are compared via their tables
     assert r.exit_code == 1 and "+ scenario cheap: only in B" in r.stdout
     assert "scenario baseline:" in r.stdout and "scenario wm2u_stronger:" in r.stdout
+
+
+UNCERTAIN = """
+stock a = 100
+flow f: a -> outside = a * k
+param k [1/year] = 0.1 { bounds [0, 1] }
+param g = 1 { bounds [0, 2] }
+aux h [1] = g
+metric final_a = final(a)
+metric final_h = final(h)
+scenario grid { sweep k over [0.1, 0.2]  sweep g over [0.5, 1, 1.5] }
+scenario mc { sample k ~ normal(0.2, 0.05)  draws 400  seed 1 }
+scenario lhs { sample k ~ triangular(0.1, 0.2, 0.4)  draws 50  latin_hypercube }
+"""
+
+
+@pytest.fixture(scope="module")
+def uncertain() -> stockflow.Model:
+    return model(UNCERTAIN, dt=0.1)
+
+
+def test_sweeps_make_a_grid(uncertain: stockflow.Model) -> None:
+    r = uncertain.run_scenarios(["grid"])
+    grid = [dict(run.swept) for run in r.runs if run.scenario == "grid"]
+    assert grid == [{"k": k, "g": g} for k in (0.1, 0.2) for g in (0.5, 1, 1.5)]
+    table = r.metrics_table()
+    row = table[(table.scenario == "grid") & (table.metric == "final_a") & (table.point == "k=0.2, g=1.5")]
+    assert row.value.item() == pytest.approx(100 * (1 - 0.2 * 0.1) ** 100, rel=1e-12)
+    h = table[(table.scenario == "grid") & (table.metric == "final_h")]
+    assert list(h.value) == [0.5, 1, 1.5, 0.5, 1, 1.5]
+
+
+def test_monte_carlo_is_seeded_truncated_and_summarised(uncertain: stockflow.Model) -> None:
+    a, b = uncertain.run_scenarios(["mc"]), uncertain.run_scenarios(["mc"])
+    np.testing.assert_array_equal(a.batch.metric_values, b.batch.metric_values)
+    ks = a.inputs().query("scenario == 'mc'").value.to_numpy()
+    assert len(ks) == 400 and ks.min() >= 0 and abs(ks.mean() - 0.2) < 0.01 and abs(ks.std() - 0.05) < 0.006
+    row = a.metrics_table().query("scenario == 'mc' and metric == 'final_a'")
+    finals = a.batch["final_a"][a.indices("mc")]
+    assert row.value.item() == pytest.approx(np.median(finals))
+    assert row.p5.item() == pytest.approx(np.percentile(finals, 5))
+    assert row.p5.item() < row.value.item() < row.p95.item()
+
+
+def test_latin_hypercube_covers_each_stratum(uncertain: stockflow.Model) -> None:
+    r = uncertain.run_scenarios(["lhs"])
+    ks = np.sort(r.inputs().query("scenario == 'lhs'").value.to_numpy())
+    from scipy import stats
+
+    u = stats.triang(c=0.1 / 0.3, loc=0.1, scale=0.3).cdf(ks)
+    assert np.array_equal(np.floor(u * 50), np.arange(50))  # one draw in each of 50 equal-probability bins
+
+
+def test_sampling_errors() -> None:
+    base = "stock a = 1\nparam k [1/year] = 0.1 { bounds [0, 1] }\nflow f: a -> outside = a * k\n"
+    for body, code in {"scenario s { sample k ~ gaussian(0, 1) }": "E013",
+                       "scenario s { sample k ~ uniform(0, 2) }": "E051",
+                       "scenario s { sample k ~ normal(0.1, -1) }": "E053",
+                       "scenario s { sample k ~ triangular(0, 1) }": "E013",
+                       "scenario s { sweep k over [0.1, 5] }": "E051",
+                       "scenario s { sweep a over [1, 2] }": "E015",
+                       "scenario s { sample z ~ uniform(0, 1) }": "E010"}.items():
+        with pytest.raises(SpecError) as e:
+            model(base + body)
+        assert code in [d.code for d in e.value.diagnostics], body
+
+
+def test_cli_shows_percentiles(uncertain: stockflow.Model, tmp_path: Path) -> None:
+    spec = tmp_path / "u.sfm"
+    spec.write_text("time { start 0  stop 10  dt 0.1  units year }\n" + UNCERTAIN)
+    r = CliRunner().invoke(main, ["run", str(spec), "--scenarios", "mc,grid", "-o", str(tmp_path / "u.csv")])
+    assert r.exit_code == 0, r.output
+    assert "407 runs of 3 scenarios in one call" in r.stdout
+    assert "median" in r.stdout and "p95" in r.stdout and "k=0.2, g=1.5" in r.stdout
+    df = pd.read_csv(tmp_path / "u.csv")
+    assert set(df.columns) >= {"scenario", "point", "draw", "run", "time", "variable", "value"}
