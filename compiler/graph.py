@@ -35,6 +35,7 @@ class AggKind(Enum):
     INITIAL = "initial"
     MAXIMUM = "maximum"
     MINIMUM = "minimum"
+    AT = "at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,9 @@ class Aggregate:
 
     id: str
     kind: AggKind
-    var: str  # the hidden aux (final/initial/max/min) or accumulator stock (integral/mean)
+    var: str  # the hidden aux (final/initial/max/min/at) or accumulator stock (integral/mean)
     span: Span | None
+    when: A.Expr | None = None  # `at`: the time; a windowed `mean`: the window's length
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,7 @@ class _Lowerer:
                     d -= factors.get((f, s.id), 1) * sym(f)
                 derivatives[s.id] = d
         metric_eqs = self.metrics()
+        agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
         expectations = {}
         for ex in g.expectations:
             expectations[ex.id] = self.cond(ex.condition, f"expectation `{ex.display}`")
@@ -123,7 +124,7 @@ class _Lowerer:
             raise SpecError(self.errors)
         return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
                             frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
-                            frozen(scale), tuple(self.warnings), frozen(expectations))
+                            frozen(scale), tuple(self.warnings), frozen(expectations), frozen(agg_times))
 
     # ---------------------------------------------------------------- assignments
     def assign(self, expr: sympy.Expr, ty: Ty, want: Unit | None, name: str, span: Span | None,
@@ -205,6 +206,20 @@ class _Lowerer:
             expr, ty = self.infer(m.expr)
             out[n] = self.settle(n, m.display, m.units, expr, ty, m.expr.span or m.span)
         return out
+
+    def constant_time(self, e: A.Expr) -> float:
+        """A time given to a metric summary, as a number in the model's time unit."""
+        x, t = self.number(e, "a metric's time")
+        if t.unit is not None and not t.any_unit and not t.unit.same_dim(self.time_unit):
+            self.err("E034", f"a time is needed here, not {self.show(t.unit)}", e.span,
+                     f"e.g. `24 {self.us.time_unit}`")
+            return 0.0
+        if t.unit is not None and not t.any_unit:
+            x = _convert(x, t.unit, self.time_unit)
+        if not x.is_number:
+            self.err("E034", "a metric's times must be numbers, not equations", e.span, "write a number")
+            return 0.0
+        return float(x)
 
     def conservation(self, stocks: dict[str, G.Stock], derivs: dict[str, sympy.Expr],
                      scale: dict[str, sympy.Rational]) -> dict[str, sympy.Expr]:

@@ -34,6 +34,7 @@ class CheckedModel:
     stock_scale: Mapping[str, sympy.Rational]  # stock -> factor into base units
     diagnostics: tuple[Diagnostic, ...]  # warnings
     expectations: Mapping[str, sympy.Expr]  # reality checks: conditions, as sympy relations
+    aggregate_times: Mapping[str, float]  # `at`: its time; windowed `mean`: the window's length
 
 
 def frozen(d: dict) -> Mapping:  # type: ignore[type-arg]

@@ -16,7 +16,12 @@ BUILTINS: dict[str, tuple[int, int | None]] = {
     "step": (2, 2), "ramp": (2, 3), "pulse": (2, 3),
 }
 STATEFUL: dict[str, tuple[int, int]] = {"smooth": (2, 3), "smooth3": (2, 3), "delay1": (2, 3), "delay3": (2, 3)}
-AGGREGATES = ("integral", "mean", "final", "initial", "maximum", "minimum")
+# metric summaries -> (fewest, most) arguments
+AGGREGATES: dict[str, tuple[int, int]] = {
+    "integral": (1, 3), "mean": (1, 3), "final": (1, 1), "initial": (1, 1), "maximum": (1, 1),
+    "minimum": (1, 1), "discounted": (1, 2), "at": (2, 2),
+}
+GREEN_BOOK_DISCOUNT = 0.035  # HM Treasury Green Book: 3.5% a year, the default for `discounted`
 CONSTANTS = {"pi"}
 SPECIAL = {"time", "dt"}
 RESERVED = KEYWORDS | SPECIAL | CONSTANTS

@@ -9,7 +9,17 @@ from . import ast as A
 from . import graph as G
 from .common import did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
-from .names import AGGREGATES, BUILTINS, CONSTANTS, RESERVED, SPECIAL, STATEFUL, canonical, is_identifier
+from .names import (
+    AGGREGATES,
+    BUILTINS,
+    CONSTANTS,
+    GREEN_BOOK_DISCOUNT,
+    RESERVED,
+    SPECIAL,
+    STATEFUL,
+    canonical,
+    is_identifier,
+)
 from .scenarios import resolve_scenarios
 
 
@@ -281,20 +291,54 @@ class _Resolver:
             self.err("E015", f"`{e.func}(...)` summarises a whole run and is only allowed in metrics", e.span,
                      "declare a metric, or use smooth(...) for a running average")
             return A.Num(0.0, None, e.span)
-        if not self.arity(e, 1, 1):
+        lo, hi = AGGREGATES[fname]
+        if not self.arity(e, lo, hi):
             return A.Num(0.0, None, e.span)
+        if fname in ("integral", "mean") and len(e.args) == 2:
+            self.err("E013", f"`{fname}` takes 1 argument, or 3 for a window: {fname}(x, from, to)", e.span,
+                     f"e.g. `{fname}(cost_rate, 24, 60)`")
+            return A.Num(0.0, None, e.span)
+        sp = e.span
         arg = self.expr(e.args[0], owner, False)
-        kind = G.AggKind(fname)
         agg_id = self.fresh(owner, fname)
-        if kind in (G.AggKind.INTEGRAL, G.AggKind.MEAN):
-            self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, e.span), None, False,
-                                              A.Doc(), e.span, rate=arg, hidden=True,
-                                              units_from=G.UnitsFrom.RATE_TIMES_TIME))
-            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", e.span))
+        when: A.Expr | None = None
+        extra: list[A.Expr] = []
+        if fname != "discounted":  # the other arguments are times
+            extra = [self.time_value(self.expr(x, owner, False)) for x in e.args[1:]]
+        if fname == "discounted":
+            # x * (1 + r) ^ -((time - start) / 1 year): discounted to the start of the run
+            rate = self.expr(e.args[1], owner, False) if len(e.args) > 1 else A.Num(GREEN_BOOK_DISCOUNT, None, sp)
+            start = A.Num(self.spec.time.start, A.UnitExpr(((self.spec.time.unit, 1),)), sp)
+            years = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, A.Name("time", sp), start, sp),
+                            A.Num(1.0, A.UnitExpr((("year", 1),)), sp), sp)
+            factor = A.BinOp(A.BinOpKind.POW, A.BinOp(A.BinOpKind.ADD, A.Num(1.0, None, sp), rate, sp),
+                             A.Neg(years, sp), sp)
+            arg, kind = A.BinOp(A.BinOpKind.MUL, arg, factor, sp), G.AggKind.INTEGRAL
+        elif fname in ("integral", "mean") and extra:
+            t0, t1 = extra
+            inside = A.Logic("and", A.Compare(A.CompareKind.GE, A.Name("time", sp), t0, sp),
+                             A.Compare(A.CompareKind.LT, A.Name("time", sp), t1, sp), sp)
+            arg = A.If(inside, arg, A.Num(0.0, None, sp), sp)
+            kind = G.AggKind(fname)
+            when = A.BinOp(A.BinOpKind.SUB, t1, t0, sp) if fname == "mean" else None
         else:
-            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), e.span, hidden=True))
-            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", e.span))
-        return A.Name(agg_id, e.span)
+            kind = G.AggKind(fname)
+            when = extra[0] if extra else None
+        if kind in (G.AggKind.INTEGRAL, G.AggKind.MEAN):
+            self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, sp), None, False,
+                                              A.Doc(), sp, rate=arg, hidden=True,
+                                              units_from=G.UnitsFrom.RATE_TIMES_TIME))
+            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when))
+        else:
+            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, hidden=True))
+            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", sp, when))
+        return A.Name(agg_id, sp)
+
+    def time_value(self, e: A.Expr) -> A.Expr:
+        """A bare number where a time is expected counts in the model's time unit."""
+        if isinstance(e, A.Num) and e.unit is None:
+            return A.Num(e.value, A.UnitExpr(((self.spec.time.unit, 1),)), e.span)
+        return e
 
     def stateful(self, e: A.Call, fname: str, owner: str) -> A.Expr:
         lo, hi = STATEFUL[fname]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler.codegen import ModelFunctions, build
+from ..compiler.diagnostics import SpecError, error
 from ..compiler.graph import AggKind
 from ..compiler.model import CheckedModel
 from ._jax import jax, jnp
@@ -48,6 +49,16 @@ class Simulator:
         direct = all(c is not None for c in stock_cols)
         outputs_at = jax.vmap(lambda y, t, p: fns.outputs(y, t, p, keep), in_axes=(0, 0, None))
         need = {a.var for a in self.model.graph.aggregates if a.kind in (AggKind.FINAL, AggKind.INITIAL)}
+        at_rows = {}
+        for a in self.model.graph.aggregates:
+            if a.kind is AggKind.AT:
+                when = self.model.aggregate_times[a.id]
+                k = (when - t0) / (dt * every)
+                if abs(k - round(k)) > 1e-6 or not 0 <= round(k) <= n_blocks:
+                    raise SpecError([error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run",
+                                           a.span, f"record every {dt * every:g} from {t0:g} to "
+                                           f"{t0 + plan.n_steps * dt:g}; choose one of those times")])
+                at_rows[a.id] = round(k)
         ends = tuple(sorted(need))
         n_ext = len(lay.extremes)
 
@@ -102,7 +113,11 @@ class Simulator:
                 if a.kind is AggKind.INTEGRAL:
                     values[a.id] = yN[self.state_index[a.var]]
                 elif a.kind is AggKind.MEAN:
-                    values[a.id] = yN[self.state_index[a.var]] / length
+                    span = self.model.aggregate_times.get(a.id, length)
+                    values[a.id] = yN[self.state_index[a.var]] / span
+                elif a.kind is AggKind.AT:
+                    k = at_rows[a.id]
+                    values[a.id] = fns.outputs(states[k], times[k], prep, (a.var,))[0]
                 elif a.kind is AggKind.FINAL:
                     values[a.id] = outN[a.var]
                 elif a.kind is AggKind.INITIAL:

@@ -47,16 +47,29 @@ class RunInfo:
         return self.swept + self.sampled
 
 
+def _settles_below(t: np.ndarray, gap: np.ndarray) -> float:
+    """The first time after which `gap` stays <= 0 (interpolated), or NaN if it ends above 0."""
+    if gap[-1] > 0:
+        return float("nan")
+    above = np.flatnonzero(gap > 0)
+    if above.size == 0:
+        return float(t[0])
+    k = int(above[-1])  # the last time still above: the crossing lies between k and k + 1
+    g0, g1 = gap[k], gap[k + 1]
+    return float(t[k] + (t[k + 1] - t[k]) * g0 / (g0 - g1))
+
+
 class ScenarioResults:
     """Runs of several scenarios; the first scenario is the baseline the others are compared with.
 
     A scenario with sweeps has one grid point per combination of swept values, and with
     samples `draws` runs per point; percentiles summarise the draws."""
 
-    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults):
+    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults, method: str = "euler"):
         self.names = names
         self.runs = runs
         self.batch = batch
+        self.method = method
 
     @property
     def baseline(self) -> str:
@@ -96,6 +109,43 @@ class ScenarioResults:
                              "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
                              f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
                              "relative": (mid - base) / abs(base) if base else float("nan")})
+        return pd.DataFrame(rows)
+
+    def break_even(self, rate: str) -> Any:
+        """When each run's cumulative `rate` (e.g. cost per year) falls below the baseline's for
+        good: the first time after which it stays at or below, or NaN if it never does in the
+        horizon. A stock is taken as already cumulative; anything else is integrated from the
+        recorded trajectory as the run did: left-point sums after Euler (exact when every step
+        is recorded), trapezoids after RK4.
+
+        Returns one row per scenario and grid point: the median break-even time over the runs
+        that break even, and the share of runs that do."""
+        import pandas as pd
+
+        try:
+            series = self.batch[rate]
+        except KeyError:
+            raise RunError([error("E061", f"`{rate}` was not recorded in these runs", None,
+                                  "give a flow or auxiliary, e.g. the cost rate")]) from None
+        t = self.batch.times
+        kind = next(v.kind for v in self.batch.variables if v.id == rate.lower())
+        if kind == "stock":
+            cumulative = series
+        else:
+            step = series[:, :-1] if self.method == "euler" else (series[:, 1:] + series[:, :-1]) / 2
+            cumulative = np.concatenate([np.zeros((series.shape[0], 1)), np.cumsum(step * np.diff(t), axis=1)],
+                                        axis=1)
+        base = cumulative[self.indices(self.baseline)[0]]
+        times = np.array([_settles_below(t, c - base) for c in cumulative])
+        rows = []
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, r in enumerate(self.runs):
+            groups.setdefault((r.scenario, r.point), []).append(i)
+        for (name, _), idx in groups.items():
+            found = times[idx][~np.isnan(times[idx])]
+            rows.append({"scenario": name, "point": ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept),
+                         "runs": len(idx), "break_even": float(np.median(found)) if found.size else float("nan"),
+                         "share": found.size / len(idx)})
         return pd.DataFrame(rows)
 
     def inputs(self) -> Any:
@@ -284,7 +334,7 @@ class Model:
                     where = f" in scenario `{r.scenario}`" + (f" (run {i}: {dict(r.values)})" if r.values else "")
                     raise RunError([error(d0.code, d0.message + where, d0.span, d0.hint)]) from None
         batch = BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
-        return ScenarioResults(tuple(sc.display for sc in chosen), tuple(runs), batch)
+        return ScenarioResults(tuple(sc.display for sc in chosen), tuple(runs), batch, p.method)
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,

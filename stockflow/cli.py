@@ -128,12 +128,17 @@ def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
 @click.option("--scenarios", "scenario_names", metavar="all|NAME,...",
               help="Run the spec's scenarios (all, or a comma-separated list) with the baseline, and compare.")
+@click.option("--break-even", "break_even", metavar="RATE",
+              help="With --scenarios: when each scenario's cumulative RATE (e.g. cost_rate) falls below the "
+                   "baseline's for good.")
 def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
-        scenario_names: str | None) -> None:
+        scenario_names: str | None, break_even: str | None) -> None:
     """Run SPEC; print a summary and optionally write the tidy results."""
     from .compiler.diagnostics import SpecError
 
     overrides = _parse_sets(sets)
+    if break_even is not None and scenario_names is None:
+        raise click.BadParameter("needs --scenarios", param_hint="--break-even")
     if scenario_names is not None and overrides:
         raise click.BadParameter("use either --set or --scenarios (scenarios set their own values)",
                                  param_hint="--set")
@@ -152,7 +157,10 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         if scenario_names is not None:
             names = None if scenario_names.strip().lower() == "all" else [
                 n.strip() for n in scenario_names.split(",") if n.strip()]
-            _print_scenarios(model, model.run_scenarios(names, method=method, dt=dt), output)
+            results = model.run_scenarios(names, method=method, dt=dt)
+            _print_scenarios(model, results, output)
+            if break_even is not None:
+                _print_break_even(model, results, break_even)
             return
         res = model.run(params=overrides, method=method, dt=dt)
     except SpecError as exc:
@@ -213,6 +221,20 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
             click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
             sys.exit(1)
         click.echo(f"\nwrote results of {len(res.runs)} runs to {path}")
+
+
+def _print_break_even(model: Any, res: Any, rate: str) -> None:
+    table = res.break_even(rate)
+    unit = model.checked.graph.time.unit
+    rows = []
+    for _, r in table.iterrows():
+        if r.scenario == res.baseline and r.point == "":
+            continue
+        when = "not within the run" if r.break_even != r.break_even else f"{r.break_even:.1f} {unit}"
+        share = "" if r.runs == 1 else f"{r.share:.0%} of {r.runs} runs"
+        rows.append([r.scenario, r.point, when, share])
+    click.echo(f"\ncumulative {rate} below the baseline's for good from:")
+    click.echo(_table(rows, ["scenario", "point", "break-even", "runs that break even"], set()))
 
 
 @main.command(name="format")

@@ -190,3 +190,33 @@ def test_oversized_runs_are_refused_with_advice() -> None:
     with pytest.raises(RunError) as e:  # 10 runs x 10 million steps x 3 values x 8 bytes = 2.4 GB
         m.run_batch({"k": [0.1] * 10})
     assert e.value.diagnostics[0].code == "E006" and "save" in (e.value.diagnostics[0].hint or "")
+
+
+def test_windows_dates_and_discounting() -> None:
+    m = model("""
+stock a = 100
+flow f: a -> outside = a * 0.1 [1/year]
+aux c [1/year] = 1 [1/year]
+metric window [1] = integral(c, 2, 5)
+metric window_months [1] = integral(c, 24 month, 60 month)
+metric mean_window = mean(a, 2, 5)
+metric a_at_4 = at(a, 4)
+metric green_book [1] = discounted(c)
+metric five_percent [1] = discounted(c, 0.05)
+""", dt=0.01)
+    r = m.run()
+    assert r.metric("window") == pytest.approx(3, rel=1e-12)
+    assert r.metric("window_months") == pytest.approx(3, rel=1e-12)
+    # Euler: a_k = 100 (1 - 0.001)^k; the window [2, 5) holds steps 200 to 499
+    exact_mean = sum(100 * 0.999**k for k in range(200, 500)) * 0.01 / 3
+    assert r.metric("mean_window") == pytest.approx(exact_mean, rel=1e-12)
+    assert r.metric("a_at_4") == pytest.approx(100 * 0.999**400, rel=1e-12)
+    # Euler sum of (1 + r)^-t over steps of 0.01 years, against the integral to O(dt)
+    assert r.metric("green_book") == pytest.approx((1 - 1.035**-10) / np.log(1.035), rel=1e-3)
+    assert r.metric("five_percent") == pytest.approx((1 - 1.05**-10) / np.log(1.05), rel=1e-3)
+    with pytest.raises(stockflow.SpecError) as e:
+        model("stock a = 1\nmetric x = at(a, 4.123)\n", dt=0.5).run()
+    assert e.value.diagnostics[0].code == "E050"
+    with pytest.raises(stockflow.SpecError) as e:
+        model("stock a = 1\nmetric x = integral(a, 2)\n")
+    assert e.value.diagnostics[0].code == "E013"

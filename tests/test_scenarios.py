@@ -199,3 +199,37 @@ def test_cli_shows_percentiles(uncertain: stockflow.Model, tmp_path: Path) -> No
     assert "median" in r.stdout and "p95" in r.stdout and "k=0.2, g=1.5" in r.stdout
     df = pd.read_csv(tmp_path / "u.csv")
     assert set(df.columns) >= {"scenario", "point", "draw", "run", "time", "variable", "value"}
+
+
+def test_break_even_when_costs_rise_first(tmp_path: Path) -> None:
+    m = model("""
+aux cost_rate = if time < 2 then 10 else 0
+stock s = 0
+flow f: outside -> s = cost_rate
+scenario early { }
+""", dt=0.5)
+    r = m.run_scenarios()
+    # A scenario that spends 5 a year more for two years, then saves 4 a year: cumulative gap
+    # +10 at t = 2, back to 0 at t = 4.5.
+    m2 = model("""
+aux cost_rate = base + extra * (if time < 2 then 1 else 0) - saving * (if time >= 2 then 1 else 0)
+param base = 10
+param extra = 0
+param saving = 0
+stock s = 0
+flow f: outside -> s = cost_rate
+scenario invest { set extra = 5  set saving = 4 }
+scenario never { set extra = 5 }
+scenario always_cheaper { set saving = 1 }
+""", dt=0.25)
+    table = m2.run_scenarios().break_even("cost_rate").set_index("scenario")
+    assert table.loc["invest", "break_even"] == pytest.approx(4.5)
+    assert m2.run_scenarios().break_even("s").set_index("scenario").loc["invest", "break_even"] == pytest.approx(4.5)
+    assert np.isnan(table.loc["never", "break_even"]) and table.loc["never", "share"] == 0
+    assert table.loc["always_cheaper", "break_even"] == 0
+    assert r.names == ("baseline", "early")
+    with pytest.raises(RunError):
+        m2.run_scenarios().break_even("nothing")
+    r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios", "wm2u",
+                                  "--break-even", "cost_rate"])
+    assert r.exit_code == 0 and "wm2u" in r.stdout.split("break-even")[-1] and "month" in r.stdout
