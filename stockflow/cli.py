@@ -499,8 +499,8 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
 @main.command()
 @click.argument("spec")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="A .png or .svg file.")
-@click.option("--kind", type=click.Choice(["trajectories", "flows", "cost-quality"]), default="trajectories",
-              show_default=True)
+@click.option("--kind", type=click.Choice(["trajectories", "flows", "flows-by-scenario", "cost-quality"]),
+              default="trajectories", show_default=True)
 @click.option("--vars", "variables", metavar="A,B", help="trajectories: the variables (default: the stocks).")
 @click.option("--stock", metavar="NAME", help="flows: the stock to explain.")
 @click.option("--scenario", metavar="NAME", help="flows: the scenario (default: the baseline).")
@@ -527,6 +527,10 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
             if stock is None:
                 raise click.BadParameter("name the stock to explain", param_hint="--stock")
             fig = plots.stock_and_flows(model, res[scenario or res.baseline], stock, unit)
+        elif kind == "flows-by-scenario":
+            if stock is None:
+                raise click.BadParameter("name the stock to explain", param_hint="--stock")
+            fig = plots.flows_by_scenario(model, res, stock, unit)
         else:
             if cost is None or quality is None:
                 raise click.BadParameter("give --cost and --quality metrics", param_hint="--cost")

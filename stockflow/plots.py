@@ -85,6 +85,40 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     return fig
 
 
+def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
+    """One panel per scenario: a stock's total inflow and outflow, with the stock itself behind
+    them, so that the same stock reached by different flows can be told apart."""
+    plt = _plt()
+    g = model.checked.graph
+    s = next(x for x in g.stocks if x.id == stock.lower())
+    names = [n for n in res.names if n != res.baseline] or list(res.names)
+    cols = 2 if len(names) > 1 else 1
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), sharex=True, sharey=True, squeeze=False)
+    titles = {sc.display: sc.title or sc.display for sc in g.scenarios}
+    t = res.batch.times
+    for ax, name in zip(axes.flat, names, strict=False):
+        r = res[name]
+        inflow = sum((r[f] for f in s.inflows), np.zeros_like(t))
+        outflow = sum((r[f] for f in s.outflows), np.zeros_like(t))
+        ax.plot(t, inflow, color=COLOURS[2], linewidth=2, label="inflow")
+        ax.plot(t, outflow, color=COLOURS[1], linewidth=2, linestyle="--", label="outflow")
+        ax.set_title(titles.get(name, name), fontsize=10)
+        ax.grid(alpha=0.3)
+        twin = ax.twinx()
+        twin.plot(t, r[s.id], color="grey", linewidth=1, alpha=0.7, label=s.display)
+        twin.set_ylabel(s.display, color="grey", fontsize=8)
+        twin.tick_params(labelsize=7, colors="grey")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    for ax in axes[-1]:
+        ax.set_xlabel(f"time [{unit}]")
+    fig.suptitle(f"{s.display}: the same stock, different flows", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
     """Each scenario's cost against its quality of life; draws as a cloud."""
     plt = _plt()

@@ -233,3 +233,27 @@ scenario always_cheaper { set saving = 1 }
     r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios", "wm2u",
                                   "--break-even", "cost_rate"])
     assert r.exit_code == 0 and "wm2u" in r.stdout.split("break-even")[-1] and "month" in r.stdout
+
+
+def test_four_ways_to_the_same_intensive_rise(tmp_path: Path) -> None:
+    spec = ROOT / "specs" / "examples" / "intensive_four_ways.sfm"
+    m = stockflow.load(spec)
+    assert m.warnings == ()
+    r = m.run_scenarios()
+    boxes = [n for n in r.names if n.startswith("box_")]
+    assert boxes == ["box_a", "box_b", "box_c", "box_d"]
+    first = r[boxes[0]]["intensive"]
+    assert first[-1] > first[0]
+    slopes = {}
+    for box in boxes:
+        run = r[box]
+        np.testing.assert_allclose(run["intensive"], first, rtol=1e-12)  # the same stock ...
+        slopes[box] = (np.sign(run["joining"][-1] - run["joining"][0]), np.sign(run["leaving"][-1] - run["leaving"][0]))
+    # ... from four different combinations of inflow and outflow trends
+    assert slopes == {"box_a": (0, -1), "box_b": (1, 1), "box_c": (1, 0), "box_d": (-1, -1)}
+    stays = {box: r[box].metric("stay_at_end") for box in boxes}
+    assert stays["box_d"] > stays["box_a"] > stays["box_c"] > stays["box_b"]
+    out = tmp_path / "four.png"
+    res = CliRunner().invoke(main, ["plot", str(spec), "--kind", "flows-by-scenario", "--stock", "intensive",
+                                    "-o", str(out)])
+    assert res.exit_code == 0 and out.read_bytes().startswith(b"\x89PNG")
