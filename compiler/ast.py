@@ -256,11 +256,13 @@ class ExpectDecl:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A change that starts at `start` (default: the start of the run) and, with `over`,
-    ramps in linearly over that long; before it, the model's own value holds."""
+    """A change that starts at `start` (default: the start of the run), ramps in linearly
+    `over` that long (default: at once) and ends at `until` (default: never); outside it the
+    model's own value holds."""
 
     start: float | None = None
     over: float | None = None
+    until: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +272,7 @@ class ScenarioSet:
     name: str
     value: float
     span: Span | None = _span()
+    change: Change = Change()
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,33 +49,37 @@ class ModelFunctions:
     metrics: Callable[..., Any]
 
 
-def scale_inputs(flow: str) -> tuple[str, str, str]:
-    """The inputs that scale a flow in scenarios: factor, start time, time fully ramped in."""
-    return f"{flow}$scale", f"{flow}$from", f"{flow}$until"
+def change_inputs(name: str) -> tuple[str, str, str, str]:
+    """The inputs of a timed change in scenarios: the value (a flow's factor, a parameter's new
+    value), when it starts, when it is fully ramped in, and when it ends."""
+    return f"{name}$value", f"{name}$from", f"{name}$ramped", f"{name}$until"
 
 
-def layout_of(model: CheckedModel, scaled: tuple[str, ...] = ()) -> Layout:
+def layout_of(model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> Layout:
     g = model.graph
     outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
     extremes = tuple(a.var for a in g.aggregates if a.kind.value in ("maximum", "minimum"))
-    params = tuple(p.id for p in g.params) + tuple(x for f in scaled for x in scale_inputs(f))
+    params = tuple(p.id for p in g.params) + tuple(x for f in scaled + timed for x in change_inputs(f))
     return Layout(tuple(s.id for s in g.stocks), tuple(gr.id for gr in g.groups), params, outputs, extremes)
 
 
-def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = ()) -> ModelFunctions:
-    """The model's functions; flows in `scaled` get a multiplier that scenarios drive."""
+def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> ModelFunctions:
+    """The model's functions; flows in `scaled` get a multiplier and parameters in `timed` a
+    change over time, both driven by scenario inputs."""
     g = model.graph
-    lay = layout_of(model, scaled)
+    lay = layout_of(model, scaled, timed)
     emit = Emitter(xp, {lk.id: lk for lk in g.lookups})
     # Subexpressions that depend only on parameters and dt are computed once per run, not per
-    # step: inside the loop a division by a parameter becomes a multiplication.
-    hoist = _Hoister({sympy.Symbol(p) for p in lay.params} | {DT_SYM})
+    # step: inside the loop a division by a parameter becomes a multiplication. Parameters a
+    # scenario changes over time are not constant, so they are left in the loop.
+    hoist = _Hoister({sympy.Symbol(p) for p in lay.params if p not in timed} | {DT_SYM})
     loop_eqs = {n: hoist(model.equations[n]) for n in g.order}
     loop_derivs = [hoist(model.derivatives[s]) for s in lay.stocks]
     loop_monitors = [hoist(model.boundary[m]) for m in lay.monitors]
     hoisted = [(name, emit(e)) for name, e in hoist.found]
     eqs = [(n, emit(loop_eqs[n])) for n in g.order]
-    multipliers = {f: _multiplier(xp, *scale_inputs(f)) for f in scaled}
+    multipliers = {f: _window(xp, *change_inputs(f)) for f in scaled}
+    blends = [(p, _window(xp, *change_inputs(p))) for p in timed]
     init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
     init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
                   for n in g.init_order]
@@ -86,10 +90,15 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = ()) -> ModelFu
     metric_fns = [(m, emit(model.metric_equations[m])) for m in g.metric_order]
     metric_pos = {m.id: i for i, m in enumerate(g.metrics)}
 
+    def blend(env: Env, t: Any) -> None:
+        for p, window in blends:
+            env[p] = env[p] + (env[f"{p}$value"] - env[p]) * window(env, t)
+
     def base_env(params: Any, t: Any, dt: Any) -> Env:
         env: Env = {p: params[i] for i, p in enumerate(lay.params)}
         env["time"] = t
         env["dt"] = dt
+        blend(env, t)
         return env
 
     def prepare(params: Any, dt: Any) -> Env:
@@ -114,12 +123,13 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = ()) -> ModelFu
     def evaluate(state: Any, t: Any, prep: Env) -> Env:
         env = dict(prep)
         env["time"] = t
+        blend(env, t)
         for i, s in enumerate(lay.stocks):
             env[s] = state[i]
         for n, f in eqs:
             env[n] = f(env)
             if n in multipliers:
-                env[n] = env[n] * multipliers[n](env, t)
+                env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * multipliers[n](env, t))
         for cap in caps:
             cap(env)
         return env
@@ -154,14 +164,16 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = ()) -> ModelFu
     return ModelFunctions(lay, init, prepare, rhs, deriv, extremes, outputs, metrics)
 
 
-def _multiplier(xp: Any, scale: str, start: str, until: str) -> Callable[[Env, Any], Any]:
-    """1 before `start`, ramping linearly to the factor by `until` (at once when they are equal)."""
-    def m(env: Env, t: Any) -> Any:
-        a, b, s = env[start], env[until], env[scale]
-        ramp = xp.where(b > a, xp.clip((t - a) / xp.where(b > a, b - a, 1.0), 0.0, 1.0), xp.where(t >= a, 1.0, 0.0))
-        return 1.0 + (s - 1.0) * ramp
+def _window(xp: Any, value: str, start: str, ramped: str, until: str) -> Callable[[Env, Any], Any]:
+    """0 before `start`, rising linearly to 1 at `ramped` (at once if equal), 0 again from `until`."""
+    del value
 
-    return m
+    def w(env: Env, t: Any) -> Any:
+        a, b = env[start], env[ramped]
+        ramp = xp.where(b > a, xp.clip((t - a) / xp.where(b > a, b - a, 1.0), 0.0, 1.0), xp.where(t >= a, 1.0, 0.0))
+        return xp.where(t < env[until], ramp, 0.0)
+
+    return w
 
 
 class _Hoister:

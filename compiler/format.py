@@ -169,7 +169,7 @@ def _decl(d: A.Decl) -> str:
         return _block(f"expect {d.name} = {expr_text(d.condition)}", props + _doc_props(d.doc))
     if isinstance(d, A.ScenarioDecl):
         items = [f"extends {d.extends}"] if d.extends else []
-        items += [f"set {x.name} = {number(x.value)}" for x in d.sets]
+        items += [f"set {x.name} = {number(x.value)}" + _change(x.change) for x in d.sets]
         items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
         items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
         items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
@@ -184,7 +184,12 @@ def _decl(d: A.Decl) -> str:
 def _change(c: A.Change) -> str:
     if c.start is None:
         return ""
-    return f" from {number(c.start)}" + (f" over {number(c.over)}" if c.over is not None else "")
+    return (f" from {number(c.start)}" + (f" over {number(c.over)}" if c.over is not None else "")
+            + (f" until {number(c.until)}" if c.until is not None else ""))
+
+
+def _ychange(c: A.Change) -> dict[str, float]:
+    return {k: float(v) for k, v in (("from", c.start), ("over", c.over), ("until", c.until)) if v is not None}
 
 
 # ---------------------------------------------------------------- YAML
@@ -308,12 +313,10 @@ def _ydecl(d: A.Decl) -> Any:
         if d.extends is not None:
             body["extends"] = d.extends
         if d.sets:
-            body["set"] = {x.name: float(x.value) for x in d.sets}
+            body["set"] = {x.name: {"value": float(x.value), **_ychange(x.change)} if x.change.start is not None
+                           else float(x.value) for x in d.sets}
         if d.scales:
-            body["scale"] = [{"flows": x.target, "by": float(x.factor),
-                              **({"from": float(x.change.start)} if x.change.start is not None else {}),
-                              **({"over": float(x.change.over)} if x.change.over is not None else {})}
-                             for x in d.scales]
+            body["scale"] = [{"flows": x.target, "by": float(x.factor), **_ychange(x.change)} for x in d.scales]
         if d.sweeps:
             body["sweep"] = {x.name: [float(v) for v in x.values] for x in d.sweeps}
         if d.samples:

@@ -247,13 +247,10 @@ class _DslReader:
                     self.err("E011", "a second `extends` in a scenario", it, "a scenario extends one other")
                 extends = str(ch[0])
             elif kind == "sc_set":
-                sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0])))
+                sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0]),
+                                          self.change(ch[2])))
             elif kind == "sc_scale":
-                change = A.Change()
-                if ch[2] is not None:
-                    start, over = ch[2].children
-                    change = A.Change(self.b.signed_number(start),
-                                      self.b.signed_number(over) if over is not None else None)
+                change = self.change(ch[2])
                 scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
             elif kind == "sc_sweep":
                 sweeps.append(A.Sweep(str(ch[0]), tuple(self.b.signed_number(v) for v in ch[1:]), self.b.span_of(ch[0])))
@@ -273,6 +270,12 @@ class _DslReader:
                               tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
                               self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
                               counts.get("seed"), lhs)
+
+    def change(self, t: Tree | None) -> A.Change:
+        if t is None:
+            return A.Change()
+        start, over, until = (self.b.signed_number(x) if x is not None else None for x in t.children)
+        return A.Change(start, over, until)
 
     def whole(self, tok: Token) -> int:
         v = self.b.number(tok)

@@ -56,10 +56,13 @@ KEY_TYPES: dict[str, dict[str, object]] = {
     "latin_hypercube": {"type": "boolean"},
     "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
     "sample": {"type": "object", "additionalProperties": TEXT},
-    "set": {"type": "object", "additionalProperties": {"type": "number"}},
+    "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
+        "type": "object", "additionalProperties": False, "required": ["value"],
+        "properties": {k: {"type": "number"} for k in ("value", "from", "over", "until")}}]}},
     "scale": {"type": "array", "items": {
         "type": "object", "additionalProperties": False, "required": ["flows", "by"],
-        "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"}, "over": {"type": "number"}}}},
+        "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"},
+                       "over": {"type": "number"}, "until": {"type": "number"}}}},
 }
 # Shorthands: an entry given as a bare value instead of a mapping.
 SHORTHAND = {"auxiliaries": EXPR, "metrics": EXPR, "expectations": EXPR, "parameters": {"type": "number"},
@@ -414,7 +417,17 @@ class _YamlReader:
         sets: list[A.ScenarioSet] = []
         if "set" in props:
             for k, v in self.mapping(props["set"], "`set`"):
-                sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
+                if isinstance(v, MappingNode):  # {value: 1, from: 2, over: 3, until: 8}
+                    p = dict((kk.value, vv) for kk, vv in self.mapping(v, f"`{k.value}`"))
+                    unknown = set(p) - {"value", "from", "over", "until"}
+                    if unknown or "value" not in p:
+                        self.err("E003", f"`{k.value}` needs `value` and may have from, over, until", v,
+                                 "e.g. `{value: 1, from: 24, over: 12}`")
+                        continue
+                    sets.append(A.ScenarioSet(str(k.value), self.number(p["value"], "`value`"), self.span(k),
+                                              self.change_of(p)))
+                else:
+                    sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
         scales: list[A.ScenarioScale] = []
         node = props.get("scale")
         if node is not None and not isinstance(node, SequenceNode):
@@ -423,16 +436,15 @@ class _YamlReader:
             for item in node.value:
                 p = {}
                 for k, v in self.mapping(item, "a scaling"):
-                    if k.value not in ("flows", "by", "from", "over"):
-                        self.err("E003", f"unknown key `{k.value}` in a scaling", k, "use flows, by, from, over")
+                    if k.value not in ("flows", "by", "from", "over", "until"):
+                        self.err("E003", f"unknown key `{k.value}` in a scaling", k, "use flows, by, from, over, until")
                         continue
                     p[k.value] = v
                 if "flows" not in p or "by" not in p:
                     self.err("E003", "a scaling needs `flows` (a flow name or a tag) and `by`", item,
                              "e.g. `{flows: escalation, by: 0.9}`")
                     continue
-                change = A.Change(self.number(p["from"], "`from`") if "from" in p else None,
-                                  self.number(p["over"], "`over`") if "over" in p else None)
+                change = self.change_of(p)
                 scales.append(A.ScenarioScale(self.string(p["flows"], "`flows`") or "", self.number(p["by"], "`by`"),
                                               change, self.span(p["flows"])))
         title = self.string(props["title"], "`title`") if "title" in props else None
@@ -468,6 +480,9 @@ class _YamlReader:
         lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
         return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span, tuple(sweeps),
                               tuple(samples), counts.get("draws"), counts.get("seed"), lhs)
+
+    def change_of(self, p: dict[str, Node]) -> A.Change:
+        return A.Change(*(self.number(p[k], f"`{k}`") if k in p else None for k in ("from", "over", "until")))
 
     def endpoint(self, node: Node | None) -> str | None:
         if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):

@@ -23,6 +23,18 @@ class FlowScale:
     factor: float
     start: float | None  # None: from the start of the run
     over: float | None  # None: at once
+    until: float | None = None  # None: to the end of the run
+
+
+@dataclass(frozen=True, slots=True)
+class TimedSet:
+    """A parameter that takes a scenario's value only from `start` (ramping `over`) until `until`."""
+
+    param: str
+    value: float
+    start: float
+    over: float | None
+    until: float | None
 
 
 # distribution -> number of arguments; normal and lognormal are truncated to the bounds
@@ -52,6 +64,7 @@ class Scenario:
     draws: int = 1
     seed: int = 0
     latin_hypercube: bool = False
+    timed: tuple[TimedSet, ...] = ()
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
@@ -64,6 +77,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         if chain is None:
             continue
         params: dict[str, float] = {}
+        timed: dict[str, TimedSet] = {}
         initial: dict[str, float] = {}
         by_target: dict[str, A.ScenarioScale] = {}
         sweeps: dict[str, A.Sweep] = {}
@@ -84,7 +98,17 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
                     if not lo <= s.value <= hi:
                         errors.append(error("E051", f"scenario `{sc.name}` sets `{s.name}` = {s.value:g}, outside its "
                                             f"bounds [{lo:g}, {hi:g}]", s.span, "change the value or the bounds"))
-                    params[canonical(s.name)] = s.value
+                    param = canonical(s.name)
+                    if s.change.start is None:
+                        params[param] = s.value
+                        timed.pop(param, None)
+                    else:
+                        _check_change(sc, s.change, s.span, errors)
+                        timed[param] = TimedSet(param, s.value, s.change.start, s.change.over, s.change.until)
+                elif isinstance(target, A.StockDecl) and s.change.start is not None:
+                    errors.append(error("E015", f"scenario `{sc.name}` sets the initial value of `{s.name}` from a "
+                                        "time; initial values hold at the start only", s.span,
+                                        "remove `from ...`, or scale the stock's flows from that time"))
                 elif isinstance(target, A.StockDecl):
                     initial[canonical(s.name)] = s.value
                 elif target is None:
@@ -111,10 +135,8 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
                                         "different timing", s.span, "give both scalings the same `from` and `over`"))
                     continue
                 factor = s.factor * (old.factor if old else 1.0)
-                scales[k] = FlowScale(k, factor, s.change.start, s.change.over)
-            if s.change.over is not None and s.change.over <= 0:
-                errors.append(error("E050", f"a scaling in scenario `{sc.name}` ramps over {s.change.over:g}", s.span,
-                                    "`over` must be a positive length of time"))
+                scales[k] = FlowScale(k, factor, s.change.start, s.change.over, s.change.until)
+            _check_change(sc, s.change, s.span, errors)
         checked_sweeps = [(k, x.values) for k, x in sweeps.items() if _varied(decls, sc, x, errors)]
         for k, x in sweeps.items():
             lo, hi = _bounds(decls, k)
@@ -128,8 +150,18 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
             errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
         out.append(Scenario(key, sc.name, sc.title, tuple(params.items()), tuple(initial.items()),
                             tuple(scales.values()), sc.doc, tuple(checked_sweeps),
-                            tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs))
+                            tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs,
+                            tuple(timed.values())))
     return tuple(out)
+
+
+def _check_change(sc: A.ScenarioDecl, c: A.Change, span: object, errors: list[Diagnostic]) -> None:
+    if c.over is not None and c.over <= 0:
+        errors.append(error("E050", f"a change in scenario `{sc.name}` ramps over {c.over:g}", span,  # type: ignore[arg-type]
+                            "`over` must be a positive length of time"))
+    if c.until is not None and c.start is not None and c.until <= c.start + (c.over or 0):
+        errors.append(error("E050", f"a change in scenario `{sc.name}` ends at {c.until:g}, before it is complete",
+                            span, "`until` must come after `from` (plus `over`)"))  # type: ignore[arg-type]
 
 
 def _bounds(decls: dict[str, A.Decl], key: str) -> tuple[float, float]:

@@ -18,9 +18,9 @@ from ._solvers import SOLVERS
 class Simulator:
     """Holds the traced functions of one model structure; values never force a re-compile."""
 
-    def __init__(self, model: CheckedModel, scaled: tuple[str, ...] = ()):
+    def __init__(self, model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()):
         self.model = model
-        self.fns: ModelFunctions = build(model, jnp, scaled)
+        self.fns: ModelFunctions = build(model, jnp, scaled, timed)
         self._cache: dict[tuple[Any, ...], Any] = {}
         lay = self.fns.layout
         self.state_index = {n: i for i, n in enumerate(lay.stocks)}

@@ -198,7 +198,7 @@ class Model:
         self.checked = checked
         self.path = path
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
-        self._sims: dict[tuple[str, ...], Any] = {}
+        self._sims: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
         g = checked.graph
         self._params = {p.id: p for p in g.params}
         self._stock_ids = [s.id for s in g.stocks]
@@ -263,13 +263,14 @@ class Model:
         return override, mask
 
     # ---------------------------------------------------------------- running
-    def simulator(self, scaled: tuple[str, ...] = ()) -> Any:
-        """The compiled runner; one per set of scenario-scaled flows (a structural choice)."""
-        sim = self._sims.get(scaled)
+    def simulator(self, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> Any:
+        """The compiled runner; one per set of flows scaled and parameters changed over time by
+        scenarios (a structural choice: values never re-compile)."""
+        sim = self._sims.get((scaled, timed))
         if sim is None:
             from .runtime._simulate import Simulator
 
-            sim = self._sims[scaled] = Simulator(self.checked, scaled)
+            sim = self._sims[(scaled, timed)] = Simulator(self.checked, scaled, timed)
         return sim
 
     # ---------------------------------------------------------------- scenarios
@@ -299,16 +300,26 @@ class Model:
         base = declared.get(BASELINE) or Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())
         chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
         scaled = tuple(sorted({x.flow for sc in chosen for x in sc.scales}))
+        timed = tuple(sorted({x.param for sc in chosen for x in sc.timed}))
         p = self.plan(method, dt, save_step)
+        never = 1e300
         params, inits, runs = [], [], []
         for sc in chosen:
             extra = {x.flow: x for x in sc.scales}
             cols = []
-            for f in scaled:
+            for f in scaled:  # factor, start, fully ramped in, end
                 x = extra.get(f)
                 start = p.start - 1.0 if x is None or x.start is None else x.start
-                until = start + (x.over or 0.0) if x is not None else start
-                cols += [x.factor if x is not None else 1.0, start, until]
+                ramped = start + (x.over or 0.0) if x is not None else start
+                until = x.until if x is not None and x.until is not None else never
+                cols += [x.factor if x is not None else 1.0, start, ramped, until]
+            changes = {x.param: x for x in sc.timed}
+            for name in timed:  # new value, start, fully ramped in, end; never, without a change
+                x = changes.get(name)
+                if x is None:
+                    cols += [0.0, never, never, never]
+                else:
+                    cols += [x.value, x.start, x.start + (x.over or 0.0), x.until if x.until is not None else never]
             init = self.initial_vectors(dict(sc.initial))
             drawn = draw(sc.samples, sc.draws, sc.seed, sc.latin_hypercube)  # the same draws at every grid point
             grid = list(itertools.product(*[values for _, values in sc.sweeps]))
@@ -322,7 +333,7 @@ class Model:
                     runs.append(RunInfo(sc.display, point, d, on_grid, sampled))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
-        traj, metrics, drift = self.simulator(scaled).run(
+        traj, metrics, drift = self.simulator(scaled, timed).run(
             p, np.stack(params), np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:

@@ -257,3 +257,30 @@ def test_four_ways_to_the_same_intensive_rise(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["plot", str(spec), "--kind", "flows-by-scenario", "--stock", "intensive",
                                     "-o", str(out)])
     assert res.exit_code == 0 and out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_time_varying_sets_and_scalings() -> None:
+    m = model("""
+stock a = 100
+flow f: a -> outside = a * k { tags drain }
+param k [1/year] = 0.1 { bounds [0, 1] }
+aux kk [1/year] = k * 1
+aux k_over_dt = k / dt
+scenario timed { set k = 0.3 from 2 over 2 until 8 }
+scenario pulse { scale drain by 2 from 4 until 6 }
+scenario plain { set k = 0.2 }
+""", dt=0.5)
+    r = m.run_scenarios()
+    t = r["timed"].times
+    expected = np.where(t < 2, 0.1, np.where(t < 4, 0.1 + 0.2 * (t - 2) / 2, np.where(t < 8, 0.3, 0.1)))
+    np.testing.assert_allclose(r["timed"]["kk"], expected, rtol=1e-12)
+    np.testing.assert_allclose(r["timed"]["k_over_dt"], expected / 0.5, rtol=1e-12)  # not hoisted as a constant
+    np.testing.assert_allclose(r["pulse"]["f"] / r["pulse"]["a"], np.where((t >= 4) & (t < 6), 0.2, 0.1), rtol=1e-12)
+    np.testing.assert_allclose(r["plain"]["kk"], 0.2)
+    np.testing.assert_allclose(r["baseline"]["kk"], 0.1)
+    for body, code in {"scenario s { set a = 5 from 2 }": "E015",
+                       "scenario s { set k = 0.2 from 5 over 2 until 6 }": "E050",
+                       "scenario s { scale drain by 2 from 5 over -1 }": "E050"}.items():
+        with pytest.raises(SpecError) as e:
+            model("stock a = 100\nflow f: a -> outside = a * k { tags drain }\nparam k [1/year] = 0.1\n" + body)
+        assert code in [d.code for d in e.value.diagnostics], body
