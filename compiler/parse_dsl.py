@@ -238,6 +238,7 @@ class _DslReader:
         sweeps: list[A.Sweep] = []
         samples: list[A.Sample] = []
         counts: dict[str, int] = {}
+        seen: dict[str, set[str]] = {"sc_set": set(), "sc_sweep": set(), "sc_sample": set()}
         lhs = False
         doc: dict[str, str] = {}
         for it in items:
@@ -246,15 +247,20 @@ class _DslReader:
                 if extends is not None:
                     self.err("E011", "a second `extends` in a scenario", it, "a scenario extends one other")
                 extends = str(ch[0])
+            elif kind in ("sc_set", "sc_sweep", "sc_sample") and str(ch[0]).lower() in seen[kind]:
+                self.err("E011", f"scenario `{name}` gives `{ch[0]}` twice", ch[0], "keep one")
             elif kind == "sc_set":
+                seen[kind].add(str(ch[0]).lower())
                 sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0]),
                                           self.change(ch[2])))
             elif kind == "sc_scale":
                 change = self.change(ch[2])
                 scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
             elif kind == "sc_sweep":
+                seen[kind].add(str(ch[0]).lower())
                 sweeps.append(A.Sweep(str(ch[0]), tuple(self.b.signed_number(v) for v in ch[1:]), self.b.span_of(ch[0])))
             elif kind == "sc_sample":
+                seen[kind].add(str(ch[0]).lower())
                 samples.append(A.Sample(str(ch[0]), str(ch[1]), tuple(self.b.signed_number(v) for v in ch[2:]),
                                         self.b.span_of(ch[0])))
             elif kind in ("sc_draws", "sc_seed"):
