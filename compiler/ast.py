@@ -252,6 +252,7 @@ class ExpectDecl:
     during: tuple[float, float] | None = None
     doc: Doc = Doc()
     span: Span | None = _span()
+    under: str | None = None  # a scenario to check it in; `baseline(m)` then gives the baseline's m
 
 
 @dataclass(frozen=True, slots=True)

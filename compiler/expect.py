@@ -12,24 +12,30 @@ from .model import CheckedModel
 
 
 def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dict[str, np.ndarray],
-                       metrics: dict[str, float], params: dict[str, float], unit: str) -> list[Diagnostic]:
-    """One E062 per failed expectation, with the first failing time and the values involved."""
+                       metrics: dict[str, float], params: dict[str, float], unit: str,
+                       under: str | None = None, baseline: dict[str, float] | None = None,
+                       label: str = "") -> list[Diagnostic]:
+    """One E062 per failed expectation checked `under` this scenario (None: the model as
+    written), with the first failing time and the values involved."""
     g = model.graph
     emit = Emitter(np, {lk.id: lk for lk in g.lookups})
     names = {v.id: v.display for v in (*g.stocks, *g.flows, *g.auxes, *g.params, *g.metrics)}
+    names.update({f"{m.id}$baseline": f"baseline({m.display})" for m in g.metrics})
     out = []
-    for ex in g.expectations:
+    for ex in [x for x in g.expectations if x.under == under]:
         expr = model.expectations[ex.id]
         env: dict[str, Any] = dict(params)
         env["dt"] = g.time.dt
         used = sorted(s.name for s in expr.free_symbols)
         if ex.on_metrics:
             env.update(metrics)
+            env.update({f"{k}$baseline": v for k, v in (baseline or {}).items()})
             with np.errstate(all="ignore"):
                 ok = bool(emit(expr)(env))
             if not ok:
                 values = ", ".join(f"{names.get(n, n)} = {_num(env[n])}" for n in used if n in env and n != "dt")
-                out.append(_failure(ex, f"expectation `{ex.display}` fails for this run: {values}"))
+                where = f"under scenario `{under}`{label}" if under else "for this run"
+                out.append(_failure(ex, f"expectation `{ex.display}` fails {where}: {values}"))
             continue
         env["time"] = times
         missing = [n for n in used if n not in env and n not in trajectories]

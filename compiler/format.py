@@ -166,6 +166,7 @@ def _decl(d: A.Decl) -> str:
         return _block(f"group {d.name} = [{', '.join(d.stocks)}]", _doc_props(d.doc))
     if isinstance(d, A.ExpectDecl):
         props = [f"during [{number(d.during[0])}, {number(d.during[1])}]"] if d.during else []
+        props += [f"under {d.under}"] if d.under else []
         return _block(f"expect {d.name} = {expr_text(d.condition)}", props + _doc_props(d.doc))
     if isinstance(d, A.ScenarioDecl):
         items = [f"extends {d.extends}"] if d.extends else []
@@ -305,7 +306,8 @@ def _ydecl(d: A.Decl) -> Any:
         return {"stocks": list(d.stocks), **_ydoc(d.doc)}
     if isinstance(d, A.ExpectDecl):
         during = {"during": [float(d.during[0]), float(d.during[1])]} if d.during else {}
-        return {"condition": expr_text(d.condition), **during, **_ydoc(d.doc)}
+        under = {"under": d.under} if d.under else {}
+        return {"condition": expr_text(d.condition), **during, **under, **_ydoc(d.doc)}
     if isinstance(d, A.ScenarioDecl):
         body: dict[str, Any] = {}
         if d.title is not None:

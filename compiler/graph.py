@@ -144,6 +144,7 @@ class Expectation:
     on_metrics: bool  # checked once per run against metrics, rather than at every recorded time
     doc: A.Doc
     span: Span | None
+    under: str | None = None  # the scenario it is checked in (canonical id); None: the model as written
 
 
 @dataclass(frozen=True, slots=True)

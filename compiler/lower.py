@@ -116,6 +116,8 @@ class _Lowerer:
         metric_eqs = self.metrics()
         agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
         expectations = {}
+        for m in g.metrics:  # what `baseline(m)` refers to in expectations under a scenario
+            self.units[f"{m.id}$baseline"] = self.units.get(m.id)
         for ex in g.expectations:
             expectations[ex.id] = self.cond(ex.condition, f"expectation `{ex.display}`")
         scale = {s.id: (self.units[s.id].scale if self.units.get(s.id) else sympy.Integer(1)) for s in g.stocks}

@@ -25,7 +25,7 @@ _ALLOWED = {
     "metric": {"description", "source", "assumption"},
     "group": {"description", "source", "assumption"},
     "set": {"description", "source", "assumption", "tags", "non_negative", "bounds", "during"},
-    "expect": {"description", "source", "assumption", "during"},
+    "expect": {"description", "source", "assumption", "during", "under"},
 }
 
 
@@ -227,8 +227,9 @@ class _DslReader:
     def expect(self, t: Tree) -> A.ExpectDecl:
         name, expr, props = t.children
         p = self.props(props, "expect")
+        under = p.get("under")
         return A.ExpectDecl(str(name), self.b.expr(expr), p.get("during"), self.doc(p),  # type: ignore[arg-type]
-                            self.b.span_of(name))
+                            self.b.span_of(name), str(under) if under is not None else None)
 
     def scenario(self, t: Tree) -> A.ScenarioDecl:
         name, title, *items = t.children

@@ -32,7 +32,7 @@ _KEYS = {
     "lookups": ("points", "units", "x_units", "interpolation", "extrapolation") + _DOC_KEYS,
     "metrics": ("equation", "units") + _DOC_KEYS,
     "groups": ("stocks",) + _DOC_KEYS,
-    "expectations": ("condition", "during") + _DOC_KEYS,
+    "expectations": ("condition", "during", "under") + _DOC_KEYS,
     "scenarios": ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed",
                   "latin_hypercube") + _DOC_KEYS,
     "units": ("definition", "description"),
@@ -52,7 +52,7 @@ KEY_TYPES: dict[str, dict[str, object]] = {
     "interpolation": {"enum": [m.value for m in A.Interpolation]},
     "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
     "stocks": {"type": "array", "items": TEXT},
-    "title": TEXT, "extends": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
+    "title": TEXT, "extends": TEXT, "under": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
     "latin_hypercube": {"type": "boolean"},
     "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
     "sample": {"type": "object", "additionalProperties": TEXT},
@@ -403,7 +403,8 @@ class _YamlReader:
             return self.scenario(name, props, doc, span)
         if section == "expectations":
             during = self.bounds(props["during"]) if "during" in props else None
-            return A.ExpectDecl(name, self.expr(props["condition"], "`condition`"), during, doc, span)
+            under = self.string(props["under"], "`under`") if "under" in props else None
+            return A.ExpectDecl(name, self.expr(props["condition"], "`condition`"), during, doc, span, under)
         if section == "groups":
             members = props["stocks"]
             if not isinstance(members, SequenceNode):

@@ -90,9 +90,7 @@ class _Resolver:
             elif isinstance(d, A.GroupDecl):
                 groups.append(self.group(cid, d))
             elif isinstance(d, A.ExpectDecl):
-                on_metrics = any(isinstance(self.decls.get(n.lower()), A.MetricDecl) for n in names_in(d.condition))
-                expectations.append(G.Expectation(cid, d.name, self.expr(d.condition, cid, on_metrics), d.during,
-                                                  on_metrics, d.doc, d.span))
+                expectations.append(self.expectation(cid, d))
 
         # Attach flows to their stocks.
         ins: dict[str, list[str]] = {s: [] for s in stocks}
@@ -124,6 +122,43 @@ class _Resolver:
                        spec.file, tuple(expectations), scenarios)
 
     # ---------------------------------------------------------------- declarations
+    def expectation(self, cid: str, d: A.ExpectDecl) -> G.Expectation:
+        """An expectation; under a scenario, `baseline(metric)` is the baseline's value of a metric."""
+        cond = self.baseline_refs(d.condition, d.under is not None)
+        on_metrics = any(isinstance(self.decls.get(n.lower()), A.MetricDecl) or n.endswith("$baseline")
+                         for n in names_in(cond))
+        under = None
+        if d.under is not None:
+            under = canonical(d.under)
+            if not isinstance(self.decls.get(under), A.ScenarioDecl) and under != "baseline":
+                scenarios = [x.name for x in self.decls.values() if isinstance(x, A.ScenarioDecl)]
+                self.err("E010", f"expectation `{d.name}` is checked under `{d.under}`, which is not a scenario",
+                         d.span, did_you_mean(d.under, scenarios) or "declare the scenario")
+        return G.Expectation(cid, d.name, self.expr(cond, cid, on_metrics), d.during, on_metrics, d.doc, d.span,
+                             under)
+
+    def baseline_refs(self, e: A.Expr, allowed: bool) -> A.Expr:
+        """baseline(m) -> the name `m$baseline`; only in expectations checked under a scenario."""
+        if isinstance(e, A.Call) and e.func.lower() == "baseline":
+            if not allowed:
+                self.err("E015", "`baseline(...)` compares a scenario with the baseline; it needs `under SCENARIO`",
+                         e.span, "add `under NAME` to the expectation")
+                return A.Num(0.0, None, e.span)
+            target = e.args[0] if len(e.args) == 1 else None
+            if not isinstance(target, A.Name) or not isinstance(self.decls.get(target.name.lower()), A.MetricDecl):
+                self.err("E015", "`baseline(...)` takes the name of a metric", e.span, "e.g. `baseline(total_cost)`")
+                return A.Num(0.0, None, e.span)
+            return A.Name(target.name.lower() + "$baseline", e.span)
+        if isinstance(e, A.Call):
+            return A.Call(e.func, tuple(self.baseline_refs(a, allowed) for a in e.args), e.span)
+        if isinstance(e, A.BinOp | A.Compare | A.Logic):
+            return replace(e, left=self.baseline_refs(e.left, allowed), right=self.baseline_refs(e.right, allowed))
+        if isinstance(e, A.Neg | A.Not):
+            return replace(e, operand=self.baseline_refs(e.operand, allowed))
+        if isinstance(e, A.If):
+            return A.If(*(self.baseline_refs(x, allowed) for x in (e.cond, e.then, e.orelse)), e.span)
+        return e
+
     def flow(self, cid: str, d: A.FlowDecl) -> G.Flow:
         ends = []
         for end, span, role in ((d.source, d.source_span, "from"), (d.target, d.target_span, "to")):
@@ -222,6 +257,8 @@ class _Resolver:
 
     def name(self, e: A.Name, in_metric: bool) -> A.Expr:
         low = e.name.lower()
+        if low.endswith("$baseline"):  # made by baseline_refs from a checked metric name
+            return A.Name(low, e.span)
         if low in SPECIAL or low in CONSTANTS:
             if in_metric and low in SPECIAL:
                 self.err("E015", f"`{e.name}` has no single value in a metric", e.span,

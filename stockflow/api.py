@@ -397,6 +397,33 @@ class Model:
         return check_expectations(self.checked, res.times, trajectories, metrics, values,
                                   self.checked.graph.time.unit)
 
+    def check_expectations(self) -> list[Diagnostic]:
+        """Run the model (and the scenarios that expectations name) and test every expectation."""
+        from .compiler.expect import check_expectations
+
+        g = self.checked.graph
+        out = self.expectations(self.run()) if any(x.under is None for x in g.expectations) else []
+        unders = sorted({x.under for x in g.expectations if x.under is not None})
+        if not unders:
+            return out
+        res = self.run_scenarios([u for u in unders if u != "baseline"])
+        base_metrics = {m.id: float(v) for m, v in zip(res.batch.metrics, res.batch.metric_values[0], strict=True)}
+        displays = {sc.id: sc.display for sc in g.scenarios} | {"baseline": res.baseline}
+        for under in unders:
+            for i in res.indices(displays[under]):
+                run = res.run(i)
+                values = {p.id: float(v) for p, v in zip(g.params, self.param_vector(dict(res.runs[i].values)),
+                                                         strict=True)}
+                label = f" (run {i}: {dict(res.runs[i].values)})" if res.runs[i].values else ""
+                found = check_expectations(
+                    self.checked, run.times, {v.id: run.values[:, k] for k, v in enumerate(run.variables)},
+                    {m.id: float(run.metric_values[k]) for k, m in enumerate(run.metrics)}, values,
+                    g.time.unit, under, base_metrics, label)
+                out += found
+                if found:
+                    break  # the first failing run of a scenario is enough to show
+        return out
+
     def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
         """Refuse runs whose saved states and outputs would not fit in memory (E006)."""
         n_state = len(self._stock_ids) + len(self.checked.graph.groups)

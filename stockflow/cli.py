@@ -73,7 +73,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
             if run_checks and not any(d.is_error for d in found):
                 model = load(spec)
                 try:
-                    every.extend(model.expectations(model.run()))
+                    every.extend(model.check_expectations())
                 except RunError as exc:
                     every.extend(exc.diagnostics)
         _print_diagnostics(every, _sources_for(every), fmt)

@@ -139,11 +139,12 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
     parts.append(_loops(model))
 
     # -- reality checks
-    parts.append("<h2>Reality checks (baseline)</h2>")
-    failures = model.expectations(base_run) if g.expectations else []
+    parts.append("<h2>Reality checks</h2>")
+    failures = model.check_expectations() if g.expectations else []
     failed = {d.message.split("`")[1] for d in failures}
-    parts.append(_table(["check", "result", "detail"], [
-        [_e(ex.display), '<span class="fail">fails</span>' if ex.display in failed else '<span class="ok">holds</span>',
+    parts.append(_table(["check", "checked in", "result", "detail"], [
+        [_e(ex.display), _e(ex.under or "the model as written"),
+         '<span class="fail">fails</span>' if ex.display in failed else '<span class="ok">holds</span>',
          _e(next((d.message for d in failures if d.message.split("`")[1] == ex.display), ex.doc.description or ""))]
         for ex in g.expectations]) if g.expectations else "<p>The spec declares no reality checks.</p>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -132,3 +132,21 @@ def test_format_check_many_files_and_hooks(tmp_path: Path) -> None:
                         "stockflow-format": ["format", "--check"]}
     for args in commands.values():  # each entry works on the files pre-commit would pass
         assert invoke(*args, str(good))[0] == 0
+
+
+def test_check_run_under_scenarios(tmp_path: Path) -> None:
+    spec = tmp_path / "under.sfm"
+    spec.write_text(f'extends "{GIRFEC}"\n'
+                    "expect saves_a_tenth = total_cost < 0.9 * baseline(total_cost) { under wm2u_stronger }\n"
+                    "expect uncertain_saves = total_cost < baseline(total_cost) { under wm2u_uncertain }\n")
+    code, _, err = invoke("check", "--run", str(spec))
+    assert code == 1
+    assert "`saves_a_tenth` fails under scenario `wm2u_stronger`: total_cost = 1.39419e+08, " \
+           "baseline(total_cost) = 1.49998e+08" in err
+    assert "`uncertain_saves` fails under scenario `wm2u_uncertain` (run " in err
+    assert "programme_saves_money" not in err  # inherited from girfec.sfm, and it holds
+    bad = tmp_path / "bad.sfm"
+    bad.write_text(f'extends "{GIRFEC}"\nexpect a = total_cost < baseline(total_cost)\n'
+                   "expect b = total_cost < baseline(total_cost) { under wm22u }\n")
+    code, _, err = invoke("check", str(bad))
+    assert code == 1 and "error[E015]" in err and "error[E010]" in err and "did you mean `wm2u`" in err

@@ -46,7 +46,7 @@ def test_report_sections(report_html: str) -> None:
                     "Scenarios", "Feedback loops (60)", "Reality checks"):
         assert heading in report_html, heading
     assert "wm2u_uncertain" in report_html and "200 draws, seed 2026" in report_html
-    assert report_html.count('class="ok">holds') == 4
+    assert report_html.count('class="ok">holds') == 6 and "<td>wm2u</td>" in report_html
     if shutil.which("dot"):
         assert "<svg" in report_html
     else:
