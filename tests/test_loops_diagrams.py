@@ -90,9 +90,14 @@ def test_girfec_escalation_and_deescalation_pairs(girfec: stockflow.Model) -> No
     assert len(report.loops) == 60 and not report.truncated
 
 
-def test_golden_dot_for_bundled_specs(girfec: stockflow.Model) -> None:
-    dot = to_dot(girfec.checked, causal_graph(girfec.checked)).source
-    golden = ROOT / "tests" / "golden" / "girfec.dot"
+BUNDLED = sorted((ROOT / "specs").glob("*/*.sfm"))
+
+
+@pytest.mark.parametrize("spec", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_golden_dot_for_bundled_specs(spec: Path) -> None:
+    m = stockflow.load(spec)
+    dot = to_dot(m.checked, causal_graph(m.checked)).source
+    golden = ROOT / "tests" / "golden" / f"{spec.stem}.dot"
     if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
         golden.write_text(dot, encoding="utf-8")
     assert dot == golden.read_text(encoding="utf-8")
