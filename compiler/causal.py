@@ -55,39 +55,32 @@ class CausalGraph:
     def visible_inputs(self, target: str) -> list[tuple[str, Sign]]:
         """What `target` depends on, seen through hidden stocks (smooth, delay, accumulators).
         A sign is kept for direct links only."""
-        hidden = {n.id for n in self.nodes if n.hidden}
-        into: dict[str, list[Link]] = {}
+        into: dict[str, list[str]] = {}
         for link in self.links:
-            into.setdefault(link.target, []).append(link)
-        direct = {link.source: link.sign for link in into.get(target, [])}
-        out, seen, queue = [], set(), deque(direct)
-        while queue:
-            source = queue.popleft()
-            if source in seen:
-                continue
-            seen.add(source)
-            if source in hidden:
-                queue.extend(link.source for link in into.get(source, []))
-            else:
-                out.append((source, direct.get(source, Sign.UNKNOWN)))
-        return out
+            into.setdefault(link.target, []).append(link.source)
+        direct = {link.source: link.sign for link in self.links if link.target == target}
+        return [(n, direct.get(n, Sign.UNKNOWN)) for n in self._through_hidden(list(direct), into)]
 
     def visible_outputs(self, source: str) -> list[str]:
         """What `source` feeds, seen through hidden stocks."""
-        hidden = {n.id for n in self.nodes if n.hidden}
         users: dict[str, list[str]] = {}
         for link in self.links:
             users.setdefault(link.source, []).append(link.target)
-        out, seen, queue = [], set(), deque(users.get(source, []))
+        return self._through_hidden(users.get(source, []), users)
+
+    def _through_hidden(self, start: list[str], step: dict[str, list[str]]) -> list[str]:
+        """Visible nodes reached from `start`, following `step` only through hidden nodes."""
+        hidden = {n.id for n in self.nodes if n.hidden}
+        out, seen, queue = [], set(), deque(start)
         while queue:
-            t = queue.popleft()
-            if t in seen:
+            node = queue.popleft()
+            if node in seen:
                 continue
-            seen.add(t)
-            if t in hidden:
-                queue.extend(users.get(t, []))
+            seen.add(node)
+            if node in hidden:
+                queue.extend(step.get(node, []))
             else:
-                out.append(t)
+                out.append(node)
         return out
 
 

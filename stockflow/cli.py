@@ -182,12 +182,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     for w in res.warnings:
         _print_diagnostics([w], {}, "text")
     if output is not None:
-        try:
-            path = res.write(output)
-        except OSError as exc:
-            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-        click.echo(f"\nwrote {len(res.to_frame())} rows to {path}")
+        _write_results(res, output, f"{len(res.to_frame())} rows")
 
 
 def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
@@ -215,12 +210,16 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
         click.echo(_table(rows, header, numeric))
     if output is not None:
-        try:
-            path = res.write(output)
-        except OSError as exc:
-            click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-        click.echo(f"\nwrote results of {len(res.runs)} runs to {path}")
+        _write_results(res, output, f"results of {len(res.runs)} runs")
+
+
+def _write_results(res: Any, output: str, what: str) -> None:
+    try:
+        path = res.write(output)
+    except OSError as exc:
+        click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    click.echo(f"\nwrote {what} to {path}")
 
 
 def _print_break_even(model: Any, res: Any, rate: str) -> None:
