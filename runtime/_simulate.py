@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -143,8 +144,24 @@ class Simulator:
         return jnp.stack(out) if out else jnp.zeros((0,))
 
     def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
-            keep: tuple[str, ...] | None = None) -> tuple[np.ndarray, ...]:
+            keep: tuple[str, ...] | None = None, chunk: int | None = None,
+            progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, ...]:
+        """One run, or a batch (2-D inputs) in chunks of `chunk` runs. Every chunk has the same
+        shape (the last is padded), so one compiled function serves them all."""
         batched = params.ndim == 2
         fn = self.function(plan, batched, keep)
-        out = fn(jnp.asarray(params), jnp.asarray(override), jnp.asarray(mask))
-        return tuple(np.asarray(x) for x in out)
+        n = params.shape[0] if batched else 1
+        if not batched or chunk is None or n <= chunk:
+            out = fn(jnp.asarray(params), jnp.asarray(override), jnp.asarray(mask))
+            if progress is not None:
+                progress(n)
+            return tuple(np.asarray(x) for x in out)
+        parts: list[tuple[np.ndarray, ...]] = []
+        for lo in range(0, n, chunk):
+            idx = np.minimum(np.arange(lo, lo + chunk), n - 1)  # pad by repeating the last run
+            out = fn(jnp.asarray(params[idx]), jnp.asarray(override[idx]), jnp.asarray(mask[idx]))
+            take = min(chunk, n - lo)
+            parts.append(tuple(np.asarray(x)[:take] for x in out))
+            if progress is not None:
+                progress(take)
+        return tuple(np.concatenate(cols) for cols in zip(*parts, strict=True))

@@ -30,6 +30,7 @@ __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "Sc
 
 
 MAX_RESULT_BYTES = 2_000_000_000
+CHUNK_BYTES = 256_000_000  # working memory of one chunk of a large batch
 
 
 @dataclass(frozen=True)
@@ -333,8 +334,8 @@ class Model:
                     runs.append(RunInfo(sc.display, point, d, on_grid, sampled))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
-        traj, metrics, drift = self.simulator(scaled, timed).run(
-            p, np.stack(params), np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
+        traj, metrics, drift = self._run_batch(self.simulator(scaled, timed), p, np.stack(params),
+                                               np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             for i, r in enumerate(runs):
@@ -379,7 +380,7 @@ class Model:
         mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(rows))
-        traj, metrics, drift = self.simulator().run(p, vecs, override, mask, keep)
+        traj, metrics, drift = self._run_batch(self.simulator(), p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             for i in range(len(rows)):
@@ -424,10 +425,35 @@ class Model:
                     break  # the first failing run of a scenario is enough to show
         return out
 
-    def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
-        """Refuse runs whose saved states and outputs would not fit in memory (E006)."""
+    def _chunk(self, p: Plan, keep: tuple[str, ...]) -> int:
+        """Runs per chunk of a batch: as many as fit CHUNK_BYTES of saved states and outputs.
+        It depends on the model and the outputs only, never on how many runs there are."""
         n_state = len(self._stock_ids) + len(self.checked.graph.groups)
-        need = p.n_saves * (n_state + len(keep)) * 8 * runs
+        return max(1, CHUNK_BYTES // (p.n_saves * (n_state + len(keep)) * 8))
+
+    def _run_batch(self, sim: Any, p: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
+                   keep: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """A batch in chunks, with a progress bar on a terminal (quiet in CI or when piped)."""
+        import os
+        import sys
+
+        chunk = self._chunk(p, keep)
+        n = params.shape[0]
+        show = n > chunk and sys.stderr.isatty() and not os.environ.get("CI")
+        if not show:
+            return sim.run(p, params, override, mask, keep, chunk)  # type: ignore[no-any-return]
+        import click
+
+        with click.progressbar(length=n, label=f"{n} runs", file=sys.stderr) as bar:
+            return sim.run(p, params, override, mask, keep, chunk, bar.update)  # type: ignore[no-any-return]
+
+    def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
+        """Refuse runs whose results would not fit in memory (E006); working memory is bounded
+        by running large batches in chunks."""
+        n_state = len(self._stock_ids) + len(self.checked.graph.groups)
+        kept = (p.n_saves * len(keep) + len(self.checked.graph.metrics)) * 8 * runs
+        one_run = p.n_saves * (n_state + len(keep)) * 8  # a chunk holds at least one run's states
+        need = max(kept, one_run)
         if need > MAX_RESULT_BYTES:
             raise RunError([error("E006", f"this run would keep {need / 1e9:.1f} GB of results; the limit is "
                                   f"{MAX_RESULT_BYTES / 1e9:.0f} GB", self.checked.graph.time.span,

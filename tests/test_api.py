@@ -187,8 +187,8 @@ def test_import_is_cheap() -> None:
 
 def test_oversized_runs_are_refused_with_advice() -> None:
     m = model("stock x = 1\nflow f: x -> outside = x * k\nparam k [1/year] = 0.1\n", stop=10_000_000, dt=1)
-    with pytest.raises(RunError) as e:  # 10 runs x 10 million steps x 3 values x 8 bytes = 2.4 GB
-        m.run_batch({"k": [0.1] * 10})
+    with pytest.raises(RunError) as e:  # 20 runs x 10 million times x 2 outputs x 8 bytes = 3.2 GB
+        m.run_batch({"k": [0.1] * 20})
     assert e.value.diagnostics[0].code == "E006" and "save" in (e.value.diagnostics[0].hint or "")
 
 
@@ -220,3 +220,22 @@ metric five_percent [1] = discounted(c, 0.05)
     with pytest.raises(stockflow.SpecError) as e:
         model("stock a = 1\nmetric x = integral(a, 2)\n")
     assert e.value.diagnostics[0].code == "E013"
+
+
+def test_chunked_batches_are_bit_identical(growth: stockflow.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stockflow.api as api
+
+    rates = list(np.linspace(0, 0.3, 11))
+    whole = growth.run_batch({"birth_rate": rates})
+    # 11 runs in chunks of 4 (the last padded): the same values, bit for bit
+    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 4)
+    chunked = growth.run_batch({"birth_rate": rates})
+    np.testing.assert_array_equal(chunked.values, whole.values)
+    np.testing.assert_array_equal(chunked.metric_values, whole.metric_values)
+    seen = []
+    sim = growth.simulator()
+    p = growth.plan()
+    vecs = np.stack([growth.param_vector({"birth_rate": r}) for r in rates])
+    o, mk = growth.initial_vectors()
+    sim.run(p, vecs, np.tile(o, (11, 1)), np.tile(mk, (11, 1)), growth.output_ids(None), 4, seen.append)
+    assert seen == [4, 4, 3]
