@@ -319,6 +319,7 @@ class ScenarioDecl:
     draws: int | None = None
     seed: int | None = None
     latin_hypercube: bool = False
+    report: tuple[str, ...] = ()  # the metrics to show for this scenario; () shows them all
 
 
 Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,

@@ -177,6 +177,7 @@ def _decl(d: A.Decl) -> str:
         items += [f"draws {d.draws}"] if d.draws is not None else []
         items += [f"seed {d.seed}"] if d.seed is not None else []
         items += ["latin_hypercube"] if d.latin_hypercube else []
+        items += [f"report {', '.join(d.report)}"] if d.report else []
         head = f"scenario {d.name}" + (f" {_q(d.title)}" if d.title is not None else "")
         return head + " {\n" + "".join(f"  {i}\n" for i in items + _doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
@@ -329,5 +330,7 @@ def _ydecl(d: A.Decl) -> Any:
             body["seed"] = d.seed
         if d.latin_hypercube:
             body["latin_hypercube"] = True
+        if d.report:
+            body["report"] = list(d.report)
         return {**body, **_ydoc(d.doc)}
     raise AssertionError(type(d))

@@ -240,6 +240,7 @@ class _DslReader:
         samples: list[A.Sample] = []
         counts: dict[str, int] = {}
         seen: dict[str, set[str]] = {"sc_set": set(), "sc_sweep": set(), "sc_sample": set()}
+        report: list[str] = []
         lhs = False
         doc: dict[str, str] = {}
         for it in items:
@@ -268,6 +269,8 @@ class _DslReader:
                 counts[kind[3:]] = self.whole(ch[0])
             elif kind == "sc_lhs":
                 lhs = True
+            elif kind == "sc_report":
+                report += [str(x) for x in ch]
             else:
                 key = kind[3:]
                 if key in doc:
@@ -276,7 +279,7 @@ class _DslReader:
         return A.ScenarioDecl(str(name), self.string(title) if title is not None else None, extends, tuple(sets),
                               tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
                               self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
-                              counts.get("seed"), lhs)
+                              counts.get("seed"), lhs, tuple(report))
 
     def change(self, t: Tree | None) -> A.Change:
         if t is None:

@@ -19,7 +19,7 @@ from .limits import MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 KEYWORDS = frozenset(
     "model time unit stock flow aux param lookup metric group outside description source "
     "assumption title tags non_negative bounds interpolation extrapolation x_units "
-    "if then else and or not extends set remove expect during scenario scale by from over until under sweep sample draws seed latin_hypercube".split()
+    "if then else and or not extends set remove expect during scenario scale by from over until under sweep sample draws seed latin_hypercube report".split()
 )
 
 PosMap = Callable[[int, int], tuple[int, int]]

@@ -34,7 +34,7 @@ _KEYS = {
     "groups": ("stocks",) + _DOC_KEYS,
     "expectations": ("condition", "during", "under") + _DOC_KEYS,
     "scenarios": ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed",
-                  "latin_hypercube") + _DOC_KEYS,
+                  "latin_hypercube", "report") + _DOC_KEYS,
     "units": ("definition", "description"),
 }
 # The JSON type of each key's value; `stockflow schema` is generated from these tables.
@@ -53,7 +53,7 @@ KEY_TYPES: dict[str, dict[str, object]] = {
     "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
     "stocks": {"type": "array", "items": TEXT},
     "title": TEXT, "extends": TEXT, "under": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
-    "latin_hypercube": {"type": "boolean"},
+    "latin_hypercube": {"type": "boolean"}, "report": {"type": "array", "items": TEXT},
     "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
     "sample": {"type": "object", "additionalProperties": TEXT},
     "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
@@ -479,8 +479,9 @@ class _YamlReader:
                     self.err("E053", f"`{key}` must be a whole number", props[key], f"e.g. `{key}: 100`")
                 counts[key] = int(value)
         lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
+        report = self.tags(props["report"]) if "report" in props else ()
         return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span, tuple(sweeps),
-                              tuple(samples), counts.get("draws"), counts.get("seed"), lhs)
+                              tuple(samples), counts.get("draws"), counts.get("seed"), lhs, report)
 
     def change_of(self, p: dict[str, Node]) -> A.Change:
         return A.Change(*(self.number(p[k], f"`{k}`") if k in p else None for k in ("from", "over", "until")))

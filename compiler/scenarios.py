@@ -65,6 +65,7 @@ class Scenario:
     seed: int = 0
     latin_hypercube: bool = False
     timed: tuple[TimedSet, ...] = ()
+    report: tuple[str, ...] = ()  # metric ids to show; () for all
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
@@ -84,6 +85,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         samples: dict[str, A.Sample] = {}
         draws = seed = None
         lhs = False
+        report: tuple[str, ...] = ()
         for link in reversed(chain):  # the base first, so later scenarios win
             decl = scenarios[link]
             sweeps.update({canonical(x.name): x for x in decl.sweeps})
@@ -91,6 +93,12 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
             draws = decl.draws if decl.draws is not None else draws
             seed = decl.seed if decl.seed is not None else seed
             lhs = lhs or decl.latin_hypercube
+            report = tuple(canonical(r) for r in decl.report) or report
+            for r in decl.report:
+                if not isinstance(decls.get(canonical(r)), A.MetricDecl):
+                    metrics = [d.name for d in decls.values() if isinstance(d, A.MetricDecl)]
+                    errors.append(error("E010", f"scenario `{decl.name}` reports `{r}`, which is not a metric",
+                                        decl.span, did_you_mean(r, metrics) or "list metrics"))
             for s in scenarios[link].sets:
                 target = decls.get(canonical(s.name))
                 if isinstance(target, A.ParamDecl):
@@ -151,7 +159,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         out.append(Scenario(key, sc.name, sc.title, tuple(params.items()), tuple(initial.items()),
                             tuple(scales.values()), sc.doc, tuple(checked_sweeps),
                             tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs,
-                            tuple(timed.values())))
+                            tuple(timed.values()), report))
     return tuple(out)
 
 

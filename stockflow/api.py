@@ -66,11 +66,16 @@ class ScenarioResults:
     A scenario with sweeps has one grid point per combination of swept values, and with
     samples `draws` runs per point; percentiles summarise the draws."""
 
-    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults, method: str = "euler"):
+    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults, method: str = "euler",
+                 report: tuple[str, ...] = ()):
         self.names = names
         self.runs = runs
         self.batch = batch
         self.method = method
+        self.report = report  # metric names the scenarios ask to show; () means all
+
+    def shown_metrics(self) -> list[str]:
+        return list(self.report) or [m.name for m in self.batch.metrics]
 
     @property
     def baseline(self) -> str:
@@ -346,7 +351,9 @@ class Model:
                     where = f" in scenario `{r.scenario}`" + (f" (run {i}: {dict(r.values)})" if r.values else "")
                     raise RunError([error(d0.code, d0.message + where, d0.span, d0.hint)]) from None
         batch = BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
-        return ScenarioResults(tuple(sc.display for sc in chosen), tuple(runs), batch, p.method)
+        ids = list(dict.fromkeys(m for sc in chosen for m in sc.report))
+        shown = tuple(m.display for m in self.checked.graph.metrics if m.id in ids)
+        return ScenarioResults(tuple(sc.display for sc in chosen), tuple(runs), batch, p.method, shown)
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,

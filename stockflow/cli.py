@@ -191,6 +191,7 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
                f"scenarios in one call ({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
     table = res.metrics_table()
+    table = table[table.metric.isin(res.shown_metrics())]
     spread = bool((table.runs > 1).any())
     points = bool((table.point != "").any())
     for metric, block in table.groupby("metric", sort=False):

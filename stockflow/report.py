@@ -64,6 +64,7 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
     # -- results
     parts.append("<h2>Results against the baseline</h2>")
     table = results.metrics_table()
+    table = table[table.metric.isin(results.shown_metrics())]
     spread = bool((table.runs > 1).any())
     rows = []
     for _, r in table.iterrows():

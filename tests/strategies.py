@@ -75,7 +75,8 @@ def specs(draw: st.DrawFn) -> A.Spec:
                        tuple(A.ScenarioSet(n, draw(signed)) for n in draw(st.lists(names, max_size=2, unique_by=str.lower))),
                        tuple(A.ScenarioScale(t, draw(signed), A.Change(*draw(st.sampled_from([
                            (None, None), (draw(signed), None), (draw(signed), draw(signed))]))))
-                             for t in draw(st.lists(tags, max_size=2))), draw(docs)),
+                             for t in draw(st.lists(tags, max_size=2))), draw(docs),
+                       report=tuple(draw(st.lists(names, max_size=2)))),
     ]
     order = draw(st.permutations(range(len(decls))))
     start = draw(st.floats(-100, 100, allow_nan=False))

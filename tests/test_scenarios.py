@@ -284,3 +284,17 @@ scenario plain { set k = 0.2 }
         with pytest.raises(SpecError) as e:
             model("stock a = 100\nflow f: a -> outside = a * k { tags drain }\nparam k [1/year] = 0.1\n" + body)
         assert code in [d.code for d in e.value.diagnostics], body
+
+
+def test_report_chooses_the_metrics_shown(tmp_path: Path) -> None:
+    spec = tmp_path / "r.sfm"
+    spec.write_text('extends "stockflow:girfec"\nscenario focus { extends wm2u  report total_cost, average_quality }\n')
+    r = CliRunner().invoke(main, ["run", str(spec), "--scenarios", "focus"])
+    assert r.exit_code == 0 and "total_cost" in r.stdout and "average_quality" in r.stdout
+    assert "care_cost" not in r.stdout and "intensive_peak" not in r.stdout
+    assert stockflow.load(spec).run_scenarios(["focus"]).shown_metrics() == ["total_cost", "average_quality"]
+    bad = tmp_path / "b.sfm"
+    bad.write_text('extends "stockflow:girfec"\nscenario focus { report total_cots }\n')
+    with pytest.raises(SpecError) as e:
+        stockflow.load(bad)
+    assert e.value.diagnostics[0].code == "E010" and "total_cost" in (e.value.diagnostics[0].hint or "")
