@@ -26,10 +26,6 @@ class UnitExpr:
     scale: Fraction = Fraction(1)
     span: Span | None = _span()
 
-    @property
-    def is_one(self) -> bool:
-        return not self.factors and self.scale == 1
-
 
 # ---------------------------------------------------------------- expressions
 class BinOpKind(Enum):

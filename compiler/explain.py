@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import ast as A
 from .causal import CausalGraph, Sign
@@ -110,6 +109,3 @@ def describe(d: Difference) -> str:
         return f"+ {d.kind} {d.name}: only in B\n    {d.b}"
     return f"~ {d.kind} {d.name}:\n    A: {d.a}\n    B: {d.b}"
 
-
-def short(path: str) -> str:
-    return Path(path).name

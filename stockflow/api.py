@@ -405,8 +405,9 @@ class Model:
         return check_expectations(self.checked, res.times, trajectories, metrics, values,
                                   self.checked.graph.time.unit)
 
-    def check_expectations(self) -> list[Diagnostic]:
-        """Run the model (and the scenarios that expectations name) and test every expectation."""
+    def check_expectations(self, scenarios: ScenarioResults | None = None) -> list[Diagnostic]:
+        """Run the model (and the scenarios that expectations name) and test every expectation.
+        Scenario results already at hand are used instead of running those scenarios again."""
         from .compiler.expect import check_expectations
 
         g = self.checked.graph
@@ -414,9 +415,13 @@ class Model:
         unders = sorted({x.under for x in g.expectations if x.under is not None})
         if not unders:
             return out
-        res = self.run_scenarios([u for u in unders if u != "baseline"])
+        displays = {sc.id: sc.display for sc in g.scenarios}
+        wanted = [u for u in unders if u != "baseline"]
+        have = scenarios is not None and all(scenarios.indices(displays[u]) for u in wanted)
+        res = scenarios if have else self.run_scenarios(wanted)
+        assert res is not None
         base_metrics = {m.id: float(v) for m, v in zip(res.batch.metrics, res.batch.metric_values[0], strict=True)}
-        displays = {sc.id: sc.display for sc in g.scenarios} | {"baseline": res.baseline}
+        displays["baseline"] = res.baseline
         for under in unders:
             for i in res.indices(displays[under]):
                 run = res.run(i)

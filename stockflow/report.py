@@ -141,7 +141,7 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
 
     # -- reality checks
     parts.append("<h2>Reality checks</h2>")
-    failures = model.check_expectations() if g.expectations else []
+    failures = model.check_expectations(results) if g.expectations else []
     failed = {d.message.split("`")[1] for d in failures}
     parts.append(_table(["check", "checked in", "result", "detail"], [
         [_e(ex.display), _e(ex.under or "the model as written"),
