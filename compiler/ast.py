@@ -10,7 +10,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Literal, Union
 
-from .diagnostics import Span
+from .diagnostics import Diagnostic, Span
 
 
 def _span() -> Span | None:
@@ -372,3 +372,5 @@ class Spec:
     extends_span: Span | None = field(default=None, compare=False, repr=False)
     # After merging with its bases: each name's history, oldest first.
     origins: tuple[tuple[str, tuple[Origin, ...]], ...] = field(default=(), compare=False, repr=False)
+    # Warnings found while reading (e.g. an XMILE model imported without its units).
+    notes: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)

@@ -205,27 +205,32 @@ def _stack(xp: Any, values: list[Any]) -> Any:
 
 
 def _caps(model: CheckedModel, emit: Emitter) -> list[Callable[[Env], None]]:
-    """Non-negative stocks: scale their outflows down so one step cannot empty them below zero.
+    """Non-negative stocks: scale down what drains them so one step cannot take them below zero.
 
-    The scaled flow is used at both of its ends, so conservation still holds exactly.
+    What drains a stock is its positive outflows and its negative inflows. The scaled flow is
+    used at both of its ends, so conservation still holds exactly.
     """
     xp = emit.xp
     out = []
     for s in model.graph.stocks:
-        if not s.non_negative or not s.outflows:
+        if not s.non_negative or not (s.outflows or s.inflows):
             continue
         ins = [(f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.inflows]
         outs = [(f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.outflows]
         sid = s.id
 
         def cap(env: Env, sid: str = sid, ins: list = ins, outs: list = outs) -> None:  # type: ignore[type-arg]
-            drain = sum((c * env[f] for f, c in outs), 0.0)
-            supply = env[sid] / env["dt"] + sum((c * env[f] for f, c in ins), 0.0)
+            drain = sum((c * xp.maximum(env[f], 0.0) for f, c in outs), 0.0) + \
+                sum((c * xp.maximum(-env[f], 0.0) for f, c in ins), 0.0)
+            supply = env[sid] / env["dt"] + sum((c * xp.maximum(env[f], 0.0) for f, c in ins), 0.0) + \
+                sum((c * xp.maximum(-env[f], 0.0) for f, c in outs), 0.0)
             short = (drain > supply) & (drain > 0)
             # Divide only where the ratio is used and lies in (-inf, 1): no overflow warnings.
             k = xp.where(short, xp.clip(supply / xp.where(short, drain, 1.0), 0.0, 1.0), 1.0)
             for f, _ in outs:
-                env[f] = env[f] * k
+                env[f] = xp.where(env[f] > 0, env[f] * k, env[f])
+            for f, _ in ins:
+                env[f] = xp.where(env[f] < 0, env[f] * k, env[f])
 
         out.append(cap)
     return out

@@ -39,10 +39,15 @@ CODES: dict[str, str] = {
     "E060": "NaN or infinity during a run",
     "E061": "unknown parameter or stock in run inputs",
     "E062": "a reality check (expectation) failed in a run",
+    # XMILE import
+    "E070": "not an XMILE file, or not well-formed XML",
+    "E071": "an XMILE construct stockflow does not support",
+    "E072": "an XMILE element is missing a part it needs",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",
     "W103": "dt is large against the fastest time constant",
     "W104": "conserved total drifted at run time",
     "W105": "a number without units takes the units of what it is combined with",
+    "W106": "an imported XMILE model's units do not agree; it was imported without units",
 }

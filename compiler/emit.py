@@ -20,6 +20,9 @@ Env = dict[str, Any]
 Fn = Callable[[Env], Any]
 
 
+SNAP = 1e-12
+
+
 class Emitter:
     def __init__(self, xp: Any, lookups: dict[str, Lookup]):
         self.xp = xp
@@ -27,8 +30,16 @@ class Emitter:
         self._unary = {
             sympy.exp: xp.exp, sympy.log: xp.log, sympy.sin: xp.sin, sympy.cos: xp.cos,
             sympy.tan: xp.tan, sympy.asin: xp.arcsin, sympy.acos: xp.arccos, sympy.atan: xp.arctan,
-            sympy.Abs: xp.abs, sympy.floor: xp.floor, sympy.ceiling: xp.ceil,
+            sympy.Abs: xp.abs, sympy.floor: lambda x: xp.floor(self.snap(x)),
+            sympy.ceiling: lambda x: xp.ceil(self.snap(x)),
         }
+
+    def snap(self, x: Any) -> Any:
+        """A value within SNAP (relative) of a whole number counts as that number, so that
+        rounding in `time / 10` or a sum of steps cannot flip floor, ceil, trunc or round."""
+        xp = self.xp
+        r = xp.round(x)
+        return xp.where(xp.abs(x - r) <= SNAP * xp.maximum(1.0, xp.abs(x)), r, x)
 
     def __call__(self, e: sympy.Basic) -> Fn:
         if isinstance(e, sympy.Symbol):
@@ -118,6 +129,15 @@ class Emitter:
             return out
 
         return run
+
+    def _ITE(self, e: Any) -> Fn:
+        """sympy's boolean if-then-else, made when a comparison has a piecewise side."""
+        c, a, b = (self(x) for x in e.args)
+        return lambda env: self.xp.where(c(env), a(env), b(env))
+
+    def _Xor(self, e: Any) -> Fn:
+        fs = [self(a) for a in e.args]
+        return lambda env: reduce(lambda acc, f: self.xp.logical_xor(acc, f(env)), fs[1:], fs[0](env))
 
     def _relational(self, e: sympy.core.relational.Relational, op: Callable[[Any, Any], Any]) -> Fn:
         a, b = self(e.lhs), self(e.rhs)

@@ -158,6 +158,8 @@ class _Lowerer:
         if s.units_from is G.UnitsFrom.RATE_TIMES_TIME:
             self.units[s.id] = None if ty.unit is None else ty.unit * self.time_unit
             return expr
+        if expr.is_zero is True:  # init(x): a hidden stock that never changes
+            return sympy.Integer(0)
         mine = self.units.get(s.id)
         want = None if mine is None else mine / self.time_unit
         if want is not None and ty.unit is not None and not ty.unit.same_dim(want):
@@ -261,8 +263,8 @@ class _Lowerer:
         if isinstance(e, A.Num):
             if e.unit is not None:
                 u = self.us.lower(e.unit, self.errors)
-                return sympy.Float(e.value), Ty(u)
-            return sympy.Float(e.value), Ty(ONE, any_unit=e.value == 0, bare=True)
+                return _const(e.value), Ty(u)
+            return _const(e.value), Ty(ONE, any_unit=e.value == 0, bare=True)
         if isinstance(e, A.Name):
             if e.name == "time":
                 return TIME_SYM, Ty(self.time_unit)
@@ -376,7 +378,7 @@ class _Lowerer:
         f = e.func
         if f in self.lookups:
             return self.lookup_call(e)
-        if f in ("min", "max", "mod"):
+        if f in ("min", "max", "mod", "rem"):
             x, t = self.number(e.args[0], f"`{f}`")
             vals = [x]
             for arg in e.args[1:]:
@@ -385,10 +387,13 @@ class _Lowerer:
                 vals.append(y)
             if f == "mod":
                 return sympy.Mod(vals[0], vals[1]), t
+            if f == "rem":
+                return vals[0] - vals[1] * _trunc(vals[0] / vals[1]), t
             return (sympy.Min if f == "min" else sympy.Max)(*vals), t
-        if f in ("abs", "floor", "ceil"):
+        if f in ("abs", "floor", "ceil", "trunc", "round"):
             x, t = self.number(e.args[0], f"`{f}`")
-            fn = {"abs": sympy.Abs, "floor": sympy.floor, "ceil": sympy.ceiling}[f]
+            fn = {"abs": sympy.Abs, "floor": sympy.floor, "ceil": sympy.ceiling, "trunc": _trunc,
+                  "round": _round}[f]
             return fn(x), t
         if f == "sqrt":
             x, t = self.number(e.args[0], "`sqrt`")
@@ -448,6 +453,22 @@ class _Lowerer:
             else:
                 x = _convert(x, t.unit, xu)
         return sympy.Function(e.func)(x), Ty(yu if yu is not None else ONE)
+
+
+def _const(v: float) -> sympy.Expr:
+    """Whole numbers stay exact, so `x / 10` divides by 10 rather than multiplying by 0.1."""
+    return sympy.Integer(int(v)) if v.is_integer() and abs(v) < 2**53 else sympy.Float(v)
+
+
+def _trunc(x: sympy.Expr) -> sympy.Expr:
+    """Towards zero, as Vensim's INTEGER and XMILE's INT in the reference models."""
+    return sympy.Piecewise((sympy.floor(x), sympy.Ge(x, 0)), (sympy.ceiling(x), True))
+
+
+def _round(x: sympy.Expr) -> sympy.Expr:
+    """To the nearest whole number, halves away from zero."""
+    half = sympy.Rational(1, 2)
+    return sympy.Piecewise((sympy.floor(x + half), sympy.Ge(x, 0)), (sympy.ceiling(x - half), True))
 
 
 def _convert(expr: sympy.Expr, have: Unit | None, want: Unit | None) -> sympy.Expr:

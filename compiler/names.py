@@ -14,8 +14,13 @@ BUILTINS: dict[str, tuple[int, int | None]] = {
     "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "asin": (1, 1), "acos": (1, 1),
     "atan": (1, 1), "floor": (1, 1), "ceil": (1, 1), "mod": (2, 2),
     "step": (2, 2), "ramp": (2, 3), "pulse": (2, 3),
+    "trunc": (1, 1), "round": (1, 1), "rem": (2, 2),
 }
-STATEFUL: dict[str, tuple[int, int]] = {"smooth": (2, 3), "smooth3": (2, 3), "delay1": (2, 3), "delay3": (2, 3)}
+STATEFUL: dict[str, tuple[int, int]] = {
+    "smooth": (2, 3), "smooth3": (2, 3), "smoothn": (3, 4),
+    "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4), "init": (1, 1),
+}
+MAX_STAGES = 100  # the most stages `smoothn`/`delayn` may chain
 # metric summaries -> (fewest, most) arguments
 AGGREGATES: dict[str, tuple[int, int]] = {
     "integral": (1, 3), "mean": (1, 3), "final": (1, 1), "initial": (1, 1), "maximum": (1, 1),

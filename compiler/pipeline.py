@@ -7,18 +7,20 @@ from pathlib import Path
 
 from . import ast as A
 from .checks import check
-from .diagnostics import Diagnostic, Span, SpecError, by_position, error
+from .diagnostics import Diagnostic, Span, SpecError, by_position, error, warning
 from .inherit import load_chain
-from .limits import MAX_FILE_BYTES
+from .limits import MAX_FILE_BYTES, MAX_XMILE_BYTES
 from .lower import lower
 from .model import CheckedModel
 from .parse_dsl import parse_dsl
 from .parse_yaml import parse_yaml
 from .registry import PREFIX, resolve_spec_path
 from .resolve import resolve
+from .xmile import read_xmile
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".sfm", ".stockflow")
+XMILE_SUFFIXES = (".xmile", ".stmx", ".xml", ".itmx")
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,20 @@ def read_source(path: str | Path) -> Source:
     p = Path(path)
     name = str(path)
     span = Span(name, 1, 1, 1, 2)
-    if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES:
+    if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES + XMILE_SUFFIXES:
         raise SpecError([error("E005", f"cannot tell the spec language of `{p.name}`", None,
-                               "name the file *.yaml or *.sfm")])
+                               "name the file *.yaml, *.sfm, or *.xmile/*.stmx for XMILE")])
+    limit = MAX_XMILE_BYTES if p.suffix.lower() in XMILE_SUFFIXES else MAX_FILE_BYTES
     try:
         size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SpecError([error("E006", f"spec file is {size} bytes; the limit is {MAX_FILE_BYTES}", span,
+        if size > limit:
+            raise SpecError([error("E006", f"spec file is {size} bytes; the limit is {limit}", span,
                                    "split the model, or check that this is the right file")])
         with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            raise SpecError([error("E006", f"spec file is over {limit} bytes", span,
+                                   "split the model, or check that this is the right file")])
     except FileNotFoundError:
         raise SpecError([error("E005", f"no such file: {name}", None, "check the path")]) from None
     except IsADirectoryError:
@@ -60,7 +66,45 @@ def parse_source(src: Source) -> A.Spec:
     """One file's AST as written (no bases merged): what `format` prints."""
     if src.path.lower().endswith(YAML_SUFFIXES):
         return parse_yaml(src.text, src.path)
+    if src.path.lower().endswith(XMILE_SUFFIXES):
+        return import_xmile(src.text, src.path)
     return parse_dsl(src.text, src.path)
+
+
+def import_xmile(text: str, file: str) -> A.Spec:
+    """An XMILE model as a spec. XMILE tools treat units as labels and never convert between
+    them, so units are kept only where they agree without any conversion; otherwise the model
+    is imported without units and says why (W106). Either way the numbers are XMILE's."""
+    with_units = read_xmile(text, file)
+    without = read_xmile(text, file, with_units=False)
+    plain = _lowered(without)
+    if isinstance(plain, SpecError):
+        raise plain
+    typed = _lowered(with_units)
+    if isinstance(typed, SpecError):
+        first = typed.diagnostics[0]
+        reason, span = first.message, first.span
+    else:
+        changed = next((n for n, e in {**plain.equations, **plain.initials}.items()
+                        if {**typed.equations, **typed.initials}.get(n) != e), None)
+        if changed is None:
+            return with_units
+        reason = f"`{changed}` would need a unit conversion, which XMILE tools do not make"
+        span = next((d.span for d in with_units.decls if d.name.lower() == changed.split("$")[0]), None)
+    note = warning("W106", f"the model's units do not agree, so it was imported without units: {reason}",
+                   span or Span(file, 1, 1, 1, 2), "fix the units in the source tool to have them checked")
+    return replace(without, notes=(note,))
+
+
+def _lowered(spec: A.Spec) -> CheckedModel | SpecError:
+    try:
+        return lower(resolve(load_chain(spec, locate_base, _no_bases)))
+    except SpecError as exc:
+        return exc
+
+
+def _no_bases(path: str) -> A.Spec:
+    raise AssertionError("an XMILE model has no bases")
 
 
 def locate_base(ref: str, from_file: str) -> str:
@@ -91,7 +135,7 @@ def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
 def compile_spec(spec: A.Spec) -> CheckedModel:
     """resolve -> lower -> check; raises SpecError with every error of the failing stage."""
     model = lower(resolve(spec))
-    warnings = list(model.diagnostics) + check(model)
+    warnings = list(spec.notes) + list(model.diagnostics) + check(model)
     return replace(model, diagnostics=tuple(by_position(warnings)))
 
 

@@ -14,6 +14,7 @@ from .names import (
     BUILTINS,
     CONSTANTS,
     GREEN_BOOK_DISCOUNT,
+    MAX_STAGES,
     RESERVED,
     SPECIAL,
     STATEFUL,
@@ -381,15 +382,26 @@ class _Resolver:
         lo, hi = STATEFUL[fname]
         if not self.arity(e, lo, hi):
             return A.Num(0.0, None, e.span)
+        sp = e.span
         x = self.expr(e.args[0], owner, False)
+        base = self.fresh(owner, fname)
+        if fname == "init":
+            # The value at the start: a hidden stock that never changes.
+            self.hidden_stocks.append(G.Stock(base, base, x, None, False,
+                                              A.Doc(description=f"hidden initial value in {owner}"), sp,
+                                              rate=A.Num(0.0, None, sp), hidden=True,
+                                              units_from=G.UnitsFrom.INITIAL))
+            return A.Name(base, sp)
         T = self.expr(e.args[1], owner, False)
         if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
             T = A.Num(T.value, A.UnitExpr(((self.spec.time.unit, 1),)), T.span)
-        init = self.expr(e.args[2], owner, False) if len(e.args) > 2 else x
-        order = 3 if fname.endswith("3") else 1
-        base = self.fresh(owner, fname)
-        sp = e.span
-        T_stage = T if order == 1 else A.BinOp(A.BinOpKind.DIV, T, A.Num(3.0, None, sp), sp)
+        rest = list(e.args[2:])
+        if fname.endswith("n"):
+            order = self.stages(rest.pop(0), fname)
+        else:
+            order = 3 if fname.endswith("3") else 1
+        init = self.expr(rest[0], owner, False) if rest else x
+        T_stage = T if order == 1 else A.BinOp(A.BinOpKind.DIV, T, A.Num(float(order), None, sp), sp)
         ids = [base if order == 1 else f"{base}.{i + 1}" for i in range(order)]
         doc = A.Doc(description=f"hidden stage of {fname} in {owner}")
         if fname.startswith("smooth"):
@@ -409,6 +421,15 @@ class _Resolver:
                                               doc, sp, rate=rate, hidden=True, units_from=G.UnitsFrom.INITIAL))
             prev = out
         return prev
+
+    def stages(self, n: A.Expr, fname: str) -> int:
+        """The number of stages of smoothn/delayn: a whole number written in the spec."""
+        value = n.value if isinstance(n, A.Num) and n.unit is None else None
+        if value is None or value != int(value) or not 1 <= value <= MAX_STAGES:
+            self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {MAX_STAGES}",
+                     n.span, f"write it as a number, e.g. `{fname}(x, 6, 4)`")
+            return 1
+        return int(value)
 
     # ---------------------------------------------------------------- ordering
     def order(self, nodes: dict[str, A.Expr], code: str, what: str, hint: str,

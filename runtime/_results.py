@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Results:
     metric_values: np.ndarray  # (M,)
     conservation: dict[str, float]  # group -> largest relative drift of total minus net boundary flow
     warnings: tuple[Diagnostic, ...] = ()
+    params: dict[str, float] = field(default_factory=dict)  # the parameter values of this run, by id
 
     def __getitem__(self, name: str) -> np.ndarray:
         """The trajectory of a variable, or a metric's value, by name (case-insensitive)."""
@@ -43,7 +44,9 @@ class Results:
         for i, m in enumerate(self.metrics):
             if m.id == key:
                 return self.metric_values[i]
-        raise KeyError(f"no variable or metric named {name!r}")
+        if key in self.params:  # a constant, at every save time
+            return np.full(len(self.times), self.params[key])
+        raise KeyError(f"no variable, metric or parameter named {name!r}")
 
     def metric(self, name: str) -> float:
         return float(self[name])

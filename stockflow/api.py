@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -366,7 +366,8 @@ class Model:
         keep = self.output_ids(outputs)
         self._check_size(p, keep, 1)
         traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
-        res = self._results(p, keep, traj, metrics, drift)
+        res = replace(self._results(p, keep, traj, metrics, drift),
+                      params={pid: float(v) for pid, v in zip(self._params, vec, strict=True)})
         if check_finite:
             self._check_finite(res, traj, metrics, None)
         return res

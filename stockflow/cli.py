@@ -1,4 +1,4 @@
-"""The `stockflow` command line: check, run, format.
+"""The `stockflow` command line: check, run, format, and the rest (`stockflow --help`).
 
 Exit codes: 0 success, 1 errors in a spec or run (or warnings with --strict), 2 usage.
 """
@@ -560,6 +560,8 @@ def _write_atomic(path: Path, text: str | bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
+
+from . import cli_xmile  # noqa: E402,F401  (registers `import` and `export`)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

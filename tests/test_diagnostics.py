@@ -17,7 +17,7 @@ from stockflow.compiler.diagnostics import render_text
 
 from conftest import ROOT
 
-CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").iterdir() if p.suffix in (".sfm", ".yaml"))
+CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").iterdir() if p.suffix in (".sfm", ".yaml", ".xmile"))
 
 
 def render(path: Path) -> str:
@@ -31,7 +31,8 @@ def render(path: Path) -> str:
 def test_corpus_golden(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     got = render(path)
-    expected_code = path.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ").strip()
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    expected_code = first.removeprefix("# expect: ").removeprefix("<!-- expect: ").removesuffix("-->").strip()
     assert f"[{expected_code}]" in got
     golden = path.with_suffix(path.suffix + ".expected")
     if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
@@ -53,7 +54,7 @@ def test_missing_file_and_unknown_extension(tmp_path: Path) -> None:
     other = tmp_path / "model.txt"
     other.write_text("x")
     [d] = stockflow.check(other)
-    assert d.code == "E005" and "*.yaml or *.sfm" in (d.hint or "")
+    assert d.code == "E005" and "*.yaml, *.sfm" in (d.hint or "")
 
 
 def test_non_utf8_and_oversized_files(tmp_path: Path) -> None:

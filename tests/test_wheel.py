@@ -20,6 +20,7 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     wheel = next(dist.glob("stockflow-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "stockflow/grammars/expr.lark" in names and "stockflow/grammars/model.lark" in names
+    assert "stockflow/grammars/xmile.lark" in names and "stockflow/compiler/xmile/read.py" in names
     assert "stockflow/compiler/lower.py" in names and "stockflow/runtime/_simulate.py" in names
     assert "stockflow/specs/girfec/girfec.sfm" in names and "stockflow/specs/girfec-city/girfec-city.sfm" in names
     # Never bare top-level packages named after the repo's folders.
@@ -54,3 +55,10 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "total_cost" in run.stdout and out.stat().st_size > 10_000
+    # XMILE out and back in, from the installed package (its grammar ships as package data)
+    xm = tmp_path / "girfec.xmile"
+    exp = subprocess.run([str(bindir / "stockflow"), "export", "stockflow:girfec", "-o", str(xm)], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert exp.returncode == 0, exp.stderr
+    imp = subprocess.run([str(bindir / "stockflow"), "run", str(xm)], cwd=tmp_path, capture_output=True, text=True)
+    assert imp.returncode == 0, imp.stderr

@@ -1,0 +1,75 @@
+"""`stockflow import` and `stockflow export`: XMILE in and out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _die_internal, _load_or_exit, _print_diagnostics, _sources_for, _write_atomic, main
+
+
+@main.command(name="import")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="write the spec here: *.sfm (DSL) or *.yaml; default: DSL on standard output")
+def import_cmd(model: str, output: str | None) -> None:
+    """Convert an XMILE model (.xmile, .stmx) into a stockflow spec that `check` accepts.
+
+    Names that are not identifiers get one (the XMILE name stays in the description);
+    constructs stockflow does not support are reported with their place, never dropped.
+    """
+    from .compiler.diagnostics import SpecError
+    from .compiler.format import format_dsl, format_yaml
+    from .compiler.pipeline import XMILE_SUFFIXES, compile_spec, import_xmile, read_source
+
+    if not model.lower().endswith(XMILE_SUFFIXES):
+        raise click.BadParameter("give an XMILE file: *.xmile, *.stmx or *.xml", param_hint="MODEL")
+    to_yaml = output is not None and output.lower().endswith((".yaml", ".yml"))
+    if output is not None and not to_yaml and not output.lower().endswith((".sfm", ".stockflow")):
+        raise click.BadParameter("name the output *.sfm or *.yaml", param_hint="--output")
+    try:
+        src = read_source(model)
+        spec = import_xmile(src.text, src.path)
+        checked = compile_spec(spec)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+    _print_diagnostics([d for d in checked.diagnostics if d.code == "W106"], _sources_for(checked.diagnostics), "text")
+    head = f"Imported from {Path(model).name} by `stockflow import`; edit freely."
+    text = format_yaml(spec) if to_yaml else format_dsl(spec)
+    text = f"# {head}\n{text}"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomic(Path(output), text)
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command(name="export")
+@click.argument("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write XMILE here (default: standard output)")
+def export_cmd(spec: str, output: str | None) -> None:
+    """Write SPEC as XMILE 1.0 for Stella, Vensim or PySD.
+
+    Equations are written with every unit conversion explicit, so other tools compute the same
+    numbers; smooth, delay and init become the stocks stockflow integrates for them. Metrics,
+    reality checks, scenarios and groups have no XMILE form and are listed on standard error.
+    """
+    from .compiler.xmile import write_xmile
+
+    model = _load_or_exit(spec)
+    out = write_xmile(model.checked)
+    if out.dropped:
+        click.echo("not in the XMILE file (XMILE has no form for them): " + ", ".join(out.dropped), err=True)
+    if output is None:
+        click.echo(out.text, nl=False)
+        return
+    path = Path(output)
+    if path.exists() and path.resolve() == Path(model.path).resolve():
+        raise click.BadParameter("refusing to overwrite the input spec", param_hint="--output")
+    _write_atomic(path, out.text)
+    click.echo(f"wrote {output}", err=True)
