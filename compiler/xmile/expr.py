@@ -46,7 +46,7 @@ _SAME = {"abs": "abs", "min": "min", "max": "max", "exp": "exp", "ln": "ln", "lo
          "smth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",
          "delay1": "delay1", "delay3": "delay3", "delayn": "delayn"}
 # how many arguments each takes (fewest, most)
-_ARITY = {"abs": (1, 1), "min": (2, 2), "max": (2, 2), "exp": (1, 1), "ln": (1, 1), "log10": (1, 1),
+_ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "exp": (1, 1), "ln": (1, 1), "log10": (1, 1),
           "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "arcsin": (1, 1), "arccos": (1, 1),
           "arctan": (1, 1), "int": (1, 1), "integer": (1, 1), "mod": (2, 2), "round": (1, 1),
           "init": (1, 1), "initial": (1, 1), "step": (2, 2), "ramp": (2, 3), "smth1": (2, 3),
@@ -158,6 +158,10 @@ class _Translator:
             return A.Num(0.0, None, sp)
         lo, hi = _ARITY[fname]
         if not lo <= len(args) <= hi:
+            if fname in ("min", "max") and len(args) == 1:
+                self.err("E071", f"`{ftok}` of one argument (the least or greatest over an array or over time) "
+                         "is not supported", ftok, "give two or more values")
+                return A.Num(0.0, None, sp)
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             self.err("E013", f"`{ftok}` takes {want} arguments, not {len(args)}", node)
             return A.Num(0.0, None, sp)

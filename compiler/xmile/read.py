@@ -74,7 +74,8 @@ class _Reader:
         for extra in models[1:]:
             self.unsupported(extra, f"a second model (module `{extra.attrs.get('name', '?')}`)",
                              "stockflow reads single-model files; flatten the modules in the source tool")
-        time = self.sim_specs(root.child("sim_specs"), root)
+        # <sim_specs> sits under <xmile>, or under the <model> (XMILE 1.0, 2.4)
+        time = self.sim_specs(root.child("sim_specs") or models[0].child("sim_specs"), root)
         self.model_units(root.child("model_units"))
         stock_nn, flow_nn = self.behavior(root.child("behavior"))
         decls = self.model(models[0], time, stock_nn, flow_nn)
