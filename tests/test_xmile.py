@@ -186,3 +186,17 @@ def test_imported_spec_text_compiles_to_the_same_model(tmp_path: Path) -> None:
     m1, m2 = stockflow.load(path), stockflow.load(out)
     assert dict(m1.checked.equations) == dict(m2.checked.equations)
     assert dict(m1.checked.initials) == dict(m2.checked.initials)
+
+
+@pytest.mark.filterwarnings("ignore")  # PySD's own deprecation warnings, not stockflow's
+def test_pysd_computes_what_stockflow_computes_from_our_export(tmp_path: Path) -> None:
+    """An independent XMILE reader (PySD, Euler only) on the exported GIRFEC model."""
+    pysd = pytest.importorskip("pysd")
+    m = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+    path = tmp_path / "girfec.xmile"
+    path.write_text(write_xmile(m.checked).text, encoding="utf-8")
+    cols = ["universal", "additional", "targeted", "intensive", "cost_rate", "effect"]
+    ref = pysd.read_xmile(str(path)).run(params={"rate_u_a": 0.05}, return_columns=cols)
+    r = m.run(method="euler", params={"rate_u_a": 0.05})
+    for c in cols:
+        np.testing.assert_allclose(ref[c].to_numpy(), r[c], rtol=1e-12, atol=1e-9, err_msg=c)
