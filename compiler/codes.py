@@ -43,6 +43,12 @@ CODES: dict[str, str] = {
     "E070": "not an XMILE file, or not well-formed XML",
     "E071": "an XMILE construct stockflow does not support",
     "E072": "an XMILE element is missing a part it needs",
+    # calibration
+    "E080": "calibration spec: unknown key, missing part or wrong value",
+    "E081": "calibration data: unreadable file, unknown column or a value that is not a number",
+    "E082": "calibration data: a value's unit is not the one the observation expects",
+    "E083": "calibration data: two values for one series at one time",
+    "E084": "calibration: an observation or estimate names no suitable model variable",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",
@@ -50,4 +56,5 @@ CODES: dict[str, str] = {
     "W104": "conserved total drifted at run time",
     "W105": "a number without units takes the units of what it is combined with",
     "W106": "an imported XMILE model's units do not agree; it was imported without units",
+    "W107": "calibration data left out: missing values, or dates outside the run",
 }

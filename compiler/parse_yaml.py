@@ -17,7 +17,7 @@ from .parse_dsl import time_spec
 from .parse_expr import parse_expr_text, parse_unit_text
 
 SECTIONS = ("extends", "model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
-            "lookups", "metrics", "groups", "expectations", "scenarios", "override", "remove")
+            "lookups", "metrics", "groups", "expectations", "scenarios", "override", "remove", "calibrate")
 DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
                  "expectations", "scenarios")
 OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",

@@ -38,7 +38,13 @@ class Simulator:
             self._cache[key] = fn
         return fn
 
-    def _run_one(self, plan: Plan, keep: tuple[str, ...]) -> Any:
+    def pure(self, plan: Plan, keep: tuple[str, ...]) -> Any:
+        """The run as a pure function of (params, override, mask), for calibration to wrap in
+        its own jit and grad. Each step is checkpointed: reverse mode then recomputes a step
+        instead of storing its stages, which is several times faster here."""
+        return self._run_one(plan, keep, remat=True)
+
+    def _run_one(self, plan: Plan, keep: tuple[str, ...], remat: bool = False) -> Any:
         fns, lay = self.fns, self.fns.layout
         solver = SOLVERS[plan.method]()
         dt, t0, every = plan.dt, plan.start, plan.save_every
@@ -83,6 +89,8 @@ class Simulator:
                     return (solver.step(fns.deriv, carry[0], t0 + k * dt, dt, prep),), carry[0]
                 carry0 = (y0,)
 
+            if remat:
+                step = jax.checkpoint(step)
             if every == 1:
                 carry, ys = jax.lax.scan(step, carry0, jnp.arange(plan.n_steps, dtype=jnp.float64))
             else:

@@ -561,7 +561,7 @@ def _write_atomic(path: Path, text: str | bytes) -> None:
             os.unlink(tmp)
 
 
-from . import cli_xmile  # noqa: E402,F401  (registers `import` and `export`)
+from . import cli_more  # noqa: E402,F401  (registers import, export and calibrate)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,4 +1,4 @@
-"""`stockflow import` and `stockflow export`: XMILE in and out."""
+"""`stockflow import`/`export` (XMILE in and out) and `stockflow calibrate`."""
 
 from __future__ import annotations
 
@@ -73,3 +73,48 @@ def export_cmd(spec: str, output: str | None) -> None:
         raise click.BadParameter("refusing to overwrite the input spec", param_hint="--output")
     _write_atomic(path, out.text)
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command(name="calibrate")
+@click.argument("calibration", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="folder for calibrated.sfm (the model with the estimates), fit.png, estimates.csv, "
+                   "residuals.csv and report.txt")
+@click.option("--starts", type=int, help="optimiser starts (default: the file's `starts`, else 4)")
+@click.option("--seed", type=int, help="seed of the start design (default: the file's `seed`, else 0)")
+@click.option("--profile", "profiles", multiple=True, help="also print the profile likelihood of this parameter")
+def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed: int | None,
+                  profiles: tuple[str, ...]) -> None:
+    """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
+    the data cannot tell apart and which data would."""
+    from .calibrate import calibrate
+    from .compiler.diagnostics import SpecError
+
+    try:
+        fit = calibrate(calibration, starts=starts, seed=seed)
+        text = fit.report()
+        for name in profiles:
+            text += f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval):\n"
+            text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in fit.profile(name))
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        _die_internal(exc)
+    click.echo(text, nl=False)
+    if output is None:
+        return
+    from .report_calibration import plot
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    overlay = out / "calibrated.sfm"
+    _write_atomic(overlay, fit.overlay(overlay))
+    _write_atomic(out / "report.txt", text)
+    import pandas as pd
+
+    est = pd.DataFrame([e.__dict__ for e in fit.estimates])
+    _write_atomic(out / "estimates.csv", est.to_csv(index=False))
+    _write_atomic(out / "residuals.csv", fit.residuals().to_csv(index=False))
+    plot(fit, out / "fit.png")
+    click.echo(f"wrote {overlay}, fit.png, estimates.csv, residuals.csv and report.txt in {out}", err=True)

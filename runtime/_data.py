@@ -1,0 +1,195 @@
+"""Calibration data: read, filter, check and place on the model's time axis.
+
+Every problem names the file and row (the row as a spreadsheet shows it: the header is 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..compiler.calibration import Calibration, DataSource, Observation
+from ..compiler.diagnostics import Diagnostic, Span, SpecError, error, warning
+from ..compiler.graph import Graph
+from ..compiler.units import _TIME_ALIASES, _TIME_SECONDS
+
+MAX_DATA_BYTES = 100_000_000
+
+
+@dataclass(frozen=True)
+class Series:
+    """One observed series, on the model's time axis."""
+
+    obs: Observation
+    ends: np.ndarray  # stock/aux: the time of each value; flow: the end of each period
+    starts: np.ndarray  # flow: the start of each period (equal to `ends` otherwise)
+    values: np.ndarray
+    rows: tuple[str, ...]  # `file:row` of each value, for messages and residual tables
+
+
+@dataclass(frozen=True)
+class Loaded:
+    series: tuple[Series, ...]
+    notes: tuple[Diagnostic, ...]  # what was left out, and why
+
+
+def seconds_per(unit: str) -> Fraction | None:
+    u = _TIME_ALIASES.get(unit.lower(), unit.lower())
+    return _TIME_SECONDS.get(u)
+
+
+def load_data(cal: Calibration, graph: Graph) -> Loaded:
+    t = graph.time
+    unit_s = seconds_per(t.unit)
+    notes: list[Diagnostic] = []
+    errors: list[Diagnostic] = []
+    raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.series: [] for o in cal.observe}
+    for src in cal.data:
+        _read_source(src, cal, raw, errors)
+    if errors:
+        raise SpecError(errors)
+    out = []
+    for o in cal.observe:
+        rows = raw[o.series]
+        if not rows:
+            errors.append(error("E081", f"no data for `{o.series}` in any data file", o.span,
+                                "check the series name against the data (case matters)"))
+            continue
+        over = _over(o, t.unit, unit_s, errors)
+        ends, starts, values, where = [], [], [], []
+        skipped_missing = 0
+        for when, value, unit, place in rows:
+            if value.strip() == "" or value.strip().lower() in ("na", "nan", ".", ":"):
+                skipped_missing += 1
+                continue
+            try:
+                v = float(value.replace(",", ""))
+            except ValueError:
+                errors.append(error("E081", f"{place}: `{value}` for `{o.series}` is not a number", o.span,
+                                    "fix the value, or leave the cell empty for a missing value"))
+                continue
+            if not math.isfinite(v):
+                errors.append(error("E081", f"{place}: `{value}` is not a finite number", o.span))
+                continue
+            if o.unit is not None and unit is not None and unit.strip() != o.unit:
+                errors.append(error("E082", f"{place}: `{o.series}` is in `{unit}`, but the observation expects "
+                                    f"`{o.unit}`", o.span, "convert the data, or observe the right series"))
+                continue
+            time = _time(when, cal, t.start, unit_s, place, o, errors)
+            if time is None:
+                continue
+            start = time - over if over is not None else time
+            if start < t.start - 1e-9 or time > t.stop + 1e-9:
+                notes.append(warning("W107", f"{place}: `{o.series}` at {when} is outside the run "
+                                     f"({t.start:g} to {t.stop:g} {t.unit}) and is left out", o.span,
+                                     "extend the run's time settings to use it"))
+                continue
+            ends.append(time)
+            starts.append(start)
+            values.append(v)
+            where.append(place)
+        if skipped_missing:
+            notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
+        out.append(Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where)))
+    if errors:
+        raise SpecError(errors)
+    return Loaded(tuple(out), tuple(notes))
+
+
+def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagnostic]) -> float | None:
+    if o.over is None:
+        return None
+    n, u = o.over
+    if not u:
+        return n
+    s = seconds_per(u)
+    if s is None or unit_s is None:
+        errors.append(error("E080", f"cannot express `over: {n:g} {u}` in the model's time unit `{unit}`", o.span,
+                            f"give it as a number of {unit}s"))
+        return n
+    return n * float(s / unit_s)
+
+
+def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, place: str, o: Observation,
+          errors: list[Diagnostic]) -> float | None:
+    text = when.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        errors.append(error("E081", f"{place}: `{when}` is neither a number nor a date (YYYY-MM-DD)", o.span))
+        return None
+    if cal.time_origin is None or unit_s is None:
+        errors.append(error("E080", f"{place}: the data are dated, so the calibration needs `time_origin` "
+                            "(the date at the model's start time) and a model time unit such as year",
+                            Span(cal.file, 1, 1, 1, 2), "add e.g. `time_origin: 2009-03-31`"))
+        return None
+    days = (day - cal.time_origin).days
+    return start + days * 86400 / float(unit_s)
+
+
+def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[str, str, str | None, str]]],
+                 errors: list[Diagnostic]) -> None:
+    import pandas as pd
+
+    path = Path(src.file)
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_DATA_BYTES:
+            errors.append(error("E081", f"{name} is larger than {MAX_DATA_BYTES} bytes", src.span, "trim the file"))
+            return
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        errors.append(error("E081", f"no such data file: {src.file}", src.span, "paths are relative to this file"))
+        return
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        errors.append(error("E081", f"cannot read {name} as CSV: {exc}", src.span))
+        return
+    cols = list(table.columns)
+    wanted = [src.time] + ([src.series, src.value] if src.layout == "tidy" else [])
+    wanted += [c for c in (src.unit, src.prefer.column if src.prefer else None) if c]
+    for c in wanted:
+        if c not in cols:
+            errors.append(error("E081", f"{name} has no column `{c}`", src.span, "its columns: " + ", ".join(cols)))
+    if errors:
+        return
+    rows: dict[tuple[str, str], list[tuple[int, str, str | None, str | None]]] = {}
+    for i, rec in enumerate(table.to_dict("records")):
+        line = i + 2
+        pref = rec[src.prefer.column] if src.prefer else None
+        unit = rec[src.unit] if src.unit else None
+        if src.layout == "tidy":
+            series = rec[src.series]
+            if series in raw:
+                rows.setdefault((series, rec[src.time]), []).append((line, rec[src.value], unit, pref))
+        else:
+            for series in raw:
+                if series in rec:
+                    rows.setdefault((series, rec[src.time]), []).append((line, rec[series], unit, pref))
+    for (series, when), found in rows.items():
+        chosen = _prefer(found, src)
+        if len(chosen) > 1:
+            lines = ", ".join(str(r[0]) for r in chosen)
+            errors.append(error("E083", f"{name}: {len(chosen)} values for `{series}` at {when} (rows {lines})",
+                                src.span, "say which to keep with `prefer: {column: note, keep: PREFERRED}`, "
+                                "or remove the duplicates"))
+            continue
+        line, value, unit, _ = chosen[0]
+        raw[series].append((when, value, unit, f"{name}:{line}"))
+
+
+def _prefer(found: list[tuple[int, str, str | None, str | None]], src: DataSource) -> list:  # type: ignore[type-arg]
+    if len(found) == 1 or src.prefer is None:
+        return found
+    p = src.prefer
+    kept = [r for r in found if not (p.drop and (r[3] or "").startswith(p.drop))]
+    best = [r for r in kept if (r[3] or "").startswith(p.keep)]
+    return best or kept or found

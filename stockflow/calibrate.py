@@ -1,0 +1,315 @@
+"""Calibration: fit a model's parameters to data, say how well each is determined, and what
+the data cannot tell apart (`stockflow calibrate CAL.yaml`, `stockflow.calibrate(path)`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .compiler.calibration import Calibration, read_calibration
+from .compiler.common import did_you_mean
+from .compiler.diagnostics import Diagnostic, SpecError, error
+
+NOMINAL_CV = 0.05  # the precision assumed for a series that is not observed yet
+
+
+@dataclass(frozen=True)
+class Estimate:
+    name: str
+    value: float
+    se: float
+    low: float  # 95% interval
+    high: float
+    start: float
+    is_noise: bool
+
+
+@dataclass(frozen=True)
+class Fit:
+    calibration: Calibration
+    model: Any  # stockflow.Model
+    estimates: tuple[Estimate, ...]
+    correlation: np.ndarray
+    loss: float
+    converged: bool
+    message: str
+    iterations: int
+    evaluations: int
+    grad_norm: float
+    start_losses: tuple[float, ...]
+    identifiability: Any  # runtime._ident.Identifiability
+    series: tuple[Any, ...]  # runtime._data.Series
+    predictions: tuple[np.ndarray, ...]
+    notes: tuple[Diagnostic, ...]
+    seconds: float
+    problem: Any = None  # runtime._fit.Problem, for profiles
+    z: Any = None  # the optimum in the optimiser's space
+
+    def profile(self, name: str, points: int = 11) -> list[tuple[float, float]]:
+        """Profile likelihood: (value, loss - best loss) with `name` fixed at each value across
+        twice its 95% interval and every other estimate re-fitted."""
+        from scipy.optimize import minimize
+
+        from .runtime._jax import jnp
+
+        i = next((k for k, e in enumerate(self.estimates) if e.name.lower() == name.lower()), None)
+        if i is None:
+            raise SpecError([error("E084", f"`{name}` was not estimated", None,
+                                   did_you_mean(name, [e.name for e in self.estimates]) or "")])
+        e, par = self.estimates[i], self.problem.params[i]
+        lo, hi = e.value - 2 * (e.value - e.low), e.value + 2 * (e.high - e.value)
+        lo = max(lo, par.lo + 1e-12 * abs(par.lo or 1)) if par.lo is not None else lo
+        hi = min(hi, par.hi - 1e-12 * abs(par.hi or 1)) if par.hi is not None else hi
+        out = []
+        for v in np.linspace(lo, hi, points):
+            z0 = np.array(self.z, dtype=np.float64)
+            z0[i] = par.to_z(float(v))
+            bounds = [(None, None)] * len(z0)
+            bounds[i] = (z0[i], z0[i])
+
+            def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
+                val, g = self.problem.value_and_grad(jnp.asarray(z))
+                return (float(val), np.asarray(g)) if np.isfinite(float(val)) else (1e300, np.zeros_like(z))
+
+            res = minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds)
+            out.append((float(v), float(res.fun) - self.loss))
+        return out
+
+    def params(self) -> dict[str, float]:
+        return {e.name: e.value for e in self.estimates if not e.is_noise}
+
+    def residuals(self) -> Any:
+        import pandas as pd
+
+        rows = []
+        for s, mu in zip(self.series, self.predictions, strict=True):
+            for t0, t1, y, m, where in zip(s.starts, s.ends, s.values, mu, s.rows, strict=True):
+                rows.append({"series": s.obs.series, "variable": s.obs.target, "from": t0, "to": t1,
+                             "observed": y, "fitted": float(m), "residual": y - float(m), "row": where})
+        return pd.DataFrame(rows)
+
+    def report(self) -> str:
+        from .report_calibration import text_report
+
+        return text_report(self)
+
+    def overlay(self, path: str | Path) -> str:
+        """A spec that extends the model and sets the estimates: `stockflow run` it, or extend it."""
+        from .report_calibration import overlay_text
+
+        return overlay_text(self, Path(path))
+
+
+def calibrate(path: str | Path, starts: int | None = None, seed: int | None = None) -> Fit:
+    import time
+
+    from . import api
+    from .runtime._data import load_data
+    from .runtime._fit import Problem, minimise
+    from .runtime._ident import Identifiability, analyse
+
+    t_begin = time.perf_counter()
+    cal = _read(path)
+    model = api.load(cal.model)
+    g = model.checked.graph
+    _check_names(cal, model)
+    loaded = load_data(cal, g)
+    params = _params(cal, model, loaded.series)
+    p = model.plan(save_step=None)
+    p = model.plan(save_step=p.dt)
+    keep = tuple(dict.fromkeys(s.obs.target.lower() for s in loaded.series))
+    run = model.simulator().pure(p, keep)
+    factors = {f.id: float(model.checked.flow_factors.get((f.id, f.source or f.target), 1)) for f in g.flows}
+    noise_of = _noise_slots(cal, params)
+    prob = Problem(run, model.param_vector(), model.initial_vectors(None), keep, loaded.series, params, noise_of,
+                   p.start, p.dt, factors, p.method == "rk4")
+    z_starts = _starts(params, starts or cal.starts, cal.seed if seed is None else seed)
+    opt = minimise(prob, z_starts)
+    theta = prob.theta(opt.z)
+    jac = prob.dtheta_dz(opt.z)
+    H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
+    cov_z = _inverse(H)
+    sd_z = np.sqrt(np.clip(np.diag(cov_z), 0, None))
+    ests = []
+    for i, par in enumerate(params):
+        lo = float(par.from_z(opt.z[i] - 1.96 * sd_z[i]))
+        hi = float(par.from_z(opt.z[i] + 1.96 * sd_z[i]))
+        ests.append(Estimate(par.name, float(theta[i]), float(abs(jac[i]) * sd_z[i]), min(lo, hi), max(lo, hi),
+                             par.start, par.index is None))
+    cov_t = cov_z * np.outer(jac, jac)
+    d = np.sqrt(np.clip(np.diag(cov_t), 1e-300, None))
+    corr = cov_t / np.outer(d, d)
+    # Identifiability on a relative scale, with the noise terms integrated out
+    model_i = [i for i, par in enumerate(params) if par.index is not None]
+    noise_i = [i for i, par in enumerate(params) if par.index is None]
+    T = np.array([(theta[i] / jac[i]) if theta[i] > 0 else 1 / jac[i] for i in range(len(params))])
+    Hu = H * np.outer(T, T)
+    F = Hu[np.ix_(model_i, model_i)]
+    if noise_i:
+        F = F - Hu[np.ix_(model_i, noise_i)] @ _inverse(Hu[np.ix_(noise_i, noise_i)]) @ Hu[np.ix_(noise_i, model_i)]
+    names = [params[i].name for i in model_i]
+    _, weak, own = analyse(names, F)
+    suggestions = _suggest(model, p, loaded.series, params, model_i, theta, F, keep) if weak else ()
+    ident = Identifiability(tuple(names), own, weak, suggestions)
+    preds = tuple(np.asarray(x) for x in prob.predictions(opt.z))
+    return Fit(cal, model, tuple(ests), corr, opt.loss, opt.success, opt.message, opt.iterations, opt.evaluations,
+               opt.grad_norm, opt.losses, ident, loaded.series, preds, loaded.notes, time.perf_counter() - t_begin,
+               prob, opt.z)
+
+
+def _read(path: str | Path) -> Calibration:
+    from .compiler.limits import MAX_FILE_BYTES
+
+    p = Path(path)
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        raise SpecError([error("E005", f"a calibration is a YAML file, not `{p.name}`", None,
+                               "write it as *.yaml (see docs/calibration.md)")])
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise SpecError([error("E006", f"{p.name} is larger than {MAX_FILE_BYTES} bytes", None)])
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([error("E005", f"no such file: {path}", None, "check the path")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([error("E005", f"cannot read {path}: {exc}", None)]) from None
+    return read_calibration(text, str(path))
+
+
+def _check_names(cal: Calibration, model: Any) -> None:
+    g = model.checked.graph
+    kinds = {"stock": {s.id for s in g.stocks if not s.hidden}, "flow": {f.id for f in g.flows},
+             "aux": {a.id for a in g.auxes if not a.hidden}}
+    params = {p.id for p in g.params}
+    errors = []
+    for o in cal.observe:
+        if o.target.lower() not in kinds[o.kind]:
+            pool = sorted(kinds[o.kind])
+            errors.append(error("E084", f"`{o.target}` is not a {o.kind} of {model.name}", o.span,
+                                did_you_mean(o.target, pool) or f"its {o.kind}s: " + ", ".join(pool)))
+    for e in cal.estimate:
+        if e.name.lower() not in params:
+            errors.append(error("E084", f"`{e.name}` is not a parameter of {model.name}", e.span,
+                                did_you_mean(e.name, sorted(params)) or "only parameters can be estimated"))
+    if not cal.estimate:
+        errors.append(error("E080", "nothing to estimate", None, "list parameters under `estimate:`"))
+    if errors:
+        raise SpecError(errors)
+
+
+def _params(cal: Calibration, model: Any, series: tuple[Any, ...]) -> tuple[Any, ...]:
+    from .runtime._fit import Param
+
+    g = model.checked.graph
+    by_id = {p.id: (i, p) for i, p in enumerate(g.params)}
+    out = []
+    errors = []
+    for e in cal.estimate:
+        i, p = by_id[e.name.lower()]
+        bounds = e.bounds or p.bounds
+        lo, hi = (bounds if bounds is not None else ((0.0, None) if p.value > 0 else (None, None)))
+        start = e.start if e.start is not None else p.value
+        if lo is not None and hi is not None and not lo <= start <= hi:
+            errors.append(error("E080", f"the start value {start:g} of `{p.display}` is outside its bounds "
+                                f"[{lo:g}, {hi:g}]", e.span, "give a `start:` inside the bounds"))
+        out.append(Param(p.display, i, lo, hi, start, e.prior))
+    if errors:
+        raise SpecError(errors)
+    for s in series:
+        o = s.obs
+        scale = float(np.std(s.values)) or float(np.mean(np.abs(s.values))) or 1.0
+        if o.sd == "estimate":
+            out.append(Param(f"sd of {o.series}", None, 0.0, None, 0.1 * scale))
+        if o.noise == "negative_binomial" and o.dispersion == "estimate":
+            out.append(Param(f"dispersion of {o.series}", None, 0.0, None, 10.0))
+    return tuple(out)
+
+
+def _noise_slots(cal: Calibration, params: tuple[Any, ...]) -> dict[str, tuple[int | None, float | None]]:
+    names = {p.name: i for i, p in enumerate(params)}
+    out: dict[str, tuple[int | None, float | None]] = {}
+    for o in cal.observe:
+        if o.noise == "normal":
+            key = f"sd of {o.series}"
+            out[o.series] = (names[key], None) if key in names else (None, o.sd if isinstance(o.sd, float) else None)
+        elif o.noise == "negative_binomial":
+            key = f"dispersion of {o.series}"
+            out[o.series] = (names[key], None) if key in names else (None, float(o.dispersion))  # type: ignore[arg-type]
+        else:
+            out[o.series] = (None, None)
+    return out
+
+
+def _starts(params: tuple[Any, ...], n: int, seed: int) -> list[np.ndarray]:
+    """The model's own values first, then a seeded Latin hypercube over the bounds."""
+    rng = np.random.default_rng(seed)
+    z0 = np.array([p.to_z(p.start) for p in params])
+    out = [z0]
+    if n > 1:
+        u = (rng.permuted(np.tile(np.arange(n - 1), (len(params), 1)), axis=1).T + rng.random((n - 1, len(params))))
+        u /= n - 1
+        for row in u:
+            z = z0.copy()
+            for i, p in enumerate(params):
+                if p.index is None:
+                    continue
+                if p.lo is not None and p.hi is not None:
+                    theta = p.lo + (p.hi - p.lo) * (0.02 + 0.96 * row[i])
+                elif p.start > 0:
+                    theta = p.start * 10 ** (2 * row[i] - 1)
+                else:
+                    theta = p.start + (abs(p.start) + 1) * (2 * row[i] - 1)
+                z[i] = p.to_z(theta)
+            out.append(z)
+    return out
+
+
+def _inverse(H: np.ndarray) -> np.ndarray:
+    H = 0.5 * (H + H.T)
+    try:
+        np.linalg.cholesky(H)
+        return np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(H, hermitian=True)
+
+
+def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...], model_i: list[int],
+             theta: np.ndarray, F: np.ndarray, observed: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """Which series, if observed (at the same dates, 5% precision), would pin the parameters down best."""
+    from .runtime._ident import worst_factor
+    from .runtime._jax import jax, jnp
+
+    g = model.checked.graph
+    candidates = tuple(x for x in [s.id for s in g.stocks if not s.hidden] + [f.id for f in g.flows]
+                       if x not in observed)
+    if not candidates:
+        return ()
+    times = np.unique(np.concatenate([s.ends for s in series]))
+    rows = np.clip(np.round((times - p.start) / p.dt).astype(int), 0, p.n_steps)
+    run = model.simulator().pure(p, candidates)
+    base = jnp.asarray(model.param_vector())
+    inits = tuple(jnp.asarray(a) for a in model.initial_vectors(None))
+    idx = [params[i].index for i in model_i]
+    th = np.array([theta[i] for i in model_i])
+    signs = np.where(th > 0, th, 1.0)  # d/d log(theta) = theta * d/d theta
+
+    def values(t: Any) -> Any:
+        vec = base
+        for k, pi in enumerate(idx):
+            vec = vec.at[pi].set(t[k])
+        return run(vec, *inits)[0][rows]
+
+    v0 = np.asarray(values(jnp.asarray(th)))
+    J = np.asarray(jax.jacfwd(values)(jnp.asarray(th))) * signs  # (times, candidates, params)
+    out = []
+    for c, name in enumerate(candidates):
+        sd = NOMINAL_CV * np.maximum(np.abs(v0[:, c]), 1e-9)
+        Jc = J[:, c, :] / sd[:, None]
+        out.append((name, worst_factor(F + Jc.T @ Jc)))
+    out.sort(key=lambda x: x[1])
+    return tuple(out[:3])
+
+
+__all__ = ["Fit", "Estimate", "calibrate"]

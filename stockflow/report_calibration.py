@@ -1,0 +1,102 @@
+"""How a calibration is reported: a text summary, an overlay spec, and fitted-vs-observed plots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _g(x: float) -> str:
+    return "inf" if math.isinf(x) else f"{x:.4g}"
+
+
+def _factor(f: float) -> str:
+    return "over 1000" if f > 1000 else f"{f:.3g}"
+
+
+def text_report(fit: Any) -> str:
+    lines = [f"Calibration of {fit.model.name} ({Path(fit.calibration.file).name}): "
+             f"{sum(len(s.values) for s in fit.series)} observations in {len(fit.series)} series",
+             "", f"{'parameter':30} {'estimate':>11} {'std err':>11} {'95% interval':>25}"]
+    for e in fit.estimates:
+        lines.append(f"{e.name:30} {_g(e.value):>11} {_g(e.se):>11} {'[' + _g(e.low) + ', ' + _g(e.high) + ']':>25}")
+    lines += ["", f"negative log-likelihood {fit.loss:.6g}; "
+              f"{'converged' if fit.converged else 'NOT converged'} ({fit.message}); "
+              f"{fit.iterations} iterations, {fit.evaluations} loss+gradient evaluations over "
+              f"{len(fit.start_losses)} starts; gradient norm {fit.grad_norm:.2g}; {fit.seconds:.1f} s"]
+    spread = max(fit.start_losses) - min(fit.start_losses)
+    if len(fit.start_losses) > 1:
+        agree = sum(1 for x in fit.start_losses if x - min(fit.start_losses) < 1e-3)
+        lines.append(f"{agree} of {len(fit.start_losses)} starts reached the best fit "
+                     f"(spread of final losses {spread:.3g})")
+    ident = fit.identifiability
+    lines += ["", "What the data determine (95% interval as a factor either way):"]
+    for name, f in zip(ident.names, ident.factors, strict=True):
+        verdict = "well determined" if f < 1.5 else "loosely determined" if f < 2 else "NOT determined by these data"
+        lines.append(f"  {name:30} x/÷ {_factor(f):>9}  {verdict}")
+    if ident.weak:
+        lines += ["", "The data cannot tell these apart:"]
+        for d in ident.weak:
+            lines.append(f"  - {d.words()} (95% interval x/÷ {_factor(d.factor)})")
+        if ident.suggestions:
+            lines += ["", "Data that would help most (each observed at the same dates with 5% precision):"]
+            for name, f in ident.suggestions:
+                lines.append(f"  - `{name}`: the least determined combination would then be x/÷ {_factor(f)}")
+        lines.append("Treat the estimates above as one of many fits that match the data equally well.")
+    else:
+        lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
+    big = [(fit.estimates[i].name, fit.estimates[j].name, fit.correlation[i, j])
+           for i in range(len(fit.estimates)) for j in range(i) if abs(fit.correlation[i, j]) > 0.9]
+    if big:
+        lines += ["", "Strongly correlated estimates: " + "; ".join(f"{a} ~ {b} ({r:+.2f})" for a, b, r in big)]
+    for n in fit.notes:
+        lines.append(f"note: {n.message}")
+    return "\n".join(lines) + "\n"
+
+
+def overlay_text(fit: Any, path: Path) -> str:
+    """A DSL spec extending the model with the estimates, each with its interval as its source."""
+    base = os.path.relpath(Path(fit.model.path).resolve(), path.resolve().parent)
+    today = dt.date.today().isoformat()
+    src = Path(fit.calibration.file).name
+    lines = [f"# Calibrated by `stockflow calibrate {src}` on {today}.",
+             "# Run it like the model: stockflow run " + path.name,
+             f"extends {json.dumps(base)}", ""]
+    for e in fit.estimates:
+        if e.is_noise:
+            continue
+        note = f"stockflow calibrate {src}, {today}: 95% interval [{_g(e.low)}, {_g(e.high)}]"
+        lines.append(f"set {e.name} = {e.value!r} {{ source {json.dumps(note)} }}")
+    return "\n".join(lines) + "\n"
+
+
+def plot(fit: Any, path: Path) -> None:
+    """One panel per series: observations and the fit above, residuals below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(fit.series)
+    fig, axes = plt.subplots(2, n, figsize=(4.2 * n, 5.5), squeeze=False, height_ratios=[3, 1.3])
+    unit = fit.model.checked.graph.time.unit
+    for k, (s, mu) in enumerate(zip(fit.series, fit.predictions, strict=True)):
+        ax, rax = axes[0][k], axes[1][k]
+        order = s.ends.argsort()
+        ax.plot(s.ends[order], mu[order], "-", color="#1f77b4", label="fitted")
+        ax.plot(s.ends, s.values, "o", color="#d62728", label="observed")
+        what = "total over each period" if s.obs.kind == "flow" else "value"
+        ax.set_title(f"{s.obs.series}\n({s.obs.target}, {what})", fontsize=9)
+        ax.legend(fontsize=8)
+        rax.axhline(0, color="grey", lw=0.8)
+        rax.plot(s.ends, s.values - mu, "o", color="#d62728")
+        rax.set_xlabel(unit)
+        rax.set_ylabel("residual", fontsize=8)
+    fig.tight_layout()
+    from .plots import save
+
+    save(fig, str(path))
