@@ -84,6 +84,9 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
             if time is None:
                 continue
             start = time - over if over is not None else time
+            calendar = _calendar_start(when, o, cal, t.start, unit_s)
+            if calendar is not None:  # "the year ending 31 July": back to 31 July a year before
+                start = calendar
             if start < t.start - 1e-9 or time > t.stop + 1e-9:
                 notes.append(warning("W107", f"{place}: `{o.series}` at {when} is outside the run "
                                      f"({t.start:g} to {t.stop:g} {t.unit}) and is left out", o.span,
@@ -99,6 +102,34 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
     if errors:
         raise SpecError(errors)
     return Loaded(tuple(out), tuple(notes))
+
+
+_MONTHS = {"year": 12, "years": 12, "quarter": 3, "quarters": 3, "month": 1, "months": 1}
+
+
+def _calendar_start(when: str, o: Observation, cal: Calibration, start: float, unit_s: Fraction | None) -> float | None:
+    """The start of a period given in whole calendar years, quarters or months before a date."""
+    if o.over is None or cal.time_origin is None or unit_s is None:
+        return None
+    n, u = o.over
+    months = _MONTHS.get(u.lower())
+    if months is None or n != int(n):
+        return None
+    try:
+        end = dt.date.fromisoformat(when.strip()[:10])
+    except ValueError:
+        return None
+    total = end.year * 12 + (end.month - 1) - int(n) * months
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(end.day, _days_in(year, month))
+    days = (dt.date(year, month, day) - cal.time_origin).days
+    return start + days * 86400 / float(unit_s)
+
+
+def _days_in(year: int, month: int) -> int:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
 
 
 def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagnostic]) -> float | None:

@@ -50,7 +50,7 @@ class Fit:
 
     def profile(self, name: str, points: int = 11) -> list[tuple[float, float]]:
         """Profile likelihood: (value, loss - best loss) with `name` fixed at each value across
-        twice its 95% interval and every other estimate re-fitted."""
+        twice its 95% interval (the estimate in the middle) and every other estimate re-fitted."""
         from scipy.optimize import minimize
 
         from .runtime._jax import jnp
@@ -64,7 +64,9 @@ class Fit:
         lo = max(lo, par.lo + 1e-12 * abs(par.lo or 1)) if par.lo is not None else lo
         hi = min(hi, par.hi - 1e-12 * abs(par.hi or 1)) if par.hi is not None else hi
         out = []
-        for v in np.linspace(lo, hi, points):
+        half = max(points // 2, 1)  # the estimate itself is always one of the points
+        grid = np.concatenate([np.linspace(lo, e.value, half + 1), np.linspace(e.value, hi, half + 1)[1:]])
+        for v in grid:
             z0 = np.array(self.z, dtype=np.float64)
             z0[i] = par.to_z(float(v))
             bounds = [(None, None)] * len(z0)
@@ -145,7 +147,8 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
     # Identifiability on a relative scale, with the noise terms integrated out
     model_i = [i for i, par in enumerate(params) if par.index is not None]
     noise_i = [i for i, par in enumerate(params) if par.index is None]
-    T = np.array([(theta[i] / jac[i]) if theta[i] > 0 else 1 / jac[i] for i in range(len(params))])
+    # d theta / d u: u = log(theta) for positive estimates, theta / |theta| for the others
+    T = np.array([(theta[i] if theta[i] > 0 else (abs(theta[i]) or 1.0)) / jac[i] for i in range(len(params))])
     Hu = H * np.outer(T, T)
     F = Hu[np.ix_(model_i, model_i)]
     if noise_i:
@@ -293,7 +296,7 @@ def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...
     inits = tuple(jnp.asarray(a) for a in model.initial_vectors(None))
     idx = [params[i].index for i in model_i]
     th = np.array([theta[i] for i in model_i])
-    signs = np.where(th > 0, th, 1.0)  # d/d log(theta) = theta * d/d theta
+    signs = np.where(th > 0, th, np.where(th == 0, 1.0, np.abs(th)))  # the scale analyse() works on
 
     def values(t: Any) -> Any:
         vec = base

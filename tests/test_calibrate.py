@@ -1,0 +1,222 @@
+"""Calibration: parameter recovery, identifiability, data handling and its errors, the CLI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import stockflow
+from stockflow.calibrate import calibrate
+from stockflow.cli import main
+from stockflow.compiler.diagnostics import SpecError
+
+from conftest import ROOT
+
+MODEL = """model two
+time { start 0  stop 10  dt 0.125  units year }
+unit child
+stock a [child] = 1000
+stock b [child] = 100
+flow up [child/year]: a -> b = a * up_rate
+flow down [child/year]: b -> a = b * down_rate
+flow born [child/year]: outside -> a = births
+flow leave [child/year]: b -> outside = b * leave_rate
+param up_rate [1/year] = 0.05
+param down_rate [1/year] = 0.3
+param leave_rate [1/year] = 0.1
+param births [child/year] = 20
+"""
+TRUTH = {"up_rate": 0.08, "down_rate": 0.25, "leave_rate": 0.15}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data simulated from TRUTH with seeded noise: stocks with 2% noise, yearly flow counts."""
+    d = tmp_path_factory.mktemp("cal")
+    (d / "two.sfm").write_text(MODEL)
+    r = stockflow.load(d / "two.sfm").run(params=TRUTH)
+    rng = np.random.default_rng(3)
+    rows = []
+    for year in range(1, 11):
+        k = year * 8
+        rows.append((year, "b_count", rng.normal(r["b"][k], 0.02 * r["b"][k])))
+        rows.append((year, "a_count", rng.normal(r["a"][k], 0.02 * r["a"][k])))
+        rows.append((year, "up_total", rng.poisson(np.sum(r["up"][k - 8:k]) * 0.125)))
+    with (d / "data.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([("year", "series", "value"), *rows])
+    return d
+
+
+def write(d: Path, name: str, text: str) -> Path:
+    (d / name).write_text(text)
+    return d / name
+
+
+FULL = """model: two.sfm
+data:
+  - {file: data.csv, time: year, series: series, value: value}
+observe:
+  b_count: {stock: b, noise: normal, sd: estimate}
+  a_count: {stock: a, noise: normal, cv: 0.02}
+  up_total: {flow: up, over: 1 year, noise: poisson}
+estimate:
+  up_rate: {bounds: [0, 1]}
+  down_rate: {bounds: [0, 2]}
+  leave_rate:
+starts: 3
+seed: 1
+"""
+
+
+def test_recovers_known_parameters_inside_their_intervals(synthetic: Path) -> None:
+    fit = calibrate(write(synthetic, "full.yaml", FULL))
+    assert fit.converged
+    est = {e.name: e for e in fit.estimates}
+    for name, true in TRUTH.items():
+        assert est[name].low < true < est[name].high, (name, est[name])
+        assert abs(est[name].value - true) / true < 0.1
+    assert not fit.identifiability.weak
+    assert "determined to within a factor of 2" in fit.report()
+    # the fit starts where the model is, plus a seeded design; all starts agree here
+    assert len(fit.start_losses) == 3 and max(fit.start_losses) - min(fit.start_losses) < 1e-3
+
+
+def test_says_what_a_single_stock_series_cannot_separate(synthetic: Path) -> None:
+    """One stock observed, four parameters: the seed's warning, in the report's words."""
+    text = FULL.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
+        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "").replace("  leave_rate:\n", "  leave_rate:\n  births:\n")
+    fit = calibrate(write(synthetic, "b_only.yaml", text))
+    weak = fit.identifiability.weak
+    assert weak, fit.report()
+    involved = {n for d in weak for n, w in d.loadings if abs(w) > 0.25}
+    assert {"births", "leave_rate"} <= involved
+    report = fit.report()
+    assert "The data cannot tell these apart" in report and "NOT determined" in report
+    # and it names data that would help (an unobserved stock or flow of the model)
+    names = [n for n, _ in fit.identifiability.suggestions]
+    assert names and set(names) <= {"a", "up", "down", "born", "leave"}
+
+
+def test_profile_likelihood_is_zero_at_the_optimum(synthetic: Path) -> None:
+    fit = calibrate(write(synthetic, "full.yaml", FULL))
+    prof = fit.profile("leave_rate", points=5)
+    values = [v for v, _ in prof]
+    middle = prof[2]
+    assert middle[0] == pytest.approx(fit.params()["leave_rate"], rel=1e-9)
+    assert abs(middle[1]) < 1e-4 and min(d for _, d in prof) > -1e-4
+    assert values == sorted(values) and prof[0][1] > 1.0 and prof[-1][1] > 1.0
+
+
+def test_overlay_runs_with_the_estimates(synthetic: Path, tmp_path: Path) -> None:
+    fit = calibrate(write(synthetic, "full.yaml", FULL), starts=1)
+    out = tmp_path / "sub" / "calibrated.sfm"
+    out.parent.mkdir()
+    out.write_text(fit.overlay(out))
+    m = stockflow.load(out)
+    p = {x.id: x.value for x in m.checked.graph.params}
+    for name, value in fit.params().items():
+        assert p[name] == pytest.approx(value, rel=1e-12)
+    assert "95% interval" in out.read_text()
+
+
+def test_flow_totals_are_integrals_over_the_period(tmp_path: Path) -> None:
+    """A constant inflow of 12 a year seen as totals over 6 months is 6, not 12."""
+    write(tmp_path, "m.sfm", "time { start 0 stop 4 dt 0.25 units year }\nstock s = 0\n"
+                             "flow f: outside -> s = rate\nparam rate = 5\n")
+    with (tmp_path / "d.csv").open("w") as fh:
+        fh.write("t,f\n1,6.0\n2,6.0\n3.5,6.0\n")
+    fit = calibrate(write(tmp_path, "c.yaml", "model: m.sfm\ndata: {file: d.csv, layout: wide, time: t}\n"
+                                             "observe: {f: {flow: f, over: 0.5, noise: normal, sd: 0.1}}\n"
+                                             "estimate: {rate: }\n"))
+    assert fit.params()["rate"] == pytest.approx(12.0, rel=1e-6)
+
+
+def _diag(path: Path) -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as exc:
+        calibrate(path)
+    return [(d.code, d.message) for d in exc.value.diagnostics]
+
+
+def test_bad_data_is_named_with_file_and_row(synthetic: Path) -> None:
+    d = synthetic
+    (d / "bad.csv").write_text("year,series,value,unit\n1,b_count,12x,children\n2,b_count,150,people\n")
+    cal = FULL.replace("data.csv, time: year, series: series, value: value}",
+                       "bad.csv, time: year, series: series, value: value, unit: unit}")
+    cal = cal.replace("  b_count: {stock: b, noise: normal, sd: estimate}",
+                      "  b_count: {stock: b, noise: normal, sd: estimate, unit: children}")
+    got = _diag(write(d, "bad.yaml", cal))
+    assert ("E081", "bad.csv:2: `12x` for `b_count` is not a number") in got
+    assert any(c == "E082" and "bad.csv:3" in m and "people" in m for c, m in got)
+    got = _diag(write(d, "col.yaml", FULL.replace("series: series", "series: measure")))
+    assert got[0][0] == "E081" and "no column `measure`" in got[0][1]
+
+
+def test_duplicates_need_a_choice_and_prefer_makes_it(synthetic: Path) -> None:
+    d = synthetic
+    (d / "dup.csv").write_text("year,series,value,note\n1,b_count,140,SUPERSEDED: first\n"
+                               "1,b_count,138,PREFERRED: revised\n2,b_count,150,\n3,b_count,,\n"
+                               "30,b_count,150,\n")
+    body = FULL.replace("data.csv, time: year, series: series, value: value}",
+                        "dup.csv, time: year, series: series, value: value}")
+    body = body.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
+        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+    got = _diag(write(d, "dup.yaml", body))
+    assert got[0][0] == "E083" and "rows 2, 3" in got[0][1]
+    chosen = body.replace("value: value}", "value: value, prefer: {column: note, keep: PREFERRED, drop: SUPERSEDED}}")
+    fit = calibrate(write(d, "dup2.yaml", chosen), starts=1)
+    [s] = fit.series
+    assert list(s.values) == [138.0, 150.0]  # the preferred revision; the empty cell and year 30 left out
+    notes = " ".join(n.message for n in fit.notes)
+    assert "outside the run" in notes and "1 missing value" in notes
+
+
+def test_calibration_spec_errors(synthetic: Path) -> None:
+    d = synthetic
+    got = _diag(write(d, "e1.yaml", FULL.replace("leave_rate:", "leave_rat:")))
+    assert got == [("E084", "`leave_rat` is not a parameter of two")]
+    got = _diag(write(d, "e2.yaml", FULL.replace("{stock: b,", "{stock: bb,")))
+    assert got[0][0] == "E084" and "`bb` is not a stock" in got[0][1]
+    got = _diag(write(d, "e3.yaml", FULL.replace("starts: 3", "starst: 3")))
+    assert got[0][0] == "E080" and "starst" in got[0][1]
+    got = _diag(write(d, "e4.yaml", FULL.replace("{flow: up, over: 1 year,", "{flow: up,")))
+    assert got[0][0] == "E080" and "needs `over`" in got[0][1]
+    got = _diag(write(d, "e5.yaml", FULL.replace("{bounds: [0, 1]}", "{prior: gamma(1, 2)}")))
+    assert got[0][0] == "E080" and "prior" in got[0][1]
+
+
+def test_dated_data_need_a_time_origin(synthetic: Path) -> None:
+    d = synthetic
+    (d / "dated.csv").write_text("date,series,value\n2001-01-01,b_count,130\n")
+    body = FULL.replace("data.csv, time: year", "dated.csv, time: date")
+    got = _diag(write(d, "dated.yaml", body))
+    assert got[0][0] == "E080" and "time_origin" in got[0][1]
+
+
+def test_cli_writes_every_output(synthetic: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fit"
+    res = CliRunner().invoke(main, ["calibrate", str(write(synthetic, "full.yaml", FULL)), "-o", str(out),
+                                    "--starts", "1", "--profile", "up_rate"])
+    assert res.exit_code == 0, res.output
+    assert "95% interval" in res.output and "Profile of up_rate" in res.output
+    for name in ("calibrated.sfm", "fit.png", "estimates.csv", "residuals.csv", "report.txt"):
+        assert (out / name).stat().st_size > 0
+    res = CliRunner().invoke(main, ["calibrate", str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 1 and "E005" in res.output
+
+
+def test_scotland_looked_after_fit() -> None:
+    """The bundled calibration to the published national series."""
+    fit = calibrate(ROOT / "specs" / "scotland_looked_after" / "calibrate.yaml")
+    assert fit.converged
+    est = fit.params()
+    assert 0.25 < est["leave_rate"] < 0.31  # 3,398 ceased in 2023-24 out of 11,844
+    assert -160 < est["starts_trend"] < -110
+    weak = {n for d in fit.identifiability.weak for n, w in d.loadings if abs(w) > 0.5}
+    assert weak == {"net_adjustment"}  # the residual term is the one thing the data leave open
+    res = fit.residuals()
+    total = res[res.series == "looked_after_total"]
+    assert (total.residual.abs() / total.observed).median() < 0.01
