@@ -46,7 +46,9 @@ def text_report(fit: Any) -> str:
             lines += ["", "Data that would help most (each observed at the same dates with 5% precision):"]
             for name, f in ident.suggestions:
                 lines.append(f"  - `{name}`: the least determined combination would then be x/÷ {_factor(f)}")
-        lines.append("Treat the estimates above as one of many fits that match the data equally well.")
+        loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
+        lines.append("The estimates of " + ", ".join(f"`{n}`" for n in loose) + " are one of many fits that match "
+                     "these data equally well; do not read them as measured.")
     else:
         lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
     big = [(fit.estimates[i].name, fit.estimates[j].name, fit.correlation[i, j])
