@@ -374,3 +374,6 @@ class Spec:
     origins: tuple[tuple[str, tuple[Origin, ...]], ...] = field(default=(), compare=False, repr=False)
     # Warnings found while reading (e.g. an XMILE model imported without its units).
     notes: tuple[Diagnostic, ...] = field(default=(), compare=False, repr=False)
+    # The calibration written in the spec (YAML text, padded with blank lines so that line
+    # numbers are the file's); read by `stockflow calibrate`, kept by `format`.
+    calibrate: str | None = field(default=None, compare=False, repr=False)

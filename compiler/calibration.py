@@ -5,6 +5,7 @@ YAML spec. Every value keeps its place in the file for error messages."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +82,40 @@ class Calibration:
     seed: int
 
 
-def read_calibration(text: str, file: str) -> Calibration:
-    """A calibration file, or a YAML spec with a `calibrate:` section."""
+def extract_block(text: str) -> tuple[str, str | None]:
+    """Cut a DSL `calibrate { ... }` block out of a spec: (the spec with the block blanked,
+    keeping every other position; the block's YAML body padded to the file's line numbers)."""
+    m = re.search(r"^calibrate\s*\{", text, flags=re.MULTILINE)
+    if m is None:
+        return text, None
+    depth, i, quote = 1, m.end(), None
+    while i < len(text) and depth:
+        c = text[i]
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "\"'":
+            quote = c
+        elif c == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        i += 1
+    end = i - 1 if depth == 0 else len(text)
+    body = text[m.end():end]
+    first_line = text.count("\n", 0, m.end())
+    # the body's first line is the one after `calibrate {`
+    padded = "\n" * (first_line + 1) + body.split("\n", 1)[1] if "\n" in body else "\n" * first_line + body
+    blanked = text[:m.start()] + re.sub(r"[^\n]", " ", text[m.start():min(end + 1, len(text))]) + text[end + 1:]
+    return blanked, padded
+
+
+def read_calibration(text: str, file: str, model: str | None = None) -> Calibration:
+    """A calibration file, a YAML spec with a `calibrate:` section, or (with `model`) the body
+    of a DSL `calibrate { ... }` block."""
     try:
         mark = _too_deep(text)
         if mark is not None:
@@ -94,21 +127,25 @@ def read_calibration(text: str, file: str) -> Calibration:
         raise SpecError([error("E002", f"YAML: {exc.problem or 'invalid YAML'}", Span(file, line, col, line, col + 1),
                                "check indentation, colons and quotes here")]) from None
     r = _Reader(file, text)
-    cal = r.read(root)
+    cal = r.read(root, model)
     if r.errors:
         raise SpecError(r.errors)
     return cal
 
 
 class _Reader(_YamlReader):
-    def read(self, root: Node | None) -> Calibration:
+    def read(self, root: Node | None, block_of: str | None = None) -> Calibration:
         if not isinstance(root, MappingNode):
             self.err("E080", "a calibration file is a mapping with `model`, `data`, `observe` and `estimate`",
                      root or Span(self.file, 1, 1, 1, 2))
             raise SpecError(self.errors)
         top = dict((k.value, (k, v)) for k, v in self.mapping(root, "the file"))
-        inline = "calibrate" in top
-        if inline:  # a YAML spec with a calibrate: section
+        inline = "calibrate" in top or block_of is not None
+        if block_of is not None:  # the body of a DSL calibrate block
+            body = {k: v for k, (_, v) in top.items()}
+            keys = [k for k, _ in top.values()]
+            model = block_of
+        elif inline:  # a YAML spec with a calibrate: section
             section = top["calibrate"][1]
             body = {k.value: v for k, v in self.mapping(section, "`calibrate`")}
             keys = [k for k, _ in self.mapping(section, "`calibrate`")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from fractions import Fraction
 from typing import Any
 
@@ -118,7 +119,14 @@ def format_dsl(spec: A.Spec) -> str:
         parts.append(_override(o))
     for d in spec.decls:
         parts.append(_decl(d))
+    if spec.calibrate is not None:
+        parts.append("calibrate {\n" + textwrap.indent(calibrate_text(spec.calibrate), "  ") + "}")
     return "\n\n".join(parts) + "\n"
+
+
+def calibrate_text(padded: str) -> str:
+    """A calibration's YAML as written, without the padding and the common indentation."""
+    return textwrap.dedent(padded.strip("\n")) + "\n"
 
 
 def _override(o: A.Override) -> str:
@@ -235,7 +243,10 @@ def format_yaml(spec: A.Spec) -> str:
         out["override"] = {o.name: _yoverride(o) for o in spec.overrides}
     if spec.removals:
         out["remove"] = [r.name for r in spec.removals]
-    return yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    if spec.calibrate is not None:  # kept as written, comments and all
+        text += "calibrate:\n" + textwrap.indent(calibrate_text(spec.calibrate), "  ")
+    return text
 
 
 class _Dumper(yaml.SafeDumper):

@@ -30,11 +30,17 @@ _ALLOWED = {
 
 
 def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
+    from dataclasses import replace
+
+    from .calibration import extract_block
+
+    text, calibrate = extract_block(text)  # a calibrate { ... } block holds YAML, read by `calibrate`
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
         raise SpecError([syntax_error(exc, file, "E001")]) from None
-    return _DslReader(file).spec(tree, Path(file).stem)
+    spec = _DslReader(file).spec(tree, Path(file).stem)
+    return replace(spec, calibrate=calibrate) if calibrate is not None else spec
 
 
 class _DslReader:

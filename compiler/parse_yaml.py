@@ -265,7 +265,16 @@ class _YamlReader:
                      "add `extends: path/to/base.yaml` (or `extends: stockflow:girfec`)")
         if self.errors:
             raise SpecError(self.errors)
-        return A.Spec(model, time, tuple(decls), self.file, extends, overrides, removals, extends_span)
+        calibrate = None
+        if "calibrate" in sections:  # read by `stockflow calibrate`; kept as text here for `format`
+            node = sections["calibrate"][1]
+            first, end = node.start_mark, node.end_mark
+            last = end.line - 1 if end.column == 0 else end.line
+            # the first line from the value's column (after `calibrate:` when written on one line)
+            lines = [" " * first.column + self.lines[first.line][first.column:]] + self.lines[first.line + 1:last + 1]
+            calibrate = "\n" * first.line + "\n".join(lines) + "\n"
+        return A.Spec(model, time, tuple(decls), self.file, extends, overrides, removals, extends_span,
+                      calibrate=calibrate)
 
     def overrides(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Override, ...]:
         if entry is None:

@@ -43,6 +43,8 @@ def json_schema() -> dict[str, Any]:
             "type": "object", "additionalProperties": False,
             "properties": {k: KEY_TYPES.get(k, {}) for k in OVERRIDE_KEYS}}},
         "remove": {"type": "array", "items": {"type": "string"}},
+        "calibrate": {"type": "object", "description": "a calibration (docs/calibration.md); "
+                      "`stockflow calibrate` checks it"},
     }
     for section in DECL_SECTIONS:
         names = {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"} if section == "units" else _names()

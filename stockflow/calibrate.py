@@ -165,11 +165,14 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
 
 def _read(path: str | Path) -> Calibration:
     from .compiler.limits import MAX_FILE_BYTES
+    from .compiler.parse_dsl import parse_dsl
+    from .compiler.pipeline import DSL_SUFFIXES
 
     p = Path(path)
-    if p.suffix.lower() not in (".yaml", ".yml"):
-        raise SpecError([error("E005", f"a calibration is a YAML file, not `{p.name}`", None,
-                               "write it as *.yaml (see docs/calibration.md)")])
+    dsl = p.suffix.lower() in DSL_SUFFIXES
+    if p.suffix.lower() not in (".yaml", ".yml") and not dsl:
+        raise SpecError([error("E005", f"a calibration is a YAML file or a spec with a calibrate block, not "
+                               f"`{p.name}`", None, "see docs/calibration.md")])
     try:
         if p.stat().st_size > MAX_FILE_BYTES:
             raise SpecError([error("E006", f"{p.name} is larger than {MAX_FILE_BYTES} bytes", None)])
@@ -178,6 +181,12 @@ def _read(path: str | Path) -> Calibration:
         raise SpecError([error("E005", f"no such file: {path}", None, "check the path")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([error("E005", f"cannot read {path}: {exc}", None)]) from None
+    if dsl:
+        block = parse_dsl(text, str(path)).calibrate
+        if block is None:
+            raise SpecError([error("E080", f"{p.name} has no `calibrate {{ ... }}` block", None,
+                                   "add one, or give a calibration file (see docs/calibration.md)")])
+        return read_calibration(block, str(path), model=str(path))
     return read_calibration(text, str(path))
 
 

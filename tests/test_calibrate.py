@@ -220,3 +220,30 @@ def test_scotland_looked_after_fit() -> None:
     res = fit.residuals()
     total = res[res.series == "looked_after_total"]
     assert (total.residual.abs() / total.observed).median() < 0.01
+
+
+def test_calibrate_block_in_a_dsl_spec_and_section_in_yaml(synthetic: Path) -> None:
+    """The same calibration written inside the model, in either form; `format` keeps it."""
+    block = ("\ncalibrate {\n  data:\n    - {file: data.csv, time: year, series: series, value: value}\n"
+             "  observe:\n    b_count: {stock: b, noise: normal, sd: estimate}  # a comment { }\n"
+             "    up_total: {flow: up, over: 1 year, noise: poisson}\n"
+             "  estimate:\n    up_rate: {bounds: [0, 1]}\n  starts: 1\n}\n\naux total [child] = a + b\n")
+    dsl = write(synthetic, "inline.sfm", MODEL + block)
+    fit_dsl = calibrate(dsl)
+    assert stockflow.load(dsl).checked.graph.auxes[0].id == "total"  # the model around the block still reads
+    res = CliRunner().invoke(main, ["format", "--to", "yaml", str(dsl)])
+    assert res.exit_code == 0 and "calibrate:\n  data:" in res.output and "# a comment" in res.output
+    yml = write(synthetic, "inline.yaml", res.output)
+    fit_yaml = calibrate(yml)
+    assert fit_dsl.params() == pytest.approx(fit_yaml.params(), rel=1e-9)
+    back = CliRunner().invoke(main, ["format", str(yml)])
+    assert "calibrate {\n  data:\n    - {file: data.csv" in back.output
+    # errors in a block point at the spec's own lines
+    broken = write(synthetic, "broken.sfm", MODEL + block.replace("up_rate: {bounds", "up_rat: {bounds"))
+    with pytest.raises(SpecError) as exc:
+        calibrate(broken)
+    [d] = exc.value.diagnostics
+    assert d.code == "E084" and d.span is not None and d.span.line == MODEL.count("\n") + 9  # `up_rat` is the 9th line of the block
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(synthetic, "none.sfm", MODEL))
+    assert exc.value.diagnostics[0].code == "E080"
