@@ -79,7 +79,7 @@ def export_cmd(spec: str, output: str | None) -> None:
 @click.argument("calibration", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="folder for calibrated.sfm (the model with the estimates), fit.png, estimates.csv, "
-                   "residuals.csv and report.txt")
+                   "correlation.csv, residuals.csv and report.txt")
 @click.option("--starts", type=int, help="optimiser starts (default: the file's `starts`, else 4)")
 @click.option("--seed", type=int, help="seed of the start design (default: the file's `seed`, else 0)")
 @click.option("--profile", "profiles", multiple=True, help="also print the profile likelihood of this parameter")
@@ -116,5 +116,8 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     est = pd.DataFrame([e.__dict__ for e in fit.estimates])
     _write_atomic(out / "estimates.csv", est.to_csv(index=False))
     _write_atomic(out / "residuals.csv", fit.residuals().to_csv(index=False))
+    names = [e.name for e in fit.estimates]
+    _write_atomic(out / "correlation.csv", pd.DataFrame(fit.correlation, index=names, columns=names).to_csv())
     plot(fit, out / "fit.png")
-    click.echo(f"wrote {overlay}, fit.png, estimates.csv, residuals.csv and report.txt in {out}", err=True)
+    click.echo(f"wrote {overlay}, fit.png, estimates.csv, correlation.csv, residuals.csv and report.txt in {out}",
+               err=True)
