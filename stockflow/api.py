@@ -489,6 +489,13 @@ class Model:
 
     # ---------------------------------------------------------------- results
     def variables(self) -> tuple[VarInfo, ...]:
+        """Every stock, flow and aux with its display name, kind and units (computed once)."""
+        cached = self.__dict__.get("_variables")
+        if cached is None:
+            cached = self.__dict__["_variables"] = self._variables()
+        return cached
+
+    def _variables(self) -> tuple[VarInfo, ...]:
         g = self.checked.graph
         kinds = {s.id: "stock" for s in g.stocks} | {f.id: "flow" for f in g.flows} | {a.id: "aux" for a in g.auxes}
         hidden = {s.id for s in g.stocks if s.hidden} | {a.id for a in g.auxes if a.hidden}
@@ -498,6 +505,12 @@ class Model:
                      for n in lay_outputs)
 
     def metric_infos(self) -> tuple[VarInfo, ...]:
+        cached = self.__dict__.get("_metric_infos")
+        if cached is None:
+            cached = self.__dict__["_metric_infos"] = self._metric_infos()
+        return cached
+
+    def _metric_infos(self) -> tuple[VarInfo, ...]:
         return tuple(VarInfo(m.id, m.display, "metric", self.unit_text(m.id, m.units), False)
                      for m in self.checked.graph.metrics)
 
