@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Compiled runs go to a cache of the test session's own, not the user's.
+os.environ.setdefault("STOCKFLOW_CACHE_DIR", tempfile.mkdtemp(prefix="stockflow-xla-"))
 
 import stockflow
 

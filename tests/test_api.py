@@ -239,3 +239,14 @@ def test_chunked_batches_are_bit_identical(growth: stockflow.Model, monkeypatch:
     o, mk = growth.initial_vectors()
     sim.run(p, vecs, np.tile(o, (11, 1)), np.tile(mk, (11, 1)), growth.output_ids(None), 4, seen.append)
     assert seen == [4, 4, 3]
+
+
+def test_compiled_runs_are_cached_on_disk() -> None:
+    """A new process that runs a model again reads its compiled code instead of compiling."""
+    import os
+
+    from conftest import ROOT
+
+    stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").run()
+    cache = os.environ["STOCKFLOW_CACHE_DIR"]
+    assert cache and os.listdir(cache)
