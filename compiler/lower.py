@@ -136,6 +136,10 @@ class _Lowerer:
             self.err("E034", f"the {what} of `{name}` is a condition, not a number", span,
                      "use if ... then ... else ... to choose a number")
             return sympy.Integer(0)
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            self.err("E053", f"the {what} of `{name}` divides by zero (or is otherwise not a finite number)",
+                     span, "check the constants in it; use `if d == 0 then ... else x / d` for a safe division")
+            return sympy.Integer(0)
         if want is None or ty.unit is None or ty.any_unit or ty.bare:
             return expr
         if not ty.unit.same_dim(want):

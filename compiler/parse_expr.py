@@ -201,7 +201,8 @@ _PRETTY = {"NAME": "a name", "NUMBER": "a number", "STRING": "a quoted string", 
            "RPAR": "`)`", "LBRACE": "`{`", "RBRACE": "`}`", "LSQB": "`[`", "RSQB": "`]`",
            "EQUAL": "`=`", "COLON": "`:`", "COMMA": "`,`", "__ANON_0": "`->`", "COMP_OP": "a comparison",
            "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "CIRCUMFLEX": "`^`",
-           "SIGN": "`-`", "POWER_INT": "a whole number", "OUTSIDE": "`outside`", "$END": "end of input"}
+           "SIGN": "`-`", "POWER_INT": "a whole number", "OUTSIDE": "`outside`", "$END": "end of input",
+           "QUOTED": "a quoted name", "EQ_OP": "`=`", "REL_OP": "a comparison"}
 
 
 def _expected_hint(expected: set[str] | frozenset[str]) -> str | None:

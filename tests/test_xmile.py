@@ -200,3 +200,17 @@ def test_pysd_computes_what_stockflow_computes_from_our_export(tmp_path: Path) -
     r = m.run(method="euler", params={"rate_u_a": 0.05})
     for c in cols:
         np.testing.assert_allclose(ref[c].to_numpy(), r[c], rtol=1e-12, atol=1e-9, err_msg=c)
+
+
+@pytest.mark.parametrize(("eqn", "specs", "code"), [
+    ("1", "<start>0</start><stop>2</stop><dt>0</dt>", "E050"),
+    ("1", "<start>5</start><stop>2</stop><dt>1</dt>", "E050"),
+    ("1/0", "<start>0</start><stop>2</stop><dt>1</dt>", "E053"),
+    ("a +* 2", "<start>0</start><stop>2</stop><dt>1</dt>", "E004"),
+])
+def test_bad_xmile_values_are_errors_not_tracebacks(eqn: str, specs: str, code: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.xmile"
+    path.write_text(f"<xmile><sim_specs>{specs}</sim_specs><model><variables>"
+                    f"<aux name='x'><eqn>{eqn}</eqn></aux><stock name='s'><eqn>1</eqn><inflow>x</inflow></stock>"
+                    "</variables></model></xmile>")
+    assert code in [d.code for d in stockflow.check(path)]

@@ -107,6 +107,11 @@ class _Reader:
             return value
 
         start, stop, dt = number("start", None), number("stop", None), number("dt", 1.0)
+        if dt <= 0:
+            self.err("E050", f"dt must be positive, not {dt:g}", node.child("dt") or node, "e.g. <dt>0.25</dt>")
+            dt = 1.0
+        if stop <= start:
+            self.err("E050", f"stop ({stop:g}) must be after start ({start:g})", node.child("stop") or node)
         method_raw = node.attrs.get("method", "euler").strip().lower()
         method = {"euler": A.Method.EULER, "rk4": A.Method.RK4}.get(method_raw)
         if method is None:
