@@ -98,6 +98,11 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
             where.append(place)
         if skipped_missing:
             notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
+        if not values and not errors:
+            errors.append(error("E081", f"none of the {len(rows)} value(s) of `{o.series}` can be used: they are "
+                                "missing or outside the run", o.span,
+                                "check the dates against the run's time settings and `time_origin`"))
+            continue
         out.append(Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where)))
     if errors:
         raise SpecError(errors)
