@@ -154,8 +154,9 @@ class Simulator:
     def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
             keep: tuple[str, ...] | None = None, chunk: int | None = None,
             progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, ...]:
-        """One run, or a batch (2-D inputs) in chunks of `chunk` runs. Every chunk has the same
-        shape (the last is padded), so one compiled function serves them all."""
+        """One run, or a batch (2-D inputs) in chunks of at most `chunk` runs. Every chunk has the
+        same shape (the last is padded), so one compiled function serves them all; the chunks are
+        balanced, so padding wastes less than one run per chunk."""
         batched = params.ndim == 2
         fn = self.function(plan, batched, keep)
         n = params.shape[0] if batched else 1
@@ -164,6 +165,7 @@ class Simulator:
             if progress is not None:
                 progress(n)
             return tuple(np.asarray(x) for x in out)
+        chunk = -(-n // -(-n // chunk))  # ceil(n / number of chunks)
         parts: list[tuple[np.ndarray, ...]] = []
         for lo in range(0, n, chunk):
             idx = np.minimum(np.arange(lo, lo + chunk), n - 1)  # pad by repeating the last run

@@ -245,6 +245,22 @@ class Model:
             vec[index[pid]] = v
         return vec
 
+    def _param_matrix(self, columns: Mapping[str, Sequence[float]], n: int) -> np.ndarray:
+        """One parameter vector per row, from columns of values (vectorised: N may be large)."""
+        out = np.tile(self.param_vector(), (n, 1))
+        index = {pid: i for i, pid in enumerate(self._params)}
+        for name, values in columns.items():
+            pid = self._param_id(name)
+            p = self._params[pid]
+            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+            if p.bounds is not None and ((v < p.bounds[0]) | (v > p.bounds[1])).any():
+                bad = float(v[(v < p.bounds[0]) | (v > p.bounds[1])][0])
+                raise RunError([error("E051", f"{p.display} = {bad:g} is outside its bounds "
+                                      f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
+                                      "choose a value within the bounds, or widen them in the spec")])
+            out[:, index[pid]] = v
+        return out
+
     def _param_id(self, name: str) -> str:
         pid = name.lower()
         if pid not in self._params:
@@ -342,7 +358,7 @@ class Model:
         traj, metrics, drift = self._run_batch(self.simulator(scaled, timed), p, np.stack(params),
                                                np.stack([o for o, _ in inits]), np.stack([m for _, m in inits]), keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
-        if check_finite:
+        if check_finite and not (np.isfinite(traj).all() and np.isfinite(metrics).all()):
             for i, r in enumerate(runs):
                 try:
                     self._check_finite(one, traj[i], metrics[i], None)
@@ -382,7 +398,8 @@ class Model:
             raise RunError([error("E061", f"{len(initial)} initial-value sets for {len(rows)} parameter sets",
                                   None, "give one initial-value mapping per parameter set")])
         p = self.plan(method, dt, save_step)
-        vecs = np.stack([self.param_vector(r) for r in rows])
+        vecs = self._param_matrix(params, len(rows)) if isinstance(params, Mapping) else \
+            np.stack([self.param_vector(r) for r in rows])
         inits = [self.initial_vectors(initial[i] if initial else None) for i in range(len(rows))]
         override = np.stack([o for o, _ in inits])
         mask = np.stack([m for _, m in inits])
@@ -391,8 +408,7 @@ class Model:
         traj, metrics, drift = self._run_batch(self.simulator(), p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
-            for i in range(len(rows)):
-                self._check_finite(one, traj[i], metrics[i], i)
+            self._check_finite_batch(one, traj, metrics)
         return BatchResults(one.times, one.variables, traj, one.metrics, metrics, one.conservation)
 
     def expectations(self, res: Results, params: Mapping[str, float] | None = None) -> list[Diagnostic]:
@@ -533,6 +549,14 @@ class Model:
                     "this points to a compiler bug or to non-finite values; please report it")
             for name, d in drift.items() if d > 1e-9)
         return Results(times, variables, traj, self.metric_infos(), metrics, drift, warns)
+
+    def _check_finite_batch(self, one: Results, traj: np.ndarray, metrics: np.ndarray) -> None:
+        """E060 for the first run of a batch with a NaN or infinity (one pass when all are finite)."""
+        if np.isfinite(traj).all() and np.isfinite(metrics).all():
+            return
+        bad = ~(np.isfinite(traj).all(axis=tuple(range(1, traj.ndim))) & np.isfinite(metrics).all(axis=1))
+        i = int(np.argmax(bad))
+        self._check_finite(one, traj[i], metrics[i], i)
 
     def _check_finite(self, res: Results, traj: np.ndarray, metrics: np.ndarray, scenario: int | None) -> None:
         """E060 with the first variable (in evaluation order) and time at which NaN/inf appeared."""
