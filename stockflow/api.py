@@ -393,18 +393,26 @@ class Model:
                   dt: float | None = None, save_step: float | None = None,
                   outputs: Sequence[str] | None = None, check_finite: bool = True) -> BatchResults:
         """Many runs in one vmapped call: a list of overrides, or columns of values by name."""
-        rows = _rows(params)
-        if initial is not None and len(initial) != len(rows):
-            raise RunError([error("E061", f"{len(initial)} initial-value sets for {len(rows)} parameter sets",
+        if isinstance(params, Mapping):  # columns: built as arrays, as N may be in the millions
+            n = _column_length(params)
+            vecs = self._param_matrix(params, n)
+        else:
+            rows = _rows(params)
+            n = len(rows)
+            vecs = np.stack([self.param_vector(r) for r in rows])
+        if initial is not None and len(initial) != n:
+            raise RunError([error("E061", f"{len(initial)} initial-value sets for {n} parameter sets",
                                   None, "give one initial-value mapping per parameter set")])
         p = self.plan(method, dt, save_step)
-        vecs = self._param_matrix(params, len(rows)) if isinstance(params, Mapping) else \
-            np.stack([self.param_vector(r) for r in rows])
-        inits = [self.initial_vectors(initial[i] if initial else None) for i in range(len(rows))]
-        override = np.stack([o for o, _ in inits])
-        mask = np.stack([m for _, m in inits])
+        if initial is None:
+            o, m = self.initial_vectors(None)
+            override, mask = np.zeros((n, o.size)), np.zeros((n, m.size), dtype=bool)
+        else:
+            inits = [self.initial_vectors(x) for x in initial]
+            override = np.stack([o for o, _ in inits])
+            mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
-        self._check_size(p, keep, len(rows))
+        self._check_size(p, keep, n)
         traj, metrics, drift = self._run_batch(self.simulator(), p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
@@ -582,6 +590,14 @@ class Model:
             if v.id == vid:
                 return v.span
         return None
+
+
+def _column_length(params: Mapping[str, Sequence[float]]) -> int:
+    sizes = {len(np.atleast_1d(np.asarray(v, dtype=np.float64))) for v in params.values()}
+    if len(sizes) > 1:
+        raise RunError([error("E061", f"parameter columns have different lengths: {sorted(sizes)}", None,
+                              "give every parameter the same number of values")])
+    return sizes.pop() if sizes else 1
 
 
 def _rows(params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]]) -> list[Mapping[str, float]]:
