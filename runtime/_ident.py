@@ -40,7 +40,7 @@ class Identifiability:
     names: tuple[str, ...]
     factors: tuple[float, ...]  # each parameter's own 95% interval, as x/÷ factor
     weak: tuple[Direction, ...]
-    suggestions: tuple[tuple[str, float], ...]  # unobserved series, worst factor if it were observed
+    suggestions: tuple[tuple[str, int, float], ...]  # unobserved series; weak directions left, worst factor
 
 
 def analyse(names: list[str], fisher: np.ndarray) -> tuple[np.ndarray, tuple[Direction, ...], tuple[float, ...]]:
@@ -60,9 +60,10 @@ def analyse(names: list[str], fisher: np.ndarray) -> tuple[np.ndarray, tuple[Dir
     return lam, tuple(weak), own
 
 
-def worst_factor(fisher: np.ndarray) -> float:
+def after_adding(fisher: np.ndarray) -> tuple[int, float]:
+    """How many directions stay poorly determined, and the worst one's factor."""
     lam = np.linalg.eigvalsh(0.5 * (fisher + fisher.T))
-    return _factor(lam[0])
+    return int(np.sum(lam < LIMIT)), _factor(lam[0])
 
 
 def _factor(info: float) -> float:

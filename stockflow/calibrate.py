@@ -3,6 +3,7 @@ the data cannot tell apart (`stockflow calibrate CAL.yaml`, `stockflow.calibrate
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,11 @@ class Fit:
             raise SpecError([error("E084", f"`{name}` was not estimated", None,
                                    did_you_mean(name, [e.name for e in self.estimates]) or "")])
         e, par = self.estimates[i], self.problem.params[i]
-        lo, hi = e.value - 2 * (e.value - e.low), e.value + 2 * (e.high - e.value)
+        if math.isfinite(e.low) and math.isfinite(e.high) and e.high > e.low:
+            lo, hi = e.value - 2 * (e.value - e.low), e.value + 2 * (e.high - e.value)
+        else:  # not determined: look a factor of 10 either way (or +-(|value| + 1))
+            lo, hi = (e.value / 10, e.value * 10) if e.value > 0 else (e.value - abs(e.value) - 1,
+                                                                          e.value + abs(e.value) + 1)
         lo = max(lo, par.lo + 1e-12 * abs(par.lo or 1)) if par.lo is not None else lo
         hi = min(hi, par.hi - 1e-12 * abs(par.hi or 1)) if par.hi is not None else hi
         out = []
@@ -133,17 +138,24 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
     theta = prob.theta(opt.z)
     jac = prob.dtheta_dz(opt.z)
     H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
-    cov_z = _inverse(H)
-    sd_z = np.sqrt(np.clip(np.diag(cov_z), 0, None))
+    cov_z, free = _covariance(H)
+    sd_z = np.where(free, np.inf, np.sqrt(np.clip(np.diag(cov_z), 0, None)))
     ests = []
     for i, par in enumerate(params):
-        lo = float(par.from_z(opt.z[i] - 1.96 * sd_z[i]))
-        hi = float(par.from_z(opt.z[i] + 1.96 * sd_z[i]))
-        ests.append(Estimate(par.name, float(theta[i]), float(abs(jac[i]) * sd_z[i]), min(lo, hi), max(lo, hi),
-                             par.start, par.index is None))
+        if np.isfinite(sd_z[i]):
+            lo = float(par.from_z(opt.z[i] - 1.96 * sd_z[i]))
+            hi = float(par.from_z(opt.z[i] + 1.96 * sd_z[i]))
+            se = float(abs(jac[i]) * sd_z[i])
+        else:  # the data say nothing about it: the interval is the whole allowed range
+            lo = par.lo if par.lo is not None else -math.inf
+            hi = par.hi if par.hi is not None else math.inf
+            se = math.inf
+        ests.append(Estimate(par.name, float(theta[i]), se, min(lo, hi), max(lo, hi), par.start, par.index is None))
     cov_t = cov_z * np.outer(jac, jac)
     d = np.sqrt(np.clip(np.diag(cov_t), 1e-300, None))
-    corr = cov_t / np.outer(d, d)
+    corr = np.clip(cov_t / np.outer(d, d), -1.0, 1.0)
+    corr[free, :] = np.nan
+    corr[:, free] = np.nan
     # Identifiability on a relative scale, with the noise terms integrated out
     model_i = [i for i, par in enumerate(params) if par.index is not None]
     noise_i = [i for i, par in enumerate(params) if par.index is None]
@@ -278,6 +290,18 @@ def _starts(params: tuple[Any, ...], n: int, seed: int) -> list[np.ndarray]:
     return out
 
 
+def _covariance(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Laplace covariance, and which parameters lie along directions the loss does not curve in
+    (zero or negative curvature: the data do not determine them; their variance is unbounded)."""
+    H = 0.5 * (H + H.T)
+    lam, V = np.linalg.eigh(H)
+    flat = lam <= 1e-9 * max(float(np.max(np.abs(lam))), 1e-300)
+    inv = np.where(flat, 0.0, 1.0 / np.where(flat, 1.0, lam))
+    cov = (V * inv) @ V.T
+    free = np.any(np.abs(V[:, flat]) > 1e-3, axis=1) if flat.any() else np.zeros(len(lam), dtype=bool)
+    return cov, free
+
+
 def _inverse(H: np.ndarray) -> np.ndarray:
     H = 0.5 * (H + H.T)
     try:
@@ -288,9 +312,9 @@ def _inverse(H: np.ndarray) -> np.ndarray:
 
 
 def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...], model_i: list[int],
-             theta: np.ndarray, F: np.ndarray, observed: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+             theta: np.ndarray, F: np.ndarray, observed: tuple[str, ...]) -> tuple[tuple[str, int, float], ...]:
     """Which series, if observed (at the same dates, 5% precision), would pin the parameters down best."""
-    from .runtime._ident import worst_factor
+    from .runtime._ident import after_adding
     from .runtime._jax import jax, jnp
 
     g = model.checked.graph
@@ -319,8 +343,9 @@ def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...
     for c, name in enumerate(candidates):
         sd = NOMINAL_CV * np.maximum(np.abs(v0[:, c]), 1e-9)
         Jc = J[:, c, :] / sd[:, None]
-        out.append((name, worst_factor(F + Jc.T @ Jc)))
-    out.sort(key=lambda x: x[1])
+        left, worst = after_adding(F + Jc.T @ Jc)
+        out.append((name, left, worst))
+    out.sort(key=lambda x: (x[1], x[2]))
     return tuple(out[:3])
 
 

@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def _g(x: float) -> str:
     return "inf" if math.isinf(x) else f"{x:.4g}"
@@ -44,15 +46,17 @@ def text_report(fit: Any) -> str:
             lines.append(f"  - {d.words()} (95% interval x/÷ {_factor(d.factor)})")
         if ident.suggestions:
             lines += ["", "Data that would help most (each observed at the same dates with 5% precision):"]
-            for name, f in ident.suggestions:
-                lines.append(f"  - `{name}`: the least determined combination would then be x/÷ {_factor(f)}")
+            for name, left, f in ident.suggestions:
+                lines.append(f"  - `{name}`: {len(ident.weak) - left} of the {len(ident.weak)} would be pinned down"
+                             f" (the least determined left: x/÷ {_factor(f)})")
         loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
         lines.append("The estimates of " + ", ".join(f"`{n}`" for n in loose) + " are one of many fits that match "
                      "these data equally well; do not read them as measured.")
     else:
         lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
     big = [(fit.estimates[i].name, fit.estimates[j].name, fit.correlation[i, j])
-           for i in range(len(fit.estimates)) for j in range(i) if abs(fit.correlation[i, j]) > 0.9]
+           for i in range(len(fit.estimates)) for j in range(i)
+           if np.isfinite(fit.correlation[i, j]) and abs(fit.correlation[i, j]) > 0.9]
     if big:
         lines += ["", "Strongly correlated estimates: " + "; ".join(f"{a} ~ {b} ({r:+.2f})" for a, b, r in big)]
     for n in fit.notes:

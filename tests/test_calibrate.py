@@ -97,7 +97,7 @@ def test_says_what_a_single_stock_series_cannot_separate(synthetic: Path) -> Non
     report = fit.report()
     assert "The data cannot tell these apart" in report and "NOT determined" in report
     # and it names data that would help (an unobserved stock or flow of the model)
-    names = [n for n, _ in fit.identifiability.suggestions]
+    names = [n for n, _, _ in fit.identifiability.suggestions]
     assert names and set(names) <= {"a", "up", "down", "born", "leave"}
 
 
