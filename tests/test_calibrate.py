@@ -247,3 +247,16 @@ def test_calibrate_block_in_a_dsl_spec_and_section_in_yaml(synthetic: Path) -> N
     with pytest.raises(SpecError) as exc:
         calibrate(write(synthetic, "none.sfm", MODEL))
     assert exc.value.diagnostics[0].code == "E080"
+
+
+def test_a_parameter_the_data_say_nothing_about_is_not_given_a_precise_value(synthetic: Path) -> None:
+    (synthetic / "two_extra.sfm").write_text(MODEL + "param unseen [1/year] = 0.5 { bounds [0, 3] }\n"
+                                             "aux unseen_effect [child] = b * unseen * 1 year\n")
+    text = FULL.replace("model: two.sfm", "model: two_extra.sfm").replace("  leave_rate:\n", "  leave_rate:\n  unseen:\n")
+    fit = calibrate(write(synthetic, "unseen.yaml", text), starts=1)
+    e = {x.name: x for x in fit.estimates}["unseen"]
+    assert e.se == float("inf") and (e.low, e.high) == (0.0, 3.0)
+    assert "`unseen` on its own" in fit.report()
+    corr = fit.correlation
+    assert np.all(np.isnan(corr[[x.name for x in fit.estimates].index("unseen")]))
+    assert np.nanmax(np.abs(corr)) <= 1.0
