@@ -176,30 +176,21 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
 
 
 def _read(path: str | Path) -> Calibration:
-    from .compiler.limits import MAX_FILE_BYTES
     from .compiler.parse_dsl import parse_dsl
-    from .compiler.pipeline import DSL_SUFFIXES
+    from .compiler.pipeline import DSL_SUFFIXES, YAML_SUFFIXES, read_source
 
     p = Path(path)
-    dsl = p.suffix.lower() in DSL_SUFFIXES
-    if p.suffix.lower() not in (".yaml", ".yml") and not dsl:
+    if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES:
         raise SpecError([error("E005", f"a calibration is a YAML file or a spec with a calibrate block, not "
                                f"`{p.name}`", None, "see docs/calibration.md")])
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([error("E006", f"{p.name} is larger than {MAX_FILE_BYTES} bytes", None)])
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([error("E005", f"no such file: {path}", None, "check the path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([error("E005", f"cannot read {path}: {exc}", None)]) from None
-    if dsl:
-        block = parse_dsl(text, str(path)).calibrate
+    src = read_source(p)  # size, existence and UTF-8 checked as for any spec
+    if p.suffix.lower() in DSL_SUFFIXES:
+        block = parse_dsl(src.text, src.path).calibrate
         if block is None:
             raise SpecError([error("E080", f"{p.name} has no `calibrate {{ ... }}` block", None,
                                    "add one, or give a calibration file (see docs/calibration.md)")])
-        return read_calibration(block, str(path), model=str(path))
-    return read_calibration(text, str(path))
+        return read_calibration(block, src.path, model=src.path)
+    return read_calibration(src.text, src.path)
 
 
 def _check_names(cal: Calibration, model: Any) -> None:

@@ -278,18 +278,23 @@ def format_cmd(specs: tuple[str, ...], to: str, check_only: bool, output: str | 
     _write_atomic(out, text)
 
 
-def _load_or_exit(spec: str) -> Any:
+def _or_exit(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args): a spec's diagnostics print and exit 1; anything else is an internal error."""
     from .compiler.diagnostics import SpecError
 
     try:
-        from .api import load
-
-        return load(spec)
+        return fn(*args, **kwargs)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001
         _die_internal(exc)
+
+
+def _load_or_exit(spec: str) -> Any:
+    from .api import load
+
+    return _or_exit(load, spec)
 
 
 _RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}

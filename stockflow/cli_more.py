@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from .cli import _die_internal, _load_or_exit, _print_diagnostics, _sources_for, _write_atomic, main
+from .cli import _load_or_exit, _or_exit, _print_diagnostics, _sources_for, _write_atomic, main
 
 
 @main.command(name="import")
@@ -20,7 +19,6 @@ def import_cmd(model: str, output: str | None) -> None:
     Names that are not identifiers get one (the XMILE name stays in the description);
     constructs stockflow does not support are reported with their place, never dropped.
     """
-    from .compiler.diagnostics import SpecError
     from .compiler.format import format_dsl, format_yaml
     from .compiler.pipeline import XMILE_SUFFIXES, compile_spec, import_xmile, read_source
 
@@ -29,15 +27,9 @@ def import_cmd(model: str, output: str | None) -> None:
     to_yaml = output is not None and output.lower().endswith((".yaml", ".yml"))
     if output is not None and not to_yaml and not output.lower().endswith((".sfm", ".stockflow")):
         raise click.BadParameter("name the output *.sfm or *.yaml", param_hint="--output")
-    try:
-        src = read_source(model)
-        spec = import_xmile(src.text, src.path)
-        checked = compile_spec(spec)
-    except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001
-        _die_internal(exc)
+    src = _or_exit(read_source, model)
+    spec = _or_exit(import_xmile, src.text, src.path)
+    checked = _or_exit(compile_spec, spec)
     _print_diagnostics([d for d in checked.diagnostics if d.code == "W106"], _sources_for(checked.diagnostics), "text")
     head = f"Imported from {Path(model).name} by `stockflow import`; edit freely."
     text = format_yaml(spec) if to_yaml else format_dsl(spec)
@@ -88,19 +80,12 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
     from .calibrate import calibrate
-    from .compiler.diagnostics import SpecError
 
-    try:
-        fit = calibrate(calibration, starts=starts, seed=seed)
-        text = fit.report()
-        for name in profiles:
-            text += f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval):\n"
-            text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in fit.profile(name))
-    except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001
-        _die_internal(exc)
+    fit = _or_exit(calibrate, calibration, starts=starts, seed=seed)
+    text = fit.report()
+    for name in profiles:
+        text += f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval):\n"
+        text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in _or_exit(fit.profile, name))
     click.echo(text, nl=False)
     if output is None:
         return
