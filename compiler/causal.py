@@ -186,7 +186,7 @@ class _SignOracle:
                 except (ValueError, ZeroDivisionError, FloatingPointError):
                     self._start = {}
                     return None
-            env: dict[str, object] = dict(prep)
+            env: dict[str, object] = dict(fns.constants(prep))
             env["time"] = g.time.start
             env.update(zip(fns.layout.outputs, outs, strict=True))
             self._start = env

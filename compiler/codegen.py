@@ -37,6 +37,8 @@ class ModelFunctions:
     init: Callable[..., Any]
     # prepare(params, dt) -> prep: parameter values and hoisted constants, once per run
     prepare: Callable[..., Any]
+    # constants(prep) -> those values by name
+    constants: Callable[..., Env]
     # rhs(state, t, prep) -> (d state/dt, outputs vector)
     rhs: Callable[..., Any]
     # deriv(state, t, prep) -> d state/dt only (what the integration loop needs)
@@ -101,12 +103,21 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tup
         blend(env, t)
         return env
 
+    prep_names = lay.params + tuple(name for name, _ in hoisted)
+
     def prepare(params: Any, dt: Any) -> Env:
-        """Parameter values and hoisted constants, once per run."""
+        """Parameter values and hoisted constants, once per run, as one vector: inside a JAX
+        loop a vector is one buffer, where as many scalars would be carried one by one."""
         env: Env = {p: params[i] for i, p in enumerate(lay.params)}
         env["dt"] = dt
         for name, f in hoisted:
             env[name] = f(env)
+        return {"$values": _stack(xp, [env[n] for n in prep_names]), "dt": dt}
+
+    def constants(prep: Env) -> Env:
+        vec = prep["$values"]
+        env: Env = {n: vec[i] for i, n in enumerate(prep_names)}
+        env["dt"] = prep["dt"]
         return env
 
     def init(params: Any, t0: Any, dt: Any, override: Any, mask: Any) -> Any:
@@ -121,7 +132,7 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tup
         return _stack(xp, values)
 
     def evaluate(state: Any, t: Any, prep: Env) -> Env:
-        env = dict(prep)
+        env = constants(prep)
         env["time"] = t
         blend(env, t)
         for i, s in enumerate(lay.stocks):
@@ -172,7 +183,7 @@ def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tup
             vals[metric_pos[m]] = env[m]
         return _stack(xp, vals)
 
-    return ModelFunctions(lay, init, prepare, rhs, deriv, extremes, outputs, metrics)
+    return ModelFunctions(lay, init, prepare, constants, rhs, deriv, extremes, outputs, metrics)
 
 
 def _window(xp: Any, value: str, start: str, ramped: str, until: str) -> Callable[[Env, Any], Any]:
@@ -215,15 +226,17 @@ _MAX_STACK = 8
 
 
 def _stack(xp: Any, values: list[Any]) -> Any:
+    """The values stacked on a new first axis (scalars, or arrays of one shape for runs side
+    by side)."""
     if not values:
         return xp.zeros((0,), dtype=xp.float64)
-    values = [xp.asarray(v, dtype=xp.float64) for v in values]
+    values = xp.broadcast_arrays(*[xp.asarray(v, dtype=xp.float64) for v in values])
     if len(values) <= _MAX_STACK:
         return xp.stack(values)
-    n = len(values)
+    n, rest = len(values), [(0, 0)] * values[0].ndim
     out = None
     for i in range(0, n, _MAX_STACK):
-        part = xp.pad(xp.stack(values[i:i + _MAX_STACK]), (i, max(0, n - i - _MAX_STACK)))
+        part = xp.pad(xp.stack(values[i:i + _MAX_STACK]), [(i, max(0, n - i - _MAX_STACK))] + rest)
         out = part if out is None else out + part
     return out
 

@@ -50,71 +50,70 @@ class Simulator:
         dt, t0, every = plan.dt, plan.start, plan.save_every
         n_blocks = plan.n_steps // every
         aggs = self.model.graph.aggregates
-
-        # Outputs are recomputed from saved states, vectorised over time; stocks are read directly.
-        stock_cols = [self.state_index.get(n) for n in keep]
-        direct = all(c is not None for c in stock_cols)
-        outputs_at = jax.vmap(lambda y, t, p: fns.outputs(y, t, p, keep), in_axes=(0, 0, None))
-        need = {a.var for a in self.model.graph.aggregates if a.kind in (AggKind.FINAL, AggKind.INITIAL)}
-        at_rows = {}
-        for a in self.model.graph.aggregates:
-            if a.kind is AggKind.AT:
-                when = self.model.aggregate_times[a.id]
-                k = (when - t0) / (dt * every)
-                if abs(k - round(k)) > 1e-6 or not 0 <= round(k) <= n_blocks:
-                    raise SpecError([error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run",
-                                           a.span, f"record every {dt * every:g} from {t0:g} to "
-                                           f"{t0 + plan.n_steps * dt:g}; choose one of those times")])
-                at_rows[a.id] = round(k)
+        at_rows = self._at_rows(plan)
+        need = {a.var for a in aggs if a.kind in (AggKind.FINAL, AggKind.INITIAL)}
         ends = tuple(sorted(need))
         n_ext = len(lay.extremes)
+        # Each save point records only what is asked for: the stocks in `keep` (or the whole
+        # state, when outputs must be recomputed from it), then each conserved group's total
+        # and monitor. States that an at(...) metric needs are caught in the loop's carry.
+        stock_cols = [self.state_index.get(n) for n in keep]
+        direct = all(c is not None for c in stock_cols)
+        cols = stock_cols if direct else list(range(lay.n_state))
+        n_cols = len(cols)
+        group_rows = self._group_rows()
+        snaps = sorted({r * every for r in at_rows.values()} - {plan.n_steps}) if direct else []
+
+        def record(y: Any) -> Any:
+            picked = [y[c] for c in cols]
+            for stocks, monitor in group_rows:
+                picked += [sum(scale * y[i] for i, scale in stocks), y[monitor]]
+            return jnp.stack(picked) if picked else jnp.zeros((0,))
 
         def run(params: Any, override: Any, mask: Any) -> tuple[Any, Any, Any]:
             self.trace_count += 1
             y0 = fns.init(params, t0, dt, override, mask)
             prep = fns.prepare(params, dt)
 
-            # The loop carries the state only; outputs are recomputed from saved states below,
-            # vectorised over time, which keeps the per-step XLA program small.
-            if n_ext:
-                def step(carry: Any, k: Any) -> tuple[Any, Any]:
-                    y, hi, lo = carry
+            # The loop carries the state, the running extremes and the caught states; outputs
+            # are recomputed from saved states below, vectorised over time.
+            def step(carry: Any, k: Any) -> tuple[Any, Any]:
+                y, hi, lo, caught = carry
+                if n_ext:
                     e = fns.extremes(y, t0 + k * dt, prep)
-                    y_next = solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
-                    return (y_next, jnp.maximum(hi, e), jnp.minimum(lo, e)), y
-                e0 = fns.extremes(y0, t0, prep)
-                carry0 = (y0, e0, e0)
-            else:
-                def step(carry: Any, k: Any) -> tuple[Any, Any]:
-                    return (solver.step(fns.deriv, carry[0], t0 + k * dt, dt, prep),), carry[0]
-                carry0 = (y0,)
+                    hi, lo = jnp.maximum(hi, e), jnp.minimum(lo, e)
+                caught = tuple(jnp.where(k == K, y, c) for K, c in zip(snaps, caught, strict=True))
+                return (solver.step(fns.deriv, y, t0 + k * dt, dt, prep), hi, lo, caught), record(y)
 
+            e0 = fns.extremes(y0, t0, prep) if n_ext else jnp.zeros((0,))
+            carry0 = (y0, e0, e0, tuple(y0 for _ in snaps))
             if remat:
                 step = jax.checkpoint(step)
             if every == 1:
-                carry, ys = jax.lax.scan(step, carry0, jnp.arange(plan.n_steps, dtype=jnp.float64))
+                carry, rows = jax.lax.scan(step, carry0, jnp.arange(plan.n_steps, dtype=jnp.float64))
             else:
                 def block(carry: Any, j: Any) -> tuple[Any, Any]:
                     ks = j * every + jnp.arange(every, dtype=jnp.float64)
-                    y = carry[0]
+                    row = record(carry[0])
                     carry, _ = jax.lax.scan(lambda c, k: (step(c, k)[0], None), carry, ks)
-                    return carry, y
+                    return carry, row
 
-                carry, ys = jax.lax.scan(block, carry0, jnp.arange(n_blocks, dtype=jnp.float64))
-            yN = carry[0]
-            states = jnp.concatenate([ys, yN[None]], axis=0)
+                carry, rows = jax.lax.scan(block, carry0, jnp.arange(n_blocks, dtype=jnp.float64))
+            yN, hi, lo, caught = carry
+            rows = jnp.concatenate([rows, record(yN)[None]], axis=0)
             times = t0 + dt * every * jnp.arange(n_blocks + 1, dtype=jnp.float64)
             if direct:
-                traj = states[:, jnp.asarray(stock_cols, dtype=jnp.int32)] if keep else states[:, :0]
+                traj = rows[:, :n_cols]
             else:
-                traj = outputs_at(states, times, prep)
+                traj = jax.vmap(lambda y, t: fns.outputs(y, t, prep, keep))(rows[:, :n_cols], times)
             tN = t0 + plan.n_steps * dt
             out0 = dict(zip(ends, fns.outputs(y0, t0, prep, ends), strict=True)) if ends else {}
             outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends), strict=True)) if ends else {}
             if n_ext:
-                eN = fns.extremes(yN, t0 + plan.n_steps * dt, prep)
-                hi, lo = jnp.maximum(carry[1], eN), jnp.minimum(carry[2], eN)
-            drift = self._drift(states)
+                eN = fns.extremes(yN, tN, prep)
+                hi, lo = jnp.maximum(hi, eN), jnp.minimum(lo, eN)
+            at_state = dict(zip(snaps, caught, strict=True))
+            at_state[plan.n_steps] = yN
             values: dict[str, Any] = {}
             ext_pos = {v: i for i, v in enumerate(lay.extremes)}
             length = plan.n_steps * dt
@@ -126,7 +125,8 @@ class Simulator:
                     values[a.id] = yN[self.state_index[a.var]] / span
                 elif a.kind is AggKind.AT:
                     k = at_rows[a.id]
-                    values[a.id] = fns.outputs(states[k], times[k], prep, (a.var,))[0]
+                    y_at = at_state[k * every] if direct else rows[k, :n_cols]
+                    values[a.id] = fns.outputs(y_at, times[k], prep, (a.var,))[0]
                 elif a.kind is AggKind.FINAL:
                     values[a.id] = outN[a.var]
                 elif a.kind is AggKind.INITIAL:
@@ -136,18 +136,39 @@ class Simulator:
                 else:
                     values[a.id] = lo[ext_pos[a.var]]
             metrics = fns.metrics(values, params)
-            return traj, metrics, drift
+            return traj, metrics, self._drift(rows[:, n_cols:])
 
         return run
 
-    def _drift(self, states: Any) -> Any:
-        """Per conserved group: max |total(t) - total(0) - net boundary inflow(t)| / max |total|."""
+    def _at_rows(self, plan: Plan) -> dict[str, int]:
+        """The save point each at(...) metric reads; E050 if its time is not one."""
+        t0, every, n_blocks = plan.start, plan.save_every, plan.n_steps // plan.save_every
+        rows = {}
+        for a in self.model.graph.aggregates:
+            if a.kind is AggKind.AT:
+                when = self.model.aggregate_times[a.id]
+                k = (when - t0) / (plan.dt * every)
+                if abs(k - round(k)) > 1e-6 or not 0 <= round(k) <= n_blocks:
+                    raise SpecError([error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run",
+                                           a.span, f"record every {plan.dt * every:g} from {t0:g} to "
+                                           f"{t0 + plan.n_steps * plan.dt:g}; choose one of those times")])
+                rows[a.id] = round(k)
+        return rows
+
+    def _group_rows(self) -> list[tuple[list[tuple[int, float]], int]]:
+        """Per conserved group: its stocks' places in the state with their scales, and its monitor."""
         g = self.model.graph
         n = len(self.fns.layout.stocks)
+        return [([(self.state_index[s], float(self.model.stock_scale[s])) for s in grp.stocks], n + gi)
+                for gi, grp in enumerate(g.groups)]
+
+    def _drift(self, rows: Any) -> Any:
+        """Per conserved group: max |total(t) - total(0) - net boundary inflow(t)| / max |total|,
+        from the (total, monitor) pairs recorded at each save point."""
         out = []
-        for gi, grp in enumerate(g.groups):
-            total = sum(float(self.model.stock_scale[s]) * states[:, self.state_index[s]] for s in grp.stocks)
-            resid = total - total[0] - states[:, n + gi]
+        for gi in range(rows.shape[1] // 2):
+            total, monitor = rows[:, 2 * gi], rows[:, 2 * gi + 1]
+            resid = total - total[0] - monitor
             out.append(jnp.max(jnp.abs(resid)) / jnp.maximum(jnp.max(jnp.abs(total)), 1e-300))
         return jnp.stack(out) if out else jnp.zeros((0,))
 

@@ -222,6 +222,29 @@ metric five_percent [1] = discounted(c, 0.05)
     assert e.value.diagnostics[0].code == "E013"
 
 
+def test_at_metrics_read_the_state_whatever_is_recorded() -> None:
+    """at(...) reads the same values whether the run records every variable, one stock (the
+    states it needs are then caught during the loop), or every other step."""
+    m = model("""
+stock a = 100
+stock b = 0
+flow f: a -> b = a * 0.3 [1/year]
+aux twice_b = 2 * b
+metric a_at_2 = at(a, 2)
+metric b2_at_3 = at(twice_b, 3)
+metric a_at_end = at(a, 10)
+metric a_at_start = at(a, 0)
+""", dt=0.25)
+    full = m.run()
+    a, b = full["a"], full["b"]
+    want = {"a_at_2": a[8], "b2_at_3": 2 * b[12], "a_at_end": a[-1], "a_at_start": 100.0}
+    for kwargs in ({}, {"outputs": ["b"]}, {"outputs": ["a"], "save_step": 0.5}, {"save_step": 1.0}):
+        r = m.run(**kwargs)
+        for name, value in want.items():
+            assert r.metric(name) == pytest.approx(value, rel=1e-14), (kwargs, name)
+    assert m.run(outputs=["b"], save_step=0.5)["b"][-1] == pytest.approx(b[-1], rel=1e-14)
+
+
 def test_chunked_batches_are_bit_identical(growth: stockflow.Model, monkeypatch: pytest.MonkeyPatch) -> None:
     import stockflow.api as api
 
