@@ -225,6 +225,23 @@ class _Hoister:
 _MAX_STACK = 8
 
 
+def join(xp: Any, vectors: list[Any]) -> Any:
+    """1-D vectors end to end, in a form XLA:CPU fuses into the kernel that computes them."""
+    vectors = [v for v in vectors if v.shape[0]]
+    if not vectors:
+        return xp.zeros((0,), dtype=xp.float64)
+    if len(vectors) <= _MAX_STACK:
+        return xp.concatenate(vectors)
+    n = sum(v.shape[0] for v in vectors)
+    out, at = None, 0
+    for i in range(0, len(vectors), _MAX_STACK):
+        part = xp.concatenate(vectors[i:i + _MAX_STACK])
+        padded = xp.pad(part, (at, n - at - part.shape[0]))
+        out = padded if out is None else out + padded
+        at += part.shape[0]
+    return out
+
+
 def _stack(xp: Any, values: list[Any]) -> Any:
     """The values stacked on a new first axis (scalars, or arrays of one shape for runs side
     by side)."""

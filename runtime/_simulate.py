@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.codegen import ModelFunctions, build
+from ..compiler.codegen import ModelFunctions, build, join
 from ..compiler.diagnostics import SpecError, error
 from ..compiler.graph import AggKind
 from ..compiler.model import CheckedModel
@@ -54,39 +54,58 @@ class Simulator:
         need = {a.var for a in aggs if a.kind in (AggKind.FINAL, AggKind.INITIAL)}
         ends = tuple(sorted(need))
         n_ext = len(lay.extremes)
-        # Each save point records only what is asked for: the stocks in `keep` (or the whole
-        # state, when outputs must be recomputed from it), then each conserved group's total
-        # and monitor. States that an at(...) metric needs are caught in the loop's carry.
+        # Each save point records only what is asked for: the stocks in `keep`, or the whole
+        # state when outputs must be recomputed from it. States that an at(...) metric needs
+        # are caught in the loop's carry, and so is each conserved group's largest drift.
         stock_cols = [self.state_index.get(n) for n in keep]
         direct = all(c is not None for c in stock_cols)
         cols = stock_cols if direct else list(range(lay.n_state))
-        n_cols = len(cols)
         group_rows = self._group_rows()
         snaps = sorted({r * every for r in at_rows.values()} - {plan.n_steps}) if direct else []
 
         def record(y: Any) -> Any:
-            picked = [y[c] for c in cols]
-            for stocks, monitor in group_rows:
-                picked += [sum(scale * y[i] for i, scale in stocks), y[monitor]]
-            return jnp.stack(picked) if picked else jnp.zeros((0,))
+            return jnp.stack([y[c] for c in cols]) if cols else jnp.zeros((0,))
+
+        def drift(y: Any, total0: Any, worst: Any) -> Any:
+            """(largest |total - total(0) - net boundary inflow|, largest |total|) per group."""
+            if not group_rows:
+                return worst
+            totals = jnp.stack([sum(scale * y[i] for i, scale in stocks) for stocks, _ in group_rows])
+            resid = totals - total0 - jnp.stack([y[m] for _, m in group_rows])
+            return jnp.maximum(worst, jnp.stack([jnp.abs(resid), jnp.abs(totals)]))
 
         def run(params: Any, override: Any, mask: Any) -> tuple[Any, Any, Any]:
             self.trace_count += 1
             y0 = fns.init(params, t0, dt, override, mask)
             prep = fns.prepare(params, dt)
 
-            # The loop carries the state, the running extremes and the caught states; outputs
-            # are recomputed from saved states below, vectorised over time.
+            total0 = jnp.stack([sum(scale * y0[i] for i, scale in st) for st, _ in group_rows]) \
+                if group_rows else jnp.zeros((0,))
+            n, g = lay.n_state, len(group_rows)
+
+            # The loop carries one vector: the state, the running extremes, each group's worst
+            # drift and the caught states. Built as one vector, each step stays one kernel.
+            def pack(y: Any, hi: Any, lo: Any, worst: Any, caught: tuple[Any, ...]) -> Any:
+                return join(jnp, [y, hi, lo, worst.reshape(-1), *caught])
+
+            def unpack(v: Any) -> tuple[Any, Any, Any, Any, tuple[Any, ...]]:
+                at = n + 2 * n_ext + 2 * g
+                caught = tuple(v[at + i * n:at + (i + 1) * n] for i in range(len(snaps)))
+                return (v[:n], v[n:n + n_ext], v[n + n_ext:n + 2 * n_ext],
+                        v[n + 2 * n_ext:at].reshape(2, g), caught)
+
             def step(carry: Any, k: Any) -> tuple[Any, Any]:
-                y, hi, lo, caught = carry
+                y, hi, lo, worst, caught = unpack(carry)
                 if n_ext:
                     e = fns.extremes(y, t0 + k * dt, prep)
                     hi, lo = jnp.maximum(hi, e), jnp.minimum(lo, e)
                 caught = tuple(jnp.where(k == K, y, c) for K, c in zip(snaps, caught, strict=True))
-                return (solver.step(fns.deriv, y, t0 + k * dt, dt, prep), hi, lo, caught), record(y)
+                worst = drift(y, total0, worst)
+                y_next = solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
+                return pack(y_next, hi, lo, worst, caught), record(y)
 
             e0 = fns.extremes(y0, t0, prep) if n_ext else jnp.zeros((0,))
-            carry0 = (y0, e0, e0, tuple(y0 for _ in snaps))
+            carry0 = pack(y0, e0, e0, jnp.zeros((2, g)), tuple(y0 for _ in snaps))
             if remat:
                 step = jax.checkpoint(step)
             if every == 1:
@@ -94,18 +113,18 @@ class Simulator:
             else:
                 def block(carry: Any, j: Any) -> tuple[Any, Any]:
                     ks = j * every + jnp.arange(every, dtype=jnp.float64)
-                    row = record(carry[0])
+                    row = record(carry[:n])
                     carry, _ = jax.lax.scan(lambda c, k: (step(c, k)[0], None), carry, ks)
                     return carry, row
 
                 carry, rows = jax.lax.scan(block, carry0, jnp.arange(n_blocks, dtype=jnp.float64))
-            yN, hi, lo, caught = carry
+            yN, hi, lo, worst, caught = unpack(carry)
             rows = jnp.concatenate([rows, record(yN)[None]], axis=0)
             times = t0 + dt * every * jnp.arange(n_blocks + 1, dtype=jnp.float64)
             if direct:
-                traj = rows[:, :n_cols]
+                traj = rows
             else:
-                traj = jax.vmap(lambda y, t: fns.outputs(y, t, prep, keep))(rows[:, :n_cols], times)
+                traj = jax.vmap(lambda y, t: fns.outputs(y, t, prep, keep))(rows, times)
             tN = t0 + plan.n_steps * dt
             out0 = dict(zip(ends, fns.outputs(y0, t0, prep, ends), strict=True)) if ends else {}
             outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends), strict=True)) if ends else {}
@@ -125,7 +144,7 @@ class Simulator:
                     values[a.id] = yN[self.state_index[a.var]] / span
                 elif a.kind is AggKind.AT:
                     k = at_rows[a.id]
-                    y_at = at_state[k * every] if direct else rows[k, :n_cols]
+                    y_at = at_state[k * every] if direct else rows[k]
                     values[a.id] = fns.outputs(y_at, times[k], prep, (a.var,))[0]
                 elif a.kind is AggKind.FINAL:
                     values[a.id] = outN[a.var]
@@ -136,7 +155,8 @@ class Simulator:
                 else:
                     values[a.id] = lo[ext_pos[a.var]]
             metrics = fns.metrics(values, params)
-            return traj, metrics, self._drift(rows[:, n_cols:])
+            worst = drift(yN, total0, worst)
+            return traj, metrics, worst[0] / jnp.maximum(worst[1], 1e-300)
 
         return run
 
@@ -161,16 +181,6 @@ class Simulator:
         n = len(self.fns.layout.stocks)
         return [([(self.state_index[s], float(self.model.stock_scale[s])) for s in grp.stocks], n + gi)
                 for gi, grp in enumerate(g.groups)]
-
-    def _drift(self, rows: Any) -> Any:
-        """Per conserved group: max |total(t) - total(0) - net boundary inflow(t)| / max |total|,
-        from the (total, monitor) pairs recorded at each save point."""
-        out = []
-        for gi in range(rows.shape[1] // 2):
-            total, monitor = rows[:, 2 * gi], rows[:, 2 * gi + 1]
-            resid = total - total[0] - monitor
-            out.append(jnp.max(jnp.abs(resid)) / jnp.maximum(jnp.max(jnp.abs(total)), 1e-300))
-        return jnp.stack(out) if out else jnp.zeros((0,))
 
     def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
             keep: tuple[str, ...] | None = None, chunk: int | None = None,
