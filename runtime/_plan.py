@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..compiler.ast import TimeSpec
 from ..compiler.diagnostics import SpecError, error
 from ..compiler.limits import MAX_STEPS
@@ -21,8 +23,8 @@ class Plan:
     def n_saves(self) -> int:
         return self.n_steps // self.save_every + 1
 
-    def save_times(self) -> list[float]:
-        return [self.start + k * self.dt for k in range(0, self.n_steps + 1, self.save_every)]
+    def save_times(self) -> np.ndarray:
+        return self.start + np.arange(0, self.n_steps + 1, self.save_every) * self.dt
 
     @property
     def stop(self) -> float:

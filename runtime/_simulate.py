@@ -192,7 +192,7 @@ class Simulator:
         fn = self.function(plan, batched, keep)
         n = params.shape[0] if batched else 1
         if not batched or chunk is None or n <= chunk:
-            out = fn(jnp.asarray(params), jnp.asarray(override), jnp.asarray(mask))
+            out = fn(params, override, mask)  # numpy in: jit's own conversion is the fast one
             if progress is not None:
                 progress(n)
             return tuple(np.asarray(x) for x in out)
@@ -200,7 +200,7 @@ class Simulator:
         parts: list[tuple[np.ndarray, ...]] = []
         for lo in range(0, n, chunk):
             idx = np.minimum(np.arange(lo, lo + chunk), n - 1)  # pad by repeating the last run
-            out = fn(jnp.asarray(params[idx]), jnp.asarray(override[idx]), jnp.asarray(mask[idx]))
+            out = fn(params[idx], override[idx], mask[idx])
             take = min(chunk, n - lo)
             parts.append(tuple(np.asarray(x)[:take] for x in out))
             if progress is not None:
