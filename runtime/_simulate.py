@@ -196,13 +196,31 @@ class Simulator:
             if progress is not None:
                 progress(n)
             return tuple(np.asarray(x) for x in out)
-        chunk = -(-n // -(-n // chunk))  # ceil(n / number of chunks)
-        parts: list[tuple[np.ndarray, ...]] = []
-        for lo in range(0, n, chunk):
+        # Balanced chunks, each a whole number of 64 runs: odd sizes vectorise badly (GIRFEC ran
+        # 30% slower in chunks of 7,693 than of 7,680).
+        pieces = -(-n // chunk)
+        balanced = -(-n // pieces)
+        chunk = min(chunk, -(-balanced // 64) * 64) if chunk >= 64 else balanced
+        starts = list(range(0, n, chunk))
+
+        def launch(lo: int) -> Any:
             idx = np.minimum(np.arange(lo, lo + chunk), n - 1)  # pad by repeating the last run
-            out = fn(params[idx], override[idx], mask[idx])
+            return fn(params[idx], override[idx], mask[idx])
+
+        # Results go straight into arrays for all n runs. The next chunk is dispatched before
+        # this one is copied out, so the copy overlaps the computation.
+        results: list[np.ndarray] = []
+        pending = launch(starts[0])
+        for i, lo in enumerate(starts):
+            out = pending
+            if i + 1 < len(starts):
+                pending = launch(starts[i + 1])
             take = min(chunk, n - lo)
-            parts.append(tuple(np.asarray(x)[:take] for x in out))
+            for j, x in enumerate(out):
+                x = np.asarray(x)
+                if i == 0:
+                    results.append(np.empty((n,) + x.shape[1:], dtype=x.dtype))
+                results[j][lo:lo + take] = x[:take]
             if progress is not None:
                 progress(take)
-        return tuple(np.concatenate(cols) for cols in zip(*parts, strict=True))
+        return tuple(results)
