@@ -197,7 +197,7 @@ class Simulator:
                 progress(n)
             return tuple(np.asarray(x) for x in out)
         # Balanced chunks, each a whole number of 64 runs: odd sizes vectorise badly (GIRFEC ran
-        # 30% slower in chunks of 7,693 than of 7,680).
+        # about 30% slower per run in chunks of 7,693 than of 7,744).
         pieces = -(-n // chunk)
         balanced = -(-n // pieces)
         chunk = min(chunk, -(-balanced // 64) * 64) if chunk >= 64 else balanced
