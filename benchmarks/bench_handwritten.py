@@ -19,7 +19,7 @@ import numpy as np
 
 import stockflow
 
-from common import GIRFEC, best_of, machine, tempdir
+from common import GIRFEC, best_of, machine, median_and_best, tempdir
 from handwritten import PARAMS, core_spec, run_function
 
 os.environ["STOCKFLOW_CACHE_DIR"] = ""  # compile times measured cold
@@ -32,17 +32,6 @@ def one_call(model: stockflow.Model) -> tuple[object, tuple[np.ndarray, ...]]:
     fn = sim.function(model.plan("euler"), False, model.output_ids(["intensive"]))
     o, m = model.initial_vectors(None)
     return fn, (model.param_vector(None), o, m)
-
-
-def timed(fn, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Median and best of `repeats` calls: this shared machine is noisy, the best is steadier."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), float(np.min(times))
 
 
 def main() -> None:
@@ -80,21 +69,21 @@ def main() -> None:
     jax.block_until_ready(fn(*inputs))
     t_core_compile = time.perf_counter() - t0
     rows.append(("compile (first run)", t_core_compile, t_hand_compile, "s"))
-    sf = timed(lambda: [np.asarray(x) for x in fn(*inputs)], 300)
-    hw = timed(lambda: np.asarray(hand(p0, y0)), 300)
+    sf = median_and_best(lambda: [np.asarray(x) for x in fn(*inputs)], 300)
+    hw = median_and_best(lambda: np.asarray(hand(p0, y0)), 300)
     rows.append(("one run, jitted call: median", sf[0], hw[0], "us"))
     rows.append(("one run, jitted call: best", sf[1], hw[1], "us"))
     rows.append(("one run, Model.run (median)", best_of(lambda: core.run(method="euler", outputs=["intensive"]), 100),
                  None, "us"))
-    sf_batch = timed(lambda: core.run_batch({"rate_u_a": rates}, method="euler", outputs=["intensive"]), 3)
-    hw_batch = timed(lambda: np.asarray(hand_batch(pb, y0)), 3)
+    sf_batch = median_and_best(lambda: core.run_batch({"rate_u_a": rates}, method="euler", outputs=["intensive"]), 3)
+    hw_batch = median_and_best(lambda: np.asarray(hand_batch(pb, y0)), 3)
     t_sf, t_hw = sf_batch[1], hw_batch[1]
     rows.append((f"N = {n:,}, one call (best of 3): per second", n / t_sf, n / t_hw, "/s"))
 
     ffn, finputs = one_call(full)
     jax.block_until_ready(ffn(*finputs))
-    full_one = timed(lambda: [np.asarray(x) for x in ffn(*finputs)], 300)
-    t_full = timed(lambda: full.run_batch({"rate_u_a": rates}, method="euler", outputs=["intensive"]), 3)[1]
+    full_one = median_and_best(lambda: [np.asarray(x) for x in ffn(*finputs)], 300)
+    t_full = median_and_best(lambda: full.run_batch({"rate_u_a": rates}, method="euler", outputs=["intensive"]), 3)[1]
 
     print(f"GIRFEC core, Euler, 480 steps, on {machine()}; generated and hand-written agree to {diff:.1e}")
     print(f"{'':44}{'stockflow':>14}{'hand-written':>14}{'time vs hand':>16}")

@@ -15,13 +15,19 @@ GIRFEC = ROOT / "specs" / "girfec" / "girfec.sfm"
 
 def best_of(fn: Callable[[], object], repeats: int) -> float:
     """Median wall time of `repeats` calls, after one warm-up call."""
+    return median_and_best(fn, repeats)[0]
+
+
+def median_and_best(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median and least wall time of `repeats` calls, after one warm-up call. On a shared
+    machine the least is the steadier of the two."""
     fn()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def pysd_model(spec: Path, workdir: Path):  # type: ignore[no-untyped-def]
