@@ -255,6 +255,12 @@ def test_chunked_batches_are_bit_identical(growth: stockflow.Model, monkeypatch:
     chunked = growth.run_batch({"birth_rate": rates})
     np.testing.assert_array_equal(chunked.values, whole.values)
     np.testing.assert_array_equal(chunked.metric_values, whole.metric_values)
+    # 300 runs in chunks of at most 140: three balanced chunks of 100, rounded up to 128 runs
+    many = list(np.linspace(0, 0.3, 300))
+    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 140)
+    chunked = growth.run_batch({"birth_rate": many})
+    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 1000)
+    np.testing.assert_array_equal(chunked.values, growth.run_batch({"birth_rate": many}).values)
     seen = []
     sim = growth.simulator()
     p = growth.plan()
