@@ -226,17 +226,18 @@ _MAX_STACK = 8
 
 
 def join(xp: Any, vectors: list[Any]) -> Any:
-    """1-D vectors end to end, in a form XLA:CPU fuses into the kernel that computes them."""
+    """Arrays end to end along their first axis, in a form XLA:CPU fuses into the kernel that
+    computes them: groups of at most 8, each padded to the full length, then added."""
     vectors = [v for v in vectors if v.shape[0]]
     if not vectors:
         return xp.zeros((0,), dtype=xp.float64)
     if len(vectors) <= _MAX_STACK:
         return xp.concatenate(vectors)
-    n = sum(v.shape[0] for v in vectors)
+    n, rest = sum(v.shape[0] for v in vectors), [(0, 0)] * (vectors[0].ndim - 1)
     out, at = None, 0
     for i in range(0, len(vectors), _MAX_STACK):
         part = xp.concatenate(vectors[i:i + _MAX_STACK])
-        padded = xp.pad(part, (at, n - at - part.shape[0]))
+        padded = xp.pad(part, [(at, n - at - part.shape[0])] + rest)
         out = padded if out is None else out + padded
         at += part.shape[0]
     return out
@@ -248,14 +249,7 @@ def _stack(xp: Any, values: list[Any]) -> Any:
     if not values:
         return xp.zeros((0,), dtype=xp.float64)
     values = xp.broadcast_arrays(*[xp.asarray(v, dtype=xp.float64) for v in values])
-    if len(values) <= _MAX_STACK:
-        return xp.stack(values)
-    n, rest = len(values), [(0, 0)] * values[0].ndim
-    out = None
-    for i in range(0, n, _MAX_STACK):
-        part = xp.pad(xp.stack(values[i:i + _MAX_STACK]), [(i, max(0, n - i - _MAX_STACK))] + rest)
-        out = part if out is None else out + part
-    return out
+    return join(xp, [v[None] for v in values])
 
 
 @dataclass(frozen=True)

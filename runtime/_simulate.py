@@ -16,6 +16,13 @@ from ._plan import Plan
 from ._solvers import SOLVERS
 
 
+def recorded_columns(state_index: dict[str, int], keep: tuple[str, ...]) -> list[int] | None:
+    """The state columns a run records at each save point when every output asked for is a
+    stock; None when outputs must be recomputed from the whole state."""
+    cols = [state_index.get(n) for n in keep]
+    return None if any(c is None for c in cols) else cols  # type: ignore[return-value]
+
+
 class Simulator:
     """Holds the traced functions of one model structure; values never force a re-compile."""
 
@@ -57,9 +64,9 @@ class Simulator:
         # Each save point records only what is asked for: the stocks in `keep`, or the whole
         # state when outputs must be recomputed from it. States that an at(...) metric needs
         # are caught in the loop's carry, and so is each conserved group's largest drift.
-        stock_cols = [self.state_index.get(n) for n in keep]
-        direct = all(c is not None for c in stock_cols)
-        cols = stock_cols if direct else list(range(lay.n_state))
+        stock_cols = recorded_columns(self.state_index, keep)
+        direct = stock_cols is not None
+        cols = stock_cols if stock_cols is not None else list(range(lay.n_state))
         group_rows = self._group_rows()
         snaps = sorted({r * every for r in at_rows.values()} - {plan.n_steps}) if direct else []
 

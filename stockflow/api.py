@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -241,10 +242,7 @@ class Model:
             pid = self._param_id(name)
             p = self._params[pid]
             v = float(value)
-            if p.bounds is not None and not p.bounds[0] <= v <= p.bounds[1]:
-                raise RunError([error("E051", f"{p.display} = {v:g} is outside its bounds "
-                                      f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
-                                      "choose a value within the bounds, or widen them in the spec")])
+            _check_bounds(p, np.array([v]))
             vec[index[pid]] = v
         return vec
 
@@ -256,11 +254,7 @@ class Model:
             pid = self._param_id(name)
             p = self._params[pid]
             v = np.atleast_1d(np.asarray(values, dtype=np.float64))
-            if p.bounds is not None and ((v < p.bounds[0]) | (v > p.bounds[1])).any():
-                bad = float(v[(v < p.bounds[0]) | (v > p.bounds[1])][0])
-                raise RunError([error("E051", f"{p.display} = {bad:g} is outside its bounds "
-                                      f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
-                                      "choose a value within the bounds, or widen them in the spec")])
+            _check_bounds(p, v)
             out[:, index[pid]] = v
         return out
 
@@ -470,8 +464,11 @@ class Model:
         loop state. It depends on the model and the outputs only, never on how many runs there
         are. A run records the stocks asked for, or its whole state if outputs other than
         stocks must be recomputed from it."""
+        from .runtime._simulate import recorded_columns
+
         n_state = len(self._stock_ids) + len(self.checked.graph.groups)
-        recorded = len(keep) if set(keep) <= set(self._stock_ids) else n_state
+        cols = recorded_columns({s: i for i, s in enumerate(self._stock_ids)}, keep)
+        recorded = n_state if cols is None else len(cols)
         per_run = 8 * (p.n_saves * (recorded + len(keep)) + 64 * n_state + len(self._params))
         return max(1, min(CHUNK_RUNS, CHUNK_BYTES // per_run))
 
@@ -520,12 +517,10 @@ class Model:
 
     # ---------------------------------------------------------------- results
     def variables(self) -> tuple[VarInfo, ...]:
-        """Every stock, flow and aux with its display name, kind and units (computed once)."""
-        cached = self.__dict__.get("_variables")
-        if cached is None:
-            cached = self.__dict__["_variables"] = self._variables()
-        return cached
+        """Every stock, flow and aux with its display name, kind and units."""
+        return self._variables
 
+    @cached_property
     def _variables(self) -> tuple[VarInfo, ...]:
         g = self.checked.graph
         kinds = {s.id: "stock" for s in g.stocks} | {f.id: "flow" for f in g.flows} | {a.id: "aux" for a in g.auxes}
@@ -536,11 +531,9 @@ class Model:
                      for n in lay_outputs)
 
     def metric_infos(self) -> tuple[VarInfo, ...]:
-        cached = self.__dict__.get("_metric_infos")
-        if cached is None:
-            cached = self.__dict__["_metric_infos"] = self._metric_infos()
-        return cached
+        return self._metric_infos
 
+    @cached_property
     def _metric_infos(self) -> tuple[VarInfo, ...]:
         return tuple(VarInfo(m.id, m.display, "metric", self.unit_text(m.id, m.units), False)
                      for m in self.checked.graph.metrics)
@@ -607,15 +600,18 @@ def _column_length(params: Mapping[str, Sequence[float]]) -> int:
     return sizes.pop() if sizes else 1
 
 
-def _rows(params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]]) -> list[Mapping[str, float]]:
-    if isinstance(params, Mapping):
-        cols = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
-        sizes = {len(v) for v in cols.values()}
-        if len(sizes) > 1:
-            raise RunError([error("E061", f"parameter columns have different lengths: {sorted(sizes)}", None,
-                                  "give every parameter the same number of values")])
-        n = sizes.pop() if sizes else 1
-        return [{k: float(v[i]) for k, v in cols.items()} for i in range(n)]
+def _check_bounds(p: Any, values: np.ndarray) -> None:
+    """E051 for the first value outside the parameter's bounds (NaN is outside)."""
+    if p.bounds is None:
+        return
+    out = ~((values >= p.bounds[0]) & (values <= p.bounds[1]))
+    if out.any():
+        raise RunError([error("E051", f"{p.display} = {float(values[out][0]):g} is outside its bounds "
+                              f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
+                              "choose a value within the bounds, or widen them in the spec")])
+
+
+def _rows(params: Sequence[Mapping[str, float]]) -> list[Mapping[str, float]]:
     rows = list(params)
     if not rows:
         raise RunError([error("E061", "no parameter sets to run", None, "give at least one (it may be {})")])
