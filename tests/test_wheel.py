@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,10 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     assert "stockflow/grammars/xmile.lark" in names and "stockflow/compiler/xmile/read.py" in names
     assert "stockflow/compiler/lower.py" in names and "stockflow/runtime/_simulate.py" in names
     assert "stockflow/specs/girfec/girfec.sfm" in names and "stockflow/specs/girfec-city/girfec-city.sfm" in names
+    # every file a bundled spec or calibration names ships with it (the data of a calibration too)
+    for f in (ROOT / "specs").rglob("*"):
+        if f.suffix in (".sfm", ".yaml", ".csv") and "fit" not in f.parts:
+            assert f"stockflow/{f.relative_to(ROOT).as_posix()}" in names, f
     # Never bare top-level packages named after the repo's folders.
     assert not [n for n in names if n.split("/")[0] in ("compiler", "runtime", "grammars", "specs", "tests")]
 
@@ -62,3 +67,29 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     assert exp.returncode == 0, exp.stderr
     imp = subprocess.run([str(bindir / "stockflow"), "run", str(xm)], cwd=tmp_path, capture_output=True, text=True)
     assert imp.returncode == 0, imp.stderr
+
+    # Every bundled spec checks and runs against its reality checks from the installed package;
+    # the bundled calibration finds its data there.
+    import importlib.util
+
+    for name in sorted(d.name for d in (ROOT / "specs").iterdir() if d.is_dir() and any(d.glob("*.sfm"))):
+        res = subprocess.run([str(bindir / "stockflow"), "check", "--run", f"stockflow:{name}"], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert res.returncode == 0, (name, res.stderr)
+    installed = Path(subprocess.check_output(
+        [str(py), "-c", "import stockflow.specs, os; print(os.path.dirname(stockflow.specs.__file__))"],
+        text=True, cwd=tmp_path).strip())
+    assert installed.is_relative_to(venv) and importlib.util.find_spec("stockflow") is not None
+    for cal in sorted(installed.rglob("calibrate.yaml")):
+        res = subprocess.run([str(bindir / "stockflow"), "calibrate", str(cal), "--starts", "2"], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert res.returncode == 0 and "estimate" in res.stdout, (cal, res.stderr)
+
+    # The README's Python block, from the repository root, as a notebook opened there runs it:
+    # the installed package is imported, never the source folders beside it.
+    block = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert block
+    res = subprocess.run([str(py), "-c", "import stockflow; print(stockflow.__file__)\n" + block.group(1)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[0].startswith(str(venv))

@@ -26,6 +26,12 @@ class Estimate:
     high: float
     start: float
     is_noise: bool
+    limit: str = ""  # "lower bound", "upper bound" or "infinity" when the fit ran to one; else ""
+
+    @property
+    def determined(self) -> bool:
+        """Whether the data pin this estimate down: a finite interval, off its bounds."""
+        return not self.limit and math.isfinite(self.se)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Fit:
     calibration: Calibration
     model: Any  # stockflow.Model
     estimates: tuple[Estimate, ...]
-    correlation: np.ndarray
+    correlation: Any  # pandas DataFrame, labelled by estimate; NaN where an estimate is not determined
     loss: float
     converged: bool
     message: str
@@ -53,8 +59,6 @@ class Fit:
         """Profile likelihood: (value, loss - best loss) with `name` fixed at each value across
         twice its 95% interval (the estimate in the middle) and every other estimate re-fitted."""
         from scipy.optimize import minimize
-
-        from .runtime._jax import jnp
 
         i = next((k for k, e in enumerate(self.estimates) if e.name.lower() == name.lower()), None)
         if i is None:
@@ -78,12 +82,16 @@ class Fit:
             bounds[i] = (z0[i], z0[i])
 
             def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
-                val, g = self.problem.value_and_grad(jnp.asarray(z))
+                val, g = self.problem.value_and_grad(np.asarray(z, dtype=np.float64))
                 return (float(val), np.asarray(g)) if np.isfinite(float(val)) else (1e300, np.zeros_like(z))
 
             res = minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds)
             out.append((float(v), float(res.fun) - self.loss))
         return out
+
+    def inputs(self) -> tuple[str, ...]:
+        """Every file this fit read: the calibration, the model and its bases, the data."""
+        return (self.calibration.file, *self.model.inputs, *(d.file for d in self.calibration.data))
 
     def params(self) -> dict[str, float]:
         return {e.name: e.value for e in self.estimates if not e.is_noise}
@@ -111,6 +119,14 @@ class Fit:
 
 
 def calibrate(path: str | Path, starts: int | None = None, seed: int | None = None) -> Fit:
+    """Fit the calibration at `path` (a YAML file, or a spec with a calibrate block)."""
+    from .runtime._jax import x64
+
+    with x64():
+        return _calibrate(path, starts, seed)
+
+
+def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     import time
 
     from . import api
@@ -150,7 +166,12 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
             lo = par.lo if par.lo is not None else -math.inf
             hi = par.hi if par.hi is not None else math.inf
             se = math.inf
-        ests.append(Estimate(par.name, float(theta[i]), se, min(lo, hi), max(lo, hi), par.start, par.index is None))
+        limit = _limit(par, float(opt.z[i]), float(sd_z[i]))
+        if limit:  # Laplace says nothing useful at a bound or at infinity
+            lo = par.lo if limit != "upper bound" and par.lo is not None else lo
+            hi = par.hi if limit != "lower bound" and par.hi is not None else (math.inf if limit == "infinity" else hi)
+        ests.append(Estimate(par.name, float(theta[i]), se, min(lo, hi), max(lo, hi), par.start, par.index is None,
+                             limit))
     cov_t = cov_z * np.outer(jac, jac)
     d = np.sqrt(np.clip(np.diag(cov_t), 1e-300, None))
     corr = np.clip(cov_t / np.outer(d, d), -1.0, 1.0)
@@ -170,9 +191,56 @@ def calibrate(path: str | Path, starts: int | None = None, seed: int | None = No
     suggestions = _suggest(model, p, loaded.series, params, model_i, theta, F, keep) if weak else ()
     ident = Identifiability(tuple(names), own, weak, suggestions)
     preds = tuple(np.asarray(x) for x in prob.predictions(opt.z))
-    return Fit(cal, model, tuple(ests), corr, opt.loss, opt.success, opt.message, opt.iterations, opt.evaluations,
+    converged, message = convergence(opt.success, opt.message, ests)
+    names_all = [e.name for e in ests]
+    import pandas as pd
+
+    corr_frame = pd.DataFrame(corr, index=names_all, columns=names_all)
+    return Fit(cal, model, tuple(ests), corr_frame, opt.loss, converged, message, opt.iterations, opt.evaluations,
                opt.grad_norm, opt.losses, ident, loaded.series, preds, loaded.notes, time.perf_counter() - t_begin,
                prob, opt.z)
+
+
+def _limit(par: Any, z: float, sd_z: float) -> str:
+    """Which limit an estimate ran to, judged in the optimiser's space. A bounded parameter
+    whose logistic is within 1e-4 of an end of its range is at that bound. One with a single
+    bound that moved 1e5 times past its starting scale, along a direction the loss hardly
+    curves in (a 95% interval of e^6 either way), is running off towards infinity."""
+    if par.lo is not None and par.hi is not None:
+        return "lower bound" if z < -9.2 else "upper bound" if z > 9.2 else ""
+    if par.lo is not None or par.hi is not None:
+        scale = math.log(max(abs(par.start), 1e-12))
+        if z > scale + 11.5 and not sd_z < 3:
+            return "infinity"
+        if z < scale - 11.5:
+            return "lower bound" if par.lo is not None else "upper bound"
+    return ""
+
+
+_SCIPY_WORDS = (
+    ("ABNORMAL", "the optimiser could not lower the loss any further along its search direction"),
+    ("TOTAL NO. OF ITERATIONS", "it stopped at the iteration limit before the loss levelled off"),
+    ("TOTAL NO. OF F", "it stopped at the limit on loss evaluations before the loss levelled off"),
+    ("NAN", "the loss became NaN or infinite"),
+)
+
+
+def convergence(success: bool, message: str, estimates: list[Estimate]) -> tuple[bool, str]:
+    """Whether the fit converged, and why not in words with what to try."""
+    runaway = [e for e in estimates if e.limit == "infinity"]
+    if success and not runaway:
+        return True, message
+    why = next((words for key, words in _SCIPY_WORDS if key in message.upper()), None)
+    parts = [why] if why else ([f"the optimiser stopped: {message.strip()}"] if message.strip() and not success
+                               else [])
+    for e in runaway:
+        if e.name.startswith("dispersion of "):
+            parts.append(f"`{e.name}` grows without limit: those counts vary no more than Poisson counts do, "
+                         "so try `noise: poisson` for them")
+        else:
+            parts.append(f"`{e.name}` grows without limit: the data do not hold it back")
+    parts.append("try bounds on the parameters that run away, more starts (`--starts`), or other starting values")
+    return False, "; ".join(parts)
 
 
 def _read(path: str | Path) -> Calibration:
@@ -328,7 +396,7 @@ def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...
             vec = vec.at[pi].set(t[k])
         return run(vec, *inits)[0][rows]
 
-    v0 = np.asarray(values(jnp.asarray(th)))
+    v0 = np.asarray(values(jnp.asarray(th)))  # under calibrate()'s float64
     J = np.asarray(jax.jacfwd(values)(jnp.asarray(th))) * signs  # (times, candidates, params)
     out = []
     for c, name in enumerate(candidates):

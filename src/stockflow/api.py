@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from .compiler import ast as A
-from .compiler.common import did_you_mean
-from .compiler.diagnostics import Diagnostic, SpecError, error, warning
+from .compiler.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name, warning
 from .compiler.format import unit_text
 from .compiler.model import CheckedModel
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
@@ -91,13 +90,22 @@ class ScenarioResults:
     def __getitem__(self, name: str) -> Results:
         found = self.indices(name)
         if not found:
-            raise KeyError(f"no scenario named {name!r}")
+            found = [i for i, r in enumerate(self.runs) if r.scenario.lower() == name.lower()]
+        if not found:
+            raise unknown_name(name, "a scenario of these runs", self.names)
         if len(found) > 1:
             raise KeyError(f"scenario {name!r} has {len(found)} runs; use .run(i) with .indices({name!r})")
         return self.batch.run(found[0])
 
-    def run(self, i: int) -> Results:
+    def run(self, i: int | str) -> Results:
+        """Run `i` (an index into `runs`), or the one run of the scenario named `i`."""
+        if isinstance(i, str):
+            return self[i]
         return self.batch.run(i)
+
+    def __repr__(self) -> str:
+        return (f"<ScenarioResults: {len(self.runs)} runs of {len(self.names)} scenarios "
+                f"({', '.join(self.names)}); baseline {self.baseline}>")
 
     def metrics_table(self, percentiles: tuple[float, float, float] = (5, 50, 95)) -> Any:
         """Per scenario, grid point and metric: the value (the median over draws), the lower and
@@ -119,7 +127,9 @@ class ScenarioResults:
                              "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
                              f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
                              "relative": (mid - base) / abs(base) if base else float("nan")})
-        return pd.DataFrame(rows)
+        columns = ["scenario", "point", "runs", "metric", "units", "value", f"p{lo_q:g}", f"p{hi_q:g}",
+                   "difference", "relative"]
+        return pd.DataFrame(rows, columns=columns)  # named columns even for a model with no metrics
 
     def break_even(self, rate: str) -> Any:
         """When each run's cumulative `rate` (e.g. cost per year) falls below the baseline's for
@@ -167,27 +177,28 @@ class ScenarioResults:
                             columns=["run", "scenario", "point", "draw", "parameter", "value"])
 
     def to_frame(self, hidden: bool = False) -> Any:
+        import pandas as pd
+
         df = self.batch.to_frame(hidden).rename(columns={"scenario": "run"})
-        df.insert(0, "scenario", [self.runs[i].scenario for i in df["run"]])
-        df.insert(1, "point", [self.runs[i].point for i in df["run"]])
-        df.insert(2, "draw", [self.runs[i].draw for i in df["run"]])
+        run = df["run"].to_numpy()
+        df.insert(0, "scenario", pd.Categorical.from_codes(
+            np.array([self.names.index(r.scenario) for r in self.runs])[run], list(self.names)))
+        df.insert(1, "point", np.array([r.point for r in self.runs])[run])
+        df.insert(2, "draw", np.array([r.draw for r in self.runs])[run])
         return df
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
         from .runtime import write_table
 
-        return write_table(self.to_frame(), path)
-
-
-class RunError(SpecError):
-    """A run produced NaN or infinity, or was given inputs it cannot use."""
+        return write_table(self.to_frame(), path, inputs)
 
 
 def load(path: str | Path) -> Model:
     """Read, parse and check a spec file (`.yaml` or `.sfm`), or a bundled `stockflow:NAME`."""
     src = read_source(resolve_spec_path(path))
-    spec = load_spec(src)
-    return Model(compile_spec(spec), src.path, spec)
+    sources: dict[str, str] = {src.path: src.text}
+    spec = load_spec(src, sources)
+    return Model(compile_spec(spec), src.path, spec, tuple(sources))
 
 
 def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
@@ -204,9 +215,11 @@ def check(path: str | Path) -> list[Diagnostic]:
 class Model:
     """A checked model. Runs compile once per (method, dt, save step); values never re-compile."""
 
-    def __init__(self, checked: CheckedModel, path: str | None = None, spec: A.Spec | None = None):
+    def __init__(self, checked: CheckedModel, path: str | None = None, spec: A.Spec | None = None,
+                 inputs: tuple[str, ...] = ()):
         self.checked = checked
         self.path = path
+        self.inputs = inputs  # every file read to build it (the spec and its bases): outputs never replace them
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
         self._sims: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
         g = checked.graph
@@ -261,9 +274,13 @@ class Model:
     def _param_id(self, name: str) -> str:
         pid = name.lower()
         if pid not in self._params:
-            hint = did_you_mean(name, [p.display for p in self._params.values()])
-            raise RunError([error("E061", f"`{name}` is not a parameter of {self.name}", None,
-                                  hint or "see Model.parameters")])
+            stocks = {s.id: f"`{s.display}` is a stock: give its initial value with `--initial {s.display}=VALUE` "
+                      f"(Python: `initial={{'{s.display}': VALUE}}`)" for s in self._user_stocks.values()}
+            others = {v.id: f"`{v.name}` is a {v.kind}, computed by its equation: change the parameters it uses, "
+                      "or its equation with `set` in a spec that extends this one"
+                      for v in self.variables() if v.kind != "stock" and not v.hidden}
+            raise unknown_name(name, f"a parameter of {self.name}", [p.display for p in self._params.values()],
+                               "see Model.parameters", {**others, **stocks})
         return pid
 
     def initial_vectors(self, initial: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -274,9 +291,9 @@ class Model:
         for name, value in (initial or {}).items():
             sid = name.lower()
             if sid not in self._user_stocks:
-                hint = did_you_mean(name, [s.display for s in self._user_stocks.values()])
-                raise RunError([error("E061", f"`{name}` is not a stock of {self.name}", None,
-                                      hint or "see Model.stocks")])
+                params = {p.id: f"`{p.display}` is a parameter: set it with `--set {p.display}=VALUE` "
+                          f"(Python: `params={{'{p.display}': VALUE}}`)" for p in self._params.values()}
+                raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
             override[index[sid]] = float(value)
             mask[index[sid]] = True
         return override, mask
@@ -293,6 +310,14 @@ class Model:
         return sim
 
     # ---------------------------------------------------------------- scenarios
+    def stock_decl(self, name: str) -> Any:
+        """The graph's stock named `name` (E061 with "did you mean" if there is none)."""
+        found = self._user_stocks.get(name.lower())
+        if found is None:
+            others = {v.id: f"`{v.name}` is a {v.kind}, not a stock" for v in self.variables() if not v.hidden}
+            raise unknown_name(name, f"a stock of {self.name}", self.stocks, None, others)
+        return found
+
     @property
     def scenarios(self) -> list[str]:
         return [sc.display for sc in self.checked.graph.scenarios]
@@ -308,13 +333,13 @@ class Model:
         from .runtime._sampling import draw
 
         declared = {sc.id: sc for sc in self.checked.graph.scenarios}
+        if isinstance(names, str):  # one scenario by name, not a sequence of letters
+            names = [names]
         wanted = list(declared) if names is None else []
         for name in names or ():
             if name.lower() not in declared:
-                hint = did_you_mean(name, self.scenarios)
-                raise RunError([error("E061", f"`{name}` is not a scenario of {self.name}", None,
-                                      hint or ("declared: " + ", ".join(self.scenarios) if self.scenarios
-                                               else "the spec declares no scenarios"))])
+                raise unknown_name(name, f"a scenario of {self.name}", self.scenarios,
+                                   None if self.scenarios else "the spec declares no scenarios")
             wanted.append(name.lower())
         base = declared.get(BASELINE) or Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())
         chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
@@ -390,6 +415,8 @@ class Model:
                   dt: float | None = None, save_step: float | None = None,
                   outputs: Sequence[str] | None = None, check_finite: bool = True) -> BatchResults:
         """Many runs in one vmapped call: a list of overrides, or columns of values by name."""
+        if _is_frame(params):  # a pandas DataFrame: one row per run, one column per parameter
+            params = {str(c): params[c].to_numpy(dtype=np.float64) for c in params.columns}  # type: ignore[union-attr]
         if isinstance(params, Mapping):  # columns: built as arrays, as N may be in the millions
             n = _column_length(params)
             vecs = self._param_matrix(params, n)
@@ -507,11 +534,14 @@ class Model:
             return visible
         known = {v.id for v in self.variables()}
         ids = []
+        metrics = {m.id: f"`{m.name}` is a metric: metrics are always computed; list variables only"
+                   for m in self.metric_infos()}
+        params = {p.id: f"`{p.display}` is a parameter: `Results[{p.display!r}]` gives its value"
+                  for p in self._params.values()}
         for name in outputs:
             if name.lower() not in known:
-                hint = did_you_mean(name, [v.name for v in self.variables() if not v.hidden])
-                raise RunError([error("E061", f"`{name}` is not a stock, flow or auxiliary of {self.name}",
-                                      None, hint or "metrics are always computed; list variables only")])
+                raise unknown_name(name, f"a stock, flow or auxiliary of {self.name}",
+                                   [v.name for v in self.variables() if not v.hidden], None, {**params, **metrics})
             ids.append(name.lower())
         return tuple(ids)
 
@@ -590,6 +620,10 @@ class Model:
             if v.id == vid:
                 return v.span
         return None
+
+
+def _is_frame(x: Any) -> bool:
+    return hasattr(x, "columns") and hasattr(x, "iloc")
 
 
 def _column_length(params: Mapping[str, Sequence[float]]) -> int:

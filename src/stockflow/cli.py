@@ -88,25 +88,36 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         _die_internal(exc)
 
 
-def _parse_sets(sets: tuple[str, ...]) -> dict[str, float]:
+def _parse_sets(sets: tuple[str, ...], option: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in sets:
         name, eq, value = item.partition("=")
         try:
-            if not eq:
+            if not eq or not name.strip():
                 raise ValueError
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
-            raise click.BadParameter(f"expected NAME=NUMBER, got {item!r}", param_hint="--set") from None
+            raise click.BadParameter(f"expected NAME=NUMBER, got {_shown(item)}", param_hint=option) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise click.BadParameter(f"{_shown(item)}: the value must be a finite number", param_hint=option)
+        out[name.strip()] = number
     return out
+
+
+def _shown(text: str) -> str:
+    from .compiler.diagnostics import printable
+
+    return f"'{printable(text)}'"
 
 
 def _fmt(v: float) -> str:
     if v != v or v in (float("inf"), float("-inf")):
         return str(v)
     a = abs(v)
-    if a >= 1e6 or (a < 1e-3 and a != 0):
-        return f"{v:,.4g}" if a < 1e15 else f"{v:.4e}"
+    if a >= 1e6:  # whole numbers with separators: people misread 1.496e+08
+        return f"{v:,.0f}" if a < 1e15 else f"{v:.4e}"
+    if a < 1e-3 and a != 0:
+        return f"{v:.4g}"
     return f"{v:,.2f}" if a >= 100 else f"{v:.4g}"
 
 
@@ -126,28 +137,29 @@ def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
 @click.option("--method", type=click.Choice(["euler", "rk4"]), help="Override the spec's integration method.")
 @click.option("--dt", type=float, help="Override the spec's time step.")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
+@click.option("--initial", "initials", multiple=True, metavar="NAME=VALUE",
+              help="Override a stock's initial value (repeatable).")
 @click.option("--scenarios", "scenario_names", metavar="all|NAME,...",
               help="Run the spec's scenarios (all, or a comma-separated list) with the baseline, and compare.")
 @click.option("--break-even", "break_even", metavar="RATE",
               help="With --scenarios: when each scenario's cumulative RATE (e.g. cost_rate) falls below the "
                    "baseline's for good.")
 def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
-        scenario_names: str | None, break_even: str | None) -> None:
+        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None) -> None:
     """Run SPEC; print a summary and optionally write the tidy results."""
     from .compiler.diagnostics import SpecError
 
-    overrides = _parse_sets(sets)
+    overrides = _parse_sets(sets, "--set")
+    initial = _parse_sets(initials, "--initial")
     if break_even is not None and scenario_names is None:
         raise click.BadParameter("needs --scenarios", param_hint="--break-even")
-    if scenario_names is not None and overrides:
-        raise click.BadParameter("use either --set or --scenarios (scenarios set their own values)",
+    if scenario_names is not None and (overrides or initial):
+        raise click.BadParameter("use either --set/--initial or --scenarios (scenarios set their own values)",
                                  param_hint="--set")
     if output is not None:
         out = Path(output)
         if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
             raise click.BadParameter("use a file name ending in .csv or .parquet", param_hint="--output")
-        if Path(spec).exists() and out.resolve() == Path(spec).resolve():
-            raise click.BadParameter("refusing to overwrite the spec itself", param_hint="--output")
     try:
         from .api import load
 
@@ -162,7 +174,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
             if break_even is not None:
                 _print_break_even(model, results, break_even)
             return
-        res = model.run(params=overrides, method=method, dt=dt)
+        res = model.run(params=overrides, initial=initial, method=method, dt=dt)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
         sys.exit(1)
@@ -182,7 +194,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     for w in res.warnings:
         _print_diagnostics([w], {}, "text")
     if output is not None:
-        _write_results(res, output, f"{len(res.to_frame())} rows")
+        _write_results(res, output, f"{len(res.to_frame())} rows", model.inputs)
 
 
 def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
@@ -211,12 +223,17 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
         click.echo(_table(rows, header, numeric))
     if output is not None:
-        _write_results(res, output, f"results of {len(res.runs)} runs")
+        _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
 
 
-def _write_results(res: Any, output: str, what: str) -> None:
+def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) -> None:
+    from .compiler.diagnostics import SpecError
+
     try:
-        path = res.write(output)
+        path = res.write(output, inputs)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, {}, "text")
+        sys.exit(1)
     except OSError as exc:
         click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
         sys.exit(1)
@@ -239,12 +256,12 @@ def _print_break_even(model: Any, res: Any, rate: str) -> None:
 
 @main.command(name="format")
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--to", "to", type=click.Choice(["dsl", "yaml"]), default="dsl", show_default=True,
-              help="Print canonical DSL text or YAML.")
+@click.option("--to", "to", type=click.Choice(["dsl", "yaml"]),
+              help="Print canonical DSL text or YAML (default: DSL; with --check, each file's own form).")
 @click.option("--check", "check_only", is_flag=True,
-              help="Exit 1 if any SPEC (a .sfm file) is not in canonical form; prints nothing else.")
+              help="Exit 1 if any SPEC is not in canonical form (comments are kept); prints nothing else.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
-def format_cmd(specs: tuple[str, ...], to: str, check_only: bool, output: str | None) -> None:
+def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output: str | None) -> None:
     """Print SPEC in canonical form (never modifies SPEC); --check accepts many files."""
     from .compiler.diagnostics import SpecError
     from .compiler.format import format_dsl, format_yaml
@@ -263,8 +280,10 @@ def format_cmd(specs: tuple[str, ...], to: str, check_only: bool, output: str | 
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001
             _die_internal(exc)
-        text = format_yaml(parsed) if to == "yaml" else format_dsl(parsed)
-        if check_only and text != src.text:
+        own = "yaml" if src.path.lower().endswith((".yaml", ".yml")) else "dsl"
+        form = to or (own if check_only else "dsl")
+        text = format_yaml(parsed) if form == "yaml" else format_dsl(parsed)
+        if check_only and text != src.text.replace("\r\n", "\n"):
             click.echo(f"{spec}: not in canonical form (run `stockflow format {spec}` to see it)", err=True)
             failed = True
     if check_only:
@@ -272,10 +291,7 @@ def format_cmd(specs: tuple[str, ...], to: str, check_only: bool, output: str | 
     if output is None:
         click.echo(text, nl=False)
         return
-    out = Path(output)
-    if out.exists() and out.resolve() == Path(src.path).resolve():
-        raise click.BadParameter("refusing to overwrite the input spec", param_hint="--output")
-    _write_atomic(out, text)
+    _write_atomic(Path(output), text, (src.path,))
 
 
 def _or_exit(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -353,7 +369,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         click.echo(text, nl=False)
         return
     if kind in ("dot", "mermaid"):
-        _write_atomic(Path(output), text)
+        _write_atomic(Path(output), text, model.inputs)
         return
     import graphviz
 
@@ -364,7 +380,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
                    "  install it: `sudo apt-get install graphviz` (Debian, Ubuntu), `brew install graphviz` "
                    "(macOS),\n  or write `.dot` or `.mmd` text instead, which needs nothing more.", err=True)
         sys.exit(1)
-    _write_atomic(Path(output), data)
+    _write_atomic(Path(output), data, model.inputs)
 
 
 @main.command()
@@ -437,23 +453,36 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
         click.echo("no differences in declarations or time settings")
     different = bool(changes)
     if run_both:
-        # Under each scenario both models declare (the baseline always), metric by metric.
-        sa, sb = a.run_scenarios(), b.run_scenarios()
-        single = [n for n in sa.names if n in sb.names and len(sa.indices(n)) == 1 == len(sb.indices(n))]
-        for name in single:
-            ra, rb = sa[name], sb[name]
-            mb = {m.id: i for i, m in enumerate(rb.metrics)}
-            rows = []
-            for i, m in enumerate(ra.metrics):
-                if m.id in mb:
-                    va, vb = float(ra.metric_values[i]), float(rb.metric_values[mb[m.id]])
-                    rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
-                    rows.append([m.name, _fmt(va), _fmt(vb), _fmt(vb - va), rel, m.units])
-                    different = different or va != vb
-            if rows:
-                click.echo(f"\nscenario {name}:\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"],
-                                                              {1, 2, 3, 4}))
+        different = _diff_runs(a, b) or different
     sys.exit(1 if different else 0)
+
+
+def _diff_runs(a: Any, b: Any) -> bool:
+    """Metric by metric, under each scenario both models declare (the baseline always); a
+    scenario with draws is compared by the median over its draws, and says so."""
+    import numpy as np
+
+    sa, sb = a.run_scenarios(), b.run_scenarios()
+    different = False
+    for name in [n for n in sa.names if n in sb.names]:
+        ia, ib = sa.indices(name), sb.indices(name)
+        if any(r.swept for r in (sa.runs[i] for i in ia)) or any(r.swept for r in (sb.runs[i] for i in ib)):
+            click.echo(f"\nscenario {name}: left out (it sweeps values; compare with `stockflow run --scenarios`)")
+            continue
+        mb = {m.id: k for k, m in enumerate(sb.batch.metrics)}
+        rows = []
+        for k, m in enumerate(sa.batch.metrics):
+            if m.id in mb:
+                va = float(np.median(sa.batch.metric_values[ia, k]))
+                vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
+                rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
+                rows.append([m.name, _fmt(va), _fmt(vb), _fmt(vb - va), rel, m.units])
+                different = different or va != vb
+        if rows:
+            how = "" if len(ia) == len(ib) == 1 else f" (median over draws: {len(ia)} in A, {len(ib)} in B)"
+            click.echo(f"\nscenario {name}{how}:\n" + _table(rows, ["metric", "A", "B", "B - A", "change", "units"],
+                                                                {1, 2, 3, 4}))
+    return different
 
 
 @main.command()
@@ -494,10 +523,7 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
         sys.exit(1)
-    except KeyError as exc:
-        click.echo(f"error: {exc.args[0]}", err=True)
-        sys.exit(1)
-    _write_atomic(Path(output), text)
+    _write_atomic(Path(output), text, model.inputs)
     click.echo(f"wrote {output}")
 
 
@@ -543,27 +569,23 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
         sys.exit(1)
-    except (KeyError, StopIteration) as exc:
-        click.echo(f"error: nothing named {exc.args[0] if exc.args else stock!r} to plot", err=True)
-        sys.exit(1)
-    plots.save(fig, output)
+    _write_atomic(Path(output), plots.writer(fig, output), model.inputs)
     click.echo(f"wrote {output}")
 
 
-def _write_atomic(path: Path, text: str | bytes) -> None:
-    import tempfile
+def _write_atomic(path: Path, data: Any, inputs: tuple[str, ...] = ()) -> None:
+    """Write an output atomically; refusing to replace an input, or failing to write, exits 1."""
+    from .compiler.diagnostics import SpecError
+    from .compiler.files import write_atomic
 
-    from .runtime._results import replace_atomically
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-        replace_atomically(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        write_atomic(path, data, inputs)
+    except SpecError as exc:
+        _print_diagnostics(exc.diagnostics, {}, "text")
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: cannot write {path}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 from . import cli_more  # noqa: E402,F401  (registers import, export and calibrate)

@@ -37,7 +37,7 @@ def import_cmd(model: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    _write_atomic(Path(output), text)
+    _write_atomic(Path(output), text, (src.path,))
     click.echo(f"wrote {output}", err=True)
 
 
@@ -60,10 +60,7 @@ def export_cmd(spec: str, output: str | None) -> None:
     if output is None:
         click.echo(out.text, nl=False)
         return
-    path = Path(output)
-    if path.exists() and path.resolve() == Path(model.path).resolve():
-        raise click.BadParameter("refusing to overwrite the input spec", param_hint="--output")
-    _write_atomic(path, out.text)
+    _write_atomic(Path(output), out.text, model.inputs)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -80,6 +77,7 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
     from .calibrate import calibrate
+    from .compiler.files import refuse_inputs, safe_csv_frame
 
     fit = _or_exit(calibrate, calibration, starts=starts, seed=seed)
     text = fit.report()
@@ -92,17 +90,20 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     from .report_calibration import plot
 
     out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
+    inputs = fit.inputs()
     overlay = out / "calibrated.sfm"
-    _write_atomic(overlay, fit.overlay(overlay))
-    _write_atomic(out / "report.txt", text)
+    names = [overlay, out / "report.txt", out / "estimates.csv", out / "residuals.csv", out / "correlation.csv",
+             out / "fit.png"]
+    for name in names:  # refuse before writing anything, so no output is half-written
+        _or_exit(refuse_inputs, name, inputs)
+    _write_atomic(overlay, fit.overlay(overlay), inputs)
+    _write_atomic(out / "report.txt", text, inputs)
     import pandas as pd
 
     est = pd.DataFrame([e.__dict__ for e in fit.estimates])
-    _write_atomic(out / "estimates.csv", est.to_csv(index=False))
-    _write_atomic(out / "residuals.csv", fit.residuals().to_csv(index=False))
-    names = [e.name for e in fit.estimates]
-    _write_atomic(out / "correlation.csv", pd.DataFrame(fit.correlation, index=names, columns=names).to_csv())
-    plot(fit, out / "fit.png")
+    _write_atomic(out / "estimates.csv", safe_csv_frame(est).to_csv(index=False), inputs)
+    _write_atomic(out / "residuals.csv", safe_csv_frame(fit.residuals()).to_csv(index=False), inputs)
+    _write_atomic(out / "correlation.csv", safe_csv_frame(fit.correlation).to_csv(), inputs)
+    plot(fit, out / "fit.png", inputs)
     click.echo(f"wrote {overlay}, fit.png, estimates.csv, correlation.csv, residuals.csv and report.txt in {out}",
                err=True)

@@ -25,7 +25,10 @@ def text_report(fit: Any) -> str:
              f"{sum(len(s.values) for s in fit.series)} observations in {len(fit.series)} series",
              "", f"{'parameter':30} {'estimate':>11} {'std err':>11} {'95% interval':>25}"]
     for e in fit.estimates:
-        lines.append(f"{e.name:30} {_g(e.value):>11} {_g(e.se):>11} {'[' + _g(e.low) + ', ' + _g(e.high) + ']':>25}")
+        at = f"  at its {e.limit}" if e.limit in ("lower bound", "upper bound") else (
+            "  running off to infinity" if e.limit else "")
+        lines.append(f"{e.name:30} {_g(e.value):>11} {_g(e.se):>11} {'[' + _g(e.low) + ', ' + _g(e.high) + ']':>25}"
+                     + at)
     lines += ["", f"negative log-likelihood {fit.loss:.6g}; "
               f"{'converged' if fit.converged else 'NOT converged'} ({fit.message}); "
               f"{fit.iterations} iterations, {fit.evaluations} loss+gradient evaluations over "
@@ -37,8 +40,16 @@ def text_report(fit: Any) -> str:
                      f"(spread of final losses {spread:.3g})")
     ident = fit.identifiability
     lines += ["", "What the data determine (95% interval as a factor either way):"]
+    by_name = {e.name: e for e in fit.estimates}
     for name, f in zip(ident.names, ident.factors, strict=True):
-        verdict = "well determined" if f < 1.5 else "loosely determined" if f < 2 else "NOT determined by these data"
+        e = by_name[name]
+        if e.limit:
+            verdict = f"NOT determined: the fit ran to its {e.limit}" + (
+                "; the interval is its range on that side" if e.limit != "infinity" else "")
+        elif not e.determined:
+            verdict = "NOT determined by these data"
+        else:
+            verdict = "well determined" if f < 1.5 else "loosely determined" if f < 2 else "NOT determined by these data"
         lines.append(f"  {name:30} x/÷ {_factor(f):>9}  {verdict}")
     if ident.weak:
         lines += ["", "The data cannot tell these apart:"]
@@ -52,11 +63,16 @@ def text_report(fit: Any) -> str:
         loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
         lines.append("The estimates of " + ", ".join(f"`{n}`" for n in loose) + " are one of many fits that match "
                      "these data equally well; do not read them as measured.")
-    else:
+    elif all(e.determined for e in fit.estimates) and fit.converged:
         lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
-    big = [(fit.estimates[i].name, fit.estimates[j].name, fit.correlation[i, j])
+    off = [e.name for e in fit.estimates if not e.determined]
+    if off:
+        lines += ["", "Not determined (no Laplace interval can be trusted): " + ", ".join(f"`{n}`" for n in off)
+                  + ". `--profile NAME` shows how the fit changes along each."]
+    c = np.asarray(fit.correlation, dtype=np.float64)
+    big = [(fit.estimates[i].name, fit.estimates[j].name, c[i, j])
            for i in range(len(fit.estimates)) for j in range(i)
-           if np.isfinite(fit.correlation[i, j]) and abs(fit.correlation[i, j]) > 0.9]
+           if np.isfinite(c[i, j]) and abs(c[i, j]) > 0.9]
     if big:
         lines += ["", "Strongly correlated estimates: " + "; ".join(f"{a} ~ {b} ({r:+.2f})" for a, b, r in big)]
     for n in fit.notes:
@@ -80,15 +96,13 @@ def overlay_text(fit: Any, path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(fit: Any, path: Path) -> None:
+def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
     """One panel per series: observations and the fit above, residuals below."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .plots import figure
 
     n = len(fit.series)
-    fig, axes = plt.subplots(2, n, figsize=(4.2 * n, 5.5), squeeze=False, height_ratios=[3, 1.3])
+    fig = figure(figsize=(4.2 * n, 5.5))
+    axes = fig.subplots(2, n, squeeze=False, height_ratios=[3, 1.3])
     unit = fit.model.checked.graph.time.unit
     for k, (s, mu) in enumerate(zip(fit.series, fit.predictions, strict=True)):
         ax, rax = axes[0][k], axes[1][k]
@@ -105,4 +119,4 @@ def plot(fit: Any, path: Path) -> None:
     fig.tight_layout()
     from .plots import save
 
-    save(fig, str(path))
+    save(fig, str(path), inputs)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    from importlib.metadata import version as _version
+
+    __version__ = _version("stockflow")
+except Exception:  # noqa: BLE001 - running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
            "RunError", "__version__"]
@@ -24,6 +29,11 @@ if TYPE_CHECKING:
         load,
         load_text,
     )
+
+
+def __dir__() -> list[str]:
+    """The public API, loaded lazily, shows in tab completion."""
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

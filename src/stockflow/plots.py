@@ -1,0 +1,196 @@
+"""Figures people look at: trajectories by scenario (fan charts for draws), a stock with the
+flows that moved it, and cost against quality of life. matplotlib, loaded when first used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a04000", "#566573"]
+
+
+def figure(**kwargs: Any) -> Any:
+    """A Figure of its own, outside pyplot: drawing never changes the caller's backend or
+    pyplot state (a notebook keeps its own), and nothing needs closing afterwards."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def _band(ax: Any, t: np.ndarray, series: np.ndarray, colour: str, label: str, **line: Any) -> None:
+    """One run as a line; several as their median with a 5-95% band."""
+    if series.shape[0] > 1:
+        lo, mid, hi = np.percentile(series, [5, 50, 95], axis=0)
+        ax.fill_between(t, lo, hi, color=colour, alpha=0.2, linewidth=0)
+        ax.plot(t, mid, color=colour, label=f"{label}: median, 5-95%", **line)
+    else:
+        ax.plot(t, series[0], color=colour, label=label, **line)
+
+
+def _plain_numbers(ax: Any) -> None:
+    """No offset or scientific notation on the axes: people read the numbers as printed."""
+    from matplotlib.ticker import FuncFormatter
+
+    for axis in (ax.yaxis,):
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+
+
+def _groups(res: Any) -> list[tuple[str, list[int]]]:
+    """(label, run indices) per scenario and grid point, in order."""
+    out: dict[tuple[str, int], list[int]] = {}
+    for i, r in enumerate(res.runs):
+        out.setdefault((r.scenario, r.point), []).append(i)
+    labels = []
+    for (name, _), idx in out.items():
+        swept = ", ".join(f"{k}={v:g}" for k, v in res.runs[idx[0]].swept)
+        labels.append((f"{name} ({swept})" if swept else name, idx))
+    return labels
+
+
+def trajectories(res: Any, variables: list[str], unit: str) -> Any:
+    """One panel per variable, one line per scenario; runs with draws as a 5-95% band."""
+    fig = figure(figsize=(8, 2.6 * len(variables)))
+    axes = fig.subplots(len(variables), 1, sharex=True, squeeze=False)
+    t = res.batch.times
+    for ax, name in zip(axes[:, 0], variables, strict=True):
+        series = res.batch[name]
+        info = next(v for v in res.batch.variables if v.id == name.lower())
+        for k, (label, idx) in enumerate(_groups(res)):
+            _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label)
+        _plain_numbers(ax)
+        ax.set_ylabel(f"{info.name}" + (f"\n[{info.units}]" if info.units else ""))
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, loc="best")
+    axes[-1, 0].set_xlabel(f"time [{unit}]")
+    fig.tight_layout()
+    return fig
+
+
+def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
+    """A stock above, its inflows (positive) and outflows (negative) below: why it moved."""
+    s = model.stock_decl(stock)
+    names = {f.id: f.display for f in model.checked.graph.flows}
+    units = {v.id: v.units for v in model.variables()}
+    fig = figure(figsize=(8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
+    t = result.times
+    top.plot(t, result[s.id], color=COLOURS[0], linewidth=2)
+    top.set_ylabel(_label(s.display, units[s.id]))
+    top.set_title(f"{s.display}: the stock, and the flows that change it")
+    total_in = np.zeros_like(t)
+    total_out = np.zeros_like(t)
+    for k, f in enumerate(s.inflows):
+        bottom.plot(t, result[f], color=COLOURS[(k + 2) % len(COLOURS)], label=f"in: {names[f]}")
+        total_in += result[f]
+    for k, f in enumerate(s.outflows):
+        bottom.plot(t, -result[f], linestyle="--", color=COLOURS[(k + 1) % len(COLOURS)], label=f"out: {names[f]}")
+        total_out += result[f]
+    bottom.plot(t, total_in - total_out, color="black", linewidth=2, label="net")
+    bottom.axhline(0, color="grey", linewidth=0.8)
+    flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
+    bottom.set_ylabel(_label("flow (outflows below zero)", flow_units))
+    bottom.set_xlabel(f"time [{unit}]")
+    bottom.legend(fontsize=7, ncol=2)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        _plain_numbers(ax)
+    fig.tight_layout()
+    return fig
+
+
+def _label(name: str, units: str) -> str:
+    return f"{name}\n[{units}]" if units else name
+
+
+def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
+    """One panel per scenario (and grid point): a stock's total inflow and outflow, with the
+    stock itself behind them, so that the same stock reached by different flows can be told
+    apart. A scenario with draws shows medians with 5-95% bands."""
+    s = model.stock_decl(stock)
+    units = {v.id: v.units for v in model.variables()}
+    groups = [(label, idx) for label, idx in _groups(res) if res.runs[idx[0]].scenario != res.baseline]
+    groups = groups or _groups(res)
+    cols = 2 if len(groups) > 1 else 1
+    rows = (len(groups) + cols - 1) // cols
+    fig = figure(figsize=(5.2 * cols, 3.4 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    titles = {sc.display: sc.title or sc.display for sc in model.checked.graph.scenarios}
+    t = res.batch.times
+    b = res.batch
+    flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
+    twins: list[Any] = []
+    for ax, (label, idx) in zip(axes.flat, groups, strict=False):
+        zero = np.zeros((len(idx), t.size))
+        inflow = sum((b[f][idx] for f in s.inflows), zero)
+        outflow = sum((b[f][idx] for f in s.outflows), zero)
+        _band(ax, t, inflow, COLOURS[2], "inflow", linewidth=2)
+        _band(ax, t, outflow, COLOURS[1], "outflow", linewidth=2, linestyle="--")
+        name = res.runs[idx[0]].scenario
+        ax.set_title(label.replace(name, titles.get(name, name), 1), fontsize=10)
+        ax.grid(alpha=0.3)
+        _plain_numbers(ax)
+        twin = ax.twinx()
+        if twins:  # one scale for the stock in every panel, as for the flows
+            twin.sharey(twins[0])
+        twins.append(twin)
+        _band(twin, t, b[s.id][idx], "grey", s.display, linewidth=1, alpha=0.7)
+        twin.set_ylabel(_label(s.display, units[s.id]), color="grey", fontsize=8)
+        twin.tick_params(labelsize=7, colors="grey")
+    for k in range(len(groups), rows * cols):  # an empty last panel: the one above shows the time axis
+        axes.flat[k].set_visible(False)
+        axes.flat[k - cols].xaxis.set_tick_params(labelbottom=True)
+        axes.flat[k - cols].set_xlabel(f"time [{unit}]")
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_label("flow", flow_units), fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel(f"time [{unit}]")
+    fig.suptitle(f"{s.display}: the same stock, different flows", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
+    """Each scenario's cost against its quality of life; draws as a cloud."""
+    fig = figure(figsize=(6.5, 4.5))
+    ax = fig.subplots()
+    c, q = res.batch[cost], res.batch[quality]
+    info = {m.id: m for m in res.batch.metrics}
+    for k, (label, idx) in enumerate(_groups(res)):
+        colour = COLOURS[k % len(COLOURS)]
+        if len(idx) > 1:
+            ax.scatter(q[idx], c[idx], s=8, alpha=0.35, color=colour)
+            ax.scatter(np.median(q[idx]), np.median(c[idx]), s=60, color=colour, edgecolor="black", label=label)
+        else:
+            ax.scatter(q[idx], c[idx], s=60, color=colour, edgecolor="black", label=label)
+    ax.set_xlabel(f"{info[quality.lower()].name} [{info[quality.lower()].units}]")
+    ax.set_ylabel(f"{info[cost.lower()].name} [{info[cost.lower()].units}]")
+    ax.set_title("Cost against quality of life (better: right and lower)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Any, path: str | Path, inputs: tuple[str, ...] = ()) -> None:
+    """PNG or SVG by extension, written atomically."""
+    from .compiler.files import write_atomic
+
+    write_atomic(path, writer(fig, path), inputs)
+
+
+def writer(fig: Any, path: str | Path) -> Any:
+    """A function that writes the figure to an open binary file, in the format `path` names."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    return lambda fh: fig.savefig(fh, format=fmt, dpi=120)
+
+
+def to_data_uri(fig: Any) -> str:
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
