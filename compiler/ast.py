@@ -10,6 +10,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Literal, Union
 
+from .comments import Layout
 from .diagnostics import Diagnostic, Span
 
 
@@ -377,3 +378,5 @@ class Spec:
     # The calibration written in the spec (YAML text, padded with blank lines so that line
     # numbers are the file's); read by `stockflow calibrate`, kept by `format`.
     calibrate: str | None = field(default=None, compare=False, repr=False)
+    # Comments, blank lines and each item's lines as written, for `format` (not part of meaning).
+    layout: Layout | None = field(default=None, compare=False, repr=False)

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from . import ast as A
+from .comments import render
+from .diagnostics import Span
 
 # Binding strength of each printed form (higher binds tighter).
 _IF, _OR, _AND, _NOT, _CMP, _ADD, _MUL, _NEG, _POW, _ATOM = range(10)
@@ -92,7 +94,7 @@ def _doc_props(doc: A.Doc) -> list[str]:
 def _block(head: str, props: list[str]) -> str:
     if not props:
         return head
-    if len(props) == 1 and len(head) + len(props[0]) < 90:
+    if len(props) == 1 and (len(head) + len(props[0]) < 90 or len(props[0]) <= 30):  # `{ tags escalation }`
         return f"{head} {{ {props[0]} }}"
     return head + " {\n" + "".join(f"  {p}\n" for p in props) + "}"
 
@@ -102,26 +104,28 @@ def _units(u: A.UnitExpr | None) -> str:
 
 
 def format_dsl(spec: A.Spec) -> str:
-    parts: list[str] = []
+    """Canonical DSL text, with the spec's comments and blank-line grouping kept."""
+    lay = spec.layout
+    items: list[tuple[str, Span | None]] = []
     if spec.extends is not None:
-        parts.append(f"extends {_q(spec.extends)}")
+        items.append((f"extends {_q(spec.extends)}", spec.extends_span))
     m = spec.model
     head = f"model {m.name}" + (f" {_q(m.title)}" if m.title is not None else "")
-    parts.append(_block(head, [f"description {_q(m.description)}"] if m.description is not None else []))
+    items.append((_block(head, [f"description {_q(m.description)}"] if m.description is not None else []), m.span))
     t = spec.time
     if t is not None:
-        items = [f"start {number(t.start)}", f"stop {number(t.stop)}", f"dt {number(t.dt)}", f"units {t.unit}",
-                 f"method {t.method.value}"] + ([f"save {number(t.save_step)}"] if t.save_step is not None else [])
-        parts.append("time { " + "  ".join(items) + " }")
+        entries = [f"start {number(t.start)}", f"stop {number(t.stop)}", f"dt {number(t.dt)}", f"units {t.unit}",
+                   f"method {t.method.value}"] + ([f"save {number(t.save_step)}"] if t.save_step is not None else [])
+        items.append(("time { " + "  ".join(entries) + " }", t.span))
     if spec.removals:
-        parts.append("remove " + ", ".join(r.name for r in spec.removals))
-    for o in spec.overrides:
-        parts.append(_override(o))
-    for d in spec.decls:
-        parts.append(_decl(d))
+        items.append(("remove " + ", ".join(r.name for r in spec.removals), spec.removals[0].span))
+    items += [(_override(o), o.span) for o in spec.overrides]
+    items += [(_decl(d), d.span) for d in spec.decls]
+    placed = [(text, *(lay.extent(span.line if span else None) if lay else (None, None))) for text, span in items]
+    text = render(placed, lay, always_blank=lay is None)
     if spec.calibrate is not None:
-        parts.append("calibrate {\n" + textwrap.indent(calibrate_text(spec.calibrate), "  ") + "}")
-    return "\n\n".join(parts) + "\n"
+        text += "\n\ncalibrate {\n" + textwrap.indent(calibrate_text(spec.calibrate), "  ") + "}"
+    return text + "\n"
 
 
 def calibrate_text(padded: str) -> str:
@@ -221,32 +225,49 @@ def _ydoc(doc: A.Doc) -> dict[str, str]:
 
 
 def format_yaml(spec: A.Spec) -> str:
+    """Canonical YAML, with the spec's comments and blank-line grouping kept (from either form)."""
     m = spec.model
-    out: dict[str, Any] = {"extends": spec.extends} if spec.extends is not None else {}
-    out["model"] = {"name": m.name}
+    model: dict[str, Any] = {"name": m.name}
     if m.title is not None:
-        out["model"]["title"] = m.title
+        model["title"] = m.title
     if m.description is not None:
-        out["model"]["description"] = m.description
+        model["description"] = m.description
+    tops: list[tuple[str, Any, Span | None]] = []
+    if spec.extends is not None:
+        tops.append(("extends", spec.extends, spec.extends_span))
+    tops.append(("model", model, m.span))
     t = spec.time
     if t is not None:
-        out["time"] = {"start": t.start, "stop": t.stop, "dt": t.dt, "units": t.unit, "method": t.method.value}
+        time: dict[str, Any] = {"start": t.start, "stop": t.stop, "dt": t.dt, "units": t.unit,
+                                "method": t.method.value}
         if t.save_step is not None:
-            out["time"]["save"] = t.save_step
-    sections: dict[str, dict[str, Any]] = {}
+            time["save"] = t.save_step
+        tops.append(("time", time, t.span))
+    sections: dict[str, list[tuple[str, Any, Span | None]]] = {}
     for d in spec.decls:
-        sections.setdefault(_SECTION[type(d)], {})[d.name] = _ydecl(d)
-    for name in SECTION_ORDER:
-        if name in sections:
-            out[name] = sections[name]
+        sections.setdefault(_SECTION[type(d)], []).append((d.name, _ydecl(d), d.span))
     if spec.overrides:
-        out["override"] = {o.name: _yoverride(o) for o in spec.overrides}
+        sections["override"] = [(o.name, _yoverride(o), o.span) for o in spec.overrides]
     if spec.removals:
-        out["remove"] = [r.name for r in spec.removals]
-    text = yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+        tops_after = [("remove", [r.name for r in spec.removals], spec.removals[0].span)]
+    else:
+        tops_after = []
+    lay = spec.layout
+    items: list[tuple[str, Span | None]] = [(_ydump({k: v}), span) for k, v, span in tops]
+    for name in (*SECTION_ORDER, "override"):
+        if name in sections:
+            items.append((f"{name}:", None))
+            items += [(textwrap.indent(_ydump({k: v}), "  "), span) for k, v, span in sections[name]]
+    items += [(_ydump({k: v}), span) for k, v, span in tops_after]
+    placed = [(text, *(lay.extent(span.line if span else None) if lay else (None, None))) for text, span in items]
+    text = render(placed, lay, always_blank=lay is None, tail_on_first_line=True) + "\n"
     if spec.calibrate is not None:  # kept as written, comments and all
         text += "calibrate:\n" + textwrap.indent(calibrate_text(spec.calibrate), "  ")
     return text
+
+
+def _ydump(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100).rstrip("\n")
 
 
 class _Dumper(yaml.SafeDumper):

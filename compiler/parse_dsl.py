@@ -9,6 +9,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from . import ast as A
+from .comments import dsl_layout
 from .common import TIME_KEYS, did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .limits import MAX_DECLS
@@ -38,9 +39,52 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
-        raise SpecError([syntax_error(exc, file, "E001")]) from None
+        raise SpecError([_unclosed(text, file, exc) or syntax_error(exc, file, "E001")]) from None
     spec = _DslReader(file).spec(tree, Path(file).stem)
+    extents = [(it.meta.line, it.meta.end_line) for it in tree.children if not getattr(it.meta, "empty", True)]
+    spec = replace(spec, layout=dsl_layout(text).with_extents(extents))
     return replace(spec, calibrate=calibrate) if calibrate is not None else spec
+
+
+_INSIDE = {"time": "time settings such as `start 0  stop 10  dt 0.25  units year`",
+           "scenario": "scenario items such as `set name = 1` or `scale escalation by 0.9`"}
+
+
+def _unclosed(text: str, file: str, exc: UnexpectedInput) -> Diagnostic | None:
+    """A `{` that is never closed, opened before the fault: point at that brace, not at the next
+    declaration that happens to stand where a property was expected."""
+    line = exc.line if exc.line > 0 else text.count("\n") + 1
+    opened = _open_braces(text)
+    before = [b for b in opened if b[0] < line]
+    if not before:
+        return None
+    at_line, at_col, word = before[-1]
+    inside = _INSIDE.get(word, "properties such as `description \"...\"`, `source \"...\"`, `bounds [0, 1]` "
+                         "or `non_negative`")
+    return error("E001", "this `{` is never closed", Span(file, at_line, at_col, at_line, at_col + 1),
+                 f"close it with `}}` before line {line}; inside the braces come {inside}")
+
+
+def _open_braces(text: str) -> list[tuple[int, int, str]]:
+    """The braces left open at the end of the text: line, column and the line's first word.
+    Strings ("...", one line each) and `#` comments are skipped."""
+    stack: list[tuple[int, int, str]] = []
+    for n, row in enumerate(text.split("\n"), start=1):
+        word = row.split(maxsplit=1)[0] if row.strip() else ""
+        in_string = escaped = False
+        for k, c in enumerate(row):
+            if in_string:
+                in_string = escaped or c != '"'
+                escaped = not escaped and c == "\\"
+            elif c == '"':
+                in_string = True
+            elif c == "#":
+                break
+            elif c == "{":
+                stack.append((n, k + 1, word))
+            elif c == "}" and stack:
+                stack.pop()
+    return stack
 
 
 class _DslReader:

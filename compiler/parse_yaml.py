@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -10,6 +11,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import ast as A
+from .comments import yaml_layout
 from .common import TIME_KEYS, did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .limits import MAX_DECLS, MAX_LOOKUP_POINTS
@@ -113,11 +115,65 @@ def parse_yaml(text: str, file: str = "<yaml>") -> A.Spec:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or "invalid YAML"
-        raise SpecError([error("E002", f"YAML: {msg}", Span(file, line, col, line, col + 1),
-                               "check indentation, colons and quotes here")]) from None
+        hint = "check indentation, colons and quotes here"
+        if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
+            hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
+                    "close it on that line")
+        elif "flow" in (exc.context or ""):
+            hint = ("inside `{...}` or `[...]`, quote a value that holds `[`, `]`, `{`, `}` or `,`: "
+                    "`rate: \"200 [child/year]\"`; or give each key its own line")
+        raise SpecError([error("E002", f"YAML: {msg}", Span(file, line, col, line, col + 1), hint)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([error("E002", f"YAML: {exc}", Span(file, 1, 1, 1, 2))]) from None
-    return _YamlReader(file, text).spec(root)
+    cut = _cut_at_commas(root, file)
+    if cut:
+        raise SpecError(cut)
+    spec = _YamlReader(file, text).spec(root)
+    return replace(spec, layout=yaml_layout(text).with_extents(_extents(root, text)))
+
+
+def _extents(root: Node | None, text: str) -> list[tuple[int, int]]:
+    """First and last line of each top-level entry and of each declaration in a section."""
+    def last(node: Node) -> int:
+        """The line of the node's last character. A block collection's own end mark lies past
+        any comments after it, so it is found from its last member."""
+        while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+            node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+        end = len(text[:node.end_mark.index].rstrip())
+        return text.count("\n", 0, end) + 1
+
+    out = []
+    for key, value in root.value if isinstance(root, MappingNode) else ():
+        if isinstance(value, MappingNode) and key.value in (*DECL_SECTIONS, "override"):
+            out += [(k.start_mark.line + 1, max(k.start_mark.line + 1, last(v))) for k, v in value.value]
+        else:
+            out.append((key.start_mark.line + 1, max(key.start_mark.line + 1, last(value))))
+    return out
+
+
+def _cut_at_commas(root: yaml.Node | None, file: str) -> list[Diagnostic]:
+    """E003 where a flow mapping split an unquoted expression at its commas: `{x: f(1, 2)}`
+    reads as `x: f(1` and keys `2)`; one diagnostic per mapping, with the fix."""
+    out: list[Diagnostic] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+            if not node.flow_style:
+                continue
+            for key, value in node.value:
+                text = value.value if isinstance(value, yaml.ScalarNode) and value.style is None else ""
+                if isinstance(text, str) and text.count("(") > text.count(")"):
+                    m = value.start_mark
+                    out.append(error("E003", f"the value of `{key.value}` was cut at a comma: `{text}`",
+                                     Span(file, m.line + 1, m.column + 1, m.line + 1, m.column + 1 + len(text)),
+                                     f"inside `{{...}}` quote an expression with commas: "
+                                     f"`{key.value}: \"{text}, ...)\"`, or give each key its own line"))
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return out
 
 
 class _YamlReader:
