@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._data import Series
-from ._jax import jax, jnp
+from ._jax import Compiled, in_x64, jax, jnp
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -80,6 +80,7 @@ def _log_prior(prior: tuple[str, tuple[float, ...]] | None, theta: Any) -> Any:
 class Problem:
     """The loss as a function of z, and the pieces needed to report on it."""
 
+    @in_x64
     def __init__(self, run: Any, base: np.ndarray, inits: tuple[np.ndarray, np.ndarray], keep: tuple[str, ...],
                  series: tuple[Series, ...],
                  params: tuple[Param, ...], noise_of: dict[str, tuple[int | None, float | None]],
@@ -130,14 +131,16 @@ class Problem:
                 total = total - _log_prior(p.prior, p.from_z(z[i]))
             return total
 
-        self.predictions = jax.jit(predictions)
-        self.loss = jax.jit(loss)
-        self.value_and_grad = jax.jit(jax.value_and_grad(loss))
-        self.hessian = jax.jit(jax.hessian(loss))
+        self.predictions = Compiled(predictions)
+        self.loss = Compiled(loss)
+        self.value_and_grad = Compiled(jax.value_and_grad(loss))
+        self.hessian = Compiled(jax.hessian(loss))
 
+    @in_x64
     def theta(self, z: np.ndarray) -> np.ndarray:
         return np.array([float(p.from_z(jnp.asarray(z[i]))) for i, p in enumerate(self.params)])
 
+    @in_x64
     def dtheta_dz(self, z: np.ndarray) -> np.ndarray:
         return np.array([float(jax.grad(p.from_z)(jnp.asarray(z[i], dtype=jnp.float64)))
                          for i, p in enumerate(self.params)])
@@ -160,7 +163,7 @@ def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500) ->
     from scipy.optimize import minimize
 
     def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
-        v, g = problem.value_and_grad(jnp.asarray(z))
+        v, g = problem.value_and_grad(np.asarray(z, dtype=np.float64))
         v, g = float(v), np.asarray(g, dtype=np.float64)
         if not math.isfinite(v) or not np.all(np.isfinite(g)):
             return 1e300, np.zeros_like(z)

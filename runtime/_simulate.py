@@ -11,7 +11,7 @@ from ..compiler.codegen import ModelFunctions, build, join
 from ..compiler.diagnostics import SpecError, error
 from ..compiler.graph import AggKind
 from ..compiler.model import CheckedModel
-from ._jax import jax, jnp
+from ._jax import Compiled, in_x64, jax, jnp
 from ._plan import Plan
 from ._solvers import SOLVERS
 
@@ -26,6 +26,7 @@ def recorded_columns(state_index: dict[str, int], keep: tuple[str, ...]) -> list
 class Simulator:
     """Holds the traced functions of one model structure; values never force a re-compile."""
 
+    @in_x64
     def __init__(self, model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()):
         self.model = model
         self.fns: ModelFunctions = build(model, jnp, scaled, timed)
@@ -41,7 +42,7 @@ class Simulator:
         fn = self._cache.get(key)
         if fn is None:
             one = self._run_one(plan, keep)
-            fn = jax.jit(jax.vmap(one) if batched else one)
+            fn = Compiled(jax.vmap(one) if batched else one)
             self._cache[key] = fn
         return fn
 
@@ -189,6 +190,7 @@ class Simulator:
         return [([(self.state_index[s], float(self.model.stock_scale[s])) for s in grp.stocks], n + gi)
                 for gi, grp in enumerate(g.groups)]
 
+    @in_x64
     def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
             keep: tuple[str, ...] | None = None, chunk: int | None = None,
             progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, ...]:
