@@ -20,11 +20,39 @@ def check(model: CheckedModel) -> list[Diagnostic]:
     """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
     fns = build(model, np)
     out: list[Diagnostic] = []
-    for analysis in (outflows_at_zero, unused, time_constant):
+    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units):
         try:
             out += analysis(model, fns)
         except RecursionError:
             continue
+    return out
+
+
+def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W108: a parameter or auxiliary without units that supplies a flow's "per time" in a model
+    that declares units elsewhere. It is then read per model time unit, silently: `r = 0.3` in
+    `stock * r` of a month model is 30% a month, whatever the modeller meant."""
+    from .units import TIME
+
+    g = model.graph
+    if not any(u is not None for u in model.units.values()):
+        return []  # a model without units: every number is in model time, by design
+    kinds = {p.id: ("param", p) for p in g.params} | {a.id: ("aux", a) for a in g.auxes if not a.hidden}
+    out: list[Diagnostic] = []
+    warned: set[str] = set()
+    for f in g.flows:
+        names = {str(x) for x in model.equations[f.id].free_symbols}
+        bare = sorted(n for n in names if n in kinds and model.units.get(n) is None and n not in warned)
+        timed = any(u is not None and TIME in u.dim.free_symbols for n in names if (u := model.units.get(n)))
+        if not bare or timed:
+            continue
+        for n in bare[:1]:  # one name per flow: the first that can carry its "per time"
+            kind, decl = kinds[n]
+            warned.add(n)
+            out.append(warning("W108", f"`{decl.display}` has no units, so flow `{f.display}` reads it per "
+                               f"{g.time.unit} (the model's time unit)", decl.span,
+                               f"give it units, e.g. `{kind} {decl.display} [1/year] = ...` for a yearly rate; "
+                               "stockflow converts between time units"))
     return out
 
 

@@ -8,6 +8,7 @@ CODES: dict[str, str] = {
     "E004": "syntax error in an expression",
     "E005": "cannot read the spec file",
     "E006": "a size or nesting limit was exceeded",
+    "E007": "an output would replace a file the command read",
     # names
     "E010": "undefined name",
     "E011": "duplicate name",
@@ -57,4 +58,5 @@ CODES: dict[str, str] = {
     "W105": "a number without units takes the units of what it is combined with",
     "W106": "an imported XMILE model's units do not agree; it was imported without units",
     "W107": "calibration data left out: missing values, or dates outside the run",
+    "W108": "a value without units sets a flow's rate, so it is read per model time unit",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -82,28 +83,67 @@ class SpecError(Exception):
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
 
 
+class RunError(SpecError):
+    """A run produced NaN or infinity, or was given inputs it cannot use."""
+
+
+class NameNotFound(RunError, KeyError):
+    """A name asked for by a caller (a CLI option, an API argument) that the model lacks. A
+    KeyError too, so results behave like mappings; its text is the one clean message."""
+
+    def __str__(self) -> str:
+        return "; ".join(f"{d.message}" + (f" ({d.hint})" if d.hint else "") for d in self.diagnostics)
+
+
+def unknown_name(name: str, what: str, pool: Iterable[str], fallback: str | None = None,
+                 elsewhere: dict[str, str] | None = None) -> NameNotFound:
+    """E061 for `name`, which is not one of `pool` (what: "a parameter of girfec"). `elsewhere`
+    maps names of other kinds to what to do instead (a stock given where a parameter is asked)."""
+    from .common import did_you_mean
+
+    fix = (elsewhere or {}).get(name.lower())
+    if fix is not None:
+        return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, fix)])
+    names = list(pool)
+    hint = did_you_mean(name, names) or fallback or (
+        f"choose one of: {', '.join(names[:12])}" + (", ..." if len(names) > 12 else "") if names else None)
+    return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, hint)])
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder text on screen.
+_UNSAFE = {*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A)}
+_ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}") for i in _UNSAFE} | {9: " "}
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown escaped (`\x1b` as `\\x1b`), so a spec cannot move
+    the cursor, erase lines or set a terminal's title through a message that quotes it."""
+    return text.translate(_ESCAPES)
+
+
 def render_text(d: Diagnostic, sources: dict[str, str] | None = None) -> str:
     """`file:line:col: error[E0xx]: message`, the source line, a caret and the hint."""
-    head = f"{d.severity.value}[{d.code}]: {d.message}"
+    head = f"{d.severity.value}[{d.code}]: {printable(d.message)}"
     if d.span is None:
         lines = [head]
     else:
         s = d.span
-        lines = [f"{s.file}:{s.line}:{s.column}: {head}"]
+        lines = [f"{printable(s.file)}:{s.line}:{s.column}: {head}"]
         text = (sources or {}).get(s.file)
         if text is not None:
             src_lines = text.splitlines()
             if 1 <= s.line <= len(src_lines):
-                src = src_lines[s.line - 1].replace("\t", " ")
+                src = printable(src_lines[s.line - 1])
                 width = (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1
                 width = max(1, min(width, max(1, len(src) - s.column + 1)))
                 gutter = f"{s.line:>4} | "
                 lines.append(gutter + src)
                 lines.append(" " * (len(gutter) + s.column - 1) + "^" * width)
     for n in d.notes:
-        lines.append(f"  note: {n}")
+        lines.append(f"  note: {printable(n)}")
     if d.hint:
-        lines.append(f"  hint: {d.hint}")
+        lines.append(f"  hint: {printable(d.hint)}")
     return "\n".join(lines)
 
 
@@ -114,9 +154,10 @@ def render_json(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
 def render_github(d: Diagnostic) -> str:
     """A GitHub Actions workflow command, so CI shows the problem on the line."""
     kind = "error" if d.is_error else "warning"
-    msg = d.message + (f" (hint: {d.hint})" if d.hint else "")
+    msg = printable(d.message + (f" (hint: {d.hint})" if d.hint else ""))
     msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if d.span is None:
         return f"::{kind} title={d.code}::{msg}"
     s = d.span
-    return f"::{kind} file={s.file},line={s.line},col={s.column},title={d.code}::{msg}"
+    where = printable(s.file).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+    return f"::{kind} file={where},line={s.line},col={s.column},title={d.code}::{msg}"

@@ -206,7 +206,8 @@ _PRETTY = {"NAME": "a name", "NUMBER": "a number", "STRING": "a quoted string", 
 
 
 def _expected_hint(expected: set[str] | frozenset[str]) -> str | None:
-    names = sorted({_PRETTY.get(e, f"`{e.lower()}`" if e.isupper() and e.isalpha() else e) for e in expected})
+    names = sorted({_PRETTY.get(e, f"`{e.lower()}`" if e.isupper() and e.replace("_", "").isalpha() else e)
+                    for e in expected if not e.startswith("__")})
     if not names:
         return None
     if len(names) > 8:

@@ -140,12 +140,40 @@ def compile_spec(spec: A.Spec) -> CheckedModel:
 
 
 def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]]:
-    """All diagnostics for one file, and the sources needed to print them."""
+    """All diagnostics for one file, and the sources needed to print them. Where names fail to
+    resolve, the declarations not touched by those errors are still lowered and checked, so
+    one round of `check` shows unit errors elsewhere too."""
     sources: dict[str, str] = {}
     try:
         src = read_source(spec_or_path)
         sources[src.path] = src.text
-        model = compile_spec(load_spec(src, sources))
+        spec = load_spec(src, sources)
     except SpecError as exc:
         return list(exc.diagnostics), sources
+    try:
+        model = compile_spec(spec)
+    except SpecError as exc:
+        return by_position(list(exc.diagnostics) + _beyond(spec, exc.diagnostics)), sources
     return list(model.diagnostics), sources
+
+
+def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> list[Diagnostic]:
+    """Errors of later stages in the declarations that the errors `found` do not touch: those
+    declarations, and everything that uses them, are set aside and the rest compiled again."""
+    from .partial import without_failing
+
+    seen = {(d.code, d.span) for d in found}
+    out: list[Diagnostic] = []
+    for _ in range(rounds):
+        spec = without_failing(spec, found)
+        if spec is None:
+            break
+        try:
+            lower(resolve(spec))
+            break
+        except SpecError as exc:
+            found = exc.diagnostics
+            new = [d for d in found if (d.code, d.span) not in seen]
+            seen |= {(d.code, d.span) for d in new}
+            out += new
+    return out

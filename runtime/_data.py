@@ -63,8 +63,9 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
         over = _over(o, t.unit, unit_s, errors)
         ends, starts, values, where = [], [], [], []
         skipped_missing = 0
+        wrong_unit: dict[str, list[str]] = {}
         for when, value, unit, place in rows:
-            if value.strip() == "" or value.strip().lower() in ("na", "nan", ".", ":"):
+            if _missing(value):
                 skipped_missing += 1
                 continue
             try:
@@ -77,8 +78,7 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
                 errors.append(error("E081", f"{place}: `{value}` is not a finite number", o.span))
                 continue
             if o.unit is not None and unit is not None and unit.strip() != o.unit:
-                errors.append(error("E082", f"{place}: `{o.series}` is in `{unit}`, but the observation expects "
-                                    f"`{o.unit}`", o.span, "convert the data, or observe the right series"))
+                wrong_unit.setdefault(unit.strip(), []).append(place)
                 continue
             time = _time(when, cal, t.start, unit_s, place, o, errors)
             if time is None:
@@ -96,6 +96,9 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
             starts.append(start)
             values.append(v)
             where.append(place)
+        for unit, places in wrong_unit.items():  # one diagnostic per unit found, naming its rows
+            errors.append(error("E082", f"`{o.series}` is in `{unit}` in {_rows_text(places)}, but the observation "
+                                f"expects `{o.unit}`", o.span, "convert the data, or observe the right series"))
         if skipped_missing:
             notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
         if not values and not errors:
@@ -211,7 +214,9 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
                 if series in rec:
                     rows.setdefault((series, rec[src.time]), []).append((line, rec[series], unit, pref))
     for (series, when), found in rows.items():
-        chosen = _prefer(found, src)
+        # an empty cell is a missing value, never a second value for the same date
+        present = [r for r in found if not _missing(r[1])] or found[:1]
+        chosen = _prefer(present, src)
         if len(chosen) > 1:
             lines = ", ".join(str(r[0]) for r in chosen)
             errors.append(error("E083", f"{name}: {len(chosen)} values for `{series}` at {when} (rows {lines})",
@@ -220,6 +225,31 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
             continue
         line, value, unit, _ = chosen[0]
         raw[series].append((when, value, unit, f"{name}:{line}"))
+
+
+def _missing(value: str) -> bool:
+    """An empty cell, or one of the usual marks for a missing value."""
+    return value.strip() == "" or value.strip().lower() in ("na", "nan", ".", ":")
+
+
+def _rows_text(places: list[str]) -> str:
+    """`data.csv:2-10, 14`: the rows, with runs of consecutive rows as ranges."""
+    by_file: dict[str, list[int]] = {}
+    for place in places:
+        name, _, row = place.rpartition(":")
+        by_file.setdefault(name, []).append(int(row))
+    parts = []
+    for name, nums in by_file.items():
+        nums.sort()
+        spans: list[list[int]] = []
+        for n in nums:
+            if spans and n == spans[-1][1] + 1:
+                spans[-1][1] = n
+            else:
+                spans.append([n, n])
+        shown = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+        parts.append(f"{name} row{'s' if len(nums) > 1 else ''} {shown}")
+    return "; ".join(parts)
 
 
 def _prefer(found: list[tuple[int, str, str | None, str | None]], src: DataSource) -> list:  # type: ignore[type-arg]

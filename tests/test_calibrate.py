@@ -150,9 +150,33 @@ def test_bad_data_is_named_with_file_and_row(synthetic: Path) -> None:
                       "  b_count: {stock: b, noise: normal, sd: estimate, unit: children}")
     got = _diag(write(d, "bad.yaml", cal))
     assert ("E081", "bad.csv:2: `12x` for `b_count` is not a number") in got
-    assert any(c == "E082" and "bad.csv:3" in m and "people" in m for c, m in got)
+    assert any(c == "E082" and "bad.csv row 3" in m and "people" in m for c, m in got)
     got = _diag(write(d, "col.yaml", FULL.replace("series: series", "series: measure")))
     assert got[0][0] == "E081" and "no column `measure`" in got[0][1]
+
+
+def test_a_unit_mismatch_on_many_rows_is_one_diagnostic_naming_them(synthetic: Path) -> None:
+    rows = "".join(f"{y},b_count,{100 + y},people\n" for y in range(1, 10))
+    (synthetic / "many.csv").write_text("year,series,value,unit\n" + rows)
+    cal = FULL.replace("data.csv, time: year, series: series, value: value}",
+                       "many.csv, time: year, series: series, value: value, unit: unit}")
+    cal = cal.replace("  b_count: {stock: b, noise: normal, sd: estimate}",
+                      "  b_count: {stock: b, noise: normal, sd: estimate, unit: children}")
+    cal = cal.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
+        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+    got = _diag(write(synthetic, "many.yaml", cal))
+    assert [c for c, _ in got] == ["E082"]
+    assert "many.csv rows 2-10" in got[0][1] and "`people`" in got[0][1]
+
+
+def test_an_empty_cell_is_missing_not_a_duplicate(synthetic: Path) -> None:
+    (synthetic / "gap.csv").write_text("year,series,value\n1,b_count,140\n1,b_count,\n2,b_count,150\n")
+    body = FULL.replace("data.csv, time: year, series: series, value: value}",
+                        "gap.csv, time: year, series: series, value: value}")
+    body = body.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
+        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+    fit = calibrate(write(synthetic, "gap.yaml", body), starts=1)
+    assert list(fit.series[0].values) == [140.0, 150.0]
 
 
 def test_duplicates_need_a_choice_and_prefer_makes_it(synthetic: Path) -> None:
@@ -257,6 +281,7 @@ def test_a_parameter_the_data_say_nothing_about_is_not_given_a_precise_value(syn
     e = {x.name: x for x in fit.estimates}["unseen"]
     assert e.se == float("inf") and (e.low, e.high) == (0.0, 3.0)
     assert "`unseen` on its own" in fit.report()
-    corr = fit.correlation
-    assert np.all(np.isnan(corr[[x.name for x in fit.estimates].index("unseen")]))
-    assert np.nanmax(np.abs(corr)) <= 1.0
+    corr = fit.correlation  # labelled by estimate
+    assert list(corr.index) == list(corr.columns) == [x.name for x in fit.estimates]
+    assert corr.loc["unseen"].isna().all()
+    assert np.nanmax(np.abs(corr.to_numpy())) <= 1.0

@@ -69,14 +69,18 @@ def test_run_refuses_to_overwrite_its_spec(tmp_path: Path) -> None:
 
 def test_format_check_and_yaml(tmp_path: Path) -> None:
     code, text, _ = invoke("format", GIRFEC)
-    assert code == 0 and text.startswith("model girfec")
+    assert code == 0 and text.startswith("# GIRFEC four-level") and "\nmodel girfec" in text  # comments kept
     canonical = tmp_path / "c.sfm"
     canonical.write_text(text)
     assert invoke("format", "--check", str(canonical))[0] == 0
-    assert invoke("format", "--check", GIRFEC)[0] == 1  # has comments, so not canonical
+    assert invoke("format", "--check", GIRFEC)[0] == 0  # the bundled spec is canonical, comments and all
+    messy = tmp_path / "messy.sfm"
+    messy.write_text(Path(GIRFEC).read_text().replace("time { start 0  stop 120", "time {start 0 stop 120"))
+    assert invoke("format", "--check", str(messy))[0] == 1
     code, ytext, _ = invoke("format", "--to", "yaml", GIRFEC)
-    assert code == 0 and ytext.startswith("model:")
-    assert invoke("format", str(canonical), "-o", str(canonical))[0] == 2
+    assert code == 0 and ytext.startswith("# GIRFEC four-level") and "\nmodel:\n" in ytext
+    code, _, err = invoke("format", str(canonical), "-o", str(canonical))
+    assert code == 1 and "E007" in err and "refusing to write" in err  # never over its input
 
 
 def test_version() -> None:
@@ -124,7 +128,10 @@ def test_format_check_many_files_and_hooks(tmp_path: Path) -> None:
     good = tmp_path / "good.sfm"
     good.write_text(invoke("format", GIRFEC)[1])
     assert invoke("format", "--check", str(good), str(good))[0] == 0
-    assert invoke("format", "--check", str(good), GIRFEC)[0] == 1
+    bad = tmp_path / "bad.sfm"
+    bad.write_text(Path(GIRFEC).read_text().replace("time { start 0  stop 120", "time {start 0 stop 120"))
+    assert invoke("format", "--check", str(good), GIRFEC)[0] == 0  # the bundled spec is canonical
+    assert invoke("format", "--check", str(good), str(bad))[0] == 1
     assert invoke("format", str(good), GIRFEC)[0] == 2  # many files only with --check
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     commands = {h["id"]: h["entry"].split()[1:] for h in hooks}

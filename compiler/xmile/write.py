@@ -61,7 +61,14 @@ class _Writer:
             ends = [model.flow_factors.get((f.id, s), sympy.Integer(1)) for s in (f.source, f.target) if s]
             if ends and ends[0] != 1:
                 self.factor[f.id] = ends[0]
-        self.swap = {sympy.Symbol(f): sympy.Symbol(f) / k for f, k in self.factor.items()}
+        # Each conversion is an aux with units (`year_per_month = 1/12 [year/month]`), so that
+        # every equation's units, read as labels the way XMILE tools read them, are its own.
+        self.conversions: dict[str, tuple[sympy.Float, A.UnitExpr]] = {}
+        self.taken = taken
+        conv = {f: self.conversion(fl.units, self.per_time(fl.source or fl.target), self.factor[f])
+                for f, fl in ((x.id, x) for x in g.flows) if f in self.factor}
+        self.swap = {sympy.Symbol(f): sympy.Symbol(f) / c for f, c in conv.items()}
+        self.flow_conv = conv
         # smooth/delay/init: written back as XMILE calls where their hidden stocks allow it
         self.calls: dict[str, tuple[str, str, list[sympy.Expr]]] = {}
         self.folded: set[str] = set()
@@ -138,18 +145,57 @@ class _Writer:
                 extra.append("<non_negative/>")
             out += self.var("stock", s.id, m.initials[s.id], s.units, s.doc, extra)
         for f in g.flows:
-            eq = m.equations[f.id] * self.factor.get(f.id, 1)
+            eq = self.computed(f.id) * self.flow_conv.get(f.id, 1)
             units = f.units if f.id not in self.factor else self.per_time(f.source or f.target)
             out += self.var("flow", f.id, eq, units, f.doc, ["<non_negative/>"] if f.non_negative else [])
         for a in g.auxes:
             if not a.hidden:
-                out += self.var("aux", a.id, m.equations[a.id], a.units, a.doc, [])
+                out += self.var("aux", a.id, self.computed(a.id), a.units, a.doc, [])
         for p in g.params:
             out += self.var("aux", p.id, sympy.Float(p.value), p.units, p.doc, [])
+        for key, (value, ratio) in self.conversions.items():
+            out += self.var("aux", key, value, ratio, A.Doc(f"unit conversion: 1 {unit_text(ratio)} is {value}"), [])
         for lk in g.lookups:
             out += self.gf(lk)
         out += ["    </variables>", "  </model>", "</xmile>", ""]
         return Export("\n".join(out), self.dropped())
+
+    def conversion(self, have: A.UnitExpr | None, want: A.UnitExpr | None, factor: sympy.Expr) -> sympy.Expr:
+        """The factor from `have` into `want` as an aux carrying units want/have; a bare number
+        where either side has no units."""
+        if have is None or want is None:
+            return factor
+        powers: dict[str, int] = {}
+        for n, p in want.factors:
+            powers[n] = powers.get(n, 0) + p
+        for n, p in have.factors:
+            powers[n] = powers.get(n, 0) - p
+        ratio = A.UnitExpr(tuple(sorted((n, p) for n, p in powers.items() if p)), want.scale / have.scale)
+        text = unit_text(ratio)
+        name = re.sub(r"[^A-Za-z0-9]+", "_", text.replace("/", "_per_").replace("^", "_")).strip("_")
+        name = f"{name or 'scale'}_conversion" if not name[:1].isalpha() else name
+        key = name.lower()
+        if key not in self.conversions:
+            while key in self.taken:
+                key += "_"
+            self.taken.add(key)
+            self.names[key] = key
+            self.conversions[key] = (sympy.Float(factor), ratio)
+        return sympy.Symbol(key)
+
+    def computed(self, vid: str) -> sympy.Expr:
+        """A variable's equation, its conversion into the declared units written out."""
+        eq = self.m.equations[vid]
+        have = self.m.computed_units.get(vid)
+        want = self.m.units.get(vid)
+        if have is None or want is None:
+            return eq
+        from ..parse_expr import parse_unit_text
+
+        have_u, _ = parse_unit_text(self.m.unitsys.show(have), "<units>")
+        want_u, _ = parse_unit_text(self.m.unitsys.show(want), "<units>")
+        k = have.factor_to(want)
+        return self.conversion(have_u, want_u, k) * sympy.simplify(eq / k) if have_u and want_u else eq
 
     def per_time(self, stock: str | None) -> A.UnitExpr | None:
         s = next((x for x in self.g.stocks if x.id == stock), None)

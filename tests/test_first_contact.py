@@ -1,0 +1,197 @@
+"""What a new user meets first: commands on small models, clean messages, a library that keeps
+out of the caller's way, and a formatter that keeps comments."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import stockflow
+from stockflow.cli import main
+from stockflow.compiler.format import format_dsl, format_yaml
+from stockflow.compiler.parse_dsl import parse_dsl
+from stockflow.compiler.parse_yaml import parse_yaml
+
+from conftest import ROOT
+
+GIRFEC = str(ROOT / "specs" / "girfec" / "girfec.sfm")
+NO_METRICS = """model t "T"
+time { start 0  stop 10  dt 1  units year }
+unit child
+stock a [child] = 100
+flow leaving [child/year]: a -> outside = a * r
+param r [1/year] = 0.1 { bounds [0, 1] }
+scenario low { set r = 0.05 }
+"""
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+@pytest.fixture(scope="module")
+def girfec() -> stockflow.Model:
+    return stockflow.load(GIRFEC)
+
+
+def test_scenarios_without_metrics_run_and_report(tmp_path: Path) -> None:
+    spec = tmp_path / "m.sfm"
+    spec.write_text(NO_METRICS)
+    code, out, err = invoke("run", str(spec), "--scenarios", "all")
+    assert code == 0, err
+    assert "2 runs of 2 scenarios" in out
+    code, _, err = invoke("report", str(spec), "-o", str(tmp_path / "r.html"))
+    assert code == 0, err
+    assert "Results against the baseline" in (tmp_path / "r.html").read_text()
+
+
+def test_a_sampled_scenario_plots_as_median_and_band(tmp_path: Path) -> None:
+    out = tmp_path / "f.png"
+    code, _, err = invoke("plot", GIRFEC, "-o", str(out), "--kind", "flows-by-scenario", "--stock", "intensive")
+    assert code == 0, err
+    assert out.stat().st_size > 10_000
+
+
+def test_diff_run_compares_sampled_scenarios_by_their_median() -> None:
+    code, out, _ = invoke("diff", GIRFEC, str(ROOT / "specs" / "girfec-city" / "girfec-city.sfm"), "--run")
+    assert code == 1  # they differ
+    assert "scenario wm2u_uncertain (median over draws: 200 in A, 200 in B)" in out
+    assert "e+0" not in out  # numbers people read are written out
+
+
+@pytest.mark.parametrize("args, says", [
+    (["plot", GIRFEC, "-o", "x.png", "--vars", "fostr"], "`fostr` is not a recorded variable"),
+    (["plot", GIRFEC, "-o", "x.png", "--kind", "flows", "--stock", "intensve"], "did you mean `intensive`?"),
+    (["run", GIRFEC, "--set", "intensive=150"], "--initial intensive=VALUE"),
+    (["run", GIRFEC, "--initial", "rate_u_a=0.1"], "--set rate_u_a=VALUE"),
+    (["run", GIRFEC, "--set", "rate_ua=0.1"], "did you mean `rate_u_a`?"),
+    (["run", GIRFEC, "--scenarios", "wm2x"], "did you mean `wm2u`?"),
+])
+def test_unknown_names_give_one_clean_message(args: list[str], says: str, tmp_path: Path) -> None:
+    args = [str(tmp_path / a) if a.endswith(".png") else a for a in args]
+    code, _, err = invoke(*args)
+    assert code == 1
+    assert says in err and "E061" in err
+    assert "nothing named" not in err and err.count("is not") == 1 and "Traceback" not in err
+
+
+def test_initial_values_from_the_command_line() -> None:
+    code, out, err = invoke("run", GIRFEC, "--initial", "intensive=150")
+    assert code == 0, err
+    assert re.search(r"^intensive\s+150\.00\s", out, re.M), out
+
+
+def test_python_api_behaves_as_a_notebook_user_expects(girfec: stockflow.Model) -> None:
+    runs = girfec.run_scenarios("wm2u")  # one name, not a list of letters
+    assert runs.names == ("baseline", "wm2u")
+    assert runs.run("baseline").metric("total_cost") == runs["baseline"].metric("total_cost")
+    with pytest.raises(KeyError, match="did you mean `total_cost`"):
+        runs.run("wm2u").metric("total_cst")
+    with pytest.raises(IndexError, match="runs 0 to 1"):
+        runs.run(7)
+    frame = pd.DataFrame({"intervention_scale": [0.0, 0.5, 1.0]})
+    batch = girfec.run_batch(frame)
+    np.testing.assert_array_equal(batch["intensive"], girfec.run_batch({"intervention_scale": [0, 0.5, 1]})["intensive"])
+    assert {"load", "Model", "Results", "check"} <= set(dir(stockflow))
+    text = repr(girfec.run())
+    assert len(text) < 400 and text.startswith("<Results: 481 times")
+    assert repr(batch).startswith("<BatchResults: 3 runs")
+
+
+def test_batch_frames_are_built_column_by_column(girfec: stockflow.Model) -> None:
+    batch = girfec.run_batch({"intervention_scale": np.linspace(0, 1, 4)})
+    frame = batch.to_frame()
+    for i in range(4):  # the same rows as each run's own tidy table
+        one = batch.run(i).to_frame()
+        got = frame[frame.scenario == i].drop(columns="scenario").reset_index(drop=True)
+        for col in ("variable", "kind", "units"):
+            got[col] = got[col].astype(object)
+        pd.testing.assert_frame_equal(got, one, check_dtype=False)
+
+
+def test_stockflow_keeps_out_of_the_callers_jax_and_matplotlib(tmp_path: Path) -> None:
+    script = f"""
+import matplotlib
+matplotlib.use("svg")
+import jax, jax.numpy as jnp
+import stockflow
+from stockflow import plots
+m = stockflow.load({GIRFEC!r})
+runs = m.run_scenarios(["wm2u"])
+fig = plots.trajectories(runs, ["intensive"], "month")
+plots.save(fig, {str(tmp_path / "t.png")!r})
+assert m.run().values.dtype == "float64"
+print(jnp.ones(2).dtype, jax.config.jax_enable_x64, jax.config.jax_compilation_cache_dir, matplotlib.get_backend())
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["float32", "False", "None", "svg"]
+
+
+def test_format_keeps_comments_in_both_forms() -> None:
+    text = ("# header about the model\n\ntime { start 0  stop 10  dt 1  units year }  # yearly\n"
+            "unit child\n\n# the stock\nstock a [child] = 5  # five children\n"
+            "flow f [child/year]: a -> outside = a * r {\n  description \"out\"  # why\n}\n"
+            "param r [1/year] = 0.1\n# the end\n")
+    once = format_dsl(parse_dsl(text, "m.sfm"))
+    for c in ("# header about the model", "# yearly", "# the stock", "# five children", "# why", "# the end"):
+        assert c in once
+    assert format_dsl(parse_dsl(once, "m.sfm")) == once  # idempotent
+    y = format_yaml(parse_dsl(text, "m.sfm"))
+    assert "# five children" in y and "  # the stock\n  a:" in y
+    assert format_yaml(parse_yaml(y, "m.yaml")) == y
+    assert parse_yaml(y, "m.yaml") == parse_dsl(text, "m.sfm")
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in [
+    *ROOT.glob("specs/*/*.sfm"), ROOT / "specs" / "girfec" / "girfec.yaml", *ROOT.glob("docs/examples/*.sfm"),
+    *ROOT.glob("docs/examples/*.yaml")]))
+def test_bundled_specs_are_canonical(path: str) -> None:
+    code, _, err = invoke("format", "--check", str(ROOT / path))
+    assert code == 0, err
+
+
+def test_an_unclosed_brace_is_pointed_at(tmp_path: Path) -> None:
+    spec = tmp_path / "u.sfm"
+    spec.write_text('time { start 0  stop 10  dt 1  units year }\nstock a = 1 {\n  description "x"\nparam r = 2\n')
+    [d] = stockflow.check(spec)
+    assert d.code == "E001" and "never closed" in d.message and (d.span.line, d.span.column) == (2, 13)
+    assert "NON_NEGATIVE" not in (d.hint or "")
+
+
+def test_errors_of_later_stages_in_unrelated_declarations_come_in_one_round(tmp_path: Path) -> None:
+    spec = tmp_path / "two.sfm"
+    spec.write_text("time { start 0  stop 10  dt 1  units year }\nunit child\nstock a [child] = 100\n"
+                    "flow out [child/year]: a -> outside = a * rate_typo\nparam rate [1/year] = 0.1\n"
+                    "stock b [child] = 5\nflow grow [child/year]: outside -> b = 3 [child]\n")
+    codes = [d.code for d in stockflow.check(spec)]
+    assert codes == ["E010", "E032"]
+
+
+def test_a_rate_without_units_in_a_model_with_units_is_warned() -> None:
+    m = stockflow.load_text("time { start 0  stop 120  dt 1  units month }\nunit child\n"
+                            "stock s [child] = 100\nflow out [child/month]: s -> outside = s * r\nparam r = 0.3\n")
+    [w] = m.warnings
+    assert w.code == "W108" and "per month" in w.message
+    quiet = stockflow.load_text("time { start 0  stop 120  dt 1  units month }\nunit child\n"
+                                "stock s [child] = 100\nflow out [child/month]: s -> outside = s * r * k\n"
+                                "param r [1/year] = 0.3\nparam k = 2\n")
+    assert "W108" not in [w.code for w in quiet.warnings]  # `k` is a plain multiplier: r carries the time
+
+
+@pytest.mark.parametrize("text, says", [
+    ("flows:\n  f: {from: a, rate: 200 [child/year], units: child/year}\n", "quote a value"),
+    ("scenarios:\n  s:\n    sample: {effect_delay: triangular(12, 18, 24)}\n", "was cut at a comma"),
+])
+def test_flow_mappings_with_brackets_or_commas_hint_at_quoting(text: str, says: str) -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    [d] = exc.value.diagnostics
+    assert says in d.message + (d.hint or "")
