@@ -187,9 +187,17 @@ class _Reader(_YamlReader):
         return list(node.value)
 
     def path(self, node: Node, what: str) -> str:
+        """A file the calibration names, relative to it and inside the folders it may read."""
+        from .files import allowed_roots, check_named
+
         text = self.string(node, what) or ""
         base = Path(self.file).parent if not self.file.startswith("<") else Path.cwd()
-        return str(base / text)
+        try:
+            return check_named(str(base / text) if "://" not in text else text, allowed_roots(self.file),
+                               self.span(node), what.strip("`"))
+        except SpecError as exc:
+            self.errors.extend(exc.diagnostics)
+            return str(base / text)
 
     def date(self, node: Node) -> dt.date | None:
         value = self.scalar(node)

@@ -78,8 +78,9 @@ def by_position(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagno
 class SpecError(Exception):
     """Raised by a stage that cannot go on; carries every diagnostic collected so far."""
 
-    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]):
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], hidden: frozenset[str] = frozenset()):
         self.diagnostics = tuple(by_position(diagnostics))
+        self.hidden = hidden  # files named in the diagnostics whose text must not be shown
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
 
 

@@ -79,12 +79,12 @@ def safe_csv_frame(df: Any) -> Any:
     out = df.copy()
     for col in out.columns:
         series = out[col]
-        if series.dtype == object:
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
             out[col] = series.map(lambda v: safe_cell(v) if isinstance(v, str) else v)
         elif isinstance(series.dtype, pd.CategoricalDtype):
             out[col] = series.cat.rename_categories([safe_cell(str(c)) for c in series.cat.categories])
     out.columns = [safe_cell(str(c)) for c in out.columns]
-    if out.index.dtype == object:
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
         out.index = [safe_cell(v) if isinstance(v, str) else v for v in out.index]
     return out
 
@@ -111,7 +111,7 @@ def read_bytes(path: str | Path, limit: int, span: Span | None = None, what: str
             raise SpecError([error("E005", f"{printable(name)} is not a regular file", span,
                                    f"give a {what} saved on disk (not a pipe or a device)")])
         if st.st_size > limit:
-            raise SpecError([error("E006", f"{printable(name)} is {st.st_size:,} bytes; the limit is {limit:,}",
+            raise SpecError([error("E006", f"{printable(name)} is {st.st_size} bytes; the limit is {limit}",
                                    span, "split it, or check that this is the right file")])
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:
@@ -123,17 +123,19 @@ def read_bytes(path: str | Path, limit: int, span: Span | None = None, what: str
     except OSError as exc:
         raise SpecError([error("E005", f"cannot read {printable(name)}: {exc.strerror}", span, None)]) from None
     if len(raw) > limit:
-        raise SpecError([error("E006", f"{printable(name)} is over {limit:,} bytes", span,
+        raise SpecError([error("E006", f"{printable(name)} is over {limit} bytes", span,
                                "split it, or check that this is the right file")])
     return raw
 
 
 def allowed_roots(entry: str | Path) -> tuple[Path, ...]:
-    """The folders a spec given as `entry` may read from: its own folder (and below), the
-    bundled specs, and any folder the user allowed (`--allow-read`, STOCKFLOW_ALLOW_READ)."""
+    """The folders a spec given as `entry` may read from: the folder above its own, and below
+    (so a city's spec reaches a sibling base and `fit/calibrated.sfm` its model), the bundled
+    specs, and any folder the user allowed (`--allow-read`, STOCKFLOW_ALLOW_READ)."""
     from importlib import resources
 
-    roots = [Path(os.path.realpath(Path(entry).parent if not str(entry).startswith("<") else Path.cwd()))]
+    here = Path(os.path.realpath(Path(entry).parent if not str(entry).startswith("<") else Path.cwd()))
+    roots = [here.parent if here.parent != here else here]
     try:
         roots.append(Path(os.path.realpath(str(resources.files("stockflow.specs")))))
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - a broken install
@@ -155,6 +157,6 @@ def check_named(path: str | Path, roots: tuple[Path, ...], span: Span | None, wh
     real = Path(os.path.realpath(name))
     if not any(real == r or r in real.parents for r in roots):
         raise SpecError([error("E005", f"the {what} {printable(name)} is outside the folders this spec may read",
-                               span, "a spec reads files in its own folder (and below) and the bundled specs; "
+                               span, "a spec reads files in the folder above its own (and below) and the bundled specs; "
                                f"to allow another folder: `stockflow --allow-read FOLDER ...` or {ALLOW_ENV}")])
     return name

@@ -26,10 +26,10 @@ KIND = {A.ParamDecl: "parameter", A.StockDecl: "stock", A.AuxDecl: "auxiliary", 
         A.ExpectDecl: "expectation", A.ScenarioDecl: "scenario"}
 
 
-def load_chain(spec: A.Spec, locate: Callable[[str, str], str], read: Callable[[str], A.Spec],
-               chain: tuple[str, ...] = ()) -> A.Spec:
-    """Merge `spec` onto its bases. `locate(ref, from_file)` gives a base's path (raising
-    SpecError if it cannot be found); `read(path)` parses it."""
+def load_chain(spec: A.Spec, locate: Callable[[str, str, Span | None], str],
+               read: Callable[[str, Span | None], A.Spec], chain: tuple[str, ...] = ()) -> A.Spec:
+    """Merge `spec` onto its bases. `locate(ref, from_file, span)` gives a base's path (raising
+    SpecError at the `extends` line if it cannot be used); `read(path, span)` parses it."""
     if spec.extends is None:
         if spec.time is None:
             raise SpecError([error("E050", "the spec has no time settings", Span(spec.file, 1, 1, 1, 2),
@@ -40,13 +40,13 @@ def load_chain(spec: A.Spec, locate: Callable[[str, str], str], read: Callable[[
     if len(chain) > MAX_CHAIN:
         raise SpecError([error("E006", f"more than {MAX_CHAIN} specs in a chain of `extends`", spec.extends_span,
                                "flatten the chain")])
-    path = locate(spec.extends, spec.file)
+    path = locate(spec.extends, spec.file, spec.extends_span)
     resolved = str(Path(path).resolve())
     if resolved in chain:
         names = " -> ".join(Path(p).name for p in chain[chain.index(resolved):] + (resolved,))
         raise SpecError([error("E017", f"`extends` goes round in a circle: {names}", spec.extends_span,
                                "a spec cannot be its own base")])
-    base = load_chain(read(path), locate, read, chain)
+    base = load_chain(read(path, spec.extends_span), locate, read, chain)
     return merge(base, spec)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import ast as A
 from .checks import check
-from .diagnostics import Diagnostic, Span, SpecError, by_position, error, warning
+from .diagnostics import Diagnostic, Span, SpecError, by_position, error, printable, warning
+from .files import allowed_roots, check_named, read_bytes
 from .inherit import load_chain
 from .limits import MAX_FILE_BYTES, MAX_XMILE_BYTES
 from .lower import lower
@@ -29,37 +31,36 @@ class Source:
     text: str
 
 
-def read_source(path: str | Path) -> Source:
-    """Read one spec file, refusing anything too large or not text (E005/E006)."""
+def read_source(path: str | Path, span: Span | None = None) -> Source:
+    """Read one spec file: a regular file within the size limit (checked before reading), UTF-8
+    without NUL bytes (E005/E006, at the line of the fault). Line endings become `\\n`, so a
+    file saved with CR alone reads line by line too."""
     p = Path(path)
     name = str(path)
-    span = Span(name, 1, 1, 1, 2)
     if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES + XMILE_SUFFIXES:
-        raise SpecError([error("E005", f"cannot tell the spec language of `{p.name}`", None,
+        raise SpecError([error("E005", f"cannot tell the spec language of `{printable(p.name)}`", span,
                                "name the file *.yaml, *.sfm, or *.xmile/*.stmx for XMILE")])
     limit = MAX_XMILE_BYTES if p.suffix.lower() in XMILE_SUFFIXES else MAX_FILE_BYTES
-    try:
-        size = p.stat().st_size
-        if size > limit:
-            raise SpecError([error("E006", f"spec file is {size} bytes; the limit is {limit}", span,
-                                   "split the model, or check that this is the right file")])
-        with p.open("rb") as fh:
-            raw = fh.read(limit + 1)
-        if len(raw) > limit:
-            raise SpecError([error("E006", f"spec file is over {limit} bytes", span,
-                                   "split the model, or check that this is the right file")])
-    except FileNotFoundError:
-        raise SpecError([error("E005", f"no such file: {name}", None, "check the path")]) from None
-    except IsADirectoryError:
-        raise SpecError([error("E005", f"{name} is a directory", None, "give a spec file")]) from None
-    except OSError as exc:
-        raise SpecError([error("E005", f"cannot read {name}: {exc.strerror}", None, None)]) from None
+    raw = read_bytes(name, limit, span, "spec file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([error("E005", f"{name} is not UTF-8 text (byte {exc.start})", span,
+        line, col = _place(raw, exc.start)
+        raise SpecError([error("E005", f"{printable(name)} is not UTF-8 text: byte {raw[exc.start]:#04x} at line "
+                               f"{line}, column {col}", Span(name, line, col, line, col + 1),
                                "save the file as UTF-8")]) from None
-    return Source(name, text)
+    if "\0" in text:
+        line, col = _place(raw, raw.index(b"\0"))
+        raise SpecError([error("E005", f"{printable(name)} holds a NUL byte at line {line}, column {col}",
+                               Span(name, line, col, line, col + 1), "a spec is plain text; remove it")])
+    return Source(name, text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _place(raw: bytes, at: int) -> tuple[int, int]:
+    """Line and column (from 1) of byte `at`, counting CR, LF and CRLF as line ends."""
+    head = raw[:at].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    line = head.count(b"\n") + 1
+    return line, len(head) - (head.rfind(b"\n") + 1) + 1
 
 
 def parse_source(src: Source) -> A.Spec:
@@ -98,38 +99,63 @@ def import_xmile(text: str, file: str) -> A.Spec:
 
 def _lowered(spec: A.Spec) -> CheckedModel | SpecError:
     try:
-        return lower(resolve(load_chain(spec, locate_base, _no_bases)))
+        return lower(resolve(load_chain(spec, _no_base, _no_bases)))
     except SpecError as exc:
         return exc
 
 
-def _no_bases(path: str) -> A.Spec:
+def _no_bases(path: str, span: Span | None) -> A.Spec:
     raise AssertionError("an XMILE model has no bases")
 
 
-def locate_base(ref: str, from_file: str) -> str:
-    """A base named by `extends`: `stockflow:NAME`, or a path relative to the extending file."""
-    if ref.startswith(PREFIX):
-        return str(resolve_spec_path(ref))
-    base_dir = Path(from_file).parent if not from_file.startswith("<") else Path.cwd()
-    return str(base_dir / ref)
+def _no_base(ref: str, from_file: str, span: Span | None) -> str:
+    raise AssertionError("an XMILE model has no bases")
+
+
+def base_locator(entry: str) -> tuple[Callable[[str, str, Span | None], str], Callable[[str, Span | None], A.Spec]]:
+    """How a chain of `extends` started from `entry` finds and reads its bases: `stockflow:NAME`
+    or a path relative to the extending file, inside the folders `entry` may read."""
+    roots = allowed_roots(entry)
+
+    def locate(ref: str, from_file: str, span: Span | None) -> str:
+        if ref.startswith(PREFIX):
+            return str(resolve_spec_path(ref, span))
+        base_dir = Path(from_file).parent if not from_file.startswith("<") else Path.cwd()
+        return check_named(str(base_dir / ref) if "://" not in ref else ref, roots, span, "base")
+
+    def read(path: str, span: Span | None) -> A.Spec:
+        return parse_source(read_source(path, span))
+
+    return locate, read
 
 
 def load_spec(src: Source, sources: dict[str, str] | None = None) -> A.Spec:
-    """Parse a spec and merge it onto its bases; records every file read in `sources`."""
+    """Parse a spec and merge it onto its bases; records in `sources` every file read that
+    parsed as a spec (a file that did not is named in diagnostics, never shown)."""
+    locate, read_base = base_locator(src.path)
 
-    def read(path: str) -> A.Spec:
-        base = read_source(path)
+    def read(path: str, span: Span | None) -> A.Spec:
+        base = read_source(path, span)
+        try:
+            spec = parse_source(base)
+        except SpecError as exc:  # not a spec: name the file and the fault, never quote it
+            first = exc.diagnostics[0]
+            where = f" at line {first.span.line}" if first.span and first.span.file == base.path else ""
+            raise SpecError([error(first.code, f"the base {printable(base.path)} does not read as a spec: "
+                                   f"{len(exc.diagnostics)} problem(s), the first {first.code}{where}", span,
+                                   "check that `extends` names a stockflow spec; `stockflow check` on that file "
+                                   "shows its problems")], exc.hidden | {base.path}) from None
         if sources is not None:
             sources[base.path] = base.text
-        return parse_source(base)
+        return spec
 
-    return load_chain(parse_source(src), locate_base, read)
+    return load_chain(parse_source(src), locate, read)
 
 
 def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
     spec = parse_yaml(text, file) if form == "yaml" else parse_dsl(text, file)
-    return load_chain(spec, locate_base, lambda path: parse_source(read_source(path)))
+    locate, read = base_locator(file)
+    return load_chain(spec, locate, read)
 
 
 def compile_spec(spec: A.Spec) -> CheckedModel:

@@ -6,6 +6,7 @@ Every problem names the file and row (the row as a spreadsheet shows it: the hea
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..compiler.calibration import Calibration, DataSource, Observation
-from ..compiler.diagnostics import Diagnostic, Span, SpecError, error, warning
+from ..compiler.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
 from ..compiler.graph import Graph
 from ..compiler.units import _TIME_ALIASES, _TIME_SECONDS
 
@@ -179,18 +180,19 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
                  errors: list[Diagnostic]) -> None:
     import pandas as pd
 
-    path = Path(src.file)
-    name = path.name
+    from ..compiler.files import read_bytes
+
+    name = Path(src.file).name
     try:
-        if path.stat().st_size > MAX_DATA_BYTES:
-            errors.append(error("E081", f"{name} is larger than {MAX_DATA_BYTES} bytes", src.span, "trim the file"))
-            return
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        errors.append(error("E081", f"no such data file: {src.file}", src.span, "paths are relative to this file"))
+        data = read_bytes(src.file, MAX_DATA_BYTES, src.span, "data file")  # regular files, size first
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except SpecError as exc:
+        errors.extend(error("E081", d.message, d.span, d.hint or "paths are relative to this file")
+                      for d in exc.diagnostics)
         return
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        errors.append(error("E081", f"cannot read {name} as CSV: {exc}", src.span))
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError):  # never quote what the file holds
+        errors.append(error("E081", f"cannot read {printable(name)} as CSV (UTF-8 text, one header row)", src.span,
+                            "save it as UTF-8 CSV with a header row"))
         return
     cols = list(table.columns)
     wanted = [src.time] + ([src.series, src.value] if src.layout == "tidy" else [])

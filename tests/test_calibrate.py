@@ -111,10 +111,10 @@ def test_profile_likelihood_is_zero_at_the_optimum(synthetic: Path) -> None:
     assert values == sorted(values) and prof[0][1] > 1.0 and prof[-1][1] > 1.0
 
 
-def test_overlay_runs_with_the_estimates(synthetic: Path, tmp_path: Path) -> None:
+def test_overlay_runs_with_the_estimates(synthetic: Path) -> None:
     fit = calibrate(write(synthetic, "full.yaml", FULL), starts=1)
-    out = tmp_path / "sub" / "calibrated.sfm"
-    out.parent.mkdir()
+    out = synthetic / "sub" / "calibrated.sfm"  # as `-o fit/` beside the model
+    out.parent.mkdir(exist_ok=True)
     out.write_text(fit.overlay(out))
     m = stockflow.load(out)
     p = {x.id: x.value for x in m.checked.graph.params}

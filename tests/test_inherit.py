@@ -15,6 +15,15 @@ from conftest import ROOT
 BASE = ROOT / "tests" / "corpus" / "bases" / "small.sfm"
 
 
+@pytest.fixture(autouse=True)
+def _bases_may_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These children live in temporary folders and extend the corpus's bases: allowed, as a
+    user allows a folder of shared bases with `--allow-read`."""
+    from stockflow.compiler.files import ALLOW_ENV
+
+    monkeypatch.setenv(ALLOW_ENV, str(BASE.parent))
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -36,21 +36,32 @@ def _print_diagnostics(diags: Any, sources: dict[str, str], fmt: str) -> None:
                    err=fmt == "text")
 
 
-def _sources_for(diags: Any) -> dict[str, str]:
+def _sources_for(diags: Any, hidden: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The text of each file the diagnostics point into, to show their lines; never of a file
+    that did not parse as a spec (`hidden`), whose lines may hold anything."""
     out: dict[str, str] = {}
     for d in diags:
-        if d.span is not None and d.span.file not in out:
+        if d.span is not None and d.span.file not in out and d.span.file not in hidden:
             try:
-                out[d.span.file] = Path(d.span.file).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                from .compiler.diagnostics import SpecError
+                from .compiler.pipeline import read_source
+
+                out[d.span.file] = read_source(d.span.file).text
+            except (OSError, UnicodeDecodeError, SpecError):
                 pass
     return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stockflow")
-def main() -> None:
+@click.option("--allow-read", "allow_read", multiple=True, type=click.Path(file_okay=False), metavar="FOLDER",
+              help="Let specs read bases and data in FOLDER too (besides their own folder and the bundled specs).")
+def main(allow_read: tuple[str, ...]) -> None:
     """Write, check and run stock-and-flow models as plain text (YAML or .sfm)."""
+    if allow_read:
+        from .compiler.files import ALLOW_ENV
+
+        os.environ[ALLOW_ENV] = os.pathsep.join([*allow_read, *filter(None, [os.environ.get(ALLOW_ENV)])])
 
 
 @main.command()
@@ -64,11 +75,18 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
         from .api import RunError, load
-        from .api import check as check_one
+        from .compiler.diagnostics import SpecError
+        from .compiler.pipeline import diagnose
+        from .compiler.registry import resolve_spec_path
 
         every = []
+        sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
-            found = check_one(spec)
+            try:
+                found, read = diagnose(resolve_spec_path(spec))
+            except SpecError as exc:
+                found, read = list(exc.diagnostics), {}
+            sources.update(read)
             every.extend(found)
             if run_checks and not any(d.is_error for d in found):
                 model = load(spec)
@@ -76,7 +94,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
                     every.extend(model.check_expectations())
                 except RunError as exc:
                     every.extend(exc.diagnostics)
-        _print_diagnostics(every, _sources_for(every), fmt)
+        _print_diagnostics(every, sources, fmt)
         errors = sum(d.is_error for d in every)
         warnings = len(every) - errors
         if fmt == "text":
@@ -176,7 +194,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
             return
         res = model.run(params=overrides, initial=initial, method=method, dt=dt)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001
         _die_internal(exc)
@@ -276,7 +294,7 @@ def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output:
             src = read_source(resolve_spec_path(spec))
             parsed = parse_source(src)
         except SpecError as exc:
-            _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+            _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001
             _die_internal(exc)
@@ -301,7 +319,7 @@ def _or_exit(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001
         _die_internal(exc)
@@ -441,7 +459,7 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
 
         a, b = load(spec_a), load(spec_b)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001
         _die_internal(exc)
@@ -521,7 +539,7 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
         results = model.run_scenarios(names)
         text = build(model, results, break_even, cost, quality)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(1)
     _write_atomic(Path(output), text, model.inputs)
     click.echo(f"wrote {output}")
@@ -567,7 +585,7 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
                 raise click.BadParameter("give --cost and --quality metrics", param_hint="--cost")
             fig = plots.cost_and_quality(res, cost, quality)
     except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics), "text")
+        _print_diagnostics(exc.diagnostics, _sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(1)
     _write_atomic(Path(output), plots.writer(fig, output), model.inputs)
     click.echo(f"wrote {output}")
