@@ -63,13 +63,20 @@ def _visible(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions) -> _Vis
     return _Visible(tuple(nodes), tuple(causal))
 
 
+def _text(s: str) -> str:
+    """Spec text as a plain DOT label: never an HTML-like label (`<...>`), never an escape."""
+    from .diagnostics import printable
+
+    return graphviz.escape(printable(s))  # type: ignore[no-any-return]
+
+
 def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramOptions()) -> graphviz.Digraph:
     g = model.graph
     vis = _visible(model, cg, opts)
     shown = set(vis.nodes)
-    names = {n.id: n.name for n in cg.nodes}
-    dot = graphviz.Digraph(g.info.name, graph_attr={"rankdir": "LR", "splines": "spline", "nodesep": "0.35", "ranksep": "0.6",
-                                                    "fontname": "Helvetica", "label": g.info.title or g.info.name,
+    names = {n.id: _text(n.name) for n in cg.nodes}
+    dot = graphviz.Digraph(_text(g.info.name), graph_attr={"rankdir": "LR", "splines": "spline", "nodesep": "0.35", "ranksep": "0.6",
+                                                    "fontname": "Helvetica", "label": _text(g.info.title or g.info.name),
                                                     "labelloc": "t"},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "10"})
@@ -79,7 +86,7 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
         if not members:
             continue
         with dot.subgraph(name=f"cluster_{grp.id}") as c:
-            c.attr(label=grp.display, style="rounded,dashed", color="#7f8c8d")
+            c.attr(label=_text(grp.display), style="rounded,dashed", color="#7f8c8d")
             for s in members:
                 c.node(s, names[s], shape="box", style="filled", fillcolor="#d6eaf8", penwidth="1.5",
                        width="1.3", height="0.6")
@@ -140,11 +147,18 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
     return dot
 
 
+def _mermaid(s: str) -> str:
+    """Spec text inside a Mermaid label's quotes: entity codes for what Mermaid would read."""
+    from .diagnostics import printable
+
+    return "".join(f"#{ord(c)};" if c in '"<>&#[](){}|`' else c for c in printable(s))
+
+
 def to_mermaid(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramOptions()) -> str:
     g = model.graph
     vis = _visible(model, cg, opts)
     shown = set(vis.nodes)
-    names = {n.id: n.name.replace('"', "'") for n in cg.nodes}
+    names = {n.id: _mermaid(n.name) for n in cg.nodes}
     lines = ["flowchart TB"]
     styles: list[str] = ["  classDef ghost stroke-dasharray: 4 4,color:#7f8c8d"]
     ghosts: set[str] = set()
@@ -152,7 +166,7 @@ def to_mermaid(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = Diag
     for grp in g.groups:
         members = [s for s in grp.stocks if s in shown]
         if members:
-            lines.append(f'  subgraph {grp.id}["{grp.display}"]')
+            lines.append(f'  subgraph {grp.id}["{_mermaid(grp.display)}"]')
             lines += [f'    {s}["{names[s]}"]' for s in members]
             lines.append("  end")
     grouped = {s for grp in g.groups for s in grp.stocks}

@@ -94,6 +94,9 @@ def _too_deep(text: str) -> yaml.Mark | None:
     """The place where nesting first exceeds the limit, found without recursion."""
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if getattr(event, "tag", None) is not None and not (isinstance(event, yaml.ScalarEvent) and any(event.implicit)):
+            raise yaml.MarkedYAMLError(problem="YAML tags (`!!int`, `!!python/...`) are not allowed in a spec",
+                                       problem_mark=event.start_mark)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:

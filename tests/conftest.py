@@ -28,3 +28,13 @@ def model(body: str, *, start: float = 0, stop: float = 10, dt: float = 0.25, un
 def needs_peer_models() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not PEER.is_dir(),
                               reason=f"reference models not found at {PEER} (clone without ../shared)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """`hostile inputs: N/N hold`: how many of tests/test_hostile.py's cases passed."""
+    stats = terminalreporter.stats
+    hostile = [r for key in ("passed", "failed", "error") for r in stats.get(key, [])
+               if getattr(r, "nodeid", "").startswith("tests/test_hostile.py") and r.when == "call"]
+    if hostile:
+        held = sum(r.passed for r in hostile)
+        terminalreporter.write_line(f"hostile inputs: {held}/{len(hostile)} hold")
