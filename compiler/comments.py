@@ -53,16 +53,28 @@ def dsl_layout(text: str) -> Layout:
 
 
 def _comment_start(row: str) -> int | None:
+    code = code_of(row)
+    return len(code) if len(code) < len(row) else None
+
+
+def code_of(row: str) -> str:
+    """A DSL line up to its comment, with the insides of strings blanked (so `{` or `#` in a
+    string is not code)."""
+    out = []
     in_string = escaped = False
-    for k, c in enumerate(row):
+    for c in row:
         if in_string:
             in_string = escaped or c != '"'
             escaped = not escaped and c == "\\"
+            out.append(" " if in_string else c)
         elif c == '"':
             in_string = True
+            out.append(c)
         elif c == "#":
-            return k
-    return None
+            break
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def yaml_layout(text: str) -> Layout:

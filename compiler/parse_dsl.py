@@ -9,7 +9,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from . import ast as A
-from .comments import dsl_layout
+from .comments import code_of, dsl_layout
 from .common import TIME_KEYS, did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
 from .limits import MAX_DECLS
@@ -71,16 +71,8 @@ def _open_braces(text: str) -> list[tuple[int, int, str]]:
     stack: list[tuple[int, int, str]] = []
     for n, row in enumerate(text.split("\n"), start=1):
         word = row.split(maxsplit=1)[0] if row.strip() else ""
-        in_string = escaped = False
-        for k, c in enumerate(row):
-            if in_string:
-                in_string = escaped or c != '"'
-                escaped = not escaped and c == "\\"
-            elif c == '"':
-                in_string = True
-            elif c == "#":
-                break
-            elif c == "{":
+        for k, c in enumerate(code_of(row)):
+            if c == "{":
                 stack.append((n, k + 1, word))
             elif c == "}" and stack:
                 stack.pop()
