@@ -155,15 +155,20 @@ def test_bad_data_is_named_with_file_and_row(synthetic: Path) -> None:
     assert got[0][0] == "E081" and "no column `measure`" in got[0][1]
 
 
+def b_count_only(csv: str, extra: str = "") -> str:
+    """FULL, observing only `b_count`, read from `csv` (with `extra` keys for its data source)."""
+    body = FULL.replace("data.csv, time: year, series: series, value: value}",
+                        f"{csv}, time: year, series: series, value: value{extra}}}")
+    return body.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
+        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+
+
 def test_a_unit_mismatch_on_many_rows_is_one_diagnostic_naming_them(synthetic: Path) -> None:
     rows = "".join(f"{y},b_count,{100 + y},people\n" for y in range(1, 10))
     (synthetic / "many.csv").write_text("year,series,value,unit\n" + rows)
-    cal = FULL.replace("data.csv, time: year, series: series, value: value}",
-                       "many.csv, time: year, series: series, value: value, unit: unit}")
-    cal = cal.replace("  b_count: {stock: b, noise: normal, sd: estimate}",
-                      "  b_count: {stock: b, noise: normal, sd: estimate, unit: children}")
-    cal = cal.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
-        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+    cal = b_count_only("many.csv", ", unit: unit").replace(
+        "  b_count: {stock: b, noise: normal, sd: estimate}",
+        "  b_count: {stock: b, noise: normal, sd: estimate, unit: children}")
     got = _diag(write(synthetic, "many.yaml", cal))
     assert [c for c, _ in got] == ["E082"]
     assert "many.csv rows 2-10" in got[0][1] and "`people`" in got[0][1]
@@ -171,11 +176,7 @@ def test_a_unit_mismatch_on_many_rows_is_one_diagnostic_naming_them(synthetic: P
 
 def test_an_empty_cell_is_missing_not_a_duplicate(synthetic: Path) -> None:
     (synthetic / "gap.csv").write_text("year,series,value\n1,b_count,140\n1,b_count,\n2,b_count,150\n")
-    body = FULL.replace("data.csv, time: year, series: series, value: value}",
-                        "gap.csv, time: year, series: series, value: value}")
-    body = body.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
-        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
-    fit = calibrate(write(synthetic, "gap.yaml", body), starts=1)
+    fit = calibrate(write(synthetic, "gap.yaml", b_count_only("gap.csv")), starts=1)
     assert list(fit.series[0].values) == [140.0, 150.0]
 
 
@@ -184,10 +185,7 @@ def test_duplicates_need_a_choice_and_prefer_makes_it(synthetic: Path) -> None:
     (d / "dup.csv").write_text("year,series,value,note\n1,b_count,140,SUPERSEDED: first\n"
                                "1,b_count,138,PREFERRED: revised\n2,b_count,150,\n3,b_count,,\n"
                                "30,b_count,150,\n")
-    body = FULL.replace("data.csv, time: year, series: series, value: value}",
-                        "dup.csv, time: year, series: series, value: value}")
-    body = body.replace("  a_count: {stock: a, noise: normal, cv: 0.02}\n", "").replace(
-        "  up_total: {flow: up, over: 1 year, noise: poisson}\n", "")
+    body = b_count_only("dup.csv")
     got = _diag(write(d, "dup.yaml", body))
     assert got[0][0] == "E083" and "rows 2, 3" in got[0][1]
     chosen = body.replace("value: value}", "value: value, prefer: {column: note, keep: PREFERRED, drop: SUPERSEDED}}")

@@ -245,16 +245,7 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
 
 
 def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) -> None:
-    from .compiler.diagnostics import SpecError
-
-    try:
-        path = res.write(output, inputs)
-    except SpecError as exc:
-        _print_diagnostics(exc.diagnostics, {}, "text")
-        sys.exit(1)
-    except OSError as exc:
-        click.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
+    path = _writing(output, res.write, output, inputs)
     click.echo(f"\nwrote {what} to {path}")
 
 
@@ -593,11 +584,17 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
 
 def _write_atomic(path: Path, data: Any, inputs: tuple[str, ...] = ()) -> None:
     """Write an output atomically; refusing to replace an input, or failing to write, exits 1."""
-    from .compiler.diagnostics import SpecError
     from .compiler.files import write_atomic
 
+    _writing(path, write_atomic, path, data, inputs)
+
+
+def _writing(path: str | Path, fn: Any, *args: Any) -> Any:
+    """fn(*args), a write to `path`: a refusal (E007) or a failed write prints and exits 1."""
+    from .compiler.diagnostics import SpecError
+
     try:
-        write_atomic(path, data, inputs)
+        return fn(*args)
     except SpecError as exc:
         _print_diagnostics(exc.diagnostics, {}, "text")
         sys.exit(1)
