@@ -5,6 +5,7 @@ YAML spec. Every value keeps its place in the file for error messages."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +177,9 @@ class _Reader(_YamlReader):
         seed = int(self.number(body["seed"], "`seed`")) if "seed" in body else 0
         if not 1 <= starts <= 1000:
             self.err("E080", "`starts` must be between 1 and 1000", body["starts"])
+        if not 0 <= seed < 2**63:
+            self.err("E080", "`seed` must be a whole number from 0 to 2^63 - 1", body["seed"])
+            seed = 0
         return Calibration(self.file, model, origin, data, observe, estimate, starts, seed)
 
     def items(self, node: Node, what: str) -> list[Node]:
@@ -270,6 +274,14 @@ class _Reader(_YamlReader):
             else:
                 over = self.period(p["over"])
         weight = self.number(p["weight"], "`weight`") if "weight" in p else 1.0
+        for what, value in (("weight", weight), ("cv", cv), ("sd", sd if isinstance(sd, float) else None),
+                            ("dispersion", disp if isinstance(disp, float) else None)):
+            if value is not None and not (math.isfinite(value) and value > 0):  # a fit would "converge" to nonsense
+                self.err("E080", f"`{what}` of `{key.value}` must be a positive finite number, not {value:g}",
+                         p.get(what, node), f"e.g. `{what}: 1`" if what == "weight" else f"e.g. `{what}: 0.05`")
+        if over is not None and not (math.isfinite(over[0]) and over[0] > 0):
+            self.err("E080", f"the period `over` of `{key.value}` must be positive", p.get("over", node),
+                     "e.g. `over: 1 year`")
         return Observation(key.value, kind, target, over, noise, sd, cv, disp, weight, self.text(p, "unit"),
                            self.span(key))
 

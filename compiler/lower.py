@@ -6,6 +6,7 @@ fits any unit; other bare numbers are dimensionless, except where a time is expe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy
@@ -137,6 +138,10 @@ class _Lowerer:
         if ty.is_bool:
             self.err("E034", f"the {what} of `{name}` is a condition, not a number", span,
                      "use if ... then ... else ... to choose a number")
+            return sympy.Integer(0)
+        if expr.has(sympy.I):
+            self.err("E053", f"the {what} of `{name}` is not a real number (the square root or logarithm of a "
+                     "negative constant?)", span, "check the constants in it")
             return sympy.Integer(0)
         if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
             self.err("E053", f"the {what} of `{name}` divides by zero (or is otherwise not a finite number)",
@@ -363,13 +368,29 @@ class _Lowerer:
         if ua is None or ua.dimensionless:
             if ua is not None and ua.scale != 1:
                 a = a * ua.scale
-            return a**b, Ty(None if ua is None else ONE)
+            return self.power(a, b, e.span), Ty(None if ua is None else ONE)
         if not (b.is_number and float(b) == int(float(b))):
             self.err("E034", f"{self.show(ua)} can only be raised to a whole-number constant power",
                      e.span, "make the base dimensionless or use a fixed integer exponent")
             return a**b, UNKNOWN
         p = int(float(b))
         return a ** sympy.Integer(p), Ty(ua**p)
+
+    def power(self, a: sympy.Expr, b: sympy.Expr, span: Span | None) -> sympy.Expr:
+        """a^b; two constants are raised in floating point, as the run would, so that a tower
+        such as 9^9^9 is E053 at once instead of sympy computing an exact integer of 370
+        million digits."""
+        if not (a.is_number and b.is_number) or (b.is_Integer and abs(int(b)) <= 64):
+            return a**b
+        try:
+            value = math.pow(float(a), float(b))
+        except (OverflowError, ValueError, TypeError):
+            value = math.nan
+        if not math.isfinite(value):
+            self.err("E053", "this power of two constants is too large, or not a real number", span,
+                     "check the constants; a 64-bit float holds values up to about 1.8e308")
+            return sympy.Integer(0)
+        return sympy.Float(value)
 
     def time_arg(self, e: A.Expr, fname: str) -> sympy.Expr:
         """A time argument: bare numbers count in the model's time unit."""
@@ -393,6 +414,9 @@ class _Lowerer:
                 y, ty = self.number(arg, f"`{f}`")
                 y, t = self.unify(y, t, ty, arg.span, f"take {f} of")
                 vals.append(y)
+            if f in ("mod", "rem") and vals[1].is_zero:
+                self.err("E053", f"`{f}(..., 0)` divides by zero", e.span, "give a divisor that is not zero")
+                return sympy.Integer(0), t
             if f == "mod":
                 return sympy.Mod(vals[0], vals[1]), t
             if f == "rem":

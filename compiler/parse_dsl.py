@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from lark import Token, Tree
@@ -12,7 +13,7 @@ from . import ast as A
 from .comments import code_of, dsl_layout
 from .common import TIME_KEYS, did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
-from .limits import MAX_DECLS
+from .limits import MAX_DECLS, MAX_STEPS
 from .parse_expr import Builder, parser, syntax_error
 
 # Which properties each declaration accepts.
@@ -98,7 +99,8 @@ class _DslReader:
         overrides: list[A.Override] = []
         removals: list[A.Removal] = []
         if len(tree.children) > MAX_DECLS:
-            self.err("E006", f"more than {MAX_DECLS} declarations", None, "split the model")
+            self.err("E006", f"{len(tree.children):,} declarations; the limit is {MAX_DECLS:,}",
+                     Span(self.file, 1, 1, 1, 2), "split the model")
             raise SpecError(self.errors)
         for item in tree.children:
             kind = item.data
@@ -371,10 +373,18 @@ def time_spec(values: dict[str, object], span: Span | None, reader: object) -> A
             method = A.Method(word.lower())
         except ValueError:
             r.err("E050", f"unknown integration method `{word}`", node, "use `euler` or `rk4`")  # type: ignore[attr-defined]
+    for key, value in list(out.items()):
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            r.err("E050", f"time setting `{key}` must be a finite number, not {value}", values[key][1],  # type: ignore[index, attr-defined]
+                  f"e.g. `{key} 1`")
+            out[key] = 1.0 if key in ("dt", "save") else (0.0 if key == "start" else 1.0)
     start = float(out.get("start", 0.0))  # type: ignore[arg-type]
     stop = float(out.get("stop", 1.0))  # type: ignore[arg-type]
     dt = float(out.get("dt", 1.0))  # type: ignore[arg-type]
     save = out.get("save")
+    if dt > 0 and stop > start and (stop - start) / dt > MAX_STEPS + 0.5:
+        r.err("E006", f"{(stop - start) / dt:.3g} steps is more than the limit of {MAX_STEPS}", span,  # type: ignore[attr-defined]
+              "use a larger dt or a shorter horizon")
     if "dt" in out and dt <= 0:
         r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], "e.g. `dt 0.25`")  # type: ignore[index, attr-defined]
     if "stop" in out and "start" in out and stop <= start:

@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast as A
 from .diagnostics import Diagnostic, Span, error
-from .limits import MAX_EXPR_CHARS, MAX_EXPR_DEPTH
+from .limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 
 # Words the DSL grammar treats as keywords; they cannot name variables in either form.
 KEYWORDS = frozenset(
@@ -140,6 +140,10 @@ class Builder:
         if k == "time_ref":
             return A.Name("time", sp)
         if k == "call":
+            if len(ch) - 1 > MAX_CALL_ARGS:
+                self.errors.append(error("E006", f"`{ch[0]}` has {len(ch) - 1:,} arguments; the limit is "
+                                         f"{MAX_CALL_ARGS:,}", sp, "combine them in auxiliaries"))
+                ch = ch[:2]
             args = tuple(self._expr(a) for a in ch[1:] if a is not None)
             return A.Call(str(ch[0]), args, sp)
         if k in _BINOPS:

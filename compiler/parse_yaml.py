@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import ast as A
 from .comments import yaml_layout
 from .common import TIME_KEYS, did_you_mean
-from .diagnostics import Diagnostic, Span, SpecError, error
+from .diagnostics import Diagnostic, Span, SpecError, error, printable
 from .limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from .parse_dsl import time_spec
 from .parse_expr import parse_expr_text, parse_unit_text
@@ -199,7 +199,14 @@ class _YamlReader:
     def scalar(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode):
             return node
-        return self.ctor.construct_object(node)
+        if node.tag.endswith(":int") and len(node.value) > 400:  # past any float; Python refuses > 4300 digits
+            return float("inf")
+        try:
+            return self.ctor.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError):  # a date such as 2024-13-45
+            self.err("E003", f"cannot read `{printable(str(node.value))[:60]}` as a value", node,
+                     "write a number, a date as YYYY-MM-DD, or quote it as text")
+            return str(node.value)
 
     def mapping(self, node: Node, what: str) -> list[tuple[ScalarNode, Node]]:
         if not isinstance(node, MappingNode):
@@ -582,8 +589,8 @@ class _YamlReader:
         if not isinstance(node, SequenceNode):
             self.err("E052", "`points` must be a list of [x, y] pairs", node, "e.g. `[[0, 0], [1, 0.5]]`")
             return None
-        if len(node.value) > MAX_LOOKUP_POINTS:
-            self.err("E006", f"more than {MAX_LOOKUP_POINTS} lookup points", node)
+        if len(node.value) > 10 * MAX_LOOKUP_POINTS:  # resolve gives the limit; this only spares the work
+            self.err("E006", f"{len(node.value):,} lookup points; the limit is {MAX_LOOKUP_POINTS:,}", node)
             return None
         for p in node.value:
             if not isinstance(p, SequenceNode) or len(p.value) != 2:

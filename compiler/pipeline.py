@@ -37,6 +37,8 @@ def read_source(path: str | Path, span: Span | None = None) -> Source:
     file saved with CR alone reads line by line too."""
     p = Path(path)
     name = str(path)
+    if "\0" not in name and p.is_dir():
+        raise SpecError([error("E005", f"{printable(name)} is a directory", span, "give a spec file")])
     if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES + XMILE_SUFFIXES:
         raise SpecError([error("E005", f"cannot tell the spec language of `{printable(p.name)}`", span,
                                "name the file *.yaml, *.sfm, or *.xmile/*.stmx for XMILE")])
@@ -188,6 +190,8 @@ def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> lis
     declarations, and everything that uses them, are set aside and the rest compiled again."""
     from .partial import without_failing
 
+    if len(found) > 200 or any(d.code == "E006" for d in found):  # fix those first: a limit holds for all
+        return []
     seen = {(d.code, d.span) for d in found}
     out: list[Diagnostic] = []
     for _ in range(rounds):

@@ -9,6 +9,7 @@ from . import ast as A
 from . import graph as G
 from .common import did_you_mean
 from .diagnostics import Diagnostic, Span, SpecError, error
+from .limits import MAX_HIDDEN_STOCKS, MAX_HINTED, MAX_LOOKUP_POINTS
 from .names import (
     AGGREGATES,
     BUILTINS,
@@ -34,6 +35,7 @@ class _Resolver:
         self.errors: list[Diagnostic] = []
         self.decls: dict[str, A.Decl] = {}
         self.hidden_stocks: list[G.Stock] = []
+        self.too_many_stages = False
         self.hidden_auxes: list[G.Aux] = []
         self.aggregates: list[G.Aggregate] = []
         self.counter: dict[str, int] = {}
@@ -55,6 +57,10 @@ class _Resolver:
             if d.name.lower() in RESERVED:
                 self.err("E012", f"`{d.name}` is a reserved word and cannot be used as a name", d.span,
                          f"rename it, e.g. `{d.name}_value`")
+                continue
+            if isinstance(d, A.LookupDecl) and cid in (*BUILTINS, *STATEFUL, *AGGREGATES):
+                self.err("E012", f"`{d.name}` is a built-in function: a lookup of that name would replace it in "
+                         "every equation (a base's too)", d.span, f"rename it, e.g. `{d.name}_table`")
                 continue
             if cid in self.decls:
                 first = self.decls[cid].span
@@ -200,6 +206,10 @@ class _Resolver:
         if len(d.points) < 2:
             self.err("E052", f"lookup `{d.name}` needs at least two points", span, "add points as (x, y)")
             return None
+        if len(d.points) > MAX_LOOKUP_POINTS:  # one limit for every front-end
+            self.err("E006", f"lookup `{d.name}` has {len(d.points):,} points; the limit is {MAX_LOOKUP_POINTS:,}",
+                     span, "thin the table")
+            return None
         xs = [p[0] for p in d.points]
         if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
             self.err("E052", f"x values of lookup `{d.name}` must increase strictly", span,
@@ -267,7 +277,10 @@ class _Resolver:
             return A.Name(low, e.span)
         d = self.decls.get(low)
         if d is None:
-            candidates = [x.name for x in self.decls.values()] + sorted(SPECIAL)
+            # "did you mean" compares with every name: for the first errors only, so that
+            # thousands of undefined names cost no more than a few hundred
+            hinted = sum(x.code == "E010" for x in self.errors) < MAX_HINTED
+            candidates = [x.name for x in self.decls.values()] + sorted(SPECIAL) if hinted else []
             self.err("E010", f"`{e.name}` is not defined", e.span,
                      did_you_mean(e.name, candidates) or "declare it as a param, aux, stock or flow")
             return A.Name(low, e.span)
@@ -423,11 +436,19 @@ class _Resolver:
         return prev
 
     def stages(self, n: A.Expr, fname: str) -> int:
-        """The number of stages of smoothn/delayn: a whole number written in the spec."""
+        """The number of stages of smoothn/delayn: a whole number written in the spec. All the
+        stages of a model together are bounded too, before any is made."""
         value = n.value if isinstance(n, A.Num) and n.unit is None else None
         if value is None or value != int(value) or not 1 <= value <= MAX_STAGES:
             self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {MAX_STAGES}",
                      n.span, f"write it as a number, e.g. `{fname}(x, 6, 4)`")
+            return 1
+        if len(self.hidden_stocks) + int(value) > MAX_HIDDEN_STOCKS:
+            if self.too_many_stages:
+                return 1  # said once, at the first call past the limit
+            self.too_many_stages = True
+            self.err("E006", f"smooth and delay stages would make more than {MAX_HIDDEN_STOCKS:,} hidden stocks",
+                     n.span, "use fewer stages, or fewer smooth/delay calls")
             return 1
         return int(value)
 

@@ -7,11 +7,13 @@ take to ramp in.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import ast as A
 from .common import did_you_mean
 from .diagnostics import Diagnostic, error
+from .limits import MAX_RUNS
 from .names import canonical
 
 BASELINE = "baseline"
@@ -156,6 +158,15 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         n = draws if draws is not None else (DEFAULT_DRAWS if samples else 1)
         if n < 1:
             errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
+        runs = n * math.prod(len(v) for _, v in checked_sweeps)
+        if runs > MAX_RUNS:  # before anything is drawn or laid out
+            errors.append(error("E006", f"scenario `{sc.name}` expands to {runs:,} runs; the limit is {MAX_RUNS:,}",
+                                sc.span, "fewer draws or sweep values, or split it into several scenarios"))
+            n = 1
+        if seed is not None and not 0 <= seed < 2**63:
+            errors.append(error("E053", f"scenario `{sc.name}` has seed {seed}", sc.span,
+                                "a seed is a whole number from 0 to 2^63 - 1"))
+            seed = 0
         out.append(Scenario(key, sc.name, sc.title, tuple(params.items()), tuple(initial.items()),
                             tuple(scales.values()), sc.doc, tuple(checked_sweeps),
                             tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs,

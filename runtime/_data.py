@@ -19,7 +19,7 @@ from ..compiler.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ..compiler.graph import Graph
 from ..compiler.units import _TIME_ALIASES, _TIME_SECONDS
 
-MAX_DATA_BYTES = 100_000_000
+MAX_DATA_BYTES = 20_000_000  # a local authority's series are kilobytes; pandas needs ~10x the file in memory
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,16 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
             try:
                 v = float(value.replace(",", ""))
             except ValueError:
-                errors.append(error("E081", f"{place}: `{value}` for `{o.series}` is not a number", o.span,
+                errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
                                     "fix the value, or leave the cell empty for a missing value"))
                 continue
             if not math.isfinite(v):
-                errors.append(error("E081", f"{place}: `{value}` is not a finite number", o.span))
+                errors.append(error("E081", f"{place}: `{printable(value)}` is not a finite number", o.span))
+                continue
+            if v < 0 and o.noise in ("poisson", "negative_binomial"):
+                errors.append(error("E081", f"{place}: `{o.series}` is {v:g}, but {o.noise} noise is for counts, "
+                                    "which are never negative", o.span,
+                                    "fix the value, or use `noise: normal` for a quantity that can be negative"))
                 continue
             if o.unit is not None and unit is not None and unit.strip() != o.unit:
                 wrong_unit.setdefault(unit.strip(), []).append(place)

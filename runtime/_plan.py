@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +39,14 @@ def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
     span = time.span
     if method not in ("euler", "rk4"):
         raise SpecError([error("E050", f"unknown integration method `{method}`", span, "use euler or rk4")])
-    if not dt > 0:
-        raise SpecError([error("E050", f"dt must be positive, not {dt:g}", span, "e.g. dt 0.25")])
+    if not (dt > 0 and math.isfinite(dt)):
+        raise SpecError([error("E050", f"dt must be a positive finite number, not {dt:g}", span, "e.g. dt 0.25")])
     length = time.stop - time.start
-    n = round(length / dt)
+    ratio = length / dt
+    if not math.isfinite(ratio) or ratio > MAX_STEPS + 0.5:  # checked before any work is sized by it
+        raise SpecError([error("E006", f"{ratio:.3g} steps is more than the limit of {MAX_STEPS}", span,
+                               "use a larger dt or a shorter horizon")])
+    n = round(ratio)
     if n < 1 or abs(n * dt - length) > 1e-9 * max(1.0, abs(length)):
         raise SpecError([error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps",
                                span, "choose dt so that (stop - start) / dt is a whole number")])

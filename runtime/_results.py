@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.diagnostics import Diagnostic, unknown_name
+from ..compiler.diagnostics import Diagnostic, SpecError, error, unknown_name
+from ..compiler.limits import MAX_CSV_BYTES
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Results:
 
     def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
         """Tidy results to .csv or .parquet; never over a file named in `inputs`."""
-        return write_table(self.to_frame(), path, inputs)
+        return write_table(self.to_frame, path, inputs, (self.values.size + self.metric_values.size, 5))
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class BatchResults:
 
     def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
         """Tidy results to .csv or .parquet; never over a file named in `inputs`."""
-        return write_table(self.to_frame(), path, inputs)
+        return write_table(self.to_frame, path, inputs, (self.values.size + self.metric_values.size, 6))
 
 
 def _categorical(labels: list[str], codes: np.ndarray) -> Any:
@@ -175,9 +176,12 @@ def _categorical(labels: list[str], codes: np.ndarray) -> Any:
     return pd.Categorical.from_codes(np.asarray([pos[x] for x in labels])[codes], uniq)
 
 
-def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
-    """Write CSV or Parquet (by extension), atomically. Text cells that a spreadsheet would run
-    as a formula are neutralised in CSV (OWASP's advice)."""
+def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = (),
+                size: tuple[int, int] | None = None) -> Path:
+    """Write CSV or Parquet (by extension), atomically. `df` is a DataFrame, or a function that
+    builds one of about `size` (rows, columns), so that a CSV too large to write is refused before
+    the table is built. Text cells that a spreadsheet would run as a formula are neutralised in
+    CSV (OWASP's advice)."""
     from ..compiler.files import safe_csv_frame, write_atomic
 
     path = Path(path)
@@ -185,6 +189,14 @@ def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = ()) -> Path
     if suffix not in (".csv", ".parquet", ".pq"):
         raise ValueError(f"cannot write {path.name}: use a .csv or .parquet file name")
     if suffix == ".csv":
-        frame = safe_csv_frame(df)
+        rows, cols = size if size is not None else (len(df), len(df.columns))
+        rough = rows * (cols * 12 + 8)  # bytes, at about 12 characters a cell
+        if rough > MAX_CSV_BYTES:  # refused before the write, not after the disk fills
+            raise SpecError([error("E006", f"{path.name} would be about {rough / 1e9:.1f} GB of CSV; the limit is "
+                                   f"{MAX_CSV_BYTES / 1e9:g} GB", None,
+                                   "write .parquet instead, or record less often (`save` in the time settings)")])
+    table = df() if callable(df) else df
+    if suffix == ".csv":
+        frame = safe_csv_frame(table)
         return write_atomic(path, lambda fh: frame.to_csv(fh, index=False, float_format="%.17g"), inputs)
-    return write_atomic(path, lambda fh: df.to_parquet(fh, index=False), inputs)
+    return write_atomic(path, lambda fh: table.to_parquet(fh, index=False), inputs)

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -182,3 +183,152 @@ def test_yaml_tags_are_refused_with_a_diagnostic(tag: str, tmp_path: Path) -> No
     spec.write_text(f"time: {{start: 0, stop: 1, dt: 1, units: year}}\nstocks:\n  a:\n    initial: {tag}\n")
     [d] = stockflow.check(spec)
     assert d.code == "E002"
+
+
+CRASHES = {  # spec text -> the code it must give (never an internal error)
+    "a 500-digit integer": (TIME + "stock a = 1\nparam p = 1" + "9" * 500 + "\nflow f: a -> outside = p\n", "E053"),
+    "dt of NaN (YAML)": ("time: {start: 0, stop: 10, dt: .nan, units: year}\nstocks:\n  a: {initial: 1}\n", "E050"),
+    "stop of infinity (YAML)": ("time: {start: 0, stop: .inf, dt: 1, units: year}\nstocks:\n  a: {initial: 1}\n",
+                                "E050"),
+    "10^600 steps": ("time { start 0  stop 1e300  dt 1e-300  units year }\nstock a = 1\n", "E006"),
+    "ln(-1) as a constant": (TIME + "stock a = 1\naux x = ln(-1)\nflow f: a -> outside = x\n", "E053"),
+    "sqrt(-4) as a constant": (TIME + "stock a = 1\naux x = sqrt(-4)\nflow f: a -> outside = x\n", "E053"),
+    "mod(x, 0)": (TIME + "stock a = 1\naux x = mod(a, 0)\nflow f: a -> outside = x\n", "E053"),
+    "a tower 9^9^9": (TIME + "stock a = 1\naux x = 9^9^9\nflow f: a -> outside = x\n", "E053"),
+    "a tower 10^10^10": (TIME + "stock a = 1\naux x = 10^10^10\nflow f: a -> outside = x\n", "E053"),
+    "a billion draws": (TIME + "stock a = 1\nparam r = 0.1 { bounds [0, 1] }\nflow f: a -> outside = a * r\n"
+                        "scenario s { sample r ~ uniform(0, 1)  draws 1000000000 }\n", "E006"),
+    "a lookup named exp": (TIME + "lookup exp = [(0, 0), (1, 1)]\nstock a = 1\nflow f: a -> outside = exp(0.5)\n",
+                           "E012"),
+    "seed -1 (YAML)": ("time: {start: 0, stop: 2, dt: 1, units: year}\nstocks:\n  a: {initial: 1}\n"
+                       "parameters:\n  r: {value: 0.1, bounds: [0, 1]}\nflows:\n  f: {from: a, rate: a * r}\n"
+                       "scenarios:\n  s: {sample: {r: \"uniform(0, 1)\"}, draws: 3, seed: -1}\n", "E053"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRASHES))
+def test_hostile_specs_get_a_diagnostic_not_a_crash(case: str, tmp_path: Path) -> None:
+    import time
+
+    text, code = CRASHES[case]
+    spec = tmp_path / ("s.yaml" if text.startswith("time:") else "s.sfm")
+    spec.write_text(text)
+    began = time.perf_counter()
+    got, out = invoke("check", str(spec))
+    assert got == 1 and f"[{code}]" in out and "internal error" not in out, out
+    assert time.perf_counter() - began < 20  # refused before the work, not after it
+
+
+def test_a_denormal_dt_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "s.sfm"
+    spec.write_text(TIME + "stock a = 1\n")
+    code, out = invoke("run", str(spec), "--dt", "1e-310")
+    assert code == 1 and "E006" in out and "internal error" not in out
+
+
+CALIBRATION = ("model: m.sfm\ndata:\n  - {{file: d.csv, time: year, series: series, value: value}}\n"
+               "observe:\n  x: {{flow: f, over: {over}, noise: {noise}{extra}}}\nestimate:\n  k: {{bounds: [0, 10]}}\n")
+
+
+@pytest.mark.parametrize("noise, extra, over, value, says", [
+    ("poisson", "", "1", "-3", "never negative"),
+    ("negative_binomial", ", dispersion: 5", "1", "-3", "never negative"),
+    ("poisson", ", weight: -1", "1", "3", "`weight`"),
+    ("normal", ", cv: -0.1", "1", "3", "`cv`"),
+    ("poisson", "", "0", "3", "`over`"),
+])
+def test_calibrations_that_would_fit_nonsense_are_refused(noise: str, extra: str, over: str, value: str, says: str,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "m.sfm").write_text(TIME + "stock a = 1\nparam k = 1\nflow f: outside -> a = k\n")
+    (tmp_path / "d.csv").write_text(f"year,series,value\n1,x,{value}\n2,x,4\n")
+    (tmp_path / "c.yaml").write_text(CALIBRATION.format(noise=noise, extra=extra, over=over))
+    code, out = invoke("calibrate", str(tmp_path / "c.yaml"))
+    assert code == 1 and says in out and "converged" not in out, out
+
+
+@pytest.mark.parametrize("flag", [["--starts", "-3"], ["--starts", "1000000000"], ["--seed", "-1"]])
+def test_calibrate_options_out_of_range_are_usage_errors(flag: list[str]) -> None:
+    code, out = invoke("calibrate", str(ROOT / "specs" / "scotland_looked_after" / "calibrate.yaml"), *flag)
+    assert code == 2 and "Traceback" not in out
+
+
+RESOURCES = {  # spec text (built lazily) -> the code it must give, within seconds
+    "max() of 100,000 arguments": (lambda: TIME + "stock a = 1\naux x = max(" + ", ".join(["a"] * 100_000) + ")\n"
+                                   "flow f: a -> outside = x\n", "E006"),
+    "2,000 delayn(..., 100)": (lambda: TIME + "stock a = 1\n" + "".join(f"aux d{i} = delayn(a, 2, 100)\n"
+                                                                      for i in range(2000))
+                               + "flow f: a -> outside = d1\n", "E006"),
+    "6,000 undefined names": (lambda: TIME + "stock a = 1\n" + "".join(f"aux x{i} = nope{i}\n" for i in range(6000))
+                              + "flow f: a -> outside = x1\n", "E010"),
+    "a DSL lookup of 100,000 points": (lambda: TIME + "lookup t = [" + ", ".join(f"({i}, 0)" for i in range(100_000))
+                                       + "]\nstock a = 1\nflow f: a -> outside = t(a)\n", "E006"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESOURCES))
+def test_hostile_specs_are_refused_before_the_work(case: str, tmp_path: Path) -> None:
+    import time
+
+    build, code = RESOURCES[case]
+    spec = tmp_path / "s.sfm"
+    spec.write_text(build())
+    began = time.perf_counter()
+    got, out = invoke("check", str(spec))
+    assert got == 1 and f"[{code}]" in out and "internal error" not in out, out[-2000:]
+    assert out.count("[E006]") <= 1  # a limit is said once
+    assert time.perf_counter() - began < 30
+
+
+def test_two_megabytes_of_newlines_in_an_xmile_doc_read_at_once(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "doc.xmile"
+    path.write_text('<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header>'
+                    "<vendor>x</vendor></header><sim_specs><start>0</start><stop>10</stop><dt>1</dt></sim_specs>"
+                    '<model><variables><stock name="a"><eqn>1</eqn><doc>' + "\n" * 2_000_000
+                    + "</doc></stock></variables></model></xmile>")
+    began = time.perf_counter()
+    assert stockflow.check(path) == []
+    assert time.perf_counter() - began < 10
+
+
+def test_too_many_declarations_names_the_file(tmp_path: Path) -> None:
+    spec = tmp_path / "many.sfm"
+    spec.write_text(TIME + "".join(f"param p{i} = 1\n" for i in range(20_001)))
+    [d] = stockflow.check(spec)
+    assert d.code == "E006" and d.span is not None and d.span.file == str(spec)
+
+
+def test_a_csv_too_large_to_write_is_refused_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stockflow.runtime import _results, write_table
+
+    monkeypatch.setattr(_results, "MAX_CSV_BYTES", 10_000)  # the same check as at 2 GB, on a small table
+    frame = pd.DataFrame({"time": np.zeros(400), "value": np.zeros(400)})
+    write_table(frame.head(100), tmp_path / "small.csv")
+    with pytest.raises(stockflow.SpecError, match="E006"):
+        write_table(frame, tmp_path / "big.csv")
+    assert not (tmp_path / "big.csv").exists()
+
+
+@pytest.mark.parametrize("target, says", [
+    ("a\\u0000b.sfm", "NUL byte"), ("https://example.invalid/x.sfm", "URL"), (".", "directory"),
+    ("a/" * 3000 + "x.sfm", "characters long"), ("missing.sfm", "no such file"),
+])
+def test_a_bad_extends_target_is_reported_at_the_extends_line(target: str, says: str, tmp_path: Path) -> None:
+    spec = tmp_path / "c.sfm"
+    spec.write_text(f'model c\nextends "{target}"\n')
+    [d] = stockflow.check(spec)
+    assert d.code == "E005" and says in d.message
+    assert d.span is not None and (d.span.file, d.span.line) == (str(spec), 2)
+
+
+def test_more_crashes_that_are_now_diagnostics(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("time: {start: 0, stop: 10, dt: 1, units: year}\nstocks:\n  a: {initial: " + "9" * 5000 + "}\n")
+    assert [d.code for d in stockflow.check(big)] == ["E053"]
+    values = ", ".join(str(i / 1000) for i in range(1000))
+    sweep = tmp_path / "sweep.sfm"
+    sweep.write_text(TIME + "stock a = 1\nparam r = 0.1 { bounds [0, 1] }\nparam q = 0.1 { bounds [0, 1] }\n"
+                     "param w = 0.1 { bounds [0, 1] }\nflow f: a -> outside = a * r * q * w\n"
+                     f"scenario s {{\n  sweep r over [{values}]\n  sweep q over [{values}]\n  sweep w over [{values}]\n}}\n")
+    assert [d.code for d in stockflow.check(sweep)] == ["E006"]

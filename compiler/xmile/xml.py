@@ -43,7 +43,9 @@ class _Refused(Exception):
 
 def parse_xml(text: str, file: str) -> Node:
     p = expat.ParserCreate()
+    p.buffer_text = True  # one call per run of text, not one per line
     stack: list[Node] = []
+    texts: list[list[str]] = []  # each open element's text, joined once at its end (never += in a loop)
     roots: list[Node] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -54,13 +56,14 @@ def parse_xml(text: str, file: str) -> Node:
             raise _Refused(f"elements nested more than {4 * MAX_EXPR_DEPTH} deep")
         (stack[-1].children if stack else roots).append(node)
         stack.append(node)
+        texts.append([])
 
     def end(tag: str) -> None:
-        stack.pop()
+        stack.pop().text = "".join(texts.pop())
 
     def data(s: str) -> None:
-        if stack:
-            stack[-1].text += s
+        if texts:
+            texts[-1].append(s)
 
     def refuse(*_: object) -> None:
         raise _Refused("the file declares a DTD, entities or external references")

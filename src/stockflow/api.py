@@ -190,7 +190,8 @@ class ScenarioResults:
     def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
         from .runtime import write_table
 
-        return write_table(self.to_frame(), path, inputs)
+        b = self.batch
+        return write_table(self.to_frame, path, inputs, (b.values.size + b.metric_values.size, 9))
 
 
 def load(path: str | Path) -> Model:

@@ -69,8 +69,10 @@ def export_cmd(spec: str, output: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="folder for calibrated.sfm (the model with the estimates), fit.png, estimates.csv, "
                    "correlation.csv, residuals.csv and report.txt")
-@click.option("--starts", type=int, help="optimiser starts (default: the file's `starts`, else 4)")
-@click.option("--seed", type=int, help="seed of the start design (default: the file's `seed`, else 0)")
+@click.option("--starts", type=click.IntRange(1, 1000),
+              help="optimiser starts, 1 to 1000 (default: the file's `starts`, else 4)")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1),
+              help="seed of the start design (default: the file's `seed`, else 0)")
 @click.option("--profile", "profiles", multiple=True, help="also print the profile likelihood of this parameter")
 def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed: int | None,
                   profiles: tuple[str, ...]) -> None:
