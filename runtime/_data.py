@@ -136,14 +136,17 @@ def _calendar_start(when: str, o: Observation, cal: Calibration, start: float, u
     total = end.year * 12 + (end.month - 1) - int(n) * months
     year, month = divmod(total, 12)
     month += 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # a period reaching before the year 1: count its length instead
+        return None
     day = min(end.day, _days_in(year, month))
     days = (dt.date(year, month, day) - cal.time_origin).days
     return start + days * 86400 / float(unit_s)
 
 
 def _days_in(year: int, month: int) -> int:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
+    if month == 12:  # never the year after: 9999 has no successor
+        return 31
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
 
 
 def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagnostic]) -> float | None:

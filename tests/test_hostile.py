@@ -332,3 +332,16 @@ def test_more_crashes_that_are_now_diagnostics(tmp_path: Path) -> None:
                      "param w = 0.1 { bounds [0, 1] }\nflow f: a -> outside = a * r * q * w\n"
                      f"scenario s {{\n  sweep r over [{values}]\n  sweep q over [{values}]\n  sweep w over [{values}]\n}}\n")
     assert [d.code for d in stockflow.check(sweep)] == ["E006"]
+
+
+@pytest.mark.parametrize("origin, dates, over", [("0001-01-01", ["0001-06-30", "0002-06-30"], "1 year"),
+                                                 ("9999-12-01", ["9999-12-31"], "1 month")])
+def test_dates_at_the_ends_of_the_calendar_are_no_crash(origin: str, dates: list[str], over: str,
+                                                        tmp_path: Path) -> None:
+    (tmp_path / "m.sfm").write_text(TIME + "stock a = 1\nparam k = 1\nflow f: outside -> a = k\n")
+    (tmp_path / "d.csv").write_text("date,series,value\n" + "".join(f"{d},x,3\n" for d in dates))
+    (tmp_path / "c.yaml").write_text(f"model: m.sfm\ntime_origin: {origin}\ndata:\n  - {{file: d.csv, time: date, "
+                                     f"series: series, value: value}}\nobserve:\n  x: {{flow: f, over: {over}, "
+                                     "noise: poisson}\nestimate:\n  k: {bounds: [0, 10]}\n")
+    code, out = invoke("calibrate", str(tmp_path / "c.yaml"), "--starts", "1")
+    assert code in (0, 1) and "internal error" not in out, out
