@@ -37,6 +37,10 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     from .calibration import extract_block
 
     text, calibrate = extract_block(text)  # a calibrate { ... } block holds YAML, read by `calibrate`
+    count = sum(1 for row in text.split("\n") if row.split(maxsplit=1)[:1] and row.split(maxsplit=1)[0] in _DECL_WORDS)
+    if count > MAX_DECLS:  # before the parser spends seconds on it
+        raise SpecError([error("E006", f"{count:,} declarations; the limit is {MAX_DECLS:,}", Span(file, 1, 1, 1, 2),
+                               "split the model")])
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
@@ -47,6 +51,7 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     return replace(spec, calibrate=calibrate) if calibrate is not None else spec
 
 
+_DECL_WORDS = {"unit", "stock", "flow", "aux", "param", "lookup", "metric", "group", "expect", "scenario", "set"}
 _INSIDE = {"time": "time settings such as `start 0  stop 10  dt 0.25  units year`",
            "scenario": "scenario items such as `set name = 1` or `scale escalation by 0.9`"}
 

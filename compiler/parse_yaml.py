@@ -313,12 +313,15 @@ class _YamlReader:
         model = self.model(sections.get("model"))
         time = self.time(sections.get("time"), required=extends is None)
         decls: list[A.Decl] = []
+        total = sum(len(sections[n][1].value) for n in DECL_SECTIONS
+                    if n in sections and isinstance(sections[n][1], MappingNode))
+        if total > MAX_DECLS:  # one limit on the whole spec, as in the DSL
+            self.err("E006", f"{total:,} declarations; the limit is {MAX_DECLS:,}", Span(self.file, 1, 1, 1, 2),
+                     "split the model")
+            raise SpecError(self.errors)
         for name in DECL_SECTIONS:
             if name in sections:
                 entries = self.mapping(sections[name][1], f"`{name}`")
-                if len(entries) > MAX_DECLS:
-                    self.err("E006", f"more than {MAX_DECLS} entries in `{name}`", sections[name][0])
-                    break
                 for k, v in entries:
                     d = self.decl(name, k, v)
                     if d is not None:
