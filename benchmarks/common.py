@@ -35,7 +35,7 @@ def pysd_model(spec: Path, workdir: Path):  # type: ignore[no-untyped-def]
     import pysd
 
     import stockflow
-    from stockflow.compiler.xmile import write_xmile
+    from stockflow.compiler.write.xmile import write_xmile
 
     xm = workdir / (spec.stem + ".xmile")
     xm.write_text(write_xmile(stockflow.load(spec).checked).text, encoding="utf-8")

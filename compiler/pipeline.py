@@ -6,19 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import ast as A
-from .checks import check
-from .diagnostics import Diagnostic, Span, SpecError, by_position, error, printable, warning
-from .files import allowed_roots, check_named, read_bytes
-from .inherit import load_chain
-from .limits import MAX_FILE_BYTES, MAX_XMILE_BYTES
-from .lower import lower
-from .model import CheckedModel
-from .parse_dsl import parse_dsl
-from .parse_yaml import parse_yaml
-from .registry import PREFIX, resolve_spec_path
-from .resolve import resolve
-from .xmile import read_xmile
+from .base.diagnostics import Diagnostic, Span, SpecError, by_position, error, printable, warning
+from .base.files import allowed_roots, check_named, read_bytes
+from .base.limits import MAX_FILE_BYTES, MAX_XMILE_BYTES
+from .base.registry import PREFIX, resolve_spec_path
+from .ir import ast as A
+from .ir.model import CheckedModel
+from .passes.checks import check
+from .passes.inherit import load_chain
+from .passes.lower import lower
+from .passes.resolve import resolve
+from .read.dsl import parse_dsl
+from .read.xmile.read import read_xmile
+from .read.yaml_reader import parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".sfm", ".stockflow")
@@ -188,7 +188,7 @@ def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]
 def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> list[Diagnostic]:
     """Errors of later stages in the declarations that the errors `found` do not touch: those
     declarations, and everything that uses them, are set aside and the rest compiled again."""
-    from .partial import without_failing
+    from .passes.partial import without_failing
 
     if len(found) > 200 or any(d.code == "E006" for d in found):  # fix those first: a limit holds for all
         return []

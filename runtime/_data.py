@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compiler.calibration import Calibration, DataSource, Observation
-from ..compiler.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
-from ..compiler.graph import Graph
-from ..compiler.units import _TIME_ALIASES, _TIME_SECONDS
+from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
+from ..compiler.ir.graph import Graph
+from ..compiler.ir.units import _TIME_ALIASES, _TIME_SECONDS
+from ..compiler.read.calibration import Calibration, DataSource, Observation
 
 MAX_DATA_BYTES = 20_000_000  # a local authority's series are kilobytes; pandas needs ~10x the file in memory
 
@@ -188,7 +188,7 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
                  errors: list[Diagnostic]) -> None:
     import pandas as pd
 
-    from ..compiler.files import read_bytes
+    from ..compiler.base.files import read_bytes
 
     name = Path(src.file).name
     try:

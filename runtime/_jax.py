@@ -96,7 +96,7 @@ def _load_or_compile(lowered: Any) -> Any:
             pass
     compiled = lowered.compile()
     try:
-        from ..compiler.files import write_atomic
+        from ..compiler.base.files import write_atomic
 
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomic(path, pickle.dumps(se.serialize(compiled)))

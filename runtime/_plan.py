@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compiler.ast import TimeSpec
-from ..compiler.diagnostics import SpecError, error
-from ..compiler.limits import MAX_STEPS
+from ..compiler.base.diagnostics import SpecError, error
+from ..compiler.base.limits import MAX_STEPS
+from ..compiler.ir.ast import TimeSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.diagnostics import Diagnostic, SpecError, error, unknown_name
-from ..compiler.limits import MAX_CSV_BYTES
+from ..compiler.base.diagnostics import Diagnostic, SpecError, error, unknown_name
+from ..compiler.base.limits import MAX_CSV_BYTES
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = (),
     builds one of about `size` (rows, columns), so that a CSV too large to write is refused before
     the table is built. Text cells that a spreadsheet would run as a formula are neutralised in
     CSV (OWASP's advice)."""
-    from ..compiler.files import safe_csv_frame, write_atomic
+    from ..compiler.base.files import safe_csv_frame, write_atomic
 
     path = Path(path)
     suffix = path.suffix.lower()

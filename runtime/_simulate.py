@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.codegen import ModelFunctions, build, join
-from ..compiler.diagnostics import SpecError, error
-from ..compiler.graph import AggKind
-from ..compiler.model import CheckedModel
+from ..compiler.base.diagnostics import SpecError, error
+from ..compiler.codegen.build import ModelFunctions, build, join
+from ..compiler.ir.graph import AggKind
+from ..compiler.ir.model import CheckedModel
 from ._jax import Compiled, in_x64, jax, jnp
 from ._plan import Plan
 from ._solvers import SOLVERS

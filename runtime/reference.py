@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiler.codegen import build
-from ..compiler.model import CheckedModel
+from ..compiler.codegen.build import build
+from ..compiler.ir.model import CheckedModel
 from ._plan import Plan
 
 

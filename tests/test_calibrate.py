@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import stockflow
 from stockflow.calibrate import calibrate
 from stockflow.cli import main
-from stockflow.compiler.diagnostics import SpecError
+from stockflow.compiler.base.diagnostics import SpecError
 
 from conftest import ROOT
 

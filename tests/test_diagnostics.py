@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import stockflow
-from stockflow.compiler.codes import CODES
-from stockflow.compiler.diagnostics import render_text
+from stockflow.compiler.base.codes import CODES
+from stockflow.compiler.base.diagnostics import render_text
 
 from conftest import ROOT
 
@@ -70,7 +70,7 @@ def test_non_utf8_and_oversized_files(tmp_path: Path) -> None:
 
 
 def test_json_rendering_has_code_span_and_hint() -> None:
-    from stockflow.compiler.diagnostics import render_json
+    from stockflow.compiler.base.diagnostics import render_json
 
     diags = stockflow.check(ROOT / "tests" / "corpus" / "E030_unknown_unit.sfm")
     [item] = json.loads(render_json(diags))

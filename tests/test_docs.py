@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 import stockflow
-from stockflow.compiler.calibration import read_calibration
-from stockflow.compiler.parse_dsl import parse_dsl
-from stockflow.compiler.parse_yaml import parse_yaml
+from stockflow.compiler.read.calibration import read_calibration
+from stockflow.compiler.read.dsl import parse_dsl
+from stockflow.compiler.read.yaml_reader import parse_yaml
 
 from conftest import ROOT
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 import stockflow
 from stockflow.cli import main
-from stockflow.compiler.format import format_dsl, format_yaml
-from stockflow.compiler.parse_dsl import parse_dsl
-from stockflow.compiler.parse_yaml import parse_yaml
+from stockflow.compiler.read.dsl import parse_dsl
+from stockflow.compiler.read.yaml_reader import parse_yaml
+from stockflow.compiler.write.format import format_dsl, format_yaml
 
 from conftest import ROOT
 

@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
-
 from ir_print import dump
+
+from stockflow.compiler.passes.checks import check
+from stockflow.compiler.passes.lower import lower
+from stockflow.compiler.passes.resolve import resolve
 from stockflow.compiler.pipeline import load_spec, parse_source, read_source
-from stockflow.compiler.checks import check
-from stockflow.compiler.lower import lower
-from stockflow.compiler.resolve import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "passes"

@@ -119,7 +119,7 @@ def test_spec_text_reaches_svg_and_dot_as_text_only(tmp_path: Path) -> None:
 
 
 def test_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
-    from stockflow.compiler.files import safe_csv_frame
+    from stockflow.compiler.base.files import safe_csv_frame
 
     df = pd.DataFrame({"series": ["=HYPERLINK(\"http://x\")", "+1", "-cmd", "@SUM(A1)", "\tx", "ok"], "v": range(6)})
     cells = safe_csv_frame(df)["series"].tolist()
@@ -147,8 +147,8 @@ def test_outputs_never_replace_inputs(args: list[str], tmp_path: Path) -> None:
 
 def test_calibrate_never_writes_over_its_model_or_data() -> None:
     folder = ROOT / "specs" / "scotland_looked_after"
-    from stockflow.compiler.diagnostics import SpecError
-    from stockflow.compiler.files import refuse_inputs
+    from stockflow.compiler.base.diagnostics import SpecError
+    from stockflow.compiler.base.files import refuse_inputs
 
     with pytest.raises(SpecError, match="E007|refusing"):
         refuse_inputs(folder / "scotland_children_social_work.csv", [str(folder / "scotland_children_social_work.csv")])

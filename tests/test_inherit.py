@@ -19,7 +19,7 @@ BASE = ROOT / "tests" / "corpus" / "bases" / "small.sfm"
 def _bases_may_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """These children live in temporary folders and extend the corpus's bases: allowed, as a
     user allows a folder of shared bases with `--allow-read`."""
-    from stockflow.compiler.files import ALLOW_ENV
+    from stockflow.compiler.base.files import ALLOW_ENV
 
     monkeypatch.setenv(ALLOW_ENV, str(BASE.parent))
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import stockflow
 from stockflow.cli import main
-from stockflow.compiler.causal import causal_graph
-from stockflow.compiler.diagram import DiagramOptions, to_dot, to_mermaid
-from stockflow.compiler.loops import Polarity, find_loops
+from stockflow.compiler.analysis.causal import causal_graph
+from stockflow.compiler.analysis.loops import Polarity, find_loops
+from stockflow.compiler.write.diagram import DiagramOptions, to_dot, to_mermaid
 
 from conftest import ROOT, model
 

@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import stockflow
-from stockflow.compiler import ast as A
-from stockflow.compiler.diagnostics import SpecError
-from stockflow.compiler.format import _SECTION, SECTION_ORDER, format_dsl, format_yaml
-from stockflow.compiler.parse_dsl import parse_dsl
-from stockflow.compiler.parse_yaml import parse_yaml
+from stockflow.compiler.base.diagnostics import SpecError
+from stockflow.compiler.ir import ast as A
 from stockflow.compiler.pipeline import compile_spec, parse_text
+from stockflow.compiler.read.dsl import parse_dsl
+from stockflow.compiler.read.yaml_reader import parse_yaml
+from stockflow.compiler.write.format import _SECTION, SECTION_ORDER, format_dsl, format_yaml
 from stockflow.runtime.reference import reference_run
 
 from conftest import ROOT

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stockflow
+import stockflow.compiler.ir.ast
 from stockflow.cli import main
 from stockflow.compiler.pipeline import import_xmile
-from stockflow.compiler.xmile import write_xmile
+from stockflow.compiler.write.xmile import write_xmile
 
 from conftest import PEER, ROOT, needs_peer_models
 from strategies import stock_flow_models
@@ -133,7 +134,7 @@ def test_names_follow_xmile_rules() -> None:
         <aux name="b"><eqn>"room temperature" + TIME + Time + STARTTIME + STOPTIME + DT</eqn></aux>
       </variables></model></xmile>"""
     spec = import_xmile(text, "names.xmile")
-    names = [d.name for d in spec.decls if not isinstance(d, stockflow.compiler.ast.UnitDecl)]
+    names = [d.name for d in spec.decls if not isinstance(d, stockflow.compiler.ir.ast.UnitDecl)]
     assert names == ["Room_Temperature", "Flow_", "b"]  # `flow` is a stockflow keyword
     r = stockflow.Model(stockflow.compiler.pipeline.compile_spec(spec), "n", spec).run()
     assert r["flow_"][0] == 140
@@ -223,7 +224,7 @@ def test_bad_xmile_values_are_errors_not_tracebacks(eqn: str, specs: str, code: 
 def test_export_writes_units_its_equations_compute(name: str, tmp_path: Path) -> None:
     """import(export(x)) keeps every unit: each conversion is an aux with units, never a bare factor."""
     from stockflow.compiler.pipeline import import_xmile
-    from stockflow.compiler.xmile import write_xmile
+    from stockflow.compiler.write.xmile import write_xmile
 
     model = stockflow.load(ROOT / "specs" / name)
     text = write_xmile(model.checked).text

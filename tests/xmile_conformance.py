@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import stockflow
-from stockflow.compiler.xmile.names import key, original_name
+from stockflow.compiler.read.xmile.names import key, original_name
 
 # Vensim's control variables: canonical outputs list them even where the XMILE file has no
 # such variable; they are the run's time settings.

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from .compiler import ast as A
-from .compiler.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name, warning
-from .compiler.format import unit_text
-from .compiler.model import CheckedModel
+from .compiler.base.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name, warning
+from .compiler.base.registry import resolve_spec_path
+from .compiler.ir import ast as A
+from .compiler.ir.model import CheckedModel
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
-from .compiler.registry import resolve_spec_path
+from .compiler.write.format import unit_text
 from .runtime import BatchResults, Plan, Results, VarInfo, plan
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
@@ -330,7 +330,7 @@ class Model:
 
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
-        from .compiler.scenarios import BASELINE, Scenario
+        from .compiler.passes.scenarios import BASELINE, Scenario
         from .runtime._sampling import draw
 
         declared = {sc.id: sc for sc in self.checked.graph.scenarios}
@@ -446,7 +446,7 @@ class Model:
 
     def expectations(self, res: Results, params: Mapping[str, float] | None = None) -> list[Diagnostic]:
         """The spec's reality checks against a run's results: one E062 per failure."""
-        from .compiler.expect import check_expectations
+        from .compiler.analysis.expect import check_expectations
 
         vec = self.param_vector(params)
         trajectories = {v.id: res.values[:, i] for i, v in enumerate(res.variables)}
@@ -458,7 +458,7 @@ class Model:
     def check_expectations(self, scenarios: ScenarioResults | None = None) -> list[Diagnostic]:
         """Run the model (and the scenarios that expectations name) and test every expectation.
         Scenario results already at hand are used instead of running those scenarios again."""
-        from .compiler.expect import check_expectations
+        from .compiler.analysis.expect import check_expectations
 
         g = self.checked.graph
         out = self.expectations(self.run()) if any(x.under is None for x in g.expectations) else []

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .compiler.calibration import Calibration, read_calibration
-from .compiler.common import did_you_mean
-from .compiler.diagnostics import Diagnostic, SpecError, error
+from .compiler.base.diagnostics import Diagnostic, SpecError, error
+from .compiler.base.hints import did_you_mean
+from .compiler.read.calibration import Calibration, read_calibration
 
 NOMINAL_CV = 0.05  # the precision assumed for a series that is not observed yet
 
@@ -244,8 +244,8 @@ def convergence(success: bool, message: str, estimates: list[Estimate]) -> tuple
 
 
 def _read(path: str | Path) -> Calibration:
-    from .compiler.parse_dsl import parse_dsl
     from .compiler.pipeline import DSL_SUFFIXES, YAML_SUFFIXES, read_source
+    from .compiler.read.dsl import parse_dsl
 
     p = Path(path)
     if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES:

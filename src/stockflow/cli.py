@@ -26,7 +26,7 @@ def _die_internal(exc: BaseException) -> None:
 
 
 def _print_diagnostics(diags: Any, sources: dict[str, str], fmt: str) -> None:
-    from .compiler.diagnostics import render_github, render_json, render_text
+    from .compiler.base.diagnostics import render_github, render_json, render_text
 
     if fmt == "json":
         click.echo(render_json(list(diags)))
@@ -43,7 +43,7 @@ def _sources_for(diags: Any, hidden: frozenset[str] = frozenset()) -> dict[str, 
     for d in diags:
         if d.span is not None and d.span.file not in out and d.span.file not in hidden:
             try:
-                from .compiler.diagnostics import SpecError
+                from .compiler.base.diagnostics import SpecError
                 from .compiler.pipeline import read_source
 
                 out[d.span.file] = read_source(d.span.file).text
@@ -59,7 +59,7 @@ def _sources_for(diags: Any, hidden: frozenset[str] = frozenset()) -> dict[str, 
 def main(allow_read: tuple[str, ...]) -> None:
     """Write, check and run stock-and-flow models as plain text (YAML or .sfm)."""
     if allow_read:
-        from .compiler.files import ALLOW_ENV
+        from .compiler.base.files import ALLOW_ENV
 
         os.environ[ALLOW_ENV] = os.pathsep.join([*allow_read, *filter(None, [os.environ.get(ALLOW_ENV)])])
 
@@ -75,9 +75,9 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
         from .api import RunError, load
-        from .compiler.diagnostics import SpecError
+        from .compiler.base.diagnostics import SpecError
+        from .compiler.base.registry import resolve_spec_path
         from .compiler.pipeline import diagnose
-        from .compiler.registry import resolve_spec_path
 
         every = []
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
@@ -123,7 +123,7 @@ def _parse_sets(sets: tuple[str, ...], option: str) -> dict[str, float]:
 
 
 def _shown(text: str) -> str:
-    from .compiler.diagnostics import printable
+    from .compiler.base.diagnostics import printable
 
     return f"'{printable(text)}'"
 
@@ -165,7 +165,7 @@ def _table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
 def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
         initials: tuple[str, ...], scenario_names: str | None, break_even: str | None) -> None:
     """Run SPEC; print a summary and optionally write the tidy results."""
-    from .compiler.diagnostics import SpecError
+    from .compiler.base.diagnostics import SpecError
 
     overrides = _parse_sets(sets, "--set")
     initial = _parse_sets(initials, "--initial")
@@ -272,10 +272,10 @@ def _print_break_even(model: Any, res: Any, rate: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
 def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output: str | None) -> None:
     """Print SPEC in canonical form (never modifies SPEC); --check accepts many files."""
-    from .compiler.diagnostics import SpecError
-    from .compiler.format import format_dsl, format_yaml
+    from .compiler.base.diagnostics import SpecError
+    from .compiler.base.registry import resolve_spec_path
     from .compiler.pipeline import parse_source, read_source
-    from .compiler.registry import resolve_spec_path
+    from .compiler.write.format import format_dsl, format_yaml
 
     if len(specs) > 1 and not check_only:
         raise click.BadParameter("give one SPEC, or use --check for many", param_hint="SPECS")
@@ -305,7 +305,7 @@ def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output:
 
 def _or_exit(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """fn(*args): a spec's diagnostics print and exit 1; anything else is an internal error."""
-    from .compiler.diagnostics import SpecError
+    from .compiler.base.diagnostics import SpecError
 
     try:
         return fn(*args, **kwargs)
@@ -340,9 +340,9 @@ _TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
 def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool,
             loop_id: str | None) -> None:
     """Draw SPEC's stocks, flows and causal links (the Connection Explorer view)."""
-    from .compiler.causal import causal_graph
-    from .compiler.common import did_you_mean
-    from .compiler.diagram import DiagramOptions, to_dot, to_mermaid
+    from .compiler.analysis.causal import causal_graph
+    from .compiler.base.hints import did_you_mean
+    from .compiler.write.diagram import DiagramOptions, to_dot, to_mermaid
 
     kind = "mermaid" if mermaid else "dot"
     if output is not None:
@@ -361,7 +361,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         focus = focus.lower()
     highlight: tuple[str, ...] = ()
     if loop_id is not None:
-        from .compiler.loops import find_loops
+        from .compiler.analysis.loops import find_loops
 
         found = {lp.id.lower(): lp for lp in find_loops(cg).loops}
         if loop_id.lower() not in found:
@@ -397,8 +397,8 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def loops(spec: str, fmt: str) -> None:
     """List SPEC's feedback loops with their polarity (reinforcing or balancing)."""
-    from .compiler.causal import causal_graph
-    from .compiler.loops import Polarity, find_loops
+    from .compiler.analysis.causal import causal_graph
+    from .compiler.analysis.loops import Polarity, find_loops
 
     model = _load_or_exit(spec)
     report = find_loops(causal_graph(model.checked))
@@ -423,9 +423,9 @@ def loops(spec: str, fmt: str) -> None:
 @click.argument("name")
 def explain(spec: str, name: str) -> None:
     """Show NAME's definition, units, the files that set it, and what it depends on and feeds."""
-    from .compiler.causal import causal_graph
-    from .compiler.common import did_you_mean
-    from .compiler.explain import explain as explain_text
+    from .compiler.analysis.causal import causal_graph
+    from .compiler.analysis.explain import explain as explain_text
+    from .compiler.base.hints import did_you_mean
 
     model = _load_or_exit(spec)
     text = explain_text(model.spec, model.checked, causal_graph(model.checked), name)
@@ -442,8 +442,8 @@ def explain(spec: str, name: str) -> None:
 @click.option("--run", "run_both", is_flag=True, help="Also run both models and compare their metrics.")
 def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
     """Show how SPEC_B differs from SPEC_A. Exit 0 if the same, 1 if different, 2 on errors."""
-    from .compiler.diagnostics import SpecError
-    from .compiler.explain import describe, diff
+    from .compiler.analysis.explain import describe, diff
+    from .compiler.base.diagnostics import SpecError
 
     try:
         from .api import load
@@ -498,7 +498,7 @@ def _diff_runs(a: Any, b: Any) -> bool:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file instead of printing.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of the YAML spec form (for editors and CI)."""
-    from .compiler.schema import json_schema
+    from .compiler.write.schema import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if output is None:
@@ -517,7 +517,7 @@ def schema(output: str | None) -> None:
 def report(spec: str, output: str, scenario_names: str, break_even: str | None, cost: str | None,
            quality: str | None) -> None:
     """Write one self-contained HTML report: results, plots, assumptions, scenarios, diagram, loops."""
-    from .compiler.diagnostics import SpecError
+    from .compiler.base.diagnostics import SpecError
     from .report import build
 
     if not output.lower().endswith((".html", ".htm")):
@@ -551,7 +551,7 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
          scenario_names: str, cost: str | None, quality: str | None) -> None:
     """Draw trajectories by scenario, a stock with its flows, or cost against quality of life."""
     from . import plots
-    from .compiler.diagnostics import SpecError
+    from .compiler.base.diagnostics import SpecError
 
     if not output.lower().endswith((".png", ".svg")):
         raise click.BadParameter("use a file name ending in .png or .svg", param_hint="--output")
@@ -584,14 +584,14 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
 
 def _write_atomic(path: Path, data: Any, inputs: tuple[str, ...] = ()) -> None:
     """Write an output atomically; refusing to replace an input, or failing to write, exits 1."""
-    from .compiler.files import write_atomic
+    from .compiler.base.files import write_atomic
 
     _writing(path, write_atomic, path, data, inputs)
 
 
 def _writing(path: str | Path, fn: Any, *args: Any) -> Any:
     """fn(*args), a write to `path`: a refusal (E007) or a failed write prints and exits 1."""
-    from .compiler.diagnostics import SpecError
+    from .compiler.base.diagnostics import SpecError
 
     try:
         return fn(*args)

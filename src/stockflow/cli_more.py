@@ -19,8 +19,8 @@ def import_cmd(model: str, output: str | None) -> None:
     Names that are not identifiers get one (the XMILE name stays in the description);
     constructs stockflow does not support are reported with their place, never dropped.
     """
-    from .compiler.format import format_dsl, format_yaml
     from .compiler.pipeline import XMILE_SUFFIXES, compile_spec, import_xmile, read_source
+    from .compiler.write.format import format_dsl, format_yaml
 
     if not model.lower().endswith(XMILE_SUFFIXES):
         raise click.BadParameter("give an XMILE file: *.xmile, *.stmx or *.xml", param_hint="MODEL")
@@ -51,7 +51,7 @@ def export_cmd(spec: str, output: str | None) -> None:
     numbers; smooth, delay and init become the stocks stockflow integrates for them. Metrics,
     reality checks, scenarios and groups have no XMILE form and are listed on standard error.
     """
-    from .compiler.xmile import write_xmile
+    from .compiler.write.xmile import write_xmile
 
     model = _load_or_exit(spec)
     out = write_xmile(model.checked)
@@ -79,7 +79,7 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
     from .calibrate import calibrate
-    from .compiler.files import refuse_inputs, safe_csv_frame
+    from .compiler.base.files import refuse_inputs, safe_csv_frame
 
     fit = _or_exit(calibrate, calibration, starts=starts, seed=seed)
     text = fit.report()

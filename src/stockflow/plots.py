@@ -176,7 +176,7 @@ def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
 
 def save(fig: Any, path: str | Path, inputs: tuple[str, ...] = ()) -> None:
     """PNG or SVG by extension, written atomically."""
-    from .compiler.files import write_atomic
+    from .compiler.base.files import write_atomic
 
     write_atomic(path, writer(fig, path), inputs)
 

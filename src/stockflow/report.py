@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import plots
-from .compiler.format import expr_text, unit_text
+from .compiler.write.format import expr_text, unit_text
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -154,8 +154,8 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
 
 
 def _diagram(model: Any) -> str:
-    from .compiler.causal import causal_graph
-    from .compiler.diagram import DiagramOptions, to_dot
+    from .compiler.analysis.causal import causal_graph
+    from .compiler.write.diagram import DiagramOptions, to_dot
 
     dot = to_dot(model.checked, causal_graph(model.checked), DiagramOptions(params=False))
     if shutil.which("dot") is None:
@@ -166,8 +166,8 @@ def _diagram(model: Any) -> str:
 
 
 def _loops(model: Any) -> str:
-    from .compiler.causal import causal_graph
-    from .compiler.loops import Polarity, find_loops
+    from .compiler.analysis.causal import causal_graph
+    from .compiler.analysis.loops import Polarity, find_loops
 
     report = find_loops(causal_graph(model.checked))
     rows = []

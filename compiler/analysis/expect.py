@@ -1,0 +1,69 @@
+"""Reality checks: evaluate a model's expectations against a run's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..base.diagnostics import Diagnostic, error
+from ..codegen.emit import Emitter
+from ..ir.model import CheckedModel
+
+
+def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dict[str, np.ndarray],
+                       metrics: dict[str, float], params: dict[str, float], unit: str,
+                       under: str | None = None, baseline: dict[str, float] | None = None,
+                       label: str = "") -> list[Diagnostic]:
+    """One E062 per failed expectation checked `under` this scenario (None: the model as
+    written), with the first failing time and the values involved."""
+    g = model.graph
+    emit = Emitter(np, {lk.id: lk for lk in g.lookups})
+    names = {v.id: v.display for v in (*g.stocks, *g.flows, *g.auxes, *g.params, *g.metrics)}
+    names.update({f"{m.id}$baseline": f"baseline({m.display})" for m in g.metrics})
+    out = []
+    for ex in [x for x in g.expectations if x.under == under]:
+        expr = model.expectations[ex.id]
+        env: dict[str, Any] = dict(params)
+        env["dt"] = g.time.dt
+        used = sorted(s.name for s in expr.free_symbols)
+        if ex.on_metrics:
+            env.update(metrics)
+            env.update({f"{k}$baseline": v for k, v in (baseline or {}).items()})
+            with np.errstate(all="ignore"):
+                ok = bool(emit(expr)(env))
+            if not ok:
+                values = ", ".join(f"{names.get(n, n)} = {_num(env[n])}" for n in used if n in env and n != "dt")
+                where = f"under scenario `{under}`{label}" if under else "for this run"
+                out.append(_failure(ex, f"expectation `{ex.display}` fails {where}: {values}"))
+            continue
+        env["time"] = times
+        missing = [n for n in used if n not in env and n not in trajectories]
+        if missing:
+            out.append(error("E062", f"expectation `{ex.display}` needs `{missing[0]}`, which this run did not record",
+                             ex.span, "run with that variable among the outputs"))
+            continue
+        env.update(trajectories)
+        with np.errstate(all="ignore"):
+            ok = np.broadcast_to(np.asarray(emit(expr)(env), dtype=bool), times.shape)
+        window = np.ones_like(ok)
+        if ex.during is not None:
+            window = (times >= ex.during[0] - 1e-9) & (times <= ex.during[1] + 1e-9)
+        bad = np.flatnonzero(window & ~ok)
+        if bad.size:
+            k = int(bad[0])
+            values = ", ".join(f"{names.get(n, n)} = {_num(np.broadcast_to(env[n], times.shape)[k])}"
+                               for n in used if n in trajectories)
+            out.append(_failure(ex, f"expectation `{ex.display}` fails at time {times[k]:g} {unit}"
+                                    f"{': ' + values if values else ''} ({bad.size} of {int(window.sum())} times)"))
+    return out
+
+
+def _failure(ex: Any, message: str) -> Diagnostic:
+    notes = (ex.doc.description,) if ex.doc.description else ()
+    return error("E062", message, ex.span, "the model, its data or the check itself is wrong; see the "
+                 "expectation's description", notes)
+
+
+def _num(v: Any) -> str:
+    return f"{float(v):.6g}"

@@ -1,0 +1,111 @@
+"""`stockflow explain` and `stockflow diff`: a variable's story, and how two models differ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..base.names import canonical
+from ..ir import ast as A
+from ..ir.model import CheckedModel
+from ..passes.resolve import names_in
+from ..write.format import _decl as declaration_text
+from .causal import CausalGraph, Sign
+
+
+def _where(span: object) -> str:
+    s = span  # a Span or None
+    return f"{s.file}:{s.line}" if s is not None else "(unknown place)"  # type: ignore[attr-defined]
+
+
+def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> str | None:
+    """A variable's definition, units, history and neighbours; None if there is no such name."""
+    key = canonical(name)
+    decl = next((d for d in spec.decls if canonical(d.name) == key), None)
+    if decl is None:
+        return None
+    kind = type(decl).__name__.removesuffix("Decl").lower()
+    lines = [f"{decl.name}: {kind}", "", "  " + declaration_text(decl).replace("\n", "\n  "), ""]
+    units = model.units.get(key)
+    if units is not None:
+        lines.append(f"units: {model.unitsys.show(units)}")
+    history = dict(spec.origins).get(key, ())
+    if history:
+        lines.append("set by:")
+        lines += [f"  {o.action:<11} {_where(o.span)}" for o in history]
+    ids = {n.id for n in cg.nodes}
+    names = {n.id: n.name for n in cg.nodes}
+    g = model.graph
+    stock = next((s for s in g.stocks if s.id == key), None)
+    if stock is not None:
+        lines.append("inflows: " + (", ".join(names[f] for f in stock.inflows) or "none"))
+        lines.append("outflows: " + (", ".join(names[f] for f in stock.outflows) or "none"))
+    if key in ids:
+        inputs = [] if stock is not None else cg.visible_inputs(key)
+        if inputs:
+            sign = {Sign.POSITIVE: " (+)", Sign.NEGATIVE: " (-)", Sign.UNKNOWN: ""}
+            lines.append("depends on: " + ", ".join(f"{names[s]}{sign[k]}" for s, k in inputs))
+        feeds = cg.visible_outputs(key)
+        metric_inputs = _metric_inputs(model)
+        users = [names[t] for t in feeds] + [m.display for m in g.metrics if key in metric_inputs[m.id]]
+        lines.append("feeds: " + (", ".join(users) or "nothing"))
+    else:  # lookups and metrics are not in the causal graph
+        users = [f.display for f in g.flows if key in names_in(f.rate)]
+        users += [a.display for a in g.auxes if not a.hidden and key in names_in(a.equation)]
+        if isinstance(decl, A.MetricDecl):
+            lines.append("depends on: " + ", ".join(dict.fromkeys(_metric_inputs(model)[key])))
+        elif users:
+            lines.append("used by: " + ", ".join(users))
+    return "\n".join(lines) + "\n"
+
+
+def _metric_inputs(model: CheckedModel) -> dict[str, list[str]]:
+    """For each metric, the variables and parameters it summarises or uses (resolved names)."""
+    g = model.graph
+    hidden = {s.id: s.rate for s in g.stocks if s.hidden} | {a.id: a.equation for a in g.auxes if a.hidden}
+    inputs = {agg.id: sorted(names_in(hidden[agg.var])) for agg in g.aggregates if hidden.get(agg.var) is not None}
+    out: dict[str, list[str]] = {}
+    for m in g.metrics:
+        used: list[str] = []
+        for n in sorted(names_in(m.expr)):
+            used += inputs.get(n, [n])
+        out[m.id] = used
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    name: str
+    kind: str
+    change: str  # "only in A", "only in B", "changed"
+    a: str | None
+    b: str | None
+
+
+def diff(a: A.Spec, b: A.Spec) -> list[Difference]:
+    """Declarations only in one model, and those whose canonical text differs."""
+    da = {canonical(d.name): d for d in a.decls}
+    db = {canonical(d.name): d for d in b.decls}
+    out = []
+    for key in list(da) + [k for k in db if k not in da]:
+        x, y = da.get(key), db.get(key)
+        kind = type(x or y).__name__.removesuffix("Decl").lower()
+        tx = declaration_text(x) if x is not None else None
+        ty = declaration_text(y) if y is not None else None
+        if x is None:
+            out.append(Difference(y.name, kind, "only in B", None, ty))  # type: ignore[union-attr]
+        elif y is None:
+            out.append(Difference(x.name, kind, "only in A", tx, None))
+        elif tx != ty:
+            out.append(Difference(x.name, kind, "changed", tx, ty))
+    if a.time != b.time:
+        out.append(Difference("time", "time", "changed", repr(a.time), repr(b.time)))
+    return out
+
+
+def describe(d: Difference) -> str:
+    if d.change == "only in A":
+        return f"- {d.kind} {d.name}: only in A\n    {d.a}"
+    if d.change == "only in B":
+        return f"+ {d.kind} {d.name}: only in B\n    {d.b}"
+    return f"~ {d.kind} {d.name}:\n    A: {d.a}\n    B: {d.b}"
+

@@ -1,0 +1,74 @@
+"""Feedback loops: the elementary cycles of the causal graph, with their polarity.
+
+A loop is reinforcing when the product of its links' signs is positive, balancing when it is
+negative, and undetermined when the sign of some link depends on values; for those, the
+polarity at the start of a default run is given as well.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import Enum
+
+import networkx as nx
+
+from ..ir.graph import Kind
+from .causal import CausalGraph, Sign
+
+MAX_LOOPS = 10_000
+
+
+class Polarity(Enum):
+    REINFORCING = "reinforcing"
+    BALANCING = "balancing"
+    UNDETERMINED = "undetermined"
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    id: str
+    nodes: tuple[str, ...]  # in causal order; the last links back to the first
+    names: tuple[str, ...]
+    polarity: Polarity
+    at_start: Polarity  # from the signs at the start of a default run
+    stocks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoopReport:
+    loops: tuple[Loop, ...]
+    truncated: bool
+
+
+def _polarity(signs: list[Sign]) -> Polarity:
+    if any(s is Sign.UNKNOWN for s in signs):
+        return Polarity.UNDETERMINED
+    negative = sum(s is Sign.NEGATIVE for s in signs)
+    return Polarity.BALANCING if negative % 2 else Polarity.REINFORCING
+
+
+def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
+    g = nx.DiGraph()
+    kinds = {n.id: n.kind for n in cg.nodes}
+    links = {}
+    for link in cg.links:
+        if kinds[link.source] is not Kind.PARAM:
+            g.add_edge(link.source, link.target)
+            links[(link.source, link.target)] = link
+    found = list(itertools.islice(nx.simple_cycles(g), limit + 1))
+    truncated = len(found) > limit
+    loops = []
+    for cycle in found[:limit]:
+        # Start each loop at its first stock (in declaration order) so the text reads naturally.
+        order = [n.id for n in cg.nodes]
+        start = min(range(len(cycle)), key=lambda i: (kinds[cycle[i]] is not Kind.STOCK, order.index(cycle[i])))
+        cycle = cycle[start:] + cycle[:start]
+        pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+        loops.append((cycle, _polarity([links[p].sign for p in pairs]),
+                      _polarity([links[p].sign_at_start for p in pairs])))
+    loops.sort(key=lambda item: (len(item[0]), [cg.node(n).name for n in item[0]]))
+    out = tuple(Loop(f"L{i + 1}", tuple(c), tuple(cg.node(n).name for n in c), pol, start_pol,
+                     tuple(n for n in c if kinds[n] is Kind.STOCK))
+                for i, (c, pol, start_pol) in enumerate(loops))
+    return LoopReport(out, truncated)

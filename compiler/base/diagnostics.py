@@ -1,0 +1,164 @@
+"""Diagnostics: one type for every problem found in a spec, with a stable code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file; lines and columns count from 1, end is exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "span": self.span.to_json() if self.span else None,
+            "hint": self.hint,
+            "notes": list(self.notes),
+        }
+
+
+def error(code: str, message: str, span: Span | None, hint: str | None = None,
+          notes: tuple[str, ...] = ()) -> Diagnostic:
+    return Diagnostic(code, message, span, hint, Severity.ERROR, notes)
+
+
+def warning(code: str, message: str, span: Span | None, hint: str | None = None,
+            notes: tuple[str, ...] = ()) -> Diagnostic:
+    return Diagnostic(code, message, span, hint, Severity.WARNING, notes)
+
+
+def by_position(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    """Diagnostics in reading order: by file, line and column; those without a place first."""
+    def key(d: Diagnostic) -> tuple[str, int, int]:
+        return (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0)
+
+    return sorted(diags, key=key)
+
+
+class SpecError(Exception):
+    """Raised by a stage that cannot go on; carries every diagnostic collected so far."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], hidden: frozenset[str] = frozenset()):
+        self.diagnostics = tuple(by_position(diagnostics))
+        self.hidden = hidden  # files named in the diagnostics whose text must not be shown
+        super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
+
+
+class RunError(SpecError):
+    """A run produced NaN or infinity, or was given inputs it cannot use."""
+
+
+class NameNotFound(RunError, KeyError):
+    """A name asked for by a caller (a CLI option, an API argument) that the model lacks. A
+    KeyError too, so results behave like mappings; its text is the one clean message."""
+
+    def __str__(self) -> str:
+        return "; ".join(f"{d.message}" + (f" ({d.hint})" if d.hint else "") for d in self.diagnostics)
+
+
+def unknown_name(name: str, what: str, pool: Iterable[str], fallback: str | None = None,
+                 elsewhere: dict[str, str] | None = None) -> NameNotFound:
+    """E061 for `name`, which is not one of `pool` (what: "a parameter of girfec"). `elsewhere`
+    maps names of other kinds to what to do instead (a stock given where a parameter is asked)."""
+    from .hints import did_you_mean
+
+    fix = (elsewhere or {}).get(name.lower())
+    if fix is not None:
+        return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, fix)])
+    names = list(pool)
+    hint = did_you_mean(name, names) or fallback or (
+        f"choose one of: {', '.join(names[:12])}" + (", ..." if len(names) > 12 else "") if names else None)
+    return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, hint)])
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder text on screen.
+_UNSAFE = {*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+           *range(0x2066, 0x206A)}
+_ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}") for i in _UNSAFE} | {9: " "}
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown escaped (`\x1b` as `\\x1b`), so a spec cannot move
+    the cursor, erase lines or set a terminal's title through a message that quotes it."""
+    return text.translate(_ESCAPES)
+
+
+def render_text(d: Diagnostic, sources: dict[str, str] | None = None) -> str:
+    """`file:line:col: error[E0xx]: message`, the source line, a caret and the hint."""
+    head = f"{d.severity.value}[{d.code}]: {printable(d.message)}"
+    if d.span is None:
+        lines = [head]
+    else:
+        s = d.span
+        lines = [f"{printable(s.file)}:{s.line}:{s.column}: {head}"]
+        text = (sources or {}).get(s.file)
+        if text is not None:
+            src_lines = text.splitlines()
+            if 1 <= s.line <= len(src_lines):
+                src = printable(src_lines[s.line - 1])
+                width = (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1
+                width = max(1, min(width, max(1, len(src) - s.column + 1)))
+                gutter = f"{s.line:>4} | "
+                lines.append(gutter + src)
+                lines.append(" " * (len(gutter) + s.column - 1) + "^" * width)
+    for n in d.notes:
+        lines.append(f"  note: {printable(n)}")
+    if d.hint:
+        lines.append(f"  hint: {printable(d.hint)}")
+    return "\n".join(lines)
+
+
+def render_json(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:
+    return json.dumps([d.to_json() for d in diags], indent=2)
+
+
+def render_github(d: Diagnostic) -> str:
+    """A GitHub Actions workflow command, so CI shows the problem on the line."""
+    kind = "error" if d.is_error else "warning"
+    msg = printable(d.message + (f" (hint: {d.hint})" if d.hint else ""))
+    msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if d.span is None:
+        return f"::{kind} title={d.code}::{msg}"
+    s = d.span
+    where = printable(s.file).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+    return f"::{kind} file={where},line={s.line},col={s.column},title={d.code}::{msg}"

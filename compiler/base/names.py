@@ -1,0 +1,41 @@
+"""Name rules shared by the passes."""
+
+from __future__ import annotations
+
+import re
+
+from ..read.expr import KEYWORDS
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# name -> (fewest, most) arguments; None means no upper limit
+BUILTINS: dict[str, tuple[int, int | None]] = {
+    "min": (2, None), "max": (2, None), "abs": (1, 1), "exp": (1, 1), "ln": (1, 1), "log": (1, 2),
+    "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "asin": (1, 1), "acos": (1, 1),
+    "atan": (1, 1), "floor": (1, 1), "ceil": (1, 1), "mod": (2, 2),
+    "step": (2, 2), "ramp": (2, 3), "pulse": (2, 3),
+    "trunc": (1, 1), "round": (1, 1), "rem": (2, 2),
+}
+STATEFUL: dict[str, tuple[int, int]] = {
+    "smooth": (2, 3), "smooth3": (2, 3), "smoothn": (3, 4),
+    "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4), "init": (1, 1),
+}
+MAX_STAGES = 100  # the most stages `smoothn`/`delayn` may chain
+# metric summaries -> (fewest, most) arguments
+AGGREGATES: dict[str, tuple[int, int]] = {
+    "integral": (1, 3), "mean": (1, 3), "final": (1, 1), "initial": (1, 1), "maximum": (1, 1),
+    "minimum": (1, 1), "discounted": (1, 2), "at": (2, 2),
+}
+GREEN_BOOK_DISCOUNT = 0.035  # HM Treasury Green Book: 3.5% a year, the default for `discounted`
+CONSTANTS = {"pi"}
+SPECIAL = {"time", "dt"}
+RESERVED = KEYWORDS | SPECIAL | CONSTANTS
+
+
+def canonical(name: str) -> str:
+    """Canonical id of a user name: names are case-insensitive, as in XMILE and Vensim."""
+    return name.lower()
+
+
+def is_identifier(name: str) -> bool:
+    return bool(_IDENT.match(name))

@@ -1,0 +1,44 @@
+"""The checked model: every equation as a sympy expression in its variable's units."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import sympy
+
+from ..base.diagnostics import Diagnostic
+from . import graph as G
+from .units import Unit, UnitSystem
+
+TIME_SYM = sympy.Symbol("time")
+DT_SYM = sympy.Symbol("dt")
+
+
+def sym(var_id: str) -> sympy.Symbol:
+    return sympy.Symbol(var_id)
+
+
+@dataclass(frozen=True)
+class CheckedModel:
+    graph: G.Graph
+    unitsys: UnitSystem
+    units: Mapping[str, Unit | None]
+    equations: Mapping[str, sympy.Expr]  # auxes and flows, in order `graph.order`
+    initials: Mapping[str, sympy.Expr]  # stocks
+    derivatives: Mapping[str, sympy.Expr]  # stocks: d/dt per model time unit, over flow symbols
+    flow_factors: Mapping[tuple[str, str], sympy.Rational]  # (flow, stock) -> factor into stock units/time
+    metric_equations: Mapping[str, sympy.Expr]  # over aggregate ids, params and metrics
+    boundary: Mapping[str, sympy.Expr]  # group -> net flow across its edge, base units per time unit
+    stock_scale: Mapping[str, sympy.Rational]  # stock -> factor into base units
+    diagnostics: tuple[Diagnostic, ...]  # warnings
+    expectations: Mapping[str, sympy.Expr]  # reality checks: conditions, as sympy relations
+    aggregate_times: Mapping[str, float]  # `at`: its time; windowed `mean`: the window's length
+    # Variables whose equation computes other units than declared, converted by a factor into
+    # them: the units the equation computes (XMILE export writes the conversion explicitly).
+    computed_units: Mapping[str, Unit] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def frozen(d: dict) -> Mapping:  # type: ignore[type-arg]
+    return MappingProxyType(dict(d))

@@ -1,0 +1,206 @@
+"""Warnings on a checked model: outflows that can empty a stock, unused definitions, large dt."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from ..base.diagnostics import Diagnostic, warning
+from ..codegen.build import ModelFunctions, build
+from ..ir import ast as A
+from ..ir.model import CheckedModel, sym
+from .resolve import names_in
+
+_MAX_OPS = 400  # larger inlined rates are not analysed symbolically
+_MAX_EXPR_DEPTH = 100  # the parser's bound on one equation's nesting
+_MAX_INLINED_DEPTH = 400  # well inside Python's recursion limit for sympy's tree walks
+
+
+def check(model: CheckedModel) -> list[Diagnostic]:
+    """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
+    fns = build(model, np)
+    out: list[Diagnostic] = []
+    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units):
+        try:
+            out += analysis(model, fns)
+        except RecursionError:
+            continue
+    return out
+
+
+def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W108: a parameter or auxiliary without units that supplies a flow's "per time" in a model
+    that declares units elsewhere. It is then read per model time unit, silently: `r = 0.3` in
+    `stock * r` of a month model is 30% a month, whatever the modeller meant."""
+    from ..ir.units import TIME
+
+    g = model.graph
+    if not any(u is not None for u in model.units.values()):
+        return []  # a model without units: every number is in model time, by design
+    kinds = {p.id: ("param", p) for p in g.params} | {a.id: ("aux", a) for a in g.auxes if not a.hidden}
+    out: list[Diagnostic] = []
+    warned: set[str] = set()
+    for f in g.flows:
+        names = {str(x) for x in model.equations[f.id].free_symbols}
+        bare = sorted(n for n in names if n in kinds and model.units.get(n) is None and n not in warned)
+        timed = any(u is not None and TIME in u.dim.free_symbols for n in names if (u := model.units.get(n)))
+        if not bare or timed:
+            continue
+        for n in bare[:1]:  # one name per flow: the first that can carry its "per time"
+            kind, decl = kinds[n]
+            warned.add(n)
+            out.append(warning("W108", f"`{decl.display}` has no units, so flow `{f.display}` reads it per "
+                               f"{g.time.unit} (the model's time unit)", decl.span,
+                               f"give it units, e.g. `{kind} {decl.display} [1/year] = ...` for a yearly rate; "
+                               "stockflow converts between time units"))
+    return out
+
+
+def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W101: an outflow still positive when its stock is empty would drive the stock negative.
+
+    sympy decides whether the rate vanishes identically at zero; where it does not, the rate is
+    evaluated at the start of the run with that stock emptied, and a positive value is reported.
+    """
+    g = model.graph
+    todo = [s for s in g.stocks if not s.hidden and not s.non_negative and s.outflows]
+    if not todo:
+        return []
+    # Inline auxiliaries into flows, but only to a bounded depth: sympy recurses over trees.
+    inlined: dict[sympy.Symbol, sympy.Expr] = {}
+    depth: dict[sympy.Symbol, int] = {}
+    for n in g.order:
+        e = model.equations[n]
+        if sympy.count_ops(e) > _MAX_OPS:
+            continue
+        used = [x for x in e.free_symbols if x in inlined]
+        d = _MAX_EXPR_DEPTH + max((depth[x] for x in used), default=0)
+        if d > _MAX_INLINED_DEPTH:
+            continue
+        inlined[sym(n)] = e.xreplace({x: inlined[x] for x in used})
+        depth[sym(n)] = d
+    flows = {f.id: f for f in g.flows}
+    start = _start_values(model, fns)
+    out = []
+    for s in todo:
+        for fid in s.outflows:
+            e = inlined.get(sym(fid))
+            if e is None or sympy.count_ops(e) > _MAX_OPS:
+                continue
+            try:
+                at_zero = sympy.simplify(e.xreplace({sym(s.id): sympy.Integer(0)}))
+            except (TypeError, ValueError, RecursionError):
+                continue
+            if at_zero == 0:
+                continue
+            value = _value_at_zero(model, fid, s.id, start)
+            if value is not None and value <= 0:
+                continue
+            f = flows[fid]
+            out.append(warning(
+                "W101", f"outflow `{f.display}` does not vanish when `{s.display}` is empty "
+                f"(at zero it is {_show(at_zero)})", f.span,
+                f"make the rate proportional to `{s.display}`, or mark the stock `non_negative` "
+                "so the run caps the outflow"))
+    return out
+
+
+def _show(e: sympy.Expr) -> str:
+    return f"{float(e):g}" if e.is_number else str(e.evalf(6))
+
+
+def _start_values(model: CheckedModel, fns: ModelFunctions) -> tuple[ModelFunctions, np.ndarray, np.ndarray] | None:
+    g = model.graph
+    params = np.array([p.value for p in g.params], dtype=np.float64)
+    zeros = np.zeros(fns.layout.n_state)
+    with np.errstate(all="ignore"):
+        try:
+            y0 = np.asarray(fns.init(params, g.time.start, g.time.dt, zeros, zeros.astype(bool)), dtype=float)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            return None
+    return fns, params, y0
+
+
+def _value_at_zero(model: CheckedModel, flow: str, stock: str,
+                   start: tuple[ModelFunctions, np.ndarray, np.ndarray] | None) -> float | None:
+    """The flow's rate at the start of the run with `stock` emptied, before any capping."""
+    if start is None:
+        return None
+    fns, params, y0 = start
+    lay = fns.layout
+    y = y0.copy()
+    y[lay.stocks.index(stock)] = 0.0
+    with np.errstate(all="ignore"):
+        try:
+            prep = fns.prepare(params, model.graph.time.dt)
+            _, outs = fns.rhs(y, model.graph.time.start, prep)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            return None
+    v = float(outs[lay.outputs.index(flow)])
+    return v if np.isfinite(v) else None
+
+
+def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W102: parameters and lookups that no equation, initial value or metric uses."""
+    g = model.graph
+    used: set[str] = set()
+    for s in g.stocks:
+        used |= names_in(s.initial)
+        if s.rate is not None:
+            used |= names_in(s.rate)
+    for f in g.flows:
+        used |= names_in(f.rate)
+    for a in g.auxes:
+        used |= names_in(a.equation)
+    for m in g.metrics:
+        used |= names_in(m.expr)
+    for ex in g.expectations:
+        used |= names_in(ex.condition)
+    out = []
+    for p in g.params:
+        if p.id not in used:
+            out.append(warning("W102", f"parameter `{p.display}` is never used", p.span,
+                               "remove it, or use it in an equation"))
+    for lk in g.lookups:
+        if lk.id not in used:
+            out.append(warning("W102", f"lookup `{lk.display}` is never used", lk.span,
+                               "remove it, or call it in an equation"))
+    return out
+
+
+def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W103: dt against the fastest time constant of the linearised model at the start."""
+    g = model.graph
+    n = len(g.stocks)
+    if n == 0 or n > 400:
+        return []
+    params = np.array([p.value for p in g.params], dtype=np.float64)
+    t0, dt = g.time.start, g.time.dt
+    zeros = np.zeros(fns.layout.n_state)
+    mask = np.zeros(fns.layout.n_state, dtype=bool)
+    with np.errstate(all="ignore"):
+        try:
+            y0 = fns.init(params, t0, dt, zeros, mask)
+            prep = fns.prepare(params, dt)
+            jac = np.empty((n, n))
+            for j in range(n):
+                h = 1e-6 * max(1.0, abs(y0[j]))
+                yp, ym = y0.copy(), y0.copy()
+                yp[j] += h
+                ym[j] -= h
+                jac[:, j] = (fns.deriv(yp, t0, prep)[:n] - fns.deriv(ym, t0, prep)[:n]) / (2 * h)
+            if not np.all(np.isfinite(jac)):
+                return []
+            rate = float(np.max(np.abs(np.linalg.eigvals(jac))))
+        except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+            return []
+    if rate <= 0:
+        return []
+    tau = 1.0 / rate
+    limit = 0.5 if g.time.method is A.Method.EULER else 1.0
+    if dt <= limit * tau:
+        return []
+    unit = g.time.unit
+    return [warning("W103", f"dt = {dt:g} {unit} is large against the fastest time constant, "
+                    f"{tau:.3g} {unit} (at the start of the run)", g.time.span,
+                    f"use dt <= {tau * limit / 2:.3g} {unit}, or rk4")]

@@ -1,0 +1,168 @@
+"""`extends`: a spec built on another. Bases are merged at the AST level, before resolving.
+
+The child may change what the base declares (`set`), remove it (`remove`), and add new
+declarations; redeclaring a base name without `set` is an error, so nothing changes silently.
+Every name keeps its history (declared, overridden, removed) with file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ..base.diagnostics import Diagnostic, Span, SpecError, error
+from ..base.hints import did_you_mean
+from ..base.names import canonical
+from ..ir import ast as A
+
+MAX_CHAIN = 16
+
+# The YAML key naming each kind's main value in an override.
+VALUE_KEY = {A.ParamDecl: "value", A.StockDecl: "initial", A.AuxDecl: "equation", A.MetricDecl: "equation",
+             A.FlowDecl: "rate", A.ExpectDecl: "condition"}
+KIND = {A.ParamDecl: "parameter", A.StockDecl: "stock", A.AuxDecl: "auxiliary", A.MetricDecl: "metric",
+        A.FlowDecl: "flow", A.LookupDecl: "lookup", A.GroupDecl: "group", A.UnitDecl: "unit",
+        A.ExpectDecl: "expectation", A.ScenarioDecl: "scenario"}
+
+
+def load_chain(spec: A.Spec, locate: Callable[[str, str, Span | None], str],
+               read: Callable[[str, Span | None], A.Spec], chain: tuple[str, ...] = ()) -> A.Spec:
+    """Merge `spec` onto its bases. `locate(ref, from_file, span)` gives a base's path (raising
+    SpecError at the `extends` line if it cannot be used); `read(path, span)` parses it."""
+    if spec.extends is None:
+        if spec.time is None:
+            raise SpecError([error("E050", "the spec has no time settings", Span(spec.file, 1, 1, 1, 2),
+                                   "add `time { start 0 stop 10 dt 0.25 units year }`")])
+        return _with_origins(spec)
+    here = str(Path(spec.file).resolve()) if not spec.file.startswith("<") else spec.file
+    chain = chain + (here,)
+    if len(chain) > MAX_CHAIN:
+        raise SpecError([error("E006", f"more than {MAX_CHAIN} specs in a chain of `extends`", spec.extends_span,
+                               "flatten the chain")])
+    path = locate(spec.extends, spec.file, spec.extends_span)
+    resolved = str(Path(path).resolve())
+    if resolved in chain:
+        names = " -> ".join(Path(p).name for p in chain[chain.index(resolved):] + (resolved,))
+        raise SpecError([error("E017", f"`extends` goes round in a circle: {names}", spec.extends_span,
+                               "a spec cannot be its own base")])
+    base = load_chain(read(path, spec.extends_span), locate, read, chain)
+    return merge(base, spec)
+
+
+def _with_origins(spec: A.Spec) -> A.Spec:
+    origins = tuple((canonical(d.name), (A.Origin("declared", d.span),)) for d in spec.decls)
+    return replace(spec, origins=origins)
+
+
+def merge(base: A.Spec, child: A.Spec) -> A.Spec:
+    errors: list[Diagnostic] = []
+    decls: dict[str, A.Decl] = {canonical(d.name): d for d in base.decls}
+    history: dict[str, list[A.Origin]] = {k: list(v) for k, v in base.origins}
+    where = f"in {Path(base.file).name}"
+
+    def missing(name: str, span: Span | None, what: str) -> None:
+        errors.append(error("E016", f"cannot {what} `{name}`: the base model has no such name ({where})", span,
+                            did_you_mean(name, [d.name for d in decls.values()]) or "check the name"))
+
+    for r in child.removals:
+        key = canonical(r.name)
+        if key not in decls:
+            missing(r.name, r.span, "remove")
+            continue
+        del decls[key]
+        history.setdefault(key, []).append(A.Origin("removed", r.span))
+    for o in child.overrides:
+        key = canonical(o.name)
+        if key not in decls:
+            missing(o.name, o.span, "override")
+            continue
+        new = _apply(decls[key], o, errors)
+        if new is not None:
+            decls[key] = new
+            history.setdefault(key, []).append(A.Origin("overridden", o.span))
+    for d in child.decls:
+        key = canonical(d.name)
+        if key in decls:
+            first = decls[key].span
+            at = f" (in {Path(first.file).name}, line {first.line})" if first else ""
+            errors.append(error("E011", f"`{d.name}` is already declared by the base model{at}", d.span,
+                                f"to change it, write `set {d.name} ...` (YAML: under `override:`)"))
+            continue
+        decls[key] = d
+        history.setdefault(key, []).append(A.Origin("declared", d.span))
+    if errors:
+        raise SpecError(errors)
+    model = child.model if child.model.span is not None else A.ModelInfo(
+        child.model.name, base.model.title, base.model.description, base.model.span)
+    if child.model.span is not None:
+        model = replace(model, title=model.title or base.model.title,
+                        description=model.description or base.model.description)
+    return A.Spec(model, child.time or base.time, tuple(decls.values()), child.file,
+                  origins=tuple((k, tuple(v)) for k, v in history.items()))
+
+
+def _doc(old: A.Doc, new: A.Doc) -> A.Doc:
+    return A.Doc(new.description or old.description, new.source or old.source,
+                 new.assumption or old.assumption)
+
+
+def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
+    kind = type(d)
+    name = KIND[kind]
+    want = VALUE_KEY.get(kind)
+    if o.value_key not in (None, "value", want):
+        hint = f"use `{want}`" if want else f"a {name}'s definition cannot be overridden; remove it and declare it again"
+        errors.append(error("E016", f"`{o.value_key}` does not apply to `{d.name}`, which is a {name}", o.span, hint))
+        return None
+    if o.value is not None and want is None:
+        errors.append(error("E016", f"a {name} cannot be given a new value with `set`", o.span,
+                            f"remove `{d.name}` and declare it again"))
+        return None
+    for field_name, allowed in (("tags", (A.FlowDecl,)), ("bounds", (A.ParamDecl,)), ("during", (A.ExpectDecl,)),
+                                ("non_negative", (A.StockDecl, A.FlowDecl)),
+                                ("units", (A.ParamDecl, A.StockDecl, A.FlowDecl, A.AuxDecl, A.MetricDecl,
+                                           A.LookupDecl))):
+        if getattr(o, field_name) is not None and kind not in allowed:
+            errors.append(error("E016", f"`{field_name}` does not apply to `{d.name}`, which is a {name}", o.span,
+                                "remove it from the override"))
+            return None
+    units = o.units if o.units is not None else getattr(d, "units", None)
+    if isinstance(d, A.ParamDecl):
+        value, value_span = d.value, d.value_span
+        if o.value is not None:
+            number = _number(o.value)
+            if number is None:
+                errors.append(error("E053", f"the value of parameter `{d.name}` must be a number", o.value.span,
+                                    "write a number, e.g. `set rate = 0.05`"))
+                return None
+            value, value_span = number, o.value.span
+        return replace(d, value=value, units=units, bounds=o.bounds or d.bounds, doc=_doc(d.doc, o.doc),
+                       value_span=value_span)
+    if isinstance(d, A.StockDecl):
+        return replace(d, initial=o.value or d.initial, units=units,
+                       non_negative=d.non_negative if o.non_negative is None else o.non_negative,
+                       doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.FlowDecl):
+        return replace(d, rate=o.value or d.rate, units=units, tags=d.tags if o.tags is None else o.tags,
+                       non_negative=d.non_negative if o.non_negative is None else o.non_negative,
+                       doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.AuxDecl):
+        return replace(d, equation=o.value or d.equation, units=units, doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.MetricDecl):
+        return replace(d, expr=o.value or d.expr, units=units, doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.ExpectDecl):
+        return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.LookupDecl):
+        return replace(d, units=units, doc=_doc(d.doc, o.doc))
+    if isinstance(d, A.GroupDecl | A.ScenarioDecl):
+        return replace(d, doc=_doc(d.doc, o.doc))
+    errors.append(error("E016", f"a {name} cannot be overridden", o.span, "remove it and declare it again"))
+    return None
+
+
+def _number(e: A.Expr) -> float | None:
+    sign = 1.0
+    while isinstance(e, A.Neg):
+        sign, e = -sign, e.operand
+    return sign * e.value if isinstance(e, A.Num) and e.unit is None else None

@@ -1,0 +1,531 @@
+"""Spec AST -> Graph: resolve names, expand smooth/delay/aggregates, order the equations."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+
+from ..base.diagnostics import Diagnostic, Span, SpecError, error
+from ..base.hints import did_you_mean
+from ..base.limits import MAX_HIDDEN_STOCKS, MAX_HINTED, MAX_LOOKUP_POINTS
+from ..base.names import (
+    AGGREGATES,
+    BUILTINS,
+    CONSTANTS,
+    GREEN_BOOK_DISCOUNT,
+    MAX_STAGES,
+    RESERVED,
+    SPECIAL,
+    STATEFUL,
+    canonical,
+    is_identifier,
+)
+from ..ir import ast as A
+from ..ir import graph as G
+from .scenarios import resolve_scenarios
+
+
+def resolve(spec: A.Spec) -> G.Graph:
+    return _Resolver(spec).run()
+
+
+class _Resolver:
+    def __init__(self, spec: A.Spec):
+        self.spec = spec
+        self.errors: list[Diagnostic] = []
+        self.decls: dict[str, A.Decl] = {}
+        self.hidden_stocks: list[G.Stock] = []
+        self.too_many_stages = False
+        self.hidden_auxes: list[G.Aux] = []
+        self.aggregates: list[G.Aggregate] = []
+        self.counter: dict[str, int] = {}
+
+    def err(self, code: str, msg: str, span: Span | None, hint: str | None = None) -> None:
+        self.errors.append(error(code, msg, span, hint))
+
+    # ---------------------------------------------------------------- the pass
+    def run(self) -> G.Graph:
+        spec = self.spec
+        for d in spec.decls:
+            if isinstance(d, A.UnitDecl):
+                continue
+            cid = canonical(d.name)
+            if not is_identifier(d.name):
+                self.err("E003", f"`{d.name}` is not a valid name", d.span,
+                         "use letters, digits and _, starting with a letter")
+                continue
+            if d.name.lower() in RESERVED:
+                self.err("E012", f"`{d.name}` is a reserved word and cannot be used as a name", d.span,
+                         f"rename it, e.g. `{d.name}_value`")
+                continue
+            if isinstance(d, A.LookupDecl) and cid in (*BUILTINS, *STATEFUL, *AGGREGATES):
+                self.err("E012", f"`{d.name}` is a built-in function: a lookup of that name would replace it in "
+                         "every equation (a base's too)", d.span, f"rename it, e.g. `{d.name}_table`")
+                continue
+            if cid in self.decls:
+                first = self.decls[cid].span
+                where = f" (first declared on line {first.line})" if first else ""
+                self.err("E011", f"`{d.name}` is declared twice{where}", d.span,
+                         "names are case-insensitive; rename or remove one")
+                continue
+            self.decls[cid] = d
+
+        stocks: dict[str, G.Stock] = {}
+        flows: list[G.Flow] = []
+        auxes: list[G.Aux] = []
+        params: list[G.Param] = []
+        lookups: list[G.Lookup] = []
+        metrics: list[G.Metric] = []
+        groups: list[G.Group] = []
+        expectations: list[G.Expectation] = []
+        for cid, d in self.decls.items():
+            if isinstance(d, A.StockDecl):
+                stocks[cid] = G.Stock(cid, d.name, self.expr(d.initial, cid, False), d.units,
+                                      d.non_negative, d.doc, d.span)
+            elif isinstance(d, A.FlowDecl):
+                flows.append(self.flow(cid, d))
+            elif isinstance(d, A.AuxDecl):
+                auxes.append(G.Aux(cid, d.name, self.expr(d.equation, cid, False), d.units, d.doc, d.span))
+            elif isinstance(d, A.ParamDecl):
+                params.append(self.param(cid, d))
+            elif isinstance(d, A.LookupDecl):
+                lk = self.lookup(cid, d)
+                if lk:
+                    lookups.append(lk)
+            elif isinstance(d, A.MetricDecl):
+                metrics.append(G.Metric(cid, d.name, self.expr(d.expr, cid, True), d.units, d.doc, d.span))
+            elif isinstance(d, A.GroupDecl):
+                groups.append(self.group(cid, d))
+            elif isinstance(d, A.ExpectDecl):
+                expectations.append(self.expectation(cid, d))
+
+        # Attach flows to their stocks.
+        ins: dict[str, list[str]] = {s: [] for s in stocks}
+        outs: dict[str, list[str]] = {s: [] for s in stocks}
+        for f in flows:
+            if f.source in outs:
+                outs[f.source].append(f.id)
+            if f.target in ins:
+                ins[f.target].append(f.id)
+        all_stocks = [replace(s, inflows=tuple(ins[s.id]), outflows=tuple(outs[s.id])) for s in stocks.values()]
+        all_stocks += self.hidden_stocks
+        all_auxes = auxes + self.hidden_auxes
+
+        scenarios = resolve_scenarios(self.decls, self.errors)
+        order = self.order({a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows},
+                           "E020", "algebraic loop", "break it with a stock, e.g. smooth(...) or delay1(...)")
+        init_nodes: dict[str, A.Expr] = {a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows}
+        init_nodes |= {s.id: s.initial for s in all_stocks}
+        init_order = self.order(init_nodes, "E021", "initial values depend on each other in a loop",
+                                "give one of these stocks a number as its initial value",
+                                must_include={s.id for s in all_stocks})
+        metric_order = self.order({m.id: m.expr for m in metrics}, "E020", "metrics depend on each other in a loop",
+                                  "define one metric without the others")
+        if self.errors:
+            raise SpecError(self.errors)
+        return G.Graph(spec.model, spec.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
+                       tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(params), tuple(lookups),
+                       tuple(self.aggregates), tuple(metrics), tuple(groups), order, init_order, metric_order,
+                       spec.file, tuple(expectations), scenarios)
+
+    # ---------------------------------------------------------------- declarations
+    def expectation(self, cid: str, d: A.ExpectDecl) -> G.Expectation:
+        """An expectation; under a scenario, `baseline(metric)` is the baseline's value of a metric."""
+        cond = self.baseline_refs(d.condition, d.under is not None)
+        on_metrics = any(isinstance(self.decls.get(n.lower()), A.MetricDecl) or n.endswith("$baseline")
+                         for n in names_in(cond))
+        under = None
+        if d.under is not None:
+            under = canonical(d.under)
+            if not isinstance(self.decls.get(under), A.ScenarioDecl) and under != "baseline":
+                scenarios = [x.name for x in self.decls.values() if isinstance(x, A.ScenarioDecl)]
+                self.err("E010", f"expectation `{d.name}` is checked under `{d.under}`, which is not a scenario",
+                         d.span, did_you_mean(d.under, scenarios) or "declare the scenario")
+        return G.Expectation(cid, d.name, self.expr(cond, cid, on_metrics), d.during, on_metrics, d.doc, d.span,
+                             under)
+
+    def baseline_refs(self, e: A.Expr, allowed: bool) -> A.Expr:
+        """baseline(m) -> the name `m$baseline`; only in expectations checked under a scenario."""
+        if isinstance(e, A.Call) and e.func.lower() == "baseline":
+            if not allowed:
+                self.err("E015", "`baseline(...)` compares a scenario with the baseline; it needs `under SCENARIO`",
+                         e.span, "add `under NAME` to the expectation")
+                return A.Num(0.0, None, e.span)
+            target = e.args[0] if len(e.args) == 1 else None
+            if not isinstance(target, A.Name) or not isinstance(self.decls.get(target.name.lower()), A.MetricDecl):
+                self.err("E015", "`baseline(...)` takes the name of a metric", e.span, "e.g. `baseline(total_cost)`")
+                return A.Num(0.0, None, e.span)
+            return A.Name(target.name.lower() + "$baseline", e.span)
+        if isinstance(e, A.Call):
+            return A.Call(e.func, tuple(self.baseline_refs(a, allowed) for a in e.args), e.span)
+        if isinstance(e, A.BinOp | A.Compare | A.Logic):
+            return replace(e, left=self.baseline_refs(e.left, allowed), right=self.baseline_refs(e.right, allowed))
+        if isinstance(e, A.Neg | A.Not):
+            return replace(e, operand=self.baseline_refs(e.operand, allowed))
+        if isinstance(e, A.If):
+            return A.If(*(self.baseline_refs(x, allowed) for x in (e.cond, e.then, e.orelse)), e.span)
+        return e
+
+    def flow(self, cid: str, d: A.FlowDecl) -> G.Flow:
+        ends = []
+        for end, span, role in ((d.source, d.source_span, "from"), (d.target, d.target_span, "to")):
+            if end is None:
+                ends.append(None)
+                continue
+            target = self.decls.get(canonical(end))
+            if target is None:
+                stocks = [x.name for x in self.decls.values() if isinstance(x, A.StockDecl)]
+                self.err("E014", f"flow `{d.name}` goes {role} `{end}`, which is not declared", span,
+                         did_you_mean(end, stocks) or "declare the stock, or write `outside`")
+            elif not isinstance(target, A.StockDecl):
+                self.err("E014", f"flow `{d.name}` goes {role} `{end}`, which is not a stock", span,
+                         "a flow runs between stocks or `outside`")
+            ends.append(canonical(end))
+        if d.source is not None and d.target is not None and canonical(d.source) == canonical(d.target):
+            self.err("E014", f"flow `{d.name}` runs from `{d.source}` to itself", d.span,
+                     "a flow must connect two different stocks")
+        if d.source is None and d.target is None:
+            self.err("E014", f"flow `{d.name}` connects outside to outside", d.span,
+                     "connect at least one end to a stock")
+        return G.Flow(cid, d.name, ends[0], ends[1], self.expr(d.rate, cid, False), d.units, d.tags,
+                      d.non_negative, d.doc, d.span)
+
+    def param(self, cid: str, d: A.ParamDecl) -> G.Param:
+        if d.bounds is not None:
+            lo, hi = d.bounds
+            if lo > hi:
+                self.err("E051", f"bounds of `{d.name}` are reversed: [{lo:g}, {hi:g}]", d.span,
+                         f"write [{hi:g}, {lo:g}]")
+            elif not lo <= d.value <= hi:
+                self.err("E051", f"`{d.name}` = {d.value:g} is outside its bounds [{lo:g}, {hi:g}]",
+                         d.value_span or d.span, "change the value or the bounds")
+        return G.Param(cid, d.name, d.value, d.units, d.bounds, d.doc, d.span, d.value_span)
+
+    def lookup(self, cid: str, d: A.LookupDecl) -> G.Lookup | None:
+        span = d.points_span or d.span
+        if len(d.points) < 2:
+            self.err("E052", f"lookup `{d.name}` needs at least two points", span, "add points as (x, y)")
+            return None
+        if len(d.points) > MAX_LOOKUP_POINTS:  # one limit for every front-end
+            self.err("E006", f"lookup `{d.name}` has {len(d.points):,} points; the limit is {MAX_LOOKUP_POINTS:,}",
+                     span, "thin the table")
+            return None
+        xs = [p[0] for p in d.points]
+        if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+            self.err("E052", f"x values of lookup `{d.name}` must increase strictly", span,
+                     "sort the points by x and remove repeated x values")
+            return None
+        return G.Lookup(cid, d.name, tuple(xs), tuple(p[1] for p in d.points), d.units, d.x_units,
+                        d.interpolation, d.extrapolation, d.doc, d.span)
+
+    def group(self, cid: str, d: A.GroupDecl) -> G.Group:
+        members: list[str] = []
+        spans = d.member_spans or (d.span,) * len(d.stocks)
+        for name, span in zip(d.stocks, spans, strict=True):
+            target = self.decls.get(canonical(name))
+            if not isinstance(target, A.StockDecl):
+                stocks = [x.name for x in self.decls.values() if isinstance(x, A.StockDecl)]
+                what = "is not declared" if target is None else "is not a stock"
+                self.err("E042", f"group `{d.name}` lists `{name}`, which {what}", span,
+                         did_you_mean(name, stocks) or "list stocks only")
+            elif canonical(name) in members:
+                self.err("E011", f"group `{d.name}` lists `{name}` twice", span, "list it once")
+            else:
+                members.append(canonical(name))
+        if not d.stocks:
+            self.err("E042", f"group `{d.name}` lists no stocks", d.span, "list the stocks it conserves")
+        return G.Group(cid, d.name, tuple(members), d.doc, d.span)
+
+    # ---------------------------------------------------------------- expressions
+    def fresh(self, owner: str, what: str) -> str:
+        key = f"{owner}${what}"
+        n = self.counter.get(key, 0) + 1
+        self.counter[key] = n
+        return f"{key}{n}"
+
+    def expr(self, e: A.Expr, owner: str, in_metric: bool) -> A.Expr:
+        """Resolve names to canonical ids; expand stateful calls into hidden stocks."""
+        if isinstance(e, A.Num):
+            return e
+        if isinstance(e, A.Name):
+            return self.name(e, in_metric)
+        if isinstance(e, A.Call):
+            return self.call(e, owner, in_metric)
+        if isinstance(e, A.BinOp):
+            return A.BinOp(e.op, self.expr(e.left, owner, in_metric), self.expr(e.right, owner, in_metric), e.span)
+        if isinstance(e, A.Compare):
+            return A.Compare(e.op, self.expr(e.left, owner, in_metric), self.expr(e.right, owner, in_metric), e.span)
+        if isinstance(e, A.Logic):
+            return A.Logic(e.op, self.expr(e.left, owner, in_metric), self.expr(e.right, owner, in_metric), e.span)
+        if isinstance(e, A.Neg):
+            return A.Neg(self.expr(e.operand, owner, in_metric), e.span)
+        if isinstance(e, A.Not):
+            return A.Not(self.expr(e.operand, owner, in_metric), e.span)
+        if isinstance(e, A.If):
+            return A.If(self.expr(e.cond, owner, in_metric), self.expr(e.then, owner, in_metric),
+                        self.expr(e.orelse, owner, in_metric), e.span)
+        raise AssertionError(type(e))
+
+    def name(self, e: A.Name, in_metric: bool) -> A.Expr:
+        low = e.name.lower()
+        if low.endswith("$baseline"):  # made by baseline_refs from a checked metric name
+            return A.Name(low, e.span)
+        if low in SPECIAL or low in CONSTANTS:
+            if in_metric and low in SPECIAL:
+                self.err("E015", f"`{e.name}` has no single value in a metric", e.span,
+                         "metrics summarise a run; use final(...) or integral(...)")
+            return A.Name(low, e.span)
+        d = self.decls.get(low)
+        if d is None:
+            # "did you mean" compares with every name: for the first errors only, so that
+            # thousands of undefined names cost no more than a few hundred
+            hinted = sum(x.code == "E010" for x in self.errors) < MAX_HINTED
+            candidates = [x.name for x in self.decls.values()] + sorted(SPECIAL) if hinted else []
+            self.err("E010", f"`{e.name}` is not defined", e.span,
+                     did_you_mean(e.name, candidates) or "declare it as a param, aux, stock or flow")
+            return A.Name(low, e.span)
+        if isinstance(d, A.LookupDecl):
+            self.err("E015", f"lookup `{e.name}` must be called with an input", e.span, f"write `{e.name}(x)`")
+        elif isinstance(d, A.GroupDecl):
+            self.err("E015", f"group `{e.name}` cannot be used in an equation", e.span,
+                     "add an aux that sums its stocks")
+        elif isinstance(d, A.ExpectDecl | A.ScenarioDecl):
+            what = "expectation" if isinstance(d, A.ExpectDecl) else "scenario"
+            self.err("E015", f"{what} `{e.name}` cannot be used in an equation", e.span,
+                     "use a parameter for what differs between scenarios")
+        elif isinstance(d, A.MetricDecl) and not in_metric:
+            self.err("E015", f"metric `{e.name}` can only be used in other metrics", e.span,
+                     "metrics are computed after the run")
+        elif in_metric and isinstance(d, A.StockDecl | A.FlowDecl | A.AuxDecl):
+            self.err("E015", f"`{e.name}` changes over time; a metric needs one value", e.span,
+                     f"wrap it: final({e.name}), integral({e.name}) or mean({e.name})")
+        return A.Name(low, e.span)
+
+    def call(self, e: A.Call, owner: str, in_metric: bool) -> A.Expr:
+        fname = e.func.lower()
+        target = self.decls.get(fname)
+        if isinstance(target, A.LookupDecl):
+            if len(e.args) != 1:
+                self.err("E013", f"lookup `{e.func}` takes one input, not {len(e.args)}", e.span,
+                         f"write `{e.func}(x)`")
+            if in_metric:
+                self.err("E015", "lookups cannot be used directly in metrics", e.span,
+                         "wrap the expression in final(...)")
+            return A.Call(fname, tuple(self.expr(a, owner, in_metric) for a in e.args), e.span)
+        if fname in AGGREGATES:
+            return self.aggregate(e, fname, owner, in_metric)
+        if fname in STATEFUL:
+            if in_metric:
+                self.err("E015", f"`{e.func}` cannot be used in a metric", e.span, "use it in an aux")
+            return self.stateful(e, fname, owner)
+        if fname not in BUILTINS:
+            pool = list(BUILTINS) + list(STATEFUL) + list(AGGREGATES) + [
+                x.name for x in self.decls.values() if isinstance(x, A.LookupDecl)]
+            self.err("E013", f"unknown function `{e.func}`", e.span,
+                     did_you_mean(e.func, pool) or "see docs/language.md for the functions")
+            return A.Num(0.0, None, e.span)
+        lo, hi = BUILTINS[fname]
+        self.arity(e, lo, hi)
+        return A.Call(fname, tuple(self.expr(a, owner, in_metric) for a in e.args), e.span)
+
+    def arity(self, e: A.Call, lo: int, hi: int | None) -> bool:
+        n = len(e.args)
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
+            self.err("E013", f"`{e.func}` takes {want} arguments, not {n}", e.span,
+                     "see docs/language.md for its arguments")
+            return False
+        return True
+
+    def aggregate(self, e: A.Call, fname: str, owner: str, in_metric: bool) -> A.Expr:
+        if not in_metric:
+            self.err("E015", f"`{e.func}(...)` summarises a whole run and is only allowed in metrics", e.span,
+                     "declare a metric, or use smooth(...) for a running average")
+            return A.Num(0.0, None, e.span)
+        lo, hi = AGGREGATES[fname]
+        if not self.arity(e, lo, hi):
+            return A.Num(0.0, None, e.span)
+        if fname in ("integral", "mean") and len(e.args) == 2:
+            self.err("E013", f"`{fname}` takes 1 argument, or 3 for a window: {fname}(x, from, to)", e.span,
+                     f"e.g. `{fname}(cost_rate, 24, 60)`")
+            return A.Num(0.0, None, e.span)
+        sp = e.span
+        arg = self.expr(e.args[0], owner, False)
+        agg_id = self.fresh(owner, fname)
+        when: A.Expr | None = None
+        extra: list[A.Expr] = []
+        if fname != "discounted":  # the other arguments are times
+            extra = [self.time_value(self.expr(x, owner, False)) for x in e.args[1:]]
+        if fname == "discounted":
+            # x * (1 + r) ^ -((time - start) / 1 year): discounted to the start of the run
+            rate = self.expr(e.args[1], owner, False) if len(e.args) > 1 else A.Num(GREEN_BOOK_DISCOUNT, None, sp)
+            start = A.Num(self.spec.time.start, A.UnitExpr(((self.spec.time.unit, 1),)), sp)
+            years = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, A.Name("time", sp), start, sp),
+                            A.Num(1.0, A.UnitExpr((("year", 1),)), sp), sp)
+            factor = A.BinOp(A.BinOpKind.POW, A.BinOp(A.BinOpKind.ADD, A.Num(1.0, None, sp), rate, sp),
+                             A.Neg(years, sp), sp)
+            arg, kind = A.BinOp(A.BinOpKind.MUL, arg, factor, sp), G.AggKind.INTEGRAL
+        elif fname in ("integral", "mean") and extra:
+            t0, t1 = extra
+            inside = A.Logic("and", A.Compare(A.CompareKind.GE, A.Name("time", sp), t0, sp),
+                             A.Compare(A.CompareKind.LT, A.Name("time", sp), t1, sp), sp)
+            arg = A.If(inside, arg, A.Num(0.0, None, sp), sp)
+            kind = G.AggKind(fname)
+            when = A.BinOp(A.BinOpKind.SUB, t1, t0, sp) if fname == "mean" else None
+        else:
+            kind = G.AggKind(fname)
+            when = extra[0] if extra else None
+        if kind in (G.AggKind.INTEGRAL, G.AggKind.MEAN):
+            self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, sp), None, False,
+                                              A.Doc(), sp, rate=arg, hidden=True,
+                                              units_from=G.UnitsFrom.RATE_TIMES_TIME))
+            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when))
+        else:
+            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, hidden=True))
+            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", sp, when))
+        return A.Name(agg_id, sp)
+
+    def time_value(self, e: A.Expr) -> A.Expr:
+        """A bare number where a time is expected counts in the model's time unit."""
+        if isinstance(e, A.Num) and e.unit is None:
+            return A.Num(e.value, A.UnitExpr(((self.spec.time.unit, 1),)), e.span)
+        return e
+
+    def stateful(self, e: A.Call, fname: str, owner: str) -> A.Expr:
+        lo, hi = STATEFUL[fname]
+        if not self.arity(e, lo, hi):
+            return A.Num(0.0, None, e.span)
+        sp = e.span
+        x = self.expr(e.args[0], owner, False)
+        base = self.fresh(owner, fname)
+        if fname == "init":
+            # The value at the start: a hidden stock that never changes.
+            self.hidden_stocks.append(G.Stock(base, base, x, None, False,
+                                              A.Doc(description=f"hidden initial value in {owner}"), sp,
+                                              rate=A.Num(0.0, None, sp), hidden=True,
+                                              units_from=G.UnitsFrom.INITIAL))
+            return A.Name(base, sp)
+        T = self.expr(e.args[1], owner, False)
+        if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
+            T = A.Num(T.value, A.UnitExpr(((self.spec.time.unit, 1),)), T.span)
+        rest = list(e.args[2:])
+        if fname.endswith("n"):
+            order = self.stages(rest.pop(0), fname)
+        else:
+            order = 3 if fname.endswith("3") else 1
+        init = self.expr(rest[0], owner, False) if rest else x
+        T_stage = T if order == 1 else A.BinOp(A.BinOpKind.DIV, T, A.Num(float(order), None, sp), sp)
+        ids = [base if order == 1 else f"{base}.{i + 1}" for i in range(order)]
+        doc = A.Doc(description=f"hidden stage of {fname} in {owner}")
+        if fname.startswith("smooth"):
+            prev: A.Expr = x
+            for sid in ids:
+                rate = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, prev, A.Name(sid, sp), sp), T_stage, sp)
+                self.hidden_stocks.append(G.Stock(sid, sid, init, None, False, doc, sp, rate=rate, hidden=True,
+                                                  units_from=G.UnitsFrom.INITIAL))
+                prev = A.Name(sid, sp)
+            return prev
+        # delay: material in transit; each stage drains at its content / stage time
+        prev = x
+        for sid in ids:
+            out = A.BinOp(A.BinOpKind.DIV, A.Name(sid, sp), T_stage, sp)
+            rate = A.BinOp(A.BinOpKind.SUB, prev, out, sp)
+            self.hidden_stocks.append(G.Stock(sid, sid, A.BinOp(A.BinOpKind.MUL, init, T_stage, sp), None, False,
+                                              doc, sp, rate=rate, hidden=True, units_from=G.UnitsFrom.INITIAL))
+            prev = out
+        return prev
+
+    def stages(self, n: A.Expr, fname: str) -> int:
+        """The number of stages of smoothn/delayn: a whole number written in the spec. All the
+        stages of a model together are bounded too, before any is made."""
+        value = n.value if isinstance(n, A.Num) and n.unit is None else None
+        if value is None or value != int(value) or not 1 <= value <= MAX_STAGES:
+            self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {MAX_STAGES}",
+                     n.span, f"write it as a number, e.g. `{fname}(x, 6, 4)`")
+            return 1
+        if len(self.hidden_stocks) + int(value) > MAX_HIDDEN_STOCKS:
+            if self.too_many_stages:
+                return 1  # said once, at the first call past the limit
+            self.too_many_stages = True
+            self.err("E006", f"smooth and delay stages would make more than {MAX_HIDDEN_STOCKS:,} hidden stocks",
+                     n.span, "use fewer stages, or fewer smooth/delay calls")
+            return 1
+        return int(value)
+
+    # ---------------------------------------------------------------- ordering
+    def order(self, nodes: dict[str, A.Expr], code: str, what: str, hint: str,
+              must_include: set[str] | None = None) -> tuple[str, ...]:
+        """Topological order of `nodes` by the names their expressions use (Kahn, no recursion)."""
+        deps = {n: {r for r in names_in(e) if r in nodes} for n, e in nodes.items()}
+        users: dict[str, list[str]] = {n: [] for n in nodes}
+        for n, ds in deps.items():
+            for d in ds:
+                users[d].append(n)
+        remaining = {n: len(ds) for n, ds in deps.items()}
+        ready = deque(n for n in nodes if remaining[n] == 0)
+        out: list[str] = []
+        while ready:
+            n = ready.popleft()
+            out.append(n)
+            for u in users[n]:
+                remaining[u] -= 1
+                if remaining[u] == 0:
+                    ready.append(u)
+        if len(out) < len(nodes):
+            stuck = {n for n in nodes if remaining[n] > 0}
+            reported: set[str] = set()
+            for start in [n for n in nodes if n in stuck]:
+                if start in reported:
+                    continue
+                cycle = _find_cycle(start, deps, stuck)
+                if cycle is None or reported & set(cycle):
+                    continue
+                if must_include is not None and not must_include & set(cycle):
+                    continue  # a loop among auxiliaries alone is reported once, as E020
+                reported |= set(cycle)
+                names = " -> ".join(self.display(c) for c in cycle + [cycle[0]])
+                decl = self.decls.get(cycle[0].split("$")[0])
+                self.err(code, f"{what}: {names}", decl.span if decl else None, hint)
+        return tuple(out)
+
+    def display(self, cid: str) -> str:
+        d = self.decls.get(cid)
+        if d is not None:
+            return d.name
+        owner = cid.split("$")[0]
+        od = self.decls.get(owner)
+        return f"{od.name if od else owner} (inside its {cid.split('$')[1].rstrip('0123456789.')})"
+
+
+def _find_cycle(start: str, deps: dict[str, set[str]], stuck: set[str]) -> list[str] | None:
+    path: list[str] = []
+    index: dict[str, int] = {}
+    node = start
+    while node not in index:
+        index[node] = len(path)
+        path.append(node)
+        nxt = sorted(d for d in deps[node] if d in stuck)
+        if not nxt:
+            return None
+        node = nxt[0]
+    return path[index[node]:]
+
+
+def names_in(e: A.Expr) -> set[str]:
+    """Every name an expression uses, including lookup names in calls."""
+    out: set[str] = set()
+    stack: list[A.Expr] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Name):
+            out.add(x.name)
+        elif isinstance(x, A.Call):
+            out.add(x.func)
+            stack.extend(x.args)
+        elif isinstance(x, A.BinOp | A.Compare | A.Logic):
+            stack.extend((x.left, x.right))
+        elif isinstance(x, A.Neg | A.Not):
+            stack.append(x.operand)
+        elif isinstance(x, A.If):
+            stack.extend((x.cond, x.then, x.orelse))
+    return out

@@ -1,0 +1,417 @@
+"""Text DSL (.sfm) -> Spec AST."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from ..base.diagnostics import Diagnostic, Span, SpecError, error
+from ..base.hints import TIME_KEYS, did_you_mean
+from ..base.limits import MAX_DECLS, MAX_STEPS
+from ..ir import ast as A
+from .comments import code_of, dsl_layout
+from .expr import Builder, parser, syntax_error
+
+# Which properties each declaration accepts.
+_ALLOWED = {
+    "model": {"description", "title"},
+    "stock": {"description", "source", "assumption", "non_negative"},
+    "flow": {"description", "source", "assumption", "tags", "non_negative"},
+    "aux": {"description", "source", "assumption"},
+    "param": {"description", "source", "assumption", "bounds"},
+    "lookup": {"description", "source", "assumption", "interpolation", "extrapolation", "x_units"},
+    "metric": {"description", "source", "assumption"},
+    "group": {"description", "source", "assumption"},
+    "set": {"description", "source", "assumption", "tags", "non_negative", "bounds", "during"},
+    "expect": {"description", "source", "assumption", "during", "under"},
+}
+
+
+def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
+    from dataclasses import replace
+
+    from .calibration import extract_block
+
+    text, calibrate = extract_block(text)  # a calibrate { ... } block holds YAML, read by `calibrate`
+    count = sum(1 for row in text.split("\n") if row.split(maxsplit=1)[:1] and row.split(maxsplit=1)[0] in _DECL_WORDS)
+    if count > MAX_DECLS:  # before the parser spends seconds on it
+        raise SpecError([error("E006", f"{count:,} declarations; the limit is {MAX_DECLS:,}", Span(file, 1, 1, 1, 2),
+                               "split the model")])
+    try:
+        tree = parser().parse(text, start="start")
+    except UnexpectedInput as exc:
+        raise SpecError([_unclosed(text, file, exc) or syntax_error(exc, file, "E001")]) from None
+    spec = _DslReader(file).spec(tree, Path(file).stem)
+    extents = [(it.meta.line, it.meta.end_line) for it in tree.children if not getattr(it.meta, "empty", True)]
+    spec = replace(spec, layout=dsl_layout(text).with_extents(extents))
+    return replace(spec, calibrate=calibrate) if calibrate is not None else spec
+
+
+_DECL_WORDS = {"unit", "stock", "flow", "aux", "param", "lookup", "metric", "group", "expect", "scenario", "set"}
+_INSIDE = {"time": "time settings such as `start 0  stop 10  dt 0.25  units year`",
+           "scenario": "scenario items such as `set name = 1` or `scale escalation by 0.9`"}
+
+
+def _unclosed(text: str, file: str, exc: UnexpectedInput) -> Diagnostic | None:
+    """A `{` that is never closed, opened before the fault: point at that brace, not at the next
+    declaration that happens to stand where a property was expected."""
+    line = exc.line if exc.line > 0 else text.count("\n") + 1
+    opened = _open_braces(text)
+    before = [b for b in opened if b[0] < line]
+    if not before:
+        return None
+    at_line, at_col, word = before[-1]
+    inside = _INSIDE.get(word, "properties such as `description \"...\"`, `source \"...\"`, `bounds [0, 1]` "
+                         "or `non_negative`")
+    return error("E001", "this `{` is never closed", Span(file, at_line, at_col, at_line, at_col + 1),
+                 f"close it with `}}` before line {line}; inside the braces come {inside}")
+
+
+def _open_braces(text: str) -> list[tuple[int, int, str]]:
+    """The braces left open at the end of the text: line, column and the line's first word.
+    Strings ("...", one line each) and `#` comments are skipped."""
+    stack: list[tuple[int, int, str]] = []
+    for n, row in enumerate(text.split("\n"), start=1):
+        word = row.split(maxsplit=1)[0] if row.strip() else ""
+        for k, c in enumerate(code_of(row)):
+            if c == "{":
+                stack.append((n, k + 1, word))
+            elif c == "}" and stack:
+                stack.pop()
+    return stack
+
+
+class _DslReader:
+    def __init__(self, file: str):
+        self.file = file
+        self.b = Builder(file)
+        self.errors: list[Diagnostic] = self.b.errors
+
+    def err(self, code: str, msg: str, node: Tree | Token | Span | None, hint: str | None = None) -> None:
+        span = node if isinstance(node, Span) or node is None else self.b.span_of(node)
+        self.errors.append(error(code, msg, span, hint))
+
+    def spec(self, tree: Tree, default_name: str) -> A.Spec:
+        model: A.ModelInfo | None = None
+        time: A.TimeSpec | None = None
+        decls: list[A.Decl] = []
+        extends: str | None = None
+        extends_span: Span | None = None
+        overrides: list[A.Override] = []
+        removals: list[A.Removal] = []
+        if len(tree.children) > MAX_DECLS:
+            self.err("E006", f"{len(tree.children):,} declarations; the limit is {MAX_DECLS:,}",
+                     Span(self.file, 1, 1, 1, 2), "split the model")
+            raise SpecError(self.errors)
+        for item in tree.children:
+            kind = item.data
+            if kind == "model_decl":
+                if model is not None:
+                    self.err("E011", "a second `model` declaration", item, "keep one")
+                model = self.model(item)
+            elif kind == "time_decl":
+                if time is not None:
+                    self.err("E011", "a second `time` block", item, "keep one")
+                time = self.time(item)
+            elif kind == "extends_decl":
+                if extends is not None:
+                    self.err("E011", "a second `extends`", item, "a spec extends one base")
+                extends, extends_span = self.string(item.children[0]), self.b.span_of(item)
+            elif kind == "set_decl":
+                overrides.append(self.set_(item))
+            elif kind == "remove_decl":
+                removals += [A.Removal(str(t), self.b.span_of(t)) for t in item.children]
+            else:
+                decls.append(getattr(self, kind[:-5])(item))
+        if (overrides or removals) and extends is None:
+            first = overrides[0].span if overrides else removals[0].span
+            self.err("E016", "`set` and `remove` change a base model, but this spec extends none", first,
+                     'add `extends "path/to/base.sfm"` (or `extends "stockflow:girfec"`)')
+        if time is None and extends is None:
+            self.err("E050", "the spec has no `time` block",
+                     Span(self.file, 1, 1, 1, 2), "add `time { start 0 stop 10 dt 0.25 units year }`")
+        if self.errors:
+            raise SpecError(self.errors)
+        return A.Spec(model or A.ModelInfo(default_name), time, tuple(decls), self.file, extends,
+                      tuple(overrides), tuple(removals), extends_span)
+
+    # ---------------------------------------------------------------- helpers
+    def string(self, tok: Token) -> str:
+        try:
+            return str(json.loads(str(tok)))
+        except ValueError:
+            self.err("E001", "invalid escape in string", tok, r"use \\, \" or \n")
+            return str(tok)[1:-1]
+
+    def props(self, node: Tree | None, kind: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        if node is None:
+            return out
+        for p in node.children:
+            key = p.data[2:]
+            if key not in _ALLOWED[kind]:
+                self.err("E003", f"`{key}` does not apply to a {kind}", p,
+                         "allowed here: " + ", ".join(sorted(_ALLOWED[kind])))
+                continue
+            if key in out:
+                self.err("E011", f"`{key}` given twice", p, "keep one")
+            ch = p.children
+            if key in ("description", "source", "assumption", "title"):
+                out[key] = self.string(ch[0])
+            elif key == "tags":
+                out[key] = tuple(str(t) for t in ch)
+            elif key == "non_negative":
+                out[key] = True
+            elif key in ("bounds", "during"):
+                out[key] = (self.b.signed_number(ch[0]), self.b.signed_number(ch[1]))
+            elif key == "x_units":
+                out[key] = self.b.unit(ch[0])
+            else:
+                out[key] = ch[0]
+        return out
+
+    def doc(self, props: dict[str, object]) -> A.Doc:
+        return A.Doc(props.get("description"), props.get("source"), props.get("assumption"))  # type: ignore[arg-type]
+
+    def units(self, node: Tree | None) -> A.UnitExpr | None:
+        return None if node is None else self.b.unit(node.children[0])
+
+    # ---------------------------------------------------------------- declarations
+    def model(self, t: Tree) -> A.ModelInfo:
+        name, title, props = t.children
+        p = self.props(props, "model")
+        title_s = self.string(title) if title is not None else p.get("title")
+        return A.ModelInfo(str(name), title_s, p.get("description"), self.b.span_of(t))  # type: ignore[arg-type]
+
+    def time(self, t: Tree) -> A.TimeSpec:
+        values: dict[str, object] = {}
+        for entry in t.children:
+            key_tok, val = entry.children
+            key = str(key_tok)
+            if key not in TIME_KEYS:
+                self.err("E003", f"unknown time setting `{key}`", key_tok,
+                         did_you_mean(key, TIME_KEYS) or "use " + ", ".join(TIME_KEYS))
+                continue
+            if key in values:
+                self.err("E011", f"time setting `{key}` given twice", key_tok, "keep one")
+            values[key] = (val, entry)
+        return time_spec(values, self.b.span_of(t), self)
+
+    def unit(self, t: Tree) -> A.UnitDecl:
+        name, definition, desc = t.children
+        return A.UnitDecl(str(name), self.b.unit(definition) if definition is not None else None,
+                          self.string(desc) if desc is not None else None, self.b.span_of(name))
+
+    def set_(self, t: Tree) -> A.Override:
+        name, units, expr, props = t.children
+        p = self.props(props, "set")
+        nn = True if p.get("non_negative") else None
+        return A.Override(str(name), self.b.expr(expr) if expr is not None else None, None, self.units(units),
+                          p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name),  # type: ignore[arg-type]
+                          p.get("during"))  # type: ignore[arg-type]
+
+    def stock(self, t: Tree) -> A.StockDecl:
+        name, units, expr, props = t.children
+        p = self.props(props, "stock")
+        return A.StockDecl(str(name), self.b.expr(expr), self.units(units), bool(p.get("non_negative")),
+                           self.doc(p), self.b.span_of(name))
+
+    def flow(self, t: Tree) -> A.FlowDecl:
+        name, units, src, dst, expr, props = t.children
+        p = self.props(props, "flow")
+
+        def end(e: Tree) -> str | None:
+            tok = e.children[0]
+            return None if tok.type == "OUTSIDE" else str(tok)
+
+        return A.FlowDecl(str(name), end(src), end(dst), self.b.expr(expr), self.units(units),
+                          p.get("tags", ()), bool(p.get("non_negative")), self.doc(p),  # type: ignore[arg-type]
+                          self.b.span_of(name), self.b.span_of(src), self.b.span_of(dst))
+
+    def aux(self, t: Tree) -> A.AuxDecl:
+        name, units, expr, props = t.children
+        p = self.props(props, "aux")
+        return A.AuxDecl(str(name), self.b.expr(expr), self.units(units), self.doc(p), self.b.span_of(name))
+
+    def param(self, t: Tree) -> A.ParamDecl:
+        name, units, value, props = t.children
+        p = self.props(props, "param")
+        return A.ParamDecl(str(name), self.b.signed_number(value), self.units(units),
+                           p.get("bounds"), self.doc(p), self.b.span_of(name), self.b.span_of(value))  # type: ignore[arg-type]
+
+    def lookup(self, t: Tree) -> A.LookupDecl:
+        name, units, *rest = t.children
+        props = rest[-1]
+        pts = tuple((self.b.signed_number(pt.children[0]), self.b.signed_number(pt.children[1]))
+                    for pt in rest[:-1])
+        p = self.props(props, "lookup")
+        interp = self.enum(A.Interpolation, p.get("interpolation"), A.Interpolation.LINEAR)
+        extrap = self.enum(A.Extrapolation, p.get("extrapolation"), A.Extrapolation.CLAMP)
+        first, last = rest[0], rest[-2]
+        s0, s1 = self.b.span_of(first), self.b.span_of(last)
+        pspan = Span(self.file, s0.line, s0.column, s1.end_line, s1.end_column) if s0 and s1 else None
+        return A.LookupDecl(str(name), pts, self.units(units), p.get("x_units"), interp, extrap,  # type: ignore[arg-type]
+                            self.doc(p), self.b.span_of(name), pspan)
+
+    def enum(self, cls: type, tok: object, default: object) -> object:
+        if tok is None:
+            return default
+        try:
+            return cls(str(tok))
+        except ValueError:
+            options = [m.value for m in cls]  # type: ignore[attr-defined]
+            self.err("E003", f"unknown {cls.__name__.lower()} `{tok}`", tok,  # type: ignore[arg-type]
+                     did_you_mean(str(tok), options) or "use one of " + ", ".join(options))
+            return default
+
+    def metric(self, t: Tree) -> A.MetricDecl:
+        name, units, expr, props = t.children
+        p = self.props(props, "metric")
+        return A.MetricDecl(str(name), self.b.expr(expr), self.units(units), self.doc(p), self.b.span_of(name))
+
+    def expect(self, t: Tree) -> A.ExpectDecl:
+        name, expr, props = t.children
+        p = self.props(props, "expect")
+        under = p.get("under")
+        return A.ExpectDecl(str(name), self.b.expr(expr), p.get("during"), self.doc(p),  # type: ignore[arg-type]
+                            self.b.span_of(name), str(under) if under is not None else None)
+
+    def scenario(self, t: Tree) -> A.ScenarioDecl:
+        name, title, *items = t.children
+        extends: str | None = None
+        sets: list[A.ScenarioSet] = []
+        scales: list[A.ScenarioScale] = []
+        sweeps: list[A.Sweep] = []
+        samples: list[A.Sample] = []
+        counts: dict[str, int] = {}
+        seen: dict[str, set[str]] = {"sc_set": set(), "sc_sweep": set(), "sc_sample": set()}
+        report: list[str] = []
+        lhs = False
+        doc: dict[str, str] = {}
+        for it in items:
+            kind, ch = it.data, it.children
+            if kind == "sc_extends":
+                if extends is not None:
+                    self.err("E011", "a second `extends` in a scenario", it, "a scenario extends one other")
+                extends = str(ch[0])
+            elif kind in ("sc_set", "sc_sweep", "sc_sample") and str(ch[0]).lower() in seen[kind]:
+                self.err("E011", f"scenario `{name}` gives `{ch[0]}` twice", ch[0], "keep one")
+            elif kind == "sc_set":
+                seen[kind].add(str(ch[0]).lower())
+                sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0]),
+                                          self.change(ch[2])))
+            elif kind == "sc_scale":
+                change = self.change(ch[2])
+                scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
+            elif kind == "sc_sweep":
+                seen[kind].add(str(ch[0]).lower())
+                sweeps.append(A.Sweep(str(ch[0]), tuple(self.b.signed_number(v) for v in ch[1:]), self.b.span_of(ch[0])))
+            elif kind == "sc_sample":
+                seen[kind].add(str(ch[0]).lower())
+                samples.append(A.Sample(str(ch[0]), str(ch[1]), tuple(self.b.signed_number(v) for v in ch[2:]),
+                                        self.b.span_of(ch[0])))
+            elif kind in ("sc_draws", "sc_seed"):
+                counts[kind[3:]] = self.whole(ch[0])
+            elif kind == "sc_lhs":
+                lhs = True
+            elif kind == "sc_report":
+                report += [str(x) for x in ch]
+            else:
+                key = kind[3:]
+                if key in doc:
+                    self.err("E011", f"`{key}` given twice", it, "keep one")
+                doc[key] = self.string(ch[0])
+        return A.ScenarioDecl(str(name), self.string(title) if title is not None else None, extends, tuple(sets),
+                              tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
+                              self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
+                              counts.get("seed"), lhs, tuple(report))
+
+    def change(self, t: Tree | None) -> A.Change:
+        if t is None:
+            return A.Change()
+        start, over, until = (self.b.signed_number(x) if x is not None else None for x in t.children)
+        return A.Change(start, over, until)
+
+    def whole(self, tok: Token) -> int:
+        v = self.b.number(tok)
+        if v != int(v) or v < 0 or v > 2**31:
+            self.err("E053", f"`{tok}` must be a whole number", tok, "e.g. `draws 100`")
+            return 0
+        return int(v)
+
+    def group(self, t: Tree) -> A.GroupDecl:
+        name, *members, props = t.children
+        p = self.props(props, "group")
+        return A.GroupDecl(str(name), tuple(str(m) for m in members), self.doc(p), self.b.span_of(name),
+                           tuple(self.b.span_of(m) for m in members))
+
+
+def time_spec(values: dict[str, object], span: Span | None, reader: object) -> A.TimeSpec:
+    """Build and validate the time settings; shared by both front-ends.
+
+    `values` maps a key to (raw value, node for the error span). The reader supplies
+    `err(code, msg, node, hint)` and `time_value(raw, kind)`.
+    """
+    r = reader
+    out: dict[str, object] = {}
+    for key in ("start", "stop", "dt", "save"):
+        if key in values:
+            raw, node = values[key]  # type: ignore[misc]
+            out[key] = _time_number(r, raw, node, key)
+    for key in ("start", "stop", "dt", "units"):
+        if key not in values:
+            example = {"start": "start 0", "stop": "stop 10", "dt": "dt 0.25", "units": "units year"}[key]
+            r.err("E050", f"the time settings lack `{key}`", span, f"add `{example}`")  # type: ignore[attr-defined]
+    unit = "year"
+    if "units" in values:
+        raw, node = values["units"]  # type: ignore[misc]
+        unit = _time_word(r, raw, node, "units")
+    method = A.Method.EULER
+    if "method" in values:
+        raw, node = values["method"]  # type: ignore[misc]
+        word = _time_word(r, raw, node, "method")
+        try:
+            method = A.Method(word.lower())
+        except ValueError:
+            r.err("E050", f"unknown integration method `{word}`", node, "use `euler` or `rk4`")  # type: ignore[attr-defined]
+    for key, value in list(out.items()):
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            r.err("E050", f"time setting `{key}` must be a finite number, not {value}", values[key][1],  # type: ignore[index, attr-defined]
+                  f"e.g. `{key} 1`")
+            out[key] = 1.0 if key in ("dt", "save") else (0.0 if key == "start" else 1.0)
+    start = float(out.get("start", 0.0))  # type: ignore[arg-type]
+    stop = float(out.get("stop", 1.0))  # type: ignore[arg-type]
+    dt = float(out.get("dt", 1.0))  # type: ignore[arg-type]
+    save = out.get("save")
+    if dt > 0 and stop > start and (stop - start) / dt > MAX_STEPS + 0.5:
+        r.err("E006", f"{(stop - start) / dt:.3g} steps is more than the limit of {MAX_STEPS}", span,  # type: ignore[attr-defined]
+              "use a larger dt or a shorter horizon")
+    if "dt" in out and dt <= 0:
+        r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], "e.g. `dt 0.25`")  # type: ignore[index, attr-defined]
+    if "stop" in out and "start" in out and stop <= start:
+        r.err("E050", f"stop ({stop:g}) must be after start ({start:g})", values["stop"][1],  # type: ignore[index, attr-defined]
+              "make stop larger than start")
+    if save is not None and (float(save) <= 0):  # type: ignore[arg-type]
+        r.err("E050", "save must be positive", values["save"][1], "e.g. `save 1`")  # type: ignore[index, attr-defined]
+    return A.TimeSpec(start, stop, dt, unit, method, float(save) if save is not None else None, span)  # type: ignore[arg-type]
+
+
+def _time_number(r: object, raw: object, node: object, key: str) -> float:
+    if isinstance(raw, Tree):
+        return r.b.signed_number(raw)  # type: ignore[attr-defined]
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        r.err("E050", f"time setting `{key}` must be a number, not `{raw}`", node, f"e.g. `{key} 1`")  # type: ignore[attr-defined]
+        return 1.0
+    return float(raw)
+
+
+def _time_word(r: object, raw: object, node: object, key: str) -> str:
+    if isinstance(raw, Tree | int | float) or isinstance(raw, bool):
+        r.err("E050", f"time setting `{key}` must be a word", node,  # type: ignore[attr-defined]
+              "e.g. `units year`" if key == "units" else "e.g. `method rk4`")
+        return "year" if key == "units" else "euler"
+    return str(raw)

@@ -1,0 +1,402 @@
+"""XMILE document -> stockflow Spec AST (one model, no arrays or modules).
+
+Spans point into the XMILE file, so every later error names the line of the variable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...base.diagnostics import Diagnostic, SpecError, error
+from ...base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
+from ...ir import ast as A
+from .expr import Scope, parse_equation
+from .names import XMILE_NAME, Namer, display, key
+from .units import UnitReader
+from .xml import Node, parse_xml
+
+# Elements that only draw the model or belong to a vendor's user interface.
+_IGNORED = {"views", "view", "style", "prefs", "data", "misc", "header", "interface", "isee", "group",
+            "event_poster", "format", "scale", "range", "documentation"}
+_VARIABLES = {"stock", "flow", "aux", "gf"}
+
+
+@dataclass
+class _Var:
+    node: Node
+    kind: str
+    name: str  # as written
+    ident: str
+    units: A.UnitExpr | None = None
+    non_negative: bool | None = None
+    inflows: list[str] = field(default_factory=list)
+    outflows: list[str] = field(default_factory=list)
+
+
+def read_xmile(text: str, file: str = "<xmile>", with_units: bool = True) -> A.Spec:
+    return _Reader(file, with_units).read(parse_xml(text, file))
+
+
+class _Reader:
+    def __init__(self, file: str, with_units: bool) -> None:
+        self.file = file
+        self.with_units = with_units
+        self.errors: list[Diagnostic] = []
+        self.units = UnitReader(file)
+        self.namer = Namer()
+
+    def err(self, code: str, msg: str, node: Node | None, hint: str | None = None) -> None:
+        self.errors.append(error(code, msg, node.span(self.file, len(node.tag) + 1) if node else None, hint))
+
+    def unsupported(self, node: Node, what: str, hint: str) -> None:
+        self.err("E071", f"not supported: {what}", node, hint)
+
+    # ---------------------------------------------------------------- document
+    def read(self, root: Node) -> A.Spec:
+        if root.tag != "xmile":
+            self.err("E070", f"the root element is <{root.tag}>, not <xmile>", root,
+                     "is this an XMILE file? Stella saves .stmx/.xmile; Vensim needs File > Export as XMILE")
+            raise SpecError(self.errors)
+        for node in root.children:
+            if node.prefix or node.tag in _IGNORED | {"sim_specs", "model", "model_units", "behavior", "dimensions"}:
+                continue
+            if node.tag == "macro":
+                self.unsupported(node, f"macro `{node.attrs.get('name', '?')}`", "expand the macro in the source tool")
+        dims = root.child("dimensions")
+        if dims is not None and dims.children:
+            self.unsupported(dims.children[0], "arrays (<dimensions>)", "stockflow models have no subscripts yet")
+        models = root.all("model")
+        if not models:
+            self.err("E072", "the file has no <model>", root, "an XMILE file holds a <model> with <variables>")
+            raise SpecError(self.errors)
+        for extra in models[1:]:
+            self.unsupported(extra, f"a second model (module `{extra.attrs.get('name', '?')}`)",
+                             "stockflow reads single-model files; flatten the modules in the source tool")
+        # <sim_specs> sits under <xmile>, or under the <model> (XMILE 1.0, 2.4)
+        time = self.sim_specs(root.child("sim_specs") or models[0].child("sim_specs"), root)
+        self.model_units(root.child("model_units"))
+        stock_nn, flow_nn = self.behavior(root.child("behavior"))
+        decls = self.model(models[0], time, stock_nn, flow_nn)
+        if self.errors:
+            raise SpecError(self.errors)
+        name = self.model_name(root, models[0])
+        info = A.ModelInfo(name, _header(root, "name"), None, root.span(self.file))
+        return A.Spec(info, time, tuple(decls), self.file)
+
+    def model_name(self, root: Node, model: Node) -> str:
+        raw = _header(root, "name") or model.attrs.get("name") or Path(self.file).stem
+        return Namer().ident(raw if raw != "default" else Path(self.file).stem)
+
+    def sim_specs(self, node: Node | None, root: Node) -> A.TimeSpec:
+        if node is None:
+            self.err("E050", "the file has no <sim_specs>", root, "add <sim_specs> with <start>, <stop> and <dt>")
+            raise SpecError(self.errors)
+
+        def number(tag: str, default: float | None) -> float:
+            child = node.child(tag)
+            if child is None:
+                if default is None:
+                    self.err("E050", f"<sim_specs> has no <{tag}>", node, f"add <{tag}>")
+                    return 1.0
+                return default
+            value = self.float(child.text, child)
+            if tag == "dt" and child.attrs.get("reciprocal", "").lower() == "true":
+                value = 1.0 / value if value else 0.0
+            return value
+
+        start, stop, dt = number("start", None), number("stop", None), number("dt", 1.0)
+        if dt <= 0:
+            self.err("E050", f"dt must be positive, not {dt:g}", node.child("dt") or node, "e.g. <dt>0.25</dt>")
+            dt = 1.0
+        if stop <= start:
+            self.err("E050", f"stop ({stop:g}) must be after start ({start:g})", node.child("stop") or node)
+        method_raw = node.attrs.get("method", "euler").strip().lower()
+        method = {"euler": A.Method.EULER, "rk4": A.Method.RK4}.get(method_raw)
+        if method is None:
+            self.unsupported(node, f"integration method `{node.attrs['method']}`", "use Euler or RK4")
+            method = A.Method.EULER
+        unit = self.time_unit(node.attrs.get("time_units", ""))
+        save = next((self.float(c.text, c) for c in node.children if c.prefix == "stockflow" and c.tag == "save_step"),
+                    None)
+        return A.TimeSpec(start, stop, dt, unit, method, save, node.span(self.file))
+
+    def time_unit(self, raw: str) -> str:
+        word = self.units.word(raw) if raw.strip() else "1"
+        if word == "1":  # no time unit given: a base unit of its own
+            word = self.units.bases.setdefault("time_unit", "time_unit")
+        self.time_word = word
+        return word
+
+    def model_units(self, node: Node | None) -> None:
+        if node is None:
+            return
+        self.unit_defs: list[tuple[str, Node]] = []
+        for u in node.all("unit"):
+            ident = self.units.word(u.attrs.get("name", ""))
+            for alias in u.all("alias"):
+                self.units.aliases[alias.text.strip().lower()] = ident
+            eqn = u.child("eqn")
+            if eqn is not None and eqn.text.strip():
+                self.unit_defs.append((ident, eqn))
+
+    def behavior(self, node: Node | None) -> tuple[bool, bool]:
+        """<behavior>: defaults for non-negative stocks and flows."""
+        if node is None:
+            return False, False
+        both = _flag(node.child("non_negative")) or False
+        stock = node.child("stock")
+        flow = node.child("flow")
+        s = _flag(stock.child("non_negative")) if stock is not None else None
+        f = _flag(flow.child("non_negative")) if flow is not None else None
+        return (both if s is None else s), (both if f is None else f)
+
+    # ---------------------------------------------------------------- variables
+    def model(self, model: Node, time: A.TimeSpec, stock_nn: bool, flow_nn: bool) -> list[A.Decl]:
+        variables = model.child("variables")
+        if variables is None:
+            self.err("E072", "<model> has no <variables>", model, "add the model's variables")
+            return []
+        vars_: dict[str, _Var] = {}
+        for node in variables.children:
+            if node.prefix:
+                continue
+            if node.tag not in _VARIABLES:
+                if node.tag == "module":
+                    self.unsupported(node, f"module `{node.attrs.get('name', '?')}`",
+                                     "stockflow reads single-model files; flatten the modules in the source tool")
+                elif node.tag not in _IGNORED:
+                    self.unsupported(node, f"<{node.tag}>", "stockflow reads stocks, flows, auxes and gfs")
+                continue
+            name = node.attrs.get("name")
+            if not name:
+                self.err("E072", f"a <{node.tag}> without a name", node, "give it name=\"...\"")
+                continue
+            k = key(name)
+            if k in ("time", "dt", "starttime", "stoptime"):
+                self.err("E012", f"`{display(name)}` is a built-in name in XMILE and cannot name a variable", node,
+                         f"rename it, e.g. `{display(name)} value`")
+                continue
+            if k in vars_:
+                self.err("E011", f"`{display(name)}` is declared twice (names ignore case, spaces and "
+                         "underscores)", node, f"the first is on line {vars_[k].node.line}")
+                continue
+            if len(vars_) >= MAX_DECLS:
+                self.err("E006", f"more than {MAX_DECLS} variables", node, "split the model")
+                break
+            self.check_supported(node)
+            v = _Var(node, node.tag, name, self.namer.ident(name))
+            v.non_negative = _flag(node.child("non_negative"))
+            if v.non_negative is None:
+                v.non_negative = stock_nn if v.kind == "stock" else flow_nn if v.kind == "flow" else False
+            units = node.child("units")
+            if self.with_units and units is not None and units.text.strip():
+                v.units = self.units.read(units.text)
+            v.inflows = [key(i.text) for i in node.all("inflow")]
+            v.outflows = [key(o.text) for o in node.all("outflow")]
+            vars_[k] = v
+        lookups = self.lookup_names(vars_)
+        scope = Scope({k: v.ident for k, v in vars_.items() if v.kind != "gf"}, lookups, time.start, time.stop,
+                      None if self.with_units else time.unit)
+        decls: list[A.Decl] = self.unit_decls()
+        ends = self.flow_ends(vars_)
+        for v in vars_.values():
+            decls += self.declare(v, scope, ends, lookups)
+        return decls
+
+    def check_supported(self, node: Node) -> None:
+        for child in node.children:
+            if child.prefix:
+                continue
+            if child.tag == "dimensions":
+                self.unsupported(child, f"arrays (<dimensions> in `{display(node.attrs['name'])}`)",
+                                 "stockflow models have no subscripts yet")
+            elif child.tag in ("conveyor", "queue"):
+                self.unsupported(child, f"{child.tag} stock `{display(node.attrs['name'])}`",
+                                 "model it as a chain of stocks or with delayn(...)")
+
+    def unit_decls(self) -> list[A.Decl]:
+        out: list[A.Decl] = []
+        defs = dict(getattr(self, "unit_defs", []))
+        for ident in list(self.units.bases.values()):
+            if not self.with_units and ident != getattr(self, "time_word", None):
+                continue
+            definition = None
+            if ident in defs:
+                definition = self.units.read(defs[ident].text)
+            out.append(A.UnitDecl(ident, definition))
+        return out
+
+    def lookup_names(self, vars_: dict[str, _Var]) -> dict[str, str]:
+        """Named graphical functions, and one table for each variable with an inline <gf>."""
+        out = {k: v.ident for k, v in vars_.items() if v.kind == "gf"}
+        self.inline: dict[str, str] = {}
+        for k, v in vars_.items():
+            if v.kind != "gf" and v.node.child("gf") is not None:
+                self.inline[k] = self.namer.ident(v.name + " table")
+        return out
+
+    def flow_ends(self, vars_: dict[str, _Var]) -> dict[str, tuple[list[str], list[str]]]:
+        """flow key -> (stocks it drains, stocks it fills)."""
+        ends: dict[str, tuple[list[str], list[str]]] = {}
+        for v in vars_.values():
+            if v.kind != "stock":
+                continue
+            for side, refs in ((0, v.outflows), (1, v.inflows)):
+                for ref in refs:
+                    target = vars_.get(ref)
+                    if target is not None and target.kind == "aux":
+                        target.kind = "flow"  # some exporters write flows as auxes and list them on stocks
+                    if target is None or target.kind != "flow":
+                        tag = "outflow" if side == 0 else "inflow"
+                        node = next((c for c in v.node.all(tag) if key(c.text) == ref), v.node)
+                        what = "is not declared" if target is None else f"is a {target.kind}, not a flow"
+                        self.err("E014", f"<{tag}> `{display(ref)}` of stock `{display(v.name)}` {what}", node,
+                                 "name a <flow> of this model")
+                        continue
+                    ends.setdefault(ref, ([], []))[side].append(v.ident)
+        return ends
+
+    def equation(self, v: _Var, scope: Scope, required: bool = True) -> A.Expr | None:
+        eqn = v.node.child("eqn")
+        if eqn is None or not eqn.text.strip():
+            if required:
+                self.err("E072", f"`{display(v.name)}` has no equation", v.node, "add <eqn>...</eqn>")
+            return None
+        # Equations start just after `<eqn>`; lark counts from line 1, column 1.
+        line0, col0 = eqn.line, eqn.column + len("<eqn>")
+
+        def posmap(line: int, col: int) -> tuple[int, int]:
+            return (line0, col0 + col - 1) if line == 1 else (line0 + line - 1, col)
+
+        expr, errs = parse_equation(eqn.text, self.file, posmap, scope)
+        self.errors += errs
+        return expr
+
+    def declare(self, v: _Var, scope: Scope, ends: dict[str, tuple[list[str], list[str]]],
+                lookups: dict[str, str]) -> list[A.Decl]:
+        span = v.node.span(self.file, len(v.node.tag) + 1)
+        doc = self.doc(v)
+        if v.kind == "gf":
+            table = self.table(v.node, v.name)
+            return [A.LookupDecl(v.ident, table[0], v.units, None, table[1], table[2], doc, span)] if table else []
+        if v.kind == "stock":
+            initial = self.equation(v, scope)
+            return [A.StockDecl(v.ident, initial or A.Num(0.0), v.units, bool(v.non_negative), doc, span)]
+        expr = self.equation(v, scope)
+        if expr is None:
+            return []
+        out: list[A.Decl] = []
+        gf = v.node.child("gf")
+        if gf is not None:
+            table = self.table(gf, v.name)
+            if table is None:
+                return []
+            name = self.inline[key(v.name)]
+            out.append(A.LookupDecl(name, table[0], v.units, None, table[1], table[2],
+                                    A.Doc(f"graphical function of {v.ident}"), span))
+            expr = A.Call(name, (expr,), expr.span)
+        if v.kind == "flow":
+            drains, fills = ends.get(key(v.name), ([], []))
+            if len(drains) <= 1 and len(fills) <= 1 and (drains or fills):
+                return out + [A.FlowDecl(v.ident, drains[0] if drains else None, fills[0] if fills else None, expr,
+                                         v.units, (), bool(v.non_negative), doc, span)]
+            # A flow shared by several stocks (or none): its value, and one flow per stock it touches.
+            if v.non_negative:
+                expr = A.Call("max", (expr, A.Num(0.0)), expr.span)
+            out.append(A.AuxDecl(v.ident, expr, v.units, doc, span))
+            for stock in drains:
+                out.append(A.FlowDecl(self.namer.ident(f"{v.ident} from {stock}"), stock, None, A.Name(v.ident, span),
+                                      v.units, (), False, A.Doc(f"{v.ident} draining {stock}"), span))
+            for stock in fills:
+                out.append(A.FlowDecl(self.namer.ident(f"{v.ident} to {stock}"), None, stock, A.Name(v.ident, span),
+                                      v.units, (), False, A.Doc(f"{v.ident} filling {stock}"), span))
+            return out
+        value = _constant(expr)
+        if value is not None and gf is None:
+            return [A.ParamDecl(v.ident, value, v.units, None, doc, span, expr.span)]
+        return out + [A.AuxDecl(v.ident, expr, v.units, doc, span)]
+
+    def doc(self, v: _Var) -> A.Doc:
+        node = v.node.child("doc")
+        text = " ".join(node.text.split()) if node is not None and node.text.strip() else None
+        shown = display(v.name)
+        if shown.replace(" ", "_").lower() != v.ident.lower():
+            named = f"{XMILE_NAME}{shown}"
+            text = f"{text}\n{named}" if text else named
+        return A.Doc(description=text)
+
+    def table(self, gf: Node, owner: str) -> tuple[tuple[tuple[float, float], ...], A.Interpolation,
+                                                    A.Extrapolation] | None:
+        ypts = gf.child("ypts")
+        if ypts is None:
+            self.err("E052", f"graphical function `{display(owner)}` has no <ypts>", gf, "add its y values")
+            return None
+        ys = self.floats(ypts)
+        xpts = gf.child("xpts")
+        if xpts is not None:
+            xs = self.floats(xpts)
+        else:
+            xscale = gf.child("xscale")
+            if xscale is None:
+                self.err("E052", f"graphical function `{display(owner)}` has neither <xpts> nor <xscale>", gf,
+                         "give the x values or their range")
+                return None
+            lo = self.float(xscale.attrs.get("min", ""), xscale)
+            hi = self.float(xscale.attrs.get("max", ""), xscale)
+            n = len(ys)
+            xs = [lo + (hi - lo) * i / (n - 1) for i in range(n)] if n > 1 else [lo]
+        if len(xs) != len(ys) or not ys:
+            self.err("E052", f"graphical function `{display(owner)}` has {len(xs)} x values and {len(ys)} y values",
+                     gf, "give one y for each x")
+            return None
+        if len(xs) > MAX_LOOKUP_POINTS:
+            self.err("E006", f"more than {MAX_LOOKUP_POINTS} points", gf, "thin the table")
+            return None
+        kind = gf.attrs.get("type", "").lower()
+        if gf.attrs.get("discrete", "").lower() == "true":
+            kind = "discrete"
+        interp = A.Interpolation.STEP if kind == "discrete" else A.Interpolation.LINEAR
+        extrap = A.Extrapolation.LINEAR if kind == "extrapolate" else A.Extrapolation.CLAMP
+        if kind not in ("", "continuous", "discrete", "extrapolate"):
+            self.unsupported(gf, f"graphical function type `{kind}`", "use continuous, extrapolate or discrete")
+        return tuple(zip(xs, ys, strict=True)), interp, extrap
+
+    def floats(self, node: Node) -> list[float]:
+        sep = node.attrs.get("sep", ",") or ","
+        return [self.float(p, node) for p in node.text.split(sep) if p.strip()]
+
+    def float(self, text: str, node: Node) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            self.err("E053", f"`{text.strip()}` is not a number", node, "write a plain number, e.g. 0.25")
+            return 0.0
+        if not math.isfinite(value):
+            self.err("E053", f"`{text.strip()}` is not a finite number", node, "write a finite number")
+            return 0.0
+        return value
+
+
+def _flag(node: Node | None) -> bool | None:
+    """<non_negative/> or <non_negative>true</non_negative> -> True; `false` -> False; absent -> None."""
+    if node is None:
+        return None
+    return node.text.strip().lower() != "false"
+
+
+def _header(root: Node, tag: str) -> str | None:
+    header = root.child("header")
+    node = header.child(tag) if header is not None else None
+    return node.text.strip() if node is not None and node.text.strip() else None
+
+
+def _constant(e: A.Expr) -> float | None:
+    if isinstance(e, A.Num) and e.unit is None:
+        return e.value
+    if isinstance(e, A.Neg) and isinstance(e.operand, A.Num) and e.operand.unit is None:
+        return -e.operand.value
+    return None
+
+

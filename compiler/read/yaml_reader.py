@@ -1,0 +1,618 @@
+"""YAML spec -> Spec AST, keeping line and column of every value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
+from ..base.hints import TIME_KEYS, did_you_mean
+from ..base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
+from ..ir import ast as A
+from .comments import yaml_layout
+from .dsl import time_spec
+from .expr import parse_expr_text, parse_unit_text
+
+SECTIONS = ("extends", "model", "time", "units", "stocks", "flows", "auxiliaries", "parameters",
+            "lookups", "metrics", "groups", "expectations", "scenarios", "override", "remove", "calibrate")
+DECL_SECTIONS = ("units", "stocks", "flows", "auxiliaries", "parameters", "lookups", "metrics", "groups",
+                 "expectations", "scenarios")
+OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",
+                 "during", "description", "source", "assumption")
+_DOC_KEYS = ("description", "source", "assumption")
+_KEYS = {
+    "model": ("name", "title", "description"),
+    "stocks": ("initial", "units", "non_negative") + _DOC_KEYS,
+    "flows": ("from", "to", "rate", "units", "tags", "non_negative") + _DOC_KEYS,
+    "auxiliaries": ("equation", "units") + _DOC_KEYS,
+    "parameters": ("value", "units", "bounds") + _DOC_KEYS,
+    "lookups": ("points", "units", "x_units", "interpolation", "extrapolation") + _DOC_KEYS,
+    "metrics": ("equation", "units") + _DOC_KEYS,
+    "groups": ("stocks",) + _DOC_KEYS,
+    "expectations": ("condition", "during", "under") + _DOC_KEYS,
+    "scenarios": ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed",
+                  "latin_hypercube", "report") + _DOC_KEYS,
+    "units": ("definition", "description"),
+}
+# The JSON type of each key's value; `stockflow schema` is generated from these tables.
+EXPR = {"type": ["string", "number"]}
+UNIT = {"type": ["string", "integer"]}
+TEXT = {"type": "string"}
+PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+KEY_TYPES: dict[str, dict[str, object]] = {
+    "initial": EXPR, "rate": EXPR, "equation": EXPR, "condition": EXPR, "value": EXPR,
+    "units": UNIT, "x_units": UNIT, "definition": UNIT,
+    "non_negative": {"type": "boolean"}, "description": TEXT, "source": TEXT, "assumption": TEXT,
+    "from": {"type": ["string", "null"]}, "to": {"type": ["string", "null"]},
+    "tags": {"type": ["array", "string"], "items": TEXT}, "bounds": PAIR, "during": PAIR,
+    "points": {"type": "array", "items": PAIR, "minItems": 2},
+    "interpolation": {"enum": [m.value for m in A.Interpolation]},
+    "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
+    "stocks": {"type": "array", "items": TEXT},
+    "title": TEXT, "extends": TEXT, "under": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
+    "latin_hypercube": {"type": "boolean"}, "report": {"type": "array", "items": TEXT},
+    "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
+    "sample": {"type": "object", "additionalProperties": TEXT},
+    "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
+        "type": "object", "additionalProperties": False, "required": ["value"],
+        "properties": {k: {"type": "number"} for k in ("value", "from", "over", "until")}}]}},
+    "scale": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["flows", "by"],
+        "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"},
+                       "over": {"type": "number"}, "until": {"type": "number"}}}},
+}
+# Shorthands: an entry given as a bare value instead of a mapping.
+SHORTHAND = {"auxiliaries": EXPR, "metrics": EXPR, "expectations": EXPR, "parameters": {"type": "number"},
+             "units": {"type": ["string", "null"]}, "groups": {"type": "array", "items": TEXT}}
+
+_REQUIRED = {"stocks": ("initial",), "flows": ("rate",), "auxiliaries": ("equation",),
+             "parameters": ("value",), "lookups": ("points",), "metrics": ("equation",),
+             "groups": ("stocks",), "expectations": ("condition",)}
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loading without anchors/aliases, which can multiply a small file into a huge tree."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError("while composing", None,
+                                       "aliases (*name) are not allowed in stockflow specs",
+                                       event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+MAX_YAML_DEPTH = 32
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """The place where nesting first exceeds the limit, found without recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if getattr(event, "tag", None) is not None and not (isinstance(event, yaml.ScalarEvent) and any(event.implicit)):
+            raise yaml.MarkedYAMLError(problem="YAML tags (`!!int`, `!!python/...`) are not allowed in a spec",
+                                       problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def parse_yaml(text: str, file: str = "<yaml>") -> A.Spec:
+    try:
+        mark = _too_deep(text)
+        if mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+            raise SpecError([error("E006", f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                   Span(file, line, col, line, col + 1), "a spec needs only a few levels")])
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = exc.problem or "invalid YAML"
+        hint = "check indentation, colons and quotes here"
+        if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
+            hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
+                    "close it on that line")
+        elif "flow" in (exc.context or ""):
+            hint = ("inside `{...}` or `[...]`, quote a value that holds `[`, `]`, `{`, `}` or `,`: "
+                    "`rate: \"200 [child/year]\"`; or give each key its own line")
+        raise SpecError([error("E002", f"YAML: {msg}", Span(file, line, col, line, col + 1), hint)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E002", f"YAML: {exc}", Span(file, 1, 1, 1, 2))]) from None
+    cut = _cut_at_commas(root, file)
+    if cut:
+        raise SpecError(cut)
+    spec = _YamlReader(file, text).spec(root)
+    return replace(spec, layout=yaml_layout(text).with_extents(_extents(root, text)))
+
+
+def _extents(root: Node | None, text: str) -> list[tuple[int, int]]:
+    """First and last line of each top-level entry and of each declaration in a section."""
+    def last(node: Node) -> int:
+        """The line of the node's last character. A block collection's own end mark lies past
+        any comments after it, so it is found from its last member."""
+        while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+            node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+        end = len(text[:node.end_mark.index].rstrip())
+        return text.count("\n", 0, end) + 1
+
+    out = []
+    for key, value in root.value if isinstance(root, MappingNode) else ():
+        if isinstance(value, MappingNode) and key.value in (*DECL_SECTIONS, "override"):
+            out += [(k.start_mark.line + 1, max(k.start_mark.line + 1, last(v))) for k, v in value.value]
+        else:
+            out.append((key.start_mark.line + 1, max(key.start_mark.line + 1, last(value))))
+    return out
+
+
+def _cut_at_commas(root: yaml.Node | None, file: str) -> list[Diagnostic]:
+    """E003 where a flow mapping split an unquoted expression at its commas: `{x: f(1, 2)}`
+    reads as `x: f(1` and keys `2)`; one diagnostic per mapping, with the fix."""
+    out: list[Diagnostic] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+            if not node.flow_style:
+                continue
+            for key, value in node.value:
+                text = value.value if isinstance(value, yaml.ScalarNode) and value.style is None else ""
+                if isinstance(text, str) and text.count("(") > text.count(")"):
+                    m = value.start_mark
+                    out.append(error("E003", f"the value of `{key.value}` was cut at a comma: `{text}`",
+                                     Span(file, m.line + 1, m.column + 1, m.line + 1, m.column + 1 + len(text)),
+                                     f"inside `{{...}}` quote an expression with commas: "
+                                     f"`{key.value}: \"{text}, ...)\"`, or give each key its own line"))
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+class _YamlReader:
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.lines = text.splitlines()
+        self.errors: list[Diagnostic] = []
+        self.ctor = yaml.constructor.SafeConstructor()
+
+    # ---------------------------------------------------------------- helpers
+    def span(self, node: Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(self.file, s.line + 1, s.column + 1, e.line + 1, max(e.column + 1, s.column + 2)
+                    if e.line == s.line else e.column + 1)
+
+    def err(self, code: str, msg: str, node: Node | Span | None, hint: str | None = None) -> None:
+        span = node if isinstance(node, Span) or node is None else self.span(node)
+        self.errors.append(error(code, msg, span, hint))
+
+    def scalar(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            return node
+        if node.tag.endswith(":int") and len(node.value) > 400:  # past any float; Python refuses > 4300 digits
+            return float("inf")
+        try:
+            return self.ctor.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError):  # a date such as 2024-13-45
+            self.err("E003", f"cannot read `{printable(str(node.value))[:60]}` as a value", node,
+                     "write a number, a date as YYYY-MM-DD, or quote it as text")
+            return str(node.value)
+
+    def mapping(self, node: Node, what: str) -> list[tuple[ScalarNode, Node]]:
+        if not isinstance(node, MappingNode):
+            self.err("E003", f"{what} must be a mapping of `key: value` lines", node)
+            return []
+        seen: dict[str, ScalarNode] = {}
+        out = []
+        for k, v in node.value:
+            if not isinstance(k, ScalarNode):
+                self.err("E003", "keys must be plain names", k)
+                continue
+            if k.value in seen:
+                first = seen[k.value].start_mark.line + 1
+                self.err("E011", f"`{k.value}` appears twice in {what} (first on line {first})", k,
+                         "remove or rename one")
+                continue
+            seen[k.value] = k
+            out.append((k, v))
+        return out
+
+    def string(self, node: Node, what: str) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.err("E003", f"{what} must be text", node)
+            return None
+        return str(node.value)
+
+    def posmap(self, node: ScalarNode):  # type: ignore[no-untyped-def]
+        """Map positions inside a scalar's text to the file, exactly for one-line scalars."""
+        sl, sc = node.start_mark.line, node.start_mark.column
+        raw = self.lines[sl] if sl < len(self.lines) else ""
+        quoted = node.style in ("'", '"')
+        offset = 1 if quoted else 0
+        exact = (node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"')
+                 and raw[sc + offset: sc + offset + len(node.value)] == node.value)
+
+        def m(line: int, col: int) -> tuple[int, int]:
+            if exact and line == 1:
+                return sl + 1, sc + offset + col
+            return sl + 1, sc + 1
+
+        return m
+
+    def expr(self, node: Node, what: str) -> A.Expr:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            value = float(self.scalar(node))
+            return A.Num(value, None, self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith((":bool", ":null")):
+            self.err("E003", f"{what} must be an expression (text or a number)", node,
+                     "quote it if it looks like something else")
+            return A.Num(0.0, None, self.span(node))
+        e, errs = parse_expr_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return e if e is not None else A.Num(0.0, None, self.span(node))
+
+    def unit(self, node: Node) -> A.UnitExpr | None:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":int") and node.value.strip() == "1":
+            return A.UnitExpr((), span=self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
+            self.err("E003", "units must be written as text, e.g. `child/year`", node)
+            return None
+        u, errs = parse_unit_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return u
+
+    def number(self, node: Node, what: str) -> float:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            v = float(self.scalar(node))
+            if v != v or v in (float("inf"), float("-inf")):
+                self.err("E053", f"{what} must be a finite number", node)
+                return 0.0
+            return v
+        self.err("E003", f"{what} must be a number", node, "e.g. `0.25`")
+        return 0.0
+
+    def flag(self, node: Node, what: str) -> bool:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+            return bool(self.scalar(node))
+        self.err("E003", f"{what} must be true or false", node)
+        return False
+
+    def doc(self, props: dict[str, Node]) -> A.Doc:
+        vals = [self.string(props[k], f"`{k}`") if k in props else None for k in _DOC_KEYS]
+        return A.Doc(*vals)
+
+    # ---------------------------------------------------------------- the document
+    def spec(self, root: Node | None) -> A.Spec:
+        if root is None:
+            self.err("E003", "the spec is empty", Span(self.file, 1, 1, 1, 2),
+                     "start with `time:` and `stocks:` sections")
+            raise SpecError(self.errors)
+        sections: dict[str, tuple[ScalarNode, Node]] = {}
+        for k, v in self.mapping(root, "the spec"):
+            if k.value == "$schema":  # editors' pointer to `stockflow schema`; not part of the model
+                continue
+            if k.value not in SECTIONS:
+                self.err("E003", f"unknown section `{k.value}`", k,
+                         did_you_mean(k.value, SECTIONS) or "sections: " + ", ".join(SECTIONS))
+                continue
+            sections[k.value] = (k, v)
+        extends, extends_span = None, None
+        if "extends" in sections:
+            key, node = sections["extends"]
+            extends, extends_span = self.string(node, "`extends`"), self.span(node)
+        model = self.model(sections.get("model"))
+        time = self.time(sections.get("time"), required=extends is None)
+        decls: list[A.Decl] = []
+        total = sum(len(sections[n][1].value) for n in DECL_SECTIONS
+                    if n in sections and isinstance(sections[n][1], MappingNode))
+        if total > MAX_DECLS:  # one limit on the whole spec, as in the DSL
+            self.err("E006", f"{total:,} declarations; the limit is {MAX_DECLS:,}", Span(self.file, 1, 1, 1, 2),
+                     "split the model")
+            raise SpecError(self.errors)
+        for name in DECL_SECTIONS:
+            if name in sections:
+                entries = self.mapping(sections[name][1], f"`{name}`")
+                for k, v in entries:
+                    d = self.decl(name, k, v)
+                    if d is not None:
+                        decls.append(d)
+        overrides = self.overrides(sections.get("override"))
+        removals = self.removals(sections.get("remove"))
+        if (overrides or removals) and extends is None:
+            node = (sections.get("override") or sections.get("remove"))[0]  # type: ignore[index]
+            self.err("E016", "`override` and `remove` change a base model, but this spec extends none", node,
+                     "add `extends: path/to/base.yaml` (or `extends: stockflow:girfec`)")
+        if self.errors:
+            raise SpecError(self.errors)
+        calibrate = None
+        if "calibrate" in sections:  # read by `stockflow calibrate`; kept as text here for `format`
+            node = sections["calibrate"][1]
+            first, end = node.start_mark, node.end_mark
+            last = end.line - 1 if end.column == 0 else end.line
+            # the first line from the value's column (after `calibrate:` when written on one line)
+            lines = [" " * first.column + self.lines[first.line][first.column:]] + self.lines[first.line + 1:last + 1]
+            calibrate = "\n" * first.line + "\n".join(lines) + "\n"
+        return A.Spec(model, time, tuple(decls), self.file, extends, overrides, removals, extends_span,
+                      calibrate=calibrate)
+
+    def overrides(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Override, ...]:
+        if entry is None:
+            return ()
+        out = []
+        for key, node in self.mapping(entry[1], "`override`"):
+            allowed = OVERRIDE_KEYS
+            props: dict[str, Node] = {}
+            for k, v in self.mapping(node, f"`{key.value}`"):
+                if k.value not in allowed:
+                    self.err("E003", f"unknown key `{k.value}` in an override", k,
+                             did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
+                    continue
+                props[k.value] = v
+            value_keys = [k for k in ("value", "initial", "equation", "rate", "condition") if k in props]
+            if len(value_keys) > 1:
+                self.err("E003", f"`{key.value}` sets both `{value_keys[0]}` and `{value_keys[1]}`", key,
+                         "give the one that fits its kind")
+            vk = value_keys[0] if value_keys else None
+            value = self.expr(props[vk], f"`{vk}`") if vk else None
+            out.append(A.Override(
+                str(key.value), value, vk, self.unit(props["units"]) if "units" in props else None,
+                self.tags(props["tags"]) if "tags" in props else None,
+                self.bounds(props["bounds"]) if "bounds" in props else None,
+                self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else None,
+                self.doc(props), self.span(key),
+                self.bounds(props["during"]) if "during" in props else None))
+        return tuple(out)
+
+    def removals(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Removal, ...]:
+        if entry is None:
+            return ()
+        node = entry[1]
+        if not isinstance(node, SequenceNode):
+            self.err("E003", "`remove` must be a list of names", node, "e.g. `remove: [births, moving_in]`")
+            return ()
+        return tuple(A.Removal(str(n.value), self.span(n)) for n in node.value if isinstance(n, ScalarNode))
+
+    def model(self, entry: tuple[ScalarNode, Node] | None) -> A.ModelInfo:
+        from pathlib import Path
+
+        stem = Path(self.file).stem
+        if entry is None:
+            return A.ModelInfo(stem)
+        key, node = entry
+        if isinstance(node, ScalarNode):
+            return A.ModelInfo(str(node.value), None, None, self.span(key))
+        props = self.props(node, "model", "`model`")
+        name = self.string(props["name"], "`name`") if "name" in props else stem
+        title = self.string(props["title"], "`title`") if "title" in props else None
+        desc = self.string(props["description"], "`description`") if "description" in props else None
+        return A.ModelInfo(name or stem, title, desc, self.span(key))
+
+    def time(self, entry: tuple[ScalarNode, Node] | None, required: bool = True) -> A.TimeSpec | None:
+        if entry is None:
+            if not required:
+                return None
+            self.err("E050", "the spec has no `time` section", Span(self.file, 1, 1, 1, 2),
+                     "add `time: {start: 0, stop: 10, dt: 0.25, units: year}`")
+            return None
+        key, node = entry
+        values: dict[str, object] = {}
+        for k, v in self.mapping(node, "`time`"):
+            if k.value not in TIME_KEYS:
+                self.err("E003", f"unknown time setting `{k.value}`", k,
+                         did_you_mean(k.value, TIME_KEYS) or "use " + ", ".join(TIME_KEYS))
+                continue
+            raw = self.scalar(v) if isinstance(v, ScalarNode) else v
+            values[k.value] = (raw, v)
+        return time_spec(values, self.span(key), self)
+
+    def props(self, node: Node, section: str, what: str) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        allowed = _KEYS[section]
+        for k, v in self.mapping(node, what):
+            if k.value not in allowed:
+                self.err("E003", f"unknown key `{k.value}` in {what}", k,
+                         did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
+                continue
+            out[k.value] = v
+        return out
+
+    def decl(self, section: str, key: ScalarNode, node: Node) -> A.Decl | None:
+        name = str(key.value)
+        span = self.span(key)
+        what = f"`{name}`"
+        # Shorthands: `name: expression` for auxiliaries and metrics, `name: number` for parameters.
+        if isinstance(node, ScalarNode) and section in ("auxiliaries", "metrics"):
+            props: dict[str, Node] = {"equation": node}
+        elif isinstance(node, ScalarNode) and section == "expectations":
+            props = {"condition": node}
+        elif isinstance(node, ScalarNode) and section == "parameters":
+            props = {"value": node}
+        elif isinstance(node, ScalarNode) and section == "units":
+            if node.tag.endswith(":null") or node.value == "":
+                props = {}
+            else:
+                props = {"definition": node}
+        elif isinstance(node, SequenceNode) and section == "groups":
+            props = {"stocks": node}
+        else:
+            props = self.props(node, section, what)
+        missing = [k for k in _REQUIRED.get(section, ()) if k not in props]
+        if missing:
+            self.err("E003", f"{what} lacks `{missing[0]}`", key, f"add `{missing[0]}:` under {what}")
+            return None
+        units = self.unit(props["units"]) if "units" in props else None
+        doc = self.doc(props) if section != "units" else A.Doc()
+        if section == "units":
+            definition = self.unit(props["definition"]) if "definition" in props else None
+            desc = self.string(props["description"], "`description`") if "description" in props else None
+            return A.UnitDecl(name, definition, desc, span)
+        if section == "stocks":
+            nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
+            return A.StockDecl(name, self.expr(props["initial"], "`initial`"), units, nn, doc, span)
+        if section == "flows":
+            src = self.endpoint(props.get("from"))
+            dst = self.endpoint(props.get("to"))
+            tags = self.tags(props["tags"]) if "tags" in props else ()
+            nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
+            return A.FlowDecl(name, src, dst, self.expr(props["rate"], "`rate`"), units, tags, nn, doc, span,
+                              self.span(props["from"]) if "from" in props else span,
+                              self.span(props["to"]) if "to" in props else span)
+        if section == "auxiliaries":
+            return A.AuxDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
+        if section == "metrics":
+            return A.MetricDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
+        if section == "parameters":
+            bounds = self.bounds(props["bounds"]) if "bounds" in props else None
+            return A.ParamDecl(name, self.number(props["value"], "`value`"), units, bounds, doc, span,
+                               self.span(props["value"]))
+        if section == "lookups":
+            return self.lookup(name, props, units, doc, span)
+        if section == "scenarios":
+            return self.scenario(name, props, doc, span)
+        if section == "expectations":
+            during = self.bounds(props["during"]) if "during" in props else None
+            under = self.string(props["under"], "`under`") if "under" in props else None
+            return A.ExpectDecl(name, self.expr(props["condition"], "`condition`"), during, doc, span, under)
+        if section == "groups":
+            members = props["stocks"]
+            if not isinstance(members, SequenceNode):
+                self.err("E003", "`stocks` of a group must be a list", members, "e.g. `[a, b, c]`")
+                return None
+            names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
+            return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
+        raise AssertionError(section)
+
+    def scenario(self, name: str, props: dict[str, Node], doc: A.Doc, span: Span) -> A.ScenarioDecl:
+        sets: list[A.ScenarioSet] = []
+        if "set" in props:
+            for k, v in self.mapping(props["set"], "`set`"):
+                if isinstance(v, MappingNode):  # {value: 1, from: 2, over: 3, until: 8}
+                    p = dict((kk.value, vv) for kk, vv in self.mapping(v, f"`{k.value}`"))
+                    unknown = set(p) - {"value", "from", "over", "until"}
+                    if unknown or "value" not in p:
+                        self.err("E003", f"`{k.value}` needs `value` and may have from, over, until", v,
+                                 "e.g. `{value: 1, from: 24, over: 12}`")
+                        continue
+                    sets.append(A.ScenarioSet(str(k.value), self.number(p["value"], "`value`"), self.span(k),
+                                              self.change_of(p)))
+                else:
+                    sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
+        scales: list[A.ScenarioScale] = []
+        node = props.get("scale")
+        if node is not None and not isinstance(node, SequenceNode):
+            self.err("E003", "`scale` must be a list", node, "e.g. `scale: [{flows: escalation, by: 0.9}]`")
+        elif node is not None:
+            for item in node.value:
+                p = {}
+                for k, v in self.mapping(item, "a scaling"):
+                    if k.value not in ("flows", "by", "from", "over", "until"):
+                        self.err("E003", f"unknown key `{k.value}` in a scaling", k, "use flows, by, from, over, until")
+                        continue
+                    p[k.value] = v
+                if "flows" not in p or "by" not in p:
+                    self.err("E003", "a scaling needs `flows` (a flow name or a tag) and `by`", item,
+                             "e.g. `{flows: escalation, by: 0.9}`")
+                    continue
+                change = self.change_of(p)
+                scales.append(A.ScenarioScale(self.string(p["flows"], "`flows`") or "", self.number(p["by"], "`by`"),
+                                              change, self.span(p["flows"])))
+        title = self.string(props["title"], "`title`") if "title" in props else None
+        extends = self.string(props["extends"], "`extends`") if "extends" in props else None
+        sweeps = []
+        if "sweep" in props:
+            for k, v in self.mapping(props["sweep"], "`sweep`"):
+                if not isinstance(v, SequenceNode) or not v.value:
+                    self.err("E003", f"`{k.value}` must be swept over a list of numbers", v, "e.g. `[0.3, 0.6]`")
+                    continue
+                sweeps.append(A.Sweep(str(k.value), tuple(self.number(x, "a value") for x in v.value), self.span(k)))
+        samples = []
+        if "sample" in props:
+            for k, v in self.mapping(props["sample"], "`sample`"):
+                text = self.string(v, "a distribution") or ""
+                m = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*\((.*)\)\s*", text)
+                try:
+                    args = tuple(float(a) for a in m.group(2).split(",")) if m else None
+                except ValueError:
+                    args = None
+                if m is None or args is None:
+                    self.err("E003", f"cannot read the distribution of `{k.value}`: `{text}`", v,
+                             "e.g. `uniform(12, 24)` or `normal(0.6, 0.1)`")
+                    continue
+                samples.append(A.Sample(str(k.value), m.group(1), args, self.span(k)))
+        counts = {}
+        for key in ("draws", "seed"):
+            if key in props:
+                value = self.number(props[key], f"`{key}`")
+                if value != int(value) or value < 0:
+                    self.err("E053", f"`{key}` must be a whole number", props[key], f"e.g. `{key}: 100`")
+                counts[key] = int(value)
+        lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
+        report = self.tags(props["report"]) if "report" in props else ()
+        return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span, tuple(sweeps),
+                              tuple(samples), counts.get("draws"), counts.get("seed"), lhs, report)
+
+    def change_of(self, p: dict[str, Node]) -> A.Change:
+        return A.Change(*(self.number(p[k], f"`{k}`") if k in p else None for k in ("from", "over", "until")))
+
+    def endpoint(self, node: Node | None) -> str | None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            return None
+        s = self.string(node, "a flow end")
+        return None if s in (None, "outside") else s
+
+    def tags(self, node: Node) -> tuple[str, ...]:
+        if isinstance(node, ScalarNode):
+            return (str(node.value),)
+        if isinstance(node, SequenceNode):
+            return tuple(str(t.value) for t in node.value if isinstance(t, ScalarNode))
+        self.err("E003", "`tags` must be a list of words", node)
+        return ()
+
+    def bounds(self, node: Node) -> tuple[float, float] | None:
+        if not isinstance(node, SequenceNode) or len(node.value) != 2:
+            self.err("E003", "this must be a list of two numbers", node, "e.g. `[0, 1]`")
+            return None
+        lo, hi = (self.number(n, "a bound") for n in node.value)
+        return (lo, hi)
+
+    def lookup(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc,
+               span: Span) -> A.LookupDecl | None:
+        node = props["points"]
+        pts: list[tuple[float, float]] = []
+        if not isinstance(node, SequenceNode):
+            self.err("E052", "`points` must be a list of [x, y] pairs", node, "e.g. `[[0, 0], [1, 0.5]]`")
+            return None
+        if len(node.value) > 10 * MAX_LOOKUP_POINTS:  # resolve gives the limit; this only spares the work
+            self.err("E006", f"{len(node.value):,} lookup points; the limit is {MAX_LOOKUP_POINTS:,}", node)
+            return None
+        for p in node.value:
+            if not isinstance(p, SequenceNode) or len(p.value) != 2:
+                self.err("E052", "each lookup point must be a pair [x, y]", p, "e.g. `[0, 0.5]`")
+                continue
+            pts.append((self.number(p.value[0], "x"), self.number(p.value[1], "y")))
+        x_units = self.unit(props["x_units"]) if "x_units" in props else None
+        interp = self.choice(props.get("interpolation"), A.Interpolation, A.Interpolation.LINEAR)
+        extrap = self.choice(props.get("extrapolation"), A.Extrapolation, A.Extrapolation.CLAMP)
+        return A.LookupDecl(name, tuple(pts), units, x_units, interp, extrap, doc, span, self.span(node))  # type: ignore[arg-type]
+
+    def choice(self, node: Node | None, cls: type, default: object) -> object:
+        if node is None:
+            return default
+        word = self.string(node, "this setting") or ""
+        try:
+            return cls(word)
+        except ValueError:
+            options = [m.value for m in cls]  # type: ignore[attr-defined]
+            self.err("E003", f"unknown {cls.__name__.lower()} `{word}`", node,
+                     did_you_mean(word, options) or "use one of " + ", ".join(options))
+            return default

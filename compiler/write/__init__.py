@@ -1,0 +1,2 @@
+"""Printers: the formatter (DSL and YAML, comments kept), the JSON Schema, XMILE export, and
+diagrams."""
