@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
+from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
 from ..compiler.ir.graph import Graph
-from ..compiler.ir.units import _TIME_ALIASES, _TIME_SECONDS
 from ..compiler.read.calibration import Calibration, DataSource, Observation
 
 MAX_DATA_BYTES = 20_000_000  # a local authority's series are kilobytes; pandas needs ~10x the file in memory
@@ -40,8 +40,8 @@ class Loaded:
 
 
 def seconds_per(unit: str) -> Fraction | None:
-    u = _TIME_ALIASES.get(unit.lower(), unit.lower())
-    return _TIME_SECONDS.get(u)
+    u = TIME_ALIASES.get(unit.lower(), unit.lower())
+    return TIME_SECONDS.get(u)
 
 
 def load_data(cal: Calibration, graph: Graph) -> Loaded:

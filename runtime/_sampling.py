@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from ..compiler.passes.scenarios import Draw
+from ..compiler.ir.scenarios import Draw
 
 
 def _dist(d: Draw) -> stats.rv_continuous:

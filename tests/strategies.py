@@ -6,9 +6,8 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from stockflow.compiler.base.names import RESERVED
+from stockflow.compiler.base.names import BUILTIN_UNITS, RESERVED
 from stockflow.compiler.ir import ast as A
-from stockflow.compiler.ir.units import BUILTIN_UNITS
 
 names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(lambda n: n not in RESERVED)
 unit_names = st.from_regex(r"[a-z][a-z]{0,5}", fullmatch=True).filter(

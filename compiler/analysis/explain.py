@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from ..base.names import canonical
 from ..ir import ast as A
 from ..ir.model import CheckedModel
+from ..ir.text import decl_text as declaration_text
 from ..passes.resolve import names_in
-from ..write.format import _decl as declaration_text
 from .causal import CausalGraph, Sign
 
 

@@ -1,11 +1,9 @@
-"""Small helpers shared by the front-ends."""
+"""Hints for names the user got slightly wrong."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-TIME_KEYS = ("start", "stop", "dt", "units", "method", "save")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
-
-from ..read.expr import KEYWORDS
+from fractions import Fraction
+from importlib import resources
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _grammar_words() -> frozenset[str]:
+    """Every quoted word of the DSL and expression grammars: the keywords, which cannot name
+    variables in either form. Read from the grammar so the two never disagree."""
+    text = "".join(resources.files("stockflow.grammars").joinpath(f).read_text(encoding="utf-8")
+                   for f in ("model.lark", "expr.lark"))
+    return frozenset(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"i?', text))
+
+
+KEYWORDS = _grammar_words()
 
 # name -> (fewest, most) arguments; None means no upper limit
 BUILTINS: dict[str, tuple[int, int | None]] = {
@@ -39,3 +50,20 @@ def canonical(name: str) -> str:
 
 def is_identifier(name: str) -> bool:
     return bool(_IDENT.match(name))
+
+
+# Built-in time units in seconds; the model's time unit becomes scale 1.
+TIME_SECONDS: dict[str, Fraction] = {
+    "second": Fraction(1),
+    "minute": Fraction(60),
+    "hour": Fraction(3600),
+    "day": Fraction(86400),
+    "week": Fraction(7 * 86400),
+    "year": Fraction(86400) * Fraction(36525, 100),
+    "month": Fraction(86400) * Fraction(36525, 100) / 12,
+    "quarter": Fraction(86400) * Fraction(36525, 100) / 4,
+}
+TIME_ALIASES = {"seconds": "second", "minutes": "minute", "hours": "hour", "days": "day",
+                 "weeks": "week", "years": "year", "months": "month", "quarters": "quarter"}
+DIMENSIONLESS = {"dimensionless": Fraction(1), "percent": Fraction(1, 100)}
+BUILTIN_UNITS = frozenset(TIME_SECONDS) | frozenset(TIME_ALIASES) | frozenset(DIMENSIONLESS)

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Literal, Union
 
 from ..base.diagnostics import Diagnostic, Span
-from ..read.comments import Layout
+from .layout import Layout
 
 
 def _span() -> Span | None:

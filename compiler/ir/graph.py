@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..base.diagnostics import Span
-from ..passes.scenarios import Scenario
 from . import ast as A
+from .scenarios import Scenario
 
 
 class Kind(Enum):

@@ -8,31 +8,16 @@ symbols. Values are stored in their variable's declared unit; conversions are ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy
 
 from ..base.diagnostics import Diagnostic, error
 from ..base.hints import did_you_mean
+from ..base.names import BUILTIN_UNITS, DIMENSIONLESS, TIME_ALIASES, TIME_SECONDS
 from . import ast as A
 
 TIME = sympy.Symbol("[time]", positive=True)
 
-# Built-in time units in seconds; the model's time unit becomes scale 1.
-_TIME_SECONDS: dict[str, Fraction] = {
-    "second": Fraction(1),
-    "minute": Fraction(60),
-    "hour": Fraction(3600),
-    "day": Fraction(86400),
-    "week": Fraction(7 * 86400),
-    "year": Fraction(86400) * Fraction(36525, 100),
-    "month": Fraction(86400) * Fraction(36525, 100) / 12,
-    "quarter": Fraction(86400) * Fraction(36525, 100) / 4,
-}
-_TIME_ALIASES = {"seconds": "second", "minutes": "minute", "hours": "hour", "days": "day",
-                 "weeks": "week", "years": "year", "months": "month", "quarters": "quarter"}
-_DIMENSIONLESS = {"dimensionless": Fraction(1), "percent": Fraction(1, 100)}
-BUILTIN_UNITS = frozenset(_TIME_SECONDS) | frozenset(_TIME_ALIASES) | frozenset(_DIMENSIONLESS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +61,27 @@ class UnitSystem:
     def build(cls, time_unit: str, decls: list[A.UnitDecl], time_span: object) -> tuple[UnitSystem, list[Diagnostic]]:
         errors: list[Diagnostic] = []
         us = cls(time_unit)
-        canonical_time = _TIME_ALIASES.get(time_unit, time_unit)
+        canonical_time = TIME_ALIASES.get(time_unit, time_unit)
         declared = {d.name: d for d in decls}
-        if canonical_time in _TIME_SECONDS:
-            base = _TIME_SECONDS[canonical_time]
+        if canonical_time in TIME_SECONDS:
+            base = TIME_SECONDS[canonical_time]
         elif time_unit in declared and declared[time_unit].definition is None:
             base = None  # the model counts time in a custom unit (e.g. `unit tick`)
         else:
             errors.append(error("E030", f"unknown time unit `{time_unit}`", time_span,  # type: ignore[arg-type]
-                                did_you_mean(time_unit, list(_TIME_SECONDS) + list(declared))
+                                did_you_mean(time_unit, list(TIME_SECONDS) + list(declared))
                                 or "use year, month, week, day, ... or declare `unit NAME` first"))
-            base = _TIME_SECONDS["year"]
-        for name, secs in _TIME_SECONDS.items():
+            base = TIME_SECONDS["year"]
+        for name, secs in TIME_SECONDS.items():
             scale = secs / base if base is not None else None
             if scale is not None:
                 us.table[name] = Unit(sympy.Rational(scale.numerator, scale.denominator), TIME)
-        for alias, name in _TIME_ALIASES.items():
+        for alias, name in TIME_ALIASES.items():
             if name in us.table:
                 us.table[alias] = us.table[name]
         if base is None:
             us.table[time_unit] = Unit(sympy.Integer(1), TIME)
-        for name, f in _DIMENSIONLESS.items():
+        for name, f in DIMENSIONLESS.items():
             us.table[name] = Unit(sympy.Rational(f.numerator, f.denominator), sympy.Integer(1))
         us.display_names[TIME] = time_unit
         # Declarations: resolve in passes, so definitions may come in any order (no recursion).

@@ -15,15 +15,13 @@ from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
 from ..base.names import canonical
 from ..ir import ast as A
+from ..ir.kinds import KINDS
 
 MAX_CHAIN = 16
 
-# The YAML key naming each kind's main value in an override.
-VALUE_KEY = {A.ParamDecl: "value", A.StockDecl: "initial", A.AuxDecl: "equation", A.MetricDecl: "equation",
-             A.FlowDecl: "rate", A.ExpectDecl: "condition"}
-KIND = {A.ParamDecl: "parameter", A.StockDecl: "stock", A.AuxDecl: "auxiliary", A.MetricDecl: "metric",
-        A.FlowDecl: "flow", A.LookupDecl: "lookup", A.GroupDecl: "group", A.UnitDecl: "unit",
-        A.ExpectDecl: "expectation", A.ScenarioDecl: "scenario"}
+# The YAML key naming each kind's main value in an override, and each kind's noun.
+VALUE_KEY = {k.decl: k.value_key for k in KINDS if k.value_key}
+KIND = {k.decl: k.noun for k in KINDS}
 
 
 def load_chain(spec: A.Spec, locate: Callable[[str, str, Span | None], str],

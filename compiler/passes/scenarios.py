@@ -8,66 +8,13 @@ take to ramp in.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ..base.diagnostics import Diagnostic, error
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_RUNS
 from ..base.names import canonical
 from ..ir import ast as A
-
-BASELINE = "baseline"
-
-
-@dataclass(frozen=True, slots=True)
-class FlowScale:
-    flow: str
-    factor: float
-    start: float | None  # None: from the start of the run
-    over: float | None  # None: at once
-    until: float | None = None  # None: to the end of the run
-
-
-@dataclass(frozen=True, slots=True)
-class TimedSet:
-    """A parameter that takes a scenario's value only from `start` (ramping `over`) until `until`."""
-
-    param: str
-    value: float
-    start: float
-    over: float | None
-    until: float | None
-
-
-# distribution -> number of arguments; normal and lognormal are truncated to the bounds
-DISTRIBUTIONS = {"uniform": 2, "normal": 2, "lognormal": 2, "triangular": 3, "beta": 2}
-DEFAULT_DRAWS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Draw:
-    param: str
-    dist: str
-    args: tuple[float, ...]
-    bounds: tuple[float, float]
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    id: str
-    display: str
-    title: str | None
-    params: tuple[tuple[str, float], ...]
-    initial: tuple[tuple[str, float], ...]
-    scales: tuple[FlowScale, ...]
-    doc: A.Doc
-    sweeps: tuple[tuple[str, tuple[float, ...]], ...] = ()
-    samples: tuple[Draw, ...] = ()
-    draws: int = 1
-    seed: int = 0
-    latin_hypercube: bool = False
-    timed: tuple[TimedSet, ...] = ()
-    report: tuple[str, ...] = ()  # metric ids to show; () for all
+from ..ir.scenarios import DEFAULT_DRAWS, DISTRIBUTIONS, Draw, FlowScale, Scenario, TimedSet
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:

@@ -10,12 +10,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..base.diagnostics import Span, SpecError, error
+from ..base.diagnostics import Span, SpecError
 from ..base.hints import did_you_mean
-from .yaml_reader import _NoAliasLoader, _too_deep, _YamlReader
+from .yaml_nodes import NodeReader, compose
 
 NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
@@ -117,16 +116,7 @@ def extract_block(text: str) -> tuple[str, str | None]:
 def read_calibration(text: str, file: str, model: str | None = None) -> Calibration:
     """A calibration file, a YAML spec with a `calibrate:` section, or (with `model`) the body
     of a DSL `calibrate { ... }` block."""
-    try:
-        mark = _too_deep(text)
-        if mark is not None:
-            raise SpecError([error("E006", "YAML nested too deeply", Span(file, mark.line + 1, 1, mark.line + 1, 2))])
-        root = yaml.compose(text, Loader=_NoAliasLoader)
-    except yaml.MarkedYAMLError as exc:
-        m = exc.problem_mark or exc.context_mark
-        line, col = (m.line + 1, m.column + 1) if m else (1, 1)
-        raise SpecError([error("E002", f"YAML: {exc.problem or 'invalid YAML'}", Span(file, line, col, line, col + 1),
-                               "check indentation, colons and quotes here")]) from None
+    root = compose(text, file)
     r = _Reader(file, text)
     cal = r.read(root, model)
     if r.errors:
@@ -134,7 +124,7 @@ def read_calibration(text: str, file: str, model: str | None = None) -> Calibrat
     return cal
 
 
-class _Reader(_YamlReader):
+class _Reader(NodeReader):
     def read(self, root: Node | None, block_of: str | None = None) -> Calibration:
         if not isinstance(root, MappingNode):
             self.err("E080", "a calibration file is a mapping with `model`, `data`, `observe` and `estimate`",

@@ -10,25 +10,16 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
-from ..base.hints import TIME_KEYS, did_you_mean
+from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS, MAX_STEPS
 from ..ir import ast as A
+from ..ir.kinds import BY_WORD, KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .comments import code_of, dsl_layout
 from .expr import Builder, parser, syntax_error
 
-# Which properties each declaration accepts.
-_ALLOWED = {
-    "model": {"description", "title"},
-    "stock": {"description", "source", "assumption", "non_negative"},
-    "flow": {"description", "source", "assumption", "tags", "non_negative"},
-    "aux": {"description", "source", "assumption"},
-    "param": {"description", "source", "assumption", "bounds"},
-    "lookup": {"description", "source", "assumption", "interpolation", "extrapolation", "x_units"},
-    "metric": {"description", "source", "assumption"},
-    "group": {"description", "source", "assumption"},
-    "set": {"description", "source", "assumption", "tags", "non_negative", "bounds", "during"},
-    "expect": {"description", "source", "assumption", "during", "under"},
-}
+# Which properties each declaration's `{ ... }` accepts.
+_ALLOWED = {"model": MODEL_PROPS, "set": SET_PROPS, **{k.word: k.dsl_props for k in KINDS}}
+_DECL_WORDS = {*BY_WORD, "set"}
 
 
 def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
@@ -51,7 +42,6 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     return replace(spec, calibrate=calibrate) if calibrate is not None else spec
 
 
-_DECL_WORDS = {"unit", "stock", "flow", "aux", "param", "lookup", "metric", "group", "expect", "scenario", "set"}
 _INSIDE = {"time": "time settings such as `start 0  stop 10  dt 0.25  units year`",
            "scenario": "scenario items such as `set name = 1` or `scale escalation by 0.9`"}
 

@@ -13,14 +13,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
+from ..base.names import KEYWORDS
 from ..ir import ast as A
-
-# Words the DSL grammar treats as keywords; they cannot name variables in either form.
-KEYWORDS = frozenset(
-    "model time unit stock flow aux param lookup metric group outside description source "
-    "assumption title tags non_negative bounds interpolation extrapolation x_units "
-    "if then else and or not extends set remove expect during scenario scale by from over until under sweep sample draws seed latin_hypercube report".split()
-)
 
 PosMap = Callable[[int, int], tuple[int, int]]
 

@@ -1,13 +1,12 @@
-"""A JSON Schema for the YAML form, built from the YAML reader's own tables."""
+"""A JSON Schema for the YAML form, built from the description of each kind (`ir.kinds`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..base.hints import TIME_KEYS
 from ..base.names import RESERVED
 from ..ir import ast as A
-from ..read.yaml_reader import _KEYS, _REQUIRED, DECL_SECTIONS, KEY_TYPES, OVERRIDE_KEYS, SHORTHAND
+from ..ir.kinds import BY_SECTION, DECL_SECTIONS, KEY_TYPES, MODEL_KEYS, OVERRIDE_KEYS, TIME_KEYS
 
 SCHEMA_ID = "https://stockflow.invalid/schema/spec.json"
 
@@ -17,13 +16,11 @@ def _names() -> dict[str, Any]:
 
 
 def _entry(section: str) -> dict[str, Any]:
-    keys = _KEYS[section]
+    kind = BY_SECTION[section]
     mapping = {"type": "object", "additionalProperties": False,
-               "properties": {k: KEY_TYPES.get(k, {}) for k in keys},
-               "required": list(_REQUIRED.get(section, ()))}
-    if section == "units":
-        mapping["properties"]["description"] = KEY_TYPES["description"]
-    short = SHORTHAND.get(section)
+               "properties": {k: KEY_TYPES.get(k, {}) for k in kind.keys},
+               "required": list(kind.required)}
+    short = kind.shorthand
     return {"anyOf": [mapping, short]} if short else mapping
 
 
@@ -36,7 +33,7 @@ def json_schema() -> dict[str, Any]:
         "extends": {"type": "string", "description": "a base spec: a path relative to this file, or stockflow:NAME"},
         "model": {"anyOf": [{"type": "string"}, {
             "type": "object", "additionalProperties": False,
-            "properties": {k: {"type": "string"} for k in _KEYS["model"]}}]},
+            "properties": {k: {"type": "string"} for k in MODEL_KEYS}}]},
         "time": {"type": "object", "additionalProperties": False, "properties": time_props,
                  "required": ["start", "stop", "dt", "units"]},
         "override": {"type": "object", "propertyNames": _names(), "additionalProperties": {

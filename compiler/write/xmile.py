@@ -18,8 +18,8 @@ from sympy.core.function import UndefinedFunction
 from ..base.names import STATEFUL
 from ..ir import ast as A
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
+from ..ir.text import unit_text
 from ..read.xmile.names import original_name
-from .format import unit_text
 
 NS = "https://github.com/stockflow/xmile"  # stockflow's own elements, which other tools skip
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -21,8 +21,8 @@ from .compiler.base.diagnostics import Diagnostic, RunError, SpecError, error, u
 from .compiler.base.registry import resolve_spec_path
 from .compiler.ir import ast as A
 from .compiler.ir.model import CheckedModel
+from .compiler.ir.text import unit_text
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
-from .compiler.write.format import unit_text
 from .runtime import BatchResults, Plan, Results, VarInfo, plan
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
@@ -330,7 +330,7 @@ class Model:
 
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
-        from .compiler.passes.scenarios import BASELINE, Scenario
+        from .compiler.ir.scenarios import BASELINE, Scenario
         from .runtime._sampling import draw
 
         declared = {sc.id: sc for sc in self.checked.graph.scenarios}

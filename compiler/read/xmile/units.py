@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ...base.names import BUILTIN_UNITS
 from ...ir import ast as A
-from ...ir.units import BUILTIN_UNITS
 from ..expr import parse_unit_text
 from .names import ascii_ident
 

@@ -1,0 +1,91 @@
+"""What each kind of declaration is called and accepts, written once: the DSL and YAML readers,
+inheritance, both formatters and `stockflow schema` are all derived from `KINDS`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from . import ast as A
+
+DOC_KEYS = ("description", "source", "assumption")
+TIME_KEYS = ("start", "stop", "dt", "units", "method", "save")
+MODEL_KEYS = ("name", "title", "description")
+MODEL_PROPS = frozenset({"description", "title"})  # a DSL `model` line's `{ ... }`
+SET_PROPS = frozenset({*DOC_KEYS, "tags", "non_negative", "bounds", "during"})  # a DSL `set` line's
+
+# The JSON type of each key's value in YAML.
+EXPR = {"type": ["string", "number"]}
+UNIT = {"type": ["string", "integer"]}
+TEXT = {"type": "string"}
+PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    decl: type  # the AST class
+    word: str  # the DSL keyword that starts one
+    section: str  # its YAML section
+    noun: str  # what messages call it
+    keys: tuple[str, ...]  # the keys its YAML mapping accepts, in the formatter's order
+    required: tuple[str, ...] = ()
+    value_key: str | None = None  # the key of its main value, which an override may replace
+    dsl_props: frozenset[str] = frozenset(DOC_KEYS)  # what its DSL `{ ... }` accepts
+    shorthand: dict[str, object] | None = None  # the JSON type of an entry given as a bare value
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(A.UnitDecl, "unit", "units", "unit", ("definition", "description"), dsl_props=frozenset(),
+         shorthand={"type": ["string", "null"]}),
+    Kind(A.StockDecl, "stock", "stocks", "stock", ("initial", "units", "non_negative", *DOC_KEYS), ("initial",),
+         "initial", frozenset({*DOC_KEYS, "non_negative"})),
+    Kind(A.FlowDecl, "flow", "flows", "flow", ("from", "to", "rate", "units", "tags", "non_negative", *DOC_KEYS),
+         ("rate",), "rate", frozenset({*DOC_KEYS, "tags", "non_negative"})),
+    Kind(A.AuxDecl, "aux", "auxiliaries", "auxiliary", ("equation", "units", *DOC_KEYS), ("equation",), "equation",
+         shorthand=EXPR),
+    Kind(A.ParamDecl, "param", "parameters", "parameter", ("value", "units", "bounds", *DOC_KEYS), ("value",),
+         "value", frozenset({*DOC_KEYS, "bounds"}), {"type": "number"}),
+    Kind(A.LookupDecl, "lookup", "lookups", "lookup",
+         ("points", "units", "x_units", "interpolation", "extrapolation", *DOC_KEYS), ("points",),
+         dsl_props=frozenset({*DOC_KEYS, "interpolation", "extrapolation", "x_units"})),
+    Kind(A.MetricDecl, "metric", "metrics", "metric", ("equation", "units", *DOC_KEYS), ("equation",), "equation",
+         shorthand=EXPR),
+    Kind(A.GroupDecl, "group", "groups", "group", ("stocks", *DOC_KEYS), ("stocks",),
+         shorthand={"type": "array", "items": TEXT}),
+    Kind(A.ExpectDecl, "expect", "expectations", "expectation", ("condition", "during", "under", *DOC_KEYS),
+         ("condition",), "condition", frozenset({*DOC_KEYS, "during", "under"}), EXPR),
+    Kind(A.ScenarioDecl, "scenario", "scenarios", "scenario",
+         ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed", "latin_hypercube", "report",
+          *DOC_KEYS)),
+)
+BY_CLASS = MappingProxyType({k.decl: k for k in KINDS})
+BY_SECTION = MappingProxyType({k.section: k for k in KINDS})
+BY_WORD = MappingProxyType({k.word: k for k in KINDS})
+DECL_SECTIONS = tuple(k.section for k in KINDS)  # also the order `format` writes them in
+SECTIONS = ("extends", "model", "time", *DECL_SECTIONS, "override", "remove", "calibrate")
+# What an override may change: any kind's main value and the properties that kinds share.
+OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",
+                 "during", *DOC_KEYS)
+
+KEY_TYPES: dict[str, dict[str, object]] = {
+    "initial": EXPR, "rate": EXPR, "equation": EXPR, "condition": EXPR, "value": EXPR,
+    "units": UNIT, "x_units": UNIT, "definition": UNIT,
+    "non_negative": {"type": "boolean"}, "description": TEXT, "source": TEXT, "assumption": TEXT,
+    "from": {"type": ["string", "null"]}, "to": {"type": ["string", "null"]},
+    "tags": {"type": ["array", "string"], "items": TEXT}, "bounds": PAIR, "during": PAIR,
+    "points": {"type": "array", "items": PAIR, "minItems": 2},
+    "interpolation": {"enum": [m.value for m in A.Interpolation]},
+    "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
+    "stocks": {"type": "array", "items": TEXT},
+    "title": TEXT, "extends": TEXT, "under": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
+    "latin_hypercube": {"type": "boolean"}, "report": {"type": "array", "items": TEXT},
+    "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
+    "sample": {"type": "object", "additionalProperties": TEXT},
+    "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
+        "type": "object", "additionalProperties": False, "required": ["value"],
+        "properties": {k: {"type": "number"} for k in ("value", "from", "over", "until")}}]}},
+    "scale": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["flows", "by"],
+        "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"},
+                       "over": {"type": "number"}, "until": {"type": "number"}}}},
+}

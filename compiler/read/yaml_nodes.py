@@ -1,0 +1,214 @@
+"""Safe YAML loading and the node reader that the spec and calibration readers share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
+from ..ir import ast as A
+from ..ir.kinds import DOC_KEYS
+from .expr import parse_expr_text, parse_unit_text
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loading without anchors/aliases, which can multiply a small file into a huge tree."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError("while composing", None,
+                                       "aliases (*name) are not allowed in stockflow specs",
+                                       event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+MAX_YAML_DEPTH = 32
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """The place where nesting first exceeds the limit, found without recursion."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if getattr(event, "tag", None) is not None and not (isinstance(event, yaml.ScalarEvent) and any(event.implicit)):
+            raise yaml.MarkedYAMLError(problem="YAML tags (`!!int`, `!!python/...`) are not allowed in a spec",
+                                       problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return event.start_mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def compose(text: str, file: str) -> Node | None:
+    """The YAML node tree of `text`, loaded safely: no tags, no aliases, bounded depth; YAML
+    errors become E002 (E006 for depth) at their place, with a hint for the usual slips."""
+    try:
+        mark = _too_deep(text)
+        if mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+            raise SpecError([error("E006", f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                   Span(file, line, col, line, col + 1), "a spec needs only a few levels")])
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = exc.problem or "invalid YAML"
+        hint = "check indentation, colons and quotes here"
+        if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
+            hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
+                    "close it on that line")
+        elif "flow" in (exc.context or ""):
+            hint = ("inside `{...}` or `[...]`, quote a value that holds `[`, `]`, `{`, `}` or `,`: "
+                    "`rate: \"200 [child/year]\"`; or give each key its own line")
+        raise SpecError([error("E002", f"YAML: {msg}", Span(file, line, col, line, col + 1), hint)]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E002", f"YAML: {exc}", Span(file, 1, 1, 1, 2))]) from None
+    return root
+
+
+def cut_at_commas(root: yaml.Node | None, file: str) -> list[Diagnostic]:
+    """E003 where a flow mapping split an unquoted expression at its commas: `{x: f(1, 2)}`
+    reads as `x: f(1` and keys `2)`; one diagnostic per mapping, with the fix."""
+    out: list[Diagnostic] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+            if not node.flow_style:
+                continue
+            for key, value in node.value:
+                text = value.value if isinstance(value, yaml.ScalarNode) and value.style is None else ""
+                if isinstance(text, str) and text.count("(") > text.count(")"):
+                    m = value.start_mark
+                    out.append(error("E003", f"the value of `{key.value}` was cut at a comma: `{text}`",
+                                     Span(file, m.line + 1, m.column + 1, m.line + 1, m.column + 1 + len(text)),
+                                     f"inside `{{...}}` quote an expression with commas: "
+                                     f"`{key.value}: \"{text}, ...)\"`, or give each key its own line"))
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+class NodeReader:
+    """Reading YAML nodes into values, collecting diagnostics at each node's place."""
+
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.lines = text.splitlines()
+        self.errors: list[Diagnostic] = []
+        self.ctor = yaml.constructor.SafeConstructor()
+
+    # ---------------------------------------------------------------- helpers
+    def span(self, node: Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(self.file, s.line + 1, s.column + 1, e.line + 1, max(e.column + 1, s.column + 2)
+                    if e.line == s.line else e.column + 1)
+
+    def err(self, code: str, msg: str, node: Node | Span | None, hint: str | None = None) -> None:
+        span = node if isinstance(node, Span) or node is None else self.span(node)
+        self.errors.append(error(code, msg, span, hint))
+
+    def scalar(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            return node
+        if node.tag.endswith(":int") and len(node.value) > 400:  # past any float; Python refuses > 4300 digits
+            return float("inf")
+        try:
+            return self.ctor.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError):  # a date such as 2024-13-45
+            self.err("E003", f"cannot read `{printable(str(node.value))[:60]}` as a value", node,
+                     "write a number, a date as YYYY-MM-DD, or quote it as text")
+            return str(node.value)
+
+    def mapping(self, node: Node, what: str) -> list[tuple[ScalarNode, Node]]:
+        if not isinstance(node, MappingNode):
+            self.err("E003", f"{what} must be a mapping of `key: value` lines", node)
+            return []
+        seen: dict[str, ScalarNode] = {}
+        out = []
+        for k, v in node.value:
+            if not isinstance(k, ScalarNode):
+                self.err("E003", "keys must be plain names", k)
+                continue
+            if k.value in seen:
+                first = seen[k.value].start_mark.line + 1
+                self.err("E011", f"`{k.value}` appears twice in {what} (first on line {first})", k,
+                         "remove or rename one")
+                continue
+            seen[k.value] = k
+            out.append((k, v))
+        return out
+
+    def string(self, node: Node, what: str) -> str | None:
+        if not isinstance(node, ScalarNode):
+            self.err("E003", f"{what} must be text", node)
+            return None
+        return str(node.value)
+
+    def posmap(self, node: ScalarNode):  # type: ignore[no-untyped-def]
+        """Map positions inside a scalar's text to the file, exactly for one-line scalars."""
+        sl, sc = node.start_mark.line, node.start_mark.column
+        raw = self.lines[sl] if sl < len(self.lines) else ""
+        quoted = node.style in ("'", '"')
+        offset = 1 if quoted else 0
+        exact = (node.start_mark.line == node.end_mark.line and node.style in (None, "'", '"')
+                 and raw[sc + offset: sc + offset + len(node.value)] == node.value)
+
+        def m(line: int, col: int) -> tuple[int, int]:
+            if exact and line == 1:
+                return sl + 1, sc + offset + col
+            return sl + 1, sc + 1
+
+        return m
+
+    def expr(self, node: Node, what: str) -> A.Expr:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            value = float(self.scalar(node))
+            return A.Num(value, None, self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith((":bool", ":null")):
+            self.err("E003", f"{what} must be an expression (text or a number)", node,
+                     "quote it if it looks like something else")
+            return A.Num(0.0, None, self.span(node))
+        e, errs = parse_expr_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return e if e is not None else A.Num(0.0, None, self.span(node))
+
+    def unit(self, node: Node) -> A.UnitExpr | None:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":int") and node.value.strip() == "1":
+            return A.UnitExpr((), span=self.span(node))
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
+            self.err("E003", "units must be written as text, e.g. `child/year`", node)
+            return None
+        u, errs = parse_unit_text(str(node.value), self.file, self.posmap(node))
+        self.errors.extend(errs)
+        return u
+
+    def number(self, node: Node, what: str) -> float:
+        if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
+            v = float(self.scalar(node))
+            if v != v or v in (float("inf"), float("-inf")):
+                self.err("E053", f"{what} must be a finite number", node)
+                return 0.0
+            return v
+        self.err("E003", f"{what} must be a number", node, "e.g. `0.25`")
+        return 0.0
+
+    def flag(self, node: Node, what: str) -> bool:
+        if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+            return bool(self.scalar(node))
+        self.err("E003", f"{what} must be true or false", node)
+        return False
+
+    def doc(self, props: dict[str, Node]) -> A.Doc:
+        vals = [self.string(props[k], f"`{k}`") if k in props else None for k in DOC_KEYS]
+        return A.Doc(*vals)
+
+    # ---------------------------------------------------------------- the document

@@ -1,0 +1,5 @@
+"""`python -m stockflow.cli`."""
+
+from . import main
+
+main()

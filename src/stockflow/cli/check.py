@@ -1,0 +1,51 @@
+"""stockflow check: find every problem in a spec, and optionally run it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import die_internal, print_diagnostics
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="How to print diagnostics.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option("--run", "run_checks", is_flag=True,
+              help="Also run each spec and test its reality checks (`expect`).")
+def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
+    """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
+    try:
+        from ..api import RunError, load
+        from ..compiler.base.diagnostics import SpecError
+        from ..compiler.base.registry import resolve_spec_path
+        from ..compiler.pipeline import diagnose
+
+        every = []
+        sources: dict[str, str] = {}  # only files that parsed as specs are shown
+        for spec in specs:
+            try:
+                found, read = diagnose(resolve_spec_path(spec))
+            except SpecError as exc:
+                found, read = list(exc.diagnostics), {}
+            sources.update(read)
+            every.extend(found)
+            if run_checks and not any(d.is_error for d in found):
+                model = load(spec)
+                try:
+                    every.extend(model.check_expectations())
+                except RunError as exc:
+                    every.extend(exc.diagnostics)
+        print_diagnostics(every, sources, fmt)
+        errors = sum(d.is_error for d in every)
+        warnings = len(every) - errors
+        if fmt == "text":
+            click.echo(f"{len(specs)} spec(s) checked: {errors} error(s), {warnings} warning(s)", err=True)
+        sys.exit(1 if errors or (strict and warnings) else 0)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+        die_internal(exc)

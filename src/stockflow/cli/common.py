@@ -1,0 +1,129 @@
+"""What every command shares: printing diagnostics, exiting on errors, writing outputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def die_internal(exc: BaseException) -> None:
+    click.echo(f"stockflow: internal error: {type(exc).__name__}: {exc}", err=True)
+    click.echo("This is a bug in stockflow, not in your spec; please report it with the spec attached.", err=True)
+    if os.environ.get("STOCKFLOW_DEBUG"):
+        traceback.print_exc()
+    sys.exit(3)
+
+
+def print_diagnostics(diags: Any, sources: dict[str, str], fmt: str) -> None:
+    from ..compiler.base.diagnostics import render_github, render_json, render_text
+
+    if fmt == "json":
+        click.echo(render_json(list(diags)))
+        return
+    for d in diags:
+        click.echo(render_github(d) if fmt == "github" else render_text(d, sources) + "\n",
+                   err=fmt == "text")
+
+
+def sources_for(diags: Any, hidden: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The text of each file the diagnostics point into, to show their lines; never of a file
+    that did not parse as a spec (`hidden`), whose lines may hold anything."""
+    out: dict[str, str] = {}
+    for d in diags:
+        if d.span is not None and d.span.file not in out and d.span.file not in hidden:
+            try:
+                from ..compiler.base.diagnostics import SpecError
+                from ..compiler.pipeline import read_source
+
+                out[d.span.file] = read_source(d.span.file).text
+            except (OSError, UnicodeDecodeError, SpecError):
+                pass
+    return out
+
+
+def or_exit(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args): a spec's diagnostics print and exit 1; anything else is an internal error."""
+    from ..compiler.base.diagnostics import SpecError
+
+    try:
+        return fn(*args, **kwargs)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, sources_for(exc.diagnostics, exc.hidden), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        die_internal(exc)
+
+
+def load_or_exit(spec: str) -> Any:
+    from ..api import load
+
+    return or_exit(load, spec)
+
+
+def write_atomic(path: Path, data: Any, inputs: tuple[str, ...] = ()) -> None:
+    """Write an output atomically; refusing to replace an input, or failing to write, exits 1."""
+    from ..compiler.base.files import write_atomic
+
+    writing(path, write_atomic, path, data, inputs)
+
+
+def writing(path: str | Path, fn: Any, *args: Any) -> Any:
+    """fn(*args), a write to `path`: a refusal (E007) or a failed write prints and exits 1."""
+    from ..compiler.base.diagnostics import SpecError
+
+    try:
+        return fn(*args)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, {}, "text")
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: cannot write {path}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+def parse_sets(sets: tuple[str, ...], option: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in sets:
+        name, eq, value = item.partition("=")
+        try:
+            if not eq or not name.strip():
+                raise ValueError
+            number = float(value)
+        except ValueError:
+            raise click.BadParameter(f"expected NAME=NUMBER, got {shown(item)}", param_hint=option) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise click.BadParameter(f"{shown(item)}: the value must be a finite number", param_hint=option)
+        out[name.strip()] = number
+    return out
+
+
+def shown(text: str) -> str:
+    from ..compiler.base.diagnostics import printable
+
+    return f"'{printable(text)}'"
+
+
+def fmt(v: float) -> str:
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    a = abs(v)
+    if a >= 1e6:  # whole numbers with separators: people misread 1.496e+08
+        return f"{v:,.0f}" if a < 1e15 else f"{v:.4e}"
+    if a < 1e-3 and a != 0:
+        return f"{v:.4g}"
+    return f"{v:,.2f}" if a >= 100 else f"{v:.4g}"
+
+
+def table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])

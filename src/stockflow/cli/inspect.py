@@ -1,0 +1,183 @@
+"""stockflow diagram, loops, explain and diff: the structure of a model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import die_internal, fmt, load_or_exit, print_diagnostics, sources_for, table, write_atomic
+
+_RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+_TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
+
+
+@click.command()
+@click.argument("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write: .svg, .png, .pdf (need Graphviz's `dot`), .dot or .mmd (Mermaid). "
+                   "Without it, DOT text is printed.")
+@click.option("--focus", metavar="NAME", help="Draw only the neighbourhood of this variable.")
+@click.option("--depth", type=click.IntRange(0, 50), default=2, show_default=True,
+              help="How many links from --focus to draw.")
+@click.option("--params/--no-params", default=True, show_default=True, help="Draw parameters.")
+@click.option("--mermaid", is_flag=True, help="Print Mermaid text instead of DOT.")
+@click.option("--loop", "loop_id", metavar="ID", help="Highlight a feedback loop (an id from `stockflow loops`).")
+def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool,
+            loop_id: str | None) -> None:
+    """Draw SPEC's stocks, flows and causal links (the Connection Explorer view)."""
+    from ..compiler.analysis.causal import causal_graph
+    from ..compiler.base.hints import did_you_mean
+    from ..compiler.write.diagram import DiagramOptions, to_dot, to_mermaid
+
+    kind = "mermaid" if mermaid else "dot"
+    if output is not None:
+        suffix = Path(output).suffix.lower()
+        if suffix not in _RENDERED and suffix not in _TEXT:
+            raise click.BadParameter("use .svg, .png, .pdf, .dot or .mmd", param_hint="--output")
+        kind = _RENDERED.get(suffix) or _TEXT[suffix]
+    model = load_or_exit(spec)
+    cg = causal_graph(model.checked)
+    if focus is not None:
+        visible = {n.id: n.name for n in cg.nodes if not n.hidden}
+        if focus.lower() not in visible:
+            raise click.BadParameter(f"`{focus}` is not a variable of {model.name}; "
+                                     f"{did_you_mean(focus, visible.values()) or 'see stockflow explain'}",
+                                     param_hint="--focus")
+        focus = focus.lower()
+    highlight: tuple[str, ...] = ()
+    if loop_id is not None:
+        from ..compiler.analysis.loops import find_loops
+
+        found = {lp.id.lower(): lp for lp in find_loops(cg).loops}
+        if loop_id.lower() not in found:
+            raise click.BadParameter(f"no loop `{loop_id}`; `stockflow loops {spec}` lists them (L1 to "
+                                     f"L{len(found)})", param_hint="--loop")
+        highlight = found[loop_id.lower()].nodes
+    opts = DiagramOptions(focus, depth, params, highlight)
+    if kind == "mermaid":
+        text = to_mermaid(model.checked, cg, opts)
+    else:
+        dot = to_dot(model.checked, cg, opts)
+        text = dot.source
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if kind in ("dot", "mermaid"):
+        write_atomic(Path(output), text, model.inputs)
+        return
+    import graphviz
+
+    try:
+        data = dot.pipe(format=kind)
+    except graphviz.ExecutableNotFound:
+        click.echo("error: drawing SVG, PNG or PDF needs Graphviz's `dot` program, which was not found.\n"
+                   "  install it: `sudo apt-get install graphviz` (Debian, Ubuntu), `brew install graphviz` "
+                   "(macOS),\n  or write `.dot` or `.mmd` text instead, which needs nothing more.", err=True)
+        sys.exit(1)
+    write_atomic(Path(output), data, model.inputs)
+
+
+@click.command()
+@click.argument("spec")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def loops(spec: str, fmt: str) -> None:
+    """List SPEC's feedback loops with their polarity (reinforcing or balancing)."""
+    from ..compiler.analysis.causal import causal_graph
+    from ..compiler.analysis.loops import Polarity, find_loops
+
+    model = load_or_exit(spec)
+    report = find_loops(causal_graph(model.checked))
+    if fmt == "json":
+        click.echo(json.dumps({"truncated": report.truncated, "loops": [
+            {"id": lp.id, "polarity": lp.polarity.value, "polarity_at_start": lp.at_start.value,
+             "variables": list(lp.names), "stocks": list(lp.stocks)} for lp in report.loops]}, indent=2))
+        return
+    for lp in report.loops:
+        pol = lp.polarity.value
+        if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED:
+            pol += f" ({lp.at_start.value} at the start)"
+        click.echo(f"{lp.id:>5}  {pol:<38} {' -> '.join(lp.names)} -> {lp.names[0]}")
+    counts = {p: sum(lp.polarity is p for lp in report.loops) for p in Polarity}
+    click.echo(f"\n{len(report.loops)} loop(s): {counts[Polarity.REINFORCING]} reinforcing, "
+               f"{counts[Polarity.BALANCING]} balancing, {counts[Polarity.UNDETERMINED]} undetermined "
+               "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
+
+
+@click.command()
+@click.argument("spec")
+@click.argument("name")
+def explain(spec: str, name: str) -> None:
+    """Show NAME's definition, units, the files that set it, and what it depends on and feeds."""
+    from ..compiler.analysis.causal import causal_graph
+    from ..compiler.analysis.explain import explain as explain_text
+    from ..compiler.base.hints import did_you_mean
+
+    model = load_or_exit(spec)
+    text = explain_text(model.spec, model.checked, causal_graph(model.checked), name)
+    if text is None:
+        hint = did_you_mean(name, [d.name for d in model.spec.decls])
+        click.echo(f"error: {model.name} has nothing named `{name}`" + (f"; {hint}" if hint else ""), err=True)
+        sys.exit(1)
+    click.echo(text, nl=False)
+
+
+@click.command(name="diff")
+@click.argument("spec_a")
+@click.argument("spec_b")
+@click.option("--run", "run_both", is_flag=True, help="Also run both models and compare their metrics.")
+def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
+    """Show how SPEC_B differs from SPEC_A. Exit 0 if the same, 1 if different, 2 on errors."""
+    from ..compiler.analysis.explain import describe, diff
+    from ..compiler.base.diagnostics import SpecError
+
+    try:
+        from ..api import load
+
+        a, b = load(spec_a), load(spec_b)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, sources_for(exc.diagnostics, exc.hidden), "text")
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001
+        die_internal(exc)
+    changes = diff(a.spec, b.spec)
+    click.echo(f"A: {spec_a}\nB: {spec_b}\n")
+    for d in changes:
+        click.echo(describe(d))
+    if not changes:
+        click.echo("no differences in declarations or time settings")
+    different = bool(changes)
+    if run_both:
+        different = _diff_runs(a, b) or different
+    sys.exit(1 if different else 0)
+
+
+def _diff_runs(a: Any, b: Any) -> bool:
+    """Metric by metric, under each scenario both models declare (the baseline always); a
+    scenario with draws is compared by the median over its draws, and says so."""
+    import numpy as np
+
+    sa, sb = a.run_scenarios(), b.run_scenarios()
+    different = False
+    for name in [n for n in sa.names if n in sb.names]:
+        ia, ib = sa.indices(name), sb.indices(name)
+        if any(r.swept for r in (sa.runs[i] for i in ia)) or any(r.swept for r in (sb.runs[i] for i in ib)):
+            click.echo(f"\nscenario {name}: left out (it sweeps values; compare with `stockflow run --scenarios`)")
+            continue
+        mb = {m.id: k for k, m in enumerate(sb.batch.metrics)}
+        rows = []
+        for k, m in enumerate(sa.batch.metrics):
+            if m.id in mb:
+                va = float(np.median(sa.batch.metric_values[ia, k]))
+                vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
+                rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
+                rows.append([m.name, fmt(va), fmt(vb), fmt(vb - va), rel, m.units])
+                different = different or va != vb
+        if rows:
+            how = "" if len(ia) == len(ib) == 1 else f" (median over draws: {len(ia)} in A, {len(ib)} in B)"
+            click.echo(f"\nscenario {name}{how}:\n" + table(rows, ["metric", "A", "B", "B - A", "change", "units"],
+                                                                {1, 2, 3, 4}))
+    return different

@@ -1,0 +1,125 @@
+"""stockflow run: one run or every scenario, as tables or a results file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .common import die_internal, fmt, parse_sets, print_diagnostics, sources_for, table, writing
+
+
+@click.command()
+@click.argument("spec")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a .csv or .parquet file.")
+@click.option("--method", type=click.Choice(["euler", "rk4"]), help="Override the spec's integration method.")
+@click.option("--dt", type=float, help="Override the spec's time step.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
+@click.option("--initial", "initials", multiple=True, metavar="NAME=VALUE",
+              help="Override a stock's initial value (repeatable).")
+@click.option("--scenarios", "scenario_names", metavar="all|NAME,...",
+              help="Run the spec's scenarios (all, or a comma-separated list) with the baseline, and compare.")
+@click.option("--break-even", "break_even", metavar="RATE",
+              help="With --scenarios: when each scenario's cumulative RATE (e.g. cost_rate) falls below the "
+                   "baseline's for good.")
+def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
+        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None) -> None:
+    """Run SPEC; print a summary and optionally write the tidy results."""
+    from ..compiler.base.diagnostics import SpecError
+
+    overrides = parse_sets(sets, "--set")
+    initial = parse_sets(initials, "--initial")
+    if break_even is not None and scenario_names is None:
+        raise click.BadParameter("needs --scenarios", param_hint="--break-even")
+    if scenario_names is not None and (overrides or initial):
+        raise click.BadParameter("use either --set/--initial or --scenarios (scenarios set their own values)",
+                                 param_hint="--set")
+    if output is not None:
+        out = Path(output)
+        if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            raise click.BadParameter("use a file name ending in .csv or .parquet", param_hint="--output")
+    try:
+        from ..api import load
+
+        model = load(spec)
+        for w in model.warnings:
+            print_diagnostics([w], sources_for([w]), "text")
+        if scenario_names is not None:
+            names = None if scenario_names.strip().lower() == "all" else [
+                n.strip() for n in scenario_names.split(",") if n.strip()]
+            results = model.run_scenarios(names, method=method, dt=dt)
+            _print_scenarios(model, results, output)
+            if break_even is not None:
+                _print_break_even(model, results, break_even)
+            return
+        res = model.run(params=overrides, initial=initial, method=method, dt=dt)
+    except SpecError as exc:
+        print_diagnostics(exc.diagnostics, sources_for(exc.diagnostics, exc.hidden), "text")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001
+        die_internal(exc)
+    p = model.plan(method, dt)
+    click.echo(f"{model.checked.graph.info.title or model.name}: {p.method}, dt {p.dt:g}, "
+               f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
+    stocks = [v for v in res.variables if v.kind == "stock"]
+    rows = [[v.name, fmt(res[v.id][0]), fmt(res[v.id][-1]), v.units] for v in stocks]
+    click.echo("\n" + table(rows, ["stock", "start", "end", "units"], {1, 2}))
+    if res.metrics:
+        mrows = [[m.name, fmt(res.metric(m.id)), m.units] for m in res.metrics]
+        click.echo("\n" + table(mrows, ["metric", "value", "units"], {1}))
+    for name, drift in res.conservation.items():
+        click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
+    for w in res.warnings:
+        print_diagnostics([w], {}, "text")
+    if output is not None:
+        _write_results(res, output, f"{len(res.to_frame())} rows", model.inputs)
+
+
+def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
+    p = model.plan()
+    click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
+               f"scenarios in one call ({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
+               f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
+    table = res.metrics_table()
+    table = table[table.metric.isin(res.shown_metrics())]
+    spread = bool((table.runs > 1).any())
+    points = bool((table.point != "").any())
+    for metric, block in table.groupby("metric", sort=False):
+        rows = []
+        for _, r in block.iterrows():
+            is_base = r.scenario == res.baseline and r.point == ""
+            row = [r.scenario] + ([r.point] if points else []) + [fmt(r.value)]
+            row += [fmt(r.p5), fmt(r.p95)] if spread else []
+            row += ["" if is_base else fmt(r.difference),
+                    "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
+            rows.append(row)
+        header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
+        header += ["p5", "p95"] if spread else []
+        header += ["vs baseline", "change"]
+        units = block.units.iloc[0]
+        numeric = set(range(len(header))) - {0} - ({1} if points else set())
+        click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
+        click.echo(table(rows, header, numeric))
+    if output is not None:
+        _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
+
+
+def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) -> None:
+    path = writing(output, res.write, output, inputs)
+    click.echo(f"\nwrote {what} to {path}")
+
+
+def _print_break_even(model: Any, res: Any, rate: str) -> None:
+    table = res.break_even(rate)
+    unit = model.checked.graph.time.unit
+    rows = []
+    for _, r in table.iterrows():
+        if r.scenario == res.baseline and r.point == "":
+            continue
+        when = "not within the run" if r.break_even != r.break_even else f"{r.break_even:.1f} {unit}"
+        share = "" if r.runs == 1 else f"{r.share:.0%} of {r.runs} runs"
+        rows.append([r.scenario, r.point, when, share])
+    click.echo(f"\ncumulative {rate} below the baseline's for good from:")
+    click.echo(table(rows, ["scenario", "point", "break-even", "runs that break even"], set()))
