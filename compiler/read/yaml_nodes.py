@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ..ir import ast as A
@@ -212,3 +212,10 @@ class NodeReader:
         return A.Doc(*vals)
 
     # ---------------------------------------------------------------- the document
+
+    def bounds(self, node: Node) -> tuple[float, float] | None:
+        if not isinstance(node, SequenceNode) or len(node.value) != 2:
+            self.err("E003", "this must be a list of two numbers", node, "e.g. `[0, 1]`")
+            return None
+        lo, hi = (self.number(n, "a bound") for n in node.value)
+        return (lo, hi)

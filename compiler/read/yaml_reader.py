@@ -335,13 +335,6 @@ class _YamlReader(NodeReader):
         self.err("E003", "`tags` must be a list of words", node)
         return ()
 
-    def bounds(self, node: Node) -> tuple[float, float] | None:
-        if not isinstance(node, SequenceNode) or len(node.value) != 2:
-            self.err("E003", "this must be a list of two numbers", node, "e.g. `[0, 1]`")
-            return None
-        lo, hi = (self.number(n, "a bound") for n in node.value)
-        return (lo, hi)
-
     def lookup(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc,
                span: Span) -> A.LookupDecl | None:
         node = props["points"]

@@ -95,20 +95,20 @@ def parse_sets(sets: tuple[str, ...], option: str) -> dict[str, float]:
                 raise ValueError
             number = float(value)
         except ValueError:
-            raise click.BadParameter(f"expected NAME=NUMBER, got {shown(item)}", param_hint=option) from None
+            raise click.BadParameter(f"expected NAME=NUMBER, got {shown_text(item)}", param_hint=option) from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise click.BadParameter(f"{shown(item)}: the value must be a finite number", param_hint=option)
+            raise click.BadParameter(f"{shown_text(item)}: the value must be a finite number", param_hint=option)
         out[name.strip()] = number
     return out
 
 
-def shown(text: str) -> str:
+def shown_text(text: str) -> str:
     from ..compiler.base.diagnostics import printable
 
     return f"'{printable(text)}'"
 
 
-def fmt(v: float) -> str:
+def number_text(v: float) -> str:
     if v != v or v in (float("inf"), float("-inf")):
         return str(v)
     a = abs(v)
@@ -119,7 +119,7 @@ def fmt(v: float) -> str:
     return f"{v:,.2f}" if a >= 100 else f"{v:.4g}"
 
 
-def table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
+def text_table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:

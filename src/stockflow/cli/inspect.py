@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from .common import die_internal, fmt, load_or_exit, print_diagnostics, sources_for, table, write_atomic
+from .common import (
+    die_internal,
+    load_or_exit,
+    number_text,
+    print_diagnostics,
+    sources_for,
+    text_table,
+    write_atomic,
+)
 
 _RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
@@ -174,10 +182,10 @@ def _diff_runs(a: Any, b: Any) -> bool:
                 va = float(np.median(sa.batch.metric_values[ia, k]))
                 vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
                 rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
-                rows.append([m.name, fmt(va), fmt(vb), fmt(vb - va), rel, m.units])
+                rows.append([m.name, number_text(va), number_text(vb), number_text(vb - va), rel, m.units])
                 different = different or va != vb
         if rows:
             how = "" if len(ia) == len(ib) == 1 else f" (median over draws: {len(ia)} in A, {len(ib)} in B)"
-            click.echo(f"\nscenario {name}{how}:\n" + table(rows, ["metric", "A", "B", "B - A", "change", "units"],
+            click.echo(f"\nscenario {name}{how}:\n" + text_table(rows, ["metric", "A", "B", "B - A", "change", "units"],
                                                                 {1, 2, 3, 4}))
     return different

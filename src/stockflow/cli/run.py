@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import die_internal, fmt, parse_sets, print_diagnostics, sources_for, table, writing
+from .common import die_internal, number_text, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
 @click.command()
@@ -64,11 +64,11 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     click.echo(f"{model.checked.graph.info.title or model.name}: {p.method}, dt {p.dt:g}, "
                f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
     stocks = [v for v in res.variables if v.kind == "stock"]
-    rows = [[v.name, fmt(res[v.id][0]), fmt(res[v.id][-1]), v.units] for v in stocks]
-    click.echo("\n" + table(rows, ["stock", "start", "end", "units"], {1, 2}))
+    rows = [[v.name, number_text(res[v.id][0]), number_text(res[v.id][-1]), v.units] for v in stocks]
+    click.echo("\n" + text_table(rows, ["stock", "start", "end", "units"], {1, 2}))
     if res.metrics:
-        mrows = [[m.name, fmt(res.metric(m.id)), m.units] for m in res.metrics]
-        click.echo("\n" + table(mrows, ["metric", "value", "units"], {1}))
+        mrows = [[m.name, number_text(res.metric(m.id)), m.units] for m in res.metrics]
+        click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
     for name, drift in res.conservation.items():
         click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
     for w in res.warnings:
@@ -90,9 +90,9 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
         rows = []
         for _, r in block.iterrows():
             is_base = r.scenario == res.baseline and r.point == ""
-            row = [r.scenario] + ([r.point] if points else []) + [fmt(r.value)]
-            row += [fmt(r.p5), fmt(r.p95)] if spread else []
-            row += ["" if is_base else fmt(r.difference),
+            row = [r.scenario] + ([r.point] if points else []) + [number_text(r.value)]
+            row += [number_text(r.p5), number_text(r.p95)] if spread else []
+            row += ["" if is_base else number_text(r.difference),
                     "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
             rows.append(row)
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
@@ -101,7 +101,7 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
         units = block.units.iloc[0]
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
-        click.echo(table(rows, header, numeric))
+        click.echo(text_table(rows, header, numeric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
 
@@ -122,4 +122,4 @@ def _print_break_even(model: Any, res: Any, rate: str) -> None:
         share = "" if r.runs == 1 else f"{r.share:.0%} of {r.runs} runs"
         rows.append([r.scenario, r.point, when, share])
     click.echo(f"\ncumulative {rate} below the baseline's for good from:")
-    click.echo(table(rows, ["scenario", "point", "break-even", "runs that break even"], set()))
+    click.echo(text_table(rows, ["scenario", "point", "break-even", "runs that break even"], set()))
