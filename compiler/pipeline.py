@@ -93,7 +93,9 @@ def import_xmile(text: str, file: str) -> A.Spec:
         if changed is None:
             return with_units
         reason = f"`{changed}` would need a unit conversion, which XMILE tools do not make"
-        span = next((d.span for d in with_units.decls if d.name.lower() == changed.split("$")[0]), None)
+        origins = {x.id: x.origin for x in (*plain.graph.stocks, *plain.graph.auxes) if x.origin is not None}
+        owner = origins[changed].owner if changed in origins else changed
+        span = next((d.span for d in with_units.decls if d.name.lower() == owner), None)
     note = warning("W106", f"the model's units do not agree, so it was imported without units: {reason}",
                    span or Span(file, 1, 1, 1, 2), "fix the units in the source tool to have them checked")
     return replace(without, notes=(note,))

@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 from ..codegen.build import build
-from ..ir.graph import Kind
+from ..ir.graph import HiddenOrigin, Kind
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 
 _MAX_INLINED_OPS = 300
@@ -86,9 +86,9 @@ class CausalGraph:
 
 def causal_graph(model: CheckedModel) -> CausalGraph:
     g = model.graph
-    nodes = [Node(s.id, _name(s.id, s.display, s.hidden), Kind.STOCK, s.hidden) for s in g.stocks]
+    nodes = [Node(s.id, _name(s.display, s.origin), Kind.STOCK, s.hidden) for s in g.stocks]
     nodes += [Node(f.id, f.display, Kind.FLOW, False) for f in g.flows]
-    nodes += [Node(a.id, _name(a.id, a.display, a.hidden), Kind.AUX, a.hidden) for a in g.auxes]
+    nodes += [Node(a.id, _name(a.display, a.origin), Kind.AUX, a.hidden) for a in g.auxes]
     nodes += [Node(p.id, p.display, Kind.PARAM, False) for p in g.params]
     known = {n.id for n in nodes}
     exprs: dict[str, sympy.Expr] = dict(model.equations)
@@ -103,11 +103,8 @@ def causal_graph(model: CheckedModel) -> CausalGraph:
     return CausalGraph(tuple(nodes), tuple(links))
 
 
-def _name(vid: str, display: str, hidden: bool) -> str:
-    if not hidden:
-        return display
-    owner, _, what = vid.partition("$")
-    return f"{owner} ({what.split('$')[0].rstrip('0123456789.')} stage)"
+def _name(display: str, origin: HiddenOrigin | None) -> str:
+    return display if origin is None else f"{origin.owner} ({origin.function} stage)"
 
 
 class _SignOracle:

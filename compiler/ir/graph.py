@@ -39,6 +39,19 @@ class AggKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class HiddenOrigin:
+    """What made a hidden variable: the declared variable or metric whose equation holds the
+    call, the function called (`smooth3`, `delay1`, `init`, or a summary such as `integral`),
+    which of the owner's calls of that function it is (from 1), and its stage in a chain
+    (from 1; 0 where the call makes one variable)."""
+
+    owner: str
+    function: str
+    call: int
+    stage: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Stock:
     id: str
     display: str
@@ -50,8 +63,12 @@ class Stock:
     inflows: tuple[str, ...] = ()
     outflows: tuple[str, ...] = ()
     rate: A.Expr | None = None  # hidden stocks only: d/dt written directly
-    hidden: bool = False
+    origin: HiddenOrigin | None = None  # hidden stocks only
     units_from: UnitsFrom = UnitsFrom.DECLARED
+
+    @property
+    def hidden(self) -> bool:
+        return self.origin is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +93,11 @@ class Aux:
     units: A.UnitExpr | None
     doc: A.Doc
     span: Span | None
-    hidden: bool = False
+    origin: HiddenOrigin | None = None  # hidden auxiliaries only
+
+    @property
+    def hidden(self) -> bool:
+        return self.origin is not None
 
 
 @dataclass(frozen=True, slots=True)

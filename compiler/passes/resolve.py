@@ -237,11 +237,13 @@ class _Resolver:
         return G.Group(cid, d.name, tuple(members), d.doc, d.span)
 
     # ---------------------------------------------------------------- expressions
-    def fresh(self, owner: str, what: str) -> str:
+    def fresh(self, owner: str, what: str) -> tuple[str, G.HiddenOrigin]:
+        """A new hidden id for a call of `what` in `owner`'s equation, and its origin. The id
+        holds `$`, which no user name can, so it never collides; nothing reads it back."""
         key = f"{owner}${what}"
         n = self.counter.get(key, 0) + 1
         self.counter[key] = n
-        return f"{key}{n}"
+        return f"{key}{n}", G.HiddenOrigin(owner, what, n)
 
     def expr(self, e: A.Expr, owner: str, in_metric: bool) -> A.Expr:
         """Resolve names to canonical ids; expand stateful calls into hidden stocks."""
@@ -351,7 +353,7 @@ class _Resolver:
             return A.Num(0.0, None, e.span)
         sp = e.span
         arg = self.expr(e.args[0], owner, False)
-        agg_id = self.fresh(owner, fname)
+        agg_id, origin = self.fresh(owner, fname)
         when: A.Expr | None = None
         extra: list[A.Expr] = []
         if fname != "discounted":  # the other arguments are times
@@ -377,11 +379,11 @@ class _Resolver:
             when = extra[0] if extra else None
         if kind in (G.AggKind.INTEGRAL, G.AggKind.MEAN):
             self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, sp), None, False,
-                                              A.Doc(), sp, rate=arg, hidden=True,
+                                              A.Doc(), sp, rate=arg, origin=origin,
                                               units_from=G.UnitsFrom.RATE_TIMES_TIME))
             self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when))
         else:
-            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, hidden=True))
+            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, origin=origin))
             self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", sp, when))
         return A.Name(agg_id, sp)
 
@@ -397,12 +399,12 @@ class _Resolver:
             return A.Num(0.0, None, e.span)
         sp = e.span
         x = self.expr(e.args[0], owner, False)
-        base = self.fresh(owner, fname)
+        base, origin = self.fresh(owner, fname)
         if fname == "init":
             # The value at the start: a hidden stock that never changes.
             self.hidden_stocks.append(G.Stock(base, base, x, None, False,
                                               A.Doc(description=f"hidden initial value in {owner}"), sp,
-                                              rate=A.Num(0.0, None, sp), hidden=True,
+                                              rate=A.Num(0.0, None, sp), origin=origin,
                                               units_from=G.UnitsFrom.INITIAL))
             return A.Name(base, sp)
         T = self.expr(e.args[1], owner, False)
@@ -416,12 +418,13 @@ class _Resolver:
         init = self.expr(rest[0], owner, False) if rest else x
         T_stage = T if order == 1 else A.BinOp(A.BinOpKind.DIV, T, A.Num(float(order), None, sp), sp)
         ids = [base if order == 1 else f"{base}.{i + 1}" for i in range(order)]
+        origins = {sid: replace(origin, stage=0 if order == 1 else i + 1) for i, sid in enumerate(ids)}
         doc = A.Doc(description=f"hidden stage of {fname} in {owner}")
         if fname.startswith("smooth"):
             prev: A.Expr = x
             for sid in ids:
                 rate = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, prev, A.Name(sid, sp), sp), T_stage, sp)
-                self.hidden_stocks.append(G.Stock(sid, sid, init, None, False, doc, sp, rate=rate, hidden=True,
+                self.hidden_stocks.append(G.Stock(sid, sid, init, None, False, doc, sp, rate=rate, origin=origins[sid],
                                                   units_from=G.UnitsFrom.INITIAL))
                 prev = A.Name(sid, sp)
             return prev
@@ -431,7 +434,8 @@ class _Resolver:
             out = A.BinOp(A.BinOpKind.DIV, A.Name(sid, sp), T_stage, sp)
             rate = A.BinOp(A.BinOpKind.SUB, prev, out, sp)
             self.hidden_stocks.append(G.Stock(sid, sid, A.BinOp(A.BinOpKind.MUL, init, T_stage, sp), None, False,
-                                              doc, sp, rate=rate, hidden=True, units_from=G.UnitsFrom.INITIAL))
+                                              doc, sp, rate=rate, origin=origins[sid],
+                                              units_from=G.UnitsFrom.INITIAL))
             prev = out
         return prev
 
@@ -484,17 +488,28 @@ class _Resolver:
                     continue  # a loop among auxiliaries alone is reported once, as E020
                 reported |= set(cycle)
                 names = " -> ".join(self.display(c) for c in cycle + [cycle[0]])
-                decl = self.decls.get(cycle[0].split("$")[0])
+                decl = self.decls.get(self.owner_of(cycle[0]))
                 self.err(code, f"{what}: {names}", decl.span if decl else None, hint)
         return tuple(out)
+
+    @property
+    def origins(self) -> dict[str, G.HiddenOrigin]:
+        made = [*self.hidden_stocks, *self.hidden_auxes]
+        return {x.id: x.origin for x in made if x.origin is not None}
+
+    def owner_of(self, cid: str) -> str:
+        origin = self.origins.get(cid)
+        return origin.owner if origin is not None else cid
 
     def display(self, cid: str) -> str:
         d = self.decls.get(cid)
         if d is not None:
             return d.name
-        owner = cid.split("$")[0]
-        od = self.decls.get(owner)
-        return f"{od.name if od else owner} (inside its {cid.split('$')[1].rstrip('0123456789.')})"
+        origin = self.origins.get(cid)
+        if origin is None:
+            return cid
+        od = self.decls.get(origin.owner)
+        return f"{od.name if od else origin.owner} (inside its {origin.function})"
 
 
 def _find_cycle(start: str, deps: dict[str, set[str]], stuck: set[str]) -> list[str] | None:

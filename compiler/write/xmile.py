@@ -15,8 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 import sympy
 from sympy.core.function import UndefinedFunction
 
-from ..base.names import STATEFUL
+from ..base.names import AGGREGATES, STATEFUL
 from ..ir import ast as A
+from ..ir import graph as G
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 from ..ir.text import unit_text
 from ..read.xmile.names import original_name
@@ -72,22 +73,19 @@ class _Writer:
         # smooth/delay/init: written back as XMILE calls where their hidden stocks allow it
         self.calls: dict[str, tuple[str, str, list[sympy.Expr]]] = {}
         self.folded: set[str] = set()
-        for base, stages in _hidden_groups(g).items():
-            self.fold(base, stages)
+        for fname, stages in _hidden_groups(g).values():
+            self.fold(fname, stages)
 
-    def fold(self, base: str, stages: list[str]) -> None:
+    def fold(self, fname: str, stages: list[str]) -> None:
         """Recognise the hidden stocks of one smooth/delay/init call and replace the last one by
         a placeholder that prints as the XMILE call."""
         m = self.m
-        fname = _stateful_name(base)
         ph = sympy.Symbol(f"$call{len(self.calls)}")
         first, last = sympy.Symbol(stages[0]), sympy.Symbol(stages[-1])
         if fname == "init":
             self.calls[ph.name] = ("INIT", fname, [m.initials[stages[0]]])
             self.swap[last] = ph
             self.folded.update(stages)
-            return
-        if fname is None:
             return
         rate = m.derivatives[stages[0]]
         slope = sympy.diff(rate, first)
@@ -133,7 +131,7 @@ class _Writer:
         out += ["  <model>", "    <variables>"]
         for s in g.stocks:
             if s.hidden:
-                if s.id.endswith("$acc") or s.id in self.folded:
+                if s.origin.function in AGGREGATES or s.id in self.folded:  # type: ignore[union-attr]
                     continue  # a metric's accumulator, or written as a call
                 change = self.names[s.id] + "_change"
                 out += self.var("stock", s.id, m.initials[s.id], None, None, [f"<inflow>{escape(change)}</inflow>"])
@@ -336,26 +334,15 @@ class _Writer:
         return text
 
 
-def _hidden_groups(g: object) -> dict[str, list[str]]:
-    """Hidden stocks of smooth/delay/init calls, by call, stages in order."""
-    groups: dict[str, list[str]] = {}
-    for s in g.stocks:  # type: ignore[attr-defined]
-        if s.hidden and not s.id.endswith("$acc"):
-            tail = s.id.rsplit("$", 1)[-1]
-            base = s.id.rsplit(".", 1)[0] if "." in tail else s.id
-            groups.setdefault(base, []).append(s.id)
-    for stages in groups.values():
-        stages.sort(key=lambda sid: int(sid.rsplit(".", 1)[1]) if "." in sid.rsplit("$", 1)[-1] else 0)
-    return groups
-
-
-def _stateful_name(base: str) -> str | None:
-    """`owner$smooth31` -> smooth3: the function a hidden stock came from."""
-    tail = base.rsplit("$", 1)[-1]
-    for fname in sorted(STATEFUL, key=len, reverse=True):
-        if tail.startswith(fname) and tail[len(fname):].isdigit():
-            return fname
-    return None
+def _hidden_groups(g: G.Graph) -> dict[tuple[str, str, int], tuple[str, list[str]]]:
+    """Hidden stocks of smooth/delay/init calls, by call: the function, and the stages in order."""
+    calls: dict[tuple[str, str, int], list[G.Stock]] = {}
+    for s in g.stocks:
+        o = s.origin
+        if o is not None and o.function in STATEFUL:
+            calls.setdefault((o.owner, o.function, o.call), []).append(s)
+    return {key: (key[1], [s.id for s in sorted(stages, key=lambda s: s.origin.stage)])  # type: ignore[union-attr]
+            for key, stages in calls.items()}
 
 
 def _num(v: float) -> str:
