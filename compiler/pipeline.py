@@ -11,6 +11,7 @@ from .base.files import allowed_roots, check_named, read_bytes
 from .base.limits import MAX_FILE_BYTES, MAX_XMILE_BYTES
 from .base.registry import PREFIX, resolve_spec_path
 from .ir import ast as A
+from .ir import graph as G
 from .ir.model import CheckedModel
 from .passes.checks import check
 from .passes.inherit import load_chain
@@ -93,7 +94,8 @@ def import_xmile(text: str, file: str) -> A.Spec:
         if changed is None:
             return with_units
         reason = f"`{changed}` would need a unit conversion, which XMILE tools do not make"
-        origins = {x.id: x.origin for x in (*plain.graph.stocks, *plain.graph.auxes) if x.origin is not None}
+        hidden: list[G.Stock | G.Aux] = [*plain.graph.stocks, *plain.graph.auxes]
+        origins = {x.id: x.origin for x in hidden if x.origin is not None}
         owner = origins[changed].owner if changed in origins else changed
         span = next((d.span for d in with_units.decls if d.name.lower() == owner), None)
     note = warning("W106", f"the model's units do not agree, so it was imported without units: {reason}",
@@ -197,9 +199,10 @@ def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> lis
     seen = {(d.code, d.span) for d in found}
     out: list[Diagnostic] = []
     for _ in range(rounds):
-        spec = without_failing(spec, found)
-        if spec is None:
+        rest = without_failing(spec, found)
+        if rest is None:
             break
+        spec = rest
         try:
             lower(resolve(spec))
             break

@@ -262,7 +262,7 @@ def _rows_text(places: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _prefer(found: list[tuple[int, str, str | None, str | None]], src: DataSource) -> list:  # type: ignore[type-arg]
+def _prefer(found: list[tuple[int, str, str | None, str | None]], src: DataSource) -> list:
     if len(found) == 1 or src.prefer is None:
         return found
     p = src.prefer

@@ -31,7 +31,7 @@ _enable_x64: Any = getattr(jax, "enable_x64", None)
 if _enable_x64 is None:  # pragma: no cover - JAX before 0.8
     import jax.experimental
 
-    _enable_x64 = jax.experimental.enable_x64
+    _enable_x64 = jax.experimental.enable_x64  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..compiler.base.diagnostics import SpecError, error
 from ..compiler.base.limits import MAX_STEPS
-from ..compiler.ir.ast import TimeSpec
+from ..compiler.ir.ast import Method, TimeSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class Plan:
     dt: float
     n_steps: int
     save_every: int
-    method: str
+    method: Method
 
     @property
     def n_saves(self) -> int:
@@ -35,10 +35,10 @@ class Plan:
 def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
          save_step: float | None = None) -> Plan:
     dt = time.dt if dt is None else float(dt)
-    method = (method or time.method.value).lower()
+    name = (method or time.method.value).lower()
     span = time.span
-    if method not in ("euler", "rk4"):
-        raise SpecError([error("E050", f"unknown integration method `{method}`", span, "use euler or rk4")])
+    if name not in {m.value for m in Method}:
+        raise SpecError([error("E050", f"unknown integration method `{name}`", span, "use euler or rk4")])
     if not (dt > 0 and math.isfinite(dt)):
         raise SpecError([error("E050", f"dt must be a positive finite number, not {dt:g}", span, "e.g. dt 0.25")])
     length = time.stop - time.start
@@ -60,4 +60,4 @@ def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
         if every < 1 or abs(every * dt - save) > 1e-9 * max(1.0, save) or n % every:
             raise SpecError([error("E050", f"save step {save:g} must be a whole number of dt steps that "
                                    f"divides the horizon", span, f"e.g. save {dt * max(1, every):g}")])
-    return Plan(time.start, dt, n, every, method)
+    return Plan(time.start, dt, n, every, Method(name))

@@ -173,7 +173,7 @@ def _categorical(labels: list[str], codes: np.ndarray) -> Any:
 
     uniq = list(dict.fromkeys(labels))
     pos = {x: i for i, x in enumerate(uniq)}
-    return pd.Categorical.from_codes(np.asarray([pos[x] for x in labels])[codes], uniq)
+    return pd.Categorical.from_codes(np.asarray([pos[x] for x in labels])[codes], categories=pd.Index(uniq))
 
 
 def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = (),

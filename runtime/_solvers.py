@@ -26,4 +26,4 @@ class RK4:
         return y + (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-SOLVERS = {"euler": Euler, "rk4": RK4}
+SOLVERS: dict[str, type[Euler] | type[RK4]] = {"euler": Euler, "rk4": RK4}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compiler.codegen.build import build
+from ..compiler.ir.ast import Method
 from ..compiler.ir.model import CheckedModel
 from ._plan import Plan
 
@@ -37,7 +38,7 @@ def reference_run(model: CheckedModel, plan: Plan, params: np.ndarray,
                 rows.append(np.asarray(fns.rhs(y, t, prep)[1], dtype=np.float64))
             if k == plan.n_steps:
                 break
-            if plan.method == "euler":
+            if plan.method is Method.EULER:
                 y = y + dt * f(y, t)
             else:
                 k1 = f(y, t)

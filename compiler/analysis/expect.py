@@ -8,6 +8,7 @@ import numpy as np
 
 from ..base.diagnostics import Diagnostic, error
 from ..codegen.emit import Emitter
+from ..ir import graph as G
 from ..ir.model import CheckedModel
 
 
@@ -19,7 +20,8 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
     written), with the first failing time and the values involved."""
     g = model.graph
     emit = Emitter(np, {lk.id: lk for lk in g.lookups})
-    names = {v.id: v.display for v in (*g.stocks, *g.flows, *g.auxes, *g.params, *g.metrics)}
+    named: list[G.Stock | G.Flow | G.Aux | G.Param | G.Metric] = [*g.stocks, *g.flows, *g.auxes, *g.params, *g.metrics]
+    names = {v.id: v.display for v in named}
     names.update({f"{m.id}$baseline": f"baseline({m.display})" for m in g.metrics})
     out = []
     for ex in [x for x in g.expectations if x.under == under]:
@@ -31,8 +33,8 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
             env.update(metrics)
             env.update({f"{k}$baseline": v for k, v in (baseline or {}).items()})
             with np.errstate(all="ignore"):
-                ok = bool(emit(expr)(env))
-            if not ok:
+                holds = bool(emit(expr)(env))
+            if not holds:
                 values = ", ".join(f"{names.get(n, n)} = {_num(env[n])}" for n in used if n in env and n != "dt")
                 where = f"under scenario `{under}`{label}" if under else "for this run"
                 out.append(_failure(ex, f"expectation `{ex.display}` fails {where}: {values}"))
@@ -46,7 +48,7 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
         env.update(trajectories)
         with np.errstate(all="ignore"):
             ok = np.broadcast_to(np.asarray(emit(expr)(env), dtype=bool), times.shape)
-        window = np.ones_like(ok)
+        window: np.ndarray = np.ones_like(ok)
         if ex.during is not None:
             window = (times >= ex.during[0] - 1e-9) & (times <= ex.during[1] + 1e-9)
         bad = np.flatnonzero(window & ~ok)

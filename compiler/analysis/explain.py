@@ -62,7 +62,7 @@ def _metric_inputs(model: CheckedModel) -> dict[str, list[str]]:
     """For each metric, the variables and parameters it summarises or uses (resolved names)."""
     g = model.graph
     hidden = {s.id: s.rate for s in g.stocks if s.hidden} | {a.id: a.equation for a in g.auxes if a.hidden}
-    inputs = {agg.id: sorted(names_in(hidden[agg.var])) for agg in g.aggregates if hidden.get(agg.var) is not None}
+    inputs = {agg.id: sorted(names_in(e)) for agg in g.aggregates if (e := hidden.get(agg.var)) is not None}
     out: dict[str, list[str]] = {}
     for m in g.metrics:
         used: list[str] = []

@@ -49,7 +49,7 @@ def _polarity(signs: list[Sign]) -> Polarity:
 
 
 def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     kinds = {n.id: n.kind for n in cg.nodes}
     links = {}
     for link in cg.links:

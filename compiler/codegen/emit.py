@@ -55,7 +55,7 @@ class Emitter:
             return self.lookup(e)
         method = getattr(self, "_" + type(e).__name__, None)
         if method is not None:
-            return method(e)  # type: ignore[no-any-return]
+            return method(e)
         fn = self._unary.get(e.func)
         if fn is not None:
             (arg,) = e.args

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from . import ast as A
 
@@ -15,10 +16,10 @@ MODEL_PROPS = frozenset({"description", "title"})  # a DSL `model` line's `{ ...
 SET_PROPS = frozenset({*DOC_KEYS, "tags", "non_negative", "bounds", "during"})  # a DSL `set` line's
 
 # The JSON type of each key's value in YAML.
-EXPR = {"type": ["string", "number"]}
-UNIT = {"type": ["string", "integer"]}
-TEXT = {"type": "string"}
-PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+EXPR: dict[str, Any] = {"type": ["string", "number"]}
+UNIT: dict[str, Any] = {"type": ["string", "integer"]}
+TEXT: dict[str, Any] = {"type": "string"}
+PAIR: dict[str, Any] = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Kind:
     required: tuple[str, ...] = ()
     value_key: str | None = None  # the key of its main value, which an override may replace
     dsl_props: frozenset[str] = frozenset(DOC_KEYS)  # what its DSL `{ ... }` accepts
-    shorthand: dict[str, object] | None = None  # the JSON type of an entry given as a bare value
+    shorthand: dict[str, Any] | None = None  # the JSON type of an entry given as a bare value
 
 
 KINDS: tuple[Kind, ...] = (
@@ -67,7 +68,7 @@ SECTIONS = ("extends", "model", "time", *DECL_SECTIONS, "override", "remove", "c
 OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "tags", "bounds", "non_negative",
                  "during", *DOC_KEYS)
 
-KEY_TYPES: dict[str, dict[str, object]] = {
+KEY_TYPES: dict[str, dict[str, Any]] = {
     "initial": EXPR, "rate": EXPR, "equation": EXPR, "condition": EXPR, "value": EXPR,
     "units": UNIT, "x_units": UNIT, "definition": UNIT,
     "non_negative": {"type": "boolean"}, "description": TEXT, "source": TEXT, "assumption": TEXT,

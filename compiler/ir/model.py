@@ -40,5 +40,5 @@ class CheckedModel:
     computed_units: Mapping[str, Unit] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def frozen(d: dict) -> Mapping:  # type: ignore[type-arg]
+def frozen(d: dict) -> Mapping:
     return MappingProxyType(dict(d))

@@ -110,10 +110,10 @@ class _Lowerer:
         for s in g.stocks:
             if s.rate is None:
                 d = sympy.Integer(0)
-                for f in s.inflows:
-                    d += factors.get((f, s.id), 1) * sym(f)
-                for f in s.outflows:
-                    d -= factors.get((f, s.id), 1) * sym(f)
+                for fid in s.inflows:
+                    d += factors.get((fid, s.id), 1) * sym(fid)
+                for fid in s.outflows:
+                    d -= factors.get((fid, s.id), 1) * sym(fid)
                 derivatives[s.id] = d
         metric_eqs = self.metrics()
         agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
@@ -122,7 +122,7 @@ class _Lowerer:
             self.units[f"{m.id}$baseline"] = self.units.get(m.id)
         for ex in g.expectations:
             expectations[ex.id] = self.cond(ex.condition, f"expectation `{ex.display}`")
-        scale = {s.id: (self.units[s.id].scale if self.units.get(s.id) else sympy.Integer(1)) for s in g.stocks}
+        scale = {s.id: (u.scale if (u := self.units.get(s.id)) else sympy.Integer(1)) for s in g.stocks}
         boundary = self.conservation(stocks, derivatives, scale)
         if self.errors:
             raise SpecError(self.errors)

@@ -123,7 +123,7 @@ class _Resolver:
                                   "define one metric without the others")
         if self.errors:
             raise SpecError(self.errors)
-        return G.Graph(spec.model, spec.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
+        return G.Graph(spec.model, self.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
                        tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(params), tuple(lookups),
                        tuple(self.aggregates), tuple(metrics), tuple(groups), order, init_order, metric_order,
                        spec.file, tuple(expectations), scenarios)
@@ -163,11 +163,12 @@ class _Resolver:
         if isinstance(e, A.Neg | A.Not):
             return replace(e, operand=self.baseline_refs(e.operand, allowed))
         if isinstance(e, A.If):
-            return A.If(*(self.baseline_refs(x, allowed) for x in (e.cond, e.then, e.orelse)), e.span)
+            return A.If(self.baseline_refs(e.cond, allowed), self.baseline_refs(e.then, allowed),
+                        self.baseline_refs(e.orelse, allowed), e.span)
         return e
 
     def flow(self, cid: str, d: A.FlowDecl) -> G.Flow:
-        ends = []
+        ends: list[str | None] = []
         for end, span, role in ((d.source, d.source_span, "from"), (d.target, d.target_span, "to")):
             if end is None:
                 ends.append(None)
@@ -237,6 +238,11 @@ class _Resolver:
         return G.Group(cid, d.name, tuple(members), d.doc, d.span)
 
     # ---------------------------------------------------------------- expressions
+    @property
+    def time(self) -> A.TimeSpec:
+        assert self.spec.time is not None, "a merged spec always has time settings (E003 otherwise)"
+        return self.spec.time
+
     def fresh(self, owner: str, what: str) -> tuple[str, G.HiddenOrigin]:
         """A new hidden id for a call of `what` in `owner`'s equation, and its origin. The id
         holds `$`, which no user name can, so it never collides; nothing reads it back."""
@@ -361,7 +367,7 @@ class _Resolver:
         if fname == "discounted":
             # x * (1 + r) ^ -((time - start) / 1 year): discounted to the start of the run
             rate = self.expr(e.args[1], owner, False) if len(e.args) > 1 else A.Num(GREEN_BOOK_DISCOUNT, None, sp)
-            start = A.Num(self.spec.time.start, A.UnitExpr(((self.spec.time.unit, 1),)), sp)
+            start = A.Num(self.time.start, A.UnitExpr(((self.time.unit, 1),)), sp)
             years = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, A.Name("time", sp), start, sp),
                             A.Num(1.0, A.UnitExpr((("year", 1),)), sp), sp)
             factor = A.BinOp(A.BinOpKind.POW, A.BinOp(A.BinOpKind.ADD, A.Num(1.0, None, sp), rate, sp),
@@ -390,7 +396,7 @@ class _Resolver:
     def time_value(self, e: A.Expr) -> A.Expr:
         """A bare number where a time is expected counts in the model's time unit."""
         if isinstance(e, A.Num) and e.unit is None:
-            return A.Num(e.value, A.UnitExpr(((self.spec.time.unit, 1),)), e.span)
+            return A.Num(e.value, A.UnitExpr(((self.time.unit, 1),)), e.span)
         return e
 
     def stateful(self, e: A.Call, fname: str, owner: str) -> A.Expr:
@@ -409,7 +415,7 @@ class _Resolver:
             return A.Name(base, sp)
         T = self.expr(e.args[1], owner, False)
         if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
-            T = A.Num(T.value, A.UnitExpr(((self.spec.time.unit, 1),)), T.span)
+            T = A.Num(T.value, A.UnitExpr(((self.time.unit, 1),)), T.span)
         rest = list(e.args[2:])
         if fname.endswith("n"):
             order = self.stages(rest.pop(0), fname)
@@ -494,7 +500,7 @@ class _Resolver:
 
     @property
     def origins(self) -> dict[str, G.HiddenOrigin]:
-        made = [*self.hidden_stocks, *self.hidden_auxes]
+        made: list[G.Stock | G.Aux] = [*self.hidden_stocks, *self.hidden_auxes]
         return {x.id: x.origin for x in made if x.origin is not None}
 
     def owner_of(self, cid: str) -> str:

@@ -8,6 +8,7 @@ take to ramp in.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from ..base.diagnostics import Diagnostic, error
 from ..base.hints import did_you_mean
@@ -17,108 +18,145 @@ from ..ir import ast as A
 from ..ir.scenarios import DEFAULT_DRAWS, DISTRIBUTIONS, Draw, FlowScale, Scenario, TimedSet
 
 
+@dataclass
+class _Merged:
+    """A scenario with its `extends` chain followed: the base first, so later scenarios win."""
+
+    params: dict[str, float] = field(default_factory=dict)
+    timed: dict[str, TimedSet] = field(default_factory=dict)
+    initial: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, A.ScenarioScale] = field(default_factory=dict)  # by flow name or tag
+    sweeps: dict[str, A.Sweep] = field(default_factory=dict)
+    samples: dict[str, A.Sample] = field(default_factory=dict)
+    draws: int | None = None
+    seed: int | None = None
+    lhs: bool = False
+    report: tuple[str, ...] = ()
+
+
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
     scenarios = {k: d for k, d in decls.items() if isinstance(d, A.ScenarioDecl)}
-    flows = {k: d for k, d in decls.items() if isinstance(d, A.FlowDecl)}
-    tags = {t for f in flows.values() for t in f.tags}
     out = []
     for key, sc in scenarios.items():
         chain = _chain(key, scenarios, errors)
         if chain is None:
             continue
-        params: dict[str, float] = {}
-        timed: dict[str, TimedSet] = {}
-        initial: dict[str, float] = {}
-        by_target: dict[str, A.ScenarioScale] = {}
-        sweeps: dict[str, A.Sweep] = {}
-        samples: dict[str, A.Sample] = {}
-        draws = seed = None
-        lhs = False
-        report: tuple[str, ...] = ()
-        for link in reversed(chain):  # the base first, so later scenarios win
-            decl = scenarios[link]
-            sweeps.update({canonical(x.name): x for x in decl.sweeps})
-            samples.update({canonical(x.name): x for x in decl.samples})
-            draws = decl.draws if decl.draws is not None else draws
-            seed = decl.seed if decl.seed is not None else seed
-            lhs = lhs or decl.latin_hypercube
-            report = tuple(canonical(r) for r in decl.report) or report
-            for r in decl.report:
-                if not isinstance(decls.get(canonical(r)), A.MetricDecl):
-                    metrics = [d.name for d in decls.values() if isinstance(d, A.MetricDecl)]
-                    errors.append(error("E010", f"scenario `{decl.name}` reports `{r}`, which is not a metric",
-                                        decl.span, did_you_mean(r, metrics) or "list metrics"))
-            for s in scenarios[link].sets:
-                target = decls.get(canonical(s.name))
-                if isinstance(target, A.ParamDecl):
-                    lo, hi = target.bounds or (float("-inf"), float("inf"))
-                    if not lo <= s.value <= hi:
-                        errors.append(error("E051", f"scenario `{sc.name}` sets `{s.name}` = {s.value:g}, outside its "
-                                            f"bounds [{lo:g}, {hi:g}]", s.span, "change the value or the bounds"))
-                    param = canonical(s.name)
-                    if s.change.start is None:
-                        params[param] = s.value
-                        timed.pop(param, None)
-                    else:
-                        _check_change(sc, s.change, s.span, errors)
-                        timed[param] = TimedSet(param, s.value, s.change.start, s.change.over, s.change.until)
-                elif isinstance(target, A.StockDecl) and s.change.start is not None:
-                    errors.append(error("E015", f"scenario `{sc.name}` sets the initial value of `{s.name}` from a "
-                                        "time; initial values hold at the start only", s.span,
-                                        "remove `from ...`, or scale the stock's flows from that time"))
-                elif isinstance(target, A.StockDecl):
-                    initial[canonical(s.name)] = s.value
-                elif target is None:
-                    pool = [d.name for d in decls.values() if isinstance(d, A.ParamDecl | A.StockDecl)]
-                    errors.append(error("E010", f"scenario `{sc.name}` sets `{s.name}`, which is not defined",
-                                        s.span, did_you_mean(s.name, pool) or "set parameters or stocks"))
-                else:
-                    errors.append(error("E015", f"scenario `{sc.name}` sets `{s.name}`, which is neither a parameter "
-                                        "nor a stock", s.span, "a scenario sets parameters and initial values; "
-                                        "to change an equation, extend the model"))
-            for s in scenarios[link].scales:
-                by_target[s.target] = s
-        scales: dict[str, FlowScale] = {}
-        for target, s in by_target.items():
-            matched = [k for k, f in flows.items() if k == canonical(target) or target in f.tags]
-            if not matched:
-                errors.append(error("E010", f"scenario `{sc.name}` scales `{target}`: no flow has that name or tag",
-                                    s.span, did_you_mean(target, [f.name for f in flows.values()] + sorted(tags))
-                                    or "name a flow, or a tag given with `tags`"))
-            for k in matched:
-                old = scales.get(k)
-                if old is not None and (old.start, old.over) != (s.change.start, s.change.over):
-                    errors.append(error("E016", f"scenario `{sc.name}` scales flow `{flows[k].name}` twice, with "
-                                        "different timing", s.span, "give both scalings the same `from` and `over`"))
-                    continue
-                factor = s.factor * (old.factor if old else 1.0)
-                scales[k] = FlowScale(k, factor, s.change.start, s.change.over, s.change.until)
-            _check_change(sc, s.change, s.span, errors)
-        checked_sweeps = [(k, x.values) for k, x in sweeps.items() if _varied(decls, sc, x, errors)]
-        for k, x in sweeps.items():
-            lo, hi = _bounds(decls, k)
-            outside = [v for v in x.values if not lo <= v <= hi]
-            if outside:
-                errors.append(error("E051", f"scenario `{sc.name}` sweeps `{x.name}` to {outside[0]:g}, outside its "
-                                    f"bounds [{lo:g}, {hi:g}]", x.span, "sweep within the bounds"))
-        draw_list = [_draw(decls, sc, k, x, errors) for k, x in samples.items() if _varied(decls, sc, x, errors)]
-        n = draws if draws is not None else (DEFAULT_DRAWS if samples else 1)
-        if n < 1:
-            errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
-        runs = n * math.prod(len(v) for _, v in checked_sweeps)
-        if runs > MAX_RUNS:  # before anything is drawn or laid out
-            errors.append(error("E006", f"scenario `{sc.name}` expands to {runs:,} runs; the limit is {MAX_RUNS:,}",
-                                sc.span, "fewer draws or sweep values, or split it into several scenarios"))
-            n = 1
-        if seed is not None and not 0 <= seed < 2**63:
-            errors.append(error("E053", f"scenario `{sc.name}` has seed {seed}", sc.span,
-                                "a seed is a whole number from 0 to 2^63 - 1"))
-            seed = 0
-        out.append(Scenario(key, sc.name, sc.title, tuple(params.items()), tuple(initial.items()),
-                            tuple(scales.values()), sc.doc, tuple(checked_sweeps),
-                            tuple(d for d in draw_list if d is not None), max(n, 1), seed or 0, lhs,
-                            tuple(timed.values()), report))
+        merged = _Merged()
+        for link in reversed(chain):
+            _merge(decls, sc, scenarios[link], merged, errors)
+        scales = _flow_scales(decls, sc, merged.scales, errors)
+        sweeps = [(k, x.values) for k, x in merged.sweeps.items() if _varied(decls, sc, x, errors)]
+        _check_sweeps(decls, sc, merged.sweeps, errors)
+        drawn = [_draw(decls, sc, k, x, errors) for k, x in merged.samples.items() if _varied(decls, sc, x, errors)]
+        n, seed = _expansion(sc, merged, sweeps, errors)
+        out.append(Scenario(key, sc.name, sc.title, tuple(merged.params.items()), tuple(merged.initial.items()),
+                            tuple(scales.values()), sc.doc, tuple(sweeps), tuple(d for d in drawn if d is not None),
+                            n, seed, merged.lhs, tuple(merged.timed.values()), merged.report))
     return tuple(out)
+
+
+def _merge(decls: dict[str, A.Decl], sc: A.ScenarioDecl, decl: A.ScenarioDecl, into: _Merged,
+           errors: list[Diagnostic]) -> None:
+    """One link of `sc`'s chain, applied over the links before it."""
+    into.sweeps.update({canonical(x.name): x for x in decl.sweeps})
+    into.samples.update({canonical(x.name): x for x in decl.samples})
+    into.draws = decl.draws if decl.draws is not None else into.draws
+    into.seed = decl.seed if decl.seed is not None else into.seed
+    into.lhs = into.lhs or decl.latin_hypercube
+    into.report = tuple(canonical(r) for r in decl.report) or into.report
+    for r in decl.report:
+        if not isinstance(decls.get(canonical(r)), A.MetricDecl):
+            metrics = [d.name for d in decls.values() if isinstance(d, A.MetricDecl)]
+            errors.append(error("E010", f"scenario `{decl.name}` reports `{r}`, which is not a metric",
+                                decl.span, did_you_mean(r, metrics) or "list metrics"))
+    for item in decl.sets:
+        _set(decls, sc, item, into, errors)
+    for scale in decl.scales:
+        into.scales[scale.target] = scale
+
+
+def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _Merged,
+         errors: list[Diagnostic]) -> None:
+    target = decls.get(canonical(s.name))
+    if isinstance(target, A.ParamDecl):
+        lo, hi = target.bounds or (float("-inf"), float("inf"))
+        if not lo <= s.value <= hi:
+            errors.append(error("E051", f"scenario `{sc.name}` sets `{s.name}` = {s.value:g}, outside its "
+                                f"bounds [{lo:g}, {hi:g}]", s.span, "change the value or the bounds"))
+        param = canonical(s.name)
+        if s.change.start is None:
+            into.params[param] = s.value
+            into.timed.pop(param, None)
+        else:
+            _check_change(sc, s.change, s.span, errors)
+            into.timed[param] = TimedSet(param, s.value, s.change.start, s.change.over, s.change.until)
+    elif isinstance(target, A.StockDecl) and s.change.start is not None:
+        errors.append(error("E015", f"scenario `{sc.name}` sets the initial value of `{s.name}` from a "
+                            "time; initial values hold at the start only", s.span,
+                            "remove `from ...`, or scale the stock's flows from that time"))
+    elif isinstance(target, A.StockDecl):
+        into.initial[canonical(s.name)] = s.value
+    elif target is None:
+        pool = [d.name for d in decls.values() if isinstance(d, A.ParamDecl | A.StockDecl)]
+        errors.append(error("E010", f"scenario `{sc.name}` sets `{s.name}`, which is not defined",
+                            s.span, did_you_mean(s.name, pool) or "set parameters or stocks"))
+    else:
+        errors.append(error("E015", f"scenario `{sc.name}` sets `{s.name}`, which is neither a parameter "
+                            "nor a stock", s.span, "a scenario sets parameters and initial values; "
+                            "to change an equation, extend the model"))
+
+
+def _flow_scales(decls: dict[str, A.Decl], sc: A.ScenarioDecl, by_target: dict[str, A.ScenarioScale],
+                 errors: list[Diagnostic]) -> dict[str, FlowScale]:
+    """Each flow's scaling: a flow named, or every flow with a tag named; factors multiply."""
+    flows = {k: d for k, d in decls.items() if isinstance(d, A.FlowDecl)}
+    tags = {t for f in flows.values() for t in f.tags}
+    scales: dict[str, FlowScale] = {}
+    for target, s in by_target.items():
+        matched = [k for k, f in flows.items() if k == canonical(target) or target in f.tags]
+        if not matched:
+            errors.append(error("E010", f"scenario `{sc.name}` scales `{target}`: no flow has that name or tag",
+                                s.span, did_you_mean(target, [f.name for f in flows.values()] + sorted(tags))
+                                or "name a flow, or a tag given with `tags`"))
+        for k in matched:
+            old = scales.get(k)
+            if old is not None and (old.start, old.over) != (s.change.start, s.change.over):
+                errors.append(error("E016", f"scenario `{sc.name}` scales flow `{flows[k].name}` twice, with "
+                                    "different timing", s.span, "give both scalings the same `from` and `over`"))
+                continue
+            factor = s.factor * (old.factor if old else 1.0)
+            scales[k] = FlowScale(k, factor, s.change.start, s.change.over, s.change.until)
+        _check_change(sc, s.change, s.span, errors)
+    return scales
+
+
+def _check_sweeps(decls: dict[str, A.Decl], sc: A.ScenarioDecl, sweeps: dict[str, A.Sweep],
+                  errors: list[Diagnostic]) -> None:
+    for k, x in sweeps.items():
+        lo, hi = _bounds(decls, k)
+        outside = [v for v in x.values if not lo <= v <= hi]
+        if outside:
+            errors.append(error("E051", f"scenario `{sc.name}` sweeps `{x.name}` to {outside[0]:g}, outside its "
+                                f"bounds [{lo:g}, {hi:g}]", x.span, "sweep within the bounds"))
+
+
+def _expansion(sc: A.ScenarioDecl, merged: _Merged, sweeps: list[tuple[str, tuple[float, ...]]],
+               errors: list[Diagnostic]) -> tuple[int, int]:
+    """The number of draws and the seed, checked, with the runs they expand to bounded."""
+    n = merged.draws if merged.draws is not None else (DEFAULT_DRAWS if merged.samples else 1)
+    if n < 1:
+        errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
+    runs = n * math.prod(len(v) for _, v in sweeps)
+    if runs > MAX_RUNS:  # before anything is drawn or laid out
+        errors.append(error("E006", f"scenario `{sc.name}` expands to {runs:,} runs; the limit is {MAX_RUNS:,}",
+                            sc.span, "fewer draws or sweep values, or split it into several scenarios"))
+        n = 1
+    seed = merged.seed
+    if seed is not None and not 0 <= seed < 2**63:
+        errors.append(error("E053", f"scenario `{sc.name}` has seed {seed}", sc.span,
+                            "a seed is a whole number from 0 to 2^63 - 1"))
+        seed = 0
+    return max(n, 1), seed or 0
 
 
 def _check_change(sc: A.ScenarioDecl, c: A.Change, span: object, errors: list[Diagnostic]) -> None:

@@ -17,25 +17,25 @@ from .expr import parse_expr_text, parse_unit_text
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loading without anchors/aliases, which can multiply a small file into a huge tree."""
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError("while composing", None,
                                        "aliases (*name) are not allowed in stockflow specs",
                                        event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 MAX_YAML_DEPTH = 32
 
 
-def _too_deep(text: str) -> yaml.Mark | None:
+def _too_deep(text: str) -> Any:
     """The place where nesting first exceeds the limit, found without recursion."""
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if getattr(event, "tag", None) is not None and not (isinstance(event, yaml.ScalarEvent) and any(event.implicit)):
             raise yaml.MarkedYAMLError(problem="YAML tags (`!!int`, `!!python/...`) are not allowed in a spec",
-                                       problem_mark=event.start_mark)
+                                       problem_mark=event.start_mark)  # type: ignore[arg-type]
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
@@ -153,7 +153,7 @@ class NodeReader:
             return None
         return str(node.value)
 
-    def posmap(self, node: ScalarNode):  # type: ignore[no-untyped-def]
+    def posmap(self, node: ScalarNode):
         """Map positions inside a scalar's text to the file, exactly for one-line scalars."""
         sl, sc = node.start_mark.line, node.start_mark.column
         raw = self.lines[sl] if sl < len(self.lines) else ""

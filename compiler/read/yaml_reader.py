@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -162,7 +163,7 @@ class _YamlReader(NodeReader):
                      "add `time: {start: 0, stop: 10, dt: 0.25, units: year}`")
             return None
         key, node = entry
-        values: dict[str, object] = {}
+        values: dict[str, tuple[Any, Any]] = {}
         for k, v in self.mapping(node, "`time`"):
             if k.value not in TIME_KEYS:
                 self.err("E003", f"unknown time setting `{k.value}`", k,

@@ -60,8 +60,8 @@ def render(items: Sequence[tuple[str, int | None, int | None]], layout: Layout |
         lead = placed.leading.get(i, [])
         first = min([c.line for c in lead] + ([start] if start is not None else []), default=None)
         if out:
-            head = items[i - 1][1] is None and items[i - 1][0].endswith(":")
-            gap = not head and (always_blank or first is None or prev_end is None or first <= prev_end or any(
+            section_head = items[i - 1][1] is None and items[i - 1][0].endswith(":")
+            gap = not section_head and (always_blank or first is None or prev_end is None or first <= prev_end or any(
                 n in layout.blank for n in range(prev_end + 1, first)))
             out.append("\n\n" if gap else "\n")
         indent = text[:len(text) - len(text.lstrip(" "))]  # a YAML declaration's comments sit with it

@@ -67,7 +67,7 @@ def _text(s: str) -> str:
     """Spec text as a plain DOT label: never an HTML-like label (`<...>`), never an escape."""
     from ..base.diagnostics import printable
 
-    return graphviz.escape(printable(s))  # type: ignore[no-any-return]
+    return str(graphviz.escape(printable(s)))
 
 
 def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramOptions()) -> graphviz.Digraph:
@@ -87,10 +87,10 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
             continue
         with dot.subgraph(name=f"cluster_{grp.id}") as c:
             c.attr(label=_text(grp.display), style="rounded,dashed", color="#7f8c8d")
-            for s in members:
-                c.node(s, names[s], shape="box", style="filled", fillcolor="#d6eaf8", penwidth="1.5",
+            for sid in members:
+                c.node(sid, names[sid], shape="box", style="filled", fillcolor="#d6eaf8", penwidth="1.5",
                        width="1.3", height="0.6")
-                grouped.add(s)
+                grouped.add(sid)
     for s in g.stocks:
         if s.id in shown and s.id not in grouped and not s.hidden:
             dot.node(s.id, names[s.id], shape="box", style="filled", fillcolor="#d6eaf8", penwidth="1.5")
@@ -126,9 +126,9 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
         if backward:
             dot.edge(ends[1], f.id, style="invis")
             dot.edge(f.id, ends[0], style="invis")
-    for a in g.auxes:
-        if a.id in shown and not a.hidden:
-            dot.node(a.id, names[a.id], shape="ellipse", color="#7f8c8d")
+    for aux in g.auxes:
+        if aux.id in shown and not aux.hidden:
+            dot.node(aux.id, names[aux.id], shape="ellipse", color="#7f8c8d")
     for p in g.params:
         if p.id in shown:
             dot.node(p.id, names[p.id], shape="plaintext", fontsize="9", fontcolor="#566573")

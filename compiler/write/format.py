@@ -150,7 +150,8 @@ def _ydecl(d: A.Decl) -> Any:
         if d.description is not None:
             body["description"] = d.description
         return body or None
-    units = {"units": unit_text(d.units)} if getattr(d, "units", None) is not None else {}  # type: ignore[arg-type]
+    declared = getattr(d, "units", None)
+    units = {"units": unit_text(declared)} if declared is not None else {}
     if isinstance(d, A.StockDecl):
         return {"initial": _yexpr(d.initial), **units,
                 **({"non_negative": True} if d.non_negative else {}), **_ydoc(d.doc)}
@@ -181,7 +182,7 @@ def _ydecl(d: A.Decl) -> Any:
         under = {"under": d.under} if d.under else {}
         return {"condition": expr_text(d.condition), **during, **under, **_ydoc(d.doc)}
     if isinstance(d, A.ScenarioDecl):
-        body: dict[str, Any] = {}
+        body = {}
         if d.title is not None:
             body["title"] = d.title
         if d.extends is not None:

@@ -46,7 +46,9 @@ class _Writer:
         self.g = g
         self.names: dict[str, str] = {}
         taken: set[str] = set()
-        docs = {x.id: x.doc for x in (*g.stocks, *g.flows, *g.auxes, *g.params, *g.lookups)}
+        documented: list[G.Stock | G.Flow | G.Aux | G.Param | G.Lookup] = [*g.stocks, *g.flows, *g.auxes, *g.params,
+                                                                         *g.lookups]
+        docs = {x.id: x.doc for x in documented}
         for vid in [s.id for s in g.stocks] + [f.id for f in g.flows] + [a.id for a in g.auxes] + \
                 [p.id for p in g.params] + [lk.id for lk in g.lookups]:
             name = original_name(docs[vid].description) or vid
@@ -114,7 +116,7 @@ class _Writer:
         out = ['<?xml version="1.0" encoding="utf-8"?>',
                '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
                "  <header>", f"    <name>{escape(g.info.name)}</name>",
-               "    <vendor>stockflow</vendor>", '    <product version="0.1">stockflow</product>', "  </header>",
+               "    <vendor>stockflow</vendor>", f'    <product version={quoteattr(_version())}>stockflow</product>', "  </header>",
                f'  <sim_specs method="{"RK4" if t.method is A.Method.RK4 else "Euler"}" '
                f"time_units={quoteattr(t.unit)}>",
                f"    <start>{_num(t.start)}</start>", f"    <stop>{_num(t.stop)}</stop>",
@@ -363,3 +365,13 @@ def _doc_text(doc: A.Doc | None) -> str:
     if doc.assumption:
         parts.append(f"Assumption: {doc.assumption}")
     return "\n".join(parts)
+
+
+def _version() -> str:
+    """stockflow's version, from the installed package's metadata (the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("stockflow")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+unknown"

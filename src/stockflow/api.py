@@ -20,6 +20,7 @@ import numpy as np
 from .compiler.base.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name, warning
 from .compiler.base.registry import resolve_spec_path
 from .compiler.ir import ast as A
+from .compiler.ir import graph as G
 from .compiler.ir.model import CheckedModel
 from .compiler.ir.text import unit_text
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
@@ -69,7 +70,7 @@ class ScenarioResults:
     A scenario with sweeps has one grid point per combination of swept values, and with
     samples `draws` runs per point; percentiles summarise the draws."""
 
-    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults, method: str = "euler",
+    def __init__(self, names: tuple[str, ...], runs: tuple[RunInfo, ...], batch: BatchResults, method: A.Method = A.Method.EULER,
                  report: tuple[str, ...] = ()):
         self.names = names
         self.runs = runs
@@ -152,7 +153,7 @@ class ScenarioResults:
         if kind == "stock":
             cumulative = series
         else:
-            step = series[:, :-1] if self.method == "euler" else (series[:, 1:] + series[:, :-1]) / 2
+            step = series[:, :-1] if self.method is A.Method.EULER else (series[:, 1:] + series[:, :-1]) / 2
             cumulative = np.concatenate([np.zeros((series.shape[0], 1)), np.cumsum(step * np.diff(t), axis=1)],
                                         axis=1)
         base = cumulative[self.indices(self.baseline)[0]]
@@ -182,7 +183,7 @@ class ScenarioResults:
         df = self.batch.to_frame(hidden).rename(columns={"scenario": "run"})
         run = df["run"].to_numpy()
         df.insert(0, "scenario", pd.Categorical.from_codes(
-            np.array([self.names.index(r.scenario) for r in self.runs])[run], list(self.names)))
+            np.array([self.names.index(r.scenario) for r in self.runs])[run], categories=pd.Index(self.names)))
         df.insert(1, "point", np.array([r.point for r in self.runs])[run])
         df.insert(2, "draw", np.array([r.draw for r in self.runs])[run])
         return df
@@ -358,13 +359,13 @@ class Model:
                 ramped = start + (x.over or 0.0) if x is not None else start
                 until = x.until if x is not None and x.until is not None else never
                 cols += [x.factor if x is not None else 1.0, start, ramped, until]
-            changes = {x.param: x for x in sc.timed}
+            changes = {c.param: c for c in sc.timed}
             for name in timed:  # new value, start, fully ramped in, end; never, without a change
-                x = changes.get(name)
-                if x is None:
+                c = changes.get(name)
+                if c is None:
                     cols += [0.0, never, never, never]
                 else:
-                    cols += [x.value, x.start, x.start + (x.over or 0.0), x.until if x.until is not None else never]
+                    cols += [c.value, c.start, c.start + (c.over or 0.0), c.until if c.until is not None else never]
             init = self.initial_vectors(dict(sc.initial))
             drawn = draw(sc.samples, sc.draws, sc.seed, sc.latin_hypercube)  # the same draws at every grid point
             grid = list(itertools.product(*[values for _, values in sc.sweeps]))
@@ -492,7 +493,7 @@ class Model:
         loop state. It depends on the model and the outputs only, never on how many runs there
         are. A run records the stocks asked for, or its whole state if outputs other than
         stocks must be recomputed from it."""
-        from .runtime._simulate import recorded_columns
+        from .runtime._loop import recorded_columns
 
         n_state = len(self._stock_ids) + len(self.checked.graph.groups)
         cols = recorded_columns({s: i for i, s in enumerate(self._stock_ids)}, keep)
@@ -510,11 +511,11 @@ class Model:
         n = params.shape[0]
         show = n > chunk and sys.stderr.isatty() and not os.environ.get("CI")
         if not show:
-            return sim.run(p, params, override, mask, keep, chunk)  # type: ignore[no-any-return]
+            return sim.run(p, params, override, mask, keep, chunk)
         import click
 
         with click.progressbar(length=n, label=f"{n} runs", file=sys.stderr) as bar:
-            return sim.run(p, params, override, mask, keep, chunk, bar.update)  # type: ignore[no-any-return]
+            return sim.run(p, params, override, mask, keep, chunk, bar.update)
 
     def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
         """Refuse runs whose results would not fit in memory (E006); working memory is bounded
@@ -556,7 +557,8 @@ class Model:
         g = self.checked.graph
         kinds = {s.id: "stock" for s in g.stocks} | {f.id: "flow" for f in g.flows} | {a.id: "aux" for a in g.auxes}
         hidden = {s.id for s in g.stocks if s.hidden} | {a.id for a in g.auxes if a.hidden}
-        decls = {v.id: v for v in (*g.stocks, *g.flows, *g.auxes)}
+        declared: list[G.Stock | G.Flow | G.Aux] = [*g.stocks, *g.flows, *g.auxes]
+        decls = {v.id: v for v in declared}
         lay_outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
         return tuple(VarInfo(n, decls[n].display, kinds[n], self.unit_text(n, decls[n].units), n in hidden)
                      for n in lay_outputs)
@@ -617,7 +619,8 @@ class Model:
 
     def _span(self, vid: str) -> Any:
         g = self.checked.graph
-        for v in (*g.stocks, *g.flows, *g.auxes, *g.metrics):
+        spanned: list[G.Stock | G.Flow | G.Aux | G.Metric] = [*g.stocks, *g.flows, *g.auxes, *g.metrics]
+        for v in spanned:
             if v.id == vid:
                 return v.span
         return None

@@ -12,6 +12,7 @@ import numpy as np
 
 from .compiler.base.diagnostics import Diagnostic, SpecError, error
 from .compiler.base.hints import did_you_mean
+from .compiler.ir.ast import Method
 from .compiler.read.calibration import Calibration, read_calibration
 
 NOMINAL_CV = 0.05  # the precision assumed for a series that is not observed yet
@@ -145,10 +146,10 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     p = model.plan(save_step=p.dt)
     keep = tuple(dict.fromkeys(s.obs.target.lower() for s in loaded.series))
     run = model.simulator().pure(p, keep)
-    factors = {f.id: float(model.checked.flow_factors.get((f.id, f.source or f.target), 1)) for f in g.flows}
+    factors = {f.id: float(model.checked.flow_factors.get((f.id, f.source or f.target or ""), 1)) for f in g.flows}
     noise_of = _noise_slots(cal, params)
     prob = Problem(run, model.param_vector(), model.initial_vectors(None), keep, loaded.series, params, noise_of,
-                   p.start, p.dt, factors, p.method == "rk4")
+                   p.start, p.dt, factors, p.method is Method.RK4)
     z_starts = _starts(params, starts or cal.starts, cal.seed if seed is None else seed)
     opt = minimise(prob, z_starts)
     theta = prob.theta(opt.z)

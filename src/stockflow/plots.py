@@ -33,8 +33,10 @@ def _plain_numbers(ax: Any) -> None:
     """No offset or scientific notation on the axes: people read the numbers as printed."""
     from matplotlib.ticker import FuncFormatter
 
+    from .numbers import tick_text
+
     for axis in (ax.yaxis,):
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: tick_text(v)))
 
 
 def _groups(res: Any) -> list[tuple[str, list[int]]]:

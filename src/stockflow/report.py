@@ -14,6 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
+from .numbers import value_text
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -28,13 +29,6 @@ th { background: #f2f4f4; } .fail { color: #c0392b; font-weight: bold; } .ok { c
 
 def _e(x: object) -> str:
     return html.escape(str(x))
-
-
-def _n(v: float) -> str:
-    if v != v:
-        return ""
-    a = abs(v)
-    return f"{v:,.4g}" if a >= 1e5 or (a < 1e-3 and a) else f"{v:,.4g}"
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:  # type: ignore[assignment]
@@ -57,7 +51,7 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
     parts = [f"<h1>{_e(g.info.title or g.info.name)}</h1>"]
     if g.info.description:
         parts.append(f"<p>{_e(g.info.description)}</p>")
-    parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method}, dt {p.dt:g} {unit}, from {p.start:g} to '
+    parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} to '
                  f"{p.stop:g} {unit}. {len(results.runs)} runs of {len(results.names)} scenarios; baseline: "
                  f"<b>{_e(results.baseline)}</b>.</p>")
 
@@ -68,9 +62,9 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
     spread = bool((table.runs > 1).any())
     rows = []
     for _, r in table.iterrows():
-        row = [_e(r.metric), _e(r.scenario), _e(r.point), _n(r.value)]
-        row += [_n(r.p5), _n(r.p95)] if spread else []
-        row += [_n(r.difference), "" if r.relative != r.relative else f"{r.relative:+.2%}", _e(r.units)]
+        row = [_e(r.metric), _e(r.scenario), _e(r.point), value_text(r.value)]
+        row += [value_text(r.p5), value_text(r.p95)] if spread else []
+        row += [value_text(r.difference), "" if r.relative != r.relative else f"{r.relative:+.2%}", _e(r.units)]
         rows.append(row)
     header = ["metric", "scenario", "point", "median" if spread else "value"] + (["p5", "p95"] if spread else [])
     parts.append(_table(header + ["vs baseline", "change", "units"], rows,
@@ -110,7 +104,7 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
         src = prm.doc.source and f"source: {_e(prm.doc.source)}" or prm.doc.assumption and \
             f"<i>assumption:</i> {_e(prm.doc.assumption)}" or '<span class="fail">no source or assumption given</span>'
         bounds = f"[{prm.bounds[0]:g}, {prm.bounds[1]:g}]" if prm.bounds else ""
-        prow.append([_e(prm.display), _n(prm.value), _e(unit_text(prm.units)) if prm.units else "", bounds, src,
+        prow.append([_e(prm.display), value_text(prm.value), _e(unit_text(prm.units)) if prm.units else "", bounds, src,
                      _where(model.spec, prm.id)])
     parts.append(_table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}))
     parts.append("<h3>Initial values</h3>")

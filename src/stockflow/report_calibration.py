@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-
-def _g(x: float) -> str:
-    return "inf" if math.isinf(x) else f"{x:.4g}"
+from .numbers import value_text
 
 
 def _factor(f: float) -> str:
@@ -27,7 +24,7 @@ def text_report(fit: Any) -> str:
     for e in fit.estimates:
         at = f"  at its {e.limit}" if e.limit in ("lower bound", "upper bound") else (
             "  running off to infinity" if e.limit else "")
-        lines.append(f"{e.name:30} {_g(e.value):>11} {_g(e.se):>11} {'[' + _g(e.low) + ', ' + _g(e.high) + ']':>25}"
+        lines.append(f"{e.name:30} {value_text(e.value):>11} {value_text(e.se):>11} {'[' + value_text(e.low) + ', ' + value_text(e.high) + ']':>25}"
                      + at)
     lines += ["", f"negative log-likelihood {fit.loss:.6g}; "
               f"{'converged' if fit.converged else 'NOT converged'} ({fit.message}); "
@@ -91,7 +88,7 @@ def overlay_text(fit: Any, path: Path) -> str:
     for e in fit.estimates:
         if e.is_noise:
             continue
-        note = f"stockflow calibrate {src}, {today}: 95% interval [{_g(e.low)}, {_g(e.high)}]"
+        note = f"stockflow calibrate {src}, {today}: 95% interval [{value_text(e.low)}, {value_text(e.high)}]"
         lines.append(f"set {e.name} = {e.value!r} {{ source {json.dumps(note)} }}")
     return "\n".join(lines) + "\n"
 

@@ -94,7 +94,7 @@ class _Translator:
 
     def expr(self, t: Tree | Token) -> A.Expr:
         sp = self.b.span_of(t)
-        k, ch = t.data, t.children  # type: ignore[union-attr]
+        k, ch = t.data, t.children
         if k == "number":
             return A.Num(self.b.number(ch[0]), None, sp)
         if k in ("name", "quoted"):

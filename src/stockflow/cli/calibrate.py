@@ -41,8 +41,8 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     overlay = out / "calibrated.sfm"
     names = [overlay, out / "report.txt", out / "estimates.csv", out / "residuals.csv", out / "correlation.csv",
              out / "fit.png"]
-    for name in names:  # refuse before writing anything, so no output is half-written
-        or_exit(refuse_inputs, name, inputs)
+    for path in names:  # refuse before writing anything, so no output is half-written
+        or_exit(refuse_inputs, path, inputs)
     write_atomic(overlay, fit.overlay(overlay), inputs)
     write_atomic(out / "report.txt", text, inputs)
     import pandas as pd

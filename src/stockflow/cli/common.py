@@ -108,17 +108,6 @@ def shown_text(text: str) -> str:
     return f"'{printable(text)}'"
 
 
-def number_text(v: float) -> str:
-    if v != v or v in (float("inf"), float("-inf")):
-        return str(v)
-    a = abs(v)
-    if a >= 1e6:  # whole numbers with separators: people misread 1.496e+08
-        return f"{v:,.0f}" if a < 1e15 else f"{v:.4e}"
-    if a < 1e-3 and a != 0:
-        return f"{v:.4g}"
-    return f"{v:,.2f}" if a >= 100 else f"{v:.4g}"
-
-
 def text_table(rows: list[list[str]], header: list[str], numeric: set[int]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 

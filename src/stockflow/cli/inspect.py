@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
+from ..numbers import value_text
 from .common import (
     die_internal,
     load_or_exit,
-    number_text,
     print_diagnostics,
     sources_for,
     text_table,
@@ -151,6 +151,7 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001
         die_internal(exc)
+    assert a.spec is not None and b.spec is not None, "a loaded model keeps its spec"
     changes = diff(a.spec, b.spec)
     click.echo(f"A: {spec_a}\nB: {spec_b}\n")
     for d in changes:
@@ -182,7 +183,7 @@ def _diff_runs(a: Any, b: Any) -> bool:
                 va = float(np.median(sa.batch.metric_values[ia, k]))
                 vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
                 rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
-                rows.append([m.name, number_text(va), number_text(vb), number_text(vb - va), rel, m.units])
+                rows.append([m.name, value_text(va), value_text(vb), value_text(vb - va), rel, m.units])
                 different = different or va != vb
         if rows:
             how = "" if len(ia) == len(ib) == 1 else f" (median over draws: {len(ia)} in A, {len(ib)} in B)"

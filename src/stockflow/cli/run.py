@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from .common import die_internal, number_text, parse_sets, print_diagnostics, sources_for, text_table, writing
+from ..numbers import value_text
+from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
 @click.command()
@@ -61,13 +62,13 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     except Exception as exc:  # noqa: BLE001
         die_internal(exc)
     p = model.plan(method, dt)
-    click.echo(f"{model.checked.graph.info.title or model.name}: {p.method}, dt {p.dt:g}, "
+    click.echo(f"{model.checked.graph.info.title or model.name}: {p.method.value}, dt {p.dt:g}, "
                f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
     stocks = [v for v in res.variables if v.kind == "stock"]
-    rows = [[v.name, number_text(res[v.id][0]), number_text(res[v.id][-1]), v.units] for v in stocks]
+    rows = [[v.name, value_text(res[v.id][0]), value_text(res[v.id][-1]), v.units] for v in stocks]
     click.echo("\n" + text_table(rows, ["stock", "start", "end", "units"], {1, 2}))
     if res.metrics:
-        mrows = [[m.name, number_text(res.metric(m.id)), m.units] for m in res.metrics]
+        mrows = [[m.name, value_text(res.metric(m.id)), m.units] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
     for name, drift in res.conservation.items():
         click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
@@ -80,7 +81,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
 def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
     p = model.plan()
     click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
-               f"scenarios in one call ({p.method}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
+               f"scenarios in one call ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
     table = res.metrics_table()
     table = table[table.metric.isin(res.shown_metrics())]
@@ -90,9 +91,9 @@ def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
         rows = []
         for _, r in block.iterrows():
             is_base = r.scenario == res.baseline and r.point == ""
-            row = [r.scenario] + ([r.point] if points else []) + [number_text(r.value)]
-            row += [number_text(r.p5), number_text(r.p95)] if spread else []
-            row += ["" if is_base else number_text(r.difference),
+            row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value)]
+            row += [value_text(r.p5), value_text(r.p95)] if spread else []
+            row += ["" if is_base else value_text(r.difference),
                     "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
             rows.append(row)
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]

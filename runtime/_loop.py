@@ -1,0 +1,151 @@
+"""One run as a function JAX traces: the integration loop over a step grid, what it records at
+each save point, and the summaries that metrics read at the end."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..compiler.codegen.backend import join
+from ..compiler.ir.graph import AggKind
+from ._jax import jax, jnp
+from ._plan import Plan
+from ._solvers import SOLVERS
+
+if TYPE_CHECKING:
+    from ._simulate import Simulator
+
+
+def recorded_columns(state_index: dict[str, int], keep: tuple[str, ...]) -> list[int] | None:
+    """The state columns a run records at each save point when every output asked for is a
+    stock; None when outputs must be recomputed from the whole state."""
+    cols = [state_index.get(n) for n in keep]
+    return None if any(c is None for c in cols) else [c for c in cols if c is not None]
+
+
+class RunFunction:
+    """`run(params, override, mask) -> (trajectory, metrics, worst relative drift)`.
+
+    Each save point records only what is asked for: the stocks in `keep`, or the whole state
+    when outputs must be recomputed from it. States that an at(...) metric needs are caught in
+    the loop's carry, and so is each conserved group's largest drift. The carry is one vector,
+    so each step stays one kernel."""
+
+    def __init__(self, sim: Simulator, plan: Plan, keep: tuple[str, ...], remat: bool = False):
+        self.sim, self.plan, self.keep, self.remat = sim, plan, keep, remat
+        self.fns, lay = sim.fns, sim.fns.layout
+        self.solver = SOLVERS[plan.method.value]()
+        self.dt, self.t0, self.every = plan.dt, plan.start, plan.save_every
+        self.n_blocks = plan.n_steps // self.every
+        self.aggs = sim.model.graph.aggregates
+        self.at_rows = sim.at_rows(plan)
+        self.ends = tuple(sorted({a.var for a in self.aggs if a.kind in (AggKind.FINAL, AggKind.INITIAL)}))
+        self.n_ext = len(lay.extremes)
+        self.n = lay.n_state
+        stock_cols = recorded_columns(sim.state_index, keep)
+        self.direct = stock_cols is not None
+        self.cols = stock_cols if stock_cols is not None else list(range(lay.n_state))
+        self.group_rows = sim.group_rows()
+        self.g = len(self.group_rows)
+        self.snaps = sorted({r * self.every for r in self.at_rows.values()} - {plan.n_steps}) if self.direct else []
+
+    def record(self, y: Any) -> Any:
+        return jnp.stack([y[c] for c in self.cols]) if self.cols else jnp.zeros((0,))
+
+    def totals(self, y: Any) -> Any:
+        if not self.group_rows:
+            return jnp.zeros((0,))
+        return jnp.stack([sum(scale * y[i] for i, scale in stocks) for stocks, _ in self.group_rows])
+
+    def drift(self, y: Any, total0: Any, worst: Any) -> Any:
+        """(largest |total - total(0) - net boundary inflow|, largest |total|) per group."""
+        if not self.group_rows:
+            return worst
+        totals = self.totals(y)
+        resid = totals - total0 - jnp.stack([y[m] for _, m in self.group_rows])
+        return jnp.maximum(worst, jnp.stack([jnp.abs(resid), jnp.abs(totals)]))
+
+    def pack(self, y: Any, hi: Any, lo: Any, worst: Any, caught: tuple[Any, ...]) -> Any:
+        return join(jnp, [y, hi, lo, worst.reshape(-1), *caught])
+
+    def unpack(self, v: Any) -> tuple[Any, Any, Any, Any, tuple[Any, ...]]:
+        n, e, g = self.n, self.n_ext, self.g
+        at = n + 2 * e + 2 * g
+        caught = tuple(v[at + i * n:at + (i + 1) * n] for i in range(len(self.snaps)))
+        return v[:n], v[n:n + e], v[n + e:n + 2 * e], v[n + 2 * e:at].reshape(2, g), caught
+
+    def __call__(self, params: Any, override: Any, mask: Any) -> tuple[Any, Any, Any]:
+        self.sim.trace_count += 1
+        fns, t0, dt = self.fns, self.t0, self.dt
+        y0 = fns.init(params, t0, dt, override, mask)
+        prep = fns.prepare(params, dt)
+        total0 = self.totals(y0)
+        carry, rows = self.integrate(y0, prep, total0)
+        yN, hi, lo, worst, caught = self.unpack(carry)
+        rows = jnp.concatenate([rows, self.record(yN)[None]], axis=0)
+        times = t0 + dt * self.every * jnp.arange(self.n_blocks + 1, dtype=jnp.float64)
+        traj = rows if self.direct else jax.vmap(lambda y, t: fns.outputs(y, t, prep, self.keep))(rows, times)
+        tN = t0 + self.plan.n_steps * dt
+        if self.n_ext:
+            eN = fns.extremes(yN, tN, prep)
+            hi, lo = jnp.maximum(hi, eN), jnp.minimum(lo, eN)
+        at_state = dict(zip(self.snaps, caught, strict=True))
+        at_state[self.plan.n_steps] = yN
+        values = self.summaries(y0, yN, prep, hi, lo, at_state, rows, times)
+        worst = self.drift(yN, total0, worst)
+        return traj, fns.metrics(values, params), worst[0] / jnp.maximum(worst[1], 1e-300)
+
+    def integrate(self, y0: Any, prep: Any, total0: Any) -> tuple[Any, Any]:
+        """The loop: the final carry, and the recorded row of each save point but the last."""
+        fns, t0, dt = self.fns, self.t0, self.dt
+
+        def step(carry: Any, k: Any) -> tuple[Any, Any]:
+            y, hi, lo, worst, caught = self.unpack(carry)
+            if self.n_ext:
+                e = fns.extremes(y, t0 + k * dt, prep)
+                hi, lo = jnp.maximum(hi, e), jnp.minimum(lo, e)
+            caught = tuple(jnp.where(k == K, y, c) for K, c in zip(self.snaps, caught, strict=True))
+            worst = self.drift(y, total0, worst)
+            y_next = self.solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
+            return self.pack(y_next, hi, lo, worst, caught), self.record(y)
+
+        e0 = fns.extremes(y0, t0, prep) if self.n_ext else jnp.zeros((0,))
+        carry0 = self.pack(y0, e0, e0, jnp.zeros((2, self.g)), tuple(y0 for _ in self.snaps))
+        if self.remat:
+            step = jax.checkpoint(step)
+        if self.every == 1:
+            return jax.lax.scan(step, carry0, jnp.arange(self.plan.n_steps, dtype=jnp.float64))
+        every, n = self.every, self.n
+
+        def block(carry: Any, j: Any) -> tuple[Any, Any]:
+            ks = j * every + jnp.arange(every, dtype=jnp.float64)
+            row = self.record(carry[:n])
+            carry, _ = jax.lax.scan(lambda c, k: (step(c, k)[0], None), carry, ks)
+            return carry, row
+
+        return jax.lax.scan(block, carry0, jnp.arange(self.n_blocks, dtype=jnp.float64))
+
+    def summaries(self, y0: Any, yN: Any, prep: Any, hi: Any, lo: Any, at_state: dict[int, Any], rows: Any,
+                  times: Any) -> dict[str, Any]:
+        """The value of each metric summary (integral, mean, at, final, initial, extremes)."""
+        fns, ends, tN = self.fns, self.ends, self.t0 + self.plan.n_steps * self.dt
+        out0 = dict(zip(ends, fns.outputs(y0, self.t0, prep, ends), strict=True)) if ends else {}
+        outN = dict(zip(ends, fns.outputs(yN, tN, prep, ends), strict=True)) if ends else {}
+        ext_pos = {v: i for i, v in enumerate(fns.layout.extremes)}
+        index, length = self.sim.state_index, self.plan.n_steps * self.dt
+        values: dict[str, Any] = {}
+        for a in self.aggs:
+            if a.kind is AggKind.INTEGRAL:
+                values[a.id] = yN[index[a.var]]
+            elif a.kind is AggKind.MEAN:
+                values[a.id] = yN[index[a.var]] / self.sim.model.aggregate_times.get(a.id, length)
+            elif a.kind is AggKind.AT:
+                k = self.at_rows[a.id]
+                y_at = at_state[k * self.every] if self.direct else rows[k]
+                values[a.id] = fns.outputs(y_at, times[k], prep, (a.var,))[0]
+            elif a.kind is AggKind.FINAL:
+                values[a.id] = outN[a.var]
+            elif a.kind is AggKind.INITIAL:
+                values[a.id] = out0[a.var]
+            else:
+                values[a.id] = (hi if a.kind is AggKind.MAXIMUM else lo)[ext_pos[a.var]]
+        return values

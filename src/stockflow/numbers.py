@@ -1,0 +1,56 @@
+"""Numbers as people read them, the one formatter behind the CLI's tables, reports and plots.
+
+Thousands separators, no scientific notation in the range models produce (people misread
+1.496e+08), and money - any value in GBP - in pounds: `£126,923,709`."""
+
+from __future__ import annotations
+
+import math
+
+MONEY = {"gbp": "£"}  # unit name (lower case) -> symbol written before the number
+
+
+def money_symbol(unit: str | None) -> str | None:
+    return MONEY.get(unit.strip().lower()) if unit else None
+
+
+def value_text(v: float, unit: str | None = None) -> str:
+    """`v` with separators and about four significant digits; whole numbers from a million up;
+    in pounds when `unit` is GBP (whole pounds from £1,000)."""
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    symbol = money_symbol(unit)
+    if symbol is not None:
+        body = f"{abs(v):,.0f}" if abs(v) >= 1000 else f"{abs(v):,.2f}"
+        return ("-" if v < 0 and body.strip("0.,") else "") + symbol + body
+    return _plain(v)
+
+
+def _plain(v: float) -> str:
+    a = abs(v)
+    if a >= 1e15:
+        return f"{v:.4e}"  # beyond any count or cost a model holds: say so plainly
+    if a >= 1e6:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:,.2f}"
+    if a == 0:
+        return "0"
+    if a < 1e-9:
+        return f"{v:.3e}"
+    decimals = max(0, 3 - math.floor(math.log10(a)))  # four significant digits, in fixed point
+    text = f"{v:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def tick_text(v: float, unit: str | None = None) -> str:
+    """An axis tick: as few digits as the tick needs, separators, £ for money; never an offset."""
+    symbol = money_symbol(unit) or ""
+    if abs(v) < 1e-9:  # a tick at zero, give or take rounding
+        return symbol + "0"
+    text = f"{abs(v):,.10g}"
+    if "e" in text:
+        text = f"{abs(v):,.0f}" if abs(v) >= 1 else _plain(abs(v))
+    return ("-" if v < 0 else "") + symbol + text
