@@ -251,15 +251,15 @@ def test_chunked_batches_are_bit_identical(growth: stockflow.Model, monkeypatch:
     rates = list(np.linspace(0, 0.3, 11))
     whole = growth.run_batch({"birth_rate": rates})
     # 11 runs in chunks of 4 (the last padded): the same values, bit for bit
-    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 4)
+    monkeypatch.setattr(api, "chunk_runs", lambda *args: 4)
     chunked = growth.run_batch({"birth_rate": rates})
     np.testing.assert_array_equal(chunked.values, whole.values)
     np.testing.assert_array_equal(chunked.metric_values, whole.metric_values)
     # 300 runs in chunks of at most 140: three balanced chunks of 100, rounded up to 128 runs
     many = list(np.linspace(0, 0.3, 300))
-    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 140)
+    monkeypatch.setattr(api, "chunk_runs", lambda *args: 140)
     chunked = growth.run_batch({"birth_rate": many})
-    monkeypatch.setattr(api.Model, "_chunk", lambda self, p, keep: 1000)
+    monkeypatch.setattr(api, "chunk_runs", lambda *args: 1000)
     np.testing.assert_array_equal(chunked.values, growth.run_batch({"birth_rate": many}).values)
     seen = []
     sim = growth.simulator()

@@ -25,8 +25,14 @@ def _module_of(path: Path, top: Path, pkg: str) -> tuple[str, bool]:
 
 
 def _imports(path: Path, module: str, is_pkg: bool) -> set[str]:
+    """What the module imports at run time (imports only for the type checker are left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for top in ast.walk(tree) if isinstance(top, ast.If)
+                   and getattr(top.test, "id", None) == "TYPE_CHECKING" for n in ast.walk(top)}
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = module.split(".") if is_pkg else module.split(".")[:-1]

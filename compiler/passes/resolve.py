@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import replace
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
-from ..base.limits import MAX_HIDDEN_STOCKS, MAX_HINTED, MAX_LOOKUP_POINTS
+from ..base.limits import MAX_HINTED, MAX_LOOKUP_POINTS
 from ..base.names import (
     AGGREGATES,
     BUILTINS,
     CONSTANTS,
-    GREEN_BOOK_DISCOUNT,
-    MAX_STAGES,
     RESERVED,
     SPECIAL,
     STATEFUL,
@@ -22,6 +19,9 @@ from ..base.names import (
 )
 from ..ir import ast as A
 from ..ir import graph as G
+from ..ir.ast import names_in
+from .hidden import HiddenVariables
+from .ordering import Ordering
 from .scenarios import resolve_scenarios
 
 
@@ -29,7 +29,7 @@ def resolve(spec: A.Spec) -> G.Graph:
     return _Resolver(spec).run()
 
 
-class _Resolver:
+class _Resolver(HiddenVariables, Ordering):
     def __init__(self, spec: A.Spec):
         self.spec = spec
         self.errors: list[Diagnostic] = []
@@ -238,18 +238,7 @@ class _Resolver:
         return G.Group(cid, d.name, tuple(members), d.doc, d.span)
 
     # ---------------------------------------------------------------- expressions
-    @property
-    def time(self) -> A.TimeSpec:
-        assert self.spec.time is not None, "a merged spec always has time settings (E003 otherwise)"
-        return self.spec.time
 
-    def fresh(self, owner: str, what: str) -> tuple[str, G.HiddenOrigin]:
-        """A new hidden id for a call of `what` in `owner`'s equation, and its origin. The id
-        holds `$`, which no user name can, so it never collides; nothing reads it back."""
-        key = f"{owner}${what}"
-        n = self.counter.get(key, 0) + 1
-        self.counter[key] = n
-        return f"{key}{n}", G.HiddenOrigin(owner, what, n)
 
     def expr(self, e: A.Expr, owner: str, in_metric: bool) -> A.Expr:
         """Resolve names to canonical ids; expand stateful calls into hidden stocks."""
@@ -345,208 +334,8 @@ class _Resolver:
             return False
         return True
 
-    def aggregate(self, e: A.Call, fname: str, owner: str, in_metric: bool) -> A.Expr:
-        if not in_metric:
-            self.err("E015", f"`{e.func}(...)` summarises a whole run and is only allowed in metrics", e.span,
-                     "declare a metric, or use smooth(...) for a running average")
-            return A.Num(0.0, None, e.span)
-        lo, hi = AGGREGATES[fname]
-        if not self.arity(e, lo, hi):
-            return A.Num(0.0, None, e.span)
-        if fname in ("integral", "mean") and len(e.args) == 2:
-            self.err("E013", f"`{fname}` takes 1 argument, or 3 for a window: {fname}(x, from, to)", e.span,
-                     f"e.g. `{fname}(cost_rate, 24, 60)`")
-            return A.Num(0.0, None, e.span)
-        sp = e.span
-        arg = self.expr(e.args[0], owner, False)
-        agg_id, origin = self.fresh(owner, fname)
-        when: A.Expr | None = None
-        extra: list[A.Expr] = []
-        if fname != "discounted":  # the other arguments are times
-            extra = [self.time_value(self.expr(x, owner, False)) for x in e.args[1:]]
-        if fname == "discounted":
-            # x * (1 + r) ^ -((time - start) / 1 year): discounted to the start of the run
-            rate = self.expr(e.args[1], owner, False) if len(e.args) > 1 else A.Num(GREEN_BOOK_DISCOUNT, None, sp)
-            start = A.Num(self.time.start, A.UnitExpr(((self.time.unit, 1),)), sp)
-            years = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, A.Name("time", sp), start, sp),
-                            A.Num(1.0, A.UnitExpr((("year", 1),)), sp), sp)
-            factor = A.BinOp(A.BinOpKind.POW, A.BinOp(A.BinOpKind.ADD, A.Num(1.0, None, sp), rate, sp),
-                             A.Neg(years, sp), sp)
-            arg, kind = A.BinOp(A.BinOpKind.MUL, arg, factor, sp), G.AggKind.INTEGRAL
-        elif fname in ("integral", "mean") and extra:
-            t0, t1 = extra
-            inside = A.Logic("and", A.Compare(A.CompareKind.GE, A.Name("time", sp), t0, sp),
-                             A.Compare(A.CompareKind.LT, A.Name("time", sp), t1, sp), sp)
-            arg = A.If(inside, arg, A.Num(0.0, None, sp), sp)
-            kind = G.AggKind(fname)
-            when = A.BinOp(A.BinOpKind.SUB, t1, t0, sp) if fname == "mean" else None
-        else:
-            kind = G.AggKind(fname)
-            when = extra[0] if extra else None
-        if kind in (G.AggKind.INTEGRAL, G.AggKind.MEAN):
-            self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, sp), None, False,
-                                              A.Doc(), sp, rate=arg, origin=origin,
-                                              units_from=G.UnitsFrom.RATE_TIMES_TIME))
-            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when))
-        else:
-            self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, origin=origin))
-            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", sp, when))
-        return A.Name(agg_id, sp)
 
-    def time_value(self, e: A.Expr) -> A.Expr:
-        """A bare number where a time is expected counts in the model's time unit."""
-        if isinstance(e, A.Num) and e.unit is None:
-            return A.Num(e.value, A.UnitExpr(((self.time.unit, 1),)), e.span)
-        return e
 
-    def stateful(self, e: A.Call, fname: str, owner: str) -> A.Expr:
-        lo, hi = STATEFUL[fname]
-        if not self.arity(e, lo, hi):
-            return A.Num(0.0, None, e.span)
-        sp = e.span
-        x = self.expr(e.args[0], owner, False)
-        base, origin = self.fresh(owner, fname)
-        if fname == "init":
-            # The value at the start: a hidden stock that never changes.
-            self.hidden_stocks.append(G.Stock(base, base, x, None, False,
-                                              A.Doc(description=f"hidden initial value in {owner}"), sp,
-                                              rate=A.Num(0.0, None, sp), origin=origin,
-                                              units_from=G.UnitsFrom.INITIAL))
-            return A.Name(base, sp)
-        T = self.expr(e.args[1], owner, False)
-        if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
-            T = A.Num(T.value, A.UnitExpr(((self.time.unit, 1),)), T.span)
-        rest = list(e.args[2:])
-        if fname.endswith("n"):
-            order = self.stages(rest.pop(0), fname)
-        else:
-            order = 3 if fname.endswith("3") else 1
-        init = self.expr(rest[0], owner, False) if rest else x
-        T_stage = T if order == 1 else A.BinOp(A.BinOpKind.DIV, T, A.Num(float(order), None, sp), sp)
-        ids = [base if order == 1 else f"{base}.{i + 1}" for i in range(order)]
-        origins = {sid: replace(origin, stage=0 if order == 1 else i + 1) for i, sid in enumerate(ids)}
-        doc = A.Doc(description=f"hidden stage of {fname} in {owner}")
-        if fname.startswith("smooth"):
-            prev: A.Expr = x
-            for sid in ids:
-                rate = A.BinOp(A.BinOpKind.DIV, A.BinOp(A.BinOpKind.SUB, prev, A.Name(sid, sp), sp), T_stage, sp)
-                self.hidden_stocks.append(G.Stock(sid, sid, init, None, False, doc, sp, rate=rate, origin=origins[sid],
-                                                  units_from=G.UnitsFrom.INITIAL))
-                prev = A.Name(sid, sp)
-            return prev
-        # delay: material in transit; each stage drains at its content / stage time
-        prev = x
-        for sid in ids:
-            out = A.BinOp(A.BinOpKind.DIV, A.Name(sid, sp), T_stage, sp)
-            rate = A.BinOp(A.BinOpKind.SUB, prev, out, sp)
-            self.hidden_stocks.append(G.Stock(sid, sid, A.BinOp(A.BinOpKind.MUL, init, T_stage, sp), None, False,
-                                              doc, sp, rate=rate, origin=origins[sid],
-                                              units_from=G.UnitsFrom.INITIAL))
-            prev = out
-        return prev
 
-    def stages(self, n: A.Expr, fname: str) -> int:
-        """The number of stages of smoothn/delayn: a whole number written in the spec. All the
-        stages of a model together are bounded too, before any is made."""
-        value = n.value if isinstance(n, A.Num) and n.unit is None else None
-        if value is None or value != int(value) or not 1 <= value <= MAX_STAGES:
-            self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {MAX_STAGES}",
-                     n.span, f"write it as a number, e.g. `{fname}(x, 6, 4)`")
-            return 1
-        if len(self.hidden_stocks) + int(value) > MAX_HIDDEN_STOCKS:
-            if self.too_many_stages:
-                return 1  # said once, at the first call past the limit
-            self.too_many_stages = True
-            self.err("E006", f"smooth and delay stages would make more than {MAX_HIDDEN_STOCKS:,} hidden stocks",
-                     n.span, "use fewer stages, or fewer smooth/delay calls")
-            return 1
-        return int(value)
 
     # ---------------------------------------------------------------- ordering
-    def order(self, nodes: dict[str, A.Expr], code: str, what: str, hint: str,
-              must_include: set[str] | None = None) -> tuple[str, ...]:
-        """Topological order of `nodes` by the names their expressions use (Kahn, no recursion)."""
-        deps = {n: {r for r in names_in(e) if r in nodes} for n, e in nodes.items()}
-        users: dict[str, list[str]] = {n: [] for n in nodes}
-        for n, ds in deps.items():
-            for d in ds:
-                users[d].append(n)
-        remaining = {n: len(ds) for n, ds in deps.items()}
-        ready = deque(n for n in nodes if remaining[n] == 0)
-        out: list[str] = []
-        while ready:
-            n = ready.popleft()
-            out.append(n)
-            for u in users[n]:
-                remaining[u] -= 1
-                if remaining[u] == 0:
-                    ready.append(u)
-        if len(out) < len(nodes):
-            stuck = {n for n in nodes if remaining[n] > 0}
-            reported: set[str] = set()
-            for start in [n for n in nodes if n in stuck]:
-                if start in reported:
-                    continue
-                cycle = _find_cycle(start, deps, stuck)
-                if cycle is None or reported & set(cycle):
-                    continue
-                if must_include is not None and not must_include & set(cycle):
-                    continue  # a loop among auxiliaries alone is reported once, as E020
-                reported |= set(cycle)
-                names = " -> ".join(self.display(c) for c in cycle + [cycle[0]])
-                decl = self.decls.get(self.owner_of(cycle[0]))
-                self.err(code, f"{what}: {names}", decl.span if decl else None, hint)
-        return tuple(out)
-
-    @property
-    def origins(self) -> dict[str, G.HiddenOrigin]:
-        made: list[G.Stock | G.Aux] = [*self.hidden_stocks, *self.hidden_auxes]
-        return {x.id: x.origin for x in made if x.origin is not None}
-
-    def owner_of(self, cid: str) -> str:
-        origin = self.origins.get(cid)
-        return origin.owner if origin is not None else cid
-
-    def display(self, cid: str) -> str:
-        d = self.decls.get(cid)
-        if d is not None:
-            return d.name
-        origin = self.origins.get(cid)
-        if origin is None:
-            return cid
-        od = self.decls.get(origin.owner)
-        return f"{od.name if od else origin.owner} (inside its {origin.function})"
-
-
-def _find_cycle(start: str, deps: dict[str, set[str]], stuck: set[str]) -> list[str] | None:
-    path: list[str] = []
-    index: dict[str, int] = {}
-    node = start
-    while node not in index:
-        index[node] = len(path)
-        path.append(node)
-        nxt = sorted(d for d in deps[node] if d in stuck)
-        if not nxt:
-            return None
-        node = nxt[0]
-    return path[index[node]:]
-
-
-def names_in(e: A.Expr) -> set[str]:
-    """Every name an expression uses, including lookup names in calls."""
-    out: set[str] = set()
-    stack: list[A.Expr] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, A.Name):
-            out.add(x.name)
-        elif isinstance(x, A.Call):
-            out.add(x.func)
-            stack.extend(x.args)
-        elif isinstance(x, A.BinOp | A.Compare | A.Logic):
-            stack.extend((x.left, x.right))
-        elif isinstance(x, A.Neg | A.Not):
-            stack.append(x.operand)
-        elif isinstance(x, A.If):
-            stack.extend((x.cond, x.then, x.orelse))
-    return out

@@ -67,7 +67,8 @@ def _text(s: str) -> str:
     """Spec text as a plain DOT label: never an HTML-like label (`<...>`), never an escape."""
     from ..base.diagnostics import printable
 
-    return str(graphviz.escape(printable(s)))
+    escaped: str = graphviz.escape(printable(s))  # a str that graphviz will not read as HTML
+    return escaped
 
 
 def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramOptions()) -> graphviz.Digraph:

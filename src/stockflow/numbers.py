@@ -40,7 +40,12 @@ def _plain(v: float) -> str:
         return "0"
     if a < 1e-9:
         return f"{v:.3e}"
-    decimals = max(0, 3 - math.floor(math.log10(a)))  # four significant digits, in fixed point
+    return _fixed(v, 4)
+
+
+def _fixed(v: float, digits: int) -> str:
+    """`digits` significant digits in fixed point, trailing zeros dropped."""
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
     text = f"{v:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -52,5 +57,5 @@ def tick_text(v: float, unit: str | None = None) -> str:
         return symbol + "0"
     text = f"{abs(v):,.10g}"
     if "e" in text:
-        text = f"{abs(v):,.0f}" if abs(v) >= 1 else _plain(abs(v))
+        text = f"{abs(v):,.0f}" if abs(v) >= 1 else _fixed(abs(v), 10)
     return ("-" if v < 0 else "") + symbol + text

@@ -1,0 +1,133 @@
+"""What a run is given: parameter vectors and initial-value overrides by name, checked against
+the model (E051 outside bounds, E061 for names that are not there), and the outputs to record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .compiler.base.diagnostics import RunError, error, unknown_name
+from .compiler.ir import graph as G
+from .compiler.ir.model import CheckedModel
+from .runtime import VarInfo
+
+
+class ModelInputs:
+    """The input side of `Model`."""
+
+    checked: CheckedModel
+    _params: dict[str, G.Param]
+    _stock_ids: list[str]
+    _user_stocks: dict[str, G.Stock]
+
+    @property
+    def name(self) -> str:
+        return self.checked.graph.info.name
+
+    @property
+    def stocks(self) -> list[str]:
+        return [s.display for s in self._user_stocks.values()]
+
+    # supplied by the output side (ModelOutputs)
+    variables: Callable[[], tuple[VarInfo, ...]]
+    metric_infos: Callable[[], tuple[VarInfo, ...]]
+
+
+    def param_vector(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
+        vec = np.array([p.value for p in self.checked.graph.params], dtype=np.float64)
+        index = {pid: i for i, pid in enumerate(self._params)}
+        for name, value in (overrides or {}).items():
+            pid = self._param_id(name)
+            p = self._params[pid]
+            v = float(value)
+            _check_bounds(p, np.array([v]))
+            vec[index[pid]] = v
+        return vec
+
+    def _param_matrix(self, columns: Mapping[str, Sequence[float]], n: int) -> np.ndarray:
+        """One parameter vector per row, from columns of values (vectorised: N may be large)."""
+        out = np.tile(self.param_vector(), (n, 1))
+        index = {pid: i for i, pid in enumerate(self._params)}
+        for name, values in columns.items():
+            pid = self._param_id(name)
+            p = self._params[pid]
+            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+            _check_bounds(p, v)
+            out[:, index[pid]] = v
+        return out
+
+    def _param_id(self, name: str) -> str:
+        pid = name.lower()
+        if pid not in self._params:
+            stocks = {s.id: f"`{s.display}` is a stock: give its initial value with `--initial {s.display}=VALUE` "
+                      f"(Python: `initial={{'{s.display}': VALUE}}`)" for s in self._user_stocks.values()}
+            others = {v.id: f"`{v.name}` is a {v.kind}, computed by its equation: change the parameters it uses, "
+                      "or its equation with `set` in a spec that extends this one"
+                      for v in self.variables() if v.kind != "stock" and not v.hidden}
+            raise unknown_name(name, f"a parameter of {self.name}", [p.display for p in self._params.values()],
+                               "see Model.parameters", {**others, **stocks})
+        return pid
+
+    def initial_vectors(self, initial: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self._stock_ids) + len(self.checked.graph.groups)
+        override = np.zeros(n)
+        mask = np.zeros(n, dtype=bool)
+        index = {s: i for i, s in enumerate(self._stock_ids)}
+        for name, value in (initial or {}).items():
+            sid = name.lower()
+            if sid not in self._user_stocks:
+                params = {p.id: f"`{p.display}` is a parameter: set it with `--set {p.display}=VALUE` "
+                          f"(Python: `params={{'{p.display}': VALUE}}`)" for p in self._params.values()}
+                raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
+            override[index[sid]] = float(value)
+            mask[index[sid]] = True
+        return override, mask
+
+    def output_ids(self, outputs: Sequence[str] | None) -> tuple[str, ...]:
+        visible = tuple(v.id for v in self.variables() if not v.hidden)
+        if outputs is None:
+            return visible
+        known = {v.id for v in self.variables()}
+        ids = []
+        metrics = {m.id: f"`{m.name}` is a metric: metrics are always computed; list variables only"
+                   for m in self.metric_infos()}
+        params = {p.id: f"`{p.display}` is a parameter: `Results[{p.display!r}]` gives its value"
+                  for p in self._params.values()}
+        for name in outputs:
+            if name.lower() not in known:
+                raise unknown_name(name, f"a stock, flow or auxiliary of {self.name}",
+                                   [v.name for v in self.variables() if not v.hidden], None, {**params, **metrics})
+            ids.append(name.lower())
+        return tuple(ids)
+
+
+def _is_frame(x: Any) -> bool:
+    return hasattr(x, "columns") and hasattr(x, "iloc")
+
+
+def _column_length(params: Mapping[str, Sequence[float]]) -> int:
+    sizes = {len(np.atleast_1d(np.asarray(v, dtype=np.float64))) for v in params.values()}
+    if len(sizes) > 1:
+        raise RunError([error("E061", f"parameter columns have different lengths: {sorted(sizes)}", None,
+                              "give every parameter the same number of values")])
+    return sizes.pop() if sizes else 1
+
+
+def _check_bounds(p: Any, values: np.ndarray) -> None:
+    """E051 for the first value outside the parameter's bounds (NaN is outside)."""
+    if p.bounds is None:
+        return
+    out = ~((values >= p.bounds[0]) & (values <= p.bounds[1]))
+    if out.any():
+        raise RunError([error("E051", f"{p.display} = {float(values[out][0]):g} is outside its bounds "
+                              f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
+                              "choose a value within the bounds, or widen them in the spec")])
+
+
+def _rows(params: Sequence[Mapping[str, float]]) -> list[Mapping[str, float]]:
+    rows = list(params)
+    if not rows:
+        raise RunError([error("E061", "no parameter sets to run", None, "give at least one (it may be {})")])
+    return rows
