@@ -22,13 +22,22 @@ def _dist(d: Draw) -> stats.rv_continuous:
     return stats.beta(a[0], a[1])
 
 
+def unit_points(n: int, k: int, seed: int, latin_hypercube: bool = True) -> np.ndarray:
+    """(n, k) points in the unit cube, seeded: a Latin hypercube (each axis cut into n equal
+    strata, one point in each), or plain Monte Carlo. The one sampler for scenario draws and
+    calibration starts."""
+    rng = np.random.default_rng(seed)
+    if k == 0:
+        return np.zeros((n, 0))
+    return qmc.LatinHypercube(d=k, rng=rng).random(n) if latin_hypercube else rng.random((n, k))
+
+
 def draw(samples: tuple[Draw, ...], n: int, seed: int, latin_hypercube: bool) -> np.ndarray:
     """(n, len(samples)) values; the same seed always gives the same values."""
     if not samples:
         return np.zeros((n, 0))
     k = len(samples)
-    u = qmc.LatinHypercube(d=k, rng=np.random.default_rng(seed)).random(n) if latin_hypercube \
-        else np.random.default_rng(seed).random((n, k))
+    u = unit_points(n, k, seed, latin_hypercube)
     out = np.empty((n, k))
     for j, d in enumerate(samples):
         dist = _dist(d)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from ..base.names import canonical
 from ..ir import ast as A
-from ..ir.ast import names_in
 from ..ir.model import CheckedModel
 from ..ir.text import decl_text as declaration_text
+from ..ir.walk import names_in
 from .causal import CausalGraph, Sign
 
 

@@ -380,23 +380,3 @@ class Spec:
     calibrate: str | None = field(default=None, compare=False, repr=False)
     # Comments, blank lines and each item's lines as written, for `format` (not part of meaning).
     layout: Layout | None = field(default=None, compare=False, repr=False)
-
-
-def names_in(e: Expr) -> set[str]:
-    """Every name an expression uses, including lookup names in calls."""
-    out: set[str] = set()
-    stack: list[Expr] = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Name):
-            out.add(x.name)
-        elif isinstance(x, Call):
-            out.add(x.func)
-            stack.extend(x.args)
-        elif isinstance(x, BinOp | Compare | Logic):
-            stack.extend((x.left, x.right))
-        elif isinstance(x, Neg | Not):
-            stack.append(x.operand)
-        elif isinstance(x, If):
-            stack.extend((x.cond, x.then, x.orelse))
-    return out

@@ -8,8 +8,8 @@ import sympy
 from ..base.diagnostics import Diagnostic, warning
 from ..codegen.build import ModelFunctions, build
 from ..ir import ast as A
-from ..ir.ast import names_in
 from ..ir.model import CheckedModel, sym
+from ..ir.walk import names_in
 
 _MAX_OPS = 400  # larger inlined rates are not analysed symbolically
 _MAX_EXPR_DEPTH = 100  # the parser's bound on one equation's nesting

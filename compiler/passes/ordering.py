@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..ir import ast as A
 from ..ir import graph as G
-from ..ir.ast import names_in
+from ..ir.walk import names_in
 
 
 class Ordering:

@@ -19,7 +19,7 @@ from ..base.names import (
 )
 from ..ir import ast as A
 from ..ir import graph as G
-from ..ir.ast import names_in
+from ..ir.walk import names_in
 from .hidden import HiddenVariables
 from .ordering import Ordering
 from .scenarios import resolve_scenarios

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +11,12 @@ from lark.exceptions import UnexpectedInput
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
-from ..base.limits import MAX_DECLS, MAX_STEPS
+from ..base.limits import MAX_DECLS
 from ..ir import ast as A
 from ..ir.kinds import BY_WORD, KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .comments import code_of, dsl_layout
 from .expr import Builder, parser, syntax_error
+from .time import time_spec
 
 # Which properties each declaration's `{ ... }` accepts.
 _ALLOWED = {"model": MODEL_PROPS, "set": SET_PROPS, **{k.word: k.dsl_props for k in KINDS}}
@@ -340,70 +339,3 @@ class _DslReader:
         p = self.props(props, "group")
         return A.GroupDecl(str(name), tuple(str(m) for m in members), self.doc(p), self.b.span_of(name),
                            tuple(self.b.span_of(m) for m in members))
-
-
-def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: Any) -> A.TimeSpec:
-    """Build and validate the time settings; shared by both front-ends.
-
-    `values` maps a key to (raw value, node for the error span). The reader supplies
-    `err(code, msg, node, hint)` and `time_value(raw, kind)`.
-    """
-    r = reader
-    out: dict[str, float] = {}
-    for key in ("start", "stop", "dt", "save"):
-        if key in values:
-            raw, node = values[key]
-            out[key] = _time_number(r, raw, node, key)
-    for key in ("start", "stop", "dt", "units"):
-        if key not in values:
-            example = {"start": "start 0", "stop": "stop 10", "dt": "dt 0.25", "units": "units year"}[key]
-            r.err("E050", f"the time settings lack `{key}`", span, f"add `{example}`")
-    unit = "year"
-    if "units" in values:
-        raw, node = values["units"]
-        unit = _time_word(r, raw, node, "units")
-    method = A.Method.EULER
-    if "method" in values:
-        raw, node = values["method"]
-        word = _time_word(r, raw, node, "method")
-        try:
-            method = A.Method(word.lower())
-        except ValueError:
-            r.err("E050", f"unknown integration method `{word}`", node, "use `euler` or `rk4`")
-    for key, value in list(out.items()):
-        if not math.isfinite(value):
-            r.err("E050", f"time setting `{key}` must be a finite number, not {value}", values[key][1],
-                  f"e.g. `{key} 1`")
-            out[key] = 1.0 if key in ("dt", "save") else (0.0 if key == "start" else 1.0)
-    start = float(out.get("start", 0.0))
-    stop = float(out.get("stop", 1.0))
-    dt = float(out.get("dt", 1.0))
-    save = out.get("save")
-    if dt > 0 and stop > start and (stop - start) / dt > MAX_STEPS + 0.5:
-        r.err("E006", f"{(stop - start) / dt:.3g} steps is more than the limit of {MAX_STEPS}", span,
-              "use a larger dt or a shorter horizon")
-    if "dt" in out and dt <= 0:
-        r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], "e.g. `dt 0.25`")
-    if "stop" in out and "start" in out and stop <= start:
-        r.err("E050", f"stop ({stop:g}) must be after start ({start:g})", values["stop"][1],
-              "make stop larger than start")
-    if save is not None and (float(save) <= 0):
-        r.err("E050", "save must be positive", values["save"][1], "e.g. `save 1`")
-    return A.TimeSpec(start, stop, dt, unit, method, float(save) if save is not None else None, span)
-
-
-def _time_number(r: Any, raw: object, node: object, key: str) -> float:
-    if isinstance(raw, Tree):
-        return r.b.signed_number(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        r.err("E050", f"time setting `{key}` must be a number, not `{raw}`", node, f"e.g. `{key} 1`")
-        return 1.0
-    return float(raw)
-
-
-def _time_word(r: Any, raw: object, node: object, key: str) -> str:
-    if isinstance(raw, Tree | int | float) or isinstance(raw, bool):
-        r.err("E050", f"time setting `{key}` must be a word", node,
-              "e.g. `units year`" if key == "units" else "e.g. `method rk4`")
-        return "year" if key == "units" else "euler"
-    return str(raw)

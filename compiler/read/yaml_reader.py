@@ -14,7 +14,7 @@ from ..base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ..ir import ast as A
 from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
 from .comments import yaml_layout
-from .dsl import time_spec
+from .time import time_spec
 from .yaml_nodes import NodeReader, compose, cut_at_commas
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}

@@ -134,6 +134,7 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     from .runtime._data import load_data
     from .runtime._fit import Problem, minimise
     from .runtime._ident import Identifiability, analyse
+    from .runtime._laplace import intervals, model_information, start_points
 
     t_begin = time.perf_counter()
     cal = _read(path)
@@ -150,43 +151,14 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     noise_of = _noise_slots(cal, params)
     prob = Problem(run, model.param_vector(), model.initial_vectors(None), keep, loaded.series, params, noise_of,
                    p.start, p.dt, factors, p.method is Method.RK4)
-    z_starts = _starts(params, starts or cal.starts, cal.seed if seed is None else seed)
-    opt = minimise(prob, z_starts)
+    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed))
     theta = prob.theta(opt.z)
     jac = prob.dtheta_dz(opt.z)
     H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
-    cov_z, free = _covariance(H)
-    sd_z = np.where(free, np.inf, np.sqrt(np.clip(np.diag(cov_z), 0, None)))
-    ests = []
-    for i, par in enumerate(params):
-        if np.isfinite(sd_z[i]):
-            lo = float(par.from_z(opt.z[i] - 1.96 * sd_z[i]))
-            hi = float(par.from_z(opt.z[i] + 1.96 * sd_z[i]))
-            se = float(abs(jac[i]) * sd_z[i])
-        else:  # the data say nothing about it: the interval is the whole allowed range
-            lo = par.lo if par.lo is not None else -math.inf
-            hi = par.hi if par.hi is not None else math.inf
-            se = math.inf
-        limit = _limit(par, float(opt.z[i]), float(sd_z[i]))
-        if limit:  # Laplace says nothing useful at a bound or at infinity
-            lo = par.lo if limit != "upper bound" and par.lo is not None else lo
-            hi = par.hi if limit != "lower bound" and par.hi is not None else (math.inf if limit == "infinity" else hi)
-        ests.append(Estimate(par.name, float(theta[i]), se, min(lo, hi), max(lo, hi), par.start, par.index is None,
-                             limit))
-    cov_t = cov_z * np.outer(jac, jac)
-    d = np.sqrt(np.clip(np.diag(cov_t), 1e-300, None))
-    corr = np.clip(cov_t / np.outer(d, d), -1.0, 1.0)
-    corr[free, :] = np.nan
-    corr[:, free] = np.nan
-    # Identifiability on a relative scale, with the noise terms integrated out
-    model_i = [i for i, par in enumerate(params) if par.index is not None]
-    noise_i = [i for i, par in enumerate(params) if par.index is None]
-    # d theta / d u: u = log(theta) for positive estimates, theta / |theta| for the others
-    T = np.array([(theta[i] if theta[i] > 0 else (abs(theta[i]) or 1.0)) / jac[i] for i in range(len(params))])
-    Hu = H * np.outer(T, T)
-    F = Hu[np.ix_(model_i, model_i)]
-    if noise_i:
-        F = F - Hu[np.ix_(model_i, noise_i)] @ _inverse(Hu[np.ix_(noise_i, noise_i)]) @ Hu[np.ix_(noise_i, model_i)]
+    found, corr = intervals(params, opt.z, jac, H)
+    ests = [Estimate(par.name, float(theta[i]), se, lo, hi, par.start, par.index is None, limit)
+            for i, (par, (se, lo, hi, limit)) in enumerate(zip(params, found, strict=True))]
+    model_i, F = model_information(params, theta, jac, H)
     names = [params[i].name for i in model_i]
     _, weak, own = analyse(names, F)
     suggestions = _suggest(model, p, loaded.series, params, model_i, theta, F, keep) if weak else ()
@@ -200,22 +172,6 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     return Fit(cal, model, tuple(ests), corr_frame, opt.loss, converged, message, opt.iterations, opt.evaluations,
                opt.grad_norm, opt.losses, ident, loaded.series, preds, loaded.notes, time.perf_counter() - t_begin,
                prob, opt.z)
-
-
-def _limit(par: Any, z: float, sd_z: float) -> str:
-    """Which limit an estimate ran to, judged in the optimiser's space. A bounded parameter
-    whose logistic is within 1e-4 of an end of its range is at that bound. One with a single
-    bound that moved 1e5 times past its starting scale, along a direction the loss hardly
-    curves in (a 95% interval of e^6 either way), is running off towards infinity."""
-    if par.lo is not None and par.hi is not None:
-        return "lower bound" if z < -9.2 else "upper bound" if z > 9.2 else ""
-    if par.lo is not None or par.hi is not None:
-        scale = math.log(max(abs(par.start), 1e-12))
-        if z > scale + 11.5 and not sd_z < 3:
-            return "infinity"
-        if z < scale - 11.5:
-            return "lower bound" if par.lo is not None else "upper bound"
-    return ""
 
 
 _SCIPY_WORDS = (
@@ -324,51 +280,6 @@ def _noise_slots(cal: Calibration, params: tuple[Any, ...]) -> dict[str, tuple[i
         else:
             out[o.series] = (None, None)
     return out
-
-
-def _starts(params: tuple[Any, ...], n: int, seed: int) -> list[np.ndarray]:
-    """The model's own values first, then a seeded Latin hypercube over the bounds."""
-    rng = np.random.default_rng(seed)
-    z0 = np.array([p.to_z(p.start) for p in params])
-    out = [z0]
-    if n > 1:
-        u = (rng.permuted(np.tile(np.arange(n - 1), (len(params), 1)), axis=1).T + rng.random((n - 1, len(params))))
-        u /= n - 1
-        for row in u:
-            z = z0.copy()
-            for i, p in enumerate(params):
-                if p.index is None:
-                    continue
-                if p.lo is not None and p.hi is not None:
-                    theta = p.lo + (p.hi - p.lo) * (0.02 + 0.96 * row[i])
-                elif p.start > 0:
-                    theta = p.start * 10 ** (2 * row[i] - 1)
-                else:
-                    theta = p.start + (abs(p.start) + 1) * (2 * row[i] - 1)
-                z[i] = p.to_z(theta)
-            out.append(z)
-    return out
-
-
-def _covariance(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Laplace covariance, and which parameters lie along directions the loss does not curve in
-    (zero or negative curvature: the data do not determine them; their variance is unbounded)."""
-    H = 0.5 * (H + H.T)
-    lam, V = np.linalg.eigh(H)
-    flat = lam <= 1e-9 * max(float(np.max(np.abs(lam))), 1e-300)
-    inv = np.where(flat, 0.0, 1.0 / np.where(flat, 1.0, lam))
-    cov = (V * inv) @ V.T
-    free = np.any(np.abs(V[:, flat]) > 1e-3, axis=1) if flat.any() else np.zeros(len(lam), dtype=bool)
-    return cov, free
-
-
-def _inverse(H: np.ndarray) -> np.ndarray:
-    H = 0.5 * (H + H.T)
-    try:
-        np.linalg.cholesky(H)
-        return np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(H, hermitian=True)
 
 
 def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...], model_i: list[int],
