@@ -46,31 +46,46 @@ class _Lowerer(ExprLowering):
     # ---------------------------------------------------------------- the pass
     def run(self) -> CheckedModel:
         g = self.g
+        self.declare_units()
+        stocks = {s.id: s for s in g.stocks}
+        equations, initials = self.equations(stocks)
+        derivatives, factors = self.derivatives(stocks)
+        metric_eqs = self.metrics()
+        agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
+        for m in g.metrics:  # what `baseline(m)` refers to in expectations under a scenario
+            self.units[f"{m.id}$baseline"] = self.units.get(m.id)
+        expectations = {ex.id: self.cond(ex.condition, f"expectation `{ex.display}`") for ex in g.expectations}
+        scale = {s.id: (u.scale if (u := self.units.get(s.id)) else sympy.Integer(1)) for s in g.stocks}
+        boundary = self.conservation(stocks, derivatives, scale)
+        if self.errors:
+            raise SpecError(self.errors)
+        return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
+                            frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
+                            frozen(scale), tuple(self.warnings), frozen(expectations), frozen(agg_times),
+                            frozen(self.computed))
+
+    def declare_units(self) -> None:
+        """The units written on parameters, lookups and stocks, before any equation is typed."""
+        g = self.g
         for p in g.params:
             self.units[p.id] = self.declared(p.units)
         for lk in g.lookups:
             self.lookup_units[lk.id] = (self.declared(lk.x_units), self.declared(lk.units))
-        stocks = {s.id: s for s in g.stocks}
         for s in g.stocks:
             if s.units_from is G.UnitsFrom.DECLARED:
                 self.units[s.id] = self.declared(s.units)
+
+    def equations(self, stocks: dict[str, G.Stock]) -> tuple[dict[str, sympy.Expr], dict[str, sympy.Expr]]:
+        """Every auxiliary's and flow's equation (in runtime order) and every stock's initial
+        value, typed in initialisation order so each sees the units of what it uses."""
+        g = self.g
         auxes = {a.id: a for a in g.auxes}
         flows = {f.id: f for f in g.flows}
         equations: dict[str, sympy.Expr] = {}
         initials: dict[str, sympy.Expr] = {}
         for n in g.init_order:
             if n in stocks:
-                s = stocks[n]
-                if s.units_from is G.UnitsFrom.RATE_TIMES_TIME:
-                    initials[n] = sympy.Integer(0)
-                    continue
-                expr, ty = self.infer(s.initial)
-                if s.units_from is G.UnitsFrom.INITIAL:
-                    self.units[n] = ty.unit
-                    initials[n] = expr
-                else:
-                    initials[n] = self.assign(expr, ty, self.units[n], s.display, s.initial.span or s.span,
-                                              "initial value")
+                initials[n] = self.initial(stocks[n])
             elif n in auxes:
                 a = auxes[n]
                 expr, ty = self.infer(a.equation)
@@ -81,9 +96,21 @@ class _Lowerer(ExprLowering):
                 if f.non_negative:
                     expr = sympy.Max(expr, 0)
                 equations[n] = self.settle(n, f.display, f.units, expr, ty, f.rate.span or f.span)
-        # Keep the runtime order for equations.
-        equations = {n: equations[n] for n in g.order if n in equations}
+        return {n: equations[n] for n in g.order if n in equations}, initials
 
+    def initial(self, s: G.Stock) -> sympy.Expr:
+        if s.units_from is G.UnitsFrom.RATE_TIMES_TIME:
+            return sympy.Integer(0)
+        expr, ty = self.infer(s.initial)
+        if s.units_from is G.UnitsFrom.INITIAL:
+            self.units[s.id] = ty.unit
+            return expr
+        return self.assign(expr, ty, self.units[s.id], s.display, s.initial.span or s.span, "initial value")
+
+    def derivatives(self, stocks: dict[str, G.Stock]
+                    ) -> tuple[dict[str, sympy.Expr], dict[tuple[str, str], sympy.Rational]]:
+        """Each stock's d/dt over the flow symbols, and each flow's units factor at each end."""
+        g = self.g
         derivatives: dict[str, sympy.Expr] = {}
         factors: dict[tuple[str, str], sympy.Rational] = {}
         for s in g.stocks:
@@ -99,21 +126,7 @@ class _Lowerer(ExprLowering):
                 for fid in s.outflows:
                     d -= factors.get((fid, s.id), 1) * sym(fid)
                 derivatives[s.id] = d
-        metric_eqs = self.metrics()
-        agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
-        expectations = {}
-        for m in g.metrics:  # what `baseline(m)` refers to in expectations under a scenario
-            self.units[f"{m.id}$baseline"] = self.units.get(m.id)
-        for ex in g.expectations:
-            expectations[ex.id] = self.cond(ex.condition, f"expectation `{ex.display}`")
-        scale = {s.id: (u.scale if (u := self.units.get(s.id)) else sympy.Integer(1)) for s in g.stocks}
-        boundary = self.conservation(stocks, derivatives, scale)
-        if self.errors:
-            raise SpecError(self.errors)
-        return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
-                            frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
-                            frozen(scale), tuple(self.warnings), frozen(expectations), frozen(agg_times),
-                            frozen(self.computed))
+        return derivatives, factors
 
     # ---------------------------------------------------------------- assignments
     def assign(self, expr: sympy.Expr, ty: Ty, want: Unit | None, name: str, span: Span | None,

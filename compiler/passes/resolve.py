@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
@@ -47,70 +47,12 @@ class _Resolver(HiddenVariables, Ordering):
     def run(self) -> G.Graph:
         spec = self.spec
         for d in spec.decls:
-            if isinstance(d, A.UnitDecl):
-                continue
-            cid = canonical(d.name)
-            if not is_identifier(d.name):
-                self.err("E003", f"`{d.name}` is not a valid name", d.span,
-                         "use letters, digits and _, starting with a letter")
-                continue
-            if d.name.lower() in RESERVED:
-                self.err("E012", f"`{d.name}` is a reserved word and cannot be used as a name", d.span,
-                         f"rename it, e.g. `{d.name}_value`")
-                continue
-            if isinstance(d, A.LookupDecl) and cid in (*BUILTINS, *STATEFUL, *AGGREGATES):
-                self.err("E012", f"`{d.name}` is a built-in function: a lookup of that name would replace it in "
-                         "every equation (a base's too)", d.span, f"rename it, e.g. `{d.name}_table`")
-                continue
-            if cid in self.decls:
-                first = self.decls[cid].span
-                where = f" (first declared on line {first.line})" if first else ""
-                self.err("E011", f"`{d.name}` is declared twice{where}", d.span,
-                         "names are case-insensitive; rename or remove one")
-                continue
-            self.decls[cid] = d
-
-        stocks: dict[str, G.Stock] = {}
-        flows: list[G.Flow] = []
-        auxes: list[G.Aux] = []
-        params: list[G.Param] = []
-        lookups: list[G.Lookup] = []
-        metrics: list[G.Metric] = []
-        groups: list[G.Group] = []
-        expectations: list[G.Expectation] = []
-        for cid, d in self.decls.items():
-            if isinstance(d, A.StockDecl):
-                stocks[cid] = G.Stock(cid, d.name, self.expr(d.initial, cid, False), d.units,
-                                      d.non_negative, d.doc, d.span)
-            elif isinstance(d, A.FlowDecl):
-                flows.append(self.flow(cid, d))
-            elif isinstance(d, A.AuxDecl):
-                auxes.append(G.Aux(cid, d.name, self.expr(d.equation, cid, False), d.units, d.doc, d.span))
-            elif isinstance(d, A.ParamDecl):
-                params.append(self.param(cid, d))
-            elif isinstance(d, A.LookupDecl):
-                lk = self.lookup(cid, d)
-                if lk:
-                    lookups.append(lk)
-            elif isinstance(d, A.MetricDecl):
-                metrics.append(G.Metric(cid, d.name, self.expr(d.expr, cid, True), d.units, d.doc, d.span))
-            elif isinstance(d, A.GroupDecl):
-                groups.append(self.group(cid, d))
-            elif isinstance(d, A.ExpectDecl):
-                expectations.append(self.expectation(cid, d))
-
-        # Attach flows to their stocks.
-        ins: dict[str, list[str]] = {s: [] for s in stocks}
-        outs: dict[str, list[str]] = {s: [] for s in stocks}
-        for f in flows:
-            if f.source in outs:
-                outs[f.source].append(f.id)
-            if f.target in ins:
-                ins[f.target].append(f.id)
-        all_stocks = [replace(s, inflows=tuple(ins[s.id]), outflows=tuple(outs[s.id])) for s in stocks.values()]
-        all_stocks += self.hidden_stocks
-        all_auxes = auxes + self.hidden_auxes
-
+            if not isinstance(d, A.UnitDecl) and self.valid_name(d):
+                self.decls[canonical(d.name)] = d
+        parts = self.resolved()
+        all_stocks = _attach(parts.stocks, parts.flows) + self.hidden_stocks
+        all_auxes = parts.auxes + self.hidden_auxes
+        flows = parts.flows
         scenarios = resolve_scenarios(self.decls, self.errors)
         order = self.order({a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows},
                            "E020", "algebraic loop", "break it with a stock, e.g. smooth(...) or delay1(...)")
@@ -119,14 +61,61 @@ class _Resolver(HiddenVariables, Ordering):
         init_order = self.order(init_nodes, "E021", "initial values depend on each other in a loop",
                                 "give one of these stocks a number as its initial value",
                                 must_include={s.id for s in all_stocks})
-        metric_order = self.order({m.id: m.expr for m in metrics}, "E020", "metrics depend on each other in a loop",
-                                  "define one metric without the others")
+        metric_order = self.order({m.id: m.expr for m in parts.metrics}, "E020",
+                                  "metrics depend on each other in a loop", "define one metric without the others")
         if self.errors:
             raise SpecError(self.errors)
         return G.Graph(spec.model, self.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
-                       tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(params), tuple(lookups),
-                       tuple(self.aggregates), tuple(metrics), tuple(groups), order, init_order, metric_order,
-                       spec.file, tuple(expectations), scenarios)
+                       tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(parts.params),
+                       tuple(parts.lookups), tuple(self.aggregates), tuple(parts.metrics), tuple(parts.groups),
+                       order, init_order, metric_order, spec.file, tuple(parts.expectations), scenarios)
+
+    def valid_name(self, d: A.Decl) -> bool:
+        """A declaration's name is an identifier, not reserved, not a built-in function for a
+        lookup, and not declared before (E003, E011, E012)."""
+        cid = canonical(d.name)
+        if not is_identifier(d.name):
+            self.err("E003", f"`{d.name}` is not a valid name", d.span,
+                     "use letters, digits and _, starting with a letter")
+        elif d.name.lower() in RESERVED:
+            self.err("E012", f"`{d.name}` is a reserved word and cannot be used as a name", d.span,
+                     f"rename it, e.g. `{d.name}_value`")
+        elif isinstance(d, A.LookupDecl) and cid in (*BUILTINS, *STATEFUL, *AGGREGATES):
+            self.err("E012", f"`{d.name}` is a built-in function: a lookup of that name would replace it in "
+                     "every equation (a base's too)", d.span, f"rename it, e.g. `{d.name}_table`")
+        elif cid in self.decls:
+            first = self.decls[cid].span
+            where = f" (first declared on line {first.line})" if first else ""
+            self.err("E011", f"`{d.name}` is declared twice{where}", d.span,
+                     "names are case-insensitive; rename or remove one")
+        else:
+            return True
+        return False
+
+    def resolved(self) -> _Parts:
+        """Each declaration with its names resolved, by kind, in declaration order."""
+        parts = _Parts()
+        for cid, d in self.decls.items():
+            if isinstance(d, A.StockDecl):
+                parts.stocks.append(G.Stock(cid, d.name, self.expr(d.initial, cid, False), d.units,
+                                            d.non_negative, d.doc, d.span))
+            elif isinstance(d, A.FlowDecl):
+                parts.flows.append(self.flow(cid, d))
+            elif isinstance(d, A.AuxDecl):
+                parts.auxes.append(G.Aux(cid, d.name, self.expr(d.equation, cid, False), d.units, d.doc, d.span))
+            elif isinstance(d, A.ParamDecl):
+                parts.params.append(self.param(cid, d))
+            elif isinstance(d, A.LookupDecl):
+                lk = self.lookup(cid, d)
+                if lk:
+                    parts.lookups.append(lk)
+            elif isinstance(d, A.MetricDecl):
+                parts.metrics.append(G.Metric(cid, d.name, self.expr(d.expr, cid, True), d.units, d.doc, d.span))
+            elif isinstance(d, A.GroupDecl):
+                parts.groups.append(self.group(cid, d))
+            elif isinstance(d, A.ExpectDecl):
+                parts.expectations.append(self.expectation(cid, d))
+        return parts
 
     # ---------------------------------------------------------------- declarations
     def expectation(self, cid: str, d: A.ExpectDecl) -> G.Expectation:
@@ -339,3 +328,27 @@ class _Resolver(HiddenVariables, Ordering):
 
 
     # ---------------------------------------------------------------- ordering
+
+
+@dataclass
+class _Parts:
+    stocks: list[G.Stock] = field(default_factory=list)
+    flows: list[G.Flow] = field(default_factory=list)
+    auxes: list[G.Aux] = field(default_factory=list)
+    params: list[G.Param] = field(default_factory=list)
+    lookups: list[G.Lookup] = field(default_factory=list)
+    metrics: list[G.Metric] = field(default_factory=list)
+    groups: list[G.Group] = field(default_factory=list)
+    expectations: list[G.Expectation] = field(default_factory=list)
+
+
+def _attach(stocks: list[G.Stock], flows: list[G.Flow]) -> list[G.Stock]:
+    """The stocks with their inflows and outflows, in flow order."""
+    ins: dict[str, list[str]] = {s.id: [] for s in stocks}
+    outs: dict[str, list[str]] = {s.id: [] for s in stocks}
+    for f in flows:
+        if f.source in outs:
+            outs[f.source].append(f.id)
+        if f.target in ins:
+            ins[f.target].append(f.id)
+    return [replace(s, inflows=tuple(ins[s.id]), outflows=tuple(outs[s.id])) for s in stocks]
