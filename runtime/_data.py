@@ -45,8 +45,6 @@ def seconds_per(unit: str) -> Fraction | None:
 
 
 def load_data(cal: Calibration, graph: Graph) -> Loaded:
-    t = graph.time
-    unit_s = seconds_per(t.unit)
     notes: list[Diagnostic] = []
     errors: list[Diagnostic] = []
     raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.series: [] for o in cal.observe}
@@ -56,66 +54,84 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
         raise SpecError(errors)
     out = []
     for o in cal.observe:
-        rows = raw[o.series]
-        if not rows:
+        if not raw[o.series]:
             errors.append(error("E081", f"no data for `{o.series}` in any data file", o.span,
                                 "check the series name against the data (case matters)"))
             continue
-        over = _over(o, t.unit, unit_s, errors)
-        ends, starts, values, where = [], [], [], []
-        skipped_missing = 0
-        wrong_unit: dict[str, list[str]] = {}
-        for when, value, unit, place in rows:
-            if _missing(value):
-                skipped_missing += 1
-                continue
-            try:
-                v = float(value.replace(",", ""))
-            except ValueError:
-                errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
-                                    "fix the value, or leave the cell empty for a missing value"))
-                continue
-            if not math.isfinite(v):
-                errors.append(error("E081", f"{place}: `{printable(value)}` is not a finite number", o.span))
-                continue
-            if v < 0 and o.noise in ("poisson", "negative_binomial"):
-                errors.append(error("E081", f"{place}: `{o.series}` is {v:g}, but {o.noise} noise is for counts, "
-                                    "which are never negative", o.span,
-                                    "fix the value, or use `noise: normal` for a quantity that can be negative"))
-                continue
-            if o.unit is not None and unit is not None and unit.strip() != o.unit:
-                wrong_unit.setdefault(unit.strip(), []).append(place)
-                continue
-            time = _time(when, cal, t.start, unit_s, place, o, errors)
-            if time is None:
-                continue
-            start = time - over if over is not None else time
-            calendar = _calendar_start(when, o, cal, t.start, unit_s)
-            if calendar is not None:  # "the year ending 31 July": back to 31 July a year before
-                start = calendar
-            if start < t.start - 1e-9 or time > t.stop + 1e-9:
-                notes.append(warning("W107", f"{place}: `{o.series}` at {when} is outside the run "
-                                     f"({t.start:g} to {t.stop:g} {t.unit}) and is left out", o.span,
-                                     "extend the run's time settings to use it"))
-                continue
-            ends.append(time)
-            starts.append(start)
-            values.append(v)
-            where.append(place)
-        for unit, places in wrong_unit.items():  # one diagnostic per unit found, naming its rows
-            errors.append(error("E082", f"`{o.series}` is in `{unit}` in {_rows_text(places)}, but the observation "
-                                f"expects `{o.unit}`", o.span, "convert the data, or observe the right series"))
-        if skipped_missing:
-            notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
-        if not values and not errors:
-            errors.append(error("E081", f"none of the {len(rows)} value(s) of `{o.series}` can be used: they are "
-                                "missing or outside the run", o.span,
-                                "check the dates against the run's time settings and `time_origin`"))
-            continue
-        out.append(Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where)))
+        series = _series(o, raw[o.series], cal, graph, notes, errors)
+        if series is not None:
+            out.append(series)
     if errors:
         raise SpecError(errors)
     return Loaded(tuple(out), tuple(notes))
+
+
+def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: Calibration, graph: Graph,
+            notes: list[Diagnostic], errors: list[Diagnostic]) -> Series | None:
+    """One observed series on the model's time axis: each usable row's period and value."""
+    t = graph.time
+    unit_s = seconds_per(t.unit)
+    over = _over(o, t.unit, unit_s, errors)
+    ends, starts, values, where = [], [], [], []
+    skipped_missing = 0
+    wrong_unit: dict[str, list[str]] = {}
+    for when, value, unit, place in rows:
+        if _missing(value):
+            skipped_missing += 1
+            continue
+        v = _value(o, value, place, errors)
+        if v is None:
+            continue
+        if o.unit is not None and unit is not None and unit.strip() != o.unit:
+            wrong_unit.setdefault(unit.strip(), []).append(place)
+            continue
+        time = _time(when, cal, t.start, unit_s, place, o, errors)
+        if time is None:
+            continue
+        start = time - over if over is not None else time
+        calendar = _calendar_start(when, o, cal, t.start, unit_s)
+        if calendar is not None:  # "the year ending 31 July": back to 31 July a year before
+            start = calendar
+        if start < t.start - 1e-9 or time > t.stop + 1e-9:
+            notes.append(warning("W107", f"{place}: `{o.series}` at {when} is outside the run "
+                                 f"({t.start:g} to {t.stop:g} {t.unit}) and is left out", o.span,
+                                 "extend the run's time settings to use it"))
+            continue
+        ends.append(time)
+        starts.append(start)
+        values.append(v)
+        where.append(place)
+    for unit, places in wrong_unit.items():  # one diagnostic per unit found, naming its rows
+        errors.append(error("E082", f"`{o.series}` is in `{unit}` in {_rows_text(places)}, but the observation "
+                            f"expects `{o.unit}`", o.span, "convert the data, or observe the right series"))
+    if skipped_missing:
+        notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
+    if not values:
+        if not errors:
+            errors.append(error("E081", f"none of the {len(rows)} value(s) of `{o.series}` can be used: they are "
+                                "missing or outside the run", o.span,
+                                "check the dates against the run's time settings and `time_origin`"))
+        return None
+    return Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where))
+
+
+def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> float | None:
+    """A cell's number, or None with an E081 when it is not one the noise model accepts."""
+    try:
+        v = float(value.replace(",", ""))
+    except ValueError:
+        errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
+                            "fix the value, or leave the cell empty for a missing value"))
+        return None
+    if not math.isfinite(v):
+        errors.append(error("E081", f"{place}: `{printable(value)}` is not a finite number", o.span))
+        return None
+    if v < 0 and o.noise in ("poisson", "negative_binomial"):
+        errors.append(error("E081", f"{place}: `{o.series}` is {v:g}, but {o.noise} noise is for counts, "
+                            "which are never negative", o.span,
+                            "fix the value, or use `noise: normal` for a quantity that can be negative"))
+        return None
+    return v
 
 
 _MONTHS = {"year": 12, "years": 12, "quarter": 3, "quarters": 3, "month": 1, "months": 1}

@@ -10,10 +10,12 @@ group is a cluster with its stocks in a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import graphviz
 
 from ..analysis.causal import CausalGraph, Sign
+from ..ir import graph as G
 from ..ir.graph import Kind
 from ..ir.model import CheckedModel
 
@@ -76,11 +78,28 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
     vis = _visible(model, cg, opts)
     shown = set(vis.nodes)
     names = {n.id: _text(n.name) for n in cg.nodes}
-    dot = graphviz.Digraph(_text(g.info.name), graph_attr={"rankdir": "LR", "splines": "spline", "nodesep": "0.35", "ranksep": "0.6",
-                                                    "fontname": "Helvetica", "label": _text(g.info.title or g.info.name),
-                                                    "labelloc": "t"},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                           edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    dot = graphviz.Digraph(_text(g.info.name), graph_attr={
+        "rankdir": "LR", "splines": "spline", "nodesep": "0.35", "ranksep": "0.6", "fontname": "Helvetica",
+        "label": _text(g.info.title or g.info.name), "labelloc": "t"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"}, edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    order = _dot_stocks(dot, g, shown, names)
+    _dot_flows(dot, g, shown, names, order)
+    for aux in g.auxes:
+        if aux.id in shown and not aux.hidden:
+            dot.node(aux.id, names[aux.id], shape="ellipse", color="#7f8c8d")
+    for p in g.params:
+        if p.id in shown:
+            dot.node(p.id, names[p.id], shape="plaintext", fontsize="9", fontcolor="#566573")
+    _dot_links(dot, g, vis.causal, opts)
+    for node in opts.highlight:
+        if node in shown:
+            dot.node(node, penwidth="3", color=HIGHLIGHT)
+    return dot
+
+
+def _dot_stocks(dot: graphviz.Digraph, g: G.Graph, shown: set[str], names: dict[str, str]) -> dict[str, int]:
+    """Stocks, each conserved group in a dashed frame with its stocks in declared order as
+    columns left to right; returns each grouped stock's column."""
     grouped = set()
     for grp in g.groups:
         members = [s for s in grp.stocks if s in shown]
@@ -96,11 +115,18 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
         if s.id in shown and s.id not in grouped and not s.hidden:
             dot.node(s.id, names[s.id], shape="box", style="filled", fillcolor="#d6eaf8", penwidth="1.5")
     order: dict[str, int] = {}
-    for grp in g.groups:  # each group's stocks in declared order, as columns left to right
+    for grp in g.groups:
         members = [s for s in grp.stocks if s in shown]
         order.update({s: i for i, s in enumerate(members)})
         for a, b in zip(members, members[1:], strict=False):
             dot.edge(a, b, style="invis", weight="20")
+    return order
+
+
+def _dot_flows(dot: graphviz.Digraph, g: G.Graph, shown: set[str], names: dict[str, str],
+               order: dict[str, int]) -> None:
+    """Each flow as a valve on a pipe, coloured by tag, from a cloud where it enters or
+    leaves the model; an end outside the focus is a dashed stand-in."""
     ghosts: set[str] = set()
     for f in g.flows:
         if f.id not in shown:
@@ -114,7 +140,7 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
                 cloud = f"{f.id}__{role}_cloud"
                 dot.node(cloud, "", shape="ellipse", style="dashed", width="0.35", height="0.22", color="#95a5a6")
                 end = cloud
-            elif end not in shown and end not in ghosts:  # outside the focus: a dashed stand-in
+            elif end not in shown and end not in ghosts:
                 dot.node(end, names[end], shape="box", style="dashed", color="#95a5a6", fontcolor="#7f8c8d")
                 ghosts.add(end)
             ends.append(end)
@@ -127,25 +153,18 @@ def to_dot(model: CheckedModel, cg: CausalGraph, opts: DiagramOptions = DiagramO
         if backward:
             dot.edge(ends[1], f.id, style="invis")
             dot.edge(f.id, ends[0], style="invis")
-    for aux in g.auxes:
-        if aux.id in shown and not aux.hidden:
-            dot.node(aux.id, names[aux.id], shape="ellipse", color="#7f8c8d")
-    for p in g.params:
-        if p.id in shown:
-            dot.node(p.id, names[p.id], shape="plaintext", fontsize="9", fontcolor="#566573")
+
+
+def _dot_links(dot: graphviz.Digraph, g: G.Graph, causal: Any, opts: DiagramOptions) -> None:
     flow_ids = {f.id for f in g.flows}
     loop_links = set(zip(opts.highlight, opts.highlight[1:] + opts.highlight[:1], strict=True))
-    for source, target, sign in vis.causal:
+    for source, target, sign in causal:
         label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
         look = ({"style": "solid", "color": HIGHLIGHT, "penwidth": "2.5"} if (source, target) in loop_links
                 else {"style": "dashed", "color": "#808b96"})
         # Information links into valves do not move the stock-and-flow skeleton.
         dot.edge(source, target, arrowsize="0.6", headlabel=label,
                  constraint="false" if target in flow_ids else "true", **look)
-    for node in opts.highlight:
-        if node in shown:
-            dot.node(node, penwidth="3", color=HIGHLIGHT)
-    return dot
 
 
 def _mermaid(s: str) -> str:

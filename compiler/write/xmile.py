@@ -246,8 +246,14 @@ class _Writer:
         name = self.names.get(vid, re.sub(r"[$.]", "_", vid))
         return name if _PLAIN.match(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    def x(self, e: sympy.Basic) -> str:  # noqa: C901 - one case per sympy node
-        x = self.x
+    def x(self, e: sympy.Basic) -> str:
+        """XMILE text of a sympy expression: one case per kind of node."""
+        text = self.atom(e) or self.arith(e) or self.logic(e)
+        if text is None:
+            raise ValueError(f"no XMILE form for {type(e).__name__}")
+        return text
+
+    def atom(self, e: sympy.Basic) -> str | None:
         if e == TIME_SYM:
             return "TIME"
         if e == DT_SYM:
@@ -267,6 +273,10 @@ class _Writer:
             return f"({e.p}/{e.q})"
         if isinstance(e, sympy.Number):
             return _num(float(e))
+        return None
+
+    def arith(self, e: sympy.Basic) -> str | None:
+        x = self.x
         if isinstance(e.func, UndefinedFunction):
             return f"LOOKUP({self.ref(e.func.__name__)}, {x(e.args[0])})"
         if isinstance(e, sympy.Add):
@@ -302,6 +312,10 @@ class _Writer:
         if isinstance(e, sympy.Mod):
             a, b = e.args
             return x(a - b * sympy.floor(a / b))
+        return None
+
+    def logic(self, e: sympy.Basic) -> str | None:
+        x = self.x
         if e.func in _UNARY:
             return f"{_UNARY[e.func]}({x(e.args[0])})"
         if type(e) in _REL:
@@ -316,7 +330,7 @@ class _Writer:
         if isinstance(e, sympy.Xor):
             return "(" + " <> ".join(f"(IF {x(a)} THEN 1 ELSE 0)" for a in e.args) + ")" if len(e.args) == 2 \
                 else x(sympy.Xor(sympy.Xor(*e.args[:2]), *e.args[2:]))
-        raise ValueError(f"no XMILE form for {type(e).__name__}")
+        return None
 
     def piecewise(self, e: sympy.Piecewise) -> str:
         # trunc (towards zero). Tools disagree on INT of a negative number (Vensim truncates,
