@@ -251,6 +251,23 @@ class _YamlReader(NodeReader):
         raise AssertionError(section)
 
     def scenario(self, name: str, props: dict[str, Node], doc: A.Doc, span: Span) -> A.ScenarioDecl:
+        title = self.string(props["title"], "`title`") if "title" in props else None
+        extends = self.string(props["extends"], "`extends`") if "extends" in props else None
+        counts = {}
+        for key in ("draws", "seed"):
+            if key in props:
+                value = self.number(props[key], f"`{key}`")
+                if value != int(value) or value < 0:
+                    self.err("E053", f"`{key}` must be a whole number", props[key], f"e.g. `{key}: 100`")
+                counts[key] = int(value)
+        lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
+        report = self.tags(props["report"]) if "report" in props else ()
+        return A.ScenarioDecl(name, title, extends, tuple(self.scenario_sets(props)),
+                              tuple(self.scenario_scales(props)), doc, span, tuple(self.scenario_sweeps(props)),
+                              tuple(self.scenario_samples(props)), counts.get("draws"), counts.get("seed"), lhs,
+                              report)
+
+    def scenario_sets(self, props: dict[str, Node]) -> list[A.ScenarioSet]:
         sets: list[A.ScenarioSet] = []
         if "set" in props:
             for k, v in self.mapping(props["set"], "`set`"):
@@ -265,6 +282,9 @@ class _YamlReader(NodeReader):
                                               self.change_of(p)))
                 else:
                     sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
+        return sets
+
+    def scenario_scales(self, props: dict[str, Node]) -> list[A.ScenarioScale]:
         scales: list[A.ScenarioScale] = []
         node = props.get("scale")
         if node is not None and not isinstance(node, SequenceNode):
@@ -284,16 +304,20 @@ class _YamlReader(NodeReader):
                 change = self.change_of(p)
                 scales.append(A.ScenarioScale(self.string(p["flows"], "`flows`") or "", self.number(p["by"], "`by`"),
                                               change, self.span(p["flows"])))
-        title = self.string(props["title"], "`title`") if "title" in props else None
-        extends = self.string(props["extends"], "`extends`") if "extends" in props else None
-        sweeps = []
+        return scales
+
+    def scenario_sweeps(self, props: dict[str, Node]) -> list[A.Sweep]:
+        sweeps: list[A.Sweep] = []
         if "sweep" in props:
             for k, v in self.mapping(props["sweep"], "`sweep`"):
                 if not isinstance(v, SequenceNode) or not v.value:
                     self.err("E003", f"`{k.value}` must be swept over a list of numbers", v, "e.g. `[0.3, 0.6]`")
                     continue
                 sweeps.append(A.Sweep(str(k.value), tuple(self.number(x, "a value") for x in v.value), self.span(k)))
-        samples = []
+        return sweeps
+
+    def scenario_samples(self, props: dict[str, Node]) -> list[A.Sample]:
+        samples: list[A.Sample] = []
         if "sample" in props:
             for k, v in self.mapping(props["sample"], "`sample`"):
                 text = self.string(v, "a distribution") or ""
@@ -307,17 +331,7 @@ class _YamlReader(NodeReader):
                              "e.g. `uniform(12, 24)` or `normal(0.6, 0.1)`")
                     continue
                 samples.append(A.Sample(str(k.value), m.group(1), args, self.span(k)))
-        counts = {}
-        for key in ("draws", "seed"):
-            if key in props:
-                value = self.number(props[key], f"`{key}`")
-                if value != int(value) or value < 0:
-                    self.err("E053", f"`{key}` must be a whole number", props[key], f"e.g. `{key}: 100`")
-                counts[key] = int(value)
-        lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
-        report = self.tags(props["report"]) if "report" in props else ()
-        return A.ScenarioDecl(name, title, extends, tuple(sets), tuple(scales), doc, span, tuple(sweeps),
-                              tuple(samples), counts.get("draws"), counts.get("seed"), lhs, report)
+        return samples
 
     def change_of(self, p: dict[str, Node]) -> A.Change:
         return A.Change(*(self.number(p[k], f"`{k}`") if k in p else None for k in ("from", "over", "until")))
