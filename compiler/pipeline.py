@@ -1,10 +1,15 @@
-"""The compiler's stages, in order: read -> parse -> resolve -> lower (units, sympy) -> check."""
+"""The compiler's stages, in order: read -> parse -> inherit -> resolve -> lower (units, sympy) -> check.
+
+Reading and parsing are `read_source` and `parse_source` (by file kind); inheritance needs to
+find and read bases, so it is `load_spec`; the passes after it are pure functions of the
+previous stage's output, listed in `PASSES`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .base.diagnostics import Diagnostic, Span, SpecError, by_position, error, printable, warning
 from .base.files import allowed_roots, check_named, read_bytes
@@ -20,6 +25,13 @@ from .passes.resolve import resolve
 from .read.dsl import parse_dsl
 from .read.xmile.read import read_xmile
 from .read.yaml_reader import parse_yaml
+
+# The passes after inheritance, in order: Spec -> Graph -> CheckedModel -> warnings.
+PASSES: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("resolve", resolve),  # names, hidden variables, evaluation orders (compiler/passes/resolve.py)
+    ("lower", lower),  # units and sympy equations, conservation proved (compiler/passes/lower.py)
+    ("check", check),  # warnings about a model that compiles (compiler/passes/checks.py)
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".sfm", ".stockflow")
@@ -165,9 +177,10 @@ def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
 
 
 def compile_spec(spec: A.Spec) -> CheckedModel:
-    """resolve -> lower -> check; raises SpecError with every error of the failing stage."""
-    model = lower(resolve(spec))
-    warnings = list(spec.notes) + list(model.diagnostics) + check(model)
+    """The passes in order; raises SpecError with every error of the failing one."""
+    (_, resolve_pass), (_, lower_pass), (_, check_pass) = PASSES
+    model = lower_pass(resolve_pass(spec))
+    warnings = list(spec.notes) + list(model.diagnostics) + check_pass(model)
     return replace(model, diagnostics=tuple(by_position(warnings)))
 
 

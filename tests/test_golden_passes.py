@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 from ir_print import dump
 
-from stockflow.compiler.passes.checks import check
-from stockflow.compiler.passes.lower import lower
-from stockflow.compiler.passes.resolve import resolve
-from stockflow.compiler.pipeline import load_spec, parse_source, read_source
+from stockflow.compiler.pipeline import PASSES, load_spec, parse_source, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "passes"
@@ -34,11 +31,9 @@ def stages(path: Path) -> dict[str, str]:
     out = {"parse": dump(parse_source(src))}
     value = load_spec(src)
     out["inherit"] = dump(value)
-    graph = resolve(value)
-    out["resolve"] = dump(graph)
-    model = lower(graph)
-    out["lower"] = dump(model)
-    out["check"] = dump(check(model))
+    for name, run in PASSES:  # each pass on the one before's output, as the compiler runs them
+        value = run(value)
+        out[name] = dump(value)
     return {stage: text.replace(str(ROOT), "<root>") for stage, text in out.items()}
 
 
