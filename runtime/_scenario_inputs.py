@@ -25,10 +25,13 @@ def structure(chosen: Sequence[Scenario]) -> tuple[tuple[str, ...], tuple[str, .
     return scaled, timed
 
 
-def encode(chosen: Sequence[Scenario], p: Plan, param_vector: ParamVector, initial_vectors: InitialVectors
+def encode(chosen: Sequence[Scenario], p: Plan, param_vector: ParamVector, initial_vectors: InitialVectors,
+           scaled: tuple[str, ...] | None = None, timed: tuple[str, ...] | None = None
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[RunInfo]]:
-    """(params, override, mask) stacked over every run of every scenario, and the runs."""
-    scaled, timed = structure(chosen)
+    """(params, override, mask) stacked over every run of every scenario, and the runs. The
+    inputs are laid out for `scaled` and `timed` (default: what these scenarios use)."""
+    if scaled is None or timed is None:
+        scaled, timed = structure(chosen)
     never = 1e300
     params: list[np.ndarray] = []
     inits: list[tuple[np.ndarray, np.ndarray]] = []

@@ -85,7 +85,7 @@ class _Compiled:
         # Subexpressions that depend only on parameters and dt are computed once per run, not per
         # step: inside the loop a division by a parameter becomes a multiplication. Parameters a
         # scenario changes over time are not constant, so they are left in the loop.
-        hoist = _Hoister({sympy.Symbol(p) for p in lay.params if p not in timed} | {DT_SYM})
+        hoist = Hoister({sympy.Symbol(p) for p in lay.params if p not in timed} | {DT_SYM})
         loop_eqs = {n: hoist(model.equations[n]) for n in g.order}
         loop_derivs = [hoist(model.derivatives[s]) for s in lay.stocks]
         loop_monitors = [hoist(model.boundary[m]) for m in lay.monitors]
@@ -193,7 +193,7 @@ def _window(xp: Any, value: str, start: str, ramped: str, until: str) -> Callabl
     return w
 
 
-class _Hoister:
+class Hoister:
     """Replaces maximal non-trivial subexpressions free of state and time by fresh symbols."""
 
     def __init__(self, invariant: set[sympy.Symbol]):
