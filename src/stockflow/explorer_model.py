@@ -3,6 +3,7 @@ grid and what a run records, and each scenario as inputs to that code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -52,16 +53,16 @@ def inputs_of(model: Any, js: JsModel, scenario: Any | None, params: dict[str, f
     """The parameter vector (model parameters, then each scaled flow's and timed parameter's
     four inputs) and the initial-value overrides by state index, for a scenario (None: the
     model as written) with `params` set on top."""
-    from .runtime._scenario_inputs import encode
-
     from dataclasses import replace
+
+    from .runtime._scenario_inputs import encode
 
     g = model.checked.graph
     base = scenario if scenario is not None else _as_written(g)
     chosen = [replace(base, sweeps=(), samples=(), draws=1)]  # one run: the spec's values
     structure_scaled, structure_timed = js.scaled, js.timed
 
-    def vector(over: dict[str, float]) -> np.ndarray:
+    def vector(over: Mapping[str, float]) -> np.ndarray:
         return np.asarray(model.param_vector({**over, **(params or {})}), dtype=np.float64)
 
     p = model.plan()

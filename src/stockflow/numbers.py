@@ -11,7 +11,10 @@ MONEY = {"gbp": "£"}  # unit name (lower case) -> symbol written before the num
 
 
 def money_symbol(unit: str | None) -> str | None:
-    return MONEY.get(unit.strip().lower()) if unit else None
+    """The currency symbol of a unit of money (GBP) or of money per something (GBP/year)."""
+    if not unit:
+        return None
+    return MONEY.get(unit.strip().split("/", 1)[0].strip().lower())
 
 
 def value_text(v: float, unit: str | None = None) -> str:

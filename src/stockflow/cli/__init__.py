@@ -25,6 +25,7 @@ COMMANDS = {
     "explain": ("inspect", "explain"),
     "diff": ("inspect", "diff_cmd"),
     "report": ("present", "report"),
+    "explore": ("explore", "explore"),
     "plot": ("present", "plot"),
     "import": ("xmile", "import_cmd"),
     "export": ("xmile", "export_cmd"),

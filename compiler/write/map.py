@@ -1,0 +1,195 @@
+"""The system map: stocks and flows laid out by rule, as SVG for the explorer and reports.
+
+Each conserved group's stocks stand in one row, in group order; flows between them arc above
+the row when they escalate (tag `escalation`, or forward along the row when untagged) and
+below when they de-escalate; flows to and from outside enter and leave at the stocks' sides;
+other stocks stand in rows of their own. Causal links from stocks to the flows they drive
+(through auxiliaries) are drawn hidden, for the page to show on request. Every text from the
+spec is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from ..analysis.causal import CausalGraph, Sign
+from ..ir import graph as G
+from ..ir.model import CheckedModel
+
+COL, BOX_W, BOX_H, ROW_GAP = 250, 130, 56, 300
+RED, GREEN, GREY, LINK = "#c0392b", "#1e8449", "#566573", "#b9770e"
+UP_TAGS, DOWN_TAGS = {"escalation"}, {"de-escalation", "deescalation"}
+
+
+@dataclass
+class MapLayout:
+    width: float = 0.0
+    height: float = 0.0
+    stocks: dict[str, tuple[float, float]] = field(default_factory=dict)  # centre of each box
+    parts: list[str] = field(default_factory=list)  # SVG elements, in drawing order
+
+
+def system_map(model: CheckedModel, cg: CausalGraph) -> str:
+    """The map as one SVG element (no script, no external reference)."""
+    g = model.graph
+    lay = MapLayout()
+    rows = _rows(g)
+    for r, row in enumerate(rows):
+        for c, sid in enumerate(row):
+            lay.stocks[sid] = (140 + c * COL, 200 + r * ROW_GAP)
+    flows_by_row = _arcs(g, lay, rows)
+    _outside(g, lay)
+    _links(g, cg, lay)
+    names = {s.id: s.display for s in g.stocks}
+    for sid, (x, y) in lay.stocks.items():
+        lay.parts.append(
+            f'<g class="stock" data-id="{_e(sid)}" tabindex="0"><title>{_e(names[sid])}</title>'
+            f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
+            f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(_short(names[sid]))}</text>'
+            f'<text x="{x:.1f}" y="{y + 16:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
+    lay.width = 140 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
+    lay.height = 200 + ROW_GAP * max(len(rows) - 1, 0) + 190
+    del flows_by_row
+    legend = (f'<g class="legend"><circle cx="16" cy="16" r="6" fill="{RED}"/><text x="28" y="20">escalation</text>'
+              f'<circle cx="120" cy="16" r="6" fill="{GREEN}"/><text x="132" y="20">de-escalation</text>'
+              f'<circle cx="250" cy="16" r="6" fill="{GREY}"/><text x="262" y="20">other flows</text></g>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
+            f'role="img" aria-label="system map">{legend}' + "".join(lay.parts) + "</svg>")
+
+
+def _rows(g: G.Graph) -> list[list[str]]:
+    """Each group's stocks in group order, then the other visible stocks, a row each of at
+    most six (those joined by flows together)."""
+    visible = [s.id for s in g.stocks if not s.hidden]
+    rows: list[list[str]] = []
+    placed: set[str] = set()
+    for grp in g.groups:
+        row = [s for s in grp.stocks if s in visible and s not in placed]
+        if row:
+            rows.append(row)
+            placed |= set(row)
+    rest = [s for s in visible if s not in placed]
+    for i in range(0, len(rest), 6):
+        rows.append(rest[i:i + 6])
+    return rows
+
+
+def _colour(f: G.Flow, up: bool) -> str:
+    if set(f.tags) & UP_TAGS:
+        return RED
+    if set(f.tags) & DOWN_TAGS:
+        return GREEN
+    return GREY
+
+
+def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> int:
+    """Flows between two stocks on the map: arcs above (escalation) or below the row."""
+    row_of = {sid: r for r, row in enumerate(rows) for sid in row}
+    seen: dict[tuple[float, bool], int] = {}
+    count = 0
+    for f in g.flows:
+        if f.source not in lay.stocks or f.target not in lay.stocks:
+            continue
+        (x0, y0), (x1, y1) = lay.stocks[f.source], lay.stocks[f.target]
+        tagged_up, tagged_down = bool(set(f.tags) & UP_TAGS), bool(set(f.tags) & DOWN_TAGS)
+        up = tagged_up or (not tagged_down and x1 > x0)
+        if row_of[f.source] != row_of[f.target]:
+            _valve(lay, f, (x0 + x1) / 2, (y0 + y1) / 2, f"M{x0:.1f},{y0:.1f} L{x1:.1f},{y1:.1f}", GREY)
+            count += 1
+            continue
+        span = abs(x1 - x0) / COL
+        k = seen.get((span, up), 0)
+        seen[(span, up)] = k + 1
+        sign = -1 if up else 1
+        edge = y0 + sign * BOX_H / 2
+        lift = 36 + 30 * (span - 1) + 14 * k
+        sx = x0 + (12 if x1 > x0 else -12) + sign * 6 * k
+        ex = x1 - (12 if x1 > x0 else -12) + sign * 6 * k
+        cy = edge + sign * lift * 2
+        path = f"M{sx:.1f},{edge:.1f} Q{(sx + ex) / 2:.1f},{cy:.1f} {ex:.1f},{edge:.1f}"
+        _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f, up))
+        count += 1
+    return count
+
+
+def _outside(g: G.Graph, lay: MapLayout) -> None:
+    """Flows from outside enter a stock's left side; flows to outside leave its right side."""
+    for sid, (x, y) in lay.stocks.items():
+        ins = [f for f in g.flows if f.target == sid and f.source not in lay.stocks]
+        outs = [f for f in g.flows if f.source == sid and f.target not in lay.stocks]
+        for k, f in enumerate(ins):
+            yy = y - 16 + 12 * k
+            x0, x1 = x - BOX_W / 2 - 58, x - BOX_W / 2
+            lay.parts.append(_cloud(x0 - 8, yy))
+            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f, True))
+        for k, f in enumerate(outs):
+            yy = y - 10 + 12 * k
+            x0, x1 = x + BOX_W / 2, x + BOX_W / 2 + 58
+            lay.parts.append(_cloud(x1 + 8, yy))
+            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f, False))
+
+
+def _valve(lay: MapLayout, f: G.Flow, vx: float, vy: float, path: str, colour: str) -> None:
+    lay.parts.append(
+        f'<g class="flow" data-id="{_e(f.id)}" tabindex="0"><title>{_e(f.display)}</title>'
+        f'<path d="{path}" stroke="{colour}" class="pipe" marker-end="url(#arrow)"/>'
+        f'<circle cx="{vx:.1f}" cy="{vy:.1f}" r="6" fill="{colour}"/></g>')
+
+
+def _cloud(x: float, y: float) -> str:
+    return f'<ellipse class="cloud" cx="{x:.1f}" cy="{y:.1f}" rx="9" ry="6"/>'
+
+
+def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
+    """Each map stock's influence on each flow through auxiliaries (not through other stocks
+    or flows), with its sign where every path agrees; hidden until asked for."""
+    stocks = set(lay.stocks)
+    for f in g.flows:
+        for sid, sign in _stock_inputs(cg, f.id, stocks):
+            if sid in (f.source, f.target):
+                continue  # a flow drawn from its own stock: the pipe shows it already
+            (x0, y0) = lay.stocks[sid]
+            ends = [lay.stocks[e] for e in (f.source, f.target) if e in lay.stocks]
+            tx = sum(p[0] for p in ends) / len(ends) if ends else x0
+            ty = sum(p[1] for p in ends) / len(ends) if ends else y0
+            label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
+            lay.parts.append(
+                f'<g class="link" data-from="{_e(sid)}" data-to="{_e(f.id)}"><path d="M{x0:.1f},{y0:.1f} '
+                f'Q{(x0 + tx) / 2 + 40:.1f},{(y0 + ty) / 2:.1f} {tx:.1f},{ty:.1f}" stroke="{LINK}"/>'
+                f'<text x="{(x0 + tx) / 2 + 26:.1f}" y="{(y0 + ty) / 2:.1f}">{label}</text></g>')
+
+
+def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[str, Sign]]:
+    """Stocks a flow depends on through chains of auxiliaries, and the sign along them."""
+    into: dict[str, list[tuple[str, Sign]]] = {}
+    for link in cg.links:
+        into.setdefault(link.target, []).append((link.source, link.sign))
+    kinds = {n.id: n.kind for n in cg.nodes}
+    found: dict[str, set[Sign]] = {}
+    stack: list[tuple[str, Sign, int]] = [(flow, Sign.POSITIVE, 0)]
+    seen: set[tuple[str, Sign]] = set()
+    while stack:
+        node, sign, depth = stack.pop()
+        for src, s in into.get(node, []):
+            combined = _times(sign, s)
+            if src in stocks:
+                found.setdefault(src, set()).add(combined)
+            elif kinds.get(src) is G.Kind.AUX and (src, combined) not in seen and depth < 50:
+                seen.add((src, combined))
+                stack.append((src, combined, depth + 1))
+    return [(sid, next(iter(signs)) if len(signs) == 1 else Sign.UNKNOWN) for sid, signs in sorted(found.items())]
+
+
+def _times(a: Sign, b: Sign) -> Sign:
+    if Sign.UNKNOWN in (a, b):
+        return Sign.UNKNOWN
+    return Sign.POSITIVE if a == b else Sign.NEGATIVE
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 18 else name[:17] + "…"
+
+
+def _e(text: str) -> str:
+    return html.escape(str(text), quote=True)

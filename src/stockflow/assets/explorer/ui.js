@@ -1,0 +1,307 @@
+/* stockflow Connection Explorer: the page around the generated model.
+   Reads the model's facts from the JSON block, runs the model in the page (runtime.js) under
+   the current settings and the baseline, and draws the map, results and stock panels. All
+   spec text is put in the page with textContent, never as HTML. */
+"use strict";
+
+(function () {
+  var D = JSON.parse(document.getElementById("sf-data").textContent);
+  var M = SF_MODEL;
+  var state = {P: null, initial: {}, scenario: null, baseRun: null, run: null, selected: null, ms: 0};
+  var byId = {};
+  D.params.forEach(function (p) { byId[p.id] = p; });
+  var charts = [];
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in (attrs || {})) { e.setAttribute(k, attrs[k]); }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  /* numbers as people read them: stockflow.numbers.value_text */
+  function plain(v) {
+    var a = Math.abs(v);
+    if (a >= 1e15) { return v.toExponential(4); }
+    if (a >= 1e6) { return v.toLocaleString("en-GB", {maximumFractionDigits: 0}); }
+    if (a >= 100) { return v.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2}); }
+    if (a === 0) { return "0"; }
+    if (a < 1e-9) { return v.toExponential(3); }
+    var d = Math.max(0, 3 - Math.floor(Math.log10(a)));
+    var t = v.toFixed(d);
+    return t.indexOf(".") >= 0 ? t.replace(/0+$/, "").replace(/\.$/, "") : t;
+  }
+  function valueText(v, unit) {
+    if (v !== v) { return "n/a"; }
+    if (!isFinite(v)) { return v > 0 ? "inf" : "-inf"; }
+    if (isMoney(unit)) {
+      var a = Math.abs(v);
+      var body = a >= 1000 ? a.toLocaleString("en-GB", {maximumFractionDigits: 0})
+        : a.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+      return (v < 0 && /[1-9]/.test(body) ? "-" : "") + "£" + body;
+    }
+    return plain(v);
+  }
+  function isMoney(u) { return Boolean(u) && /^gbp(\/|$)/i.test(u.trim()); }
+  function unitLabel(u) { return (u || "").replace(/\bGBP\b/gi, "£"); }
+  function tickText(v, unit) {
+    var money = isMoney(unit) ? "£" : "";
+    if (Math.abs(v) < 1e-9) { return money + "0"; }
+    return (v < 0 ? "-" : "") + money + Math.abs(v).toLocaleString("en-GB", {maximumFractionDigits: 10});
+  }
+  function signed(v, unit) { return (v > 0 ? "+" : "") + valueText(v, unit); }
+
+  function scenarioById(id) { return D.scenarios.filter(function (s) { return s.id === id; })[0]; }
+
+  function compute() {
+    var t0 = performance.now();
+    state.run = SF.run(M, D.plan, state.P, state.initial);
+    state.ms = performance.now() - t0;
+    window.SF_LAST_MS = state.ms;
+    draw();
+  }
+
+  function setParam(id, value) {
+    var p = byId[id.toLowerCase()];
+    if (!p || !isFinite(value)) { return false; }
+    if (p.lo !== null) { value = Math.max(p.lo, value); }
+    if (p.hi !== null) { value = Math.min(p.hi, value); }
+    state.P[p.slot] = value;
+    var box = document.getElementById("box-" + p.slot), slider = document.getElementById("slider-" + p.slot);
+    if (box) { box.value = String(value); }
+    if (slider) { slider.value = String(value); }
+    return true;
+  }
+
+  function loadScenario(id) {
+    var sc = scenarioById(id);
+    state.scenario = sc;
+    state.P = sc.P.slice();
+    state.initial = Object.assign({}, sc.initial);
+    D.params.forEach(function (p) { setParam(p.id, state.P[p.slot]); });
+    var note = document.getElementById("scenario-note");
+    note.textContent = (sc.title || "") + (sc.description ? " — " + sc.description : "") +
+      (sc.uncertain ? " (this scenario samples or sweeps values: the explorer runs it once with the spec's values)" : "");
+    document.getElementById("scenario").value = id;
+  }
+
+  /* ------------------------------------------------------------ assumptions panel */
+  function buildControls() {
+    var pick = document.getElementById("scenario");
+    D.scenarios.forEach(function (sc) { pick.appendChild(el("option", {value: sc.id}, sc.name + (sc.title ? ": " + sc.title : ""))); });
+    pick.addEventListener("change", function () { loadScenario(pick.value); compute(); });
+    document.getElementById("reset").addEventListener("click", function () { loadScenario(state.scenario.id); compute(); });
+    document.getElementById("all-params").addEventListener("change", function (ev) {
+      document.getElementById("controls").classList.toggle("show-all", ev.target.checked);
+    });
+    var groups = {};
+    var box = document.getElementById("params");
+    D.params.forEach(function (p) {
+      if (!groups[p.group]) {
+        var g = el("fieldset", {"class": "group"});
+        g.appendChild(el("legend", {}, p.group));
+        groups[p.group] = g;
+        box.appendChild(g);
+      }
+      groups[p.group].appendChild(control(p));
+    });
+  }
+
+  function control(p) {
+    var row = el("div", {"class": "param" + (p.lo === null || p.hi === null ? " unbounded" : "")});
+    var label = el("label", {"for": "box-" + p.slot});
+    label.appendChild(el("span", {"class": "pname"}, p.name));
+    if (p.units) { label.appendChild(el("span", {"class": "units"}, " [" + p.units + "]")); }
+    row.appendChild(label);
+    if (p.lo !== null && p.hi !== null) {
+      var s = el("input", {type: "range", id: "slider-" + p.slot, min: String(p.lo), max: String(p.hi),
+        step: String((p.hi - p.lo) / 200), value: String(p.value), "aria-label": p.name});
+      s.addEventListener("input", function () { setParam(p.id, parseFloat(s.value)); compute(); });
+      row.appendChild(s);
+    }
+    var b = el("input", {type: "number", id: "box-" + p.slot, value: String(p.value), step: "any"});
+    if (p.lo !== null) { b.setAttribute("min", String(p.lo)); }
+    if (p.hi !== null) { b.setAttribute("max", String(p.hi)); }
+    b.addEventListener("change", function () { if (setParam(p.id, parseFloat(b.value))) { compute(); } });
+    row.appendChild(b);
+    var about = [p.description, p.source ? "Source: " + p.source : "", p.assumption ? "Assumption: " + p.assumption : ""]
+      .filter(Boolean).join(" ");
+    if (about) { row.appendChild(el("p", {"class": "about"}, about)); }
+    return row;
+  }
+
+  /* ------------------------------------------------------------ results */
+  function series(run, id) { return run.series[D.slots[id]]; }
+  function last(a) { return a[a.length - 1]; }
+
+  function draw() {
+    var run = state.run, base = state.baseRun;
+    var body = document.getElementById("metrics-body");
+    body.textContent = "";
+    D.metrics.forEach(function (m) {
+      var now = run.metrics[m.slot], was = base.metrics[m.slot], diff = now - was;
+      var tr = el("tr");
+      var name = el("td", {}, m.name);
+      if (m.description) { name.title = m.description; }
+      tr.appendChild(name);
+      tr.appendChild(el("td", {"class": "num"}, valueText(now, m.units)));
+      tr.appendChild(el("td", {"class": "num"}, valueText(was, m.units)));
+      var change = Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(was)) ? "no change" : signed(diff, m.units) +
+        (was ? " (" + (diff / Math.abs(was) * 100 >= 0 ? "+" : "") + (diff / Math.abs(was) * 100).toFixed(1) + "%)" : "");
+      tr.appendChild(el("td", {"class": "num"}, change));
+      tr.appendChild(el("td", {"class": "units"}, unitLabel(m.units)));
+      body.appendChild(tr);
+    });
+    var be = document.getElementById("break-even");
+    if (D.breakEven) {
+      var t = SF.breakEven(run, base, D.breakEven.slot, D.breakEven.isStock, D.plan.method === "euler");
+      state.breakEven = t;
+      be.textContent = t !== t ? "No savings within the horizon: cumulative " + D.breakEven.name +
+        " stays above the baseline's to " + D.timeUnit + " " + plain(D.plan.start + D.plan.nSteps * D.plan.dt) + "."
+        : (t <= D.plan.start ? "Cumulative " + D.breakEven.name + " is at or below the baseline's from the start."
+          : "Savings from " + D.timeUnit + " " + Math.ceil(t - 1e-9) + ": cumulative " + D.breakEven.name +
+            " stays below the baseline's from then on (" + plain(t) + " " + D.timeUnit + "s).");
+    }
+    document.getElementById("speed").textContent = "computed in the page in " + state.ms.toFixed(1) + " ms";
+    D.stocks.forEach(function (s) {
+      var node = document.querySelector('[data-value="' + s.id + '"]');
+      if (node) {
+        var endNow = last(series(run, s.id)), endWas = last(series(base, s.id));
+        node.textContent = plain(endNow) + " (" + signed(endNow - endWas) + ")";
+      }
+    });
+    if (state.selected) { panel(state.selected); }
+    output();
+  }
+
+  /* ------------------------------------------------------------ a stock's panel */
+  function chart(target, title, unit, times, lines) {
+    var data = [times].concat(lines.map(function (l) { return l.values; }));
+    var lo = 0, hi = 0;
+    lines.forEach(function (l) { l.values.forEach(function (v) { if (v < lo) { lo = v; } if (v > hi) { hi = v; } }); });
+    var opts = {
+      title: title, width: Math.min(560, target.clientWidth || 560), height: 220,
+      scales: {x: {time: false}, y: {range: [lo, hi > lo ? hi * 1.05 : lo + 1]}},
+      axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(function (v) { return tickText(v); }); }},
+        {label: unitLabel(unit), size: 80, values: function (u, ticks) { return ticks.map(function (v) { return tickText(v, unit); }); }}],
+      series: [{label: D.timeUnit}].concat(lines.map(function (l) {
+        return {label: l.label, stroke: l.colour, width: 2, dash: l.dash, value: function (u, v) { return v === null ? "" : valueText(v, unit); }};
+      }))
+    };
+    charts.push(new uPlot(opts, data, target));
+  }
+
+  function sum(runs, ids) {
+    var n = runs.times.length, out = new Array(n).fill(0);
+    ids.forEach(function (id) { var s = series(runs, id); for (var i = 0; i < n; i++) { out[i] += s[i]; } });
+    return out;
+  }
+
+  function panel(id) {
+    var s = D.stocks.filter(function (x) { return x.id === id; })[0];
+    if (!s) { return; }
+    state.selected = id;
+    charts.forEach(function (c) { c.destroy(); });
+    charts = [];
+    var box = document.getElementById("panel");
+    box.textContent = "";
+    box.appendChild(el("h2", {}, s.name));
+    if (s.description) { box.appendChild(el("p", {"class": "about"}, s.description)); }
+    var run = state.run, base = state.baseRun;
+    var a = el("div"), b = el("div");
+    box.appendChild(a);
+    box.appendChild(b);
+    chart(a, s.name + " over time", s.units, run.times, [
+      {label: "current settings", values: series(run, id), colour: "#1f618d"},
+      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}]);
+    var lines = [];
+    if (s.inflows.length) {
+      lines.push({label: "inflows, current", values: sum(run, s.inflows), colour: "#1e8449"});
+      lines.push({label: "inflows, baseline", values: sum(base, s.inflows), colour: "#82e0aa", dash: [6, 4]});
+    }
+    if (s.outflows.length) {
+      lines.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
+      lines.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
+    }
+    if (lines.length) { chart(b, "What flows in and out", s.flowUnits, run.times, lines); }
+    if (s.outflows.length && s.stayUnit) {
+      var outNow = last(sum(run, s.outflows)), outWas = last(sum(base, s.outflows));
+      var stayNow = last(series(run, id)) / outNow, stayWas = last(series(base, id)) / outWas;
+      box.appendChild(el("p", {"class": "stay"}, "Average length of stay at the end (" + s.name + " / its outflows): " +
+        plain(stayNow) + " " + s.stayUnit + ", against " + plain(stayWas) + " " + s.stayUnit + " in the baseline."));
+    }
+    highlight(id);
+  }
+
+  function highlight(id) {
+    document.querySelectorAll(".map .link").forEach(function (l) {
+      l.classList.toggle("on", l.getAttribute("data-from") === id || l.getAttribute("data-to") === id);
+    });
+    document.querySelectorAll(".map .stock, .map .flow").forEach(function (n) {
+      n.classList.toggle("selected", n.getAttribute("data-id") === id);
+    });
+  }
+
+  function hover(id) {
+    var info = document.getElementById("hover");
+    var v = D.vars[id];
+    if (!v) { return; }
+    info.textContent = "";
+    info.appendChild(el("b", {}, v.name));
+    info.appendChild(document.createTextNode(" = " + v.equation + (v.units ? "  [" + v.units + "]" : "")));
+    var s = series(state.run, id);
+    if (s) { info.appendChild(el("div", {}, "at the end: " + valueText(last(s), v.units) + " (baseline " + valueText(last(series(state.baseRun, id)), v.units) + ")")); }
+  }
+
+  function bindMap() {
+    document.querySelectorAll(".map .stock, .map .flow").forEach(function (n) {
+      var id = n.getAttribute("data-id");
+      n.addEventListener("mouseenter", function () { hover(id); });
+      n.addEventListener("focus", function () { hover(id); });
+      n.addEventListener("click", function () { if (n.classList.contains("stock")) { panel(id); } else { highlight(id); hover(id); } });
+    });
+    document.getElementById("links").addEventListener("change", function (ev) {
+      document.querySelector(".map").classList.toggle("show-links", ev.target.checked);
+    });
+  }
+
+  /* ------------------------------------------------------------ what tests read */
+  function output() {
+    var out = {scenario: state.scenario.id, ms: state.ms, breakEven: state.breakEven === undefined ? null : state.breakEven,
+      times: state.run.times, series: {}, metrics: {}};
+    D.outputs.forEach(function (id) { out.series[id] = series(state.run, id); });
+    D.metrics.forEach(function (m) { out.metrics[m.id] = state.run.metrics[m.slot]; });
+    document.getElementById("sf-out").textContent = JSON.stringify(out);
+  }
+
+  function fromHash() {  // #scenario=ID&set=name:value,name:value&stock=ID
+    var h = {};
+    (location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) { h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+    });
+    return h;
+  }
+
+  function start() {
+    buildControls();
+    bindMap();
+    var h = fromHash();
+    var base = scenarioById(D.baseline);
+    state.baseRun = SF.run(M, D.plan, base.P.slice(), base.initial);
+    loadScenario(h.scenario && scenarioById(h.scenario) ? h.scenario : D.start);
+    (h.set ? h.set.split(",") : []).forEach(function (pair) {
+      var j = pair.lastIndexOf(":");
+      if (j > 0) { setParam(pair.slice(0, j), parseFloat(pair.slice(j + 1))); }
+    });
+    compute();
+    panel(h.stock || D.firstStock);
+    if (h.repeat) {  // measure a slider move: the mean of several recomputations
+      var n = parseInt(h.repeat, 10), t0 = performance.now();
+      for (var k = 0; k < n; k++) { compute(); }
+      document.getElementById("sf-speed").textContent = String((performance.now() - t0) / n);
+    }
+  }
+
+  start();
+})();

@@ -1,0 +1,170 @@
+"""`stockflow explore`: the Connection Explorer, one self-contained HTML file that runs the
+model in the browser. Nothing is fetched when it is opened (a content security policy says
+so); spec text reaches the page only as escaped JSON or escaped SVG text."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from .compiler.analysis.causal import causal_graph
+from .compiler.ir.text import expr_text, unit_text
+from .compiler.write.map import system_map
+from .explorer_model import generate, inputs_of, plan_of
+
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+
+
+def build(model: Any) -> str:
+    js = generate(model)
+    data = page_data(model, js)
+    map_svg = system_map(model.checked, causal_graph(model.checked))
+    g = model.checked.graph
+    title = _html(g.info.title or g.info.name)
+    return (_asset("explorer/page.html")
+            .replace("{{CSP}}", CSP)
+            .replace("{{TITLE}}", title)
+            .replace("{{DESCRIPTION}}", _html(g.info.description or ""))
+            .replace("{{STYLE}}", _asset("uplot/uPlot.min.css") + "\n" + _asset("explorer/explorer.css"))
+            .replace("{{MAP}}", _arrow_defs(map_svg))
+            .replace("{{SCRIPTS}}", _script(_asset("uplot/uPlot.iife.min.js")) + _script(_asset("explorer/runtime.js"))
+                     + _script("var SF_MODEL = " + js.code + ";")
+                     + '<script type="application/json" id="sf-data">' + _json(data) + "</script>"
+                     + _script(_asset("explorer/ui.js"))))
+
+
+def page_data(model: Any, js: Any) -> dict[str, Any]:
+    """Everything the page shows, as plain data."""
+    m = model.checked
+    g = m.graph
+    decls = {d.name.lower(): d for d in (model.spec.decls if model.spec else ())}
+    plan = plan_of(model, js)
+    scenarios = _scenarios(model, js)
+    visible = [v for v in model.variables() if not v.hidden]
+    return {
+        "timeUnit": g.time.unit, "plan": plan, "slots": js.slots,
+        "params": [_param(model, js, p) for p in g.params],
+        "stocks": [_stock(model, s) for s in g.stocks if not s.hidden],
+        "metrics": [{"id": mm.id, "name": mm.display, "slot": js.slots[mm.id], "units": info.units,
+                     "description": mm.doc.description or ""}
+                    for mm, info in zip(g.metrics, model.metric_infos(), strict=True)],
+        "vars": {v.id: {"name": v.name, "units": v.units, "equation": _equation(decls.get(v.id))} for v in visible},
+        "outputs": [v.id for v in visible],
+        "scenarios": scenarios,
+        "baseline": scenarios[0]["id"],
+        "start": next((s["id"] for s in scenarios[1:] if not s["uncertain"]), scenarios[0]["id"]),
+        "firstStock": next((s.id for s in g.stocks if not s.hidden), None),
+        "breakEven": _break_even(model, js),
+    }
+
+
+def _param(model: Any, js: Any, p: Any) -> dict[str, Any]:
+    lo, hi = p.bounds if p.bounds else (None, None)
+    return {"id": p.id, "name": p.display, "slot": js.slots[p.id], "value": p.value, "lo": lo, "hi": hi,
+            "units": unit_text(p.units) if p.units else "", "description": p.doc.description or "",
+            "source": p.doc.source or "", "assumption": p.doc.assumption or "", "group": _group(model, p)}
+
+
+def _group(model: Any, p: Any) -> str:
+    """Parameters grouped by what they drive: money, flows of one tag, or the rest."""
+    g = model.checked.graph
+    if p.units is not None and any(name.lower() == "gbp" for name, _ in p.units.factors):
+        return "Costs (£)"
+    users = model.checked.graph.flows
+    tags = {t for f in users for t in f.tags if p.id in {s.name for s in model.checked.equations[f.id].free_symbols}}
+    if len(tags) == 1:
+        return f"{next(iter(tags)).capitalize()} rates"
+    bounded = "Assumptions you can move" if p.bounds else "Other values"
+    del g
+    return bounded
+
+
+def _stock(model: Any, s: Any) -> dict[str, Any]:
+    m = model.checked
+    units = m.units.get(s.id)
+    outs = [f for f in s.outflows]
+    flow_units = m.units.get(outs[0]) if outs else (m.units.get(s.inflows[0]) if s.inflows else None)
+    stay = None
+    if units is not None and flow_units is not None:
+        ratio = units / flow_units
+        stay = m.unitsys.show(ratio) or None
+    return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units),
+            "flowUnits": m.unitsys.show(flow_units) if flow_units is not None else "",
+            "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,
+            "stayUnit": stay}
+
+
+def _scenarios(model: Any, js: Any) -> list[dict[str, Any]]:
+    """The baseline first (the spec's `baseline` scenario, or the model as written), then each
+    declared scenario, as the inputs the generated model takes."""
+    g = model.checked.graph
+    declared = {sc.id: sc for sc in g.scenarios}
+    order = [declared.get("baseline")] + [sc for sc in g.scenarios if sc.id != "baseline"]
+    out = []
+    for sc in order:
+        P, initial = inputs_of(model, js, sc)
+        out.append({"id": sc.id if sc else "baseline", "name": sc.display if sc else "baseline",
+                    "title": (sc.title if sc else "the model as written") or "",
+                    "description": (sc.doc.description or "") if sc else "",
+                    "P": P, "initial": {str(k): v for k, v in initial.items()},
+                    "uncertain": bool(sc and (sc.samples or sc.sweeps))})
+    return out
+
+
+def _break_even(model: Any, js: Any) -> dict[str, Any] | None:
+    """The rate behind the first money metric that integrates it over the whole run: when its
+    cumulative total falls below the baseline's for good is when savings appear."""
+    from .compiler.ir.graph import AggKind
+
+    m = model.checked
+    g = m.graph
+    hidden = {s.id: s for s in g.stocks if s.hidden}
+    for metric, info in zip(g.metrics, model.metric_infos(), strict=True):
+        if info.units.strip().lower() != "gbp":
+            continue
+        for a in g.aggregates:
+            acc = hidden.get(a.var)
+            if (a.kind is AggKind.INTEGRAL and a.when is None and acc is not None and acc.rate is not None
+                    and getattr(acc.rate, "name", None) in js.slots and a.id in {s.name for s in m.metric_equations[metric.id].free_symbols}):
+                rate = acc.rate.name
+                name = next((v.name for v in model.variables() if v.id == rate), rate)
+                return {"slot": js.slots[rate], "name": name, "isStock": False}
+    return None
+
+
+def _equation(decl: Any) -> str:
+    for field in ("rate", "equation", "initial", "expr"):
+        e = getattr(decl, field, None)
+        if e is not None:
+            return expr_text(e)
+    return ""
+
+
+def _asset(name: str) -> str:
+    return resources.files("stockflow").joinpath("assets", *name.split("/")).read_text(encoding="utf-8")
+
+
+def _script(code: str) -> str:
+    return "<script>" + code.replace("</script", "<\\/script") + "</script>\n"
+
+
+def _json(data: Any) -> str:
+    """JSON safe inside a script element: no `<`, `>` or `&` as such, no line separators."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(a, b)
+    return text
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def _arrow_defs(svg: str) -> str:
+    defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
+            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>')
+    head, sep, rest = svg.partition(">")
+    return head + sep + defs + rest

@@ -1,0 +1,169 @@
+"""The Connection Explorer computes stockflow's numbers in the browser.
+
+The generated JavaScript is run in Node (every bundled spec, every deterministic GIRFEC
+scenario, random models) and the whole page in headless Chromium, and each is compared
+with Model.run at every saved time (relative 1e-9)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import stockflow
+from stockflow.explorer import build
+from stockflow.explorer_model import generate, inputs_of, plan_of
+
+from strategies import stock_flow_models
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / "src" / "stockflow" / "assets" / "explorer" / "runtime.js"
+SPECS = ["specs/girfec/girfec.sfm", "specs/girfec/girfec.yaml", "specs/girfec-city/girfec-city.sfm",
+         "specs/scotland_looked_after/looked_after.sfm", "specs/examples/intensive_four_ways.sfm",
+         "docs/examples/every_construct.sfm", "tests/models/sir.sfm", "tests/models/teacup.sfm"]
+NODE = shutil.which("node")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed: the generated model is not run")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt install chromium)")
+TOL = 1e-9
+
+
+def node_run(model: stockflow.Model, scenario: object = None, params: dict[str, float] | None = None,
+             tmp: Path | None = None) -> tuple[object, dict]:
+    js = generate(model)
+    plan = plan_of(model, js)
+    P, initial = inputs_of(model, js, scenario, params)
+    script = (RUNTIME.read_text() + "\nvar M = " + js.code + ";\nvar r = SF.run(M, " + json.dumps(plan) + ", "
+              + json.dumps(P) + ", " + json.dumps({str(k): v for k, v in initial.items()})
+              + ");\nprocess.stdout.write(JSON.stringify(r));\n")
+    path = (tmp or Path("/tmp")) / "model.js"
+    path.write_text(script, encoding="utf-8")
+    out = subprocess.run([NODE, str(path)], capture_output=True, text=True, timeout=120)  # type: ignore[list-item]
+    assert out.returncode == 0, out.stderr[-3000:]
+    return js, json.loads(out.stdout)
+
+
+def assert_same(js: object, got: dict, want: stockflow.Results) -> None:
+    np.testing.assert_allclose(got["times"], want.times, rtol=0, atol=1e-12)
+    for i, v in enumerate(want.variables):
+        series = np.asarray(got["series"][str(js.slots[v.id])])  # type: ignore[attr-defined]
+        np.testing.assert_allclose(series, want.values[:, i], rtol=TOL, atol=1e-12, err_msg=v.name)
+    for i, m in enumerate(want.metrics):
+        value = got["metrics"][str(js.slots[m.id])]  # type: ignore[attr-defined]
+        np.testing.assert_allclose(value, want.metric_values[i], rtol=TOL, atol=1e-12, err_msg=m.name)
+
+
+@needs_node
+@pytest.mark.parametrize("spec", SPECS)
+def test_generated_model_matches_the_jax_path(spec: str, tmp_path: Path) -> None:
+    model = stockflow.load(ROOT / spec)
+    js, got = node_run(model, tmp=tmp_path)
+    assert_same(js, got, model.run())
+
+
+@needs_node
+def test_every_deterministic_scenario_and_a_moved_assumption(tmp_path: Path) -> None:
+    model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
+    runs = model.run_scenarios()
+    deterministic = [sc for sc in model.checked.graph.scenarios if not (sc.samples or sc.sweeps)]
+    assert len(deterministic) >= 3  # baseline, a set, and flow scalings ramped in over time
+    for sc in deterministic:
+        js, got = node_run(model, sc, tmp=tmp_path)
+        assert_same(js, got, runs[sc.display])
+    js, got = node_run(model, None, {"max_escalation_reduction": 0.7, "word_of_mouth": 1.5}, tmp=tmp_path)
+    assert_same(js, got, model.run(params={"max_escalation_reduction": 0.7, "word_of_mouth": 1.5}))
+
+
+ALWAYS = ["aux slow [thing] = smooth(s0, 2 year)", "aux later [thing] = delay3(s1, 1 year)",
+          "lookup shape [1] = [(0, 0.5), (10, 1.5), (30, 1)]", "aux shaped [thing] = s0 * shape(time / 1 year)"]
+EXTRAS = [
+    "metric total [thing*year] = integral(s0)",
+    "metric peak [thing] = maximum(s1)",
+    "metric low [thing] = minimum(s0)",
+    "metric average [thing] = mean(s1)",
+    "metric ending [thing] = final(slow)",
+    "metric early [thing] = at(s0, 2)",
+]
+
+
+@needs_node
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=stock_flow_models(), method=st.sampled_from(["euler", "rk4"]),
+       extras=st.lists(st.sampled_from(EXTRAS), unique=True))
+def test_random_models_match(text: str, method: str, extras: list[str], tmp_path: Path) -> None:
+    spec = (f"model m\ntime {{ start 0  stop 6  dt 0.125  units year  method {method} }}\n{text}\n"
+            + "\n".join(ALWAYS + extras))
+    model = stockflow.load_text(spec)
+    js, got = node_run(model, tmp=tmp_path)
+    assert_same(js, got, model.run())
+
+
+def test_spec_text_reaches_the_page_only_escaped(tmp_path: Path) -> None:
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    spec = (f'model m "{evil}" {{ description "{evil} & more" }}\ntime {{ start 0  stop 2  dt 1  units year }}\n'
+            f'stock s = 1 {{ description "{evil}" }}\nparam k = 0.1 {{ bounds [0, 1]  source "{evil}" }}\n'
+            "flow f: s -> outside = s * k\nmetric m_end = final(s)\n")
+    page = build(stockflow.load_text(spec))
+    body = page.split("<script>", 1)[0]
+    assert "<img src=x" not in page and "<script><script>alert" not in page
+    assert "&lt;/script&gt;" in body  # the title and description, as text
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S)
+    data = next(s for s in scripts if s.lstrip().startswith("{\"timeUnit\""))
+    assert "<" not in data and json.loads(data)["params"][0]["source"] == evil
+    generated = next(s for s in scripts if s.startswith("var SF_MODEL"))
+    assert not re.search(r"[A-Za-z_]{3,}", re.sub(r"\b(function|return|Math\.\w+|SF\.\w+|true|false|NaN|Infinity|"
+                                                  r"nSlots|nStocks|snapTolerance|lookups|prepare|init|evaluate|"
+                                                  r"deriv|metrics|override|mask|base|var|SF_MODEL|xs|ys|step|"
+                                                  r"extrapolate|nothing|out|dt)\b", "", generated))
+
+
+def chromium_dom(page: Path, fragment: str) -> str:
+    out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",  # type: ignore[list-item]
+                          "--dump-dom", page.as_uri() + "#" + fragment], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def page_output(dom: str, name: str = "sf-out") -> str:
+    found = re.search(rf'<pre id="{name}"[^>]*>(.*?)</pre>', dom, flags=re.S)
+    assert found, "the page wrote no results"
+    import html
+
+    return html.unescape(found.group(1))
+
+
+@needs_chromium
+def test_the_page_in_chromium_gives_stockflows_numbers(tmp_path: Path) -> None:
+    model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    dom = chromium_dom(page, "scenario=wm2u&set=max_escalation_reduction:0.6,word_of_mouth:1.2&repeat=20")
+    got = json.loads(page_output(dom))
+    assert got["scenario"] == "wm2u"
+    want = model.run(params={"intervention_scale": 1, "max_escalation_reduction": 0.6, "word_of_mouth": 1.2})
+    for i, v in enumerate(want.variables):
+        np.testing.assert_allclose(got["series"][v.id], want.values[:, i], rtol=TOL, atol=1e-12, err_msg=v.name)
+    for i, m in enumerate(want.metrics):
+        np.testing.assert_allclose(got["metrics"][m.id], want.metric_values[i], rtol=TOL, err_msg=m.name)
+    ms = float(page_output(dom, "sf-speed"))
+    print(f"explorer: one recomputation and redraw of GIRFEC in headless Chromium: {ms:.1f} ms")
+    assert ms < 500  # a slider redraw; measured far below 50 ms on a laptop, here on a shared CI core
+
+
+@needs_chromium
+def test_break_even_in_the_page_is_the_clis(tmp_path: Path) -> None:
+    model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    got = json.loads(page_output(chromium_dom(page, "scenario=wm2u_stronger")))
+    runs = model.run_scenarios(["wm2u_stronger"])
+    table = runs.break_even("cost_rate")
+    want = float(table[table.scenario == "wm2u_stronger"].break_even.iloc[0])
+    assert got["breakEven"] == pytest.approx(want, rel=1e-9)
