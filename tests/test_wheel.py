@@ -21,8 +21,11 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     wheel = next(dist.glob("stockflow-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "stockflow/grammars/expr.lark" in names and "stockflow/grammars/model.lark" in names
-    assert "stockflow/grammars/xmile.lark" in names and "stockflow/compiler/xmile/read.py" in names
-    assert "stockflow/compiler/lower.py" in names and "stockflow/runtime/_simulate.py" in names
+    assert "stockflow/grammars/xmile.lark" in names and "stockflow/compiler/read/xmile/read.py" in names
+    assert "stockflow/compiler/passes/lower.py" in names and "stockflow/runtime/_simulate.py" in names
+    assert "stockflow/py.typed" in names and "stockflow/cli/explore.py" in names
+    for f in (ROOT / "src" / "stockflow" / "assets").rglob("*.*"):  # the explorer's page, scripts and uPlot
+        assert f"stockflow/{f.relative_to(ROOT / 'src' / 'stockflow').as_posix()}" in names, f
     assert "stockflow/specs/girfec/girfec.sfm" in names and "stockflow/specs/girfec-city/girfec-city.sfm" in names
     # every file a bundled spec or calibration names ships with it (the data of a calibration too)
     for f in (ROOT / "specs").rglob("*"):
@@ -60,6 +63,10 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "total_cost" in run.stdout and out.stat().st_size > 10_000
+    page = tmp_path / "explorer.html"
+    exp = subprocess.run([str(bindir / "stockflow"), "explore", "stockflow:girfec", "-o", str(page)], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert exp.returncode == 0 and "uPlot" in page.read_text(encoding="utf-8"), exp.stderr
     # XMILE out and back in, from the installed package (its grammar ships as package data)
     xm = tmp_path / "girfec.xmile"
     exp = subprocess.run([str(bindir / "stockflow"), "export", "stockflow:girfec", "-o", str(xm)], cwd=tmp_path,

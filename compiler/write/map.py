@@ -27,6 +27,7 @@ class MapLayout:
     width: float = 0.0
     height: float = 0.0
     stocks: dict[str, tuple[float, float]] = field(default_factory=dict)  # centre of each box
+    valves: dict[str, tuple[float, float]] = field(default_factory=dict)  # each flow's valve
     parts: list[str] = field(default_factory=list)  # SVG elements, in drawing order
 
 
@@ -37,7 +38,7 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     rows = _rows(g)
     for r, row in enumerate(rows):
         for c, sid in enumerate(row):
-            lay.stocks[sid] = (140 + c * COL, 200 + r * ROW_GAP)
+            lay.stocks[sid] = (170 + c * COL, 200 + r * ROW_GAP)
     flows_by_row = _arcs(g, lay, rows)
     _outside(g, lay)
     _links(g, cg, lay)
@@ -48,7 +49,7 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
             f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
             f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(_short(names[sid]))}</text>'
             f'<text x="{x:.1f}" y="{y + 16:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
-    lay.width = 140 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
+    lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
     lay.height = 200 + ROW_GAP * max(len(rows) - 1, 0) + 190
     del flows_by_row
     legend = (f'<g class="legend"><circle cx="16" cy="16" r="6" fill="{RED}"/><text x="28" y="20">escalation</text>'
@@ -131,6 +132,7 @@ def _outside(g: G.Graph, lay: MapLayout) -> None:
 
 
 def _valve(lay: MapLayout, f: G.Flow, vx: float, vy: float, path: str, colour: str) -> None:
+    lay.valves[f.id] = (vx, vy)
     lay.parts.append(
         f'<g class="flow" data-id="{_e(f.id)}" tabindex="0"><title>{_e(f.display)}</title>'
         f'<path d="{path}" stroke="{colour}" class="pipe" marker-end="url(#arrow)"/>'
@@ -149,10 +151,9 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
         for sid, sign in _stock_inputs(cg, f.id, stocks):
             if sid in (f.source, f.target):
                 continue  # a flow drawn from its own stock: the pipe shows it already
-            (x0, y0) = lay.stocks[sid]
-            ends = [lay.stocks[e] for e in (f.source, f.target) if e in lay.stocks]
-            tx = sum(p[0] for p in ends) / len(ends) if ends else x0
-            ty = sum(p[1] for p in ends) / len(ends) if ends else y0
+            if f.id not in lay.valves:
+                continue
+            (x0, y0), (tx, ty) = lay.stocks[sid], lay.valves[f.id]
             label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
             lay.parts.append(
                 f'<g class="link" data-from="{_e(sid)}" data-to="{_e(f.id)}"><path d="M{x0:.1f},{y0:.1f} '

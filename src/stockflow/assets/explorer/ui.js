@@ -104,6 +104,7 @@
         box.appendChild(g);
       }
       groups[p.group].appendChild(control(p));
+      if (p.lo !== null && p.hi !== null) { groups[p.group].classList.add("has-bounded"); }
     });
   }
 
