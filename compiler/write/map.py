@@ -155,10 +155,14 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
                 continue
             (x0, y0), (tx, ty) = lay.stocks[sid], lay.valves[f.id]
             label = {Sign.POSITIVE: "+", Sign.NEGATIVE: "−"}.get(sign, "")
+            # along a row, bow below its de-escalation arcs; between rows, bow sideways
+            cx, cy = ((x0 + tx) / 2, max(y0, ty) + 330) if abs(y0 - ty) < BOX_H else ((x0 + tx) / 2 + 60,
+                                                                                     (y0 + ty) / 2)
+            mx, my = (x0 + 2 * cx + tx) / 4, (y0 + 2 * cy + ty) / 4
             lay.parts.append(
-                f'<g class="link" data-from="{_e(sid)}" data-to="{_e(f.id)}"><path d="M{x0:.1f},{y0:.1f} '
-                f'Q{(x0 + tx) / 2 + 40:.1f},{(y0 + ty) / 2:.1f} {tx:.1f},{ty:.1f}" stroke="{LINK}"/>'
-                f'<text x="{(x0 + tx) / 2 + 26:.1f}" y="{(y0 + ty) / 2:.1f}">{label}</text></g>')
+                f'<g class="link" data-from="{_e(sid)}" data-to="{_e(f.id)}"><path d="M{x0:.1f},{y0 + BOX_H / 2:.1f} '
+                f'Q{cx:.1f},{cy:.1f} {tx:.1f},{ty:.1f}" stroke="{LINK}"/>'
+                f'<text x="{mx + 6:.1f}" y="{my:.1f}">{label}</text></g>')
 
 
 def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[str, Sign]]:
