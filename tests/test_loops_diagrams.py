@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -149,3 +150,22 @@ def test_highlight_a_loop(girfec: stockflow.Model) -> None:
     assert "reach -> engaging [" in dot and "#d68910" in dot.split("reach -> engaging [")[1].split("]")[0]
     r = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--loop", "L999"])
     assert r.exit_code == 2 and "stockflow loops" in r.output
+
+
+def test_svg_diagram_is_the_system_map_without_graphviz(tmp_path: Path) -> None:
+    out = tmp_path / "map.svg"
+    r = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="map"') and ".link{display:none}" in svg
+    # the four levels in one row in group order; escalation arcs above it in red, de-escalation below in green
+    xs = [float(re.search(rf'data-id="{s}".*?<rect x="([\d.]+)"', svg).group(1))
+          for s in ("universal", "additional", "targeted", "intensive")]
+    assert xs == sorted(xs)
+    red = re.findall(r'd="M[\d.]+,([\d.]+) Q[\d.]+,(-?[\d.]+) [^"]*" stroke="#c0392b"', svg)
+    green = re.findall(r'd="M[\d.]+,([\d.]+) Q[\d.]+,([\d.]+) [^"]*" stroke="#1e8449"', svg)
+    assert len(red) == 6 and len(green) == 6
+    assert all(float(c) < float(y) for y, c in red) and all(float(c) > float(y) for y, c in green)
+    linked = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out),
+                                       "--links"])
+    assert linked.exit_code == 0 and 'data-from="engaged_families"' in out.read_text(encoding="utf-8")

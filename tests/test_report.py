@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -47,10 +46,21 @@ def test_report_sections(report_html: str) -> None:
         assert heading in report_html, heading
     assert "wm2u_uncertain" in report_html and "200 draws, seed 2026" in report_html
     assert report_html.count('class="ok">holds') == 6 and "<td>wm2u</td>" in report_html
-    if shutil.which("dot"):
-        assert "<svg" in report_html
-    else:
-        assert "is not installed, so the diagram is given as DOT" in report_html
+    assert re.search(r'<svg style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg" class="map"',
+                     report_html)
+
+
+def test_report_reads_as_a_board_reads(report_html: str) -> None:
+    # metrics as rows, scenarios as columns, money in pounds, no scientific notation
+    head = re.search(r"<h2>Results against the baseline</h2>.*?<table>(.*?)</table>", report_html, flags=re.S)
+    assert head is not None
+    table = head.group(1)
+    assert table.count("<tr>") == 1 + len(stockflow.load(GIRFEC).checked.graph.metrics)
+    assert "<th>baseline</th><th>wm2u</th>" in table and "£149,998,493" in table
+    assert "-£297,866 (-0.2%)" in table and "5-95%:" in table
+    assert not re.search(r"\d\.\d+e[+-]\d", report_html.split("<img", 1)[0])
+    # loops summarised, the full list folded
+    assert re.search(r"<p>\d+ reinforcing, \d+ balancing", report_html) and "<details><summary>All 60 loops" in report_html
 
 
 def test_plots(tmp_path: Path) -> None:

@@ -56,7 +56,24 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
               f'<circle cx="120" cy="16" r="6" fill="{GREEN}"/><text x="132" y="20">de-escalation</text>'
               f'<circle cx="250" cy="16" r="6" fill="{GREY}"/><text x="262" y="20">other flows</text></g>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-            f'role="img" aria-label="system map">{legend}' + "".join(lay.parts) + "</svg>")
+            f'role="img" aria-label="system map">{_DEFS}{legend}' + "".join(lay.parts) + "</svg>")
+
+
+STYLE = (".pipe{fill:none;stroke-width:2.5;opacity:.85}.stock rect{fill:#d6eaf8;stroke:#1f618d;stroke-width:1.5}"
+         ".stock text{text-anchor:middle;font:13px Helvetica,Arial,sans-serif}.cloud{fill:#fff;stroke:#95a5a6;"
+         "stroke-dasharray:3 2}.legend text{font:12px Helvetica,Arial,sans-serif;fill:#566573}"
+         ".link path{fill:none;stroke-dasharray:5 4;stroke-width:1.5}.link text{font:bold 14px Helvetica;fill:#b9770e}")
+
+
+def standalone(svg: str, links: bool = False) -> str:
+    """The map as a file of its own (or inside a report): its styles inside it, causal links
+    shown or left out."""
+    hide = "" if links else ".link{display:none}"
+    return svg.replace("</svg>", f"<style>{STYLE}{hide}</style></svg>", 1)
+
+
+_DEFS = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
+         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>')
 
 
 def _rows(g: G.Graph) -> list[list[str]]:
@@ -166,11 +183,13 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
 
 
 def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[str, Sign]]:
-    """Stocks a flow depends on through chains of auxiliaries, and the sign along them."""
+    """Stocks a flow depends on through chains of auxiliaries (and hidden smooth or delay
+    stages), and the sign along them."""
     into: dict[str, list[tuple[str, Sign]]] = {}
     for link in cg.links:
         into.setdefault(link.target, []).append((link.source, link.sign))
     kinds = {n.id: n.kind for n in cg.nodes}
+    hidden = {n.id for n in cg.nodes if n.hidden}  # smooth and delay stages pass influence on
     found: dict[str, set[Sign]] = {}
     stack: list[tuple[str, Sign, int]] = [(flow, Sign.POSITIVE, 0)]
     seen: set[tuple[str, Sign]] = set()
@@ -180,7 +199,7 @@ def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[st
             combined = _times(sign, s)
             if src in stocks:
                 found.setdefault(src, set()).add(combined)
-            elif kinds.get(src) is G.Kind.AUX and (src, combined) not in seen and depth < 50:
+            elif (kinds.get(src) is G.Kind.AUX or src in hidden) and (src, combined) not in seen and depth < 50:
                 seen.add((src, combined))
                 stack.append((src, combined, depth + 1))
     return [(sid, next(iter(signs)) if len(signs) == 1 else Sign.UNKNOWN) for sid, signs in sorted(found.items())]

@@ -27,7 +27,7 @@ def build(model: Any) -> str:
             .replace("{{TITLE}}", title)
             .replace("{{DESCRIPTION}}", _html(g.info.description or ""))
             .replace("{{STYLE}}", _asset("uplot/uPlot.min.css") + "\n" + _asset("explorer/explorer.css"))
-            .replace("{{MAP}}", _arrow_defs(map_svg))
+            .replace("{{MAP}}", map_svg)
             .replace("{{SCRIPTS}}", _script(_asset("uplot/uPlot.iife.min.js")) + _script(_asset("explorer/runtime.js"))
                      + _script("var SF_MODEL = " + js.code + ";")
                      + '<script type="application/json" id="sf-data">' + _json(data) + "</script>"
@@ -161,10 +161,3 @@ def _html(text: str) -> str:
     import html
 
     return html.escape(text, quote=True)
-
-
-def _arrow_defs(svg: str) -> str:
-    defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" '
-            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>')
-    head, sep, rest = svg.partition(">")
-    return head + sep + defs + rest

@@ -29,14 +29,14 @@ def _band(ax: Any, t: np.ndarray, series: np.ndarray, colour: str, label: str, *
         ax.plot(t, series[0], color=colour, label=label, **line)
 
 
-def _plain_numbers(ax: Any) -> None:
+def _plain_numbers(ax: Any, unit: str | None = None) -> None:
     """No offset or scientific notation on the axes: people read the numbers as printed."""
     from matplotlib.ticker import FuncFormatter
 
     from .numbers import tick_text
 
     for axis in (ax.yaxis,):
-        axis.set_major_formatter(FuncFormatter(lambda v, _: tick_text(v)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: tick_text(v, unit)))
 
 
 def _groups(res: Any) -> list[tuple[str, list[int]]]:
@@ -61,13 +61,25 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
         info = next(v for v in res.batch.variables if v.id == name.lower())
         for k, (label, idx) in enumerate(_groups(res)):
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label)
-        _plain_numbers(ax)
+        _plain_numbers(ax, info.units)
+        _honest_scale(ax, series)
         ax.set_ylabel(f"{info.name}" + (f"\n[{info.units}]" if info.units else ""))
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=8, loc="best")
+    axes[0, 0].legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=2, frameon=False)
     axes[-1, 0].set_xlabel(f"time [{unit}]")
     fig.tight_layout()
     return fig
+
+
+def _honest_scale(ax: Any, series: np.ndarray) -> None:
+    """A quantity that is never negative is drawn from zero, so a small change looks small;
+    where the lines cannot be told apart, the panel says so."""
+    lo, hi = float(np.nanmin(series)), float(np.nanmax(series))
+    if lo >= 0 and hi > 0:
+        ax.set_ylim(0, hi * 1.08)
+    if hi - lo <= 1e-3 * max(abs(hi), abs(lo), 1e-300):
+        ax.text(0.5, 0.5, "no visible change", transform=ax.transAxes, ha="center", va="center",
+                fontsize=9, color="#566573")
 
 
 def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
@@ -94,7 +106,8 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
     bottom.set_ylabel(_label("flow (outflows below zero)", flow_units))
     bottom.set_xlabel(f"time [{unit}]")
-    bottom.legend(fontsize=7, ncol=2)
+    bottom.legend(fontsize=7, ncol=3, loc="upper left", bbox_to_anchor=(0, -0.22), frameon=False)
+    _honest_scale(top, result[s.id][None, :])
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
         _plain_numbers(ax)

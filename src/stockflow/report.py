@@ -8,7 +8,6 @@ stock-and-flow diagram, feedback loops and reality checks. No external files or 
 from __future__ import annotations
 
 import html
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,74 +45,121 @@ def _where(spec: Any, key: str) -> str:
 def build(model: Any, results: Any, break_even: str | None = None, cost: str | None = None,
           quality: str | None = None) -> str:
     g = model.checked.graph
-    unit = g.time.unit
-    p = model.plan()
+    parts = _head(model, results)
+    parts += _results(model, results, break_even)
+    parts += _trajectories(model, results, cost, quality)
+    parts += _assumptions(model)
+    parts += _scenarios(model)
+    parts += ["<h2>Stocks, flows and feedback loops</h2>", _diagram(model), _loops(model)]
+    parts += _checks(model, results)
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(g.info.title or g.info.name)}</title><style>{CSS}</style></head><body>"
+            + "\n".join(parts) + "</body></html>\n")
+
+
+def _head(model: Any, results: Any) -> list[str]:
+    g = model.checked.graph
+    unit, p = g.time.unit, model.plan()
     parts = [f"<h1>{_e(g.info.title or g.info.name)}</h1>"]
     if g.info.description:
         parts.append(f"<p>{_e(g.info.description)}</p>")
-    parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} to '
-                 f"{p.stop:g} {unit}. {len(results.runs)} runs of {len(results.names)} scenarios; baseline: "
+    parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} '
+                 f"to {p.stop:g} {unit}. {len(results.runs)} runs of {len(results.names)} scenarios; baseline: "
                  f"<b>{_e(results.baseline)}</b>.</p>")
+    return parts
 
-    # -- results
-    parts.append("<h2>Results against the baseline</h2>")
+
+def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
+    """Metrics as rows and scenarios as columns: each scenario's value (the median of its draws,
+    with the 5-95% range under it) and its change against the baseline."""
+    g = model.checked.graph
     table = results.metrics_table()
     table = table[table.metric.isin(results.shown_metrics())]
-    spread = bool((table.runs > 1).any())
+    columns = list(dict.fromkeys(zip(table.scenario, table.point, strict=True)))
+    header = ["metric", "units"] + [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
     rows = []
-    for _, r in table.iterrows():
-        row = [_e(r.metric), _e(r.scenario), _e(r.point), value_text(r.value)]
-        row += [value_text(r.p5), value_text(r.p95)] if spread else []
-        row += [value_text(r.difference), "" if r.relative != r.relative else f"{r.relative:+.2%}", _e(r.units)]
+    for metric, group in table.groupby("metric", sort=False):
+        units = str(group.units.iloc[0])
+        row = [_e(metric), _e(units.replace("GBP", "£"))]
+        for sc, pt in columns:
+            r = group[(group.scenario == sc) & (group.point == pt)].iloc[0]
+            cell = value_text(r.value, units)
+            if r.runs > 1:
+                cell += f'<br><span class="note">5-95%: {value_text(r.p5, units)} to {value_text(r.p95, units)}</span>'
+            if sc != results.baseline:
+                cell += f'<br><span class="note">{_change(r.difference, r.relative, units)}</span>'
+            row.append(cell)
         rows.append(row)
-    header = ["metric", "scenario", "point", "median" if spread else "value"] + (["p5", "p95"] if spread else [])
-    parts.append(_table(header + ["vs baseline", "change", "units"], rows,
-                        set(range(3, len(header) + 2))))
-    parts.append("<h3>How the metrics are defined</h3>")
-    decls = {d.name: d for d in model.spec.decls}
-    parts.append(_table(["metric", "definition", "units", "meaning"], [
-        [_e(m.display), f"<code>{_e(expr_text(decls[m.display].expr))}</code>",
-         _e(unit_text(m.units)) if m.units else "", _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
-        for m in g.metrics if m.display in decls]))
+    parts = ["<h2>Results against the baseline</h2>",
+             "<p class='note'>Each scenario's value, and under it the change against the baseline. "
+             "A sampled scenario shows the median of its runs and the range of the middle 90%.</p>",
+             _table(header, rows, set(range(2, len(header))))]
+    parts += _definitions(model)
     if break_even:
         be = results.break_even(break_even)
+        unit = g.time.unit
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even", "share of runs"], [
-            [_e(r.scenario), _e(r.point), "not within the run" if r.break_even != r.break_even
-             else f"{r.break_even:.1f} {_e(unit)}", f"{r.share:.0%}"]
+            [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
+             else f"{unit} {r.break_even:.0f}", f"{r.share:.0%}"]
             for _, r in be.iterrows() if r.scenario != results.baseline], {2, 3}))
+    return parts
 
-    # -- plots
-    parts.append("<h2>Trajectories</h2>")
+
+def _change(diff: float, relative: float, units: str) -> str:
+    if diff == 0 or abs(relative) < 1e-9:
+        return "no change"
+    text = ("+" if diff > 0 else "") + value_text(diff, units)
+    return text + (f" ({relative:+.1%})" if relative == relative else "")
+
+
+def _definitions(model: Any) -> list[str]:
+    g = model.checked.graph
+    decls = {d.name: d for d in model.spec.decls}
+    return ["<h3>How the metrics are defined</h3>", _table(["metric", "definition", "units", "meaning"], [
+        [_e(m.display), f"<code>{_e(expr_text(decls[m.display].expr))}</code>",
+         _e(unit_text(m.units)) if m.units else "", _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
+        for m in g.metrics if m.display in decls])]
+
+
+def _trajectories(model: Any, results: Any, cost: str | None, quality: str | None) -> list[str]:
+    g = model.checked.graph
+    unit = g.time.unit
+    parts = ["<h2>Trajectories</h2>"]
     stocks = [s.id for s in g.stocks if not s.hidden][:6]
     if stocks:
         parts.append(f'<img alt="stocks by scenario" src="{plots.to_data_uri(plots.trajectories(results, stocks, unit))}">')
     if cost and quality:
-        parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(plots.cost_and_quality(results, cost, quality))}">')
+        fig = plots.cost_and_quality(results, cost, quality)
+        parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(fig)}">')
     base_run = results.run(results.indices(results.baseline)[0])
     parts.append("<h3>Why each stock moved (baseline)</h3><p class='note'>The same stock can rise through "
                  "different combinations of inflow and outflow; these panels show which.</p>")
     for s in [x for x in g.stocks if not x.hidden and (x.inflows or x.outflows)][:6]:
         parts.append(f'<img alt="{_e(s.display)} and its flows" '
                      f'src="{plots.to_data_uri(plots.stock_and_flows(model, base_run, s.id, unit))}">')
+    return parts
 
-    # -- assumptions
-    parts.append("<h2>Assumptions</h2><h3>Parameters</h3>")
+
+def _assumptions(model: Any) -> list[str]:
+    g = model.checked.graph
     prow = []
     for prm in g.params:
         src = prm.doc.source and f"source: {_e(prm.doc.source)}" or prm.doc.assumption and \
             f"<i>assumption:</i> {_e(prm.doc.assumption)}" or '<span class="fail">no source or assumption given</span>'
         bounds = f"[{prm.bounds[0]:g}, {prm.bounds[1]:g}]" if prm.bounds else ""
-        prow.append([_e(prm.display), value_text(prm.value), _e(unit_text(prm.units)) if prm.units else "", bounds, src,
-                     _where(model.spec, prm.id)])
-    parts.append(_table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}))
-    parts.append("<h3>Initial values</h3>")
-    parts.append(_table(["stock", "initial value", "units", "where from"], [
-        [_e(s.display), _e(expr_text(s.initial)), _e(unit_text(s.units)) if s.units else "",
-         _e(s.doc.source or s.doc.assumption or "")] for s in g.stocks if not s.hidden]))
+        units = unit_text(prm.units) if prm.units else ""
+        prow.append([_e(prm.display), value_text(prm.value, units), _e(units), bounds, src, _where(model.spec, prm.id)])
+    return ["<h2>Assumptions</h2><h3>Parameters</h3>",
+            _table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}),
+            "<h3>Initial values</h3>",
+            _table(["stock", "initial value", "units", "where from"], [
+                [_e(s.display), _e(expr_text(s.initial)), _e(unit_text(s.units)) if s.units else "",
+                 _e(s.doc.source or s.doc.assumption or "")] for s in g.stocks if not s.hidden])]
 
-    # -- scenarios
-    parts.append("<h2>Scenarios</h2>")
+
+def _scenarios(model: Any) -> list[str]:
+    g = model.checked.graph
     srows = []
     for sc in g.scenarios:
         what = [f"set {k} = {v:g}" for k, v in sc.params] + [f"initial {k} = {v:g}" for k, v in sc.initial]
@@ -125,49 +171,53 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
             if sc.samples else []
         srows.append([_e(sc.display), _e(sc.title or ""), "<br>".join(_e(w) for w in what),
                       _e(sc.doc.description or sc.doc.assumption or "")])
-    parts.append(_table(["scenario", "title", "changes", "notes"], srows) if srows else
-                 "<p>The spec declares no scenarios; the baseline is the model as written.</p>")
+    return ["<h2>Scenarios</h2>", _table(["scenario", "title", "changes", "notes"], srows) if srows else
+            "<p>The spec declares no scenarios; the baseline is the model as written.</p>"]
 
-    # -- structure
-    parts.append("<h2>Stocks, flows and feedback loops</h2>")
-    parts.append(_diagram(model))
-    parts.append(_loops(model))
 
-    # -- reality checks
-    parts.append("<h2>Reality checks</h2>")
-    failures = model.check_expectations(results) if g.expectations else []
+def _checks(model: Any, results: Any) -> list[str]:
+    g = model.checked.graph
+    if not g.expectations:
+        return ["<h2>Reality checks</h2>", "<p>The spec declares no reality checks.</p>"]
+    failures = model.check_expectations(results)
     failed = {d.message.split("`")[1] for d in failures}
-    parts.append(_table(["check", "checked in", "result", "detail"], [
+    return ["<h2>Reality checks</h2>", _table(["check", "checked in", "result", "detail"], [
         [_e(ex.display), _e(ex.under or "the model as written"),
          '<span class="fail">fails</span>' if ex.display in failed else '<span class="ok">holds</span>',
          _e(next((d.message for d in failures if d.message.split("`")[1] == ex.display), ex.doc.description or ""))]
-        for ex in g.expectations]) if g.expectations else "<p>The spec declares no reality checks.</p>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(g.info.title or g.info.name)}</title><style>{CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>\n")
+        for ex in g.expectations])]
 
 
 def _diagram(model: Any) -> str:
+    """The system map (as in the explorer): stocks in rows, escalation above, de-escalation below."""
     from .compiler.analysis.causal import causal_graph
-    from .compiler.write.diagram import DiagramOptions, to_dot
+    from .compiler.write.map import standalone, system_map
 
-    dot = to_dot(model.checked, causal_graph(model.checked), DiagramOptions(params=False))
-    if shutil.which("dot") is None:
-        return ("<p class='note'>Graphviz's <code>dot</code> is not installed, so the diagram is given as DOT "
-                f"text (render it with <code>dot -Tsvg</code>).</p><details><pre>{_e(dot.source)}</pre></details>")
-    svg = dot.pipe(format="svg").decode("utf-8")
-    return svg[svg.index("<svg"):]
+    svg = standalone(system_map(model.checked, causal_graph(model.checked)))
+    return svg.replace('<svg ', '<svg style="max-width:100%;height:auto" ', 1)
 
 
 def _loops(model: Any) -> str:
+    """How many loops of each polarity, the few that matter most (the shortest loops through
+    the most stocks), and the full list folded away."""
     from .compiler.analysis.causal import causal_graph
     from .compiler.analysis.loops import Polarity, find_loops
 
     report = find_loops(causal_graph(model.checked))
+    counts = {pol: sum(lp.polarity is pol for lp in report.loops) for pol in Polarity}
+    summary = ", ".join(f"{n} {pol.value}" for pol, n in counts.items() if n)
     rows = []
     for lp in report.loops:
         pol = lp.polarity.value + (f" ({lp.at_start.value} at the start)"
                                    if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED
                                    else "")
         rows.append([_e(lp.id), _e(pol), _e(" → ".join(lp.names + (lp.names[0],)))])
-    return f"<h3>Feedback loops ({len(rows)})</h3>" + _table(["loop", "polarity", "path"], rows)
+    key = sorted(range(len(report.loops)), key=lambda i: (-len(report.loops[i].stocks), len(report.loops[i].nodes)))
+    top = [rows[i] for i in key[:5]]
+    head = f"<h3>Feedback loops ({len(rows)})</h3>"
+    if not rows:
+        return head + "<p>The model has no feedback loops.</p>"
+    return (head + f"<p>{_e(summary)}. The ones through the most stocks, shortest first:</p>"
+            + _table(["loop", "polarity", "path"], top)
+            + f"<details><summary>All {len(rows)} loops</summary>" + _table(["loop", "polarity", "path"], rows)
+            + "</details>")

@@ -34,9 +34,15 @@ _TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
 @click.option("--params/--no-params", default=True, show_default=True, help="Draw parameters.")
 @click.option("--mermaid", is_flag=True, help="Print Mermaid text instead of DOT.")
 @click.option("--loop", "loop_id", metavar="ID", help="Highlight a feedback loop (an id from `stockflow loops`).")
+@click.option("--graph", "as_graph", is_flag=True,
+              help="For .svg: draw every variable and causal link with Graphviz instead of the system map.")
+@click.option("--links", is_flag=True, help="On the system map, draw how stocks drive flows.")
 def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool,
-            loop_id: str | None) -> None:
-    """Draw SPEC's stocks, flows and causal links (the Connection Explorer view)."""
+            loop_id: str | None, as_graph: bool, links: bool) -> None:
+    """Draw SPEC's stocks and flows. An .svg is the system map of the Connection Explorer
+    (stocks in rows, escalation above, de-escalation below; --links adds causal links); with
+    --graph, --focus or --loop, and for .png, .pdf, .dot and .mmd, Graphviz draws every
+    variable and causal link."""
     from ..compiler.analysis.causal import causal_graph
     from ..compiler.base.hints import did_you_mean
     from ..compiler.write.diagram import DiagramOptions, to_dot, to_mermaid
@@ -49,6 +55,11 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         kind = _RENDERED.get(suffix) or _TEXT[suffix]
     model = load_or_exit(spec)
     cg = causal_graph(model.checked)
+    if kind == "svg" and not (as_graph or focus or loop_id):
+        from ..compiler.write.map import standalone, system_map
+
+        write_atomic(Path(output or ""), standalone(system_map(model.checked, cg), links), model.inputs)
+        return
     if focus is not None:
         visible = {n.id: n.name for n in cg.nodes if not n.hidden}
         if focus.lower() not in visible:
