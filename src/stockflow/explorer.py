@@ -89,6 +89,8 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
     if units is not None and flow_units is not None:
         ratio = units / flow_units
         stay = m.unitsys.show(ratio) or None
+        if stay in ("second", "minute", "hour", "day", "week", "month", "quarter", "year"):
+            stay += "s"
     return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units),
             "flowUnits": m.unitsys.show(flow_units) if flow_units is not None else "",
             "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,

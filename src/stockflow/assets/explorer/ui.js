@@ -171,18 +171,17 @@
         node.textContent = plain(endNow) + " (" + signed(endNow - endWas) + ")";
       }
     });
-    if (state.selected) { panel(state.selected); }
+    if (state.selected) { refreshPanel(state.selected); }
     output();
   }
 
   /* ------------------------------------------------------------ a stock's panel */
   function chart(target, title, unit, times, lines) {
     var data = [times].concat(lines.map(function (l) { return l.values; }));
-    var lo = 0, hi = 0;
-    lines.forEach(function (l) { l.values.forEach(function (v) { if (v < lo) { lo = v; } if (v > hi) { hi = v; } }); });
     var opts = {
       title: title, width: Math.min(560, target.clientWidth || 560), height: 220,
-      scales: {x: {time: false}, y: {range: [lo, hi > lo ? hi * 1.05 : lo + 1]}},
+      // from zero, so that a small change looks small; rescaled as the data change
+      scales: {x: {time: false}, y: {range: function (u, lo, hi) { return [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1]; }}},
       axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(function (v) { return tickText(v); }); }},
         {label: unitLabel(unit), size: 80, values: function (u, ticks) { return ticks.map(function (v) { return tickText(v, unit); }); }}],
       series: [{label: D.timeUnit}].concat(lines.map(function (l) {
@@ -198,6 +197,41 @@
     return out;
   }
 
+  function panelLines(id) {  // the panel's charts' data: [stock lines, flow lines]
+    var s = D.stocks.filter(function (x) { return x.id === id; })[0];
+    var run = state.run, base = state.baseRun, flows = [];
+    if (s.inflows.length) {
+      flows.push({label: "inflows, current", values: sum(run, s.inflows), colour: "#1e8449"});
+      flows.push({label: "inflows, baseline", values: sum(base, s.inflows), colour: "#82e0aa", dash: [6, 4]});
+    }
+    if (s.outflows.length) {
+      flows.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
+      flows.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
+    }
+    return [[{label: "current settings", values: series(run, id), colour: "#1f618d"},
+      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}], flows];
+  }
+
+  function refreshPanel(id) {  // a slider moved: new data in the same charts, no rebuild
+    if (state.panelFor !== id || !charts.length) { panel(id); return; }
+    var lines = panelLines(id);
+    charts.forEach(function (c, i) {
+      c.setData([state.run.times].concat(lines[i].map(function (l) { return l.values; })));
+    });
+    stay(id);
+  }
+
+  function stay(id) {
+    var s = D.stocks.filter(function (x) { return x.id === id; })[0];
+    var note = document.getElementById("stay");
+    if (!note || !s.outflows.length || !s.stayUnit) { return; }
+    var run = state.run, base = state.baseRun;
+    var stayNow = last(series(run, id)) / last(sum(run, s.outflows));
+    var stayWas = last(series(base, id)) / last(sum(base, s.outflows));
+    note.textContent = "Average length of stay at the end (" + s.name + " / its outflows): " + plain(stayNow) + " " +
+      s.stayUnit + ", against " + plain(stayWas) + " " + s.stayUnit + " in the baseline.";
+  }
+
   function panel(id) {
     var s = D.stocks.filter(function (x) { return x.id === id; })[0];
     if (!s) { return; }
@@ -208,29 +242,14 @@
     box.textContent = "";
     box.appendChild(el("h2", {}, s.name));
     if (s.description) { box.appendChild(el("p", {"class": "about"}, s.description)); }
-    var run = state.run, base = state.baseRun;
-    var a = el("div"), b = el("div");
+    var a = el("div"), b = el("div"), lines = panelLines(id);
     box.appendChild(a);
     box.appendChild(b);
-    chart(a, s.name + " over time", s.units, run.times, [
-      {label: "current settings", values: series(run, id), colour: "#1f618d"},
-      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}]);
-    var lines = [];
-    if (s.inflows.length) {
-      lines.push({label: "inflows, current", values: sum(run, s.inflows), colour: "#1e8449"});
-      lines.push({label: "inflows, baseline", values: sum(base, s.inflows), colour: "#82e0aa", dash: [6, 4]});
-    }
-    if (s.outflows.length) {
-      lines.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
-      lines.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
-    }
-    if (lines.length) { chart(b, "What flows in and out", s.flowUnits, run.times, lines); }
-    if (s.outflows.length && s.stayUnit) {
-      var outNow = last(sum(run, s.outflows)), outWas = last(sum(base, s.outflows));
-      var stayNow = last(series(run, id)) / outNow, stayWas = last(series(base, id)) / outWas;
-      box.appendChild(el("p", {"class": "stay"}, "Average length of stay at the end (" + s.name + " / its outflows): " +
-        plain(stayNow) + " " + s.stayUnit + ", against " + plain(stayWas) + " " + s.stayUnit + " in the baseline."));
-    }
+    chart(a, s.name + " over time", s.units, state.run.times, lines[0]);
+    if (lines[1].length) { chart(b, "What flows in and out", s.flowUnits, state.run.times, lines[1]); }
+    box.appendChild(el("p", {"class": "stay", id: "stay"}));
+    stay(id);
+    state.panelFor = id;
     highlight(id);
   }
 
