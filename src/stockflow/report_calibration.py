@@ -94,26 +94,49 @@ def overlay_text(fit: Any, path: Path) -> str:
 
 
 def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
-    """One panel per series: observations and the fit above, residuals below."""
-    from .plots import figure
+    """One panel per series: observations and the fit above, residuals below. A stock or
+    auxiliary's fitted line runs over the whole run; on calendar dates when the calibration
+    has a `time_origin`."""
+    from .plots import _plain_numbers, figure
 
     n = len(fit.series)
-    fig = figure(figsize=(4.2 * n, 5.5))
-    axes = fig.subplots(2, n, squeeze=False, height_ratios=[3, 1.3])
+    fig = figure(figsize=(4.4 * n, 5.8))
+    axes = fig.subplots(2, n, squeeze=False, height_ratios=[3, 1.3], sharex="col")
     unit = fit.model.checked.graph.time.unit
+    when = _calendar(fit)
+    run = fit.model.run(params=fit.params())
     for k, (s, mu) in enumerate(zip(fit.series, fit.predictions, strict=True)):
         ax, rax = axes[0][k], axes[1][k]
         order = s.ends.argsort()
-        ax.plot(s.ends[order], mu[order], "-", color="#1f77b4", label="fitted")
-        ax.plot(s.ends, s.values, "o", color="#d62728", label="observed")
+        if s.obs.kind == "flow":
+            ax.plot(when(s.ends[order]), mu[order], "-", color="#1f77b4", label="fitted")
+        else:
+            ax.plot(when(run.times), run[s.obs.target], "-", color="#1f77b4", label="fitted, over the run")
+        ax.plot(when(s.ends), s.values, "o", color="#d62728", label="observed")
+        units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
         what = "total over each period" if s.obs.kind == "flow" else "value"
         ax.set_title(f"{s.obs.series}\n({s.obs.target}, {what})", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_ylabel(f"[{s.obs.unit or units}]" if (s.obs.unit or units) else "", fontsize=8)
+        ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
+        _plain_numbers(ax)
         rax.axhline(0, color="grey", lw=0.8)
-        rax.plot(s.ends, s.values - mu, "o", color="#d62728")
-        rax.set_xlabel(unit)
+        rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
+        rax.set_xlabel("date" if fit.calibration.time_origin is not None else f"time [{unit}]")
         rax.set_ylabel("residual", fontsize=8)
+        _plain_numbers(rax)
     fig.tight_layout()
     from .plots import save
 
     save(fig, str(path), inputs)
+
+
+def _calendar(fit: Any) -> Any:
+    """Model times as calendar dates from the calibration's `time_origin`; else as they are."""
+    from .runtime._data import seconds_per
+
+    origin = fit.calibration.time_origin
+    secs = seconds_per(fit.model.checked.graph.time.unit)
+    if origin is None or secs is None:
+        return lambda t: np.asarray(t)
+    start = np.datetime64(origin.isoformat(), "s")
+    return lambda t: start + (np.asarray(t, dtype=np.float64) * float(secs)).astype("timedelta64[s]")
