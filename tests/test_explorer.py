@@ -167,3 +167,37 @@ def test_break_even_in_the_page_is_the_clis(tmp_path: Path) -> None:
     table = runs.break_even("cost_rate")
     want = float(table[table.scenario == "wm2u_stronger"].break_even.iloc[0])
     assert got["breakEven"] == pytest.approx(want, rel=1e-9)
+
+
+@needs_chromium
+@pytest.mark.parametrize("spec", SPECS[2:])
+def test_every_bundled_page_in_chromium(spec: str, tmp_path: Path) -> None:
+    """The page as written for each bundled spec gives Model.run's numbers for its starting
+    scenario (the first declared scenario that samples nothing, else the model as written)."""
+    model = stockflow.load(ROOT / spec)
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    got = json.loads(page_output(chromium_dom(page, "")))
+    scenario = next((sc for sc in model.checked.graph.scenarios if sc.id == got["scenario"]), None)
+    want = model.run_scenarios([scenario.display])[scenario.display] if scenario else model.run()
+    for i, v in enumerate(want.variables):
+        np.testing.assert_allclose(got["series"][v.id], want.values[:, i], rtol=TOL, atol=1e-12, err_msg=v.name)
+    for i, m in enumerate(want.metrics):
+        np.testing.assert_allclose(got["metrics"][m.id], want.metric_values[i], rtol=TOL, atol=1e-12, err_msg=m.name)
+
+
+@needs_chromium
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=stock_flow_models(), value=st.floats(0.0, 2.0))
+def test_random_pages_in_chromium(text: str, value: float, tmp_path: Path) -> None:
+    spec = ("model m\ntime { start 0  stop 5  dt 0.25  units year  method rk4 }\n" + text
+            + "\nparam k [1/year] = 0.5 { bounds [0, 2] }\nflow drain [thing/year]: s0 -> outside = s0 * k\n"
+            + "metric left [thing] = final(s0)\n")
+    model = stockflow.load_text(spec)
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    got = json.loads(page_output(chromium_dom(page, f"set=k:{value!r}")))
+    want = model.run(params={"k": value})
+    for i, v in enumerate(want.variables):
+        np.testing.assert_allclose(got["series"][v.id], want.values[:, i], rtol=TOL, atol=1e-12, err_msg=v.name)
+    assert got["metrics"]["left"] == pytest.approx(float(want.metric("left")), rel=TOL, abs=1e-12)
