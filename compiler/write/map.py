@@ -28,6 +28,7 @@ class MapLayout:
     height: float = 0.0
     stocks: dict[str, tuple[float, float]] = field(default_factory=dict)  # centre of each box
     valves: dict[str, tuple[float, float]] = field(default_factory=dict)  # each flow's valve
+    bottom: float = 0.0  # the lowest point drawn
     parts: list[str] = field(default_factory=list)  # SVG elements, in drawing order
 
 
@@ -50,13 +51,22 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
             f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(_short(names[sid]))}</text>'
             f'<text x="{x:.1f}" y="{y + 16:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
     lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
-    lay.height = 200 + ROW_GAP * max(len(rows) - 1, 0) + 190
+    lay.height = max(lay.bottom, max((y for _, y in lay.stocks.values()), default=0) + BOX_H) + 30
     del flows_by_row
-    legend = (f'<g class="legend"><circle cx="16" cy="16" r="6" fill="{RED}"/><text x="28" y="20">escalation</text>'
-              f'<circle cx="120" cy="16" r="6" fill="{GREEN}"/><text x="132" y="20">de-escalation</text>'
-              f'<circle cx="250" cy="16" r="6" fill="{GREY}"/><text x="262" y="20">other flows</text></g>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-            f'role="img" aria-label="system map">{_DEFS}{legend}' + "".join(lay.parts) + "</svg>")
+            f'style="max-width:{lay.width * 1.15:.0f}px" role="img" aria-label="system map">{_DEFS}'
+            f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
+
+
+def _legend(lay: MapLayout) -> str:
+    """A key for the colours the map uses."""
+    used = "".join(lay.parts)
+    out, x = [], 16
+    for colour, words in ((RED, "escalation"), (GREEN, "de-escalation"), (GREY, "other flows")):
+        if f'stroke="{colour}"' in used:
+            out.append(f'<circle cx="{x}" cy="16" r="6" fill="{colour}"/><text x="{x + 12}" y="20">{words}</text>')
+            x += 24 + 8 * len(words)
+    return '<g class="legend">' + "".join(out) + "</g>"
 
 
 STYLE = (".pipe{fill:none;stroke-width:2.5;opacity:.85}.stock rect{fill:#d6eaf8;stroke:#1f618d;stroke-width:1.5}"
@@ -127,6 +137,7 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> int:
         cy = edge + sign * lift * 2
         path = f"M{sx:.1f},{edge:.1f} Q{(sx + ex) / 2:.1f},{cy:.1f} {ex:.1f},{edge:.1f}"
         _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f, up))
+        lay.bottom = max(lay.bottom, edge + sign * lift + 10)
         count += 1
     return count
 
@@ -176,6 +187,7 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
             cx, cy = ((x0 + tx) / 2, max(y0, ty) + 330) if abs(y0 - ty) < BOX_H else ((x0 + tx) / 2 + 60,
                                                                                      (y0 + ty) / 2)
             mx, my = (x0 + 2 * cx + tx) / 4, (y0 + 2 * cy + ty) / 4
+            lay.bottom = max(lay.bottom, my + 10)
             lay.parts.append(
                 f'<g class="link" data-from="{_e(sid)}" data-to="{_e(f.id)}"><path d="M{x0:.1f},{y0 + BOX_H / 2:.1f} '
                 f'Q{cx:.1f},{cy:.1f} {tx:.1f},{ty:.1f}" stroke="{LINK}"/>'

@@ -135,7 +135,9 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
     base_run = results.run(results.indices(results.baseline)[0])
     parts.append("<h3>Why each stock moved (baseline)</h3><p class='note'>The same stock can rise through "
                  "different combinations of inflow and outflow; these panels show which.</p>")
-    for s in [x for x in g.stocks if not x.hidden and (x.inflows or x.outflows)][:6]:
+    moving = [x for x in g.stocks if not x.hidden and (x.inflows or x.outflows)
+              and bool((abs(base_run[x.id]) > 0).any())]  # no panels of a stock that stays at zero
+    for s in moving[:6]:
         parts.append(f'<img alt="{_e(s.display)} and its flows" '
                      f'src="{plots.to_data_uri(plots.stock_and_flows(model, base_run, s.id, unit))}">')
     return parts
@@ -194,7 +196,7 @@ def _diagram(model: Any) -> str:
     from .compiler.write.map import standalone, system_map
 
     svg = standalone(system_map(model.checked, causal_graph(model.checked)))
-    return svg.replace('<svg ', '<svg style="max-width:100%;height:auto" ', 1)
+    return svg.replace(' style="max-width:', ' style="width:100%;height:auto;max-width:', 1)
 
 
 def _loops(model: Any) -> str:

@@ -154,7 +154,12 @@
       body.appendChild(tr);
     });
     var be = document.getElementById("break-even");
-    if (D.breakEven) {
+    var same = state.P.every(function (v, i) { return v === state.baseP[i]; }) &&
+      JSON.stringify(state.initial) === JSON.stringify(state.baseInitial);
+    if (same) {
+      state.breakEven = undefined;
+      be.textContent = "These are the baseline's settings: choose a scenario or move an assumption to compare.";
+    } else if (D.breakEven) {
       var t = SF.breakEven(run, base, D.breakEven.slot, D.breakEven.isStock, D.plan.method === "euler");
       state.breakEven = t;
       be.textContent = t !== t ? "No savings within the horizon: cumulative " + D.breakEven.name +
@@ -179,13 +184,14 @@
   function chart(target, title, unit, times, lines) {
     var data = [times].concat(lines.map(function (l) { return l.values; }));
     var opts = {
-      title: title, width: Math.min(560, target.clientWidth || 560), height: 220,
+      title: title, width: 460, height: 220,
       // from zero, so that a small change looks small; rescaled as the data change
       scales: {x: {time: false}, y: {range: function (u, lo, hi) { return [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1]; }}},
       axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(function (v) { return tickText(v); }); }},
         {label: unitLabel(unit), size: 80, values: function (u, ticks) { return ticks.map(function (v) { return tickText(v, unit); }); }}],
       series: [{label: D.timeUnit}].concat(lines.map(function (l) {
-        return {label: l.label, stroke: l.colour, width: 2, dash: l.dash, value: function (u, v) { return v === null ? "" : valueText(v, unit); }};
+        return {label: l.label, stroke: l.colour, width: 2, dash: l.dash, spanGaps: false,
+          value: function (u, v) { return v === null ? "" : valueText(v, unit); }};
       }))
     };
     charts.push(new uPlot(opts, data, target));
@@ -197,7 +203,7 @@
     return out;
   }
 
-  function panelLines(id) {  // the panel's charts' data: [stock lines, flow lines]
+  function panelCharts(id) {  // the panel's charts: the stock, its flows, its average length of stay
     var s = D.stocks.filter(function (x) { return x.id === id; })[0];
     var run = state.run, base = state.baseRun, flows = [];
     if (s.inflows.length) {
@@ -208,15 +214,27 @@
       flows.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
       flows.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
     }
-    return [[{label: "current settings", values: series(run, id), colour: "#1f618d"},
-      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}], flows];
+    var out = [{title: s.name + " over time", unit: s.units, lines: [
+      {label: "current settings", values: series(run, id), colour: "#1f618d"},
+      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}]}];
+    if (flows.length) { out.push({title: "What flows in and out", unit: s.flowUnits, lines: flows}); }
+    if (s.outflows.length && s.stayUnit) {
+      var stayOf = function (r) {
+        var out2 = sum(r, s.outflows);
+        return series(r, id).map(function (v, i) { return out2[i] > 0 ? v / out2[i] : null; });
+      };
+      out.push({title: "Average length of stay (stock / outflows)", unit: s.stayUnit, lines: [
+        {label: "current settings", values: stayOf(run), colour: "#1f618d"},
+        {label: "baseline", values: stayOf(base), colour: "#7f8c8d", dash: [6, 4]}]});
+    }
+    return out;
   }
 
   function refreshPanel(id) {  // a slider moved: new data in the same charts, no rebuild
     if (state.panelFor !== id || !charts.length) { panel(id); return; }
-    var lines = panelLines(id);
+    var parts = panelCharts(id);
     charts.forEach(function (c, i) {
-      c.setData([state.run.times].concat(lines[i].map(function (l) { return l.values; })));
+      c.setData([state.run.times].concat(parts[i].lines.map(function (l) { return l.values; })));
     });
     stay(id);
   }
@@ -242,11 +260,13 @@
     box.textContent = "";
     box.appendChild(el("h2", {}, s.name));
     if (s.description) { box.appendChild(el("p", {"class": "about"}, s.description)); }
-    var a = el("div"), b = el("div"), lines = panelLines(id);
-    box.appendChild(a);
-    box.appendChild(b);
-    chart(a, s.name + " over time", s.units, state.run.times, lines[0]);
-    if (lines[1].length) { chart(b, "What flows in and out", s.flowUnits, state.run.times, lines[1]); }
+    var grid = el("div", {"class": "charts"});
+    box.appendChild(grid);
+    panelCharts(id).forEach(function (c) {
+      var div = el("div");
+      grid.appendChild(div);
+      chart(div, c.title, c.unit, state.run.times, c.lines);
+    });
     box.appendChild(el("p", {"class": "stay", id: "stay"}));
     stay(id);
     state.panelFor = id;
@@ -309,6 +329,8 @@
     var h = fromHash();
     var base = scenarioById(D.baseline);
     state.baseRun = SF.run(M, D.plan, base.P.slice(), base.initial);
+    state.baseP = base.P.slice();
+    state.baseInitial = Object.assign({}, base.initial);
     loadScenario(h.scenario && scenarioById(h.scenario) ? h.scenario : D.start);
     (h.set ? h.set.split(",") : []).forEach(function (pair) {
       var j = pair.lastIndexOf(":");
