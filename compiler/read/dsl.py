@@ -16,6 +16,7 @@ from ..ir import ast as A
 from ..ir.kinds import BY_WORD, KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .comments import code_of, dsl_layout
 from .expr import Builder, parser, syntax_error
+from .sizes import oversized
 from .time import time_spec
 
 # Which properties each declaration's `{ ... }` accepts.
@@ -29,10 +30,9 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     from .calibration import extract_block
 
     text, calibrate = extract_block(text)  # a calibrate { ... } block holds YAML, read by `calibrate`
-    count = sum(1 for row in text.split("\n") if row.split(maxsplit=1)[:1] and row.split(maxsplit=1)[0] in _DECL_WORDS)
-    if count > MAX_DECLS:  # before the parser spends seconds on it
-        raise SpecError([error("E006", f"{count:,} declarations; the limit is {MAX_DECLS:,}", Span(file, 1, 1, 1, 2),
-                               "split the model")])
+    too_big = oversized(text, file)  # before the parser spends seconds on it
+    if too_big is not None:
+        raise SpecError([too_big])
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:

@@ -1,0 +1,39 @@
+"""Bounds a DSL text must keep before the parser reads it: the parser costs about a second per
+25,000 tokens, so a hostile file is refused by a scan of its text instead (E006)."""
+
+from __future__ import annotations
+
+import re
+
+from ..base.diagnostics import Diagnostic, Span, error
+from ..base.limits import MAX_CALL_ARGS, MAX_DECLS, MAX_EXPR_CHARS, MAX_LOOKUP_POINTS
+
+_DECL = re.compile(r"(?m)^[ \t]*(unit|stock|flow|aux|param|lookup|metric|group|expect|scenario|set)\b")
+# A declaration's own text may hold its equation, its properties and their texts.
+MAX_DECL_CHARS = 4 * MAX_EXPR_CHARS
+
+
+def oversized(text: str, file: str) -> Diagnostic | None:
+    """The first bound the text breaks, found without parsing: too many declarations, a lookup
+    with too many points, or a declaration too long to be one equation."""
+    starts = list(_DECL.finditer(text))
+    if len(starts) > MAX_DECLS:
+        return error("E006", f"{len(starts):,} declarations; the limit is {MAX_DECLS:,}", Span(file, 1, 1, 1, 2),
+                     "split the model")
+    following: list[re.Match[str] | None] = [*starts[1:], None] if starts else []
+    for m, nxt in zip(starts, following, strict=True):
+        end = nxt.start() if nxt is not None else len(text)
+        line = text.count("\n", 0, m.start()) + 1
+        span = Span(file, line, 1, line, 2)
+        if m.group(1) == "lookup":
+            points = text.count("(", m.end(), end)
+            if points > MAX_LOOKUP_POINTS:
+                return error("E006", f"a lookup of about {points:,} points; the limit is {MAX_LOOKUP_POINTS:,}",
+                             span, "thin the table, or interpolate a coarser one")
+        elif end - m.start() > MAX_DECL_CHARS:
+            commas = text.count(",", m.start(), end)
+            what = (f"a call of up to {commas + 1:,} arguments; the limit is {MAX_CALL_ARGS:,}"
+                    if commas > MAX_CALL_ARGS else f"{end - m.start():,} characters in one declaration; an "
+                    f"equation may have at most {MAX_EXPR_CHARS:,}")
+            return error("E006", what, span, "split the equation into auxiliaries")
+    return None
