@@ -34,6 +34,7 @@ class Link:
     target: str
     sign: Sign  # decided symbolically
     sign_at_start: Sign  # the partial derivative's sign at the start of a run with default values
+    value_at_start: float | None = None  # that partial derivative's value (None where unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +100,15 @@ def causal_graph(model: CheckedModel) -> CausalGraph:
         for x in sorted(e.free_symbols, key=lambda s: s.name):
             if x.name in known:
                 d = sympy.diff(e, x)
-                links.append(Link(x.name, target, signs.symbolic(d), signs.at_start(d)))
+                value = signs.value_at_start(d)
+                links.append(Link(x.name, target, signs.symbolic(d), _sign_of(value), value))
     return CausalGraph(tuple(nodes), tuple(links))
+
+
+def _sign_of(v: float | None) -> Sign:
+    if v is None or v == 0:
+        return Sign.UNKNOWN
+    return Sign.POSITIVE if v > 0 else Sign.NEGATIVE
 
 
 def _name(display: str, origin: HiddenOrigin | None) -> str:
@@ -154,20 +162,19 @@ class _SignOracle:
             pass
         return Sign.UNKNOWN
 
-    def at_start(self, d: sympy.Expr) -> Sign:
+    def value_at_start(self, d: sympy.Expr) -> float | None:
+        """The partial derivative's value at the start of a run with the spec's values."""
         env = self.start_env()
         if env is None:
-            return Sign.UNKNOWN
+            return None
         from ..codegen.emit import Emitter
 
         try:
             with np.errstate(all="ignore"):
                 v = float(Emitter(np, {lk.id: lk for lk in self.model.graph.lookups})(d)(env))
         except (KeyError, TypeError, ValueError, NotImplementedError):
-            return Sign.UNKNOWN
-        if not np.isfinite(v) or v == 0:
-            return Sign.UNKNOWN
-        return Sign.POSITIVE if v > 0 else Sign.NEGATIVE
+            return None
+        return v if np.isfinite(v) else None
 
     def start_env(self) -> dict[str, object] | None:
         if self._start is None:

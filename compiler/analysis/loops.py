@@ -8,6 +8,7 @@ polarity at the start of a default run is given as well.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -33,6 +34,9 @@ class Loop:
     polarity: Polarity
     at_start: Polarity  # from the signs at the start of a default run
     stocks: tuple[str, ...]
+    # The product of the links' partial derivatives at the start (per model time unit for a
+    # loop through stocks): how strongly the loop acts then. None where a link's is unknown.
+    gain: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +69,12 @@ def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
         start = min(range(len(cycle)), key=lambda i: (kinds[cycle[i]] is not Kind.STOCK, order.index(cycle[i])))
         cycle = cycle[start:] + cycle[:start]
         pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+        values = [links[p].value_at_start for p in pairs]
+        gain = math.prod(v for v in values if v is not None) if all(v is not None for v in values) else None
         loops.append((cycle, _polarity([links[p].sign for p in pairs]),
-                      _polarity([links[p].sign_at_start for p in pairs])))
+                      _polarity([links[p].sign_at_start for p in pairs]), gain))
     loops.sort(key=lambda item: (len(item[0]), [cg.node(n).name for n in item[0]]))
     out = tuple(Loop(f"L{i + 1}", tuple(c), tuple(cg.node(n).name for n in c), pol, start_pol,
-                     tuple(n for n in c if kinds[n] is Kind.STOCK))
-                for i, (c, pol, start_pol) in enumerate(loops))
+                     tuple(n for n in c if kinds[n] is Kind.STOCK), gain)
+                for i, (c, pol, start_pol, gain) in enumerate(loops))
     return LoopReport(out, truncated)

@@ -200,12 +200,14 @@ def _diagram(model: Any) -> str:
 
 
 def _loops(model: Any) -> str:
-    """How many loops of each polarity, the few that matter most (the shortest loops through
-    the most stocks), and the full list folded away."""
+    """How many loops of each polarity, the few that act most strongly at the start (by the
+    size of their loop gain, the product of their links' partial derivatives), and the full
+    list folded away."""
     from .compiler.analysis.causal import causal_graph
     from .compiler.analysis.loops import Polarity, find_loops
 
     report = find_loops(causal_graph(model.checked))
+    unit = model.checked.graph.time.unit
     counts = {pol: sum(lp.polarity is pol for lp in report.loops) for pol in Polarity}
     summary = ", ".join(f"{n} {pol.value}" for pol, n in counts.items() if n)
     rows = []
@@ -213,13 +215,14 @@ def _loops(model: Any) -> str:
         pol = lp.polarity.value + (f" ({lp.at_start.value} at the start)"
                                    if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED
                                    else "")
-        rows.append([_e(lp.id), _e(pol), _e(" → ".join(lp.names + (lp.names[0],)))])
-    key = sorted(range(len(report.loops)), key=lambda i: (-len(report.loops[i].stocks), len(report.loops[i].nodes)))
+        gain = "" if lp.gain is None else f"{value_text(lp.gain)} per {_e(unit)}"
+        rows.append([_e(lp.id), _e(pol), gain, _e(" → ".join(lp.names + (lp.names[0],)))])
+    key = sorted(range(len(report.loops)), key=lambda i: -abs(report.loops[i].gain or 0.0))
     top = [rows[i] for i in key[:5]]
     head = f"<h3>Feedback loops ({len(rows)})</h3>"
     if not rows:
         return head + "<p>The model has no feedback loops.</p>"
-    return (head + f"<p>{_e(summary)}. The ones through the most stocks, shortest first:</p>"
-            + _table(["loop", "polarity", "path"], top)
-            + f"<details><summary>All {len(rows)} loops</summary>" + _table(["loop", "polarity", "path"], rows)
-            + "</details>")
+    header = ["loop", "polarity", "loop gain at the start", "path"]
+    return (head + f"<p>{_e(summary)}. The five that act most strongly at the start (largest loop gain, the "
+            "product of the partial derivatives around the loop):</p>" + _table(header, top, {2})
+            + f"<details><summary>All {len(rows)} loops</summary>" + _table(header, rows, {2}) + "</details>")
