@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +284,30 @@ def test_a_parameter_the_data_say_nothing_about_is_not_given_a_precise_value(syn
     assert list(corr.index) == list(corr.columns) == [x.name for x in fit.estimates]
     assert corr.loc["unseen"].isna().all()
     assert np.nanmax(np.abs(corr.to_numpy())) <= 1.0
+
+
+def test_goodness_of_fit_names_overdispersion_and_outliers(synthetic: Path, tmp_path: Path) -> None:
+    """Counts that vary far more than Poisson allows, and one stock value 40 sd off, are both
+    said in the report, with the rows."""
+    (tmp_path / "two.sfm").write_text(MODEL)
+    with (synthetic / "data.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    rng = np.random.default_rng(7)
+    out = [rows[0]]
+    for year, series, value in rows[1:]:
+        v = float(value)
+        if series == "up_total":
+            v = max(0, round(v * rng.lognormal(0, 0.5)))
+        if series == "b_count" and year == "6":
+            v *= 1.8
+        out.append([year, series, v])
+    with (tmp_path / "data.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows(out)
+    fit = calibrate(write(tmp_path, "full.yaml", FULL))
+    report = fit.report()
+    assert "Goodness of fit:" in report
+    assert "`up_total` varies about" in report and "noise: negative_binomial" in report
+    assert re.search(r"`b_count` has observations far from the fit: data\.csv:\d+ \(\+", report)
+    # the well-specified synthetic fit raises neither
+    clean = calibrate(write(synthetic, "full.yaml", FULL)).report()
+    assert "varies about" not in clean and "far from the fit" not in clean

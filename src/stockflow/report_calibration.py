@@ -60,8 +60,12 @@ def text_report(fit: Any) -> str:
         loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
         lines.append("The estimates of " + ", ".join(f"`{n}`" for n in loose) + " are one of many fits that match "
                      "these data equally well; do not read them as measured.")
-    elif all(e.determined for e in fit.estimates) and fit.converged:
+    elif all(e.determined and not e.limit for e in fit.estimates) and fit.converged:
         lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
+    bound = [e.name for e in fit.estimates if e.limit in ("lower bound", "upper bound")]
+    if bound:
+        lines += ["", "The intervals of the other parameters treat " + ", ".join(f"`{n}`" for n in bound)
+                  + " as known at its bound; `--profile NAME` gives intervals that do not."]
     off = [e.name for e in fit.estimates if not e.determined]
     if off:
         lines += ["", "Not determined (no Laplace interval can be trusted): " + ", ".join(f"`{n}`" for n in off)
@@ -72,9 +76,62 @@ def text_report(fit: Any) -> str:
            if np.isfinite(c[i, j]) and abs(c[i, j]) > 0.9]
     if big:
         lines += ["", "Strongly correlated estimates: " + "; ".join(f"{a} ~ {b} ({r:+.2f})" for a, b, r in big)]
+    lines += goodness_of_fit(fit)
     for n in fit.notes:
         lines.append(f"note: {n.message}")
     return "\n".join(lines) + "\n"
+
+
+OUTLIER_Z = 4.0  # a standardised residual this large is about one in 16,000 under the noise model
+OVERDISPERSED = 2.0  # Pearson's statistic over its degrees of freedom; about 1 when the model fits
+
+
+def standardised(fit: Any, s: Any, mu: np.ndarray) -> np.ndarray | None:
+    """(observed - fitted) / the noise model's sd at each observation; None if not known."""
+    est = {e.name: e.value for e in fit.estimates}
+    o = s.obs
+    mu = np.asarray(mu, dtype=np.float64)
+    if o.noise == "poisson":
+        sd = np.sqrt(np.maximum(mu, 1e-12))
+    elif o.noise == "negative_binomial":
+        r = est.get(f"dispersion of {o.series}", o.dispersion if isinstance(o.dispersion, float) else None)
+        if r is None:
+            return None
+        sd = np.sqrt(np.maximum(mu + mu**2 / r, 1e-12))
+    elif o.cv is not None:
+        sd = np.maximum(o.cv * np.abs(mu), 1e-12)
+    else:
+        value = est.get(f"sd of {o.series}", o.sd if isinstance(o.sd, float) else None)
+        if value is None:
+            return None
+        sd = np.full_like(mu, float(value))
+    return (np.asarray(s.values, dtype=np.float64) - mu) / sd
+
+
+def goodness_of_fit(fit: Any) -> list[str]:
+    """What the residuals say about the noise model: counts that vary more than Poisson noise
+    allows (the intervals are then too narrow), and single observations far from the fit."""
+    out: list[str] = []
+    for s, mu in zip(fit.series, fit.predictions, strict=True):
+        z = standardised(fit, s, mu)
+        if z is None or not len(z):
+            continue
+        if s.obs.noise == "poisson" and len(z) >= 5:
+            ratio = float(np.sum(z**2) / max(len(z) - 1, 1))
+            if ratio > OVERDISPERSED:
+                out.append(f"`{s.obs.series}` varies about {ratio:.3g} times as much as Poisson noise allows: the "
+                           "intervals above are too narrow; try `noise: negative_binomial` for it")
+        # Far by the noise model, or far from the other residuals (robustly: an estimated sd is
+        # itself inflated by an outlier, which would hide it)
+        mad = 1.4826 * float(np.median(np.abs(z - np.median(z))))
+        robust = (z - np.median(z)) / mad if mad > 0 and len(z) >= 5 else np.zeros_like(z)
+        far = [(where, float(v)) for where, v, rz in zip(s.rows, z, robust, strict=True)
+               if abs(v) > OUTLIER_Z or (abs(rz) > 2 * OUTLIER_Z and abs(v) > 2.5)]
+        if far:
+            shown = ", ".join(f"{where} ({v:+.1f} sd)" for where, v in far[:5]) + (" and more" if len(far) > 5 else "")
+            out.append(f"`{s.obs.series}` has observations far from the fit: {shown}; an outlier or a data "
+                       "error moves every estimate, so check those rows")
+    return ["", "Goodness of fit:"] + [f"  - {line}" for line in out] if out else []
 
 
 def overlay_text(fit: Any, path: Path) -> str:
