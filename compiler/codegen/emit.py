@@ -23,6 +23,21 @@ Fn = Callable[[Env], Any]
 SNAP = 1e-12
 
 
+def split_product(e: sympy.Mul) -> tuple[list[sympy.Basic], list[sympy.Basic]]:
+    """A product's factors above and below the line, as both code generators compute it: a
+    negative power is a division, and so is a rational 1/q."""
+    num: list[sympy.Basic] = []
+    den: list[sympy.Basic] = []
+    for a in e.args:
+        if isinstance(a, sympy.Pow) and a.exp.is_number and a.exp.is_negative:
+            den.append(a.base if a.exp == -1 else sympy.Pow(a.base, -a.exp))
+        elif isinstance(a, sympy.Rational) and not isinstance(a, sympy.Integer) and a.p == 1:
+            den.append(sympy.Integer(a.q))
+        else:
+            num.append(a)
+    return num, den
+
+
 class Emitter:
     def __init__(self, xp: Any, lookups: dict[str, Lookup]):
         self.xp = xp
@@ -69,14 +84,8 @@ class Emitter:
         return lambda env: reduce(lambda acc, f: acc + f(env), fs[1:], fs[0](env))
 
     def _Mul(self, e: sympy.Mul) -> Fn:
-        num, den = [], []
-        for a in e.args:
-            if isinstance(a, sympy.Pow) and a.exp.is_number and a.exp.is_negative:
-                den.append(self(a.base if a.exp == -1 else sympy.Pow(a.base, -a.exp)))
-            elif isinstance(a, sympy.Rational) and not isinstance(a, sympy.Integer) and a.p == 1:
-                den.append(self(sympy.Integer(a.q)))
-            else:
-                num.append(self(a))
+        above, below = split_product(e)
+        num, den = [self(a) for a in above], [self(a) for a in below]
         if not num:
             num = [lambda env: 1.0]
 

@@ -11,6 +11,7 @@ from . import ast as A
 BASELINE = "baseline"
 
 
+
 @dataclass(frozen=True, slots=True)
 class FlowScale:
     flow: str
@@ -60,3 +61,8 @@ class Scenario:
     latin_hypercube: bool = False
     timed: tuple[TimedSet, ...] = ()
     report: tuple[str, ...] = ()  # metric ids to show; () for all
+
+
+def as_written() -> Scenario:
+    """The baseline when a spec declares none: the model as written."""
+    return Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())

@@ -13,7 +13,7 @@ from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS
 from ..ir import ast as A
-from ..ir.kinds import BY_WORD, KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
+from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .comments import code_of, dsl_layout
 from .expr import Builder, parser, syntax_error
 from .sizes import oversized
@@ -21,7 +21,6 @@ from .time import time_spec
 
 # Which properties each declaration's `{ ... }` accepts.
 _ALLOWED = {"model": MODEL_PROPS, "set": SET_PROPS, **{k.word: k.dsl_props for k in KINDS}}
-_DECL_WORDS = {*BY_WORD, "set"}
 
 
 def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:

@@ -7,8 +7,10 @@ import re
 
 from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_CALL_ARGS, MAX_DECLS, MAX_EXPR_CHARS, MAX_LOOKUP_POINTS
+from ..ir.kinds import BY_WORD
 
-_DECL = re.compile(r"(?m)^[ \t]*(unit|stock|flow|aux|param|lookup|metric|group|expect|scenario|set)\b")
+DECL_WORDS = frozenset({*BY_WORD, "set"})  # the words that start a declaration (or an override)
+_DECL = re.compile(r"(?m)^[ \t]*(" + "|".join(sorted(DECL_WORDS)) + r")\b")
 # A declaration's own text may hold its equation, its properties and their texts.
 MAX_DECL_CHARS = 4 * MAX_EXPR_CHARS
 

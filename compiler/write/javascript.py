@@ -15,7 +15,7 @@ import sympy
 from sympy.core.function import UndefinedFunction
 
 from ..codegen.build import Hoister, change_inputs, layout_of
-from ..codegen.emit import SNAP
+from ..codegen.emit import SNAP, split_product
 from ..ir import ast as A
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 
@@ -83,14 +83,8 @@ class _Printer:
         return "(" + " + ".join(self(a) for a in e.args) + ")"
 
     def _Mul(self, e: sympy.Mul) -> str:
-        num, den = [], []
-        for a in e.args:  # as emit._Mul: the same operations in the same order
-            if isinstance(a, sympy.Pow) and a.exp.is_number and a.exp.is_negative:
-                den.append(self(a.base if a.exp == -1 else sympy.Pow(a.base, -a.exp)))
-            elif isinstance(a, sympy.Rational) and not isinstance(a, sympy.Integer) and a.p == 1:
-                den.append(self(sympy.Integer(a.q)))
-            else:
-                num.append(self(a))
+        above, below = split_product(e)  # as the JAX path: the same operations in the same order
+        num, den = [self(a) for a in above], [self(a) for a in below]
         top = " * ".join(num) if num else "1.0"
         return f"(({top}) / ({' * '.join(den)}))" if den else f"({top})"
 

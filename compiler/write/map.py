@@ -40,7 +40,7 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     for r, row in enumerate(rows):
         for c, sid in enumerate(row):
             lay.stocks[sid] = (170 + c * COL, 200 + r * ROW_GAP)
-    flows_by_row = _arcs(g, lay, rows)
+    _arcs(g, lay, rows)
     _outside(g, lay)
     _links(g, cg, lay)
     names = {s.id: s.display for s in g.stocks}
@@ -52,7 +52,6 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
             f'<text x="{x:.1f}" y="{y + 16:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
     lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
     lay.height = max(lay.bottom, max((y for _, y in lay.stocks.values()), default=0) + BOX_H) + 30
-    del flows_by_row
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
             f'style="max-width:{lay.width * 1.15:.0f}px" role="img" aria-label="system map">{_DEFS}'
             f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
@@ -103,7 +102,7 @@ def _rows(g: G.Graph) -> list[list[str]]:
     return rows
 
 
-def _colour(f: G.Flow, up: bool) -> str:
+def _colour(f: G.Flow) -> str:
     if set(f.tags) & UP_TAGS:
         return RED
     if set(f.tags) & DOWN_TAGS:
@@ -111,11 +110,10 @@ def _colour(f: G.Flow, up: bool) -> str:
     return GREY
 
 
-def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> int:
+def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
     """Flows between two stocks on the map: arcs above (escalation) or below the row."""
     row_of = {sid: r for r, row in enumerate(rows) for sid in row}
     seen: dict[tuple[float, bool], int] = {}
-    count = 0
     for f in g.flows:
         if f.source not in lay.stocks or f.target not in lay.stocks:
             continue
@@ -124,7 +122,6 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> int:
         up = tagged_up or (not tagged_down and x1 > x0)
         if row_of[f.source] != row_of[f.target]:
             _valve(lay, f, (x0 + x1) / 2, (y0 + y1) / 2, f"M{x0:.1f},{y0:.1f} L{x1:.1f},{y1:.1f}", GREY)
-            count += 1
             continue
         span = abs(x1 - x0) / COL
         k = seen.get((span, up), 0)
@@ -136,10 +133,8 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> int:
         ex = x1 - (12 if x1 > x0 else -12) + sign * 6 * k
         cy = edge + sign * lift * 2
         path = f"M{sx:.1f},{edge:.1f} Q{(sx + ex) / 2:.1f},{cy:.1f} {ex:.1f},{edge:.1f}"
-        _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f, up))
+        _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f))
         lay.bottom = max(lay.bottom, edge + sign * lift + 10)
-        count += 1
-    return count
 
 
 def _outside(g: G.Graph, lay: MapLayout) -> None:
@@ -151,12 +146,12 @@ def _outside(g: G.Graph, lay: MapLayout) -> None:
             yy = y - 16 + 12 * k
             x0, x1 = x - BOX_W / 2 - 58, x - BOX_W / 2
             lay.parts.append(_cloud(x0 - 8, yy))
-            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f, True))
+            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f))
         for k, f in enumerate(outs):
             yy = y - 10 + 12 * k
             x0, x1 = x + BOX_W / 2, x + BOX_W / 2 + 58
             lay.parts.append(_cloud(x1 + 8, yy))
-            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f, False))
+            _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f))
 
 
 def _valve(lay: MapLayout, f: G.Flow, vx: float, vy: float, path: str, colour: str) -> None:
@@ -175,8 +170,12 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
     """Each map stock's influence on each flow through auxiliaries (not through other stocks
     or flows), with its sign where every path agrees; hidden until asked for."""
     stocks = set(lay.stocks)
+    into: dict[str, list[tuple[str, Sign]]] = {}
+    for link in cg.links:
+        into.setdefault(link.target, []).append((link.source, link.sign))
+    passes = {n.id for n in cg.nodes if n.kind is G.Kind.AUX or n.hidden}  # auxes, smooth and delay stages
     for f in g.flows:
-        for sid, sign in _stock_inputs(cg, f.id, stocks):
+        for sid, sign in _stock_inputs(into, passes, f.id, stocks):
             if sid in (f.source, f.target):
                 continue  # a flow drawn from its own stock: the pipe shows it already
             if f.id not in lay.valves:
@@ -194,14 +193,10 @@ def _links(g: G.Graph, cg: CausalGraph, lay: MapLayout) -> None:
                 f'<text x="{mx + 6:.1f}" y="{my:.1f}">{label}</text></g>')
 
 
-def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[str, Sign]]:
-    """Stocks a flow depends on through chains of auxiliaries (and hidden smooth or delay
-    stages), and the sign along them."""
-    into: dict[str, list[tuple[str, Sign]]] = {}
-    for link in cg.links:
-        into.setdefault(link.target, []).append((link.source, link.sign))
-    kinds = {n.id: n.kind for n in cg.nodes}
-    hidden = {n.id for n in cg.nodes if n.hidden}  # smooth and delay stages pass influence on
+def _stock_inputs(into: dict[str, list[tuple[str, Sign]]], passes: set[str], flow: str,
+                  stocks: set[str]) -> list[tuple[str, Sign]]:
+    """Stocks a flow depends on through chains of the nodes in `passes` (auxiliaries, hidden
+    smooth or delay stages), and the sign along them."""
     found: dict[str, set[Sign]] = {}
     stack: list[tuple[str, Sign, int]] = [(flow, Sign.POSITIVE, 0)]
     seen: set[tuple[str, Sign]] = set()
@@ -211,7 +206,7 @@ def _stock_inputs(cg: CausalGraph, flow: str, stocks: set[str]) -> list[tuple[st
             combined = _times(sign, s)
             if src in stocks:
                 found.setdefault(src, set()).add(combined)
-            elif (kinds.get(src) is G.Kind.AUX or src in hidden) and (src, combined) not in seen and depth < 50:
+            elif src in passes and (src, combined) not in seen and depth < 50:
                 seen.add((src, combined))
                 stack.append((src, combined, depth + 1))
     return [(sid, next(iter(signs)) if len(signs) == 1 else Sign.UNKNOWN) for sid, signs in sorted(found.items())]

@@ -111,7 +111,7 @@ class Model(ModelInputs, ModelOutputs):
 
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
-        from .compiler.ir.scenarios import BASELINE, Scenario
+        from .compiler.ir.scenarios import BASELINE, as_written
 
         declared = {sc.id: sc for sc in self.checked.graph.scenarios}
         if isinstance(names, str):  # one scenario by name, not a sequence of letters
@@ -122,7 +122,7 @@ class Model(ModelInputs, ModelOutputs):
                 raise unknown_name(name, f"a scenario of {self.name}", self.scenarios,
                                    None if self.scenarios else "the spec declares no scenarios")
             wanted.append(name.lower())
-        base = declared.get(BASELINE) or Scenario(BASELINE, BASELINE, "the model as written", (), (), (), A.Doc())
+        base = declared.get(BASELINE) or as_written()
         chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
         scaled, timed = structure(chosen)
         p = self.plan(method, dt, save_step)

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from .compiler.analysis.causal import causal_graph
+from .compiler.ir.model import sym as sympy_symbol
 from .compiler.ir.text import expr_text, unit_text
 from .compiler.write.map import system_map
 from .explorer_model import generate, inputs_of, plan_of
@@ -68,22 +69,19 @@ def _param(model: Any, js: Any, p: Any) -> dict[str, Any]:
 
 def _group(model: Any, p: Any) -> str:
     """Parameters grouped by what they drive: money, flows of one tag, or the rest."""
-    g = model.checked.graph
     if p.units is not None and any(name.lower() == "gbp" for name, _ in p.units.factors):
         return "Costs (£)"
-    users = model.checked.graph.flows
-    tags = {t for f in users for t in f.tags if p.id in {s.name for s in model.checked.equations[f.id].free_symbols}}
+    m = model.checked
+    tags = {t for f in m.graph.flows for t in f.tags if sympy_symbol(p.id) in m.equations[f.id].free_symbols}
     if len(tags) == 1:
         return f"{next(iter(tags)).capitalize()} rates"
-    bounded = "Assumptions you can move" if p.bounds else "Other values"
-    del g
-    return bounded
+    return "Assumptions you can move" if p.bounds else "Other values"
 
 
 def _stock(model: Any, s: Any) -> dict[str, Any]:
     m = model.checked
     units = m.units.get(s.id)
-    outs = [f for f in s.outflows]
+    outs = list(s.outflows)
     flow_units = m.units.get(outs[0]) if outs else (m.units.get(s.inflows[0]) if s.inflows else None)
     stay = None
     if units is not None and flow_units is not None:

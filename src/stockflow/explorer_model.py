@@ -12,16 +12,12 @@ from .compiler.ir.graph import AggKind
 from .compiler.write.javascript import JsModel, to_javascript
 
 
-def structure(model: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Every flow any scenario scales and every parameter any scenario changes over time, so
-    one generated model serves every scenario."""
-    scs = model.checked.graph.scenarios
-    return (tuple(sorted({x.flow for sc in scs for x in sc.scales})),
-            tuple(sorted({x.param for sc in scs for x in sc.timed})))
-
-
 def generate(model: Any) -> JsModel:
-    scaled, timed = structure(model)
+    """The generated model, with inputs for every flow any scenario scales and every parameter
+    any scenario changes over time, so one page serves every scenario."""
+    from .runtime._scenario_inputs import structure
+
+    scaled, timed = structure(model.checked.graph.scenarios)
     return to_javascript(model.checked, scaled, timed)
 
 
@@ -55,24 +51,17 @@ def inputs_of(model: Any, js: JsModel, scenario: Any | None, params: dict[str, f
     model as written) with `params` set on top."""
     from dataclasses import replace
 
+    from .compiler.ir.scenarios import as_written
     from .runtime._scenario_inputs import encode
 
-    g = model.checked.graph
-    base = scenario if scenario is not None else _as_written(g)
+    base = scenario if scenario is not None else as_written()
     chosen = [replace(base, sweeps=(), samples=(), draws=1)]  # one run: the spec's values
-    structure_scaled, structure_timed = js.scaled, js.timed
 
     def vector(over: Mapping[str, float]) -> np.ndarray:
         return np.asarray(model.param_vector({**over, **(params or {})}), dtype=np.float64)
 
     p = model.plan()
-    vecs, override, mask, _ = encode(chosen, p, vector, model.initial_vectors, structure_scaled, structure_timed)
+    vecs, override, mask, _ = encode(chosen, p, vector, model.initial_vectors, js.scaled, js.timed)
     initial = {i: float(override[0][i]) for i in range(len(js.stocks)) if mask[0][i]}
     return [float(v) for v in vecs[0]], initial
 
-
-def _as_written(g: Any) -> Any:
-    from .compiler.ir import ast as A
-    from .compiler.ir.scenarios import Scenario
-
-    return Scenario("baseline", "baseline", "the model as written", (), (), (), A.Doc())

@@ -50,7 +50,10 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
     parts += _trajectories(model, results, cost, quality)
     parts += _assumptions(model)
     parts += _scenarios(model)
-    parts += ["<h2>Stocks, flows and feedback loops</h2>", _diagram(model), _loops(model)]
+    from .compiler.analysis.causal import causal_graph
+
+    cg = causal_graph(model.checked)  # once: the map and the loops both read it
+    parts += ["<h2>Stocks, flows and feedback loops</h2>", _diagram(model, cg), _loops(model, cg)]
     parts += _checks(model, results)
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_e(g.info.title or g.info.name)}</title><style>{CSS}</style></head><body>"
@@ -190,23 +193,21 @@ def _checks(model: Any, results: Any) -> list[str]:
         for ex in g.expectations])]
 
 
-def _diagram(model: Any) -> str:
+def _diagram(model: Any, cg: Any) -> str:
     """The system map (as in the explorer): stocks in rows, escalation above, de-escalation below."""
-    from .compiler.analysis.causal import causal_graph
     from .compiler.write.map import standalone, system_map
 
-    svg = standalone(system_map(model.checked, causal_graph(model.checked)))
+    svg = standalone(system_map(model.checked, cg))
     return svg.replace(' style="max-width:', ' style="width:100%;height:auto;max-width:', 1)
 
 
-def _loops(model: Any) -> str:
+def _loops(model: Any, cg: Any) -> str:
     """How many loops of each polarity, the few that act most strongly at the start (by the
     size of their loop gain, the product of their links' partial derivatives), and the full
     list folded away."""
-    from .compiler.analysis.causal import causal_graph
     from .compiler.analysis.loops import Polarity, find_loops
 
-    report = find_loops(causal_graph(model.checked))
+    report = find_loops(cg)
     unit = model.checked.graph.time.unit
     counts = {pol: sum(lp.polarity is pol for lp in report.loops) for pol in Polarity}
     summary = ", ".join(f"{n} {pol.value}" for pol, n in counts.items() if n)

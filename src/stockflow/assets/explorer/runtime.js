@@ -95,30 +95,29 @@ var SF = {
     function f(state, t, out) { M.evaluate(V, state, t, dt); M.deriv(V, out, t, dt); }
     var outputs = plan.outputs, series = outputs.map(function () { return []; }), times = [];
     var saves = [];
+    /* What a step's start gives, from one evaluation at (state, t) that the caller made:
+       the recorded row at a save point, and the running extremes. */
     function record(state, t) {
-      M.evaluate(V, state, t, dt);
       for (var o = 0; o < outputs.length; o++) { series[o].push(V[outputs[o]]); }
       times.push(t);
       saves.push(state.slice());
     }
-    function extremes(state, t, first) {
-      if (!ext.length) { return; }
-      M.evaluate(V, state, t, dt);
+    function extremes(first) {
       for (var e = 0; e < ext.length; e++) {
         var v = V[ext[e]];
         if (first) { hi[e] = v; lo[e] = v; } else { hi[e] = SF.max(hi[e], v); lo[e] = SF.min(lo[e], v); }
       }
     }
-    extremes(y, t0, true);
     for (k = 0; k < plan.nSteps; k++) {
       var t = t0 + k * dt;
+      M.evaluate(V, y, t, dt);  // once: the row, the extremes and the first derivative read it
       if (k % plan.saveEvery === 0) { record(y, t0 + dt * plan.saveEvery * (k / plan.saveEvery)); }
-      extremes(y, t, false);
+      extremes(k === 0);
       if (plan.method === "euler") {
-        f(y, t, dy);
+        M.deriv(V, dy, t, dt);
         for (i = 0; i < n; i++) { y[i] = y[i] + dt * dy[i]; }
       } else {
-        f(y, t, k1);
+        M.deriv(V, k1, t, dt);
         for (i = 0; i < n; i++) { tmp[i] = y[i] + (dt / 2) * k1[i]; }
         f(tmp, t + dt / 2, k2);
         for (i = 0; i < n; i++) { tmp[i] = y[i] + (dt / 2) * k2[i]; }
@@ -129,8 +128,11 @@ var SF = {
       }
     }
     var tN = t0 + plan.nSteps * dt;
-    record(y, t0 + dt * plan.saveEvery * (plan.nSteps / plan.saveEvery));
-    extremes(y, tN, false);
+    var tLast = t0 + dt * plan.saveEvery * (plan.nSteps / plan.saveEvery);  // as the JAX path's save times
+    M.evaluate(V, y, tLast, dt);
+    record(y, tLast);
+    if (tLast !== tN) { M.evaluate(V, y, tN, dt); }
+    extremes(plan.nSteps === 0);
     var values = SF.summaries(M, plan, V, y0, y, hi, lo, saves, times, dt);
     for (i = 0; i < P.length; i++) { V[i] = P[i]; }
     for (j in values) { V[+j] = values[j]; }
