@@ -8,6 +8,7 @@ JAX function. Uncertainty is the Laplace approximation at the optimum.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,9 @@ def _log_prior(prior: tuple[str, tuple[float, ...]] | None, theta: Any) -> Any:
 
 
 class Problem:
-    """The loss as a function of z, and the pieces needed to report on it."""
+    """The loss as a function of z, and the pieces needed to report on it. The observed values
+    are an argument of the compiled functions, not constants in them: `with_values` gives the
+    same problem on other data (a simulation study, a bootstrap) without tracing again."""
 
     @in_x64
     def __init__(self, run: Any, base: np.ndarray, inits: tuple[np.ndarray, np.ndarray], keep: tuple[str, ...],
@@ -88,8 +91,10 @@ class Problem:
         self.params = params
         self.series = series
         self.keep = keep
+        self.y = np.concatenate([np.asarray(s.values, dtype=np.float64) for s in series])
         col = {n: i for i, n in enumerate(keep)}
         model_idx = [(i, p.index) for i, p in enumerate(params) if p.index is not None]
+        cuts = np.cumsum([0] + [len(s.values) for s in series])
         base_j = jnp.asarray(base)
         override, mask = (jnp.asarray(a) for a in inits)
 
@@ -113,28 +118,55 @@ class Problem:
                     steps = 0.5 * (f[:-1] + f[1:]) if trapezoid else f[:-1]
                     cum = jnp.concatenate([jnp.zeros(1), jnp.cumsum(steps)])
                     preds.append(interp(cum, s.ends) - interp(cum, s.starts))
-                else:
+                else:  # a stock, an auxiliary, or a flow's instantaneous rate (in the flow's own units)
                     preds.append(interp(values, s.ends))
             return preds
 
-        def loss(z: Any) -> Any:
+        def loss(z: Any, y_all: Any) -> Any:
             preds = predictions(z)
             total = 0.0
-            for s, mu in zip(series, preds, strict=True):
+            for k, (s, mu) in enumerate(zip(series, preds, strict=True)):
                 o = s.obs
+                y = y_all[cuts[k]:cuts[k + 1]]
                 slot, fixed = noise_of[o.series]
                 scale = params[slot].from_z(z[slot]) if slot is not None else fixed
                 if o.noise == "normal" and o.cv is not None and slot is None:
-                    scale = o.cv * jnp.abs(mu) + 1e-12
-                total = total + o.weight * _nll(o.noise, jnp.asarray(s.values), mu, scale)
+                    scale = cv_sd(o.cv, mu, y)
+                total = total + o.weight * _nll(o.noise, y, mu, scale)
             for i, p in enumerate(params):
                 total = total - _log_prior(p.prior, p.from_z(z[i]))
             return total
 
-        self.predictions = Compiled(predictions)
-        self.loss = Compiled(loss)
-        self.value_and_grad = Compiled(jax.value_and_grad(loss))
-        self.hessian = Compiled(jax.hessian(loss))
+        self._predictions = Compiled(predictions)
+        self._loss = Compiled(loss)
+        self._value_and_grad = Compiled(jax.value_and_grad(loss))
+        self._hessian = Compiled(jax.hessian(loss))
+        self._jacobian = Compiled(jax.jacfwd(lambda z: jnp.concatenate(predictions(z))))  # compiled when first used
+
+    def with_values(self, values: np.ndarray, series: tuple[Series, ...] | None = None) -> Problem:
+        """The same problem with other observed values (in the order of `series`, concatenated),
+        and the series that hold them, if given."""
+        other = copy.copy(self)
+        other.y = np.asarray(values, dtype=np.float64).reshape(self.y.shape)
+        if series is not None:
+            other.series = series
+        return other
+
+    def predictions(self, z: np.ndarray) -> list[Any]:
+        return self._predictions(np.asarray(z, dtype=np.float64))
+
+    def loss(self, z: np.ndarray) -> Any:
+        return self._loss(np.asarray(z, dtype=np.float64), self.y)
+
+    def value_and_grad(self, z: np.ndarray) -> Any:
+        return self._value_and_grad(np.asarray(z, dtype=np.float64), self.y)
+
+    def jacobian(self, z: np.ndarray) -> Any:
+        """d predictions / d z: every series' predictions, concatenated, by every parameter."""
+        return self._jacobian(np.asarray(z, dtype=np.float64))
+
+    def hessian(self, z: np.ndarray) -> Any:
+        return self._hessian(np.asarray(z, dtype=np.float64), self.y)
 
     @in_x64
     def theta(self, z: np.ndarray) -> np.ndarray:
@@ -144,6 +176,14 @@ class Problem:
     def dtheta_dz(self, z: np.ndarray) -> np.ndarray:
         return np.array([float(jax.grad(p.from_z)(jnp.asarray(z[i], dtype=jnp.float64)))
                          for i, p in enumerate(self.params)])
+
+
+def cv_sd(cv: float, mu: Any, y: Any, xp: Any = jnp) -> Any:
+    """The sd of a `cv` observation: cv times the fitted value, floored smoothly at a tenth of
+    the series' typical size. Without the floor the loss leaps towards infinity wherever a
+    fitted value nears zero, a wall that traps the optimiser's starts."""
+    floor = 0.1 * xp.maximum(xp.mean(xp.abs(y)), 1e-12)
+    return cv * xp.sqrt(mu**2 + floor**2)
 
 
 @dataclass(frozen=True)
@@ -157,29 +197,83 @@ class Optimum:
     grad_norm: float
     start: int  # which start reached it
     losses: tuple[float, ...]  # the loss each start reached
+    decrement: float  # how much further a Newton step from z would lower the loss (0 at an optimum)
+
+
+AGREE = 0.01  # starts whose losses differ by less than this (log-likelihood units) reached one fit
+CONVERGED = 1e-3  # a Newton decrement below this is an optimum for any statistical purpose
 
 
 def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500) -> Optimum:
+    """L-BFGS-B from every start; the best one then finished with Newton steps on the exact
+    Hessian, which L-BFGS-B's relative-reduction test often stops short of."""
     from scipy.optimize import minimize
 
-    def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
-        v, g = problem.value_and_grad(np.asarray(z, dtype=np.float64))
-        v, g = float(v), np.asarray(g, dtype=np.float64)
-        if not math.isfinite(v) or not np.all(np.isfinite(g)):
-            return 1e300, np.zeros_like(z)
-        return v, g
-
+    fg = _safe(problem)
     best = None
     losses = []
     evals = 0
     for k, z0 in enumerate(starts):
-        res = minimize(fg, z0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter, "gtol": 1e-8})
+        res = minimize(fg, z0, jac=True, method="L-BFGS-B",
+                       options={"maxiter": max_iter, "gtol": 1e-8, "ftol": 1e-13})
         evals += int(res.nfev)
         losses.append(float(res.fun))
         if best is None or res.fun < best[0].fun:
             best = (res, k)
     assert best is not None
     res, k = best
-    g = fg(res.x)[1]
-    return Optimum(np.asarray(res.x), float(res.fun), bool(res.success), str(res.message), int(res.nit), evals,
-                   float(np.linalg.norm(g)), k, tuple(losses))
+    z, value, decrement, steps = newton_polish(problem, np.asarray(res.x), float(res.fun))
+    losses[k] = min(losses[k], value)
+    g = fg(z)[1]
+    return Optimum(z, value, bool(res.success), str(res.message), int(res.nit) + steps, evals + steps,
+                   float(np.linalg.norm(g)), k, tuple(losses), decrement)
+
+
+def _safe(problem: Problem) -> Any:
+    def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
+        v, g = problem.value_and_grad(np.asarray(z, dtype=np.float64))
+        v, g = float(v), np.asarray(g, dtype=np.float64)
+        if not math.isfinite(v) or not np.all(np.isfinite(g)):
+            return 1e300, np.zeros_like(z)
+        return v, g
+    return fg
+
+
+def newton_polish(problem: Problem, z: np.ndarray, value: float, max_steps: int = 20
+                  ) -> tuple[np.ndarray, float, float, int]:
+    """Damped Newton steps on the curved directions; returns the point, its loss, the Newton
+    decrement left (g' H+ g / 2, in log-likelihood units) and the steps taken."""
+    fg = _safe(problem)
+    steps = 0
+    decrement = math.inf
+    for steps in range(max_steps + 1):
+        g = fg(z)[1]
+        H = np.asarray(problem.hessian(z), dtype=np.float64)
+        step, decrement = newton_step(H, g)
+        if decrement < 1e-12 or steps == max_steps:
+            break
+        for _ in range(30):  # halve until the loss falls
+            trial = z + step
+            v = fg(trial)[0]
+            if v < value:
+                z, value = trial, v
+                break
+            step = step / 2
+        else:
+            break
+    return z, value, decrement, steps
+
+
+def newton_step(H: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, float]:
+    """The Newton step along directions of positive curvature, and the Newton decrement. A
+    gradient along a flat or downhill direction counts in full: the loss falls that way."""
+    H = 0.5 * (H + H.T)
+    if not np.all(np.isfinite(H)):
+        return np.zeros_like(g), math.inf
+    lam, V = np.linalg.eigh(H)
+    curved = lam > 1e-9 * max(float(np.max(np.abs(lam))), 1e-300)
+    gv = V.T @ g
+    step = -V[:, curved] @ (gv[curved] / lam[curved])
+    flat_grad = float(np.sum(gv[~curved] ** 2))
+    decrement = 0.5 * float(np.sum(gv[curved] ** 2 / lam[curved])) + (math.inf if flat_grad > 1e-8 else 0.0)
+    return step, decrement

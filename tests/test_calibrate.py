@@ -238,8 +238,11 @@ def test_scotland_looked_after_fit() -> None:
     est = fit.params()
     assert 0.25 < est["leave_rate"] < 0.31  # 3,398 ceased in 2023-24 out of 11,844
     assert -160 < est["starts_trend"] < -110
-    weak = {n for d in fit.identifiability.weak for n, w in d.loadings if abs(w) > 0.5}
-    assert weak == {"net_adjustment"}  # the residual term is the one thing the data leave open
+    assert not fit.identifiability.weak
+    # the residual term is judged on its own additive scale (its bounds are +-2,000): narrowed,
+    # but its sign is the one thing the data leave open
+    assert re.search(r"net_adjustment +± [\d.]+ +narrowed within its range, but the data do not fix its sign",
+                     fit.report())
     res = fit.residuals()
     total = res[res.series == "looked_after_total"]
     assert (total.residual.abs() / total.observed).median() < 0.01

@@ -20,7 +20,7 @@ NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
 _TOP = ("model", "time_origin", "data", "observe", "estimate", "starts", "seed")
 _DATA = ("file", "layout", "time", "series", "value", "unit", "prefer")
-_OBS = ("stock", "flow", "aux", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
+_OBS = ("stock", "flow", "aux", "rate", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
 _EST = ("bounds", "prior", "start")
 
 
@@ -49,7 +49,7 @@ class DataSource:
 @dataclass(frozen=True)
 class Observation:
     series: str  # the name in the data
-    kind: str  # stock, flow or aux
+    kind: str  # stock, flow (a total over a period), rate (a flow's instantaneous rate) or aux
     target: str  # the model variable
     over: tuple[float, str] | None  # flows: totals over this long (number, unit or None = model unit)
     noise: str
@@ -240,9 +240,10 @@ class _Reader(NodeReader):
 
     def observation(self, key: ScalarNode, node: Node) -> Observation:
         p = self.props(node, _OBS, f"`observe.{key.value}`")
-        kinds = [k for k in ("stock", "flow", "aux") if k in p]
+        kinds = [k for k in ("stock", "flow", "aux", "rate") if k in p]
         if len(kinds) != 1:
-            self.err("E080", f"`{key.value}` must name one model variable: `stock:`, `flow:` or `aux:`", node,
+            self.err("E080", f"`{key.value}` must name one model variable: `stock:`, `flow:` (its total over "
+                     "each period), `rate:` (a flow's instantaneous rate) or `aux:`", node,
                      "e.g. `stock: looked_after`")
             kinds = ["stock"]
         kind = kinds[0]
@@ -257,6 +258,9 @@ class _Reader(NodeReader):
         disp = self.number_or_estimate(p["dispersion"], "`dispersion`") if "dispersion" in p else (
             "estimate" if noise == "negative_binomial" else None)
         over = None
+        if kind == "rate" and "over" in p:
+            self.err("E080", f"`{key.value}` is an instantaneous rate, which covers no period: drop `over`, or "
+                     "observe the total with `flow:` and `over:`", p["over"], "e.g. `rate: starting`")
         if kind == "flow":
             if "over" not in p:
                 self.err("E080", f"flow observation `{key.value}` needs `over`: the period each total covers",

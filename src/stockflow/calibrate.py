@@ -10,29 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from ._solve import Estimate
 from .compiler.base.diagnostics import Diagnostic, SpecError, error
 from .compiler.base.hints import did_you_mean
 from .compiler.ir.ast import Method
 from .compiler.read.calibration import Calibration, read_calibration
 
 NOMINAL_CV = 0.05  # the precision assumed for a series that is not observed yet
-
-
-@dataclass(frozen=True)
-class Estimate:
-    name: str
-    value: float
-    se: float
-    low: float  # 95% interval
-    high: float
-    start: float
-    is_noise: bool
-    limit: str = ""  # "lower bound", "upper bound" or "infinity" when the fit ran to one; else ""
-
-    @property
-    def determined(self) -> bool:
-        """Whether the data pin this estimate down: a finite interval, off its bounds."""
-        return not self.limit and math.isfinite(self.se)
 
 
 @dataclass(frozen=True)
@@ -55,11 +39,14 @@ class Fit:
     seconds: float
     problem: Any = None  # runtime._fit.Problem, for profiles
     z: Any = None  # the optimum in the optimiser's space
+    decrement: float = 0.0  # how much further the loss could fall from the best point (Newton decrement)
+    plan: Any = None  # the run plan the fit used
 
     def profile(self, name: str, points: int = 11) -> list[tuple[float, float]]:
         """Profile likelihood: (value, loss - best loss) with `name` fixed at each value across
-        twice its 95% interval (the estimate in the middle) and every other estimate re-fitted."""
-        from scipy.optimize import minimize
+        twice its 95% interval (the estimate in the middle) and every other estimate re-fitted,
+        each re-fit starting from its neighbour's, so the curve follows a ridge smoothly."""
+        from .runtime._profile import Profiler
 
         i = next((k for k, e in enumerate(self.estimates) if e.name.lower() == name.lower()), None)
         if i is None:
@@ -73,22 +60,31 @@ class Fit:
                                                                           e.value + abs(e.value) + 1)
         lo = max(lo, par.lo + 1e-12 * abs(par.lo or 1)) if par.lo is not None else lo
         hi = min(hi, par.hi - 1e-12 * abs(par.hi or 1)) if par.hi is not None else hi
-        out = []
         half = max(points // 2, 1)  # the estimate itself is always one of the points
         grid = np.concatenate([np.linspace(lo, e.value, half + 1), np.linspace(e.value, hi, half + 1)[1:]])
-        for v in grid:
-            z0 = np.array(self.z, dtype=np.float64)
-            z0[i] = par.to_z(float(v))
-            bounds = [(None, None)] * len(z0)
-            bounds[i] = (z0[i], z0[i])
+        from .runtime._jax import x64
 
-            def fg(z: np.ndarray) -> tuple[float, np.ndarray]:
-                val, g = self.problem.value_and_grad(np.asarray(z, dtype=np.float64))
-                return (float(val), np.asarray(g)) if np.isfinite(float(val)) else (1e300, np.zeros_like(z))
+        with x64():
+            rises = Profiler(self.problem, self.z, self.loss).curve(i, np.array([par.to_z(float(v)) for v in grid]))
+        return [(float(v), r) for v, r in zip(grid, rises, strict=True)]
 
-            res = minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds)
-            out.append((float(v), float(res.fun) - self.loss))
-        return out
+    def with_data(self, values: Any, starts: int | None = None, seed: int | None = None) -> Fit:
+        """The same calibration fitted to other observed values (one array per series, in the
+        order of `series`): for simulation studies and bootstraps, without compiling again."""
+        import time
+        from dataclasses import replace
+
+        from .runtime._jax import x64
+
+        arrays = [np.asarray(v, dtype=np.float64).reshape(np.shape(s.values)) for v, s in zip(values, self.series,
+                                                                                           strict=True)]
+        series = tuple(replace(s, values=a) for s, a in zip(self.series, arrays, strict=True))
+        prob = self.problem.with_values(np.concatenate(arrays), series)
+        sd_start = {f"sd of {s.obs.series}": _sd_start(s.values) for s in series}
+        prob.params = tuple(replace(p, start=sd_start.get(p.name, p.start)) for p in prob.params)
+        with x64():
+            return _solve_fit(self.calibration, self.model, series, self.notes, prob, starts, seed, self.plan,
+                              time.perf_counter())
 
     def inputs(self) -> tuple[str, ...]:
         """Every file this fit read: the calibration, the model and its bases, the data."""
@@ -132,9 +128,7 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
 
     from . import api
     from .runtime._data import load_data
-    from .runtime._fit import Problem, minimise
-    from .runtime._ident import Identifiability, analyse
-    from .runtime._laplace import intervals, model_information, start_points
+    from .runtime._fit import Problem
 
     t_begin = time.perf_counter()
     cal = _read(path)
@@ -151,53 +145,33 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     noise_of = _noise_slots(cal, params)
     prob = Problem(run, model.param_vector(), model.initial_vectors(None), keep, loaded.series, params, noise_of,
                    p.start, p.dt, factors, p.method is Method.RK4)
-    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed))
-    theta = prob.theta(opt.z)
-    jac = prob.dtheta_dz(opt.z)
-    H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
-    found, corr = intervals(params, opt.z, jac, H)
-    ests = [Estimate(par.name, float(theta[i]), se, lo, hi, par.start, par.index is None, limit)
-            for i, (par, (se, lo, hi, limit)) in enumerate(zip(params, found, strict=True))]
-    model_i, F = model_information(params, theta, jac, H)
-    names = [params[i].name for i in model_i]
-    _, weak, own = analyse(names, F)
-    suggestions = _suggest(model, p, loaded.series, params, model_i, theta, F, keep) if weak else ()
-    ident = Identifiability(tuple(names), own, weak, suggestions)
-    preds = tuple(np.asarray(x) for x in prob.predictions(opt.z))
-    converged, message = convergence(opt.success, opt.message, ests)
-    names_all = [e.name for e in ests]
+    return _solve_fit(cal, model, loaded.series, loaded.notes, prob, starts, seed, p, t_begin)
+
+
+def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tuple[Diagnostic, ...], prob: Any,
+               starts: int | None, seed: int | None, p: Any, t_begin: float) -> Fit:
+    import time
+
     import pandas as pd
 
-    corr_frame = pd.DataFrame(corr, index=names_all, columns=names_all)
-    return Fit(cal, model, tuple(ests), corr_frame, opt.loss, converged, message, opt.iterations, opt.evaluations,
-               opt.grad_norm, opt.losses, ident, loaded.series, preds, loaded.notes, time.perf_counter() - t_begin,
-               prob, opt.z)
+    from ._solve import convergence, solve
+    from .runtime._fit import minimise
+    from .runtime._ident import Identifiability
+    from .runtime._laplace import start_points
 
-
-_SCIPY_WORDS = (
-    ("ABNORMAL", "the optimiser could not lower the loss any further along its search direction"),
-    ("TOTAL NO. OF ITERATIONS", "it stopped at the iteration limit before the loss levelled off"),
-    ("TOTAL NO. OF F", "it stopped at the limit on loss evaluations before the loss levelled off"),
-    ("NAN", "the loss became NaN or infinite"),
-)
-
-
-def convergence(success: bool, message: str, estimates: list[Estimate]) -> tuple[bool, str]:
-    """Whether the fit converged, and why not in words with what to try."""
-    runaway = [e for e in estimates if e.limit == "infinity"]
-    if success and not runaway:
-        return True, message
-    why = next((words for key, words in _SCIPY_WORDS if key in message.upper()), None)
-    parts = [why] if why else ([f"the optimiser stopped: {message.strip()}"] if message.strip() and not success
-                               else [])
-    for e in runaway:
-        if e.name.startswith("dispersion of "):
-            parts.append(f"`{e.name}` grows without limit: those counts vary no more than Poisson counts do, "
-                         "so try `noise: poisson` for them")
-        else:
-            parts.append(f"`{e.name}` grows without limit: the data do not hold it back")
-    parts.append("try bounds on the parameters that run away, more starts (`--starts`), or other starting values")
-    return False, "; ".join(parts)
+    params = prob.params
+    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed))
+    got = solve(prob, opt)
+    suggestions = _suggest(model, p, series, params, got.model_i, got.theta, got.fisher,
+                           tuple(dict.fromkeys(s.obs.target.lower() for s in series))) if got.weak else ()
+    ident = Identifiability(got.names, got.spreads, got.relative, got.weak, suggestions)
+    preds = tuple(np.asarray(x) for x in prob.predictions(opt.z))
+    converged, message = convergence(opt, got.decrement, got.estimates)
+    names_all = [e.name for e in got.estimates]
+    corr_frame = pd.DataFrame(got.correlation, index=names_all, columns=names_all)
+    return Fit(cal, model, got.estimates, corr_frame, opt.loss, converged, message, opt.iterations, opt.evaluations,
+               opt.grad_norm, opt.losses, ident, series, preds, notes, time.perf_counter() - t_begin,
+               prob, opt.z, got.decrement, p)
 
 
 def _read(path: str | Path) -> Calibration:
@@ -222,13 +196,15 @@ def _check_names(cal: Calibration, model: Any) -> None:
     g = model.checked.graph
     kinds = {"stock": {s.id for s in g.stocks if not s.hidden}, "flow": {f.id for f in g.flows},
              "aux": {a.id for a in g.auxes if not a.hidden}}
+    kinds["rate"] = kinds["flow"]
     params = {p.id for p in g.params}
     errors = []
     for o in cal.observe:
         if o.target.lower() not in kinds[o.kind]:
             pool = sorted(kinds[o.kind])
-            errors.append(error("E084", f"`{o.target}` is not a {o.kind} of {model.name}", o.span,
-                                did_you_mean(o.target, pool) or f"its {o.kind}s: " + ", ".join(pool)))
+            what = "flow" if o.kind == "rate" else o.kind
+            errors.append(error("E084", f"`{o.target}` is not a {what} of {model.name}", o.span,
+                                did_you_mean(o.target, pool) or f"its {what}s: " + ", ".join(pool)))
     for e in cal.estimate:
         if e.name.lower() not in params:
             errors.append(error("E084", f"`{e.name}` is not a parameter of {model.name}", e.span,
@@ -259,12 +235,16 @@ def _params(cal: Calibration, model: Any, series: tuple[Any, ...]) -> tuple[Any,
         raise SpecError(errors)
     for s in series:
         o = s.obs
-        scale = float(np.std(s.values)) or float(np.mean(np.abs(s.values))) or 1.0
         if o.sd == "estimate":
-            out.append(Param(f"sd of {o.series}", None, 0.0, None, 0.1 * scale))
+            out.append(Param(f"sd of {o.series}", None, 0.0, None, _sd_start(s.values)))
         if o.noise == "negative_binomial" and o.dispersion == "estimate":
             out.append(Param(f"dispersion of {o.series}", None, 0.0, None, 10.0))
     return tuple(out)
+
+
+def _sd_start(values: np.ndarray) -> float:
+    """A tenth of the series' spread (or size): a start the optimiser can reach the sd from."""
+    return 0.1 * (float(np.std(values)) or float(np.mean(np.abs(values))) or 1.0)
 
 
 def _noise_slots(cal: Calibration, params: tuple[Any, ...]) -> dict[str, tuple[int | None, float | None]]:
@@ -287,6 +267,7 @@ def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...
     """Which series, if observed (at the same dates, 5% precision), would pin the parameters down best."""
     from .runtime._ident import after_adding
     from .runtime._jax import jax, jnp
+    from .runtime._laplace import size
 
     g = model.checked.graph
     candidates = tuple(x for x in [s.id for s in g.stocks if not s.hidden] + [f.id for f in g.flows]
@@ -300,7 +281,7 @@ def _suggest(model: Any, p: Any, series: tuple[Any, ...], params: tuple[Any, ...
     inits = tuple(jnp.asarray(a) for a in model.initial_vectors(None))
     idx = [params[i].index for i in model_i]
     th = np.array([theta[i] for i in model_i])
-    signs = np.where(th > 0, th, np.where(th == 0, 1.0, np.abs(th)))  # the scale analyse() works on
+    signs = np.array([size(params[i], float(theta[i])) for i in model_i])  # the scale analyse() works on
 
     def values(t: Any) -> Any:
         vec = base

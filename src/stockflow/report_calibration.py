@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,16 @@ import numpy as np
 from .numbers import value_text
 
 
-def _factor(f: float) -> str:
-    return "over 1000" if f > 1000 else f"{f:.3g}"
+def _interval(e: Any) -> str:
+    return "[" + value_text(e.low) + ", " + value_text(e.high) + "]"
+
+
+def _kind(e: Any) -> str:
+    if e.limit in ("lower bound", "upper bound"):
+        return f"at its {e.limit}"
+    if e.limit:
+        return "running off to infinity"
+    return e.interval if e.interval != "Laplace" else ""
 
 
 def text_report(fit: Any) -> str:
@@ -22,54 +31,23 @@ def text_report(fit: Any) -> str:
              f"{sum(len(s.values) for s in fit.series)} observations in {len(fit.series)} series",
              "", f"{'parameter':30} {'estimate':>11} {'std err':>11} {'95% interval':>25}"]
     for e in fit.estimates:
-        at = f"  at its {e.limit}" if e.limit in ("lower bound", "upper bound") else (
-            "  running off to infinity" if e.limit else "")
-        lines.append(f"{e.name:30} {value_text(e.value):>11} {value_text(e.se):>11} {'[' + value_text(e.low) + ', ' + value_text(e.high) + ']':>25}"
-                     + at)
+        se = value_text(e.se) if e.interval == "Laplace" and not e.limit else "-"
+        lines.append(f"{e.name:30} {value_text(e.value):>11} {se:>11} {_interval(e):>25}  {_kind(e)}".rstrip())
+    if any(e.interval == "profile" for e in fit.estimates):
+        lines.append("(profile: a profile-likelihood interval, the values the data do not reject with every other "
+                     "estimate re-fitted; used where the Laplace one cannot be trusted: at a bound, along a flat "
+                     "direction or where the loss is skewed. Its std err is not shown: it would be Laplace's.)")
     lines += ["", f"negative log-likelihood {fit.loss:.6g}; "
               f"{'converged' if fit.converged else 'NOT converged'} ({fit.message}); "
               f"{fit.iterations} iterations, {fit.evaluations} loss+gradient evaluations over "
               f"{len(fit.start_losses)} starts; gradient norm {fit.grad_norm:.2g}; {fit.seconds:.1f} s"]
-    spread = max(fit.start_losses) - min(fit.start_losses)
     if len(fit.start_losses) > 1:
-        agree = sum(1 for x in fit.start_losses if x - min(fit.start_losses) < 1e-3)
-        lines.append(f"{agree} of {len(fit.start_losses)} starts reached the best fit "
+        from ._solve import agreeing
+
+        spread = max(fit.start_losses) - min(fit.start_losses)
+        lines.append(f"{agreeing(fit.start_losses)} of {len(fit.start_losses)} starts reached the best fit "
                      f"(spread of final losses {spread:.3g})")
-    ident = fit.identifiability
-    lines += ["", "What the data determine (95% interval as a factor either way):"]
-    by_name = {e.name: e for e in fit.estimates}
-    for name, f in zip(ident.names, ident.factors, strict=True):
-        e = by_name[name]
-        if e.limit:
-            verdict = f"NOT determined: the fit ran to its {e.limit}" + (
-                "; the interval is its range on that side" if e.limit != "infinity" else "")
-        elif not e.determined:
-            verdict = "NOT determined by these data"
-        else:
-            verdict = "well determined" if f < 1.5 else "loosely determined" if f < 2 else "NOT determined by these data"
-        lines.append(f"  {name:30} x/÷ {_factor(f):>9}  {verdict}")
-    if ident.weak:
-        lines += ["", "The data cannot tell these apart:"]
-        for d in ident.weak:
-            lines.append(f"  - {d.words()} (95% interval x/÷ {_factor(d.factor)})")
-        if ident.suggestions:
-            lines += ["", "Data that would help most (each observed at the same dates with 5% precision):"]
-            for name, left, f in ident.suggestions:
-                lines.append(f"  - `{name}`: {len(ident.weak) - left} of the {len(ident.weak)} would be pinned down"
-                             f" (the least determined left: x/÷ {_factor(f)})")
-        loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
-        lines.append("The estimates of " + ", ".join(f"`{n}`" for n in loose) + " are one of many fits that match "
-                     "these data equally well; do not read them as measured.")
-    elif all(e.determined and not e.limit for e in fit.estimates) and fit.converged:
-        lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2."]
-    bound = [e.name for e in fit.estimates if e.limit in ("lower bound", "upper bound")]
-    if bound:
-        lines += ["", "The intervals of the other parameters treat " + ", ".join(f"`{n}`" for n in bound)
-                  + " as known at its bound; `--profile NAME` gives intervals that do not."]
-    off = [e.name for e in fit.estimates if not e.determined]
-    if off:
-        lines += ["", "Not determined (no Laplace interval can be trusted): " + ", ".join(f"`{n}`" for n in off)
-                  + ". `--profile NAME` shows how the fit changes along each."]
+    lines += determination(fit)
     c = np.asarray(fit.correlation, dtype=np.float64)
     big = [(fit.estimates[i].name, fit.estimates[j].name, c[i, j])
            for i in range(len(fit.estimates)) for j in range(i)
@@ -80,6 +58,65 @@ def text_report(fit: Any) -> str:
     for n in fit.notes:
         lines.append(f"note: {n.message}")
     return "\n".join(lines) + "\n"
+
+
+def determination(fit: Any) -> list[str]:
+    """Each model parameter's verdict on its own scale, the combinations the data cannot tell
+    apart, and which data would help."""
+    from .runtime._ident import factor_text, verdict
+
+    ident = fit.identifiability
+    lines = ["", "What the data determine (95% interval on each parameter's own scale: a factor either way "
+             "for one that must be positive; for one that may be zero or negative, in its own units, judged "
+             "against a quarter of its range, or its size if it has no bounds):"]
+    by_name = {e.name: e for e in fit.estimates}
+    for name, s, rel in zip(ident.names, ident.spreads, ident.relative, strict=True):
+        e = by_name[name]
+        half = max(e.value - e.low, e.high - e.value)
+        width = (f"x/÷ {factor_text(min(math.exp(min(s, 700)), 1e300))}" if rel else f"± {value_text(half)}") \
+            if math.isfinite(s) else "unbounded"
+        if e.limit == "infinity":
+            words = "NOT determined: the fit runs off to infinity"
+        elif e.limit:
+            other = e.high if e.limit == "lower bound" else e.low
+            words = (f"at its {e.limit}; the data allow it up to {value_text(other)}" if e.limit == "lower bound"
+                     else f"at its {e.limit}; the data allow it down to {value_text(other)}") + \
+                (" (95%, profile)" if math.isfinite(other) else "")
+        else:
+            words = verdict(s)
+            if not rel and e.low < 0 < e.high:
+                words = ("narrowed within its range, " if words != verdict(math.inf) else words + "; ") + \
+                    "but the data do not fix its sign"
+        lines.append(f"  {name:30} {width:>14}  {words}")
+    if ident.weak:
+        lines += ["", "The data cannot tell these apart:"]
+        for d in ident.weak:
+            lines.append(f"  - {d.words()} (95% interval {d.size_words()})")
+        if ident.suggestions:
+            lines += ["", "Data that would help most (each observed at the same dates with 5% precision):"]
+            for name, left, f in ident.suggestions:
+                lines.append(f"  - `{name}`: {len(ident.weak) - left} of the {len(ident.weak)} would be pinned down"
+                             f" (the least determined left: x/÷ {factor_text(f)})")
+        loose = sorted({n for d in ident.weak for n, w in d.loadings if abs(w) >= 0.25})
+        lines.append("Along those combinations, the estimates of " + ", ".join(f"`{n}`" for n in loose)
+                     + " are one of many fits that match these data almost as well; do not read them as measured.")
+    elif (fit.converged and all(e.determined for e in fit.estimates if not e.is_noise)
+          and all(math.isfinite(s) and s < math.log(2) for s in ident.spreads)):
+        unsigned = [n for n, rel in zip(ident.names, ident.relative, strict=True)
+                    if not rel and by_name[n].low < 0 < by_name[n].high]
+        lines += ["", "Every parameter, and every combination of them, is determined to within a factor of 2 "
+                  "(or 69% of its size)" + (", though the data do not fix the sign of "
+                                            + ", ".join(f"`{n}`" for n in unsigned) if unsigned else "") + "."]
+    bound = [e.name for e in fit.estimates if e.limit in ("lower bound", "upper bound")]
+    if bound:
+        lines += ["", ", ".join(f"`{n}`" for n in bound) + (" is" if len(bound) == 1 else " are")
+                  + " at a bound, so every model parameter's interval above is a profile one, with the bound "
+                  "parameters free to move, not held as known."]
+    off = [e.name for e in fit.estimates if not e.bounded and not e.limit]
+    if off:
+        lines += ["", "Not determined (an interval to the end of its range or for ever): "
+                  + ", ".join(f"`{n}`" for n in off) + ". `--profile NAME` shows how the fit changes along each."]
+    return lines
 
 
 OUTLIER_Z = 4.0  # a standardised residual this large is about one in 16,000 under the noise model
@@ -99,7 +136,9 @@ def standardised(fit: Any, s: Any, mu: np.ndarray) -> np.ndarray | None:
             return None
         sd = np.sqrt(np.maximum(mu + mu**2 / r, 1e-12))
     elif o.cv is not None:
-        sd = np.maximum(o.cv * np.abs(mu), 1e-12)
+        from .runtime._fit import cv_sd
+
+        sd = cv_sd(o.cv, mu, np.asarray(s.values, dtype=np.float64), np)
     else:
         value = est.get(f"sd of {o.series}", o.sd if isinstance(o.sd, float) else None)
         if value is None:
@@ -171,7 +210,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
             ax.plot(when(run.times), run[s.obs.target], "-", color="#1f77b4", label="fitted, over the run")
         ax.plot(when(s.ends), s.values, "o", color="#d62728", label="observed")
         units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
-        what = "total over each period" if s.obs.kind == "flow" else "value"
+        what = {"flow": "total over each period", "rate": "rate at each date"}.get(s.obs.kind, "value")
         ax.set_title(f"{s.obs.series}\n({s.obs.target}, {what})", fontsize=9)
         ax.set_ylabel(f"[{s.obs.unit or units}]" if (s.obs.unit or units) else "", fontsize=8)
         ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
