@@ -137,6 +137,7 @@ class Problem:
                 total = total - _log_prior(p.prior, p.from_z(z[i]))
             return total
 
+        self.loss_fn = loss  # the JAX function itself, for samplers that trace it again
         self._predictions = Compiled(predictions)
         self._loss = Compiled(loss)
         self._value_and_grad = Compiled(jax.value_and_grad(loss))

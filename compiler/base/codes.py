@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "E082": "calibration data: a value's unit is not the one the observation expects",
     "E083": "calibration data: two values for one series at one time",
     "E084": "calibration: an observation or estimate names no suitable model variable",
+    "E085": "posterior sampling is not installed (numpyro and arviz, the `bayes` extra)",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",

@@ -108,6 +108,21 @@ class Fit:
 
         return text_report(self)
 
+    def posterior(self, draws: int = 1000, chains: int = 4, warmup: int | None = None, seed: int = 0) -> Any:
+        """Posterior draws by NUTS on the same log-density (likelihood and the spec's priors), in
+        `chains` chains started about the optimum; `.mixed` says whether R-hat and the effective
+        sample sizes allow reading them (runtime._posterior.Posterior)."""
+        try:
+            from .runtime._posterior import sample
+        except ImportError as exc:  # numpyro and arviz are an extra
+            raise SpecError([error("E085", f"posterior sampling needs numpyro and arviz ({exc.name} is missing)",
+                                   None, "pip install 'stockflow[bayes]'")]) from None
+        jac = self.problem.dtheta_dz(self.z)
+        sd = np.array([(e.high - e.low) / 4 / max(abs(j), 1e-12) if math.isfinite(e.high - e.low) else 1.0
+                       for e, j in zip(self.estimates, jac, strict=True)])
+        return sample(self.problem, np.asarray(self.z), np.minimum(sd, 1.0), draws,
+                      draws if warmup is None else warmup, chains, seed)
+
     def overlay(self, path: str | Path) -> str:
         """A spec that extends the model and sets the estimates: `stockflow run` it, or extend it."""
         from .report_calibration import overlay_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,28 +20,48 @@ from .common import or_exit, write_atomic
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1),
               help="seed of the start design (default: the file's `seed`, else 0)")
 @click.option("--profile", "profiles", multiple=True, help="also print the profile likelihood of this parameter")
+@click.option("--posterior", is_flag=True,
+              help="also sample the posterior by NUTS (needs the `bayes` extra); with -o, writes posterior.csv "
+                   "(the draws), posterior_summary.csv and posterior.png; exits 1 if the chains have not mixed")
+@click.option("--draws", type=click.IntRange(50, 100_000), default=1000, show_default=True,
+              help="posterior draws per chain, after warm-up")
+@click.option("--warmup", type=click.IntRange(50, 100_000), help="warm-up draws per chain (default: as --draws)")
+@click.option("--chains", type=click.IntRange(2, 64), default=4, show_default=True, help="posterior chains")
 def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed: int | None,
-                  profiles: tuple[str, ...]) -> None:
+                  profiles: tuple[str, ...], posterior: bool, draws: int, warmup: int | None, chains: int) -> None:
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
     from ..calibrate import calibrate
-    from ..compiler.base.files import refuse_inputs, safe_csv_frame
 
     fit = or_exit(calibrate, calibration, starts=starts, seed=seed)
     text = fit.report()
     for name in profiles:
-        text += f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval):\n"
+        text += (f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval when every "
+                 "noise level is known, more in small samples with an estimated sd):\n")
         text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in or_exit(fit.profile, name))
+    post = None
+    if posterior:
+        from ..report_posterior import posterior_text
+
+        post = or_exit(fit.posterior, draws, chains, warmup, seed or 0)
+        text += posterior_text(fit, post)
     click.echo(text, nl=False)
-    if output is None:
-        return
+    if output is not None:
+        _write(fit, Path(output), text, post)
+    if post is not None and not post.mixed:
+        raise SystemExit(1)
+
+
+def _write(fit: Any, out: Path, text: str, post: Any) -> None:
+    from ..compiler.base.files import refuse_inputs, safe_csv_frame
     from ..report_calibration import plot
 
-    out = Path(output)
     inputs = fit.inputs()
     overlay = out / "calibrated.sfm"
     names = [overlay, out / "report.txt", out / "estimates.csv", out / "residuals.csv", out / "correlation.csv",
              out / "fit.png"]
+    if post is not None:
+        names += [out / "posterior.csv", out / "posterior_summary.csv", out / "posterior.png"]
     for path in names:  # refuse before writing anything, so no output is half-written
         or_exit(refuse_inputs, path, inputs)
     write_atomic(overlay, fit.overlay(overlay), inputs)
@@ -52,5 +73,15 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
     write_atomic(out / "residuals.csv", safe_csv_frame(fit.residuals()).to_csv(index=False), inputs)
     write_atomic(out / "correlation.csv", safe_csv_frame(fit.correlation).to_csv(), inputs)
     plot(fit, out / "fit.png", inputs)
-    click.echo(f"wrote {overlay}, fit.png, estimates.csv, correlation.csv, residuals.csv and report.txt in {out}",
-               err=True)
+    wrote = "fit.png, estimates.csv, correlation.csv, residuals.csv and report.txt"
+    if post is not None:
+        from ..report_posterior import posterior_plot
+
+        write_atomic(out / "posterior.csv", post.frame().to_csv(index=False), inputs)
+        wrote = wrote.replace(" and report.txt", ", report.txt and posterior.csv (the draws, for diagnosis)")
+        if post.mixed:
+            summary = safe_csv_frame(post.summary())
+            write_atomic(out / "posterior_summary.csv", summary.to_csv(index=False), inputs)
+            posterior_plot(fit, post, out / "posterior.png", inputs)
+            wrote += ", posterior_summary.csv, posterior.png"
+    click.echo(f"wrote {overlay}, {wrote} in {out}", err=True)
