@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from ..compiler.ir.scenarios import Scenario
+from ._fit_draws import fit_draws
 from ._plan import Plan
 from ._sampling import draw
 from ._scenario_results import RunInfo
@@ -26,7 +27,8 @@ def structure(chosen: Sequence[Scenario]) -> tuple[tuple[str, ...], tuple[str, .
 
 
 def encode(chosen: Sequence[Scenario], p: Plan, param_vector: ParamVector, initial_vectors: InitialVectors,
-           scaled: tuple[str, ...] | None = None, timed: tuple[str, ...] | None = None
+           scaled: tuple[str, ...] | None = None, timed: tuple[str, ...] | None = None,
+           param_ids: frozenset[str] = frozenset()
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[RunInfo]]:
     """(params, override, mask) stacked over every run of every scenario, and the runs. The
     inputs are laid out for `scaled` and `timed` (default: what these scenarios use)."""
@@ -54,11 +56,15 @@ def encode(chosen: Sequence[Scenario], p: Plan, param_vector: ParamVector, initi
                 cols += [c.value, c.start, c.start + (c.over or 0.0), c.until if c.until is not None else never]
         init = initial_vectors(dict(sc.initial))
         drawn = draw(sc.samples, sc.draws, sc.seed, sc.latin_hypercube)  # the same draws at every grid point
+        from_fit = fit_draws(sc.from_fit, set(param_ids), sc.draws, sc.seed) if sc.from_fit else None
         grid = list(itertools.product(*[values for _, values in sc.sweeps]))
         for point, swept in enumerate(grid):
             for d in range(sc.draws):
                 on_grid = tuple((name, v) for (name, _), v in zip(sc.sweeps, swept, strict=True))
                 sampled = tuple((x.param, float(drawn[d, j])) for j, x in enumerate(sc.samples))
+                if from_fit is not None:  # the scenario's own `sample` lines win over the fit's draws
+                    own = {x.param for x in sc.samples}
+                    sampled = tuple(kv for kv in from_fit[d] if kv[0] not in own) + sampled
                 vec = param_vector({**dict(sc.params), **dict(on_grid), **dict(sampled)})
                 params.append(np.concatenate([vec, np.asarray(cols, dtype=np.float64)]))
                 inits.append(init)

@@ -3,6 +3,7 @@ draw), metric tables against the baseline, and break-even times."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ class ScenarioResults:
         is recorded), trapezoids after RK4.
 
         Returns one row per scenario and grid point: the median break-even time over the runs
-        that break even, and the share of runs that do."""
+        that break even, the share of runs that do, and the times by which half and nine in ten
+        of all the runs have (NaN if they do not within the horizon)."""
         import pandas as pd
 
         try:
@@ -141,10 +143,13 @@ class ScenarioResults:
             groups.setdefault((r.scenario, r.point), []).append(i)
         for (name, _), idx in groups.items():
             found = times[idx][~np.isnan(times[idx])]
+            ever = np.where(np.isnan(times[idx]), np.inf, times[idx])  # a run that never breaks even: never
+            by = {f"by_{q}": float(np.quantile(ever, q / 100, method="higher")) for q in (50, 90)}
             rows.append({"scenario": name, "point": ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept),
                          "runs": len(idx), "break_even": float(np.median(found)) if found.size else float("nan"),
-                         "share": found.size / len(idx)})
-        return pd.DataFrame(rows)
+                         "share": found.size / len(idx),
+                         **{k: v if math.isfinite(v) else float("nan") for k, v in by.items()}})
+        return pd.DataFrame(rows, columns=["scenario", "point", "runs", "break_even", "share", "by_50", "by_90"])
 
     def inputs(self) -> Any:
         """The values each run swept or sampled: run, scenario, point, draw, parameter, value."""

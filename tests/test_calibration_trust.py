@@ -229,3 +229,47 @@ def test_small_samples_widen_intervals_as_linear_regression_does(stocks_only: ob
     n, p = 6, 2
     assert mult[:2] == pytest.approx(student.ppf(0.975, n - p) * np.sqrt(n / (n - p)), rel=1e-6)
     assert mult[2] == 1.96  # the noise term keeps its own
+
+
+def test_a_scenario_samples_its_parameters_from_a_fit(tmp_path: Path) -> None:
+    """`calibrate -o fit` writes draws.csv; `sample from fit "fit/"` runs the scenario once per
+    draw with the fitted parameters set jointly, so the spread carries the data's uncertainty."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    import stockflow
+    from stockflow.cli import main
+
+    model = ONE + 'metric child_years [child*year] = integral(s)\n'
+    fit0 = setup(tmp_path, "s_count: {stock: s, noise: normal, sd: 20}\n  out_total: {flow: outflow, over: 1 year, "
+                 "noise: normal, sd: 20}", "joining:\n  leave_rate:", starts=2, years=range(1, 11), model=model)
+    values = simulated(fit0, 5, sd=20.0)
+    (tmp_path / "data.csv").write_text("year,series,value\n" + "".join(
+        f"{y},{name},{v:.3f}\n" for name, vs in zip(("s_count", "out_total"), values, strict=True)
+        for y, v in zip(range(1, 11), vs, strict=True)))
+    res = CliRunner().invoke(main, ["calibrate", str(tmp_path / "cal.yaml"), "-o", str(tmp_path / "fit")])
+    assert res.exit_code == 0, res.output
+    draws = pd.read_csv(tmp_path / "fit" / "draws.csv")
+    assert list(draws.columns) == ["chain", "draw", "joining", "leave_rate"] and len(draws) == 1000
+    (tmp_path / "what_if.sfm").write_text('extends "fit/calibrated.sfm"\n'
+                                          'scenario from_data { sample from fit "fit/"  draws 40  seed 3 }\n')
+    m = stockflow.load(tmp_path / "what_if.sfm")
+    out = m.run_scenarios(["from_data"])
+    runs = [r for r in out.runs if r.scenario == "from_data"]
+    assert len(runs) == 40
+    pairs = {(round(dict(r.sampled)["joining"], 9), round(dict(r.sampled)["leave_rate"], 9)) for r in runs}
+    rows = {(round(a, 9), round(b, 9)) for a, b in zip(draws.joining, draws.leave_rate, strict=True)}
+    assert len(pairs) == 40 and pairs <= rows  # whole rows of the fit's draws, never mixed across rows
+    summary = out.metrics_table()  # the metric's spread over the draws
+    row = summary[(summary.scenario == "from_data") & (summary.metric == "child_years")].iloc[0]
+    assert row.runs == 40 and row.p5 < row.value < row.p95
+    (tmp_path / "bad.sfm").write_text('extends "fit/calibrated.sfm"\nscenario x { sample from fit "nowhere/" }\n')
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(tmp_path / "bad.sfm").run_scenarios(["x"])
+    assert "nowhere" in exc.value.diagnostics[0].message
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "draws.csv").write_text("chain,draw,unrelated\n0,0,1.5\n")
+    (tmp_path / "bad.sfm").write_text('extends "fit/calibrated.sfm"\nscenario x { sample from fit "other/" }\n')
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(tmp_path / "bad.sfm").run_scenarios(["x"])
+    assert exc.value.diagnostics[0].code == "E086" and "holds no parameter" in exc.value.diagnostics[0].message

@@ -298,3 +298,30 @@ def test_report_chooses_the_metrics_shown(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as e:
         stockflow.load(bad)
     assert e.value.diagnostics[0].code == "E010" and "total_cost" in (e.value.diagnostics[0].hint or "")
+
+
+def test_break_even_over_draws_says_by_when_half_and_nine_in_ten_save() -> None:
+    """Spend 5 a year more for two years, then save `saving` a year: each draw breaks even at
+    2 + 10 / saving (on the step grid). by_50 and by_90 are those times' quantiles over all
+    draws, a draw that never breaks even counting as never."""
+    body = """
+aux cost_rate = base + extra * (if time < 2 then 1 else 0) - saving * (if time >= 2 then 1 else 0)
+param base = 10
+param extra = 5
+param saving = 0 { bounds [0, 10] }
+stock s = 0
+flow f: outside -> s = cost_rate
+scenario baseline { set extra = 0 }
+scenario unsure { sample saving ~ uniform(0.5, 8)  draws 40  seed 2 }
+"""
+    m = model(body, dt=0.25)
+    res = m.run_scenarios()
+    row = res.break_even("cost_rate").set_index("scenario").loc["unsure"]
+    savings = [dict(r.sampled)["saving"] for r in res.runs if r.scenario == "unsure"]
+    expected = np.array([2 + 10 / s if 2 + 10 / s <= 10 else np.inf for s in savings])
+    step = 0.25  # the first step at or after the crossing
+    expected = np.where(np.isfinite(expected), np.ceil(expected / step - 1e-9) * step, np.inf)
+    for q, col in ((0.5, "by_50"), (0.9, "by_90")):
+        want = np.quantile(expected, q, method="higher")
+        assert (np.isnan(row[col]) and not np.isfinite(want)) or row[col] == pytest.approx(want, abs=step), col
+    assert row.share == pytest.approx(np.mean(np.isfinite(expected)))

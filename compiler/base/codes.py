@@ -51,6 +51,7 @@ CODES: dict[str, str] = {
     "E083": "calibration data: two values for one series at one time",
     "E084": "calibration: an observation or estimate names no suitable model variable",
     "E085": "posterior sampling is not installed (numpyro and arviz, the `bayes` extra)",
+    "E086": "`sample from fit`: the calibration's draws.csv is missing, empty or not numbers",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",

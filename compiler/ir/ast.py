@@ -317,6 +317,7 @@ class ScenarioDecl:
     seed: int | None = None
     latin_hypercube: bool = False
     report: tuple[str, ...] = ()  # the metrics to show for this scenario; () shows them all
+    from_fit: str | None = None  # `sample from fit "FOLDER"`: draw parameters from a calibration's draws
 
 
 Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,

@@ -56,8 +56,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(A.ExpectDecl, "expect", "expectations", "expectation", ("condition", "during", "under", *DOC_KEYS),
          ("condition",), "condition", frozenset({*DOC_KEYS, "during", "under"}), EXPR),
     Kind(A.ScenarioDecl, "scenario", "scenarios", "scenario",
-         ("title", "extends", "set", "scale", "sweep", "sample", "draws", "seed", "latin_hypercube", "report",
-          *DOC_KEYS)),
+         ("title", "extends", "set", "scale", "sweep", "sample", "sample_from_fit", "draws", "seed",
+          "latin_hypercube", "report", *DOC_KEYS)),
 )
 BY_CLASS = MappingProxyType({k.decl: k for k in KINDS})
 BY_SECTION = MappingProxyType({k.section: k for k in KINDS})
@@ -81,7 +81,7 @@ KEY_TYPES: dict[str, dict[str, Any]] = {
     "title": TEXT, "extends": TEXT, "under": TEXT, "draws": {"type": "integer"}, "seed": {"type": "integer"},
     "latin_hypercube": {"type": "boolean"}, "report": {"type": "array", "items": TEXT},
     "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
-    "sample": {"type": "object", "additionalProperties": TEXT},
+    "sample": {"type": "object", "additionalProperties": TEXT}, "sample_from_fit": TEXT,
     "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
         "type": "object", "additionalProperties": False, "required": ["value"],
         "properties": {k: {"type": "number"} for k in ("value", "from", "over", "until")}}]}},

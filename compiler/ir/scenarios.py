@@ -61,6 +61,7 @@ class Scenario:
     latin_hypercube: bool = False
     timed: tuple[TimedSet, ...] = ()
     report: tuple[str, ...] = ()  # metric ids to show; () for all
+    from_fit: tuple[str, str] | None = None  # `sample from fit`: (folder as written, the spec file it is in)
 
 
 def as_written() -> Scenario:

@@ -151,6 +151,7 @@ def decl_text(d: A.Decl) -> str:
         items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
         items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
         items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
+        items += [f"sample from fit {quote(d.from_fit)}"] if d.from_fit is not None else []
         items += [f"draws {d.draws}"] if d.draws is not None else []
         items += [f"seed {d.seed}"] if d.seed is not None else []
         items += ["latin_hypercube"] if d.latin_hypercube else []

@@ -32,6 +32,7 @@ class _Merged:
     seed: int | None = None
     lhs: bool = False
     report: tuple[str, ...] = ()
+    from_fit: tuple[str, str] | None = None  # the folder as written, and the spec file it is relative to
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
@@ -51,7 +52,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         n, seed = _expansion(sc, merged, sweeps, errors)
         out.append(Scenario(key, sc.name, sc.title, tuple(merged.params.items()), tuple(merged.initial.items()),
                             tuple(scales.values()), sc.doc, tuple(sweeps), tuple(d for d in drawn if d is not None),
-                            n, seed, merged.lhs, tuple(merged.timed.values()), merged.report))
+                            n, seed, merged.lhs, tuple(merged.timed.values()), merged.report, merged.from_fit))
     return tuple(out)
 
 
@@ -63,6 +64,8 @@ def _merge(decls: dict[str, A.Decl], sc: A.ScenarioDecl, decl: A.ScenarioDecl, i
     into.draws = decl.draws if decl.draws is not None else into.draws
     into.seed = decl.seed if decl.seed is not None else into.seed
     into.lhs = into.lhs or decl.latin_hypercube
+    if decl.from_fit is not None:
+        into.from_fit = (decl.from_fit, decl.span.file if decl.span is not None else "")
     into.report = tuple(canonical(r) for r in decl.report) or into.report
     for r in decl.report:
         if not isinstance(decls.get(canonical(r)), A.MetricDecl):
@@ -143,7 +146,7 @@ def _check_sweeps(decls: dict[str, A.Decl], sc: A.ScenarioDecl, sweeps: dict[str
 def _expansion(sc: A.ScenarioDecl, merged: _Merged, sweeps: list[tuple[str, tuple[float, ...]]],
                errors: list[Diagnostic]) -> tuple[int, int]:
     """The number of draws and the seed, checked, with the runs they expand to bounded."""
-    n = merged.draws if merged.draws is not None else (DEFAULT_DRAWS if merged.samples else 1)
+    n = merged.draws if merged.draws is not None else (DEFAULT_DRAWS if merged.samples or merged.from_fit else 1)
     if n < 1:
         errors.append(error("E053", f"scenario `{sc.name}` asks for {n} draws", sc.span, "use `draws 1` or more"))
     runs = n * math.prod(len(v) for _, v in sweeps)

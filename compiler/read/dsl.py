@@ -281,6 +281,7 @@ class _DslReader:
         seen: dict[str, set[str]] = {"sc_set": set(), "sc_sweep": set(), "sc_sample": set()}
         report: list[str] = []
         lhs = False
+        from_fit: str | None = None
         doc: dict[str, str] = {}
         for it in items:
             kind, ch = it.data, it.children
@@ -306,6 +307,11 @@ class _DslReader:
                                         self.b.span_of(ch[0])))
             elif kind in ("sc_draws", "sc_seed"):
                 counts[kind[3:]] = self.whole(ch[0])
+            elif kind == "sc_from_fit":
+                if str(ch[0]).lower() != "fit":
+                    self.err("E010", f"`sample from {ch[0]}`: a scenario samples from a calibration's fit",
+                             ch[0], 'e.g. `sample from fit "fit/"`, the folder `stockflow calibrate -o` wrote')
+                from_fit = self.string(ch[1])
             elif kind == "sc_lhs":
                 lhs = True
             elif kind == "sc_report":
@@ -318,7 +324,7 @@ class _DslReader:
         return A.ScenarioDecl(str(name), self.string(title) if title is not None else None, extends, tuple(sets),
                               tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
                               self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
-                              counts.get("seed"), lhs, tuple(report))
+                              counts.get("seed"), lhs, tuple(report), from_fit)
 
     def change(self, t: Tree | None) -> A.Change:
         if t is None:

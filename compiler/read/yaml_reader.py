@@ -262,10 +262,11 @@ class _YamlReader(NodeReader):
                 counts[key] = int(value)
         lhs = self.flag(props["latin_hypercube"], "`latin_hypercube`") if "latin_hypercube" in props else False
         report = self.tags(props["report"]) if "report" in props else ()
+        from_fit = self.string(props["sample_from_fit"], "`sample_from_fit`") if "sample_from_fit" in props else None
         return A.ScenarioDecl(name, title, extends, tuple(self.scenario_sets(props)),
                               tuple(self.scenario_scales(props)), doc, span, tuple(self.scenario_sweeps(props)),
                               tuple(self.scenario_samples(props)), counts.get("draws"), counts.get("seed"), lhs,
-                              report)
+                              report, from_fit)
 
     def scenario_sets(self, props: dict[str, Node]) -> list[A.ScenarioSet]:
         sets: list[A.ScenarioSet] = []

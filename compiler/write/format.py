@@ -196,6 +196,8 @@ def _ydecl(d: A.Decl) -> Any:
             body["sweep"] = {x.name: [float(v) for v in x.values] for x in d.sweeps}
         if d.samples:
             body["sample"] = {x.name: f"{x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples}
+        if d.from_fit is not None:
+            body["sample_from_fit"] = d.from_fit
         if d.draws is not None:
             body["draws"] = d.draws
         if d.seed is not None:

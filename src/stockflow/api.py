@@ -126,7 +126,8 @@ class Model(ModelInputs, ModelOutputs):
         chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
         scaled, timed = structure(chosen)
         p = self.plan(method, dt, save_step)
-        params, override, mask, runs = encode(chosen, p, self.param_vector, self.initial_vectors)
+        params, override, mask, runs = encode(chosen, p, self.param_vector, self.initial_vectors,
+                                              param_ids=frozenset(x.id for x in self.checked.graph.params))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
         traj, metrics, drift = self._run_batch(self.simulator(scaled, timed), p, params, override, mask, keep)

@@ -123,6 +123,28 @@ class Fit:
         return sample(self.problem, np.asarray(self.z), np.minimum(sd, 1.0), draws,
                       draws if warmup is None else warmup, chains, seed)
 
+    def laplace_draws(self, n: int = 1000, seed: int = 0) -> Any:
+        """Draws of the model parameters from the Laplace approximation (a normal in the
+        optimiser's space, so every draw respects its bounds), as a frame with columns chain,
+        draw and one per parameter; None where Laplace is not to be trusted (an interval is a
+        profile one, or a parameter is not determined): then use `posterior()`."""
+        import pandas as pd
+
+        from .runtime._jax import x64
+        from .runtime._laplace import covariance, judging_scale
+
+        if any(e.interval != "Laplace" or not e.bounded for e in self.estimates if not e.is_noise):
+            return None
+        with x64():
+            prob = self.problem
+            theta, jac = prob.theta(self.z), prob.dtheta_dz(self.z)
+            T = judging_scale(prob.params, theta, jac)
+            cov_u, _ = covariance(np.asarray(prob.hessian(self.z), dtype=np.float64) * np.outer(T, T))
+            zs = np.random.default_rng(seed).multivariate_normal(np.asarray(self.z), cov_u * np.outer(T, T), n)
+            cols = {p.name: np.asarray(p.from_z(zs[:, i]), dtype=np.float64)
+                    for i, p in enumerate(prob.params) if p.index is not None}
+        return pd.DataFrame({"chain": 0, "draw": np.arange(n), **cols})
+
     def overlay(self, path: str | Path) -> str:
         """A spec that extends the model and sets the estimates: `stockflow run` it, or extend it."""
         from .report_calibration import overlay_text

@@ -108,7 +108,7 @@ def _scenarios(model: Any, js: Any) -> list[dict[str, Any]]:
                     "title": (sc.title if sc else "the model as written") or "",
                     "description": (sc.doc.description or "") if sc else "",
                     "P": P, "initial": {str(k): v for k, v in initial.items()},
-                    "uncertain": bool(sc and (sc.samples or sc.sweeps))})
+                    "uncertain": bool(sc and (sc.samples or sc.sweeps or sc.from_fit))})
     return out
 
 

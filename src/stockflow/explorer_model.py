@@ -55,7 +55,7 @@ def inputs_of(model: Any, js: JsModel, scenario: Any | None, params: dict[str, f
     from .runtime._scenario_inputs import encode
 
     base = scenario if scenario is not None else as_written()
-    chosen = [replace(base, sweeps=(), samples=(), draws=1)]  # one run: the spec's values
+    chosen = [replace(base, sweeps=(), samples=(), draws=1, from_fit=None)]  # one run: the spec's values
 
     def vector(over: Mapping[str, float]) -> np.ndarray:
         return np.asarray(model.param_vector({**over, **(params or {})}), dtype=np.float64)

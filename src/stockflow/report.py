@@ -102,11 +102,22 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
         be = results.break_even(break_even)
         unit = g.time.unit
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
-        parts.append(_table(["scenario", "point", "break-even", "share of runs"], [
+        parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [
             [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
-             else f"{unit} {r.break_even:.0f}", f"{r.share:.0%}"]
+             else f"{unit} {r.break_even:.0f}", f"{r.share:.0%}", _by_when(r, unit)]
             for _, r in be.iterrows() if r.scenario != results.baseline], {2, 3}))
     return parts
+
+
+def _by_when(r: Any, unit: str) -> str:
+    """'savings by month 60 in half the draws, by month 84 in 9 in 10' for a sampled scenario."""
+    if r.runs <= 1:
+        return ""
+    said = [f"by {unit} {t:.0f} in {words}" for t, words in ((r.by_50, "half the draws"), (r.by_90, "9 in 10"))
+            if t == t]
+    if said and r.by_90 != r.by_90:
+        said.append("not in 9 in 10 within the run")
+    return _e("savings " + ", ".join(said) if said else "fewer than half the draws show savings within the run")
 
 
 def _change(diff: float, relative: float, units: str) -> str:
@@ -172,8 +183,9 @@ def _scenarios(model: Any) -> list[str]:
                  + (f" over {x.over:g}" if x.over is not None else "") for x in sc.scales]
         what += [f"sweep {k} over {list(v)}" for k, v in sc.sweeps]
         what += [f"sample {d.param} ~ {d.dist}{d.args}" for d in sc.samples]
+        what += [f"sample the fitted parameters from the calibration in {sc.from_fit[0]}"] if sc.from_fit else []
         what += [f"{sc.draws} draws, seed {sc.seed}" + (", Latin hypercube" if sc.latin_hypercube else "")] \
-            if sc.samples else []
+            if sc.samples or sc.from_fit else []
         srows.append([_e(sc.display), _e(sc.title or ""), "<br>".join(_e(w) for w in what),
                       _e(sc.doc.description or sc.doc.assumption or "")])
     return ["<h2>Scenarios</h2>", _table(["scenario", "title", "changes", "notes"], srows) if srows else

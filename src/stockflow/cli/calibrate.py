@@ -60,6 +60,7 @@ def _write(fit: Any, out: Path, text: str, post: Any) -> None:
     overlay = out / "calibrated.sfm"
     names = [overlay, out / "report.txt", out / "estimates.csv", out / "residuals.csv", out / "correlation.csv",
              out / "fit.png"]
+    names.append(out / "draws.csv")
     if post is not None:
         names += [out / "posterior.csv", out / "posterior_summary.csv", out / "posterior.png"]
     for path in names:  # refuse before writing anything, so no output is half-written
@@ -73,15 +74,24 @@ def _write(fit: Any, out: Path, text: str, post: Any) -> None:
     write_atomic(out / "residuals.csv", safe_csv_frame(fit.residuals()).to_csv(index=False), inputs)
     write_atomic(out / "correlation.csv", safe_csv_frame(fit.correlation).to_csv(), inputs)
     plot(fit, out / "fit.png", inputs)
-    wrote = "fit.png, estimates.csv, correlation.csv, residuals.csv and report.txt"
+    wrote = ["fit.png", "estimates.csv", "correlation.csv", "residuals.csv", "report.txt"]
     if post is not None:
         from ..report_posterior import posterior_plot
 
         write_atomic(out / "posterior.csv", post.frame().to_csv(index=False), inputs)
-        wrote = wrote.replace(" and report.txt", ", report.txt and posterior.csv (the draws, for diagnosis)")
+        wrote.append("posterior.csv (the chains, for diagnosis)")
         if post.mixed:
             summary = safe_csv_frame(post.summary())
             write_atomic(out / "posterior_summary.csv", summary.to_csv(index=False), inputs)
             posterior_plot(fit, post, out / "posterior.png", inputs)
-            wrote += ", posterior_summary.csv, posterior.png"
-    click.echo(f"wrote {overlay}, {wrote} in {out}", err=True)
+            wrote += ["posterior_summary.csv", "posterior.png"]
+    draws = post.frame() if post is not None and post.mixed else fit.laplace_draws()
+    if draws is not None:  # what `sample from fit` reads
+        model = {p.name for p in fit.problem.params if p.index is not None}
+        draws = draws[["chain", "draw", *[c for c in draws.columns if c in model]]]
+        write_atomic(out / "draws.csv", draws.to_csv(index=False), inputs)
+        wrote.append("draws.csv (" + ("posterior" if post is not None and post.mixed else "Laplace") + " draws)")
+    click.echo(f"wrote {overlay}, {', '.join(wrote[:-1])} and {wrote[-1]} in {out}", err=True)
+    if draws is None:
+        click.echo("no draws.csv: some intervals are profile ones or not determined, where Laplace draws would "
+                   "mislead; `--posterior` gives draws that `sample from fit` can use", err=True)

@@ -121,6 +121,9 @@ def _print_break_even(model: Any, res: Any, rate: str) -> None:
             continue
         when = "not within the run" if r.break_even != r.break_even else f"{r.break_even:.1f} {unit}"
         share = "" if r.runs == 1 else f"{r.share:.0%} of {r.runs} runs"
-        rows.append([r.scenario, r.point, when, share])
+        by = "" if r.runs == 1 else ", ".join(f"{t:.1f} {unit} in {w}" for t, w in ((r.by_50, "half"), (r.by_90, "9 in 10"))
+                                             if t == t) or "not in half the runs"
+        rows.append([r.scenario, r.point, when, share, by])
     click.echo(f"\ncumulative {rate} below the baseline's for good from:")
-    click.echo(text_table(rows, ["scenario", "point", "break-even", "runs that break even"], set()))
+    click.echo(text_table(rows, ["scenario", "point", "break-even (median)", "runs that break even", "by when"],
+                          set()))
