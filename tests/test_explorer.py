@@ -201,3 +201,38 @@ def test_random_pages_in_chromium(text: str, value: float, tmp_path: Path) -> No
     for i, v in enumerate(want.variables):
         np.testing.assert_allclose(got["series"][v.id], want.values[:, i], rtol=TOL, atol=1e-12, err_msg=v.name)
     assert got["metrics"]["left"] == pytest.approx(float(want.metric("left")), rel=TOL, abs=1e-12)
+
+
+def test_a_sampled_scenario_carries_its_draws_to_the_page() -> None:
+    """The page's ranges, band and break-even words for a sampled scenario are stockflow's own
+    over the same draws."""
+    from stockflow.explorer import page_data
+    from stockflow.explorer_model import generate
+
+    model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
+    data = page_data(model, generate(model))
+    sc = next(s for s in data["scenarios"] if s["id"] == "wm2u_uncertain")
+    fan = sc["spread"]
+    res = model.run_scenarios(["wm2u_uncertain"])
+    table = res.metrics_table().set_index(["scenario", "metric"])
+    total = table.loc[("wm2u_uncertain", "total_cost")]
+    assert fan["runs"] == 200
+    assert fan["metrics"]["total_cost"] == pytest.approx([total.p5, total.value, total.p95], rel=1e-12)
+    lo, hi = fan["stocks"]["intensive"]
+    band = np.percentile(res.batch["intensive"][res.indices("wm2u_uncertain")], [5, 95], axis=0)
+    np.testing.assert_allclose([lo, hi], band, rtol=1e-12)
+    be = res.break_even("cost_rate").set_index("scenario").loc["wm2u_uncertain"]
+    assert fan["breakEven"]["share"] == pytest.approx(be.share) and fan["breakEven"]["by50"] == pytest.approx(be.by_50)
+    assert next(s for s in data["scenarios"] if s["id"] == "wm2u")["spread"] is None
+
+
+@needs_chromium
+def test_the_page_shows_a_sampled_scenarios_draws(tmp_path: Path) -> None:
+    model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    dom = chromium_dom(page, "scenario=wm2u_uncertain&stock=intensive")
+    assert json.loads(page_output(dom))["draws"] == 200
+    assert "5-95% of draws: £" in dom and "Over its 200 draws: savings by month" in dom
+    moved = chromium_dom(page, "scenario=wm2u_uncertain&set=word_of_mouth:0.5")
+    assert json.loads(page_output(moved))["draws"] == 0 and "5-95% of draws: £" not in moved

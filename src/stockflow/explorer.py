@@ -8,6 +8,8 @@ import json
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from .compiler.analysis.causal import causal_graph
 from .compiler.ir.model import sym as sympy_symbol
 from .compiler.ir.text import expr_text, unit_text
@@ -41,7 +43,8 @@ def page_data(model: Any, js: Any) -> dict[str, Any]:
     g = m.graph
     decls = {d.name.lower(): d for d in (model.spec.decls if model.spec else ())}
     plan = plan_of(model, js)
-    scenarios = _scenarios(model, js)
+    rate = _break_even(model, js)
+    scenarios = _scenarios(model, js, rate)
     visible = [v for v in model.variables() if not v.hidden]
     return {
         "timeUnit": g.time.unit, "plan": plan, "slots": js.slots,
@@ -56,7 +59,7 @@ def page_data(model: Any, js: Any) -> dict[str, Any]:
         "baseline": scenarios[0]["id"],
         "start": next((s["id"] for s in scenarios[1:] if not s["uncertain"]), scenarios[0]["id"]),
         "firstStock": next((s.id for s in g.stocks if not s.hidden), None),
-        "breakEven": _break_even(model, js),
+        "breakEven": rate,
     }
 
 
@@ -95,7 +98,7 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
             "stayUnit": stay}
 
 
-def _scenarios(model: Any, js: Any) -> list[dict[str, Any]]:
+def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The baseline first (the spec's `baseline` scenario, or the model as written), then each
     declared scenario, as the inputs the generated model takes."""
     g = model.checked.graph
@@ -108,7 +111,35 @@ def _scenarios(model: Any, js: Any) -> list[dict[str, Any]]:
                     "title": (sc.title if sc else "the model as written") or "",
                     "description": (sc.doc.description or "") if sc else "",
                     "P": P, "initial": {str(k): v for k, v in initial.items()},
-                    "uncertain": bool(sc and (sc.samples or sc.sweeps or sc.from_fit))})
+                    "uncertain": bool(sc and (sc.samples or sc.sweeps or sc.from_fit)),
+                    "spread": _spread(model, sc, rate) if sc and (sc.samples or sc.from_fit) and not sc.sweeps
+                    else None})
+    return out
+
+
+def _spread(model: Any, sc: Any, rate: dict[str, Any] | None) -> dict[str, Any]:
+    """A sampled scenario's draws at the spec's values, run here once: each metric's 5th, 50th
+    and 95th percentiles, each stock's 5-95% band over time, and when savings appear over the
+    draws. The page shows them while the scenario's assumptions are as the spec sets them."""
+    res = model.run_scenarios([sc.id])
+    g = model.checked.graph
+    table = res.metrics_table()
+    rows = table[table.scenario == sc.display].set_index("metric")
+    ids = {m.display: m.id for m in g.metrics}
+    idx = res.indices(sc.display)
+    out: dict[str, Any] = {
+        "runs": len(idx), "times": [float(t) for t in res.batch.times],
+        "metrics": {ids[name]: [float(r.p5), float(r.value), float(r.p95)] for name, r in rows.iterrows()
+                    if name in ids},
+        "stocks": {s.id: [[float(v) for v in np.percentile(res.batch[s.id][idx], q, axis=0)] for q in (5, 95)]
+                   for s in g.stocks if not s.hidden},
+        "breakEven": None}
+    if rate is not None:
+        be = res.break_even(rate["id"])
+        r = be[be.scenario == sc.display].iloc[0]
+        out["breakEven"] = {k: (None if v != v else float(v)) for k, v in
+                            (("share", r.share), ("by50", r.by_50), ("by90", r.by_90))}
+        out["breakEven"]["shareText"] = f"{r.share:.0%}"  # rounded as the report rounds it
     return out
 
 
@@ -129,7 +160,7 @@ def _break_even(model: Any, js: Any) -> dict[str, Any] | None:
                     and getattr(acc.rate, "name", None) in js.slots and a.id in {s.name for s in m.metric_equations[metric.id].free_symbols}):
                 rate = acc.rate.name
                 name = next((v.name for v in model.variables() if v.id == rate), rate)
-                return {"slot": js.slots[rate], "name": name, "isStock": False}
+                return {"slot": js.slots[rate], "name": name, "isStock": False, "id": rate}
     return None
 
 

@@ -81,7 +81,9 @@
     D.params.forEach(function (p) { setParam(p.id, state.P[p.slot]); });
     var note = document.getElementById("scenario-note");
     note.textContent = (sc.title || "") + (sc.description ? " — " + sc.description : "") +
-      (sc.uncertain ? " (this scenario samples or sweeps values: the explorer runs it once with the spec's values)" : "");
+      (sc.spread ? " (this scenario samples values: the ranges and the band show its " + sc.spread.runs +
+        " draws at the spec's settings; the lines, and any moved assumption, are one run with the spec's values)"
+        : sc.uncertain ? " (this scenario sweeps values: the explorer runs it once with the spec's values)" : "");
     document.getElementById("scenario").value = id;
   }
 
@@ -135,8 +137,16 @@
   function series(run, id) { return run.series[D.slots[id]]; }
   function last(a) { return a[a.length - 1]; }
 
+  function spread() {  // the scenario's draws, while its assumptions are as the spec sets them
+    var sc = state.scenario;
+    if (!sc.spread) { return null; }
+    var same = state.P.every(function (v, i) { return v === sc.P[i]; }) &&
+      JSON.stringify(state.initial) === JSON.stringify(sc.initial);
+    return same ? sc.spread : null;
+  }
+
   function draw() {
-    var run = state.run, base = state.baseRun;
+    var run = state.run, base = state.baseRun, fan = spread();
     var body = document.getElementById("metrics-body");
     body.textContent = "";
     D.metrics.forEach(function (m) {
@@ -145,7 +155,14 @@
       var name = el("td", {}, m.name);
       if (m.description) { name.title = m.description; }
       tr.appendChild(name);
-      tr.appendChild(el("td", {"class": "num"}, valueText(now, m.units)));
+      var cell = el("td", {"class": "num"}, valueText(now, m.units));
+      var range = fan && fan.metrics[m.id];
+      if (range) {
+        cell.appendChild(el("br"));
+        cell.appendChild(el("small", {"class": "range"}, "5-95% of draws: " + valueText(range[0], m.units) + " to " +
+          valueText(range[2], m.units)));
+      }
+      tr.appendChild(cell);
       tr.appendChild(el("td", {"class": "num"}, valueText(was, m.units)));
       var change = Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(was)) ? "no change" : signed(diff, m.units) +
         (was ? " (" + (diff / Math.abs(was) * 100 >= 0 ? "+" : "") + (diff / Math.abs(was) * 100).toFixed(1) + "%)" : "");
@@ -167,6 +184,7 @@
         : (t <= D.plan.start ? "Cumulative " + D.breakEven.name + " is at or below the baseline's from the start."
           : "Savings from " + D.timeUnit + " " + Math.ceil(t - 1e-9) + ": cumulative " + D.breakEven.name +
             " stays below the baseline's from then on (" + plain(t) + " " + D.timeUnit + "s).");
+      if (fan && fan.breakEven) { be.textContent += " " + drawsWords(fan); }
     }
     document.getElementById("speed").textContent = "computed in the page in " + state.ms.toFixed(1) + " ms";
     D.stocks.forEach(function (s) {
@@ -178,6 +196,14 @@
     });
     if (state.selected) { refreshPanel(state.selected); }
     output();
+  }
+
+  function drawsWords(fan) {  // "Over its 200 draws: savings by month 60 in half, by month 84 in 9 in 10."
+    var b = fan.breakEven, said = [];
+    if (b.by50 !== null) { said.push("by " + D.timeUnit + " " + Math.ceil(b.by50 - 1e-9) + " in half the draws"); }
+    if (b.by90 !== null) { said.push("by " + D.timeUnit + " " + Math.ceil(b.by90 - 1e-9) + " in 9 in 10"); }
+    return "Over its " + fan.runs + " draws: " + (said.length ? "savings " + said.join(", ") : "fewer than half the draws " +
+      "show savings within the horizon") + " (" + b.shareText + " of draws save by the end).";
   }
 
   /* ------------------------------------------------------------ a stock's panel */
@@ -214,9 +240,14 @@
       flows.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
       flows.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
     }
-    var out = [{title: s.name + " over time", unit: s.units, lines: [
-      {label: "current settings", values: series(run, id), colour: "#1f618d"},
-      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}]}];
+    var lines = [{label: "current settings", values: series(run, id), colour: "#1f618d"},
+      {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}];
+    var fan = spread();
+    if (fan && fan.stocks[id] && fan.times.length === run.times.length) {
+      lines.push({label: "5% of draws", values: fan.stocks[id][0], colour: "#85c1e9", dash: [2, 3]});
+      lines.push({label: "95% of draws", values: fan.stocks[id][1], colour: "#85c1e9", dash: [2, 3]});
+    }
+    var out = [{title: s.name + " over time", unit: s.units, lines: lines}];
     if (flows.length) { out.push({title: "What flows in and out", unit: s.flowUnits, lines: flows}); }
     if (s.outflows.length && s.stayUnit) {
       var stayOf = function (r) {
@@ -233,6 +264,10 @@
   function refreshPanel(id) {  // a slider moved: new data in the same charts, no rebuild
     if (state.panelFor !== id || !charts.length) { panel(id); return; }
     var parts = panelCharts(id);
+    if (parts.some(function (p, i) { return !charts[i] || charts[i].series.length !== p.lines.length + 1; })) {
+      panel(id);  // the draws' band came or went: other lines, so new charts
+      return;
+    }
     charts.forEach(function (c, i) {
       c.setData([state.run.times].concat(parts[i].lines.map(function (l) { return l.values; })));
     });
@@ -308,7 +343,7 @@
   /* ------------------------------------------------------------ what tests read */
   function output() {
     var out = {scenario: state.scenario.id, ms: state.ms, breakEven: state.breakEven === undefined ? null : state.breakEven,
-      times: state.run.times, series: {}, metrics: {}};
+      times: state.run.times, series: {}, metrics: {}, draws: spread() ? state.scenario.spread.runs : 0};
     D.outputs.forEach(function (id) { out.series[id] = series(state.run, id); });
     D.metrics.forEach(function (m) { out.metrics[m.id] = state.run.metrics[m.slot]; });
     document.getElementById("sf-out").textContent = JSON.stringify(out);
