@@ -131,8 +131,9 @@ def _spread(model: Any, sc: Any, rate: dict[str, Any] | None) -> dict[str, Any]:
         "runs": len(idx), "times": [float(t) for t in res.batch.times],
         "metrics": {ids[name]: [float(r.p5), float(r.value), float(r.p95)] for name, r in rows.iterrows()
                     if name in ids},
-        "stocks": {s.id: [[float(v) for v in np.percentile(res.batch[s.id][idx], q, axis=0)] for q in (5, 95)]
-                   for s in g.stocks if not s.hidden},
+        # a band on a chart: six significant figures are more than a screen shows, and halve the page
+        "stocks": {s.id: [[float(f"{v:.6g}") for v in np.percentile(res.batch[s.id][idx], q, axis=0)]
+                          for q in (5, 95)] for s in g.stocks if not s.hidden},
         "breakEven": None}
     if rate is not None:
         be = res.break_even(rate["id"])
