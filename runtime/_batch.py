@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler.base.diagnostics import RunError, Span, error
-from ._loop import recorded_columns
-from ._plan import Plan
+from ._plan import Plan, recorded_columns
 
 MAX_RESULT_BYTES = 2_000_000_000
 CHUNK_BYTES = 256_000_000  # working memory of one chunk of a large batch

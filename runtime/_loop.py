@@ -8,18 +8,11 @@ from typing import TYPE_CHECKING, Any
 from ..compiler.codegen.backend import join
 from ..compiler.ir.graph import AggKind
 from ._jax import jax, jnp
-from ._plan import Plan
+from ._plan import Plan, recorded_columns
 from ._solvers import SOLVERS
 
 if TYPE_CHECKING:
     from ._simulate import Simulator
-
-
-def recorded_columns(state_index: dict[str, int], keep: tuple[str, ...]) -> list[int] | None:
-    """The state columns a run records at each save point when every output asked for is a
-    stock; None when outputs must be recomputed from the whole state."""
-    cols = [state_index.get(n) for n in keep]
-    return None if any(c is None for c in cols) else [c for c in cols if c is not None]
 
 
 class RunFunction:

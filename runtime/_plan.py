@@ -61,3 +61,10 @@ def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
             raise SpecError([error("E050", f"save step {save:g} must be a whole number of dt steps that "
                                    f"divides the horizon", span, f"e.g. save {dt * max(1, every):g}")])
     return Plan(time.start, dt, n, every, Method(name))
+
+
+def recorded_columns(state_index: dict[str, int], keep: tuple[str, ...]) -> list[int] | None:
+    """The state columns a run records at each save point when every output asked for is a
+    stock; None when outputs must be recomputed from the whole state."""
+    cols = [state_index.get(n) for n in keep]
+    return None if any(c is None for c in cols) else [c for c in cols if c is not None]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from scipy import stats
-from scipy.stats import qmc
 
 from ..compiler.ir.scenarios import Draw
 
 
-def _dist(d: Draw) -> stats.rv_continuous:
+def _dist(d: Draw) -> Any:
+    from scipy import stats  # on first use: a second of import that `check` never needs
+
     a = d.args
     if d.dist == "uniform":
         return stats.uniform(loc=a[0], scale=a[1] - a[0])
@@ -26,6 +28,8 @@ def unit_points(n: int, k: int, seed: int, latin_hypercube: bool = True) -> np.n
     """(n, k) points in the unit cube, seeded: a Latin hypercube (each axis cut into n equal
     strata, one point in each), or plain Monte Carlo. The one sampler for scenario draws and
     calibration starts."""
+    from scipy.stats import qmc
+
     rng = np.random.default_rng(seed)
     if k == 0:
         return np.zeros((n, 0))
