@@ -137,12 +137,15 @@ class Problem:
                 total = total - _log_prior(p.prior, p.from_z(z[i]))
             return total
 
+        def with_predictions(z: Any, y_all: Any) -> Any:
+            return loss(z, y_all), jnp.concatenate(predictions(z))
+
         self.loss_fn = loss  # the JAX function itself, for samplers that trace it again
-        self._predictions = Compiled(predictions)
-        self._loss = Compiled(loss)
-        self._value_and_grad = Compiled(jax.value_and_grad(loss))
-        self._hessian = Compiled(jax.hessian(loss))
-        self._jacobian = Compiled(jax.jacfwd(lambda z: jnp.concatenate(predictions(z))))  # compiled when first used
+        self.cuts = cuts
+        # One traced and compiled function gives the loss, its gradient and the predictions:
+        # tracing the integrator is most of a fit's time, so nothing else is traced. The
+        # Hessian and the predictions' Jacobian are central differences of these exact values.
+        self._value_and_grad = Compiled(jax.value_and_grad(with_predictions, has_aux=True))
 
     def with_values(self, values: np.ndarray, series: tuple[Series, ...] | None = None) -> Problem:
         """The same problem with other observed values (in the order of `series`, concatenated),
@@ -153,21 +156,41 @@ class Problem:
             other.series = series
         return other
 
-    def predictions(self, z: np.ndarray) -> list[Any]:
-        return self._predictions(np.asarray(z, dtype=np.float64))
+    def _all(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        (value, preds), grad = self._value_and_grad(np.asarray(z, dtype=np.float64), self.y)
+        return float(value), np.asarray(grad, dtype=np.float64), np.asarray(preds, dtype=np.float64)
 
-    def loss(self, z: np.ndarray) -> Any:
-        return self._loss(np.asarray(z, dtype=np.float64), self.y)
+    def predictions(self, z: np.ndarray) -> list[np.ndarray]:
+        flat = self._all(z)[2]
+        return [flat[self.cuts[k]:self.cuts[k + 1]] for k in range(len(self.series))]
 
-    def value_and_grad(self, z: np.ndarray) -> Any:
-        return self._value_and_grad(np.asarray(z, dtype=np.float64), self.y)
+    def loss(self, z: np.ndarray) -> float:
+        return self._all(z)[0]
 
-    def jacobian(self, z: np.ndarray) -> Any:
+    def value_and_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad, _ = self._all(z)
+        return value, grad
+
+    def _differences(self, z: np.ndarray, part: int) -> np.ndarray:
+        """Central differences of the gradient (part 1) or the predictions (part 2) along
+        each coordinate; of exact values, so accurate to about 1e-10 relative."""
+        z = np.asarray(z, dtype=np.float64)
+        cols = []
+        for i in range(len(z)):
+            h = 1e-5 * max(1.0, abs(z[i]))
+            up, down = z.copy(), z.copy()
+            up[i] += h
+            down[i] -= h
+            cols.append((self._all(up)[part] - self._all(down)[part]) / (2 * h))
+        return np.stack(cols, axis=-1)
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
         """d predictions / d z: every series' predictions, concatenated, by every parameter."""
-        return self._jacobian(np.asarray(z, dtype=np.float64))
+        return self._differences(z, 2)
 
-    def hessian(self, z: np.ndarray) -> Any:
-        return self._hessian(np.asarray(z, dtype=np.float64), self.y)
+    def hessian(self, z: np.ndarray) -> np.ndarray:
+        H = self._differences(z, 1)
+        return 0.5 * (H + H.T)
 
     @in_x64
     def theta(self, z: np.ndarray) -> np.ndarray:

@@ -61,9 +61,9 @@ def test_posterior_agrees_with_the_fit_where_the_data_determine_it(fit: object) 
     import jax
 
     before = jax.config.jax_enable_x64
-    post = fit.posterior(draws=300, chains=2, seed=1)  # type: ignore[attr-defined]
+    post = fit.posterior(draws=500, chains=4, seed=1)  # type: ignore[attr-defined]
     assert jax.config.jax_enable_x64 == before  # the user's setting is left alone
-    assert post.draws.shape == (2, 300, 2) and post.draws.dtype == np.float64
+    assert post.draws.shape == (4, 500, 2) and post.draws.dtype == np.float64
     assert post.mixed, post.problems()
     s = post.summary().set_index("parameter")
     for e in fit.estimates:  # type: ignore[attr-defined]
