@@ -57,24 +57,6 @@ def fit(tmp_path_factory: pytest.TempPathFactory) -> object:
     return calibrate(d / "cal.yaml")
 
 
-def test_posterior_agrees_with_the_fit_where_the_data_determine_it(fit: object) -> None:
-    import jax
-
-    before = jax.config.jax_enable_x64
-    post = fit.posterior(draws=500, chains=4, seed=1)  # type: ignore[attr-defined]
-    assert jax.config.jax_enable_x64 == before  # the user's setting is left alone
-    assert post.draws.shape == (4, 500, 2) and post.draws.dtype == np.float64
-    assert post.mixed, post.problems()
-    s = post.summary().set_index("parameter")
-    for e in fit.estimates:  # type: ignore[attr-defined]
-        assert s.loc[e.name, "median"] == pytest.approx(e.value, rel=0.05)
-        assert s.loc[e.name, "low"] == pytest.approx(e.low, rel=0.15)
-        assert s.loc[e.name, "high"] == pytest.approx(e.high, rel=0.15)
-    text = posterior_text(fit, post)
-    assert "95% credible interval" in text and "No prior given for `leave_rate`" in text
-    assert "NOT mixed" not in text
-
-
 def test_chains_that_disagree_are_refused_in_words(fit: object) -> None:
     rng = np.random.default_rng(0)
     draws = np.stack([rng.normal(0.1, 0.01, (200, 2)), rng.normal(0.2, 0.01, (200, 2))])  # two modes
@@ -86,16 +68,30 @@ def test_chains_that_disagree_are_refused_in_words(fit: object) -> None:
     assert "NOT mixed: no posterior is reported" in text and "credible" not in text
 
 
-def test_cli_writes_the_draws_summary_and_figure(fit: object, tmp_path: Path) -> None:
-    cal = Path(fit.calibration.file)  # type: ignore[attr-defined]
-    out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["calibrate", str(cal), "--posterior", "--draws", "500",
-                                    "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    assert "Posterior (NUTS, 4 chains of 500 draws" in res.output
-    for name in ("posterior.csv", "posterior_summary.csv", "posterior.png", "report.txt"):
-        assert (out / name).is_file(), name
+def test_posterior_agrees_with_the_fit_and_the_cli_writes_it(fit: object, tmp_path: Path) -> None:
+    """Where the data determine the parameters, the posterior's medians and 95% credible
+    intervals are the fit's estimates and intervals to a few per cent; the CLI writes the
+    draws, the summary and the figure, and leaves the caller's JAX settings alone."""
+    import jax
     import pandas as pd
 
+    before = jax.config.jax_enable_x64
+    cal = Path(fit.calibration.file)  # type: ignore[attr-defined]
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["calibrate", str(cal), "--posterior", "--draws", "500", "-o", str(out)])
+    assert jax.config.jax_enable_x64 == before
+    assert res.exit_code == 0, res.output
+    assert "Posterior (NUTS, 4 chains of 500 draws" in res.output
+    assert "95% credible interval" in res.output and "No prior given for `leave_rate`" in res.output
+    for name in ("posterior.csv", "posterior_summary.csv", "posterior.png", "report.txt", "draws.csv"):
+        assert (out / name).is_file(), name
     draws = pd.read_csv(out / "posterior.csv")
     assert list(draws.columns) == ["chain", "draw", "joining", "leave_rate"] and len(draws) == 2000
+    s = pd.read_csv(out / "posterior_summary.csv").set_index("parameter")
+    assert (s.rhat <= 1.01).all() and (s.ess_bulk >= 400).all()
+    for e in fit.estimates:  # type: ignore[attr-defined]
+        assert s.loc[e.name, "median"] == pytest.approx(e.value, rel=0.05)
+        assert s.loc[e.name, "low"] == pytest.approx(e.low, rel=0.15)
+        assert s.loc[e.name, "high"] == pytest.approx(e.high, rel=0.15)
+    # draws.csv, what `sample from fit` reads, holds the posterior's draws
+    assert pd.read_csv(out / "draws.csv").joining.tolist() == draws.joining.tolist()
