@@ -8,6 +8,7 @@ stock-and-flow diagram, feedback loops and reality checks. No external files or 
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
@@ -104,16 +105,21 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [
             [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
-             else f"{unit} {r.break_even:.0f}", f"{r.share:.0%}", _by_when(r, unit)]
+             else f"{unit} {_whole(r.break_even)}", f"{r.share:.0%}", _by_when(r, unit)]
             for _, r in be.iterrows() if r.scenario != results.baseline], {2, 3}))
     return parts
+
+
+def _whole(t: float) -> int:
+    """The whole time unit in which savings begin (114.2 -> month 115), as the explorer says it."""
+    return math.ceil(t - 1e-9)
 
 
 def _by_when(r: Any, unit: str) -> str:
     """'savings by month 60 in half the draws, by month 84 in 9 in 10' for a sampled scenario."""
     if r.runs <= 1:
         return ""
-    said = [f"by {unit} {t:.0f} in {words}" for t, words in ((r.by_50, "half the draws"), (r.by_90, "9 in 10"))
+    said = [f"by {unit} {_whole(t)} in {words}" for t, words in ((r.by_50, "half the draws"), (r.by_90, "9 in 10"))
             if t == t]
     if said and r.by_90 != r.by_90:
         said.append("not in 9 in 10 within the run")
