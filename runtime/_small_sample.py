@@ -12,9 +12,10 @@ through the Gauss-Newton information:
   - the multiplier is Student's t, with each parameter's degrees of freedom made up from the
     series that inform it, n_k - p_k each (Satterthwaite); a series with known noise counts
     as infinitely many.
-Each parameter gets its own multiplier of its Laplace standard error, and the profile rise
-that ends its interval at the same place under a quadratic loss (half the multiplier
-squared). With every noise level known they are 1.96 and 1.92.
+Each parameter gets its own multiplier of its Laplace standard error, and the rise of the
+profile loss (the sds re-fitted with it) that ends its interval at the same place:
+(n/2) log(1 + m^2/n), exact in linear regression. With every noise level known they are
+1.96 and 1.92.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ import numpy as np
 Z95 = 1.96
 
 
-def critical(prob: Any, z: np.ndarray, theta: np.ndarray, var_z: np.ndarray) -> np.ndarray:
+def critical(prob: Any, z: np.ndarray, theta: np.ndarray, var_z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per parameter, the multiplier of its Laplace sd (in z; `var_z` its variance) that gives
-    a 95% interval."""
+    a 95% interval, and the rise of the profile loss (the sds re-fitted) that ends the same
+    interval: (n/2) log(1 + m^2/n), exact for linear regression with one unknown variance,
+    with n the degrees of freedom plus the model parameters; m^2/2 with known noise."""
     params = prob.params
     mult = np.full(len(params), Z95)
+    rise = np.full(len(params), Z95**2 / 2)
     estimated = [s.obs.noise == "normal" and s.obs.sd == "estimate" for s in prob.series]
     if not any(estimated):
-        return mult
+        return mult, rise
     model = [i for i, p in enumerate(params) if p.index is not None]
     J = np.asarray(prob.jacobian(z), dtype=np.float64)[:, model]
     parts = _information(prob, z, theta, J)
@@ -57,7 +61,9 @@ def critical(prob: Any, z: np.ndarray, theta: np.ndarray, var_z: np.ndarray) -> 
         nu = _satterthwaite([float((Cc @ Fk @ Cc)[k, k]) for Fk in scaled_parts], nus)
         q = float(student.ppf(0.975, nu)) if math.isfinite(nu) else Z95
         mult[i] = q * math.sqrt(max(1.0 + wider[k, k] / base, 1.0))
-    return mult
+        n = nu + len(model)
+        rise[i] = n / 2 * math.log1p(mult[i] ** 2 / n) if math.isfinite(n) else mult[i] ** 2 / 2
+    return mult, rise
 
 
 def _satterthwaite(shares: list[float], nus: list[float]) -> float:

@@ -225,9 +225,11 @@ def test_small_samples_widen_intervals_as_linear_regression_does(stocks_only: ob
         J = np.asarray(prob.jacobian(opt.z))[:, :2]
         sd = prob.theta(opt.z)[2]
         var = np.diag(np.linalg.inv(J.T @ J / sd**2))
-        mult = critical(prob, opt.z, prob.theta(opt.z), np.concatenate([var, [1.0]]))
+        mult, rise = critical(prob, opt.z, prob.theta(opt.z), np.concatenate([var, [1.0]]))
     n, p = 6, 2
-    assert mult[:2] == pytest.approx(student.ppf(0.975, n - p) * np.sqrt(n / (n - p)), rel=1e-6)
+    t = student.ppf(0.975, n - p)
+    assert mult[:2] == pytest.approx(t * np.sqrt(n / (n - p)), rel=1e-6)
+    assert rise[:2] == pytest.approx(n / 2 * np.log1p(t**2 / (n - p)), rel=1e-6)  # the F-test's profile threshold
     assert mult[2] == 1.96  # the noise term keeps its own
 
 
@@ -273,3 +275,20 @@ def test_a_scenario_samples_its_parameters_from_a_fit(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as exc:
         stockflow.load(tmp_path / "bad.sfm").run_scenarios(["x"])
     assert exc.value.diagnostics[0].code == "E086" and "holds no parameter" in exc.value.diagnostics[0].message
+
+
+def test_laplace_draws_span_the_reported_intervals(tmp_path: Path) -> None:
+    """Six points with an estimated sd widen the intervals (t with 4 degrees of freedom); the
+    draws that `sample from fit` uses are widened the same way, so their middle 95% is the
+    reported interval, not the narrower plain-Laplace one."""
+    fit0 = setup(tmp_path, "s_count: {stock: s, noise: normal, sd: estimate}", "joining:\n  leave_rate:",
+                 starts=2, years=range(1, 7))
+    fit = fit0.with_data(simulated(fit0, 1, sd=3.0), starts=2)  # type: ignore[attr-defined]
+    draws = fit.laplace_draws(20000, seed=1)
+    assert draws is not None, [e.interval for e in fit.estimates]
+    for e in fit.estimates:
+        if e.is_noise:
+            continue
+        lo, hi = np.quantile(draws[e.name], [0.025, 0.975])
+        assert lo == pytest.approx(e.low, rel=0.02) and hi == pytest.approx(e.high, rel=0.02), (e, lo, hi)
+        assert (e.high - e.low) / 2 > 1.96 * e.se * 1.2  # wider than plain Laplace: the t widening

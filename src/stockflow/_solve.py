@@ -65,14 +65,14 @@ def solve(prob: Problem, opt: Optimum) -> Solved:
     H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
     _, _, sd_u = intervals(params, opt.z, jac, H, theta)
     T = judging_scale(params, theta, jac)
-    mult = critical(prob, opt.z, theta, (T * sd_u) ** 2)
+    mult, rise95 = critical(prob, opt.z, theta, (T * sd_u) ** 2)
     found, corr, sd_u = intervals(params, opt.z, jac, H, theta, mult)
     model_i, F = model_information(params, theta, jac, H)
     names = tuple(params[i].name for i in model_i)
     rel = tuple(relative(params[i], float(theta[i])) for i in model_i)
     weak = analyse(list(names), F, tuple(n for n, r in zip(names, rel, strict=True) if r))
     in_weak = {n for d in weak for n, w in d.loadings if abs(w) >= 0.25}
-    prof = profile.Profiler(prob, opt.z, opt.loss, 0.5 * mult**2)
+    prof = profile.Profiler(prob, opt.z, opt.loss, rise95)
     any_bound = any(f[3] in ("lower bound", "upper bound") for f in found)
     spreads = mult * sd_u
     ests = []

@@ -127,7 +127,9 @@ class Fit:
         """Draws of the model parameters from the Laplace approximation (a normal in the
         optimiser's space, so every draw respects its bounds), as a frame with columns chain,
         draw and one per parameter; None where Laplace is not to be trusted (an interval is a
-        profile one, or a parameter is not determined): then use `posterior()`."""
+        profile one, or a parameter is not determined): then use `posterior()`. Each
+        parameter's spread is widened as its reported interval is (small samples with an
+        estimated sd), so the draws' middle 95% is that interval."""
         import pandas as pd
 
         from .runtime._jax import x64
@@ -140,7 +142,13 @@ class Fit:
             theta, jac = prob.theta(self.z), prob.dtheta_dz(self.z)
             T = judging_scale(prob.params, theta, jac)
             cov_u, _ = covariance(np.asarray(prob.hessian(self.z), dtype=np.float64) * np.outer(T, T))
-            zs = np.random.default_rng(seed).multivariate_normal(np.asarray(self.z), cov_u * np.outer(T, T), n)
+            cov_z = cov_u * np.outer(T, T)
+            wide = np.ones(len(T))
+            for i, (p, e) in enumerate(zip(prob.params, self.estimates, strict=True)):
+                sd = math.sqrt(max(cov_z[i, i], 0.0))
+                if sd > 0 and math.isfinite(e.low) and math.isfinite(e.high):
+                    wide[i] = max((p.to_z(e.high) - p.to_z(e.low)) / (2 * 1.96 * sd), 1.0)
+            zs = np.random.default_rng(seed).multivariate_normal(np.asarray(self.z), cov_z * np.outer(wide, wide), n)
             cols = {p.name: np.asarray(p.from_z(zs[:, i]), dtype=np.float64)
                     for i, p in enumerate(prob.params) if p.index is not None}
         return pd.DataFrame({"chain": 0, "draw": np.arange(n), **cols})
