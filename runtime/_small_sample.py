@@ -61,8 +61,8 @@ def critical(prob: Any, z: np.ndarray, theta: np.ndarray, var_z: np.ndarray) -> 
         nu = _satterthwaite([float((Cc @ Fk @ Cc)[k, k]) for Fk in scaled_parts], nus)
         q = float(student.ppf(0.975, nu)) if math.isfinite(nu) else Z95
         mult[i] = q * math.sqrt(max(1.0 + wider[k, k] / base, 1.0))
-        n = nu + len(model)
-        rise[i] = n / 2 * math.log1p(mult[i] ** 2 / n) if math.isfinite(n) else mult[i] ** 2 / 2
+        n_eff = nu + len(model)
+        rise[i] = n_eff / 2 * math.log1p(mult[i] ** 2 / n_eff) if math.isfinite(n_eff) else mult[i] ** 2 / 2
     return mult, rise
 
 
