@@ -28,7 +28,6 @@ class Profiler:
         self.problem, self.z_hat, self.loss_hat = problem, np.asarray(z_hat, dtype=np.float64), loss_hat
         # the rise that ends each parameter's 95% interval (see _small_sample)
         self.rise95 = np.full(len(self.z_hat), RISE) if rise95 is None else np.asarray(rise95)
-        self.fits = 0
 
     def rise(self, i: int, zi: float, warm: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """(loss - best loss, the re-fitted point) with z[i] held at zi."""
@@ -40,7 +39,6 @@ class Profiler:
         z0[i] = zi
         bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(z0)
         bounds[i] = (zi, zi)
-        self.fits += 1
         if len(z0) == 1:
             return _safe(self.problem)(z0)[0] - self.loss_hat, z0
         best = None

@@ -131,6 +131,12 @@ def chromium_dom(page: Path, fragment: str) -> str:
     return out.stdout
 
 
+def write_page(model: stockflow.Model, tmp_path: Path) -> Path:
+    page = tmp_path / "explorer.html"
+    page.write_text(build(model), encoding="utf-8")
+    return page
+
+
 def page_output(dom: str, name: str = "sf-out") -> str:
     found = re.search(rf'<pre id="{name}"[^>]*>(.*?)</pre>', dom, flags=re.S)
     assert found, "the page wrote no results"
@@ -142,8 +148,7 @@ def page_output(dom: str, name: str = "sf-out") -> str:
 @needs_chromium
 def test_the_page_in_chromium_gives_stockflows_numbers(tmp_path: Path) -> None:
     model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
-    page = tmp_path / "explorer.html"
-    page.write_text(build(model), encoding="utf-8")
+    page = write_page(model, tmp_path)
     dom = chromium_dom(page, "scenario=wm2u&set=max_escalation_reduction:0.6,word_of_mouth:1.2&repeat=20")
     got = json.loads(page_output(dom))
     assert got["scenario"] == "wm2u"
@@ -160,8 +165,7 @@ def test_the_page_in_chromium_gives_stockflows_numbers(tmp_path: Path) -> None:
 @needs_chromium
 def test_break_even_in_the_page_is_the_clis(tmp_path: Path) -> None:
     model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
-    page = tmp_path / "explorer.html"
-    page.write_text(build(model), encoding="utf-8")
+    page = write_page(model, tmp_path)
     got = json.loads(page_output(chromium_dom(page, "scenario=wm2u_stronger")))
     runs = model.run_scenarios(["wm2u_stronger"])
     table = runs.break_even("cost_rate")
@@ -175,8 +179,7 @@ def test_every_bundled_page_in_chromium(spec: str, tmp_path: Path) -> None:
     """The page as written for each bundled spec gives Model.run's numbers for its starting
     scenario (the first declared scenario that samples nothing, else the model as written)."""
     model = stockflow.load(ROOT / spec)
-    page = tmp_path / "explorer.html"
-    page.write_text(build(model), encoding="utf-8")
+    page = write_page(model, tmp_path)
     got = json.loads(page_output(chromium_dom(page, "")))
     scenario = next((sc for sc in model.checked.graph.scenarios if sc.id == got["scenario"]), None)
     want = model.run_scenarios([scenario.display])[scenario.display] if scenario else model.run()
@@ -194,8 +197,7 @@ def test_random_pages_in_chromium(text: str, value: float, tmp_path: Path) -> No
             + "\nparam k [1/year] = 0.5 { bounds [0, 2] }\nflow drain [thing/year]: s0 -> outside = s0 * k\n"
             + "metric left [thing] = final(s0)\n")
     model = stockflow.load_text(spec)
-    page = tmp_path / "explorer.html"
-    page.write_text(build(model), encoding="utf-8")
+    page = write_page(model, tmp_path)
     got = json.loads(page_output(chromium_dom(page, f"set=k:{value!r}")))
     want = model.run(params={"k": value})
     for i, v in enumerate(want.variables):
@@ -229,8 +231,7 @@ def test_a_sampled_scenario_carries_its_draws_to_the_page() -> None:
 @needs_chromium
 def test_the_page_shows_a_sampled_scenarios_draws(tmp_path: Path) -> None:
     model = stockflow.load(ROOT / "specs/girfec/girfec.sfm")
-    page = tmp_path / "explorer.html"
-    page.write_text(build(model), encoding="utf-8")
+    page = write_page(model, tmp_path)
     dom = chromium_dom(page, "scenario=wm2u_uncertain&stock=intensive")
     assert json.loads(page_output(dom))["draws"] == 200
     assert "5-95% of draws: £" in dom and "Over its 200 draws: savings by month" in dom

@@ -56,7 +56,6 @@ class Solved:
     theta: np.ndarray
     fisher: np.ndarray
     decrement: float
-    profile_fits: int
 
 
 def solve(prob: Problem, opt: Optimum) -> Solved:
@@ -95,7 +94,7 @@ def solve(prob: Problem, opt: Optimum) -> Solved:
     g = np.asarray(prob.value_and_grad(opt.z)[1], dtype=np.float64)
     dec = decrement(H[np.ix_(free, free)] * np.outer(T[free], T[free]), g[free] * T[free]) if free else 0.0
     return Solved(tuple(ests), corr, names, tuple(float(spreads[i]) for i in model_i), rel, weak, model_i, theta,
-                  F, dec, prof.fits)
+                  F, dec)
 
 
 def _spread(par: Any, theta: float, lo: float, hi: float) -> float:
@@ -137,7 +136,7 @@ def convergence(opt: Optimum, dec: float, estimates: tuple[Estimate, ...]) -> tu
                         + (f"about {dec:.3g}" if math.isfinite(dec) else "an unknown amount")
                         + " (log-likelihood units) from the best point found"))
     best = min(opt.losses)
-    agree = sum(1 for x in opt.losses if x - best < AGREE)
+    agree = agreeing(opt.losses)
     if len(opt.losses) > 1 and agree < 2:
         worse = sorted(x - best for x in opt.losses if x - best >= AGREE)
         parts.append(f"only 1 of {len(opt.losses)} starts reached the best fit; the others stopped "

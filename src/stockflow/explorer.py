@@ -104,6 +104,8 @@ def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[
     g = model.checked.graph
     declared = {sc.id: sc for sc in g.scenarios}
     order = [declared.get("baseline")] + [sc for sc in g.scenarios if sc.id != "baseline"]
+    sampled = [sc for sc in order if sc and (sc.samples or sc.from_fit) and not sc.sweeps]
+    res = model.run_scenarios([sc.id for sc in sampled]) if sampled else None  # one batch for all their draws
     out = []
     for sc in order:
         P, initial = inputs_of(model, js, sc)
@@ -112,16 +114,15 @@ def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[
                     "description": (sc.doc.description or "") if sc else "",
                     "P": P, "initial": {str(k): v for k, v in initial.items()},
                     "uncertain": bool(sc and (sc.samples or sc.sweeps or sc.from_fit)),
-                    "spread": _spread(model, sc, rate) if sc and (sc.samples or sc.from_fit) and not sc.sweeps
-                    else None})
+                    "spread": _spread(model, res, sc, rate) if sc in sampled else None})
     return out
 
 
-def _spread(model: Any, sc: Any, rate: dict[str, Any] | None) -> dict[str, Any]:
-    """A sampled scenario's draws at the spec's values, run here once: each metric's 5th, 50th
-    and 95th percentiles, each stock's 5-95% band over time, and when savings appear over the
-    draws. The page shows them while the scenario's assumptions are as the spec sets them."""
-    res = model.run_scenarios([sc.id])
+def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[str, Any]:
+    """A sampled scenario's draws at the spec's values (`res`, run once for all of them): each
+    metric's 5th, 50th and 95th percentiles, each stock's 5-95% band over time, and when savings
+    appear over the draws. The page shows them while the scenario's assumptions are as the
+    spec sets them."""
     g = model.checked.graph
     table = res.metrics_table()
     rows = table[table.scenario == sc.display].set_index("metric")

@@ -75,17 +75,19 @@ def _write(fit: Any, out: Path, text: str, post: Any) -> None:
     write_atomic(out / "correlation.csv", safe_csv_frame(fit.correlation).to_csv(), inputs)
     plot(fit, out / "fit.png", inputs)
     wrote = ["fit.png", "estimates.csv", "correlation.csv", "residuals.csv", "report.txt"]
+    chains = None
     if post is not None:
         from ..report_posterior import posterior_plot
 
-        write_atomic(out / "posterior.csv", post.frame().to_csv(index=False), inputs)
+        chains = post.frame()
+        write_atomic(out / "posterior.csv", chains.to_csv(index=False), inputs)
         wrote.append("posterior.csv (the chains, for diagnosis)")
         if post.mixed:
             summary = safe_csv_frame(post.summary())
             write_atomic(out / "posterior_summary.csv", summary.to_csv(index=False), inputs)
             posterior_plot(fit, post, out / "posterior.png", inputs)
             wrote += ["posterior_summary.csv", "posterior.png"]
-    draws = post.frame() if post is not None and post.mixed else fit.laplace_draws()
+    draws = chains if post is not None and post.mixed else fit.laplace_draws()
     if draws is not None:  # what `sample from fit` reads
         model = {p.name for p in fit.problem.params if p.index is not None}
         draws = draws[["chain", "draw", *[c for c in draws.columns if c in model]]]
