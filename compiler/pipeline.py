@@ -18,6 +18,7 @@ from .base.registry import PREFIX, resolve_spec_path
 from .ir import ast as A
 from .ir import graph as G
 from .ir.model import CheckedModel
+from .passes.arrays import expand_arrays
 from .passes.checks import check
 from .passes.inherit import load_chain
 from .passes.lower import lower
@@ -28,6 +29,7 @@ from .read.yaml_reader import parse_yaml
 
 # The passes after inheritance, in order: Spec -> Graph -> CheckedModel -> warnings.
 PASSES: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("arrays", expand_arrays),  # arrayed declarations written out element by element (compiler/passes/arrays/)
     ("resolve", resolve),  # names, hidden variables, evaluation orders (compiler/passes/resolve.py)
     ("lower", lower),  # units and sympy equations, conservation proved (compiler/passes/lower.py)
     ("check", check),  # warnings about a model that compiles (compiler/passes/checks.py)
@@ -117,7 +119,7 @@ def import_xmile(text: str, file: str) -> A.Spec:
 
 def _lowered(spec: A.Spec) -> CheckedModel | SpecError:
     try:
-        return lower(resolve(load_chain(spec, _no_base, _no_bases)))
+        return lower(resolve(expand_arrays(load_chain(spec, _no_base, _no_bases))))
     except SpecError as exc:
         return exc
 
@@ -178,8 +180,8 @@ def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
 
 def compile_spec(spec: A.Spec) -> CheckedModel:
     """The passes in order; raises SpecError with every error of the failing one."""
-    (_, resolve_pass), (_, lower_pass), (_, check_pass) = PASSES
-    model = lower_pass(resolve_pass(spec))
+    (_, arrays_pass), (_, resolve_pass), (_, lower_pass), (_, check_pass) = PASSES
+    model = lower_pass(resolve_pass(arrays_pass(spec)))
     warnings = list(spec.notes) + list(model.diagnostics) + check_pass(model)
     return replace(model, diagnostics=tuple(by_position(warnings)))
 
@@ -217,7 +219,7 @@ def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> lis
             break
         spec = rest
         try:
-            lower(resolve(spec))
+            lower(resolve(expand_arrays(spec)))
             break
         except SpecError as exc:
             found = exc.diagnostics

@@ -19,6 +19,17 @@ class VarInfo:
     kind: str  # stock, flow, aux, metric
     units: str
     hidden: bool
+    array: str = ""  # an element of an arrayed declaration: that declaration's name
+    at: tuple[tuple[str, str], ...] = ()  # and its element: (index name, element) per dimension
+
+
+def element_columns(variables: list[VarInfo]) -> tuple[list[str], dict[str, list[str | None]]]:
+    """The tidy table's `variable` column and one column per index name of the arrays among
+    `variables` (None where a variable has no such index)."""
+    names = [v.array or v.name for v in variables]
+    indices = list(dict.fromkeys(k for v in variables for k, _ in v.at))
+    cols = {k: [dict(v.at).get(k) for v in variables] for k in indices}
+    return names, cols
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,9 @@ class Results:
         for i, m in enumerate(self.metrics):
             if m.id == key:
                 return self.metric_values[i]
+        elements = [i for i, v in enumerate(self.variables) if v.array.lower() == key]
+        if elements:  # an arrayed variable: one column per element, in declaration order
+            return self.values[:, elements]
         if key in self.params:  # a constant, at every save time
             return np.full(len(self.times), self.params[key])
         raise unknown_name(name, "a recorded variable, metric or parameter of this run",
@@ -80,11 +94,13 @@ class Results:
         cols = [i for i, v in enumerate(self.variables) if hidden or not v.hidden]
         t = len(self.times)
         parts = []
+        names, at = element_columns([self.variables[i] for i in cols])
         if cols:
             vals = self.values[:, cols]
             parts.append(pd.DataFrame({
                 "time": np.repeat(self.times, len(cols)),
-                "variable": np.tile([self.variables[i].name for i in cols], t),
+                "variable": np.tile(names, t),
+                **{k: np.tile(np.asarray(v, dtype=object), t) for k, v in at.items()},
                 "kind": np.tile([self.variables[i].kind for i in cols], t),
                 "units": np.tile([self.variables[i].units for i in cols], t),
                 "value": vals.reshape(-1),
@@ -93,6 +109,7 @@ class Results:
             parts.append(pd.DataFrame({
                 "time": np.full(len(self.metrics), self.times[-1]),
                 "variable": [m.name for m in self.metrics],
+                **{k: [None] * len(self.metrics) for k in at},
                 "kind": "metric",
                 "units": [m.units for m in self.metrics],
                 "value": self.metric_values,
@@ -147,7 +164,8 @@ class BatchResults:
         cols = [i for i, v in enumerate(self.variables) if hidden or not v.hidden]
         n, t, m = len(self), len(self.times), len(self.metrics)
         per_run = t * len(cols) + m
-        names = [self.variables[i].name for i in cols] + [x.name for x in self.metrics]
+        var_names, at = element_columns([self.variables[i] for i in cols])
+        names = var_names + [x.name for x in self.metrics]
         kinds = [self.variables[i].kind for i in cols] + ["metric"] * m
         units = [self.variables[i].units for i in cols] + [x.units for x in self.metrics]
         one = np.concatenate([np.repeat(self.times, len(cols)), np.full(m, self.times[-1])])
@@ -158,6 +176,7 @@ class BatchResults:
             "time": np.tile(one, n),
             # categorical: one code per row, not 37 million string objects for 2,000 runs
             "variable": _categorical(names, np.tile(where, n)),
+            **{k: _categorical([x or "" for x in v] + [""] * m, np.tile(where, n)) for k, v in at.items()},
             "kind": _categorical(kinds, np.tile(where, n)),
             "units": _categorical(units, np.tile(where, n)),
             "value": values.reshape(-1),

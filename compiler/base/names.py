@@ -45,6 +45,8 @@ RESERVED = KEYWORDS | SPECIAL | CONSTANTS
 
 def canonical(name: str) -> str:
     """Canonical id of a user name: names are case-insensitive, as in XMILE and Vensim."""
+    if "[" in name:  # an element, `rate[universal, additional]`: spaces inside do not matter
+        return "".join(name.lower().split())
     return name.lower()
 
 

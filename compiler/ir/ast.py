@@ -110,7 +110,18 @@ class If:
     span: Span | None = _span()
 
 
-Expr = Union[Num, Name, Call, BinOp, Neg, Compare, Logic, Not, If]
+@dataclass(frozen=True, slots=True)
+class Subscript:
+    """`x[i, j]`: an element of an arrayed variable. Each index is an element's name (or
+    number), a dimension or alias the equation runs over, or one of those plus or minus a
+    whole number (the element that many places along). Only the arrays pass sees these."""
+
+    name: str
+    indices: tuple[Expr, ...]
+    span: Span | None = _span()
+
+
+Expr = Union[Num, Name, Call, BinOp, Neg, Compare, Logic, Not, If, Subscript]
 
 
 # ---------------------------------------------------------------- declarations
@@ -154,6 +165,56 @@ class UnitDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class DimDecl:
+    """`dim level = [universal, additional, ...]`; a subrange names its parent dimension."""
+
+    name: str
+    elements: tuple[str, ...]
+    parent: str | None = None
+    doc: Doc = Doc()
+    span: Span | None = _span()
+    element_spans: tuple[Span | None, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DimRef:
+    """One dimension a variable runs over: `level`, or `from: level` (an alias, so that one
+    dimension can appear twice, as in a flow between elements of one stock)."""
+
+    dim: str
+    alias: str | None = None
+    span: Span | None = _span()
+
+    @property
+    def index(self) -> str:
+        return self.alias or self.dim
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One element's own equation in an arrayed declaration; `key` holds one element per
+    dimension."""
+
+    key: tuple[str, ...]
+    value: Expr
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayPart:
+    """What makes a declaration arrayed: its dimensions, which elements exist (`where`), and
+    per-element equations. The declaration's own equation is the default for the rest; with
+    `has_default` False every element needs a case. `table` names a CSV file of values."""
+
+    dims: tuple[DimRef, ...]
+    where: Expr | None = None
+    cases: tuple[Case, ...] = ()
+    has_default: bool = True
+    table: str | None = None
+    table_span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class StockDecl:
     name: str
     initial: Expr
@@ -161,6 +222,7 @@ class StockDecl:
     non_negative: bool = False
     doc: Doc = Doc()
     span: Span | None = _span()
+    array: ArrayPart | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +238,9 @@ class FlowDecl:
     span: Span | None = _span()
     source_span: Span | None = _span()
     target_span: Span | None = _span()
+    array: ArrayPart | None = None
+    source_at: tuple[Expr, ...] = ()  # `children[from] -> ...`: the source stock's indices
+    target_at: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +250,7 @@ class AuxDecl:
     units: UnitExpr | None = None
     doc: Doc = Doc()
     span: Span | None = _span()
+    array: ArrayPart | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +262,7 @@ class ParamDecl:
     doc: Doc = Doc()
     span: Span | None = _span()
     value_span: Span | None = _span()
+    array: ArrayPart | None = None
 
 
 class Interpolation(Enum):
@@ -320,7 +387,7 @@ class ScenarioDecl:
     from_fit: str | None = None  # `sample from fit "FOLDER"`: draw parameters from a calibration's draws
 
 
-Decl = Union[UnitDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,
+Decl = Union[UnitDecl, DimDecl, StockDecl, FlowDecl, AuxDecl, ParamDecl, LookupDecl, MetricDecl, GroupDecl, ExpectDecl,
              ScenarioDecl]
 
 
@@ -361,6 +428,17 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
+class Expanded:
+    """An arrayed declaration after the arrays pass: the dimension of each position and the
+    scalar variable that holds each element, `name[e1,e2]`."""
+
+    name: str
+    dims: tuple[str, ...]
+    indices: tuple[str, ...]  # the index name of each position: the dimension's, or its alias
+    elements: tuple[tuple[str, tuple[str, ...]], ...]  # (variable id, elements as declared)
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """One model as written. Declarations keep their order of appearance."""
 
@@ -381,3 +459,5 @@ class Spec:
     calibrate: str | None = field(default=None, compare=False, repr=False)
     # Comments, blank lines and each item's lines as written, for `format` (not part of meaning).
     layout: Layout | None = field(default=None, compare=False, repr=False)
+    # After the arrays pass: the arrayed declarations, each now one scalar per element.
+    arrays: tuple[Expanded, ...] = field(default=(), compare=False, repr=False)

@@ -187,3 +187,4 @@ class Graph:
     file: str
     expectations: tuple[Expectation, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    arrays: tuple[A.Expanded, ...] = ()  # which scalars make up each arrayed declaration

@@ -69,6 +69,8 @@ def _expr(e: A.Expr) -> tuple[str, int]:
         return f"not {_wrap(e.operand, _NOT)}", _NOT
     if isinstance(e, A.If):
         return f"if {expr_text(e.cond)} then {expr_text(e.then)} else {expr_text(e.orelse)}", _IF
+    if isinstance(e, A.Subscript):
+        return f"{e.name}[{', '.join(expr_text(i) for i in e.indices)}]", _ATOM
     raise AssertionError(type(e))
 
 
@@ -106,7 +108,55 @@ def override_text(o: A.Override) -> str:
     return block(head, props + doc_props(o.doc))
 
 
+def dims_text(array: A.ArrayPart | None) -> str:
+    if array is None:
+        return ""
+    return "[" + ", ".join(f"{r.alias}: {r.dim}" if r.alias else r.dim for r in array.dims) + "]"
+
+
+def key_text(key: tuple[str, ...]) -> str:
+    return key[0] if len(key) == 1 else "(" + ", ".join(key) + ")"
+
+
+def value_text(default: A.Expr | str | None, array: A.ArrayPart | None) -> str:
+    """The main value: an expression, or an arrayed declaration's table of elements."""
+    if array is not None and array.table is not None:
+        return f"csv {quote(array.table)}"
+    shown = default if isinstance(default, str) else expr_text(default) if default is not None else None
+    if array is None or not array.cases:
+        return shown or "0"
+    entries = [f"{key_text(c.key)}: {expr_text(c.value)}" for c in array.cases]
+    entries += [f"else: {shown}"] if array.has_default and shown is not None else []
+    one = "{" + ", ".join(entries) + "}"
+    return one if len(one) <= 80 else "{\n" + "".join(f"    {x},\n" for x in entries) + "  }"
+
+
+def dim_text(d: A.DimDecl) -> str:
+    nums = [int(e) for e in d.elements] if all(e.lstrip("-").isdigit() for e in d.elements) else []
+    if len(nums) > 2 and nums == list(range(nums[0], nums[0] + len(nums))):
+        head = f"dim {d.name} = range({nums[0]}, {nums[-1]})"
+    else:
+        head = f"dim {d.name} = [{', '.join(d.elements)}]" + (f" in {d.parent}" if d.parent else "")
+    return block(head, doc_props(d.doc))
+
+
+def _where(array: A.ArrayPart | None) -> list[str]:
+    return [f"where {expr_text(array.where)}"] if array is not None and array.where is not None else []
+
+
+def _end(name: str | None, at: tuple[A.Expr, ...]) -> str:
+    if name is None:
+        return "outside"
+    return f"{name}[{', '.join(expr_text(i) for i in at)}]" if at else name
+
+
+def _head(word: str, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl) -> str:
+    return f"{word} {d.name}{dims_text(d.array)}{_units(d.units)}"
+
+
 def decl_text(d: A.Decl) -> str:
+    if isinstance(d, A.DimDecl):
+        return dim_text(d)
     if isinstance(d, A.UnitDecl):
         text = f"unit {d.name}"
         if d.definition is not None:
@@ -115,18 +165,21 @@ def decl_text(d: A.Decl) -> str:
             text += f" {quote(d.description)}"
         return text
     if isinstance(d, A.StockDecl):
-        props = (["non_negative"] if d.non_negative else []) + doc_props(d.doc)
-        return block(f"stock {d.name}{_units(d.units)} = {expr_text(d.initial)}", props)
+        props = _where(d.array) + (["non_negative"] if d.non_negative else []) + doc_props(d.doc)
+        return block(f"{_head('stock', d)} = {value_text(_default(d.initial, d.array), d.array)}", props)
     if isinstance(d, A.FlowDecl):
-        props = ([f"tags {', '.join(d.tags)}"] if d.tags else []) + (["non_negative"] if d.non_negative else [])
-        src, dst = d.source or "outside", d.target or "outside"
-        return block(f"flow {d.name}{_units(d.units)}: {src} -> {dst} = {expr_text(d.rate)}",
-                      props + doc_props(d.doc))
+        props = _where(d.array) + ([f"tags {', '.join(d.tags)}"] if d.tags else [])
+        props += ["non_negative"] if d.non_negative else []
+        src, dst = _end(d.source, d.source_at), _end(d.target, d.target_at)
+        return block(f"{_head('flow', d)}: {src} -> {dst} = {value_text(_default(d.rate, d.array), d.array)}",
+                     props + doc_props(d.doc))
     if isinstance(d, A.AuxDecl):
-        return block(f"aux {d.name}{_units(d.units)} = {expr_text(d.equation)}", doc_props(d.doc))
+        return block(f"{_head('aux', d)} = {value_text(_default(d.equation, d.array), d.array)}",
+                     _where(d.array) + doc_props(d.doc))
     if isinstance(d, A.ParamDecl):
-        props = [f"bounds [{number(d.bounds[0])}, {number(d.bounds[1])}]"] if d.bounds else []
-        return block(f"param {d.name}{_units(d.units)} = {number(d.value)}", props + doc_props(d.doc))
+        props = _where(d.array) + ([f"bounds [{number(d.bounds[0])}, {number(d.bounds[1])}]"] if d.bounds else [])
+        value = number(d.value) if d.array is None or d.array.has_default else None
+        return block(f"{_head('param', d)} = {value_text(value, d.array)}", props + doc_props(d.doc))
     if isinstance(d, A.LookupDecl):
         pts = ", ".join(f"({number(x)}, {number(y)})" for x, y in d.points)
         props = []
@@ -159,6 +212,10 @@ def decl_text(d: A.Decl) -> str:
         head = f"scenario {d.name}" + (f" {quote(d.title)}" if d.title is not None else "")
         return head + " {\n" + "".join(f"  {i}\n" for i in items + doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
+
+
+def _default(e: A.Expr, array: A.ArrayPart | None) -> A.Expr | None:
+    return e if array is None or array.has_default else None
 
 
 def _change(c: A.Change) -> str:

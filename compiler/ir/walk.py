@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .ast import BinOp, Call, Compare, Expr, If, Logic, Name, Neg, Not
+from .ast import BinOp, Call, Compare, Expr, If, Logic, Name, Neg, Not, Subscript
 
 
 def names_in(e: Expr) -> set[str]:
@@ -12,6 +12,8 @@ def names_in(e: Expr) -> set[str]:
     while stack:
         x = stack.pop()
         if isinstance(x, Name):
+            out.add(x.name)
+        elif isinstance(x, Subscript):
             out.add(x.name)
         elif isinstance(x, Call):
             out.add(x.func)
@@ -23,3 +25,28 @@ def names_in(e: Expr) -> set[str]:
         elif isinstance(x, If):
             stack.extend((x.cond, x.then, x.orelse))
     return out
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """An expression's direct subexpressions (a subscript's indices included)."""
+    if isinstance(e, Call):
+        return e.args
+    if isinstance(e, Subscript):
+        return e.indices
+    if isinstance(e, BinOp | Compare | Logic):
+        return (e.left, e.right)
+    if isinstance(e, Neg | Not):
+        return (e.operand,)
+    if isinstance(e, If):
+        return (e.cond, e.then, e.orelse)
+    return ()
+
+
+def has_subscript(e: Expr) -> bool:
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Subscript):
+            return True
+        stack.extend(children(x))
+    return False

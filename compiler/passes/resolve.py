@@ -68,13 +68,14 @@ class _Resolver(HiddenVariables, Ordering):
         return G.Graph(spec.model, self.time, tuple(d for d in spec.decls if isinstance(d, A.UnitDecl)),
                        tuple(all_stocks), tuple(flows), tuple(all_auxes), tuple(parts.params),
                        tuple(parts.lookups), tuple(self.aggregates), tuple(parts.metrics), tuple(parts.groups),
-                       order, init_order, metric_order, spec.file, tuple(parts.expectations), scenarios)
+                       order, init_order, metric_order, spec.file, tuple(parts.expectations), scenarios,
+                       spec.arrays)
 
     def valid_name(self, d: A.Decl) -> bool:
         """A declaration's name is an identifier, not reserved, not a built-in function for a
         lookup, and not declared before (E003, E011, E012)."""
         cid = canonical(d.name)
-        if not is_identifier(d.name):
+        if not is_identifier(d.name.split("[", 1)[0] if d.name.endswith("]") else d.name):
             self.err("E003", f"`{d.name}` is not a valid name", d.span,
                      "use letters, digits and _, starting with a letter")
         elif d.name.lower() in RESERVED:

@@ -15,12 +15,14 @@ from ..base.limits import MAX_DECLS
 from ..ir import ast as A
 from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .comments import code_of, dsl_layout
+from .dsl_arrays import ArrayReader, array_part
 from .expr import Builder, parser, syntax_error
 from .sizes import oversized
 from .time import time_spec
 
 # Which properties each declaration's `{ ... }` accepts.
 _ALLOWED = {"model": MODEL_PROPS, "set": SET_PROPS, **{k.word: k.dsl_props for k in KINDS}}
+_DIMS = ("dim_list", "dim_range")
 
 
 def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
@@ -80,6 +82,7 @@ class _DslReader:
         self.file = file
         self.b = Builder(file)
         self.errors: list[Diagnostic] = self.b.errors
+        self.arr = ArrayReader(self.b, set())
 
     def err(self, code: str, msg: str, node: Tree | Token | Span | None, hint: str | None = None) -> None:
         span = node if isinstance(node, Span) or node is None else self.b.span_of(node)
@@ -97,9 +100,12 @@ class _DslReader:
             self.err("E006", f"{len(tree.children):,} declarations; the limit is {MAX_DECLS:,}",
                      Span(self.file, 1, 1, 1, 2), "split the model")
             raise SpecError(self.errors)
+        self.arr.file_dims = {str(it.children[0]).lower() for it in tree.children if it.data in _DIMS}
         for item in tree.children:
             kind = item.data
-            if kind == "model_decl":
+            if kind in _DIMS:
+                decls.append(self.arr.dim(item, self.doc(self.props(item.children[-1], "dim"))))
+            elif kind == "model_decl":
                 if model is not None:
                     self.err("E011", "a second `model` declaration", item, "keep one")
                 model = self.model(item)
@@ -204,34 +210,59 @@ class _DslReader:
                           p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name),  # type: ignore[arg-type]
                           p.get("during"))  # type: ignore[arg-type]
 
+    def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object]
+                ) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:
+        """Units, the default equation and the array part of a stock, flow or auxiliary."""
+        dims, units = self.arr.head(g1, g2)
+        default, cases = self.arr.value(value)
+        where = self.b.expr(p["where"]) if "where" in p else None
+        self.scalar_check(name, dims, bool(cases) or default is None, where)
+        expr = default if default is not None else A.Num(0.0, None, self.b.span_of(value))
+        return units, expr, array_part(dims, where, cases, default is not None)
+
+    def scalar_check(self, name: Token, dims: tuple[A.DimRef, ...], table: bool, where: A.Expr | None) -> None:
+        if dims:
+            return
+        if table:
+            self.err("E092", f"`{name}` has a table of elements but no dimensions", name,
+                     f"name them after it: `{name}[level]`")
+        if where is not None:
+            self.err("E092", f"`where` picks elements, but `{name}` has no dimensions", name,
+                     f"name them after it: `{name}[from: level, to: level]`")
+
     def stock(self, t: Tree) -> A.StockDecl:
-        name, units, expr, props = t.children
+        name, g1, g2, value, props = t.children
         p = self.props(props, "stock")
-        return A.StockDecl(str(name), self.b.expr(expr), self.units(units), bool(p.get("non_negative")),
-                           self.doc(p), self.b.span_of(name))
+        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        return A.StockDecl(str(name), expr, units, bool(p.get("non_negative")), self.doc(p), self.b.span_of(name),
+                           array)
 
     def flow(self, t: Tree) -> A.FlowDecl:
-        name, units, src, dst, expr, props = t.children
+        name, g1, g2, src, dst, value, props = t.children
         p = self.props(props, "flow")
-
-        def end(e: Tree) -> str | None:
-            tok = e.children[0]
-            return None if tok.type == "OUTSIDE" else str(tok)
-
-        return A.FlowDecl(str(name), end(src), end(dst), self.b.expr(expr), self.units(units),
+        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        (source, source_at), (target, target_at) = self.arr.endpoint(src), self.arr.endpoint(dst)
+        return A.FlowDecl(str(name), source, target, expr, units,
                           p.get("tags", ()), bool(p.get("non_negative")), self.doc(p),  # type: ignore[arg-type]
-                          self.b.span_of(name), self.b.span_of(src), self.b.span_of(dst))
+                          self.b.span_of(name), self.b.span_of(src), self.b.span_of(dst), array, source_at, target_at)
 
     def aux(self, t: Tree) -> A.AuxDecl:
-        name, units, expr, props = t.children
+        name, g1, g2, value, props = t.children
         p = self.props(props, "aux")
-        return A.AuxDecl(str(name), self.b.expr(expr), self.units(units), self.doc(p), self.b.span_of(name))
+        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        return A.AuxDecl(str(name), expr, units, self.doc(p), self.b.span_of(name), array)
 
     def param(self, t: Tree) -> A.ParamDecl:
-        name, units, value, props = t.children
+        name, g1, g2, value, props = t.children
         p = self.props(props, "param")
-        return A.ParamDecl(str(name), self.b.signed_number(value), self.units(units),
-                           p.get("bounds"), self.doc(p), self.b.span_of(name), self.b.span_of(value))  # type: ignore[arg-type]
+        dims, units = self.arr.head(g1, g2)
+        number, cases, table = self.arr.param_value(value)
+        where = self.b.expr(p["where"]) if "where" in p else None
+        self.scalar_check(name, dims, bool(cases) or table is not None, where)
+        array = array_part(dims, where, cases, number is not None or table is not None, table,
+                           self.b.span_of(value) if table else None)
+        return A.ParamDecl(str(name), number if number is not None else 0.0, units, p.get("bounds"),  # type: ignore[arg-type]
+                           self.doc(p), self.b.span_of(name), self.b.span_of(value), array)
 
     def lookup(self, t: Tree) -> A.LookupDecl:
         name, units, *rest = t.children
@@ -289,22 +320,23 @@ class _DslReader:
                 if extends is not None:
                     self.err("E011", "a second `extends` in a scenario", it, "a scenario extends one other")
                 extends = str(ch[0])
-            elif kind in ("sc_set", "sc_sweep", "sc_sample") and str(ch[0]).lower() in seen[kind]:
-                self.err("E011", f"scenario `{name}` gives `{ch[0]}` twice", ch[0], "keep one")
+            elif kind in ("sc_set", "sc_sweep", "sc_sample") and self.arr.ref(ch[0])[0].lower() in seen[kind]:
+                self.err("E011", f"scenario `{name}` gives `{self.arr.ref(ch[0])[0]}` twice", ch[0], "keep one")
             elif kind == "sc_set":
-                seen[kind].add(str(ch[0]).lower())
-                sets.append(A.ScenarioSet(str(ch[0]), self.b.signed_number(ch[1]), self.b.span_of(ch[0]),
-                                          self.change(ch[2])))
+                ref, ref_span = self.arr.ref(ch[0])
+                seen[kind].add(ref.lower())
+                sets.append(A.ScenarioSet(ref, self.b.signed_number(ch[1]), ref_span, self.change(ch[2])))
             elif kind == "sc_scale":
                 change = self.change(ch[2])
                 scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
             elif kind == "sc_sweep":
-                seen[kind].add(str(ch[0]).lower())
-                sweeps.append(A.Sweep(str(ch[0]), tuple(self.b.signed_number(v) for v in ch[1:]), self.b.span_of(ch[0])))
+                ref, ref_span = self.arr.ref(ch[0])
+                seen[kind].add(ref.lower())
+                sweeps.append(A.Sweep(ref, tuple(self.b.signed_number(v) for v in ch[1:]), ref_span))
             elif kind == "sc_sample":
-                seen[kind].add(str(ch[0]).lower())
-                samples.append(A.Sample(str(ch[0]), str(ch[1]), tuple(self.b.signed_number(v) for v in ch[2:]),
-                                        self.b.span_of(ch[0])))
+                ref, ref_span = self.arr.ref(ch[0])
+                seen[kind].add(ref.lower())
+                samples.append(A.Sample(ref, str(ch[1]), tuple(self.b.signed_number(v) for v in ch[2:]), ref_span))
             elif kind in ("sc_draws", "sc_seed"):
                 counts[kind[3:]] = self.whole(ch[0])
             elif kind == "sc_from_fit":

@@ -140,6 +140,10 @@ class Builder:
                 ch = ch[:2]
             args = tuple(self._expr(a) for a in ch[1:] if a is not None)
             return A.Call(str(ch[0]), args, sp)
+        if k == "subscript":
+            return A.Subscript(str(ch[0]), tuple(self._expr(a) for a in ch[1:]), sp)
+        if k == "reduce_index":
+            return A.Name(str(ch[0]) + "!", sp)
         if k in _BINOPS:
             return A.BinOp(_BINOPS[k], self._expr(ch[0]), self._expr(ch[1]), sp)
         if k == "neg":

@@ -15,6 +15,7 @@ from ..ir import ast as A
 from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
 from .comments import yaml_layout
 from .time import time_spec
+from .yaml_arrays import dim_decl, dims_of, endpoint, main_value
 from .yaml_nodes import NodeReader, compose, cut_at_commas
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}
@@ -202,6 +203,8 @@ class _YamlReader(NodeReader):
                 props = {"definition": node}
         elif isinstance(node, SequenceNode) and section == "groups":
             props = {"stocks": node}
+        elif section == "dimensions":
+            return dim_decl(self, name, node, span)
         else:
             props = self.props(node, section, what)
         missing = [k for k in _REQUIRED.get(section, ()) if k not in props]
@@ -210,29 +213,40 @@ class _YamlReader(NodeReader):
             return None
         units = self.unit(props["units"]) if "units" in props else None
         doc = self.doc(props) if section != "units" else A.Doc()
+        dims = dims_of(self, props["dims"]) if "dims" in props else ()
+        where = self.expr(props["where"], "`where`") if "where" in props else None
+        if where is not None and not dims:
+            self.err("E092", f"`where` picks elements, but {what} has no `dims`", props["where"], "add `dims: [level]`")
+
+        def value(key: str) -> tuple[A.Expr, A.ArrayPart | None]:
+            default, cases = main_value(self, props[key], f"`{key}`", bool(dims))
+            array = A.ArrayPart(dims, where, cases, default is not None) if dims else None
+            return default if default is not None else A.Num(0.0, None, span), array
+
         if section == "units":
             definition = self.unit(props["definition"]) if "definition" in props else None
             desc = self.string(props["description"], "`description`") if "description" in props else None
             return A.UnitDecl(name, definition, desc, span)
         if section == "stocks":
             nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
-            return A.StockDecl(name, self.expr(props["initial"], "`initial`"), units, nn, doc, span)
+            initial, array = value("initial")
+            return A.StockDecl(name, initial, units, nn, doc, span, array)
         if section == "flows":
-            src = self.endpoint(props.get("from"))
-            dst = self.endpoint(props.get("to"))
+            src, src_at = endpoint(self, props.get("from"))
+            dst, dst_at = endpoint(self, props.get("to"))
             tags = self.tags(props["tags"]) if "tags" in props else ()
             nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
-            return A.FlowDecl(name, src, dst, self.expr(props["rate"], "`rate`"), units, tags, nn, doc, span,
+            rate, array = value("rate")
+            return A.FlowDecl(name, src, dst, rate, units, tags, nn, doc, span,
                               self.span(props["from"]) if "from" in props else span,
-                              self.span(props["to"]) if "to" in props else span)
+                              self.span(props["to"]) if "to" in props else span, array, src_at, dst_at)
         if section == "auxiliaries":
-            return A.AuxDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
+            equation, array = value("equation")
+            return A.AuxDecl(name, equation, units, doc, span, array)
         if section == "metrics":
             return A.MetricDecl(name, self.expr(props["equation"], "`equation`"), units, doc, span)
         if section == "parameters":
-            bounds = self.bounds(props["bounds"]) if "bounds" in props else None
-            return A.ParamDecl(name, self.number(props["value"], "`value`"), units, bounds, doc, span,
-                               self.span(props["value"]))
+            return self.param(name, props, units, doc, span, dims)
         if section == "lookups":
             return self.lookup(name, props, units, doc, span)
         if section == "scenarios":
@@ -249,6 +263,30 @@ class _YamlReader(NodeReader):
             names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
             return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
         raise AssertionError(section)
+
+    def param(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc, span: Span,
+              dims: tuple[A.DimRef, ...]) -> A.ParamDecl | None:
+        bounds = self.bounds(props["bounds"]) if "bounds" in props else None
+        table = self.string(props["table"], "`table`") if "table" in props else None
+        if table is not None and not dims:
+            self.err("E092", f"`{name}` reads a table but has no `dims`", props["table"], "add `dims: [level]`")
+        if "value" not in props and table is None:
+            self.err("E003", f"`{name}` lacks `value`", span, f"add `value:` under `{name}`")
+            return None
+        number: float | None = None
+        cases: tuple[A.Case, ...] = ()
+        if "value" in props and isinstance(props["value"], MappingNode):
+            default, cases = main_value(self, props["value"], "`value`", bool(dims))
+            number = _number_of(self, default) if default is not None else None
+            for c in cases:
+                _number_of(self, c.value)
+        elif "value" in props:
+            number = self.number(props["value"], "`value`")
+        where = self.expr(props["where"], "`where`") if "where" in props else None
+        array = (A.ArrayPart(dims, where, cases, number is not None or table is not None, table,
+                             self.span(props["table"]) if table else None) if dims else None)
+        return A.ParamDecl(name, number if number is not None else 0.0, units, bounds, doc, span,
+                           self.span(props["value"]) if "value" in props else span, array)
 
     def scenario(self, name: str, props: dict[str, Node], doc: A.Doc, span: Span) -> A.ScenarioDecl:
         title = self.string(props["title"], "`title`") if "title" in props else None
@@ -382,3 +420,12 @@ class _YamlReader(NodeReader):
             self.err("E003", f"unknown {cls.__name__.lower()} `{word}`", node,
                      did_you_mean(word, options) or "use one of " + ", ".join(options))
             return default
+
+
+def _number_of(r: NodeReader, e: A.Expr) -> float:
+    if isinstance(e, A.Num) and e.unit is None:
+        return e.value
+    if isinstance(e, A.Neg) and isinstance(e.operand, A.Num) and e.operand.unit is None:
+        return -e.operand.value
+    r.err("E010", "a parameter's value is a number", e.span, "compute it in an auxiliary instead")
+    return 0.0

@@ -142,7 +142,48 @@ def _yoverride(o: A.Override) -> dict[str, Any]:
     return {**body, **_ydoc(o.doc)}
 
 
+def _ydims(array: A.ArrayPart | None) -> dict[str, Any]:
+    if array is None:
+        return {}
+    dims: list[Any] = [{r.alias: r.dim} if r.alias else r.dim for r in array.dims]
+    return {"dims": dims}
+
+
+def _yvalue(default: Any, array: A.ArrayPart | None) -> Any:
+    """A main value, or an arrayed declaration's table: element (or "e1, e2") -> value."""
+    if array is None or not array.cases:
+        return default
+    table: dict[str, Any] = {", ".join(c.key): _yexpr(c.value) for c in array.cases}
+    if array.has_default:
+        table["else"] = default
+    return table
+
+
+def _ywhere(array: A.ArrayPart | None) -> dict[str, Any]:
+    return {"where": expr_text(array.where)} if array is not None and array.where is not None else {}
+
+
+def _yend(name: str | None, at: tuple[A.Expr, ...]) -> str:
+    if name is None:
+        return "outside"
+    return f"{name}[{', '.join(expr_text(i) for i in at)}]" if at else name
+
+
+def _ydim(d: A.DimDecl) -> Any:
+    nums = [int(e) for e in d.elements] if all(e.lstrip("-").isdigit() for e in d.elements) else []
+    if len(nums) > 2 and nums == list(range(nums[0], nums[0] + len(nums))) and not d.parent:
+        body: dict[str, Any] = {"range": [nums[0], nums[-1]]}
+    else:
+        body = {"elements": [int(e) if nums else e for e in d.elements]}
+    if d.parent:
+        body["in"] = d.parent
+    doc = _ydoc(d.doc)
+    return body["elements"] if "elements" in body and len(body) == 1 and not doc else {**body, **doc}
+
+
 def _ydecl(d: A.Decl) -> Any:
+    if isinstance(d, A.DimDecl):
+        return _ydim(d)
     if isinstance(d, A.UnitDecl):
         body: dict[str, Any] = {}
         if d.definition is not None:
@@ -153,17 +194,27 @@ def _ydecl(d: A.Decl) -> Any:
     declared = getattr(d, "units", None)
     units = {"units": unit_text(declared)} if declared is not None else {}
     if isinstance(d, A.StockDecl):
-        return {"initial": _yexpr(d.initial), **units,
-                **({"non_negative": True} if d.non_negative else {}), **_ydoc(d.doc)}
+        return {**_ydims(d.array), "initial": _yvalue(_yexpr(d.initial), d.array), **units,
+                **({"non_negative": True} if d.non_negative else {}), **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.FlowDecl):
-        return {"from": d.source or "outside", "to": d.target or "outside", "rate": _yexpr(d.rate), **units,
+        return {**_ydims(d.array), "from": _yend(d.source, d.source_at), "to": _yend(d.target, d.target_at),
+                "rate": _yvalue(_yexpr(d.rate), d.array), **units,
                 **({"tags": list(d.tags)} if d.tags else {}),
-                **({"non_negative": True} if d.non_negative else {}), **_ydoc(d.doc)}
+                **({"non_negative": True} if d.non_negative else {}), **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.AuxDecl):
-        return {"equation": _yexpr(d.equation), **units, **_ydoc(d.doc)}
+        return {**_ydims(d.array), "equation": _yvalue(_yexpr(d.equation), d.array), **units,
+                **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.ParamDecl):
-        return {"value": float(d.value), **units,
-                **({"bounds": [float(d.bounds[0]), float(d.bounds[1])]} if d.bounds else {}), **_ydoc(d.doc)}
+        value: dict[str, Any] = {}
+        if d.array is not None and d.array.table is not None:
+            value = {"table": d.array.table}
+        elif d.array is not None and not d.array.has_default:
+            value = {"value": _yvalue(None, d.array)}
+        else:
+            value = {"value": _yvalue(float(d.value), d.array)}
+        return {**_ydims(d.array), **value, **units,
+                **({"bounds": [float(d.bounds[0]), float(d.bounds[1])]} if d.bounds else {}),
+                **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.LookupDecl):
         body = {"points": [[float(x), float(y)] for x, y in d.points], **units}
         if d.x_units is not None:

@@ -33,7 +33,10 @@ class ModelOutputs:
         declared: list[G.Stock | G.Flow | G.Aux] = [*g.stocks, *g.flows, *g.auxes]
         decls = {v.id: v for v in declared}
         lay_outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
-        return tuple(VarInfo(n, decls[n].display, kinds[n], self.unit_text(n, decls[n].units), n in hidden)
+        arrays = {vid: (decls[vid].display.split("[", 1)[0], tuple(zip(a.indices, key, strict=True)))
+                  for a in g.arrays for vid, key in a.elements if vid in decls}
+        return tuple(VarInfo(n, decls[n].display, kinds[n], self.unit_text(n, decls[n].units), n in hidden,
+                             *arrays.get(n, ("", ())))
                      for n in lay_outputs)
 
     def metric_infos(self) -> tuple[VarInfo, ...]:

@@ -1,0 +1,287 @@
+"""Spec with arrays -> the same Spec written out element by element.
+
+Each arrayed stock, flow, auxiliary or parameter becomes one scalar declaration per element,
+named `name[e1,e2]`; subscripts and reductions become references to those. Everything after
+this pass (names, units, conservation, code generation, scenarios, calibration) sees scalars,
+and `Spec.arrays` records which scalars make up each array, for results and reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ...base.diagnostics import Diagnostic, Span, SpecError, error
+from ...base.hints import did_you_mean
+from ...base.limits import MAX_ELEMENTS
+from ...base.names import canonical, is_identifier
+from ...ir import ast as A
+from ...ir.walk import has_subscript, names_in
+from .dims import Bound, Dim, read_dims
+from .exprs import Arrayed, Expander, bindings, constant, element_name
+from .tables import read_table
+
+ARRAYABLE = (A.StockDecl, A.FlowDecl, A.AuxDecl, A.ParamDecl)
+
+
+def expand_arrays(spec: A.Spec) -> A.Spec:
+    if not any(isinstance(d, A.DimDecl) or getattr(d, "array", None) for d in spec.decls) and not _subscripted(spec):
+        return spec
+    return _Arrays(spec).run()
+
+
+def _subscripted(spec: A.Spec) -> bool:
+    """Whether any equation uses `x[...]` (an error in a model without arrays, found here)."""
+    for d in spec.decls:
+        if any(has_subscript(e) for e in _exprs(d)):
+            return True
+        if isinstance(d, A.FlowDecl) and (d.source_at or d.target_at):
+            return True
+    return False
+
+
+def _exprs(d: A.Decl) -> list[A.Expr]:
+    for f in ("initial", "rate", "equation", "expr", "condition"):
+        v = getattr(d, f, None)
+        if v is not None:
+            return [v]
+    return []
+
+
+class _Arrays:
+    def __init__(self, spec: A.Spec):
+        self.spec = spec
+        self.errors: list[Diagnostic] = []
+        self.dims = read_dims(spec.decls, self.errors)
+        self.arrays: dict[str, Arrayed] = {}
+        self.ex = Expander(self.dims, self.arrays, self.errors)
+        self.count = 0
+
+    def err(self, code: str, msg: str, span: Span | None, hint: str | None = None) -> None:
+        self.errors.append(error(code, msg, span, hint))
+
+    def run(self) -> A.Spec:
+        for d in self.spec.decls:
+            if isinstance(d, ARRAYABLE) and d.array is not None:
+                self.declare(d)
+        out: list[A.Decl] = []
+        expanded: list[A.Expanded] = []
+        for d in self.spec.decls:
+            if isinstance(d, A.DimDecl):
+                continue
+            if isinstance(d, ARRAYABLE) and d.array is not None:
+                arr = self.arrays.get(canonical(d.name))
+                if arr is not None:
+                    elems = self.elements(d, arr)
+                    out += [e for _, e in elems]
+                    shown = [tuple(dim.elements[dim.ids.index(el)] for dim, el in zip(arr.dims, k, strict=True))
+                             for k, _ in elems]
+                    expanded.append(A.Expanded(canonical(d.name), tuple(x.name for x in arr.dims),
+                                               tuple(r.index for r in d.array.dims),
+                                               tuple((canonical(e.name), s) for (_, e), s in zip(elems, shown,
+                                                                                                strict=True))))
+                continue
+            out.append(self.scalar(d))
+        if self.errors:
+            raise SpecError(self.errors)
+        return replace(self.spec, decls=tuple(out), arrays=tuple(expanded))
+
+    # ---------------------------------------------------------------- arrayed declarations
+    def declare(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl) -> None:
+        """Which elements exist, before any equation is expanded (equations may refer to
+        arrays declared after them)."""
+        assert d.array is not None
+        if not is_identifier(d.name):
+            return  # resolve reports the name
+        dims: list[Dim] = []
+        for ref in d.array.dims:
+            dim = self.dims.get(canonical(ref.dim))
+            if dim is None:
+                self.err("E091", f"`{ref.dim}` is not a dimension", ref.span,
+                         did_you_mean(ref.dim, [x.name for x in self.dims.values()])
+                         or "declare it: `dim level = [universal, additional]`")
+                return
+            dims.append(dim)
+        aliases = [canonical(r.index) for r in d.array.dims]
+        if len(set(aliases)) < len(aliases):
+            self.err("E092", f"`{d.name}` names one index twice", d.span,
+                     "give each position its own alias: `[from: level, to: level]`")
+            return
+        exists = []
+        for env in bindings(dims, aliases):
+            if d.array.where is None or self.where(d.array.where, env):
+                exists.append(tuple(b.element for b in env.values()))
+        self.count += len(exists)
+        if self.count > MAX_ELEMENTS:
+            self.err("E006", f"the arrays expand to more than {MAX_ELEMENTS:,} variables", d.span, "use fewer elements")
+            return
+        self.arrays[canonical(d.name)] = Arrayed(d.name, tuple(dims), frozenset(exists))
+
+    def where(self, cond: A.Expr, env: dict[str, Bound]) -> bool:
+        def fail(e: A.Expr) -> None:
+            self.err("E092", "`where` compares the declaration's indices with elements and numbers", e.span,
+                     "e.g. `where from != to` or `where band != oldest`")
+
+        value = constant(self.ex(self._elements_as_values(cond, env), env), fail)
+        return bool(value)
+
+    def _elements_as_values(self, e: A.Expr, env: dict[str, Bound]) -> A.Expr:
+        """In `where`, an element's name stands for its value (position, or number)."""
+        lookup: dict[str, float] = {}
+        for b in env.values():
+            for p, el in enumerate(b.dim.ids):
+                lookup.setdefault(el, Bound(b.dim, p).value)
+        names = {canonical(n) for n in names_in(e)} - set(env)
+        mapping = {n: lookup[n] for n in names if n in lookup}
+        return _substitute(e, mapping) if mapping else e
+
+    def elements(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, arr: Arrayed
+                 ) -> list[tuple[tuple[str, ...], A.Decl]]:
+        assert d.array is not None
+        part = d.array
+        cases = self.cases(d, arr)
+        table = read_table(part.table, part.table_span, arr, self.spec.file, self.errors) if part.table else {}
+        aliases = [canonical(r.index) for r in part.dims]
+        out = []
+        missing = []
+        for env in bindings(arr.dims, aliases):
+            key = tuple(b.element for b in env.values())
+            if key not in arr.exists:
+                continue
+            given = cases.get(key) or (A.Num(table[key], None, part.table_span) if key in table else None)
+            if given is None and not part.has_default:
+                missing.append(key)
+                continue
+            out.append((key, self.element(d, key, given, env)))
+        if missing:
+            shown = ", ".join(element_name(d.name, k) for k in missing[:4]) + (" ..." if len(missing) > 4 else "")
+            self.err("E093", f"{len(missing)} element(s) of `{d.name}` have no equation: {shown}", d.span,
+                     "give each its own, or add `else: ...` for the rest")
+        return out
+
+    def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:
+        out: dict[tuple[str, ...], A.Expr] = {}
+        assert isinstance(d, ARRAYABLE) and d.array is not None
+        for c in d.array.cases:
+            if len(c.key) != len(arr.dims):
+                self.err("E092", f"`{d.name}` has {len(arr.dims)} dimension(s); this entry names {len(c.key)}", c.span,
+                         "name one element of each: `(universal, additional): ...`")
+                continue
+            key = []
+            for word, dim in zip(c.key, arr.dims, strict=True):
+                el = self.ex.element(word, dim, c.span)
+                if el is None:
+                    break
+                key.append(el)
+            else:
+                k = tuple(key)
+                if k not in arr.exists:
+                    self.err("E093", f"`{element_name(d.name, k)}` is left out by `where`", c.span, "remove this entry")
+                elif k in out:
+                    self.err("E011", f"`{element_name(d.name, k)}` is given twice", c.span, "keep one")
+                else:
+                    out[k] = c.value
+        return out
+
+    def element(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, key: tuple[str, ...],
+                given: A.Expr | None, env: dict[str, Bound]) -> A.Decl:
+        label = element_name(d.name, [b.dim.elements[b.position] for b in env.values()])
+        if isinstance(d, A.ParamDecl):
+            value = d.value if given is None else _number(given)
+            return replace(d, name=label, value=value, array=None)
+        main = {A.StockDecl: "initial", A.FlowDecl: "rate", A.AuxDecl: "equation"}[type(d)]
+        expr = self.ex(given if given is not None else getattr(d, main), env)
+        new: A.Decl = replace(d, name=label, array=None, **{main: expr})  # type: ignore[arg-type]
+        return self.endpoints(new, env) if isinstance(new, A.FlowDecl) else new
+
+    # ---------------------------------------------------------------- scalar declarations
+    def scalar(self, d: A.Decl) -> A.Decl:
+        if isinstance(d, A.FlowDecl):
+            return self.endpoints(replace(d, rate=self.ex(d.rate, {})), {})
+        if isinstance(d, A.StockDecl):
+            return replace(d, initial=self.ex(d.initial, {}))
+        if isinstance(d, A.AuxDecl):
+            return replace(d, equation=self.ex(d.equation, {}))
+        if isinstance(d, A.MetricDecl):
+            return replace(d, expr=self.ex(d.expr, {}))
+        if isinstance(d, A.ExpectDecl):
+            return replace(d, condition=self.for_all(d.condition))
+        if isinstance(d, A.GroupDecl):
+            return self.group(d)
+        if isinstance(d, A.ScenarioDecl):
+            return self.scenario(d)
+        return d
+
+    def for_all(self, cond: A.Expr) -> A.Expr:
+        """A reality check that names a dimension holds for each of its elements."""
+        free = self.ex.free_dims(cond, {}, marked_only=False)
+        if not free:
+            return self.ex(cond, {})
+        parts = [self.ex(cond, env) for env in bindings(free)]
+        out = parts[0]
+        for p in parts[1:]:
+            out = A.Logic("and", out, p, cond.span)
+        return out
+
+    def endpoints(self, f: A.FlowDecl, env: dict[str, Bound]) -> A.FlowDecl:
+        return replace(f, source=self.end(f.source, f.source_at, env, f), target=self.end(f.target, f.target_at, env, f),
+                       source_at=(), target_at=())
+
+    def end(self, name: str | None, at: tuple[A.Expr, ...], env: dict[str, Bound], f: A.FlowDecl) -> str | None:
+        if name is None:
+            return None
+        if not at:
+            if canonical(name) in self.arrays:
+                self.err("E092", f"`{f.name}` runs from or to `{name}`, which is arrayed: say which element",
+                         f.span, f"e.g. `{name}[from]` or `{name}[{self.arrays[canonical(name)].dims[0].elements[0]}]`")
+            return name
+        e = self.ex(A.Subscript(name, at, f.span), env)
+        return e.name if isinstance(e, A.Name) else name
+
+    def group(self, g: A.GroupDecl) -> A.GroupDecl:
+        members: list[str] = []
+        spans: list[Span | None] = []
+        for i, m in enumerate(g.stocks):
+            span = g.member_spans[i] if i < len(g.member_spans) else g.span
+            arr = self.arrays.get(canonical(m))
+            names = [element_name(canonical(m), k) for k in sorted(arr.exists, key=_order(arr))] if arr else [m]
+            members += names
+            spans += [span] * len(names)
+        return replace(g, stocks=tuple(members), member_spans=tuple(spans))
+
+    def scenario(self, s: A.ScenarioDecl) -> A.ScenarioDecl:
+        """`set rate = 0.1` on an arrayed parameter sets every element."""
+        sets: list[A.ScenarioSet] = []
+        for st in s.sets:
+            arr = self.arrays.get(canonical(st.name))
+            if arr is None:
+                sets.append(st)
+                continue
+            sets += [replace(st, name=element_name(canonical(st.name), k)) for k in sorted(arr.exists, key=_order(arr))]
+        varied: list[A.Sweep | A.Sample] = [*s.sweeps, *s.samples]
+        for x in varied:
+            if canonical(x.name) in self.arrays:
+                self.err("E092", f"`{x.name}` is arrayed; a sweep or sample varies one element", x.span,
+                         f"name one: `{x.name}[{self.arrays[canonical(x.name)].dims[0].elements[0]}...]`")
+        return replace(s, sets=tuple(sets))
+
+
+def _order(arr: Arrayed):  # noqa: ANN202 - a sort key
+    return lambda key: tuple(d.ids.index(e) for d, e in zip(arr.dims, key, strict=True))
+
+
+def _number(e: A.Expr) -> float:
+    if isinstance(e, A.Num):
+        return e.value
+    if isinstance(e, A.Neg) and isinstance(e.operand, A.Num):
+        return -e.operand.value
+    return 0.0  # the readers have already reported a parameter value that is not a number
+
+
+def _substitute(e: A.Expr, mapping: dict[str, float]) -> A.Expr:
+    if isinstance(e, A.Name) and canonical(e.name) in mapping:
+        return A.Num(mapping[canonical(e.name)], None, e.span)
+    if isinstance(e, A.BinOp | A.Compare | A.Logic):
+        return replace(e, left=_substitute(e.left, mapping), right=_substitute(e.right, mapping))
+    if isinstance(e, A.Neg | A.Not):
+        return replace(e, operand=_substitute(e.operand, mapping))
+    return e

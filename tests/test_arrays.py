@@ -1,0 +1,261 @@
+"""Arrays: dimensions, arrayed declarations in both forms, subscripts, reductions, `where`,
+tables from CSV, element references in scenarios, element columns in results; the arrayed
+GIRFEC model gives today's hand-written trajectories; errors say what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stockflow
+from stockflow.compiler.base.diagnostics import SpecError
+from stockflow.compiler.pipeline import parse_source, read_source
+from stockflow.compiler.read.dsl import parse_dsl
+from stockflow.compiler.read.yaml_reader import parse_yaml
+from stockflow.compiler.write.format import format_dsl, format_yaml
+
+from conftest import ROOT
+
+SCALAR = ROOT / "specs" / "girfec" / "girfec.sfm"
+ARRAYED = ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm"
+LEVELS = ("universal", "additional", "targeted", "intensive")
+
+HEAD = """model m
+time { start 0 stop 10 dt 0.25 units year }
+unit child
+"""
+
+
+def errors_of(text: str) -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(HEAD + text)
+    return [(d.code, d.message + " | " + (d.hint or "")) for d in exc.value.diagnostics]
+
+
+# ---------------------------------------------------------------- the arrayed GIRFEC model
+@pytest.fixture(scope="module")
+def pair() -> tuple[stockflow.Model, stockflow.Model]:
+    return stockflow.load(SCALAR), stockflow.load(ARRAYED)
+
+
+def test_arrayed_girfec_gives_the_hand_written_trajectories(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
+    scalar, arrayed = pair
+    a, b = scalar.run(), arrayed.run()
+    for level in LEVELS:
+        np.testing.assert_allclose(b[f"children[{level}]"], a[level], rtol=1e-12, atol=0)
+    for name in ("total_cost", "care_cost", "quality_child_years", "average_quality", "intensive_peak",
+                 "discounted_cost", "intensive_after_5_years"):
+        assert b.metric(name) == pytest.approx(a.metric(name), rel=1e-12, abs=0)
+    flows = {("universal", "additional"): "universal_to_additional", ("intensive", "targeted"): "intensive_to_targeted"}
+    for (f, t), name in flows.items():
+        kind = "escalation" if LEVELS.index(t) > LEVELS.index(f) else "deescalation"
+        np.testing.assert_allclose(b[f"{kind}[{f},{t}]"], a[name], rtol=1e-12)
+    assert b.conservation["girfec_levels"] < 1e-12
+
+
+def test_arrayed_girfec_scenarios_match(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
+    scalar, arrayed = pair
+    sa, sb = scalar.run_scenarios(["wm2u_stronger"]), arrayed.run_scenarios(["wm2u_stronger"])
+    ra, rb = sa["wm2u_stronger"], sb["wm2u_stronger"]
+    for name in ("total_cost", "intensive_at_end"):
+        assert rb.metric(name) == pytest.approx(ra.metric(name), rel=1e-12, abs=0)
+    np.testing.assert_allclose(rb["children[intensive]"], ra["intensive"], rtol=1e-12)
+
+
+def test_tags_reach_every_element_and_the_group_every_stock(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
+    g = pair[1].checked.graph
+    up = sorted(f.id for f in g.flows if "escalation" in f.tags)
+    assert up == sorted(f"escalation[{a},{b}]" for i, a in enumerate(LEVELS) for b in LEVELS[i + 1:])
+    assert g.groups[0].stocks == tuple(f"children[{x}]" for x in LEVELS)
+    assert len([p for p in g.params if p.id.startswith("rate[")]) == 12  # `where from != to`
+
+
+def test_results_carry_an_element_column_per_dimension(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
+    res = pair[1].run()
+    df = res.to_frame()
+    assert {"level", "from", "to"} <= set(df.columns)
+    row = df[(df.variable == "children") & (df.level == "targeted") & (df.time == 0)]
+    assert row.value.tolist() == [662.0]
+    flow = df[(df.variable == "escalation") & (df["from"] == "universal") & (df["to"] == "additional")]
+    assert flow.value.iloc[0] == pytest.approx(7480 * 0.07)
+    assert res["children"].shape == (len(res.times), 4)
+    assert "children[universal]" in res.wide().columns
+
+
+# ---------------------------------------------------------------- the two forms
+def test_both_forms_read_and_print_arrays_alike(tmp_path: Path) -> None:
+    spec = parse_source(read_source(ARRAYED))
+    dsl_text = format_dsl(spec)
+    assert parse_dsl(dsl_text, "x.sfm") == spec
+    yaml_text = format_yaml(spec)
+
+    def by_kind(x: object) -> list[object]:  # YAML groups declarations by section
+        return sorted(x.decls, key=lambda d: (type(d).__name__, d.name))  # type: ignore[attr-defined]
+
+    assert by_kind(parse_yaml(yaml_text, "x.yaml")) == by_kind(spec)
+    p = tmp_path / "girfec.yaml"
+    p.write_text(yaml_text, encoding="utf-8")
+    np.testing.assert_array_equal(stockflow.load(p).run().values, stockflow.load(ARRAYED).run().values)
+
+
+YAML = """
+model: {name: y}
+time: {start: 0, stop: 4, dt: 1, units: year}
+dimensions:
+  band: [young, middle, old]
+stocks:
+  people:
+    dims: [band]
+    initial: {young: 30, else: 10}
+flows:
+  ageing:
+    dims: [band]
+    where: band != old
+    from: people[band]
+    to: people[band + 1]
+    rate: people[band] * 0.5
+parameters:
+  w:
+    dims: [band]
+    value: {young: 1, middle: 2, old: 3}
+auxiliaries:
+  weighted: sum(people[band] * w[band])
+"""
+
+
+def test_yaml_arrays_with_where_and_offsets(tmp_path: Path) -> None:
+    p = tmp_path / "y.yaml"
+    p.write_text(YAML, encoding="utf-8")
+    res = stockflow.load(p).run()
+    x = np.array([30.0, 10.0, 10.0])
+    for _ in range(4):  # Euler, dt 1, by hand
+        move = 0.5 * x[:2]
+        x = x + np.array([-move[0], move[0] - move[1], move[1]])
+    np.testing.assert_allclose(res["people"][-1], x, rtol=1e-14)
+    assert res["weighted"][-1] == pytest.approx(float(x @ [1, 2, 3]), rel=1e-14)
+
+
+# ---------------------------------------------------------------- two dimensions, reductions, tables
+TWO = HEAD + """
+dim region = [north, south]
+dim band = range(0, 2)
+stock kids[region, band] [child] = {(north, 0): 100, (south, 2): 40, else: 20} { non_negative }
+param leave[region] [1/year] = {north: 0.1, south: 0.3}
+flow ageing[region, band] [child/year]: kids[region, band] -> kids[region, band + 1] = kids[region, band] * 0.25 [1/year] {
+  where band < 2
+}
+flow leaving[region] [child/year]: kids[region, 2] -> outside = kids[region, 2] * leave[region]
+aux per_region[region] [child] = sum(kids[region, band])
+aux share[region, band] [1] = kids[region, band] / sum(kids[region, band!])
+aux everyone [child] = sum(kids[region, band])
+aux mean_kids [child] = mean(kids[region, band])
+aux most [child] = max(kids[region, band])
+aux least [child] = min(kids[region, band])
+aux scale_prod [1] = prod(kids[region, band] / kids[region, band])
+group all_kids = [kids]
+"""
+
+
+def test_two_dimensions_against_numpy() -> None:
+    res = stockflow.load_text(TWO).run()
+    x = np.array([[100.0, 20, 20], [20, 20, 40]])
+    leave = np.array([0.1, 0.3])
+    for _ in range(40):
+        age = 0.25 * x[:, :2]
+        d = np.zeros_like(x)
+        d[:, :2] -= age
+        d[:, 1:] += age
+        d[:, 2] -= leave * x[:, 2]
+        x = x + 0.25 * d
+    for r, region in enumerate(("north", "south")):
+        for b in range(3):
+            assert res[f"kids[{region},{b}]"][-1] == pytest.approx(x[r, b], rel=1e-13)
+        assert res[f"per_region[{region}]"][-1] == pytest.approx(x[r].sum(), rel=1e-13)
+        assert res[f"share[{region},1]"][-1] == pytest.approx(x[r, 1] / x[r].sum(), rel=1e-13)
+    assert res["everyone"][-1] == pytest.approx(x.sum(), rel=1e-13)
+    assert res["mean_kids"][-1] == pytest.approx(x.mean(), rel=1e-13)
+    assert res["most"][-1] == pytest.approx(x.max(), rel=1e-13)
+    assert res["least"][-1] == pytest.approx(x.min(), rel=1e-13)
+    assert res["scale_prod"][-1] == pytest.approx(1.0)
+
+
+def test_a_table_from_csv(tmp_path: Path) -> None:
+    (tmp_path / "rates.csv").write_text("level,value\nlow,0.1\nhigh,0.4\n", encoding="utf-8")
+    spec = tmp_path / "m.sfm"
+    spec.write_text(HEAD + """
+dim level = [low, high]
+param rate[level] [1/year] = csv "rates.csv" { source "rates.csv, made up for the test" }
+stock s[level] [child] = 1
+flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
+""", encoding="utf-8")
+    m = stockflow.load(spec)
+    assert m.parameters["rate[high]"] == 0.4
+    assert m.run()["s[high]"][-1] == pytest.approx((1 - 0.1) ** 40, rel=1e-12)
+    (tmp_path / "rates.csv").write_text("level,value\nlow,0.1\nmiddle,0.4\n", encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(spec)
+    assert exc.value.diagnostics[0].code == "E094" and "middle" in exc.value.diagnostics[0].message
+
+
+def test_scenarios_set_one_element_or_all() -> None:
+    text = HEAD + """
+dim level = [low, high]
+param rate[level] [1/year] = {low: 0.1, high: 0.2}
+stock s[level] [child] = 1
+flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
+scenario one { set rate[high] = 0 }
+scenario every { set rate = 0 }
+scenario swept { sweep rate[low] over [0, 0.1] }
+"""
+    m = stockflow.load_text(text)
+    out = m.run_scenarios(["one", "every", "swept"])
+    final = out.to_frame()
+    last = final[final.time == 10]
+
+    def end(scenario: str, level: str) -> list[float]:
+        return last[(last.scenario == scenario) & (last.variable == "s") & (last.level == level)].value.tolist()
+
+    assert end("one", "high") == [1.0]
+    assert end("one", "low") == [pytest.approx(0.975**40)]
+    assert end("every", "low") == [1.0]
+    assert sorted(end("swept", "low")) == [pytest.approx(0.975**40), 1.0]
+
+
+# ---------------------------------------------------------------- errors
+BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
+
+
+@pytest.mark.parametrize(("text", "code", "words"), [
+    ("stock t[levle] [child] = 1", "E091", "did you mean `level`"),
+    ("aux a [child] = s[hihg]", "E091", "`hihg` is not an element of `level`"),
+    ("aux a [child] = s", "E092", "arrayed over level"),
+    ("aux a [child] = s[low, mid]", "E092", "1 dimension(s)"),
+    ("param p [1] = 2\naux a [1] = p[low]", "E092", "has no dimensions"),
+    ("aux a [child] = s[level]", "E092", "does not run over it"),
+    ("aux a[level] [child] = {low: 1}", "E093", "2 element(s) of `a` have no equation"),
+    ("aux a[level] [child] = s[level + 1]", "E093", "runs past the end"),
+    ("flow f[level] [child/year]: s -> outside = 1", "E092", "say which element"),
+    ("aux a[level] [child] = s[level] { where level != mid }\naux b [child] = a[mid]", "E093", "does not exist"),
+    ("dim level2 = [a, b] in level", "E091", "not an element of `level`"),
+    ("dim dup = [a, a]", "E090", "twice"),
+])
+def test_errors_say_what_is_wrong(text: str, code: str, words: str) -> None:
+    found = errors_of(BASE + text)
+    assert any(c == code and words in m for c, m in found), found
+
+
+def test_errors_point_at_the_place() -> None:
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(HEAD + BASE + "aux a [child] = s[hihg]\n")
+    d = exc.value.diagnostics[0]
+    assert d.span is not None and d.span.line == 6 and d.hint == "did you mean `high`?"
+
+
+def test_subranges_pick_elements_of_the_parent() -> None:
+    m = stockflow.load_text(HEAD + BASE + "dim upper = [mid, high] in level\naux top[upper] [child] = s[upper] * 2\n"
+                            "aux total_top [child] = sum(top[upper])\n")
+    res = m.run()
+    assert res["total_top"][0] == 4.0
+    assert "top[mid]" in res.wide().columns and "top[low]" not in res.wide().columns
