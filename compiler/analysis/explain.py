@@ -20,15 +20,28 @@ def _where(span: object) -> str:
 def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> str | None:
     """A variable's definition, units, history and neighbours; None if there is no such name."""
     key = canonical(name)
-    decl = next((d for d in spec.decls if canonical(d.name) == key), None)
+    base = key.split("[", 1)[0]
+    decl = next((d for d in spec.decls if canonical(d.name) == base), None)
     if decl is None:
         return None
+    array = next((a for a in model.graph.arrays if a.name == base), None)
     kind = type(decl).__name__.removesuffix("Decl").lower()
-    lines = [f"{decl.name}: {kind}", "", "  " + declaration_text(decl).replace("\n", "\n  "), ""]
+    title = f"{decl.name}: {kind}"
+    if array is not None and key == base:  # the whole array: its elements, then the first one's details
+        title += f" over {', '.join(array.dims)}; elements " + ", ".join(vid for vid, _ in array.elements[:8])
+        title += " ..." if len(array.elements) > 8 else ""
+        key = array.elements[0][0]
+    elif key != base:
+        if array is None or key not in {vid for vid, _ in array.elements}:
+            return None
+        title = f"{key}: {kind}, one element of {decl.name}"
+    lines = [title, "", "  " + declaration_text(decl).replace("\n", "\n  "), ""]
+    if array is not None and key != base:
+        lines.append(f"(below: {key})")
     units = model.units.get(key)
     if units is not None:
         lines.append(f"units: {model.unitsys.show(units)}")
-    history = dict(spec.origins).get(key, ())
+    history = dict(spec.origins).get(base, ())
     if history:
         lines.append("set by:")
         lines += [f"  {o.action:<11} {_where(o.span)}" for o in history]

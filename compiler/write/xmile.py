@@ -52,7 +52,10 @@ class _Writer:
         for vid in [s.id for s in g.stocks] + [f.id for f in g.flows] + [a.id for a in g.auxes] + \
                 [p.id for p in g.params] + [lk.id for lk in g.lookups]:
             name = original_name(docs[vid].description) or vid
+            # an element of an array, `rate[universal,additional]`, becomes `rate_universal_additional`:
+            # XMILE reads brackets as subscripts, and these are written out element by element
             name = re.sub(r"[$.]", "_", name)
+            name = re.sub(r"[\[\],]+", "_", name).strip("_") if "[" in name else name
             while name.lower() in taken:
                 name += "_"
             taken.add(name.lower())

@@ -48,7 +48,7 @@ def page_data(model: Any, js: Any) -> dict[str, Any]:
     visible = [v for v in model.variables() if not v.hidden]
     return {
         "timeUnit": g.time.unit, "plan": plan, "slots": js.slots,
-        "params": [_param(model, js, p) for p in g.params],
+        "params": _params(model, js, g),
         "stocks": [_stock(model, s) for s in g.stocks if not s.hidden],
         "metrics": [{"id": mm.id, "name": mm.display, "slot": js.slots[mm.id], "units": info.units,
                      "description": mm.doc.description or ""}
@@ -63,11 +63,27 @@ def page_data(model: Any, js: Any) -> dict[str, Any]:
     }
 
 
-def _param(model: Any, js: Any, p: Any) -> dict[str, Any]:
+def _params(model: Any, js: Any, g: Any) -> list[dict[str, Any]]:
+    """Each parameter's slider. The elements of an arrayed one share its text, so it is shown
+    with the first of them in each group only."""
+    array_of = {vid: a.name for a in g.arrays for vid, _ in a.elements}
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in g.params:
+        group = _group(model, p)
+        key = (array_of.get(p.id, p.id), group)
+        out.append(_param(model, js, p, key not in seen))
+        seen.add(key)
+    return out
+
+
+def _param(model: Any, js: Any, p: Any, with_doc: bool = True) -> dict[str, Any]:
     lo, hi = p.bounds if p.bounds else (None, None)
+    doc = p.doc if with_doc else None
     return {"id": p.id, "name": p.display, "slot": js.slots[p.id], "value": p.value, "lo": lo, "hi": hi,
-            "units": unit_text(p.units) if p.units else "", "description": p.doc.description or "",
-            "source": p.doc.source or "", "assumption": p.doc.assumption or "", "group": _group(model, p)}
+            "units": unit_text(p.units) if p.units else "", "description": doc.description or "" if doc else "",
+            "source": doc.source or "" if doc else "", "assumption": doc.assumption or "" if doc else "",
+            "group": _group(model, p)}
 
 
 def _group(model: Any, p: Any) -> str:
