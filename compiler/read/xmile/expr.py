@@ -8,7 +8,7 @@ where XMILE mixes them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lark import Lark, Token, Tree
@@ -36,6 +36,10 @@ class Scope:
     stop: float
     # Without units, TIME and DT are plain numbers as in XMILE: time / (1 time unit).
     time_unit: str | None = None
+    dims: dict[str, str] = field(default_factory=dict)  # dimension key -> identifier
+    elements: dict[str, str] = field(default_factory=dict)  # element key -> identifier (any dimension)
+    arrayed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variable key -> its dimensions
+    here: tuple[str, ...] = ()  # the dimensions of the equation being read
 
 
 # XMILE function (lower case) -> stockflow function with the same arguments
@@ -44,7 +48,8 @@ _SAME = {"abs": "abs", "min": "min", "max": "max", "exp": "exp", "ln": "ln", "lo
          "arctan": "atan", "int": "trunc", "integer": "trunc", "mod": "rem", "round": "round",
          "init": "init", "initial": "init", "step": "step", "ramp": "ramp",
          "smth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",
-         "delay1": "delay1", "delay3": "delay3", "delayn": "delayn"}
+         "delay1": "delay1", "delay3": "delay3", "delayn": "delayn",
+         "sum": "sum", "mean": "mean", "prod": "prod"}
 # how many arguments each takes (fewest, most)
 _ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "exp": (1, 1), "ln": (1, 1), "log10": (1, 1),
           "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "arcsin": (1, 1), "arccos": (1, 1),
@@ -52,7 +57,7 @@ _ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "exp": (1, 1), "ln": (1
           "init": (1, 1), "initial": (1, 1), "step": (2, 2), "ramp": (2, 3), "smth1": (2, 3),
           "smth3": (2, 3), "smthn": (3, 4), "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4),
           "pi": (0, 0), "safediv": (2, 3), "xidz": (3, 3), "zidz": (2, 2), "pulse": (2, 3),
-          "if_then_else": (3, 3), "lookup": (2, 2)}
+          "if_then_else": (3, 3), "lookup": (2, 2), "sum": (1, 1), "mean": (1, 1), "prod": (1, 1)}
 SUPPORTED = sorted(_ARITY)
 
 
@@ -99,6 +104,8 @@ class _Translator:
             return A.Num(self.b.number(ch[0]), None, sp)
         if k in ("name", "quoted"):
             return self.name(ch[0], sp)
+        if k == "subscript":
+            return self.subscript(ch[0], ch[1:], sp)
         if k == "call":
             return self.call(ch[0], [c for c in ch[1:] if c is not None], t, sp)
         if k in _ARITH:
@@ -122,8 +129,14 @@ class _Translator:
 
     def name(self, tok: Token, sp: Span | None) -> A.Expr:
         k = key(str(tok))
+        dims = self.scope.arrayed.get(k)
+        if k in self.scope.names and dims and set(dims) <= set(self.scope.here):
+            # an array named without subscripts in an equation over its dimensions: element by element
+            return A.Subscript(self.scope.names[k], tuple(A.Name(d, sp) for d in dims), sp)
         if k in self.scope.names:
             return A.Name(self.scope.names[k], sp)
+        if k in self.scope.dims:  # a dimension as a value: the element's position (or number)
+            return A.Name(self.scope.dims[k], sp)
         if k in ("time", "dt"):
             if self.scope.time_unit is None:
                 return A.Name(k, sp)
@@ -143,6 +156,30 @@ class _Translator:
         from .names import ascii_ident
         return A.Name(ascii_ident(k), sp)
 
+    def subscript(self, tok: Token, subs: list[Tree | Token], sp: Span | None) -> A.Expr:
+        k = key(str(tok))
+        dims = self.scope.arrayed.get(k, ())
+        ident = self.scope.names.get(k)
+        if ident is None:
+            from .names import ascii_ident
+            ident = ascii_ident(k)  # the resolver says it is undefined
+        out: list[A.Expr] = []
+        for i, sub in enumerate(subs):
+            isp = self.b.span_of(sub)
+            if isinstance(sub, Tree) and sub.data == "star":
+                out.append(A.Name((dims[i] if i < len(dims) else "*") + "!", isp))
+            elif isinstance(sub, Tree) and sub.data in ("name", "quoted"):
+                word = key(str(sub.children[0]))
+                if word in self.scope.dims:
+                    out.append(A.Name(self.scope.dims[word], isp))
+                elif word in self.scope.elements:
+                    out.append(A.Name(self.scope.elements[word], isp))
+                else:
+                    out.append(A.Name(word, isp))
+            else:
+                out.append(self.number(self.expr(sub)))
+        return A.Subscript(ident, tuple(out), sp)
+
     def call(self, ftok: Token, args_t: list[Tree], node: Tree, sp: Span | None) -> A.Expr:
         fname = key(str(ftok))
         skip = 1 if fname == "lookup" else 0  # LOOKUP(table, x): the table is a name, not a value
@@ -157,10 +194,12 @@ class _Translator:
                      "supported: " + ", ".join(f.upper() for f in SUPPORTED))
             return A.Num(0.0, None, sp)
         lo, hi = _ARITY[fname]
+        if fname in ("min", "max") and len(args) == 1 and isinstance(args[0], A.Subscript):
+            return A.Call(fname, tuple(args), sp)  # the least or greatest over an array
         if not lo <= len(args) <= hi:
             if fname in ("min", "max") and len(args) == 1:
-                self.err("E071", f"`{ftok}` of one argument (the least or greatest over an array or over time) "
-                         "is not supported", ftok, "give two or more values")
+                self.err("E071", f"`{ftok}` of one argument that is not an array (the least or greatest over "
+                         "time) is not supported", ftok, "give two or more values, or an array such as `x[*]`")
                 return A.Num(0.0, None, sp)
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             self.err("E013", f"`{ftok}` takes {want} arguments, not {len(args)}", node)

@@ -6,12 +6,13 @@ Spans point into the XMILE file, so every later error names the line of the vari
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...base.diagnostics import Diagnostic, SpecError, error
 from ...base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ...ir import ast as A
+from .arrays import array_part, element_key, read_dimensions, var_dims
 from .expr import Scope, parse_equation
 from .names import XMILE_NAME, Namer, display, key
 from .units import UnitReader
@@ -33,6 +34,7 @@ class _Var:
     non_negative: bool | None = None
     inflows: list[str] = field(default_factory=list)
     outflows: list[str] = field(default_factory=list)
+    dims: tuple[str, ...] = ()  # identifiers of its dimensions, when arrayed
 
 
 def read_xmile(text: str, file: str = "<xmile>", with_units: bool = True) -> A.Spec:
@@ -64,9 +66,7 @@ class _Reader:
                 continue
             if node.tag == "macro":
                 self.unsupported(node, f"macro `{node.attrs.get('name', '?')}`", "expand the macro in the source tool")
-        dims = root.child("dimensions")
-        if dims is not None and dims.children:
-            self.unsupported(dims.children[0], "arrays (<dimensions>)", "stockflow models have no subscripts yet")
+        self.dims = read_dimensions(root.child("dimensions"), self.file, self.errors)
         models = root.all("model")
         if not models:
             self.err("E072", "the file has no <model>", root, "an XMILE file holds a <model> with <variables>")
@@ -78,7 +78,7 @@ class _Reader:
         time = self.sim_specs(root.child("sim_specs") or models[0].child("sim_specs"), root)
         self.model_units(root.child("model_units"))
         stock_nn, flow_nn = self.behavior(root.child("behavior"))
-        decls = self.model(models[0], time, stock_nn, flow_nn)
+        decls = [*self.dims.decls, *self.model(models[0], time, stock_nn, flow_nn)]
         if self.errors:
             raise SpecError(self.errors)
         name = self.model_name(root, models[0])
@@ -155,6 +155,8 @@ class _Reader:
     # ---------------------------------------------------------------- variables
     def model(self, model: Node, time: A.TimeSpec, stock_nn: bool, flow_nn: bool) -> list[A.Decl]:
         variables = model.child("variables")
+        if variables is None and any(c.tag in _VARIABLES for c in model.children):
+            variables = model  # Stella 10 and older: the variables directly under <model>
         if variables is None:
             self.err("E072", "<model> has no <variables>", model, "add the model's variables")
             return []
@@ -163,6 +165,8 @@ class _Reader:
             if node.prefix:
                 continue
             if node.tag not in _VARIABLES:
+                if node.tag in ("sim_specs", "dimensions") and variables is model:
+                    continue
                 if node.tag == "module":
                     self.unsupported(node, f"module `{node.attrs.get('name', '?')}`",
                                      "stockflow reads single-model files; flatten the modules in the source tool")
@@ -195,10 +199,12 @@ class _Reader:
                 v.units = self.units.read(units.text)
             v.inflows = [key(i.text) for i in node.all("inflow")]
             v.outflows = [key(o.text) for o in node.all("outflow")]
+            v.dims = var_dims(node, self.dims, self.file, self.errors)
             vars_[k] = v
         lookups = self.lookup_names(vars_)
         scope = Scope({k: v.ident for k, v in vars_.items() if v.kind != "gf"}, lookups, time.start, time.stop,
-                      None if self.with_units else time.unit)
+                      None if self.with_units else time.unit, self.dims.idents, self.dims.elements,
+                      {k: v.dims for k, v in vars_.items() if v.dims})
         decls: list[A.Decl] = self.unit_decls()
         ends = self.flow_ends(vars_)
         for v in vars_.values():
@@ -209,10 +215,7 @@ class _Reader:
         for child in node.children:
             if child.prefix:
                 continue
-            if child.tag == "dimensions":
-                self.unsupported(child, f"arrays (<dimensions> in `{display(node.attrs['name'])}`)",
-                                 "stockflow models have no subscripts yet")
-            elif child.tag in ("conveyor", "queue"):
+            if child.tag in ("conveyor", "queue"):
                 self.unsupported(child, f"{child.tag} stock `{display(node.attrs['name'])}`",
                                  "model it as a chain of stocks or with delayn(...)")
 
@@ -258,8 +261,8 @@ class _Reader:
                     ends.setdefault(ref, ([], []))[side].append(v.ident)
         return ends
 
-    def equation(self, v: _Var, scope: Scope, required: bool = True) -> A.Expr | None:
-        eqn = v.node.child("eqn")
+    def equation(self, v: _Var, scope: Scope, required: bool = True, node: Node | None = None) -> A.Expr | None:
+        eqn = (node or v.node).child("eqn")
         if eqn is None or not eqn.text.strip():
             if required:
                 self.err("E072", f"`{display(v.name)}` has no equation", v.node, "add <eqn>...</eqn>")
@@ -270,9 +273,22 @@ class _Reader:
         def posmap(line: int, col: int) -> tuple[int, int]:
             return (line0, col0 + col - 1) if line == 1 else (line0 + line - 1, col)
 
-        expr, errs = parse_equation(eqn.text, self.file, posmap, scope)
+        expr, errs = parse_equation(eqn.text, self.file, posmap, replace(scope, here=v.dims))
         self.errors += errs
         return expr
+
+    def cases(self, v: _Var, scope: Scope) -> tuple[A.Case, ...]:
+        """A non-apply-to-all array's `<element subscript="...">` equations."""
+        out = []
+        for el in v.node.all("element"):
+            expr = self.equation(v, scope, node=el)
+            if expr is not None:
+                out.append(A.Case(element_key(el.attrs.get("subscript", ""), self.dims), expr,
+                                  el.span(self.file, len("element") + 1)))
+            if el.child("gf") is not None:
+                self.unsupported(el, f"a graphical function for one element of `{display(v.name)}`",
+                                 "give the array one graphical function")
+        return tuple(out)
 
     def declare(self, v: _Var, scope: Scope, ends: dict[str, tuple[list[str], list[str]]],
                 lookups: dict[str, str]) -> list[A.Decl]:
@@ -281,11 +297,17 @@ class _Reader:
         if v.kind == "gf":
             table = self.table(v.node, v.name)
             return [A.LookupDecl(v.ident, table[0], v.units, None, table[1], table[2], doc, span)] if table else []
+        cases = self.cases(v, scope) if v.dims else ()
+        array = array_part(v.dims, cases, not cases)
         if v.kind == "stock":
-            initial = self.equation(v, scope)
-            return [A.StockDecl(v.ident, initial or A.Num(0.0), v.units, bool(v.non_negative), doc, span)]
-        expr = self.equation(v, scope)
+            initial = A.Num(0.0) if cases else self.equation(v, scope)
+            return [A.StockDecl(v.ident, initial or A.Num(0.0), v.units, bool(v.non_negative), doc, span, array)]
+        expr = A.Num(0.0, None, span) if cases else self.equation(v, scope)
         if expr is None:
+            return []
+        if v.dims and v.node.child("gf") is not None:
+            self.unsupported(v.node, f"a graphical function on the array `{display(v.name)}`",
+                             "give each element's value as an equation")
             return []
         out: list[A.Decl] = []
         gf = v.node.child("gf")
@@ -300,8 +322,14 @@ class _Reader:
         if v.kind == "flow":
             drains, fills = ends.get(key(v.name), ([], []))
             if len(drains) <= 1 and len(fills) <= 1 and (drains or fills):
+                at = tuple(A.Name(d, span) for d in v.dims)
                 return out + [A.FlowDecl(v.ident, drains[0] if drains else None, fills[0] if fills else None, expr,
-                                         v.units, (), bool(v.non_negative), doc, span)]
+                                         v.units, (), bool(v.non_negative), doc, span, span, span, array,
+                                         at if drains else (), at if fills else ())]
+            if v.dims:
+                self.unsupported(v.node, f"the arrayed flow `{display(v.name)}` fills or drains several stocks",
+                                 "give each stock its own flow")
+                return []
             # A flow shared by several stocks (or none): its value, and one flow per stock it touches.
             if v.non_negative:
                 expr = A.Call("max", (expr, A.Num(0.0)), expr.span)
@@ -314,9 +342,12 @@ class _Reader:
                                       v.units, (), False, A.Doc(f"{v.ident} filling {stock}"), span))
             return out
         value = _constant(expr)
+        if cases and all(_constant(c.value) is not None for c in cases):
+            cases = tuple(replace(c, value=A.Num(_constant(c.value) or 0.0, None, c.span)) for c in cases)
+            return [A.ParamDecl(v.ident, 0.0, v.units, None, doc, span, expr.span, array_part(v.dims, cases, False))]
         if value is not None and gf is None:
-            return [A.ParamDecl(v.ident, value, v.units, None, doc, span, expr.span)]
-        return out + [A.AuxDecl(v.ident, expr, v.units, doc, span)]
+            return [A.ParamDecl(v.ident, value, v.units, None, doc, span, expr.span, array)]
+        return out + [A.AuxDecl(v.ident, expr, v.units, doc, span, array)]
 
     def doc(self, v: _Var) -> A.Doc:
         node = v.node.child("doc")

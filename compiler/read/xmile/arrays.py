@@ -1,0 +1,76 @@
+"""XMILE arrays: `<dimensions>` of the document and of each variable, and per-element
+equations (`<element subscript="...">`), as the AST's dimensions and arrayed declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...base.diagnostics import Diagnostic, error
+from ...base.limits import MAX_DIM_ELEMENTS
+from ...ir import ast as A
+from .names import _plain, ascii_ident, key
+from .xml import Node
+
+
+@dataclass
+class Dimensions:
+    decls: list[A.DimDecl] = field(default_factory=list)
+    idents: dict[str, str] = field(default_factory=dict)  # dimension key -> identifier
+    elements: dict[str, str] = field(default_factory=dict)  # element key -> identifier
+
+
+def element_ident(name: str) -> str:
+    """An element's identifier, in the file's own case (matching ignores case)."""
+    plain = _plain(name)
+    return plain if plain.isdigit() else ascii_ident(plain)
+
+
+def read_dimensions(node: Node | None, file: str, errors: list[Diagnostic]) -> Dimensions:
+    """`<dim name="City"><elem name="Boston"/>...</dim>`, or `<dim name="Age" size="3"/>` (elements 1 to 3)."""
+    out = Dimensions()
+    if node is None:
+        return out
+    for d in node.all("dim"):
+        name = d.attrs.get("name", "")
+        span = d.span(file, 4)
+        if not name:
+            errors.append(error("E072", "a <dim> without a name", span, 'give it name="..."'))
+            continue
+        elems = [e.attrs.get("name", "") for e in d.all("elem")]
+        if not elems and d.attrs.get("size", "").strip().isdigit():
+            size = int(d.attrs["size"])
+            if size > MAX_DIM_ELEMENTS:
+                errors.append(error("E006", f"dimension `{name}` has {size:,} elements", span, "use fewer elements"))
+                continue
+            elems = [str(i) for i in range(1, size + 1)]
+        ident = ascii_ident(_plain(name))
+        out.idents[key(name)] = ident
+        idents = tuple(element_ident(e) for e in elems)
+        for e, i in zip(elems, idents, strict=True):
+            out.elements.setdefault(key(e), i)
+        out.decls.append(A.DimDecl(ident, idents, None, A.Doc(), span))
+    return out
+
+
+def var_dims(node: Node, dims: Dimensions, file: str, errors: list[Diagnostic]) -> tuple[str, ...]:
+    inner = node.child("dimensions")
+    if inner is None:
+        return ()
+    out = []
+    for d in inner.all("dim"):
+        k = key(d.attrs.get("name", ""))
+        if k not in dims.idents:
+            errors.append(error("E091", f"`{d.attrs.get('name', '')}` is not a dimension of this file",
+                                d.span(file, 4), "declare it under <dimensions> at the top of the file"))
+            return ()
+        out.append(dims.idents[k])
+    return tuple(out)
+
+
+def element_key(subscript: str, dims: Dimensions) -> tuple[str, ...]:
+    """`subscript="Boston, 2"` -> the elements' identifiers."""
+    return tuple(dims.elements.get(key(p), element_ident(p)) for p in subscript.split(","))
+
+
+def array_part(dims: tuple[str, ...], cases: tuple[A.Case, ...], has_default: bool) -> A.ArrayPart | None:
+    return A.ArrayPart(tuple(A.DimRef(d) for d in dims), None, cases, has_default) if dims else None
