@@ -31,6 +31,8 @@ class Param:
     hi: float | None
     start: float
     prior: tuple[str, tuple[float, ...]] | None = None
+    also: tuple[int, ...] = ()  # one value shared by every element of an array: its other positions
+    elements: tuple[str, ...] = ()  # and those elements' names
 
     def to_z(self, theta: float) -> float:
         lo, hi = self.lo, self.hi
@@ -93,7 +95,7 @@ class Problem:
         self.keep = keep
         self.y = np.concatenate([np.asarray(s.values, dtype=np.float64) for s in series])
         col = {n: i for i, n in enumerate(keep)}
-        model_idx = [(i, p.index) for i, p in enumerate(params) if p.index is not None]
+        model_idx = [(i, pi) for i, p in enumerate(params) if p.index is not None for pi in (p.index, *p.also)]
         cuts = np.cumsum([0] + [len(s.values) for s in series])
         base_j = jnp.asarray(base)
         override, mask = (jnp.asarray(a) for a in inits)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..compiler.base.diagnostics import Diagnostic, SpecError, error, unknown_name
 from ..compiler.base.limits import MAX_CSV_BYTES
+from ..compiler.base.names import canonical
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Results:
 
     def __getitem__(self, name: str) -> np.ndarray:
         """The trajectory of a variable, or a metric's value, by name (case-insensitive)."""
-        key = name.lower()
+        key = canonical(name)
         for i, v in enumerate(self.variables):
             if v.id == key:
                 return self.values[:, i]
@@ -65,7 +66,7 @@ class Results:
     def metric(self, name: str) -> float:
         """A metric's value by name."""
         for i, m in enumerate(self.metrics):
-            if m.id == name.lower():
+            if m.id == canonical(name):
                 return float(self.metric_values[i])
         raise unknown_name(name, "a metric of this model", [m.name for m in self.metrics],
                            None if self.metrics else "the spec declares no `metric`",
@@ -137,7 +138,7 @@ class BatchResults:
         return int(self.values.shape[0])
 
     def __getitem__(self, name: str) -> np.ndarray:
-        key = name.lower()
+        key = canonical(name)
         for i, v in enumerate(self.variables):
             if v.id == key:
                 return self.values[:, :, i]

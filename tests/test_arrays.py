@@ -259,3 +259,58 @@ def test_subranges_pick_elements_of_the_parent() -> None:
     res = m.run()
     assert res["total_top"][0] == 4.0
     assert "top[mid]" in res.wide().columns and "top[low]" not in res.wide().columns
+
+
+# ---------------------------------------------------------------- calibration
+CAL_MODEL = """model decay
+time { start 0  stop 10  dt 0.25  units year }
+unit child
+dim level = [low, high]
+stock s[level] [child] = {low: 1000, high: 400}
+param rate[level] [1/year] = {low: 0.1, high: 0.3} { bounds [0, 2] }
+flow leave[level] [child/year]: s[level] -> outside = s[level] * rate[level]
+"""
+
+
+@pytest.fixture(scope="module")
+def decay(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Exact stock values from rate = (0.15, 0.15): both fits below should recover 0.15."""
+    d = tmp_path_factory.mktemp("arrcal")
+    (d / "decay.sfm").write_text(CAL_MODEL, encoding="utf-8")
+    r = stockflow.load(d / "decay.sfm").run(params={"rate[low]": 0.15, "rate[high]": 0.15})
+    rows = [(year, f"s_{lv}", r[f"s[{lv}]"][year * 4]) for year in range(1, 11) for lv in ("low", "high")]
+    (d / "data.csv").write_text("year,series,value\n" + "".join(f"{a},{b},{float(c)!r}\n" for a, b, c in rows),
+                                encoding="utf-8")
+    return d
+
+
+def _cal(d: Path, name: str, estimate: str) -> Path:
+    text = ("model: decay.sfm\ndata:\n  - {file: data.csv, time: year, series: series, value: value}\nobserve:\n"
+            "  s_low: {stock: 's[low]', noise: normal, sd: 1}\n  s_high: {stock: 's[high]', noise: normal, sd: 1}\n"
+            f"estimate:\n{estimate}starts: 2\nseed: 1\n")
+    (d / name).write_text(text, encoding="utf-8")
+    return d / name
+
+
+def test_calibration_estimates_one_element(decay: Path) -> None:
+    from stockflow.calibrate import calibrate
+
+    fit = calibrate(_cal(decay, "one.yaml", "  'rate[high]':\n"))
+    assert fit.params()["rate[high]"] == pytest.approx(0.15, rel=1e-6)
+    out = decay / "fit" / "calibrated.sfm"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(fit.overlay(out), encoding="utf-8")
+    assert stockflow.load(out).parameters["rate[high]"] == pytest.approx(0.15, rel=1e-6)
+    assert stockflow.load(out).parameters["rate[low]"] == 0.1
+
+
+def test_calibration_fits_one_value_shared_by_every_element(decay: Path) -> None:
+    from stockflow.calibrate import calibrate
+
+    fit = calibrate(_cal(decay, "shared.yaml", "  rate:\n"))
+    assert fit.params()["rate"] == pytest.approx(0.15, rel=1e-6)
+    out = decay / "shared" / "calibrated.sfm"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(fit.overlay(out), encoding="utf-8")
+    p = stockflow.load(out).parameters
+    assert p["rate[low]"] == pytest.approx(0.15, rel=1e-6) and p["rate[high]"] == p["rate[low]"]

@@ -411,6 +411,8 @@ class Override:
     doc: Doc = Doc()
     span: Span | None = _span()
     during: tuple[float, float] | None = None
+    # `set x[e] ...` with one name in brackets reads as units or as an element; the base decides
+    maybe_element: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,19 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
         del decls[key]
         history.setdefault(key, []).append(A.Origin("removed", r.span))
     for o in child.overrides:
+        o = _element_or_units(o, decls)
         key = canonical(o.name)
+        if "[" in key and key.split("[", 1)[0] in decls:
+            key = key.split("[", 1)[0]
+            new = _apply_element(decls[key], o, errors)
+            if new is not None:
+                decls[key] = new
+                history.setdefault(key, []).append(A.Origin("overridden", o.span))
+            continue
         if key not in decls:
             missing(o.name, o.span, "override")
             continue
-        new = _apply(decls[key], o, errors)
+        new = _apply(_whole(decls[key], o), o, errors)
         if new is not None:
             decls[key] = new
             history.setdefault(key, []).append(A.Origin("overridden", o.span))
@@ -98,6 +106,43 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
                         description=model.description or base.model.description)
     return A.Spec(model, child.time or base.time, tuple(decls.values()), child.file,
                   origins=tuple((k, tuple(v)) for k, v in history.items()))
+
+
+def _element_or_units(o: A.Override, decls: dict[str, A.Decl]) -> A.Override:
+    """`set rate[intensive] = 0.1`: one element when the base's `rate` is arrayed, else units."""
+    d = decls.get(canonical(o.name))
+    if o.maybe_element is not None and getattr(d, "array", None) is not None:
+        return replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
+    return o
+
+
+def _apply_element(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
+    """A new value for one element of an arrayed declaration: a case of its table."""
+    array = getattr(d, "array", None)
+    if array is None:
+        errors.append(error("E092", f"`{d.name}` has no dimensions, so it has no element `{o.name}`", o.span,
+                            f"write `set {d.name} ...`"))
+        return None
+    if o.value is None or any(x is not None for x in (o.units, o.tags, o.bounds, o.non_negative, o.during)):
+        errors.append(error("E016", f"`set {o.name}` gives one element a new value and nothing else", o.span,
+                            f"give units, tags or bounds to the whole array: `set {d.name} ...`"))
+        return None
+    if isinstance(d, A.ParamDecl) and _number(o.value) is None:
+        errors.append(error("E053", f"the value of parameter `{o.name}` must be a number", o.value.span,
+                            f"e.g. `set {o.name} = 0.05`"))
+        return None
+    key = tuple(x.strip() for x in o.name.split("[", 1)[1].rstrip("]").split(","))
+    cases = [c for c in array.cases if tuple(canonical(k) for k in c.key) != tuple(canonical(k) for k in key)]
+    new_array = replace(array, cases=(*cases, A.Case(key, o.value, o.span)))
+    return replace(d, array=new_array)
+
+
+def _whole(d: A.Decl, o: A.Override) -> A.Decl:
+    """A new value for a whole array holds for every element: its table goes."""
+    array = getattr(d, "array", None)
+    if array is None or o.value is None:
+        return d
+    return replace(d, array=replace(array, cases=(), has_default=True, table=None))
 
 
 def _doc(old: A.Doc, new: A.Doc) -> A.Doc:

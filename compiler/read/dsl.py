@@ -203,12 +203,13 @@ class _DslReader:
                           self.string(desc) if desc is not None else None, self.b.span_of(name))
 
     def set_(self, t: Tree) -> A.Override:
-        name, units, expr, props = t.children
+        name, g1, g2, expr, props = t.children
         p = self.props(props, "set")
         nn = True if p.get("non_negative") else None
-        return A.Override(str(name), self.b.expr(expr) if expr is not None else None, None, self.units(units),
+        target, units, maybe = self.arr.set_target(str(name), g1, g2)
+        return A.Override(target, self.b.expr(expr) if expr is not None else None, None, units,
                           p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name),  # type: ignore[arg-type]
-                          p.get("during"))  # type: ignore[arg-type]
+                          p.get("during"), maybe)  # type: ignore[arg-type]
 
     def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object]
                 ) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:

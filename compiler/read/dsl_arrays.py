@@ -63,6 +63,22 @@ class ArrayReader:
             return (), self.units(first)
         return self.dims(first), None
 
+    def set_target(self, name: str, first: Tree | None, second: Tree | None
+                   ) -> tuple[str, A.UnitExpr | None, str | None]:
+        """`set rate[a, b] [units]`: the name (with its element), the units, and the one name
+        that may be an element or a unit (`set rate[intensive] = 0.1`), which the base decides."""
+        if first is None:
+            return name, None, None
+        items = first.children
+        bare = [_bare_name(i) for i in items]
+        if second is not None or len(items) > 1:
+            if any(b is None for b in bare):
+                self.err("E092", "an element is named by its elements, e.g. `set rate[universal, additional]`", first)
+                return name, None, None
+            return f"{name}[{','.join(b for b in bare if b)}]", self.units(second) if second else None, None
+        units = self.units(first)
+        return name, units, bare[0]
+
     def dims(self, t: Tree) -> tuple[A.DimRef, ...]:
         out = []
         for item in t.children:

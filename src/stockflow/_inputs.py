@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .compiler.base.diagnostics import RunError, error, unknown_name
+from .compiler.base.names import canonical
 from .compiler.ir import graph as G
 from .compiler.ir.model import CheckedModel
 from .runtime import VarInfo
@@ -59,7 +60,7 @@ class ModelInputs:
         return out
 
     def _param_id(self, name: str) -> str:
-        pid = name.lower()
+        pid = canonical(name)
         if pid not in self._params:
             stocks = {s.id: f"`{s.display}` is a stock: give its initial value with `--initial {s.display}=VALUE` "
                       f"(Python: `initial={{'{s.display}': VALUE}}`)" for s in self._user_stocks.values()}
@@ -76,7 +77,7 @@ class ModelInputs:
         mask = np.zeros(n, dtype=bool)
         index = {s: i for i, s in enumerate(self._stock_ids)}
         for name, value in (initial or {}).items():
-            sid = name.lower()
+            sid = canonical(name)
             if sid not in self._user_stocks:
                 params = {p.id: f"`{p.display}` is a parameter: set it with `--set {p.display}=VALUE` "
                           f"(Python: `params={{'{p.display}': VALUE}}`)" for p in self._params.values()}
@@ -96,10 +97,10 @@ class ModelInputs:
         params = {p.id: f"`{p.display}` is a parameter: `Results[{p.display!r}]` gives its value"
                   for p in self._params.values()}
         for name in outputs:
-            if name.lower() not in known:
+            if canonical(name) not in known:
                 raise unknown_name(name, f"a stock, flow or auxiliary of {self.name}",
                                    [v.name for v in self.variables() if not v.hidden], None, {**params, **metrics})
-            ids.append(name.lower())
+            ids.append(canonical(name))
         return tuple(ids)
 
 

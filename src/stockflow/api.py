@@ -18,6 +18,7 @@ import numpy as np
 from ._inputs import ModelInputs, _column_length, _is_frame, _rows
 from ._outputs import ModelOutputs
 from .compiler.base.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name
+from .compiler.base.names import canonical
 from .compiler.base.registry import resolve_spec_path
 from .compiler.ir import ast as A
 from .compiler.ir.model import CheckedModel
@@ -94,7 +95,7 @@ class Model(ModelInputs, ModelOutputs):
 
     def stock_decl(self, name: str) -> Any:
         """The graph's stock named `name` (E061 with "did you mean" if there is none)."""
-        found = self._user_stocks.get(name.lower())
+        found = self._user_stocks.get(canonical(name))
         if found is None:
             others = {v.id: f"`{v.name}` is a {v.kind}, not a stock" for v in self.variables() if not v.hidden}
             raise unknown_name(name, f"a stock of {self.name}", self.stocks, None, others)
@@ -118,10 +119,10 @@ class Model(ModelInputs, ModelOutputs):
             names = [names]
         wanted = list(declared) if names is None else []
         for name in names or ():
-            if name.lower() not in declared:
+            if canonical(name) not in declared:
                 raise unknown_name(name, f"a scenario of {self.name}", self.scenarios,
                                    None if self.scenarios else "the spec declares no scenarios")
-            wanted.append(name.lower())
+            wanted.append(canonical(name))
         base = declared.get(BASELINE) or as_written()
         chosen = [base] + [declared[k] for k in wanted if k != BASELINE]
         scaled, timed = structure(chosen)

@@ -13,6 +13,7 @@ import numpy as np
 from ._solve import Estimate
 from .compiler.base.diagnostics import Diagnostic, SpecError, error
 from .compiler.base.hints import did_you_mean
+from .compiler.base.names import canonical
 from .compiler.ir.ast import Method
 from .compiler.read.calibration import Calibration, read_calibration
 
@@ -48,7 +49,7 @@ class Fit:
         each re-fit starting from its neighbour's, so the curve follows a ridge smoothly."""
         from .runtime._profile import Profiler
 
-        i = next((k for k, e in enumerate(self.estimates) if e.name.lower() == name.lower()), None)
+        i = next((k for k, e in enumerate(self.estimates) if canonical(e.name) == canonical(name)), None)
         if i is None:
             raise SpecError([error("E084", f"`{name}` was not estimated", None,
                                    did_you_mean(name, [e.name for e in self.estimates]) or "")])
@@ -184,7 +185,7 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     params = _params(cal, model, loaded.series)
     p = model.plan(save_step=None)
     p = model.plan(save_step=p.dt)
-    keep = tuple(dict.fromkeys(s.obs.target.lower() for s in loaded.series))
+    keep = tuple(dict.fromkeys(canonical(s.obs.target) for s in loaded.series))
     run = model.simulator().pure(p, keep)
     factors = {f.id: float(model.checked.flow_factors.get((f.id, f.source or f.target or ""), 1)) for f in g.flows}
     noise_of = _noise_slots(cal, params)
@@ -208,7 +209,7 @@ def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tup
     opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed))
     got = solve(prob, opt)
     suggestions = _suggest(model, p, series, params, got.model_i, got.theta, got.fisher,
-                           tuple(dict.fromkeys(s.obs.target.lower() for s in series))) if got.weak else ()
+                           tuple(dict.fromkeys(canonical(s.obs.target) for s in series))) if got.weak else ()
     ident = Identifiability(got.names, got.spreads, got.relative, got.weak, suggestions)
     preds = tuple(np.asarray(x) for x in prob.predictions(opt.z))
     converged, message = convergence(opt, got.decrement, got.estimates)
@@ -242,16 +243,16 @@ def _check_names(cal: Calibration, model: Any) -> None:
     kinds = {"stock": {s.id for s in g.stocks if not s.hidden}, "flow": {f.id for f in g.flows},
              "aux": {a.id for a in g.auxes if not a.hidden}}
     kinds["rate"] = kinds["flow"]
-    params = {p.id for p in g.params}
+    params = {p.id for p in g.params} | _shared(g).keys()
     errors = []
     for o in cal.observe:
-        if o.target.lower() not in kinds[o.kind]:
+        if canonical(o.target) not in kinds[o.kind]:
             pool = sorted(kinds[o.kind])
             what = "flow" if o.kind == "rate" else o.kind
             errors.append(error("E084", f"`{o.target}` is not a {what} of {model.name}", o.span,
                                 did_you_mean(o.target, pool) or f"its {what}s: " + ", ".join(pool)))
     for e in cal.estimate:
-        if e.name.lower() not in params:
+        if canonical(e.name) not in params:
             errors.append(error("E084", f"`{e.name}` is not a parameter of {model.name}", e.span,
                                 did_you_mean(e.name, sorted(params)) or "only parameters can be estimated"))
     if not cal.estimate:
@@ -265,17 +266,21 @@ def _params(cal: Calibration, model: Any, series: tuple[Any, ...]) -> tuple[Any,
 
     g = model.checked.graph
     by_id = {p.id: (i, p) for i, p in enumerate(g.params)}
+    shared = _shared(g)
     out = []
     errors = []
     for e in cal.estimate:
-        i, p = by_id[e.name.lower()]
+        ids = shared.get(canonical(e.name), (canonical(e.name),))
+        i, p = by_id[ids[0]]
+        also = tuple(by_id[x][0] for x in ids[1:])
         bounds = e.bounds or p.bounds
         lo, hi = (bounds if bounds is not None else ((0.0, None) if p.value > 0 else (None, None)))
         start = e.start if e.start is not None else p.value
         if lo is not None and hi is not None and not lo <= start <= hi:
             errors.append(error("E080", f"the start value {start:g} of `{p.display}` is outside its bounds "
                                 f"[{lo:g}, {hi:g}]", e.span, "give a `start:` inside the bounds"))
-        out.append(Param(p.display, i, lo, hi, start, e.prior))
+        name = e.name if also else p.display
+        out.append(Param(name, i, lo, hi, start, e.prior, also, tuple(by_id[x][1].display for x in ids[1:])))
     if errors:
         raise SpecError(errors)
     for s in series:
@@ -285,6 +290,13 @@ def _params(cal: Calibration, model: Any, series: tuple[Any, ...]) -> tuple[Any,
         if o.noise == "negative_binomial" and o.dispersion == "estimate":
             out.append(Param(f"dispersion of {o.series}", None, 0.0, None, 10.0))
     return tuple(out)
+
+
+def _shared(g: Any) -> dict[str, tuple[str, ...]]:
+    """Arrayed parameters by name: `estimate: rate` fits one value that all its elements share."""
+    params = {p.id for p in g.params}
+    return {a.name: tuple(vid for vid, _ in a.elements) for a in g.arrays
+            if a.elements and a.elements[0][0] in params}
 
 
 def _sd_start(values: np.ndarray) -> float:

@@ -90,6 +90,10 @@ def _write(fit: Any, out: Path, text: str, post: Any) -> None:
     draws = chains if post is not None and post.mixed else fit.laplace_draws()
     if draws is not None:  # what `sample from fit` reads
         model = {p.name for p in fit.problem.params if p.index is not None}
+        for p in fit.problem.params:  # a value shared by an array's elements: a column for each
+            for name in p.elements if p.name in draws.columns else ():
+                draws[name] = draws[p.name]
+        model |= {n for p in fit.problem.params for n in p.elements}
         draws = draws[["chain", "draw", *[c for c in draws.columns if c in model]]]
         write_atomic(out / "draws.csv", draws.to_csv(index=False), inputs)
         wrote.append("draws.csv (" + ("posterior" if post is not None and post.mixed else "Laplace") + " draws)")
