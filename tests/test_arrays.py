@@ -234,7 +234,7 @@ BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
     ("aux a [child] = s[low, mid]", "E092", "1 dimension(s)"),
     ("param p [1] = 2\naux a [1] = p[low]", "E092", "has no dimensions"),
     ("aux a [child] = s[level]", "E092", "does not run over it"),
-    ("aux a[level] [child] = {low: 1}", "E093", "2 element(s) of `a` have no equation"),
+    ("aux a[level] [child] = {low: 1}", "E093", "2 elements of `a` have no value"),
     ("aux a[level] [child] = s[level + 1]", "E093", "runs past the end"),
     ("flow f[level] [child/year]: s -> outside = 1", "E092", "say which element"),
     ("aux a[level] [child] = s[level] { where level != mid }\naux b [child] = a[mid]", "E093", "does not exist"),

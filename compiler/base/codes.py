@@ -52,6 +52,12 @@ CODES: dict[str, str] = {
     "E084": "calibration: an observation or estimate names no suitable model variable",
     "E085": "posterior sampling is not installed (numpyro and arviz, the `bayes` extra)",
     "E086": "`sample from fit`: the calibration's draws.csv is missing, empty or not numbers",
+    # arrays
+    "E090": "invalid dimension: no elements, an element twice or not a name",
+    "E091": "unknown dimension or element",
+    "E092": "dimensions that do not match: wrong indices, an array without them, a scalar with them",
+    "E093": "an element without an equation, or one that does not exist",
+    "E094": "an array's table (CSV) cannot be read or does not fit the dimensions",
     # warnings
     "W101": "outflow does not vanish when its source stock is empty",
     "W102": "unused definition",

@@ -52,6 +52,7 @@ class _Arrays:
         self.spec = spec
         self.errors: list[Diagnostic] = []
         self.dims = read_dims(spec.decls, self.errors)
+        self.broken = {canonical(d.name) for d in spec.decls if isinstance(d, A.DimDecl)} - set(self.dims)
         self.arrays: dict[str, Arrayed] = {}
         self.ex = Expander(self.dims, self.arrays, self.errors)
         self.count = 0
@@ -81,8 +82,9 @@ class _Arrays:
                                                                                                 strict=True))))
                 continue
             out.append(self.scalar(d))
-        if self.errors:
-            raise SpecError(self.errors)
+        if self.errors:  # once per place: an equation expanded for every element repeats its faults
+            seen: set[tuple[str, object]] = set()
+            raise SpecError([d for d in self.errors if (d.code, d.span) not in seen and not seen.add((d.code, d.span))])
         return replace(self.spec, decls=tuple(out), arrays=tuple(expanded))
 
     # ---------------------------------------------------------------- arrayed declarations
@@ -95,6 +97,8 @@ class _Arrays:
         dims: list[Dim] = []
         for ref in d.array.dims:
             dim = self.dims.get(canonical(ref.dim))
+            if dim is None and canonical(ref.dim) in self.broken:
+                return  # its declaration's error is reported
             if dim is None:
                 self.err("E091", f"`{ref.dim}` is not a dimension", ref.span,
                          did_you_mean(ref.dim, [x.name for x in self.dims.values()])
@@ -154,8 +158,9 @@ class _Arrays:
             out.append((key, self.element(d, key, given, env)))
         if missing:
             shown = ", ".join(element_name(d.name, k) for k in missing[:4]) + (" ..." if len(missing) > 4 else "")
-            self.err("E093", f"{len(missing)} element(s) of `{d.name}` have no equation: {shown}", d.span,
-                     "give each its own, or add `else: ...` for the rest")
+            what = "1 element" if len(missing) == 1 else f"{len(missing)} elements"
+            self.err("E093", f"{what} of `{d.name}` {'has' if len(missing) == 1 else 'have'} no value: {shown}",
+                     d.span, "give each its own, or add `else: ...` for the rest")
         return out
 
     def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:

@@ -66,8 +66,9 @@ class Expander:
         if key in self.arrays:
             arr = self.arrays[key]
             dims = ", ".join(d.name for d in arr.dims)
+            one = ", ".join(d.elements[0] for d in arr.dims)
             self.err("E092", f"`{e.name}` is arrayed over {dims}: say which elements", e.span,
-                     f"`{e.name}[{dims}]` for the element of each, `{e.name}[{arr.dims[0].elements[0]}...]` for one, "
+                     f"`{e.name}[{dims}]` for the element of each, `{e.name}[{one}]` for one, "
                      f"or `sum({e.name}[{dims}])` for the total")
             return A.Num(0.0, None, e.span)
         if key in env:
@@ -125,9 +126,10 @@ class Expander:
                     return None
                 bound = Bound(bound.dim, pos)
             if dim.position(bound.element) is None:
-                self.err("E092", f"`{at.name}` runs over `{dim.name}` here, but `{idx.name}` is an element of "
-                         f"`{bound.dim.name}` (`{bound.dim.elements[bound.position]}`), which is not one of its",
-                         idx.span, f"index `{at.name}` by a dimension of {dim.name}'s elements")
+                self.err("E092", f"`{at.name}` runs over `{dim.name}`, but the index `{idx.name}` runs over "
+                         f"`{bound.dim.name}`, whose element `{bound.dim.elements[bound.position]}` is not one of "
+                         f"`{dim.name}`'s", idx.span,
+                         f"index `{at.name}` by `{dim.name}` (or a subrange of it), or by one of its elements")
                 return None
             return bound.element
         if shift:

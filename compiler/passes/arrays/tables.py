@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ...base.files import allowed_roots, check_named, read_bytes
+from ...base.hints import did_you_mean
 from ...base.names import canonical
 from .exprs import Arrayed, element_name
 
@@ -60,7 +61,8 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
         for el, dim in zip(key, arr.dims, strict=True):
             if dim.position(el) is None:
                 errors.append(error("E094", f"{printable(name)} row {row_no}: `{printable(el)}` is not an element of "
-                                    f"`{dim.name}`", span, "its elements: " + ", ".join(dim.elements[:12])))
+                                    f"`{dim.name}`", span, did_you_mean(el, dim.elements)
+                                    or "its elements: " + ", ".join(dim.elements[:12])))
                 return {}
         try:
             value = float(row[cols[-1]])
