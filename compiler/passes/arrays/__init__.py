@@ -83,8 +83,7 @@ class _Arrays:
                 continue
             out.append(self.scalar(d))
         if self.errors:  # once per place: an equation expanded for every element repeats its faults
-            seen: set[tuple[str, object]] = set()
-            raise SpecError([d for d in self.errors if (d.code, d.span) not in seen and not seen.add((d.code, d.span))])
+            raise SpecError(list({(d.code, d.span): d for d in reversed(self.errors)}.values())[::-1])
         return replace(self.spec, decls=tuple(out), arrays=tuple(expanded))
 
     # ---------------------------------------------------------------- arrayed declarations
