@@ -74,7 +74,7 @@ class _Arrays:
                 if arr is not None:
                     elems = self.elements(d, arr)
                     out += [e for _, e in elems]
-                    shown = [tuple(dim.elements[dim.ids.index(el)] for dim, el in zip(arr.dims, k, strict=True))
+                    shown = [tuple(dim.elements[dim.position(el) or 0] for dim, el in zip(arr.dims, k, strict=True))
                              for k, _ in elems]
                     expanded.append(A.Expanded(canonical(d.name), tuple(x.name for x in arr.dims),
                                                tuple(r.index for r in d.array.dims),
@@ -129,12 +129,14 @@ class _Arrays:
 
     def _elements_as_values(self, e: A.Expr, env: dict[str, Bound]) -> A.Expr:
         """In `where`, an element's name stands for its value (position, or number)."""
-        lookup: dict[str, float] = {}
-        for b in env.values():
-            for p, el in enumerate(b.dim.ids):
-                lookup.setdefault(el, Bound(b.dim, p).value)
         names = {canonical(n) for n in names_in(e)} - set(env)
-        mapping = {n: lookup[n] for n in names if n in lookup}
+        mapping: dict[str, float] = {}
+        for n in names:
+            for b in env.values():
+                p = b.dim.position(n)
+                if p is not None:
+                    mapping[n] = Bound(b.dim, p).value
+                    break
         return _substitute(e, mapping) if mapping else e
 
     def elements(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, arr: Arrayed
@@ -270,7 +272,7 @@ class _Arrays:
 
 
 def _order(arr: Arrayed):  # noqa: ANN202 - a sort key
-    return lambda key: tuple(d.ids.index(e) for d, e in zip(arr.dims, key, strict=True))
+    return lambda key: tuple(d.position(e) or 0 for d, e in zip(arr.dims, key, strict=True))
 
 
 def _number(e: A.Expr) -> float:

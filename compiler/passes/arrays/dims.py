@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...base.diagnostics import Diagnostic, error
 from ...base.hints import did_you_mean
@@ -16,15 +16,16 @@ class Dim:
     elements: tuple[str, ...]  # as declared
     parent: str | None  # canonical name of the dimension this is a subrange of
     numeric: bool  # elements are whole numbers: an index's value is the number itself
+    ids: tuple[str, ...] = field(init=False, compare=False)  # canonical elements
+    _at: dict[str, int] = field(init=False, compare=False, repr=False)
 
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(canonical(e) for e in self.elements)
+    def __post_init__(self) -> None:
+        ids = tuple(canonical(e) for e in self.elements)
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "_at", {e: i for i, e in enumerate(ids)})
 
     def position(self, element: str) -> int | None:
-        ids = self.ids
-        e = canonical(element)
-        return ids.index(e) if e in ids else None
+        return self._at.get(canonical(element))
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,3 @@ def _check_subrange(d: A.DimDecl, dims: dict[str, Dim], errors: list[Diagnostic]
                                 did_you_mean(e, parent.elements) or "elements: " + ", ".join(parent.elements)))
             del dims[canonical(d.name)]
             return
-
-
-def contains(outer: Dim, inner: Dim) -> bool:
-    """Every element of `inner` is one of `outer`'s (the same dimension, or a subrange of it)."""
-    return set(inner.ids) <= set(outer.ids)
