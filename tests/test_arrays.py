@@ -314,3 +314,23 @@ def test_calibration_fits_one_value_shared_by_every_element(decay: Path) -> None
     out.write_text(fit.overlay(out), encoding="utf-8")
     p = stockflow.load(out).parameters
     assert p["rate[low]"] == pytest.approx(0.15, rel=1e-6) and p["rate[high]"] == p["rate[low]"]
+
+
+# ---------------------------------------------------------------- two dimensions: levels by age band
+AGES = ROOT / "specs" / "girfec-ages" / "girfec-ages.sfm"
+
+
+def test_levels_by_age_band_model() -> None:
+    m = stockflow.load(AGES)
+    out = m.run_scenarios(["wm2u", "early_years"])  # one compile for both
+    res = out["wm2u"]
+    assert max(out.batch.conservation.values()) < 1e-12
+    assert res["by_band[under_5]"][0] == pytest.approx(10000 * 5 / 18, rel=1e-12)
+    assert res["total_children"][0] == pytest.approx(10000, rel=1e-12)
+    assert res["ageing[targeted,age_5_11]"][0] == pytest.approx(10000 * 7 / 18 * 0.066 / 7, rel=1e-12)
+    levels = sum(res[f"by_level[{lv}]"] for lv in LEVELS)
+    np.testing.assert_allclose(levels, res["total_children"], rtol=1e-12)
+    # the programme concentrated on the under-5s leaves teenagers' needs where they were
+    teen_wm2u = out["wm2u"].metric("intensive_teenagers_at_end")
+    teen_early = out["early_years"].metric("intensive_teenagers_at_end")
+    assert teen_early > teen_wm2u

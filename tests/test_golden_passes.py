@@ -18,6 +18,7 @@ SPECS = {
     "girfec": ROOT / "specs/girfec/girfec.sfm",
     "girfec_yaml": ROOT / "specs/girfec/girfec.yaml",
     "girfec_city": ROOT / "specs/girfec-city/girfec-city.sfm",
+    "girfec_arrayed": ROOT / "specs/girfec-arrayed/girfec-arrayed.sfm",
     "looked_after": ROOT / "specs/scotland_looked_after/looked_after.sfm",
     "four_ways": ROOT / "specs/examples/intensive_four_ways.sfm",
     "every_construct": ROOT / "docs/examples/every_construct.sfm",
