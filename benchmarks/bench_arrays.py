@@ -78,7 +78,7 @@ def main(sizes: list[int]) -> None:
         with x64():
             run, x0 = handwritten(n)
             run(x0).block_until_ready()
-            hw, _ = median_and_best(lambda: run(x0).block_until_ready(), 5)
+            hw, _ = median_and_best(lambda run=run, x0=x0: run(x0).block_until_ready(), 5)
             want = np.asarray(run(x0))[-1]
         rows = [("arrayed", arrayed(n))] + ([("scalar", scalar(n))] if n <= 320 else [])
         for form, text in rows:

@@ -78,3 +78,36 @@ def test_an_unknown_dimension_is_named(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as exc:
         stockflow.load(bad)
     assert exc.value.diagnostics[0].code == "E091" and "Regoin" in exc.value.diagnostics[0].message
+
+
+DELAY = """<?xml version="1.0" encoding="utf-8"?>
+<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+  <header><name>delay</name></header>
+  <sim_specs method="METHOD"><start>0</start><stop>10</stop><dt>0.5</dt></sim_specs>
+  <model><variables>
+    <stock name="done"><eqn>0</eqn><inflow>completions</inflow></stock>
+    <flow name="completions"><eqn>DELAY(starts, 2, 1)</eqn></flow>
+    <aux name="starts"><eqn>TIME * TIME</eqn></aux>
+  </variables></model>
+</xmile>
+"""
+
+
+def test_delay_is_the_input_exactly_that_time_earlier(tmp_path: Path) -> None:
+    p = tmp_path / "delay.xmile"
+    p.write_text(DELAY.replace("METHOD", "Euler"), encoding="utf-8")
+    m = stockflow.load(p)
+    res = m.run()
+    t = res.times
+    want = np.where(t < 2, 1.0, (t - 2) ** 2)
+    np.testing.assert_allclose(res["completions"], want, rtol=1e-12, atol=1e-12)
+    with pytest.raises(stockflow.RunError) as exc:
+        m.run(dt=0.25)
+    assert exc.value.diagnostics[0].code == "E050"
+    from stockflow.compiler.write.xmile import write_xmile
+
+    assert "DELAY(starts, 2, 1)" in write_xmile(m.checked).text
+    p.write_text(DELAY.replace("METHOD", "RK4"), encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        stockflow.load(p)
+    assert err.value.diagnostics[0].code == "E013" and "Euler" in err.value.diagnostics[0].message

@@ -30,6 +30,7 @@ BUILTINS: dict[str, tuple[int, int | None]] = {
 STATEFUL: dict[str, tuple[int, int]] = {
     "smooth": (2, 3), "smooth3": (2, 3), "smoothn": (3, 4),
     "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4), "init": (1, 1),
+    "delay_fixed": (2, 3),  # the input a fixed time earlier: Euler only, the time a whole number of dt
 }
 MAX_STAGES = 100  # the most stages `smoothn`/`delayn` may chain
 # metric summaries -> (fewest, most) arguments

@@ -204,6 +204,11 @@ def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
             jac = _jacobian(fns, np.asarray(y0, dtype=np.float64), n, t0, prep)
             if not np.all(np.isfinite(jac)):
                 return []
+            # delay_fixed's stages have time constant dt by design: exact under Euler, not too fast
+            keep = [i for i, s in enumerate(g.stocks) if not (s.origin and s.origin.function == "delay_fixed")]
+            jac = jac[np.ix_(keep, keep)]
+            if not keep:
+                return []
             rate = float(np.max(np.abs(np.linalg.eigvals(jac))))
         except (ValueError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
             return []

@@ -114,7 +114,9 @@ class HiddenVariables:
         if isinstance(T, A.Num) and T.unit is None:  # a bare delay time counts in the model's time unit
             T = A.Num(T.value, A.UnitExpr(((self.time.unit, 1),)), T.span)
         rest = list(e.args[2:])
-        if fname.endswith("n"):
+        if fname == "delay_fixed":
+            order = self.pipeline(T, e)
+        elif fname.endswith("n"):
             order = self.stages(rest.pop(0), fname)
         else:
             order = 3 if fname.endswith("3") else 1
@@ -142,12 +144,29 @@ class HiddenVariables:
             prev = out
         return prev
 
-    def stages(self, n: A.Expr, fname: str) -> int:
+    def pipeline(self, T: A.Expr, e: A.Call) -> int:
+        """delay_fixed(x, T): one stage per step of dt. With Euler a stage of time constant dt
+        hands its content on exactly one step later, so the chain returns x exactly T earlier."""
+        t = self.time
+        in_time = isinstance(T, A.Num) and (T.unit is None or (T.unit.factors == ((t.unit, 1),) and T.unit.scale == 1))
+        value = T.value if isinstance(T, A.Num) and in_time else None
+        if t.method is not A.Method.EULER:
+            self.err("E013", "`delay_fixed` shifts its input by whole steps, which only Euler does exactly", e.span,
+                     "use `method euler`, or delay3/delayn for a smooth delay")
+            return 1
+        steps = value / t.dt if value is not None else None
+        if steps is None or abs(steps - round(steps)) > 1e-9 * max(1.0, steps) or round(steps) < 1:
+            self.err("E013", f"the time of `delay_fixed` must be a number in {t.unit} that is a whole number of dt "
+                     f"({t.dt:g})", T.span, f"e.g. `delay_fixed(x, {3 * t.dt:g})`")
+            return 1
+        return self.stages(A.Num(float(round(steps)), None, T.span), "delay_fixed", MAX_HIDDEN_STOCKS)
+
+    def stages(self, n: A.Expr, fname: str, most: int = MAX_STAGES) -> int:
         """The number of stages of smoothn/delayn: a whole number written in the spec. All the
         stages of a model together are bounded too, before any is made."""
         value = n.value if isinstance(n, A.Num) and n.unit is None else None
-        if value is None or value != int(value) or not 1 <= value <= MAX_STAGES:
-            self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {MAX_STAGES}",
+        if value is None or value != int(value) or not 1 <= value <= most:
+            self.err("E013", f"the number of stages of `{fname}` must be a whole number from 1 to {most}",
                      n.span, f"write it as a number, e.g. `{fname}(x, 6, 4)`")
             return 1
         if len(self.hidden_stocks) + int(value) > MAX_HIDDEN_STOCKS:

@@ -109,6 +109,8 @@ class _Writer:
         fn = {("smooth", 1): "SMTH1", ("smooth", 3): "SMTH3", ("delay", 1): "DELAY1", ("delay", 3): "DELAY3"}
         name = fn.get(("smooth" if fname.startswith("smooth") else "delay", n))
         args = [x, t_stage * n] + ([] if name else [sympy.Integer(n)]) + [init]
+        if fname == "delay_fixed":  # XMILE's own fixed pipeline delay
+            name, args = "DELAY", [x, t_stage * n, init]
         self.calls[ph.name] = (name or ("SMTHN" if fname.startswith("smooth") else "DELAYN"), fname, args)
         self.folded.update(stages)
 

@@ -81,7 +81,13 @@ class Model(ModelInputs, ModelOutputs):
         return [s.display for s in self._user_stocks.values()]
 
     def plan(self, method: str | None = None, dt: float | None = None, save_step: float | None = None) -> Plan:
-        return plan(self.checked.graph.time, method, dt, save_step)
+        g = self.checked.graph
+        fixed = any(s.origin is not None and s.origin.function == "delay_fixed" for s in g.stocks)
+        if fixed and ((method is not None and method != "euler") or (dt is not None and dt != g.time.dt)):
+            raise RunError([error("E050", "this model's delay_fixed (XMILE DELAY) is exact only with Euler at the "
+                                  f"spec's dt ({g.time.dt:g}), for which its stages were built", None,
+                                  "run without --method/--dt, or change the spec's time settings")])
+        return plan(g.time, method, dt, save_step)
 
     def simulator(self, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> Any:
         """The compiled runner; one per set of flows scaled and parameters changed over time by

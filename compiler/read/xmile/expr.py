@@ -57,7 +57,8 @@ _ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "exp": (1, 1), "ln": (1
           "init": (1, 1), "initial": (1, 1), "step": (2, 2), "ramp": (2, 3), "smth1": (2, 3),
           "smth3": (2, 3), "smthn": (3, 4), "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4),
           "pi": (0, 0), "safediv": (2, 3), "xidz": (3, 3), "zidz": (2, 2), "pulse": (2, 3),
-          "if_then_else": (3, 3), "lookup": (2, 2), "sum": (1, 1), "mean": (1, 1), "prod": (1, 1)}
+          "if_then_else": (3, 3), "lookup": (2, 2), "sum": (1, 1), "mean": (1, 1), "prod": (1, 1),
+          "delay": (2, 3)}
 SUPPORTED = sorted(_ARITY)
 
 
@@ -260,7 +261,14 @@ def _pulse(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], s
     return A.If(fire, height, A.Num(0.0, None, sp), sp)
 
 
+def _delay(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], sp: Span | None) -> A.Expr:
+    """DELAY(input, time[, initial]): the input `time` earlier, a fixed pipeline (stockflow's
+    delay_fixed, which needs Euler and a time that is a whole number of DT)."""
+    return A.Call("delay_fixed", tuple(args), sp)
+
+
 _SPECIAL: dict[str, Callable[..., A.Expr]] = {
+    "delay": _delay,
     "pi": _pi, "safediv": _safediv, "xidz": _safediv, "zidz": _safediv, "if_then_else": _if,
     "lookup": _lookup, "pulse": _pulse,
 }
