@@ -111,3 +111,24 @@ def test_delay_is_the_input_exactly_that_time_earlier(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         stockflow.load(p)
     assert err.value.diagnostics[0].code == "E013" and "Euler" in err.value.diagnostics[0].message
+
+
+def test_modules_are_flattened_with_their_ports_against_numpy() -> None:
+    res = stockflow.load(MODELS / "modules.xmile").run()
+    for name, arrivals in (("North", 4.0), ("South", 6.0)):
+        w = 10.0
+        for _ in range(20):  # Euler, dt 0.5: waiting' = arrivals - 0.3 waiting
+            w = w + 0.5 * (arrivals - 0.3 * w)
+        assert res[f"{name}_waiting"][-1] == pytest.approx(w, rel=1e-13)
+    assert res["total_waiting"][-1] == pytest.approx(res["North_waiting"][-1] + res["South_waiting"][-1], rel=1e-14)
+    assert res["north_seen"][-1] == pytest.approx(0.3 * res["North_waiting"][-1], rel=1e-14)
+
+
+def test_a_module_without_its_model_is_named(tmp_path: Path) -> None:
+    text = (MODELS / "modules.xmile").read_text(encoding="utf-8").replace('isee:model_name="staff"',
+                                                                        'isee:model_name="stafff"')
+    bad = tmp_path / "bad.xmile"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(bad)
+    assert exc.value.diagnostics[0].code == "E072" and "team" in exc.value.diagnostics[0].message

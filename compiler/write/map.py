@@ -94,12 +94,24 @@ def _rows(g: G.Graph) -> list[list[str]]:
     for grp in g.groups:
         row = [s for s in grp.stocks if s in visible and s not in placed]
         if row:
-            rows.append(row)
+            rows += _by_last_index(g, row)
             placed |= set(row)
     rest = [s for s in visible if s not in placed]
     for i in range(0, len(rest), 6):
         rows.append(rest[i:i + 6])
     return rows
+
+
+def _by_last_index(g: G.Graph, row: list[str]) -> list[list[str]]:
+    """A row of one array's elements over two or more dimensions, as one row per element of
+    its last dimension (levels across, age bands down), so that it reads as a grid."""
+    key_of = {vid: key for a in g.arrays if len(a.dims) > 1 for vid, key in a.elements}
+    if not all(s in key_of for s in row):
+        return [row]
+    out: dict[str, list[str]] = {}
+    for s in row:
+        out.setdefault(key_of[s][-1], []).append(s)
+    return list(out.values())
 
 
 def _colour(f: G.Flow) -> str:
@@ -219,6 +231,8 @@ def _times(a: Sign, b: Sign) -> Sign:
 
 
 def _short(name: str) -> str:
+    if name.endswith("]") and "[" in name:  # an array's element: its elements say which
+        name = ", ".join(name[name.index("[") + 1:-1].split(","))
     return name if len(name) <= 18 else name[:17] + "…"
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ...base.diagnostics import Diagnostic, SpecError, error
 from ...base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ...ir import ast as A
 from .arrays import array_part, element_key, read_dimensions, var_dims
 from .expr import Scope, parse_equation
+from .modules import flatten, models_by_name
 from .names import XMILE_NAME, Namer, display, key
 from .units import UnitReader
 from .xml import Node, parse_xml
@@ -35,6 +37,8 @@ class _Var:
     inflows: list[str] = field(default_factory=list)
     outflows: list[str] = field(default_factory=list)
     dims: tuple[str, ...] = ()  # identifiers of its dimensions, when arrayed
+    prefix: str = ""  # `m.` for a variable of module m
+    bound: str | None = None  # an input port of a module: the key of the variable it takes its value from
 
 
 def read_xmile(text: str, file: str = "<xmile>", with_units: bool = True) -> A.Spec:
@@ -71,17 +75,15 @@ class _Reader:
         if not models:
             self.err("E072", "the file has no <model>", root, "an XMILE file holds a <model> with <variables>")
             raise SpecError(self.errors)
-        for extra in models[1:]:
-            self.unsupported(extra, f"a second model (module `{extra.attrs.get('name', '?')}`)",
-                             "stockflow reads single-model files; flatten the modules in the source tool")
+        main, self.others = models_by_name(models)
         # <sim_specs> sits under <xmile>, or under the <model> (XMILE 1.0, 2.4)
-        time = self.sim_specs(root.child("sim_specs") or models[0].child("sim_specs"), root)
+        time = self.sim_specs(root.child("sim_specs") or main.child("sim_specs"), root)
         self.model_units(root.child("model_units"))
         stock_nn, flow_nn = self.behavior(root.child("behavior"))
-        decls = [*self.dims.decls, *self.model(models[0], time, stock_nn, flow_nn)]
+        decls = [*self.dims.decls, *self.model(main, time, stock_nn, flow_nn)]
         if self.errors:
             raise SpecError(self.errors)
-        name = self.model_name(root, models[0])
+        name = self.model_name(root, main)
         info = A.ModelInfo(name, _header(root, "name"), None, root.span(self.file))
         return A.Spec(info, time, tuple(decls), self.file)
 
@@ -154,26 +156,21 @@ class _Reader:
 
     # ---------------------------------------------------------------- variables
     def model(self, model: Node, time: A.TimeSpec, stock_nn: bool, flow_nn: bool) -> list[A.Decl]:
-        variables = model.child("variables")
-        if variables is None and any(c.tag in _VARIABLES for c in model.children):
-            variables = model  # Stella 10 and older: the variables directly under <model>
-        if variables is None:
+        from .modules import variables_of
+
+        if variables_of(model) is None:
             self.err("E072", "<model> has no <variables>", model, "add the model's variables")
             return []
         vars_: dict[str, _Var] = {}
-        for node in variables.children:
-            if node.prefix:
-                continue
+        for entry in flatten(model, self.others, self.file, self.errors):
+            node = entry.node
             if node.tag not in _VARIABLES:
-                if node.tag in ("sim_specs", "dimensions") and variables is model:
-                    continue
-                if node.tag == "module":
-                    self.unsupported(node, f"module `{node.attrs.get('name', '?')}`",
-                                     "stockflow reads single-model files; flatten the modules in the source tool")
-                elif node.tag not in _IGNORED:
-                    self.unsupported(node, f"<{node.tag}>", "stockflow reads stocks, flows, auxes and gfs")
+                if node.tag not in _IGNORED | {"sim_specs", "dimensions", "connect"}:
+                    self.unsupported(node, f"<{node.tag}>", "stockflow reads stocks, flows, auxes, gfs and modules")
                 continue
             name = node.attrs.get("name")
+            if name:
+                name = entry.prefix + name
             if not name:
                 self.err("E072", f"a <{node.tag}> without a name", node, "give it name=\"...\"")
                 continue
@@ -190,15 +187,15 @@ class _Reader:
                 self.err("E006", f"more than {MAX_DECLS} variables", node, "split the model")
                 break
             self.check_supported(node)
-            v = _Var(node, node.tag, name, self.namer.ident(name))
+            v = _Var(node, node.tag, name, self.namer.ident(name), prefix=entry.prefix, bound=entry.bound)
             v.non_negative = _flag(node.child("non_negative"))
             if v.non_negative is None:
                 v.non_negative = stock_nn if v.kind == "stock" else flow_nn if v.kind == "flow" else False
             units = node.child("units")
             if self.with_units and units is not None and units.text.strip():
                 v.units = self.units.read(units.text)
-            v.inflows = [key(i.text) for i in node.all("inflow")]
-            v.outflows = [key(o.text) for o in node.all("outflow")]
+            v.inflows = [key(entry.prefix + i.text) for i in node.all("inflow")]
+            v.outflows = [key(entry.prefix + o.text) for o in node.all("outflow")]
             v.dims = var_dims(node, self.dims, self.file, self.errors)
             vars_[k] = v
         lookups = self.lookup_names(vars_)
@@ -207,8 +204,16 @@ class _Reader:
                       {k: v.dims for k, v in vars_.items() if v.dims})
         decls: list[A.Decl] = self.unit_decls()
         ends = self.flow_ends(vars_)
+        scopes: dict[str, Scope] = {"": scope}
         for v in vars_.values():
-            decls += self.declare(v, scope, ends, lookups)
+            if v.prefix not in scopes:
+                scopes[v.prefix] = _within(scope, v.prefix)
+            if v.bound is not None:  # an input port: the value of the variable connected to it
+                source = vars_.get(v.bound)
+                ref = A.Name(source.ident if source else v.bound.replace(".", "_"), v.node.span(self.file))
+                decls.append(A.AuxDecl(v.ident, ref, v.units, self.doc(v), v.node.span(self.file, len(v.node.tag) + 1)))
+                continue
+            decls += self.declare(v, scopes[v.prefix], ends, lookups)
         return decls
 
     def check_supported(self, node: Node) -> None:
@@ -408,6 +413,18 @@ class _Reader:
             self.err("E053", f"`{text.strip()}` is not a finite number", node, "write a finite number")
             return 0.0
         return value
+
+
+def _within(scope: Scope, prefix: str) -> Scope:
+    """What names mean inside module `prefix`: its own variables (and its modules' `sub.x`)."""
+    prefix = key(prefix)
+    cut = len(prefix)
+
+    def local(d: dict[str, Any]) -> dict[str, Any]:
+        return {k[cut:]: v for k, v in d.items() if k.startswith(prefix)}
+
+    return replace(scope, names=local(scope.names), lookups=local(scope.lookups),
+                   arrayed=local(scope.arrayed))
 
 
 def _flag(node: Node | None) -> bool | None:
