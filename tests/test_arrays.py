@@ -334,3 +334,14 @@ def test_levels_by_age_band_model() -> None:
     teen_wm2u = out["wm2u"].metric("intensive_teenagers_at_end")
     teen_early = out["early_years"].metric("intensive_teenagers_at_end")
     assert teen_early > teen_wm2u
+
+
+def test_a_hostile_size_is_refused_before_anything_is_built() -> None:
+    import time
+
+    t0 = time.perf_counter()
+    found = errors_of("dim a = range(0, 99999)\ndim b = range(0, 99999)\nstock x[a, b] = 1\naux t = sum(x[a, b])\n"
+                      "expect ok = x[a, b] >= 0\n")
+    assert time.perf_counter() - t0 < 20
+    assert [c for c, _ in found].count("E006") >= 2
+    assert any("10,000,000,000 elements" in m for _, m in found)

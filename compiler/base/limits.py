@@ -13,4 +13,4 @@ MAX_HINTED = 100  # errors that get a "did you mean", which compares with every 
 MAX_CALL_ARGS = 1_000  # arguments of one call, such as max(...)
 MAX_CSV_BYTES = 500_000_000  # a results table written as CSV (Parquet is smaller and has no limit)
 MAX_DIM_ELEMENTS = 100_000  # elements of one dimension
-MAX_ELEMENTS = 200_000  # scalar variables all arrayed declarations expand to, together
+MAX_ELEMENTS = 20_000  # scalar variables all arrayed declarations expand to, together (as MAX_HIDDEN_STOCKS)

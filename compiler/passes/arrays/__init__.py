@@ -8,6 +8,7 @@ and `Spec.arrays` records which scalars make up each array, for results and repo
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from ...base.diagnostics import Diagnostic, Span, SpecError, error
@@ -109,14 +110,17 @@ class _Arrays:
             self.err("E092", f"`{d.name}` names one index twice", d.span,
                      "give each position its own alias: `[from: level, to: level]`")
             return
+        size = math.prod(len(x.elements) for x in dims)
+        if self.count + size > MAX_ELEMENTS:  # before a single element is made
+            self.err("E006", f"`{d.name}` would have {size:,} elements, past the limit of {MAX_ELEMENTS:,} for all arrays "
+                     "together", d.span, "use fewer elements")
+            self.count = MAX_ELEMENTS + 1
+            return
         exists = []
         for env in bindings(dims, aliases):
             if d.array.where is None or self.where(d.array.where, env):
                 exists.append(tuple(b.element for b in env.values()))
         self.count += len(exists)
-        if self.count > MAX_ELEMENTS:
-            self.err("E006", f"the arrays expand to more than {MAX_ELEMENTS:,} variables", d.span, "use fewer elements")
-            return
         self.arrays[canonical(d.name)] = Arrayed(d.name, tuple(dims), frozenset(exists))
 
     def where(self, cond: A.Expr, env: dict[str, Bound]) -> bool:
@@ -222,11 +226,14 @@ class _Arrays:
         free = self.ex.free_dims(cond, {}, marked_only=False)
         if not free:
             return self.ex(cond, {})
+        if math.prod(len(d.elements) for d in free) > MAX_ELEMENTS:
+            self.err("E006", f"the check would hold {MAX_ELEMENTS:,} or more conditions", cond.span, "use fewer elements")
+            return A.Num(1.0, None, cond.span)
         parts = [self.ex(cond, env) for env in bindings(free)]
-        out = parts[0]
-        for p in parts[1:]:
-            out = A.Logic("and", out, p, cond.span)
-        return out
+        while len(parts) > 1:  # a balanced `and`, so that its depth grows with log n
+            parts = [A.Logic("and", parts[i], parts[i + 1], cond.span) if i + 1 < len(parts) else parts[i]
+                     for i in range(0, len(parts), 2)]
+        return parts[0]
 
     def endpoints(self, f: A.FlowDecl, env: dict[str, Bound]) -> A.FlowDecl:
         return replace(f, source=self.end(f.source, f.source_at, env, f), target=self.end(f.target, f.target_at, env, f),

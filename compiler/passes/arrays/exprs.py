@@ -4,6 +4,7 @@ element variables, reductions become sums (or products, means, minima, maxima) o
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -157,12 +158,11 @@ class Expander:
         free = self.free_dims(e.args[0], env, marked_only=False)
         if not free:
             return None
-        terms = []
-        for inner in bindings(free):
-            terms.append(self(_unmark(e.args[0]), {**env, **inner}))
-            if len(terms) > MAX_ELEMENTS:
-                self.err("E006", f"`{e.func}(...)` adds up more than {MAX_ELEMENTS:,} terms", e.span, "use fewer elements")
-                return A.Num(0.0, None, e.span)
+        if math.prod(len(d.elements) for d in free) > MAX_ELEMENTS:
+            self.err("E006", f"`{e.func}(...)` would add up more than {MAX_ELEMENTS:,} terms", e.span, "use fewer elements")
+            return A.Num(0.0, None, e.span)
+        arg = _unmark(e.args[0])
+        terms = [self(arg, {**env, **inner}) for inner in bindings(free)]
         return combine(canonical(e.func), terms, e.span)
 
     def free_dims(self, e: A.Expr, env: dict[str, Bound], marked_only: bool) -> list[Dim]:
