@@ -438,6 +438,7 @@ class Expanded:
     dims: tuple[str, ...]
     indices: tuple[str, ...]  # the index name of each position: the dimension's, or its alias
     elements: tuple[tuple[str, tuple[str, ...]], ...]  # (variable id, elements as declared)
+    dim_elements: tuple[tuple[str, ...], ...] = ()  # every element of each position's dimension
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ XMILE form; `dropped` lists them so the caller can say so.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -21,6 +22,7 @@ from ..ir import graph as G
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 from ..ir.text import unit_text
 from ..read.xmile.names import original_name
+from .xmile_arrays import XArray, dimensions_xml, xmile_arrays
 
 NS = "https://github.com/stockflow/xmile"  # stockflow's own elements, which other tools skip
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -80,6 +82,19 @@ class _Writer:
         self.folded: set[str] = set()
         for fname, stages in _hidden_groups(g).values():
             self.fold(fname, stages)
+        # arrays XMILE can hold as arrays: one variable each, elements referred to as `name[e1, e2]`
+        self.arrays: dict[str, XArray] = xmile_arrays(g)
+        declared: list[G.Stock | G.Flow | G.Aux | G.Param] = [*g.stocks, *g.flows, *g.auxes, *g.params]
+        shown = {x.id: x.display for x in declared}
+        self.array_name: dict[str, str] = {}
+        for a in self.arrays.values():
+            name = re.sub(r"[$.]", "_", shown[next(iter(a.keys))].split("[", 1)[0])
+            while name.lower() in taken:
+                name += "_"
+            taken.add(name.lower())
+            self.array_name[a.name] = name
+        self.element_of = {vid: (a, key) for a in self.arrays.values() for vid, key in a.keys.items()}
+        self.written: set[str] = set()
 
     def fold(self, fname: str, stages: list[str]) -> None:
         """Recognise the hidden stocks of one smooth/delay/init call and replace the last one by
@@ -135,6 +150,7 @@ class _Writer:
                 eqn = f"<eqn>{escape(unit_text(u.definition))}</eqn>" if u.definition else ""
                 out.append(f"    <unit name={quoteattr(u.name)}>{eqn}</unit>")
             out.append("  </model_units>")
+        out += dimensions_xml(g, self.arrays)
         out += ["  <model>", "    <variables>"]
         for s in g.stocks:
             if s.hidden:
@@ -144,20 +160,21 @@ class _Writer:
                 out += self.var("stock", s.id, m.initials[s.id], None, None, [f"<inflow>{escape(change)}</inflow>"])
                 out += self.var("flow", None, m.derivatives[s.id], None, None, [], name=change)
                 continue
-            extra = [f"<inflow>{escape(self.names[f])}</inflow>" for f in s.inflows]
-            extra += [f"<outflow>{escape(self.names[f])}</outflow>" for f in s.outflows]
+            extra = [f"<inflow>{escape(self.flow_name(f))}</inflow>" for f in s.inflows]
+            extra += [f"<outflow>{escape(self.flow_name(f))}</outflow>" for f in s.outflows]
             if s.non_negative:
                 extra.append("<non_negative/>")
-            out += self.var("stock", s.id, m.initials[s.id], s.units, s.doc, extra)
+            out += self.some("stock", s.id, lambda v: m.initials[v], s.units, s.doc, list(dict.fromkeys(extra)))
         for f in g.flows:
-            eq = self.computed(f.id) * self.flow_conv.get(f.id, 1)
             units = f.units if f.id not in self.factor else self.per_time(f.source or f.target)
-            out += self.var("flow", f.id, eq, units, f.doc, ["<non_negative/>"] if f.non_negative else [])
+            out += self.some("flow", f.id, lambda v: self.computed(v) * self.flow_conv.get(v, 1), units, f.doc,
+                             ["<non_negative/>"] if f.non_negative else [])
         for a in g.auxes:
             if not a.hidden:
-                out += self.var("aux", a.id, self.computed(a.id), a.units, a.doc, [])
+                out += self.some("aux", a.id, self.computed, a.units, a.doc, [])
+        values = {p.id: p.value for p in g.params}
         for p in g.params:
-            out += self.var("aux", p.id, sympy.Float(p.value), p.units, p.doc, [])
+            out += self.some("aux", p.id, lambda v: sympy.Float(values[v]), p.units, p.doc, [])
         for key, (value, ratio) in self.conversions.items():
             out += self.var("aux", key, value, ratio, A.Doc(f"unit conversion: 1 {unit_text(ratio)} is {value}"), [])
         for lk in g.lookups:
@@ -214,6 +231,34 @@ class _Writer:
         items += [f"scenario {x.display}" for x in g.scenarios] + [f"group {x.display}" for x in g.groups]
         return tuple(items)
 
+    def flow_name(self, vid: str) -> str:
+        """A stock's inflow or outflow: an arrayed flow by its array's name."""
+        found = self.element_of.get(vid)
+        return self.array_name[found[0].name] if found else self.names[vid]
+
+    def some(self, kind: str, vid: str, eq: Callable[[str], sympy.Expr], units: A.UnitExpr | None,
+             doc: A.Doc | None, extra: list[str]) -> list[str]:
+        """One variable, or, at an exported array's first element, the whole array."""
+        found = self.element_of.get(vid)
+        if found is None:
+            return self.var(kind, vid, eq(vid), units, doc, extra)
+        a = found[0]
+        if a.name in self.written:
+            return []
+        self.written.add(a.name)
+        lines = [f"      <{kind} name={quoteattr(self.array_name[a.name])}>", "        <dimensions>"]
+        lines += [f"          <dim name={quoteattr(d)}/>" for d in a.dims] + ["        </dimensions>"]
+        for v, key in a.keys.items():
+            lines += [f"        <element subscript={quoteattr(', '.join(key))}>",
+                      f"          <eqn>{escape(self.expr(eq(v)))}</eqn>", "        </element>"]
+        lines += [f"        {x}" for x in extra]
+        if units is not None:
+            lines.append(f"        <units>{escape(unit_text(units))}</units>")
+        text = _doc_text(doc)
+        if text:
+            lines.append(f"        <doc>{escape(text)}</doc>")
+        return lines + [f"      </{kind}>"]
+
     def var(self, kind: str, vid: str | None, eq: sympy.Expr, units: A.UnitExpr | None, doc: A.Doc | None,
             extra: list[str], name: str | None = None) -> list[str]:
         name = name or self.names[str(vid)]
@@ -248,6 +293,9 @@ class _Writer:
         return self.x(e)
 
     def ref(self, vid: str) -> str:
+        found = self.element_of.get(vid)
+        if found is not None:
+            return f"{self.array_name[found[0].name]}[{', '.join(found[1])}]"
         name = self.names.get(vid, re.sub(r"[$.]", "_", vid))
         return name if _PLAIN.match(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

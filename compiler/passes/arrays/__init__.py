@@ -80,7 +80,8 @@ class _Arrays:
                     expanded.append(A.Expanded(canonical(d.name), tuple(x.name for x in arr.dims),
                                                tuple(r.index for r in d.array.dims),
                                                tuple((canonical(e.name), s) for (_, e), s in zip(elems, shown,
-                                                                                                strict=True))))
+                                                                                                strict=True)),
+                                               tuple(x.elements for x in arr.dims)))
                 continue
             out.append(self.scalar(d))
         if self.errors:  # once per place: an equation expanded for every element repeats its faults
