@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .ast import BinOp, Call, Compare, Expr, If, Logic, Name, Neg, Not, Subscript
+from .ast import BinOp, Call, Compare, Expr, If, Logic, Name, Neg, Not, Num, Subscript
 
 
 def names_in(e: Expr) -> set[str]:
@@ -50,3 +50,11 @@ def has_subscript(e: Expr) -> bool:
             return True
         stack.extend(children(x))
     return False
+
+
+def literal(e: Expr) -> float | None:
+    """The number a literal stands for (`2`, `-0.5`), or None for anything else."""
+    sign = 1.0
+    while isinstance(e, Neg):
+        sign, e = -sign, e.operand
+    return sign * e.value if isinstance(e, Num) and e.unit is None else None

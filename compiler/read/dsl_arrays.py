@@ -8,6 +8,7 @@ from lark import Token, Tree
 from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_DIM_ELEMENTS
 from ..ir import ast as A
+from ..ir.walk import literal
 from .expr import Builder
 
 
@@ -139,12 +140,10 @@ class ArrayReader:
         return number, cases, None
 
     def number(self, e: A.Expr) -> float:
-        if isinstance(e, A.Num) and e.unit is None:
-            return e.value
-        if isinstance(e, A.Neg) and isinstance(e.operand, A.Num) and e.operand.unit is None:
-            return -e.operand.value
-        self.err("E010", "a parameter's value is a number", e.span, "compute it in an `aux` instead")
-        return 0.0
+        value = literal(e)
+        if value is None:
+            self.err("E010", "a parameter's value is a number", e.span, "compute it in an `aux` instead")
+        return value or 0.0
 
     # ---------------------------------------------------------------- references
     def ref(self, t: Tree) -> tuple[str, Span | None]:

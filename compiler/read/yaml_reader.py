@@ -13,6 +13,7 @@ from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ..ir import ast as A
 from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
+from ..ir.walk import literal
 from .comments import yaml_layout
 from .time import time_spec
 from .yaml_arrays import dim_decl, dims_of, endpoint, main_value
@@ -423,9 +424,7 @@ class _YamlReader(NodeReader):
 
 
 def _number_of(r: NodeReader, e: A.Expr) -> float:
-    if isinstance(e, A.Num) and e.unit is None:
-        return e.value
-    if isinstance(e, A.Neg) and isinstance(e.operand, A.Num) and e.operand.unit is None:
-        return -e.operand.value
-    r.err("E010", "a parameter's value is a number", e.span, "compute it in an auxiliary instead")
-    return 0.0
+    value = literal(e)
+    if value is None:
+        r.err("E010", "a parameter's value is a number", e.span, "compute it in an auxiliary instead")
+    return value or 0.0

@@ -251,25 +251,13 @@ class _Writer:
         for v, key in a.keys.items():
             lines += [f"        <element subscript={quoteattr(', '.join(key))}>",
                       f"          <eqn>{escape(self.expr(eq(v)))}</eqn>", "        </element>"]
-        lines += [f"        {x}" for x in extra]
-        if units is not None:
-            lines.append(f"        <units>{escape(unit_text(units))}</units>")
-        text = _doc_text(doc)
-        if text:
-            lines.append(f"        <doc>{escape(text)}</doc>")
-        return lines + [f"      </{kind}>"]
+        return lines + _tail(kind, extra, units, doc)
 
     def var(self, kind: str, vid: str | None, eq: sympy.Expr, units: A.UnitExpr | None, doc: A.Doc | None,
             extra: list[str], name: str | None = None) -> list[str]:
         name = name or self.names[str(vid)]
         lines = [f"      <{kind} name={quoteattr(name)}>", f"        <eqn>{escape(self.expr(eq))}</eqn>"]
-        lines += [f"        {x}" for x in extra]
-        if units is not None:
-            lines.append(f"        <units>{escape(unit_text(units))}</units>")
-        text = _doc_text(doc)
-        if text:
-            lines.append(f"        <doc>{escape(text)}</doc>")
-        return lines + [f"      </{kind}>"]
+        return lines + _tail(kind, extra, units, doc)
 
     def gf(self, lk: object) -> list[str]:
         kind = ("discrete" if lk.interpolation is A.Interpolation.STEP  # type: ignore[attr-defined]
@@ -418,6 +406,17 @@ def _num(v: float) -> str:
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return repr(float(v))
+
+
+def _tail(kind: str, extra: list[str], units: A.UnitExpr | None, doc: A.Doc | None) -> list[str]:
+    """A variable's lines after its equations: flows, flags, units, documentation, the close."""
+    lines = [f"        {x}" for x in extra]
+    if units is not None:
+        lines.append(f"        <units>{escape(unit_text(units))}</units>")
+    text = _doc_text(doc)
+    if text:
+        lines.append(f"        <doc>{escape(text)}</doc>")
+    return lines + [f"      </{kind}>"]
 
 
 def _doc_text(doc: A.Doc | None) -> str:

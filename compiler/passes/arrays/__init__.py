@@ -16,7 +16,7 @@ from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical, is_identifier
 from ...ir import ast as A
-from ...ir.walk import has_subscript, names_in
+from ...ir.walk import has_subscript, literal, names_in
 from .dims import Bound, Dim, read_dims
 from .exprs import Arrayed, Expander, bindings, constant, element_name
 from .tables import read_table
@@ -284,11 +284,7 @@ def _order(arr: Arrayed):  # noqa: ANN202 - a sort key
 
 
 def _number(e: A.Expr) -> float:
-    if isinstance(e, A.Num):
-        return e.value
-    if isinstance(e, A.Neg) and isinstance(e.operand, A.Num):
-        return -e.operand.value
-    return 0.0  # the readers have already reported a parameter value that is not a number
+    return literal(e) or 0.0  # the readers have already reported a parameter value that is not a number
 
 
 def _substitute(e: A.Expr, mapping: dict[str, float]) -> A.Expr:
