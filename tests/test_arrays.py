@@ -345,3 +345,23 @@ def test_a_hostile_size_is_refused_before_anything_is_built() -> None:
     assert time.perf_counter() - t0 < 20
     assert [c for c, _ in found].count("E006") >= 2
     assert any("10,000,000,000 elements" in m for _, m in found)
+
+
+def test_a_dimension_maps_onto_another() -> None:
+    text = HEAD + """
+dim region = [west, east]
+dim authority = [glasgow, edinburgh, fife] { maps region [west, east, east] }
+param regional_rate[region] [1/year] = {west: 0.1, east: 0.2}
+stock children[authority] [child] = {glasgow: 100, edinburgh: 50, fife: 30}
+flow leaving[authority] [child/year]: children[authority] -> outside = children[authority] * regional_rate[authority]
+aux east_rate [1/year] = regional_rate[east]
+"""
+    res = stockflow.load_text(text).run()
+    assert res["children[glasgow]"][-1] == pytest.approx(100 * 0.975**40, rel=1e-12)
+    assert res["children[fife]"][-1] == pytest.approx(30 * 0.95**40, rel=1e-12)
+    spec = parse_dsl(text, "m.sfm")
+    assert parse_dsl(format_dsl(spec), "m.sfm") == spec
+    dims = [d for d in parse_yaml(format_yaml(spec), "m.yaml").decls if getattr(d, "maps", ())]
+    assert dims == [spec.decls[2]]
+    found = errors_of("dim region = [west, east]\ndim authority = [glasgow, fife] { maps region [west] }\n")
+    assert found[0][0] == "E092" and "2 elements" in found[0][1]

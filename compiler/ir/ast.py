@@ -174,6 +174,9 @@ class DimDecl:
     doc: Doc = Doc()
     span: Span | None = _span()
     element_spans: tuple[Span | None, ...] = field(default=(), compare=False, repr=False)
+    # `maps region [west, east, east]`: the element of another dimension each element stands for,
+    # so that `x[authority]` reads `x` over `region` at the authority's region
+    maps: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

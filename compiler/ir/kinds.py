@@ -38,8 +38,8 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind(A.UnitDecl, "unit", "units", "unit", ("definition", "description"), dsl_props=frozenset(),
          shorthand={"type": ["string", "null"]}),
-    Kind(A.DimDecl, "dim", "dimensions", "dimension", ("elements", "range", "in", *DOC_KEYS),
-         shorthand={"type": "array", "items": {"type": ["string", "integer"]}}),
+    Kind(A.DimDecl, "dim", "dimensions", "dimension", ("elements", "range", "in", "maps", *DOC_KEYS),
+         dsl_props=frozenset({*DOC_KEYS, "maps"}), shorthand={"type": "array", "items": {"type": ["string", "integer"]}}),
     Kind(A.StockDecl, "stock", "stocks", "stock", ("dims", "initial", "units", "non_negative", "where", *DOC_KEYS),
          ("initial",), "initial", frozenset({*DOC_KEYS, "non_negative", "where"})),
     Kind(A.FlowDecl, "flow", "flows", "flow",
@@ -80,6 +80,7 @@ KEY_TYPES: dict[str, dict[str, Any]] = {
     "dims": {"type": "array", "items": {"anyOf": [TEXT, {"type": "object", "additionalProperties": TEXT,
                                                           "minProperties": 1, "maxProperties": 1}]}},
     "where": TEXT, "table": TEXT, "in": TEXT,
+    "maps": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": ["string", "integer"]}}},
     "elements": {"type": "array", "items": {"type": ["string", "integer"]}},
     "range": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
     "units": UNIT, "x_units": UNIT, "definition": UNIT,

@@ -137,7 +137,8 @@ def dim_text(d: A.DimDecl) -> str:
         head = f"dim {d.name} = range({nums[0]}, {nums[-1]})"
     else:
         head = f"dim {d.name} = [{', '.join(d.elements)}]" + (f" in {d.parent}" if d.parent else "")
-    return block(head, doc_props(d.doc))
+    maps = [f"maps {t} [{', '.join(e)}]" for t, e in d.maps]
+    return block(head, maps + doc_props(d.doc))
 
 
 def _where(array: A.ArrayPart | None) -> list[str]:

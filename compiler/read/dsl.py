@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,9 @@ class _DslReader:
         for item in tree.children:
             kind = item.data
             if kind in _DIMS:
-                decls.append(self.arr.dim(item, self.doc(self.props(item.children[-1], "dim"))))
+                p = self.props(item.children[-1], "dim")
+                dim = self.arr.dim(item, self.doc(p))
+                decls.append(replace(dim, maps=(p["maps"],)) if "maps" in p else dim)  # type: ignore[arg-type]
             elif kind == "model_decl":
                 if model is not None:
                     self.err("E011", "a second `model` declaration", item, "keep one")
@@ -164,6 +167,8 @@ class _DslReader:
                 out[key] = True
             elif key in ("bounds", "during"):
                 out[key] = (self.b.signed_number(ch[0]), self.b.signed_number(ch[1]))
+            elif key == "maps":
+                out[key] = (str(ch[0]), tuple(self.arr.element(e) for e in ch[1:]))
             elif key == "x_units":
                 out[key] = self.b.unit(ch[0])
             else:

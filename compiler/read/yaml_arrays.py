@@ -18,13 +18,17 @@ def dim_decl(r: NodeReader, name: str, node: Node, span: Span) -> A.DimDecl | No
         props: dict[str, Node] = {"elements": node}
     else:
         props = dict((k.value, v) for k, v in r.mapping(node, f"`{name}`"))
-        unknown = set(props) - {"elements", "range", "in", "description", "source", "assumption"}
+        unknown = set(props) - {"elements", "range", "in", "maps", "description", "source", "assumption"}
         if unknown:
             r.err("E003", f"unknown key `{sorted(unknown)[0]}` in dimension `{name}`", node,
                   "a dimension has `elements` (or `range`), and may have `in`")
             return None
     doc = r.doc(props)
     parent = r.string(props["in"], "`in`") if "in" in props else None
+    maps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if "maps" in props:
+        maps = tuple((str(k.value), tuple(str(x.value) for x in v.value if isinstance(x, ScalarNode)))
+                     for k, v in r.mapping(props["maps"], "`maps`") if isinstance(v, SequenceNode))
     if "range" in props:
         lo, hi = r.bounds(props["range"]) or (0.0, -1.0)
         if lo != int(lo) or hi != int(hi) or hi < lo or hi - lo + 1 > MAX_DIM_ELEMENTS:
@@ -32,13 +36,14 @@ def dim_decl(r: NodeReader, name: str, node: Node, span: Span) -> A.DimDecl | No
                   props["range"], "e.g. `range: [0, 17]`")
             return None
         elements = tuple(str(i) for i in range(int(lo), int(hi) + 1))
-        return A.DimDecl(name, elements, parent, doc, span, (r.span(props["range"]),) * len(elements))
+        return A.DimDecl(name, elements, parent, doc, span, (r.span(props["range"]),) * len(elements), maps)
     seq = props.get("elements")
     if not isinstance(seq, SequenceNode):
         r.err("E090", f"dimension `{name}` needs a list of `elements`", node, "e.g. `level: [universal, additional]`")
         return None
     items = [m for m in seq.value if isinstance(m, ScalarNode)]
-    return A.DimDecl(name, tuple(str(m.value) for m in items), parent, doc, span, tuple(r.span(m) for m in items))
+    return A.DimDecl(name, tuple(str(m.value) for m in items), parent, doc, span, tuple(r.span(m) for m in items),
+                     maps)
 
 
 def dims_of(r: NodeReader, node: Node) -> tuple[A.DimRef, ...]:

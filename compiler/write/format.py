@@ -177,6 +177,8 @@ def _ydim(d: A.DimDecl) -> Any:
         body = {"elements": [int(e) if nums else e for e in d.elements]}
     if d.parent:
         body["in"] = d.parent
+    if d.maps:
+        body["maps"] = {t: list(e) for t, e in d.maps}
     doc = _ydoc(d.doc)
     return body["elements"] if "elements" in body and len(body) == 1 and not doc else {**body, **doc}
 

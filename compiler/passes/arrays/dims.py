@@ -16,6 +16,7 @@ class Dim:
     elements: tuple[str, ...]  # as declared
     parent: str | None  # canonical name of the dimension this is a subrange of
     numeric: bool  # elements are whole numbers: an index's value is the number itself
+    maps: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)  # dimension -> elements
     ids: tuple[str, ...] = field(init=False, compare=False)  # canonical elements
     _at: dict[str, int] = field(init=False, compare=False, repr=False)
 
@@ -69,7 +70,31 @@ def read_dims(decls: tuple[A.Decl, ...], errors: list[Diagnostic]) -> dict[str, 
     for d in decls:
         if isinstance(d, A.DimDecl) and d.parent and canonical(d.name) in out:
             _check_subrange(d, out, errors)
+    for d in decls:
+        if isinstance(d, A.DimDecl) and d.maps and canonical(d.name) in out:
+            _check_maps(d, out, errors)
     return out
+
+
+def _check_maps(d: A.DimDecl, dims: dict[str, Dim], errors: list[Diagnostic]) -> None:
+    """`maps region [west, east]`: one element of `region` for each element, in order."""
+    me = dims[canonical(d.name)]
+    for target, elements in d.maps:
+        other = dims.get(canonical(target))
+        if other is None:
+            errors.append(error("E091", f"`{d.name}` maps onto `{target}`, which is not a dimension", d.span,
+                                did_you_mean(target, [x.name for x in dims.values()]) or "declare it first"))
+            continue
+        if len(elements) != len(me.elements):
+            errors.append(error("E092", f"`{d.name}` has {len(me.elements)} elements but its map onto `{target}` gives "
+                                f"{len(elements)}", d.span, f"give one element of `{target}` for each, in order"))
+            continue
+        bad = next((e for e in elements if other.position(e) is None), None)
+        if bad is not None:
+            errors.append(error("E091", f"`{bad}` is not an element of `{target}`", d.span,
+                                did_you_mean(bad, other.elements) or "its elements: " + ", ".join(other.elements[:12])))
+            continue
+        me.maps[canonical(target)] = tuple(canonical(e) for e in elements)
 
 
 def _elements_ok(d: A.DimDecl, errors: list[Diagnostic]) -> bool:

@@ -126,11 +126,15 @@ class Expander:
                              "leave that element out with `where`, or give it its own equation")
                     return None
                 bound = Bound(bound.dim, pos)
+            mapped = bound.dim.maps.get(canonical(dim.name))
+            if dim.position(bound.element) is None and mapped is not None:
+                return mapped[bound.position]  # `maps`: this element's counterpart in `dim`
             if dim.position(bound.element) is None:
                 self.err("E092", f"`{at.name}` runs over `{dim.name}`, but the index `{idx.name}` runs over "
                          f"`{bound.dim.name}`, whose element `{bound.dim.elements[bound.position]}` is not one of "
                          f"`{dim.name}`'s", idx.span,
-                         f"index `{at.name}` by `{dim.name}` (or a subrange of it), or by one of its elements")
+                         f"index `{at.name}` by `{dim.name}` (or a subrange of it), by one of its elements, or "
+                         f"declare how one maps onto the other: `dim {bound.dim.name} = [...] {{ maps {dim.name} [...] }}`")
                 return None
             return bound.element
         if shift:
