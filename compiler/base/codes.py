@@ -67,4 +67,5 @@ CODES: dict[str, str] = {
     "W106": "an imported XMILE model's units do not agree; it was imported without units",
     "W107": "calibration data left out: missing values, or dates outside the run",
     "W108": "a value without units sets a flow's rate, so it is read per model time unit",
+    "W109": "`sample from fit`: the folder has no draws.csv yet, or it holds no parameter of this model",
 }

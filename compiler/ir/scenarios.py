@@ -4,8 +4,9 @@ changes the model's structure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..base.diagnostics import Span
 from . import ast as A
 
 BASELINE = "baseline"
@@ -62,6 +63,7 @@ class Scenario:
     timed: tuple[TimedSet, ...] = ()
     report: tuple[str, ...] = ()  # metric ids to show; () for all
     from_fit: tuple[str, str] | None = None  # `sample from fit`: (folder as written, the spec file it is in)
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 def as_written() -> Scenario:

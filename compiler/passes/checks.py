@@ -20,7 +20,7 @@ def check(model: CheckedModel) -> list[Diagnostic]:
     """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
     fns = build(model, np)
     out: list[Diagnostic] = []
-    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units):
+    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units, fit_draws_present):
         try:
             out += analysis(model, fns)
         except RecursionError:
@@ -165,6 +165,42 @@ def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
         if lk.id not in used:
             out.append(warning("W102", f"lookup `{lk.display}` is never used", lk.span,
                                "remove it, or call it in an equation"))
+    return out
+
+
+def fit_draws_present(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+    """W109: a scenario that samples from a fit whose draws are not there (yet). Not an error:
+    the spec is also what `stockflow calibrate` loads to make them."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from ..base.diagnostics import SpecError
+    from ..base.files import allowed_roots, check_named
+    from ..base.names import canonical
+
+    g = model.graph
+    params = {p.id for p in g.params}
+    out = []
+    for sc in g.scenarios:
+        if sc.from_fit is None:
+            continue
+        folder, spec = sc.from_fit
+        path = (Path(spec).parent if spec and not spec.startswith("<") else Path.cwd()) / folder / "draws.csv"
+        hint = f"run `stockflow calibrate CAL -o {folder}` to write it"
+        try:
+            check_named(path, allowed_roots(spec or "<text>"), sc.span, "draws")
+        except SpecError:
+            continue  # a folder this spec may not read: its runs say so (E005)
+        if not path.is_file():
+            out.append(warning("W109", f"scenario `{sc.display}` samples from fit {folder!r}, which has no draws.csv "
+                               "yet", sc.span, hint))
+            continue
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = next(csv.reader(io.StringIO(fh.readline(65536))), [])
+        if not {canonical(h) for h in head} & params:
+            out.append(warning("W109", f"scenario `{sc.display}`: {folder}/draws.csv holds no parameter of this model",
+                               sc.span, hint))
     return out
 
 

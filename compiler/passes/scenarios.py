@@ -52,7 +52,8 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tup
         n, seed = _expansion(sc, merged, sweeps, errors)
         out.append(Scenario(key, sc.name, sc.title, tuple(merged.params.items()), tuple(merged.initial.items()),
                             tuple(scales.values()), sc.doc, tuple(sweeps), tuple(d for d in drawn if d is not None),
-                            n, seed, merged.lhs, tuple(merged.timed.values()), merged.report, merged.from_fit))
+                            n, seed, merged.lhs, tuple(merged.timed.values()), merged.report, merged.from_fit,
+                            sc.span))
     return tuple(out)
 
 
