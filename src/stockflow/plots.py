@@ -106,7 +106,10 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
     bottom.set_ylabel(_label("flow (outflows below zero)", flow_units))
     bottom.set_xlabel(f"time [{unit}]")
-    bottom.legend(fontsize=7, ncol=3, loc="upper left", bbox_to_anchor=(0, -0.22), frameon=False)
+    longest = max((len(x) for x in bottom.get_legend_handles_labels()[1]), default=0)
+    # as many columns as fit the figure's width: an array element's flow names are long
+    ncol = 3 if longest <= 30 else 2 if longest <= 48 else 1
+    bottom.legend(fontsize=7, ncol=ncol, loc="upper left", bbox_to_anchor=(0, -0.22), frameon=False)
     _honest_scale(top, result[s.id][None, :])
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
