@@ -43,6 +43,7 @@ def pair() -> tuple[stockflow.Model, stockflow.Model]:
 def test_arrayed_girfec_gives_the_hand_written_trajectories(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
     scalar, arrayed = pair
     a, b = scalar.run(), arrayed.run()
+    assert arrayed.expectations(b) == []
     for level in LEVELS:
         np.testing.assert_allclose(b[f"children[{level}]"], a[level], rtol=1e-12, atol=0)
     for name in ("total_cost", "care_cost", "quality_child_years", "average_quality", "intensive_peak",
@@ -53,15 +54,6 @@ def test_arrayed_girfec_gives_the_hand_written_trajectories(pair: tuple[stockflo
         kind = "escalation" if LEVELS.index(t) > LEVELS.index(f) else "deescalation"
         np.testing.assert_allclose(b[f"{kind}[{f},{t}]"], a[name], rtol=1e-12)
     assert b.conservation["girfec_levels"] < 1e-12
-
-
-def test_arrayed_girfec_scenarios_match(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
-    scalar, arrayed = pair
-    sa, sb = scalar.run_scenarios(["wm2u_stronger"]), arrayed.run_scenarios(["wm2u_stronger"])
-    ra, rb = sa["wm2u_stronger"], sb["wm2u_stronger"]
-    for name in ("total_cost", "intensive_at_end"):
-        assert rb.metric(name) == pytest.approx(ra.metric(name), rel=1e-12, abs=0)
-    np.testing.assert_allclose(rb["children[intensive]"], ra["intensive"], rtol=1e-12)
 
 
 def test_tags_reach_every_element_and_the_group_every_stock(pair: tuple[stockflow.Model, stockflow.Model]) -> None:
@@ -322,9 +314,10 @@ AGES = ROOT / "specs" / "girfec-ages" / "girfec-ages.sfm"
 
 def test_levels_by_age_band_model() -> None:
     m = stockflow.load(AGES)
-    out = m.run_scenarios(["wm2u", "early_years"])  # one compile for both
+    out = m.run_scenarios(["wm2u", "early_years"], method="euler")  # one compile for both; Euler compiles faster
     res = out["wm2u"]
     assert max(out.batch.conservation.values()) < 1e-12
+    assert m.expectations(res) == []  # its reality checks hold
     assert res["by_band[under_5]"][0] == pytest.approx(10000 * 5 / 18, rel=1e-12)
     assert res["total_children"][0] == pytest.approx(10000, rel=1e-12)
     assert res["ageing[targeted,age_5_11]"][0] == pytest.approx(10000 * 7 / 18 * 0.066 / 7, rel=1e-12)
