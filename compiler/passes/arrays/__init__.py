@@ -94,7 +94,8 @@ class _Arrays:
         arrays declared after them)."""
         assert d.array is not None
         if not is_identifier(d.name):
-            return  # resolve reports the name
+            self.err("E003", f"`{d.name}` is not a valid name", d.span, "use letters, digits and _, starting with a letter")
+            return
         dims: list[Dim] = []
         for ref in d.array.dims:
             dim = self.dims.get(canonical(ref.dim))
