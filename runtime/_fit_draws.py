@@ -8,23 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 
 from ..compiler.base.diagnostics import SpecError, error, printable
 from ..compiler.base.files import allowed_roots, check_named, read_bytes
 from ..compiler.base.names import canonical
+from ..compiler.ir.scenarios import draws_path
 
 MAX_DRAWS_BYTES = 20_000_000
-DRAWS_FILE = "draws.csv"
 
 
 def fit_draws(from_fit: tuple[str, str], params: set[str], n: int, seed: int) -> list[tuple[tuple[str, float], ...]]:
     """n rows of (parameter id, value), chosen from the file's rows with a seeded shuffle
     (without replacement while there are rows enough)."""
     folder, spec = from_fit
-    path = (Path(spec).parent if spec and not spec.startswith("<") else Path.cwd()) / folder / DRAWS_FILE
+    path = draws_path(from_fit)
     where = f"the draws of `sample from fit {folder!r}`"
     check_named(path, allowed_roots(spec or "<text>"), None, where)
     try:

@@ -284,27 +284,27 @@ def _cal(d: Path, name: str, estimate: str) -> Path:
     return d / name
 
 
-def test_calibration_estimates_one_element(decay: Path) -> None:
+def _fit_and_overlay(d: Path, name: str, estimate: str) -> tuple[dict[str, float], dict[str, float]]:
+    """The estimates, and the parameters of the calibrated.sfm written beside the model."""
     from stockflow.calibrate import calibrate
 
-    fit = calibrate(_cal(decay, "one.yaml", "  'rate[high]':\n"))
-    assert fit.params()["rate[high]"] == pytest.approx(0.15, rel=1e-6)
-    out = decay / "fit" / "calibrated.sfm"
+    fit = calibrate(_cal(d, f"{name}.yaml", estimate))
+    out = d / name / "calibrated.sfm"
     out.parent.mkdir(exist_ok=True)
     out.write_text(fit.overlay(out), encoding="utf-8")
-    assert stockflow.load(out).parameters["rate[high]"] == pytest.approx(0.15, rel=1e-6)
-    assert stockflow.load(out).parameters["rate[low]"] == 0.1
+    return fit.params(), stockflow.load(out).parameters
+
+
+def test_calibration_estimates_one_element(decay: Path) -> None:
+    est, p = _fit_and_overlay(decay, "one", "  'rate[high]':\n")
+    assert est["rate[high]"] == pytest.approx(0.15, rel=1e-6)
+    assert p["rate[high]"] == pytest.approx(0.15, rel=1e-6)
+    assert p["rate[low]"] == 0.1
 
 
 def test_calibration_fits_one_value_shared_by_every_element(decay: Path) -> None:
-    from stockflow.calibrate import calibrate
-
-    fit = calibrate(_cal(decay, "shared.yaml", "  rate:\n"))
-    assert fit.params()["rate"] == pytest.approx(0.15, rel=1e-6)
-    out = decay / "shared" / "calibrated.sfm"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(fit.overlay(out), encoding="utf-8")
-    p = stockflow.load(out).parameters
+    est, p = _fit_and_overlay(decay, "shared", "  rate:\n")
+    assert est["rate"] == pytest.approx(0.15, rel=1e-6)
     assert p["rate[low]"] == pytest.approx(0.15, rel=1e-6) and p["rate[high]"] == p["rate[low]"]
 
 

@@ -5,6 +5,7 @@ changes the model's structure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..base.diagnostics import Span
 from . import ast as A
@@ -64,6 +65,15 @@ class Scenario:
     report: tuple[str, ...] = ()  # metric ids to show; () for all
     from_fit: tuple[str, str] | None = None  # `sample from fit`: (folder as written, the spec file it is in)
     span: Span | None = field(default=None, compare=False, repr=False)
+
+
+DRAWS_FILE = "draws.csv"  # what `stockflow calibrate -o FOLDER` writes and `sample from fit` reads
+
+
+def draws_path(from_fit: tuple[str, str]) -> Path:
+    """`sample from fit "FOLDER"`: FOLDER/draws.csv, beside the spec that names it."""
+    folder, spec = from_fit
+    return (Path(spec).parent if spec and not spec.startswith("<") else Path.cwd()) / folder / DRAWS_FILE
 
 
 def as_written() -> Scenario:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from .ast import BinOp, Call, Compare, Expr, If, Logic, Name, Neg, Not, Num, Subscript
 
 
@@ -40,6 +43,21 @@ def children(e: Expr) -> tuple[Expr, ...]:
     if isinstance(e, If):
         return (e.cond, e.then, e.orelse)
     return ()
+
+
+def rebuild(e: Expr, f: Callable[[Expr], Expr]) -> Expr:
+    """`e` with `f` applied to each direct subexpression (leaves come back as they are)."""
+    if isinstance(e, Call):
+        return replace(e, args=tuple(f(a) for a in e.args))
+    if isinstance(e, Subscript):
+        return replace(e, indices=tuple(f(i) for i in e.indices))
+    if isinstance(e, BinOp | Compare | Logic):
+        return replace(e, left=f(e.left), right=f(e.right))
+    if isinstance(e, Neg | Not):
+        return replace(e, operand=f(e.operand))
+    if isinstance(e, If):
+        return replace(e, cond=f(e.cond), then=f(e.then), orelse=f(e.orelse))
+    return e
 
 
 def has_subscript(e: Expr) -> bool:

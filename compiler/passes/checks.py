@@ -173,11 +173,11 @@ def fit_draws_present(model: CheckedModel, fns: ModelFunctions) -> list[Diagnost
     the spec is also what `stockflow calibrate` loads to make them."""
     import csv
     import io
-    from pathlib import Path
 
     from ..base.diagnostics import SpecError
     from ..base.files import allowed_roots, check_named
     from ..base.names import canonical
+    from ..ir.scenarios import draws_path
 
     g = model.graph
     params = {p.id for p in g.params}
@@ -186,7 +186,7 @@ def fit_draws_present(model: CheckedModel, fns: ModelFunctions) -> list[Diagnost
         if sc.from_fit is None:
             continue
         folder, spec = sc.from_fit
-        path = (Path(spec).parent if spec and not spec.startswith("<") else Path.cwd()) / folder / "draws.csv"
+        path = draws_path(sc.from_fit)
         hint = f"run `stockflow calibrate CAL -o {folder}` to write it"
         try:
             check_named(path, allowed_roots(spec or "<text>"), sc.span, "draws")
@@ -211,16 +211,9 @@ def _jacobian(fns: ModelFunctions, y0: np.ndarray, n: int, t0: float, prep: obje
     states = np.repeat(y0[:, None], 2 * n, axis=1)
     states[np.arange(n), np.arange(n)] += h
     states[np.arange(n), n + np.arange(n)] -= h
-    d = np.asarray(fns.deriv(states, t0, prep))
-    if d.shape == (len(y0), 2 * n):
-        return (d[:n, :n] - d[:n, n:]) / (2 * h)
-    jac = np.empty((n, n))  # a model whose functions do not broadcast (none known): one state at a time
-    for j in range(n):
-        yp, ym = y0.copy(), y0.copy()
-        yp[j] += h[j]
-        ym[j] -= h[j]
-        jac[:, j] = (fns.deriv(yp, t0, prep)[:n] - fns.deriv(ym, t0, prep)[:n]) / (2 * h[j])
-    return jac
+    d = np.asarray(fns.deriv(states, t0, prep)).reshape(len(y0), -1)
+    d = np.broadcast_to(d, (len(y0), 2 * n))  # derivatives that are all constants come back as one column
+    return (d[:n, :n] - d[:n, n:]) / (2 * h)
 
 
 def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:

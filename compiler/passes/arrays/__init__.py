@@ -16,7 +16,7 @@ from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical, is_identifier
 from ...ir import ast as A
-from ...ir.walk import has_subscript, literal, names_in
+from ...ir.walk import has_subscript, literal, names_in, rebuild
 from .dims import Bound, Dim, read_dims
 from .exprs import Arrayed, Expander, bindings, constant, element_name
 from .tables import read_table
@@ -225,7 +225,7 @@ class _Arrays:
 
     def for_all(self, cond: A.Expr) -> A.Expr:
         """A reality check that names a dimension holds for each of its elements."""
-        free = self.ex.free_dims(cond, {}, marked_only=False)
+        free = self.ex.free_dims(cond, {})
         if not free:
             return self.ex(cond, {})
         if math.prod(len(d.elements) for d in free) > MAX_ELEMENTS:
@@ -291,8 +291,4 @@ def _number(e: A.Expr) -> float:
 def _substitute(e: A.Expr, mapping: dict[str, float]) -> A.Expr:
     if isinstance(e, A.Name) and canonical(e.name) in mapping:
         return A.Num(mapping[canonical(e.name)], None, e.span)
-    if isinstance(e, A.BinOp | A.Compare | A.Logic):
-        return replace(e, left=_substitute(e.left, mapping), right=_substitute(e.right, mapping))
-    if isinstance(e, A.Neg | A.Not):
-        return replace(e, operand=_substitute(e.operand, mapping))
-    return e
+    return rebuild(e, lambda x: _substitute(x, mapping))

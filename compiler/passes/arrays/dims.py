@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...base.diagnostics import Diagnostic, error
 from ...base.hints import did_you_mean
@@ -16,7 +16,7 @@ class Dim:
     elements: tuple[str, ...]  # as declared
     parent: str | None  # canonical name of the dimension this is a subrange of
     numeric: bool  # elements are whole numbers: an index's value is the number itself
-    maps: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)  # dimension -> elements
+    maps: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (dimension, the element of it for each of ours)
     ids: tuple[str, ...] = field(init=False, compare=False)  # canonical elements
     _at: dict[str, int] = field(init=False, compare=False, repr=False)
 
@@ -27,6 +27,10 @@ class Dim:
 
     def position(self, element: str) -> int | None:
         return self._at.get(canonical(element))
+
+    def mapped(self, dim: str) -> tuple[str, ...] | None:
+        """Our elements' counterparts in dimension `dim` (canonical), when we map onto it."""
+        return next((elements for target, elements in self.maps if target == dim), None)
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,8 @@ def _check_maps(d: A.DimDecl, dims: dict[str, Dim], errors: list[Diagnostic]) ->
             errors.append(error("E091", f"`{bad}` is not an element of `{target}`", d.span,
                                 did_you_mean(bad, other.elements) or "its elements: " + ", ".join(other.elements[:12])))
             continue
-        me.maps[canonical(target)] = tuple(canonical(e) for e in elements)
+        counterparts = (canonical(target), tuple(canonical(e) for e in elements))
+        me = dims[canonical(d.name)] = replace(me, maps=(*me.maps, counterparts))
 
 
 def _elements_ok(d: A.DimDecl, errors: list[Diagnostic]) -> bool:

@@ -13,7 +13,7 @@ from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical
 from ...ir import ast as A
-from ...ir.walk import children
+from ...ir.walk import children, rebuild
 from .dims import Bound, Dim
 
 REDUCTIONS = ("sum", "mean", "prod", "min", "max")
@@ -48,19 +48,11 @@ class Expander:
             return self.subscript(e, env)
         if isinstance(e, A.Name):
             return self.name(e, env)
-        if isinstance(e, A.Call):
-            if canonical(e.func) in REDUCTIONS and len(e.args) == 1:
-                reduced = self.reduction(e, env)
-                if reduced is not None:
-                    return reduced
-            return replace(e, args=tuple(self(a, env) for a in e.args))
-        if isinstance(e, A.BinOp | A.Compare | A.Logic):
-            return replace(e, left=self(e.left, env), right=self(e.right, env))
-        if isinstance(e, A.Neg | A.Not):
-            return replace(e, operand=self(e.operand, env))
-        if isinstance(e, A.If):
-            return replace(e, cond=self(e.cond, env), then=self(e.then, env), orelse=self(e.orelse, env))
-        return e
+        if isinstance(e, A.Call) and canonical(e.func) in REDUCTIONS and len(e.args) == 1:
+            reduced = self.reduction(e, env)
+            if reduced is not None:
+                return reduced
+        return rebuild(e, lambda x: self(x, env))
 
     def name(self, e: A.Name, env: dict[str, Bound]) -> A.Expr:
         key = canonical(e.name)
@@ -126,7 +118,7 @@ class Expander:
                              "leave that element out with `where`, or give it its own equation")
                     return None
                 bound = Bound(bound.dim, pos)
-            mapped = bound.dim.maps.get(canonical(dim.name))
+            mapped = bound.dim.mapped(canonical(dim.name))
             if dim.position(bound.element) is None and mapped is not None:
                 return mapped[bound.position]  # `maps`: this element's counterpart in `dim`
             if dim.position(bound.element) is None:
@@ -159,7 +151,7 @@ class Expander:
     def reduction(self, e: A.Call, env: dict[str, Bound]) -> A.Expr | None:
         """`sum(x[level])`: over each dimension named in the argument that the equation does not
         bind, and each written `level!`; None when there is none (an ordinary call)."""
-        free = self.free_dims(e.args[0], env, marked_only=False)
+        free = self.free_dims(e.args[0], env)
         if not free:
             return None
         if math.prod(len(d.elements) for d in free) > MAX_ELEMENTS:
@@ -169,7 +161,7 @@ class Expander:
         terms = [self(arg, {**env, **inner}) for inner in bindings(free)]
         return combine(canonical(e.func), terms, e.span)
 
-    def free_dims(self, e: A.Expr, env: dict[str, Bound], marked_only: bool) -> list[Dim]:
+    def free_dims(self, e: A.Expr, env: dict[str, Bound]) -> list[Dim]:
         """Dimensions used as indices in `e` but not bound (or marked `!`), outside reductions."""
         out: dict[str, Dim] = {}
         stack = [e]
@@ -181,7 +173,7 @@ class Expander:
                         word = canonical(idx.name)
                         marked = word.endswith("!")
                         word = word.rstrip("!")
-                        if word in self.dims and (marked or (word not in env and not marked_only)):
+                        if word in self.dims and (marked or word not in env):
                             out[word] = self.dims[word]
             elif isinstance(x, A.Call) and canonical(x.func) in REDUCTIONS and x is not e:
                 continue
@@ -191,21 +183,13 @@ class Expander:
 
 
 def _unmark(e: A.Expr) -> A.Expr:
-    """`level!` back to `level`, now that the reduction binds it."""
+    """`level!` back to `level`, now that the reduction binds it (inner reductions keep theirs)."""
     if isinstance(e, A.Subscript):
         return replace(e, indices=tuple(A.Name(i.name.rstrip("!"), i.span) if isinstance(i, A.Name) else i
                                         for i in e.indices))
     if isinstance(e, A.Call) and canonical(e.func) in REDUCTIONS:
         return e
-    if isinstance(e, A.Call):
-        return replace(e, args=tuple(_unmark(a) for a in e.args))
-    if isinstance(e, A.BinOp | A.Compare | A.Logic):
-        return replace(e, left=_unmark(e.left), right=_unmark(e.right))
-    if isinstance(e, A.Neg | A.Not):
-        return replace(e, operand=_unmark(e.operand))
-    if isinstance(e, A.If):
-        return replace(e, cond=_unmark(e.cond), then=_unmark(e.then), orelse=_unmark(e.orelse))
-    return e
+    return rebuild(e, _unmark)
 
 
 def bindings(dims: Sequence[Dim], aliases: Sequence[str] | None = None) -> list[dict[str, Bound]]:
