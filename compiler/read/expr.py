@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
@@ -11,6 +13,7 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..base import cache
 from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ..base.names import KEYWORDS
@@ -30,8 +33,23 @@ def _grammar_text(name: str) -> str:
 @lru_cache(maxsize=1)
 def parser() -> Lark:
     text = _grammar_text("model.lark") + "\n" + _grammar_text("expr.lark")
-    return Lark(text, parser="lalr", start=["start", "expr", "unit_expr"],
-                propagate_positions=True, maybe_placeholders=True)
+    return cached_lark(text, start=["start", "expr", "unit_expr"])
+
+
+def cached_lark(text: str, **options: object) -> Lark:
+    """A LALR parser for `text`, its tables kept in stockflow's cache: building them takes
+    about 0.25 s of every fresh process, loading them 0.02 s."""
+    import lark
+
+    options = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": True, **options}
+    name = "lark-" + cache.key(lark.__version__, sys.version, repr(sorted(options.items())), text) + ".pickle"
+
+    def dump(p: Lark) -> bytes:
+        buf = io.BytesIO()
+        p.save(buf)
+        return buf.getvalue()
+
+    return cache.cached(name, lambda: Lark(text, **options), dump, lambda b: Lark.load(io.BytesIO(b)))
 
 
 class Builder:

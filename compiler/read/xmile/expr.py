@@ -17,13 +17,13 @@ from lark.exceptions import UnexpectedInput
 from ...base.diagnostics import Diagnostic, Span, error
 from ...base.limits import MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ...ir import ast as A
-from ..expr import Builder, PosMap, _grammar_text, depth, syntax_error
+from ..expr import Builder, PosMap, _grammar_text, cached_lark, depth, syntax_error
 from .names import key
 
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    return Lark(_grammar_text("xmile.lark"), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return cached_lark(_grammar_text("xmile.lark"))
 
 
 @dataclass(frozen=True)
