@@ -190,18 +190,35 @@ def diagnose(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str]
     """All diagnostics for one file, and the sources needed to print them. Where names fail to
     resolve, the declarations not touched by those errors are still lowered and checked, so
     one round of `check` shows unit errors elsewhere too."""
+    found, sources, _ = diagnose_built(spec_or_path)
+    return found, sources
+
+
+def diagnose_built(spec_or_path: str | Path) -> tuple[list[Diagnostic], dict[str, str], Built | None]:
+    """As `diagnose`, with what was built when the spec compiled: `check --run` runs that
+    instead of compiling the spec a second time."""
     sources: dict[str, str] = {}
     try:
         src = read_source(spec_or_path)
         sources[src.path] = src.text
         spec = load_spec(src, sources)
     except SpecError as exc:
-        return list(exc.diagnostics), sources
+        return list(exc.diagnostics), sources, None
     try:
         model = compile_spec(spec)
     except SpecError as exc:
-        return by_position(list(exc.diagnostics) + _beyond(spec, exc.diagnostics)), sources
-    return list(model.diagnostics), sources
+        return by_position(list(exc.diagnostics) + _beyond(spec, exc.diagnostics)), sources, None
+    return list(model.diagnostics), sources, Built(model, src.path, spec, tuple(sources))
+
+
+@dataclass(frozen=True)
+class Built:
+    """A compiled spec with where it came from: the file, the merged spec, every file read."""
+
+    checked: CheckedModel
+    path: str
+    spec: A.Spec
+    inputs: tuple[str, ...]
 
 
 def _beyond(spec: A.Spec, found: tuple[Diagnostic, ...], rounds: int = 3) -> list[Diagnostic]:

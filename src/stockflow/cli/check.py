@@ -19,22 +19,23 @@ from .common import die_internal, print_diagnostics
 def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
-        from ..api import RunError, load
+        from ..api import Model, RunError
         from ..compiler.base.diagnostics import SpecError
         from ..compiler.base.registry import resolve_spec_path
-        from ..compiler.pipeline import diagnose
+        from ..compiler.pipeline import diagnose_built
 
         every = []
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
+            built = None
             try:
-                found, read = diagnose(resolve_spec_path(spec))
+                found, read, built = diagnose_built(resolve_spec_path(spec))
             except SpecError as exc:
                 found, read = list(exc.diagnostics), {}
             sources.update(read)
             every.extend(found)
-            if run_checks and not any(d.is_error for d in found):
-                model = load(spec)
+            if run_checks and built is not None and not any(d.is_error for d in found):
+                model = Model(built.checked, built.path, built.spec, built.inputs)  # compiled once, above
                 try:
                     every.extend(model.check_expectations())
                 except RunError as exc:
