@@ -44,9 +44,11 @@ def main() -> None:
     model = stockflow.load(GIRFEC)
     t_load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model.run(method="euler", outputs=["intensive"])
+    model.run(method="euler", outputs=["intensive"], backend="jax")
     t_compile = time.perf_counter() - t0  # the first run: tracing and XLA compilation
-    t_single = best_of(lambda: model.run(method="euler", outputs=["intensive"]), 20)
+    t_single = best_of(lambda: model.run(method="euler", outputs=["intensive"], backend="jax"), 20)
+    # What a fresh process's single run takes (runtime/_numpy_run.py): no import, trace or compile.
+    t_numpy = best_of(lambda: model.run(method="euler", outputs=["intensive"], backend="numpy"), 5)
     batches = {}
     for n in args.sizes:
         model.run_batch({"rate_u_a": values[:n]}, method="euler", outputs=["intensive"])  # compile this shape
@@ -81,6 +83,7 @@ def main() -> None:
     print(f"{'load: parse+check / translate':40}{t_load:>11.2f}s{t_translate:>11.2f}s")
     print(f"{'compile (first run)':40}{t_compile:>11.2f}s")
     print(f"{'one run after compile':40}{t_single * 1e3:>10.2f}ms{t_pysd * 1e3:>10.2f}ms{t_pysd / t_single:>17.0f}x")
+    print(f"{'one run on NumPy (no compile)':40}{t_numpy * 1e3:>10.2f}ms{t_pysd * 1e3:>10.2f}ms{t_pysd / t_numpy:>17.1f}x")
     for n, t in batches.items():
         label = f"N = {n:,} scenarios, one call (PySD: N x 1)"
         print(f"{label:40}{t:>11.3f}s{t_pysd * n:>11.1f}s{t_pysd * n / t:>17.0f}x")

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiler.codegen.backend import join
 from ..compiler.ir.graph import AggKind
-from ._jax import jax, jnp
 from ._plan import Plan, recorded_columns
 from ._solvers import SOLVERS
 
 if TYPE_CHECKING:
-    from ._simulate import Simulator
+    from ._sim_base import SimBase
 
 
 class RunFunction:
@@ -23,8 +22,9 @@ class RunFunction:
     the loop's carry, and so is each conserved group's largest drift. The carry is one vector,
     so each step stays one kernel."""
 
-    def __init__(self, sim: Simulator, plan: Plan, keep: tuple[str, ...], remat: bool = False):
+    def __init__(self, sim: SimBase, plan: Plan, keep: tuple[str, ...], remat: bool = False):
         self.sim, self.plan, self.keep, self.remat = sim, plan, keep, remat
+        self.xp = sim.xp
         self.fns, lay = sim.fns, sim.fns.layout
         self.solver = SOLVERS[plan.method.value]()
         self.dt, self.t0, self.every = plan.dt, plan.start, plan.save_every
@@ -42,23 +42,23 @@ class RunFunction:
         self.snaps = sorted({r * self.every for r in self.at_rows.values()} - {plan.n_steps}) if self.direct else []
 
     def record(self, y: Any) -> Any:
-        return jnp.stack([y[c] for c in self.cols]) if self.cols else jnp.zeros((0,))
+        return self.xp.stack([y[c] for c in self.cols]) if self.cols else self.xp.zeros((0,))
 
     def totals(self, y: Any) -> Any:
         if not self.group_rows:
-            return jnp.zeros((0,))
-        return jnp.stack([sum(scale * y[i] for i, scale in stocks) for stocks, _ in self.group_rows])
+            return self.xp.zeros((0,))
+        return self.xp.stack([sum(scale * y[i] for i, scale in stocks) for stocks, _ in self.group_rows])
 
     def drift(self, y: Any, total0: Any, worst: Any) -> Any:
         """(largest |total - total(0) - net boundary inflow|, largest |total|) per group."""
         if not self.group_rows:
             return worst
         totals = self.totals(y)
-        resid = totals - total0 - jnp.stack([y[m] for _, m in self.group_rows])
-        return jnp.maximum(worst, jnp.stack([jnp.abs(resid), jnp.abs(totals)]))
+        resid = totals - total0 - self.xp.stack([y[m] for _, m in self.group_rows])
+        return self.xp.maximum(worst, self.xp.stack([self.xp.abs(resid), self.xp.abs(totals)]))
 
     def pack(self, y: Any, hi: Any, lo: Any, worst: Any, caught: tuple[Any, ...]) -> Any:
-        return join(jnp, [y, hi, lo, worst.reshape(-1), *caught])
+        return join(self.xp, [y, hi, lo, worst.reshape(-1), *caught])
 
     def unpack(self, v: Any) -> tuple[Any, Any, Any, Any, tuple[Any, ...]]:
         n, e, g = self.n, self.n_ext, self.g
@@ -74,35 +74,52 @@ class RunFunction:
         total0 = self.totals(y0)
         carry, rows = self.integrate(y0, prep, total0)
         yN, hi, lo, worst, caught = self.unpack(carry)
-        rows = jnp.concatenate([rows, self.record(yN)[None]], axis=0)
-        times = t0 + dt * self.every * jnp.arange(self.n_blocks + 1, dtype=jnp.float64)
-        traj = rows if self.direct else jax.vmap(lambda y, t: fns.outputs(y, t, prep, self.keep))(rows, times)
+        rows = self.xp.concatenate([rows, self.record(yN)[None]], axis=0)
+        times = t0 + dt * self.every * self.xp.arange(self.n_blocks + 1, dtype=self.xp.float64)
+        traj = rows if self.direct else self.outputs_over(rows, times, prep)
         tN = t0 + self.plan.n_steps * dt
         if self.n_ext:
             eN = fns.extremes(yN, tN, prep)
-            hi, lo = jnp.maximum(hi, eN), jnp.minimum(lo, eN)
+            hi, lo = self.xp.maximum(hi, eN), self.xp.minimum(lo, eN)
         at_state = dict(zip(self.snaps, caught, strict=True))
         at_state[self.plan.n_steps] = yN
         values = self.summaries(y0, yN, prep, hi, lo, at_state, rows, times)
         worst = self.drift(yN, total0, worst)
-        return traj, fns.metrics(values, params), worst[0] / jnp.maximum(worst[1], 1e-300)
+        return traj, fns.metrics(values, params), worst[0] / self.xp.maximum(worst[1], 1e-300)
+
+    def outputs_over(self, rows: Any, times: Any, prep: Any) -> Any:
+        """The outputs asked for, recomputed from the state recorded at each save point."""
+        from ._jax import jax
+
+        return jax.vmap(lambda y, t: self.fns.outputs(y, t, prep, self.keep))(rows, times)
+
+    def step(self, carry: Any, k: Any, prep: Any, total0: Any) -> tuple[Any, Any]:
+        """One step of the loop: the next carry, and the row recorded before it."""
+        fns, t0, dt = self.fns, self.t0, self.dt
+        xp = self.xp
+        y, hi, lo, worst, caught = self.unpack(carry)
+        if self.n_ext:
+            e = fns.extremes(y, t0 + k * dt, prep)
+            hi, lo = xp.maximum(hi, e), xp.minimum(lo, e)
+        caught = tuple(xp.where(k == K, y, c) for K, c in zip(self.snaps, caught, strict=True))
+        worst = self.drift(y, total0, worst)
+        y_next = self.solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
+        return self.pack(y_next, hi, lo, worst, caught), self.record(y)
+
+    def start(self, y0: Any, prep: Any) -> Any:
+        """The loop's first carry."""
+        xp = self.xp
+        e0 = self.fns.extremes(y0, self.t0, prep) if self.n_ext else xp.zeros((0,))
+        return self.pack(y0, e0, e0, xp.zeros((2, self.g)), tuple(y0 for _ in self.snaps))
 
     def integrate(self, y0: Any, prep: Any, total0: Any) -> tuple[Any, Any]:
         """The loop: the final carry, and the recorded row of each save point but the last."""
-        fns, t0, dt = self.fns, self.t0, self.dt
+        from ._jax import jax, jnp
 
         def step(carry: Any, k: Any) -> tuple[Any, Any]:
-            y, hi, lo, worst, caught = self.unpack(carry)
-            if self.n_ext:
-                e = fns.extremes(y, t0 + k * dt, prep)
-                hi, lo = jnp.maximum(hi, e), jnp.minimum(lo, e)
-            caught = tuple(jnp.where(k == K, y, c) for K, c in zip(self.snaps, caught, strict=True))
-            worst = self.drift(y, total0, worst)
-            y_next = self.solver.step(fns.deriv, y, t0 + k * dt, dt, prep)
-            return self.pack(y_next, hi, lo, worst, caught), self.record(y)
+            return self.step(carry, k, prep, total0)
 
-        e0 = fns.extremes(y0, t0, prep) if self.n_ext else jnp.zeros((0,))
-        carry0 = self.pack(y0, e0, e0, jnp.zeros((2, self.g)), tuple(y0 for _ in self.snaps))
+        carry0 = self.start(y0, prep)
         if self.remat:
             step = jax.checkpoint(step)
         if self.every == 1:

@@ -7,26 +7,20 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.base.diagnostics import SpecError, error
-from ..compiler.codegen.build import ModelFunctions, build
-from ..compiler.ir.graph import AggKind
 from ..compiler.ir.model import CheckedModel
 from ._jax import Compiled, in_x64, jax, jnp
 from ._loop import RunFunction
 from ._plan import Plan
+from ._sim_base import SimBase
 
 
-class Simulator:
+class Simulator(SimBase):
     """Holds the traced functions of one model structure; values never force a re-compile."""
 
     @in_x64
     def __init__(self, model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()):
-        self.model = model
-        self.fns: ModelFunctions = build(model, jnp, scaled, timed)
+        super().__init__(model, jnp, scaled, timed)
         self._cache: dict[tuple[Any, ...], Any] = {}
-        lay = self.fns.layout
-        self.state_index = {n: i for i, n in enumerate(lay.stocks)}
-        self.trace_count = 0  # how often JAX traced a run function (tests check re-use)
 
     def function(self, plan: Plan, batched: bool, keep: tuple[str, ...] | None = None) -> Any:
         """The jitted run for a step grid; `keep` names the outputs to record (None: all)."""
@@ -47,28 +41,6 @@ class Simulator:
 
     def _run_one(self, plan: Plan, keep: tuple[str, ...], remat: bool = False) -> RunFunction:
         return RunFunction(self, plan, keep, remat)
-
-    def at_rows(self, plan: Plan) -> dict[str, int]:
-        """The save point each at(...) metric reads; E050 if its time is not one."""
-        t0, every, n_blocks = plan.start, plan.save_every, plan.n_steps // plan.save_every
-        rows = {}
-        for a in self.model.graph.aggregates:
-            if a.kind is AggKind.AT:
-                when = self.model.aggregate_times[a.id]
-                k = (when - t0) / (plan.dt * every)
-                if abs(k - round(k)) > 1e-6 or not 0 <= round(k) <= n_blocks:
-                    raise SpecError([error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run",
-                                           a.span, f"record every {plan.dt * every:g} from {t0:g} to "
-                                           f"{t0 + plan.n_steps * plan.dt:g}; choose one of those times")])
-                rows[a.id] = round(k)
-        return rows
-
-    def group_rows(self) -> list[tuple[list[tuple[int, float]], int]]:
-        """Per conserved group: its stocks' places in the state with their scales, and its monitor."""
-        g = self.model.graph
-        n = len(self.fns.layout.stocks)
-        return [([(self.state_index[s], float(self.model.stock_scale[s])) for s in grp.stocks], n + gi)
-                for gi, grp in enumerate(g.groups)]
 
     @in_x64
     def run(self, plan: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,

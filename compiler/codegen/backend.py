@@ -17,7 +17,7 @@ def join(xp: Any, vectors: list[Any]) -> Any:
     vectors = [v for v in vectors if v.shape[0]]
     if not vectors:
         return xp.zeros((0,), dtype=xp.float64)
-    if len(vectors) <= _MAX_STACK:
+    if len(vectors) <= _MAX_STACK or not xp.__name__.startswith("jax"):
         return xp.concatenate(vectors)
     n, rest = sum(v.shape[0] for v in vectors), [(0, 0)] * (vectors[0].ndim - 1)
     out, at = None, 0
@@ -34,6 +34,8 @@ def stack(xp: Any, values: list[Any]) -> Any:
     by side)."""
     if not values:
         return xp.zeros((0,), dtype=xp.float64)
+    if not xp.__name__.startswith("jax") and all(xp.ndim(v) == 0 for v in values):
+        return xp.array(values, dtype=xp.float64)  # one run on numpy: single numbers
     values = xp.broadcast_arrays(*[xp.asarray(v, dtype=xp.float64) for v in values])
     return join(xp, [v[None] for v in values])
 

@@ -80,8 +80,7 @@ class Emitter:
 
     # ---------------------------------------------------------------- arithmetic
     def _Add(self, e: sympy.Add) -> Fn:
-        fs = [self(a) for a in e.args]
-        return lambda env: reduce(lambda acc, f: acc + f(env), fs[1:], fs[0](env))
+        return _sum([self(a) for a in e.args])
 
     def _Mul(self, e: sympy.Mul) -> Fn:
         above, below = split_product(e)
@@ -89,12 +88,11 @@ class Emitter:
         if not num:
             num = [lambda env: 1.0]
 
-        def prod(fs: list[Fn], env: Env) -> Any:
-            return reduce(lambda acc, f: acc * f(env), fs[1:], fs[0](env))
-
+        top = _product(num)
         if not den:
-            return lambda env: prod(num, env)
-        return lambda env: prod(num, env) / prod(den, env)
+            return top
+        bottom = _product(den)
+        return lambda env: top(env) / bottom(env)
 
     def _Pow(self, e: sympy.Pow) -> Fn:
         base = self(e.base)
@@ -209,3 +207,29 @@ class Emitter:
             return xp.where(x < x0, y0 + (x - x0) * s0, xp.where(x > x1, y1 + (x - x1) * s1, mid))
 
         return extrap
+
+
+# Sums and products fold left, as written, on every backend (the same rounding); the short
+# ones, most of a model, are one closure, which a run on NumPy evaluates several times faster.
+def _sum(fs: list[Fn]) -> Fn:
+    if len(fs) == 1:
+        return fs[0]
+    if len(fs) == 2:
+        a, b = fs
+        return lambda env: a(env) + b(env)
+    if len(fs) == 3:
+        a, b, c = fs
+        return lambda env: a(env) + b(env) + c(env)
+    return lambda env: reduce(lambda acc, f: acc + f(env), fs[1:], fs[0](env))
+
+
+def _product(fs: list[Fn]) -> Fn:
+    if len(fs) == 1:
+        return fs[0]
+    if len(fs) == 2:
+        a, b = fs
+        return lambda env: a(env) * b(env)
+    if len(fs) == 3:
+        a, b, c = fs
+        return lambda env: a(env) * b(env) * c(env)
+    return lambda env: reduce(lambda acc, f: acc * f(env), fs[1:], fs[0](env))

@@ -59,6 +59,9 @@ class Model(ModelInputs, ModelOutputs):
         self.inputs = inputs  # every file read to build it (the spec and its bases): outputs never replace them
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
         self._sims: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._numpy: Any = None  # the NumPy runner, for single small runs (runtime._numpy_run)
+        self._numpy_runs = 0
+        self.last_backend = ""  # which path the latest `run` took: "numpy" or "jax"
         g = checked.graph
         self._params = {p.id: p for p in g.params}
         self._stock_ids = [s.id for s in g.stocks]
@@ -154,15 +157,34 @@ class Model(ModelInputs, ModelOutputs):
 
     def run(self, params: Mapping[str, float] | None = None, initial: Mapping[str, float] | None = None,
             method: str | None = None, dt: float | None = None, save_step: float | None = None,
-            outputs: Sequence[str] | None = None, check_finite: bool = True) -> Results:
+            outputs: Sequence[str] | None = None, check_finite: bool = True, backend: str = "auto") -> Results:
         """One run. `params` and `initial` override values by name; `outputs` picks the variables
-        to record (default: every stock, flow and auxiliary the spec declares)."""
+        to record (default: every stock, flow and auxiliary the spec declares). `backend` is
+        "jax", "numpy", or "auto": NumPy for the first few small runs of a model in a process
+        (no JAX import, no trace), JAX once it is compiled or the run is large. Both give the
+        same numbers; `last_backend` says which ran."""
+        if backend not in ("auto", "jax", "numpy"):
+            raise RunError([error("E053", f"backend {backend!r} is not one of auto, jax, numpy", None,
+                                  "leave it at auto unless measuring one path")])
         p = self.plan(method, dt, save_step)
         vec = self.param_vector(params)
         override, mask = self.initial_vectors(initial)
         keep = self.output_ids(outputs)
         self._check_size(p, keep, 1)
-        traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
+        if backend == "auto":
+            from .runtime._numpy_run import choose
+
+            backend = choose(self.checked, p, self._numpy_runs, ((), ()) in self._sims)
+        if backend == "numpy":
+            if self._numpy is None:
+                from .runtime._numpy_run import NumpySimulator
+
+                self._numpy = NumpySimulator(self.checked)
+            self._numpy_runs += 1
+            traj, metrics, drift = self._numpy.run(p, vec, override, mask, keep)
+        else:
+            traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
+        self.last_backend = backend
         res = replace(self._results(p, keep, traj, metrics, drift),
                       params={pid: float(v) for pid, v in zip(self._params, vec, strict=True)})
         if check_finite:
