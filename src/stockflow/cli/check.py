@@ -19,7 +19,6 @@ from .common import die_internal, print_diagnostics
 def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
-        from ..api import Model, RunError
         from ..compiler.base.diagnostics import SpecError
         from ..compiler.base.registry import resolve_spec_path
         from ..compiler.pipeline import diagnose_built
@@ -35,6 +34,8 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
             sources.update(read)
             every.extend(found)
             if run_checks and built is not None and not any(d.is_error for d in found):
+                from ..api import Model, RunError  # the runtime, only when running
+
                 model = Model(built.checked, built.path, built.spec, built.inputs)  # compiled once, above
                 try:
                     every.extend(model.check_expectations())
