@@ -1,6 +1,7 @@
-"""The NumPy path for single small runs gives the JAX path's numbers, on every bundled model,
-the SDXorg reference models and generated ones, for both methods; `auto` takes it only while
-that is the quicker way, and a fresh process running a small model never imports JAX."""
+"""The NumPy path for single small runs and small batches gives the JAX path's numbers, on
+every bundled model, the SDXorg reference models and generated ones, for both methods; `auto`
+takes it only while that is the quicker way, and a fresh process running a small model never
+imports JAX."""
 
 from __future__ import annotations
 
@@ -95,3 +96,40 @@ def test_an_unknown_backend_is_refused() -> None:
     m = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
     with pytest.raises(stockflow.RunError, match="E053"):
         m.run(backend="gpu")
+
+
+@pytest.mark.parametrize("spec", BUNDLED, ids=[p.parent.name for p in BUNDLED])
+def test_scenario_batches_on_numpy_match_jax(spec: Path) -> None:
+    from stockflow.runtime._numpy_run import NumpySimulator
+    from stockflow.runtime._scenario_inputs import encode, structure
+
+    m = stockflow.load(spec)
+    g = m.checked.graph
+    from stockflow.compiler.ir.scenarios import BASELINE, as_written
+
+    declared = {sc.id: sc for sc in g.scenarios}
+    chosen = [declared.get(BASELINE) or as_written()] + [sc for k, sc in declared.items() if k != BASELINE]
+    scaled, timed = structure(chosen)
+    p = m.plan()
+    params, override, mask, _ = encode(chosen, p, m.param_vector, m.initial_vectors,
+                                       param_ids=frozenset(x.id for x in g.params))
+    keep = m.output_ids(None)
+    ours = NumpySimulator(m.checked, scaled, timed).run(p, params, override, mask, keep)
+    theirs = m.simulator(scaled, timed).run(p, params, override, mask, keep)
+    for a, b in zip(ours[:2], theirs[:2], strict=True):  # trajectories, metrics
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * max(1.0, float(np.abs(b).max())))
+    np.testing.assert_allclose(ours[2], theirs[2], atol=1e-12)  # each group's worst relative drift
+
+
+def test_batches_choose_numpy_only_while_small() -> None:
+    m = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+    m.run_batch({"rate_u_a": [0.05, 0.06, 0.07]})
+    assert m.last_backend == "numpy"
+    big = m.run_batch({"rate_u_a": np.linspace(0.04, 0.1, 2000)})
+    assert m.last_backend == "jax"
+    m.run_batch({"rate_u_a": [0.05, 0.06, 0.07]})
+    assert m.last_backend == "jax"  # compiled already: the quicker way now
+    small = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").run_batch({"rate_u_a": [0.04, 0.1]})
+    np.testing.assert_allclose(small["intensive"][0], big["intensive"][0], rtol=1e-12)
+    np.testing.assert_allclose(small["intensive"][1], big["intensive"][-1], rtol=1e-12)

@@ -60,6 +60,7 @@ class Model(ModelInputs, ModelOutputs):
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
         self._sims: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
         self._numpy: Any = None  # the NumPy runner, for single small runs (runtime._numpy_run)
+        self._numpy_batch: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}  # and for small batches
         self._numpy_runs = 0
         self.last_backend = ""  # which path the latest `run` took: "numpy" or "jax"
         g = checked.graph
@@ -102,6 +103,21 @@ class Model(ModelInputs, ModelOutputs):
             sim = self._sims[(scaled, timed)] = Simulator(self.checked, scaled, timed)
         return sim
 
+    def _batch_runner(self, scaled: tuple[str, ...], timed: tuple[str, ...], p: Plan, runs: int) -> Any:
+        """JAX's compiled runner, or NumPy's for a batch small enough that computing it on NumPy
+        takes less than JAX's import, trace and compile would (runtime._numpy_run.choose_batch)."""
+        from .runtime._numpy_run import NumpySimulator, choose_batch
+
+        backend = choose_batch(self.checked, p, runs, (scaled, timed) in self._sims)
+        self.last_backend = backend
+        if backend == "jax":
+            return self.simulator(scaled, timed)
+        key = (scaled, timed)
+        sim = self._numpy_batch.get(key)
+        if sim is None:
+            sim = self._numpy_batch[key] = NumpySimulator(self.checked, scaled, timed)
+        return sim
+
     def stock_decl(self, name: str) -> Any:
         """The graph's stock named `name` (E061 with "did you mean" if there is none)."""
         found = self._user_stocks.get(canonical(name))
@@ -140,7 +156,8 @@ class Model(ModelInputs, ModelOutputs):
                                               param_ids=frozenset(x.id for x in self.checked.graph.params))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
-        traj, metrics, drift = self._run_batch(self.simulator(scaled, timed), p, params, override, mask, keep)
+        traj, metrics, drift = self._run_batch(self._batch_runner(scaled, timed, p, len(runs)), p, params, override,
+                                               mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite and not (np.isfinite(traj).all() and np.isfinite(metrics).all()):
             for i, r in enumerate(runs):
@@ -218,7 +235,7 @@ class Model(ModelInputs, ModelOutputs):
             mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
         self._check_size(p, keep, n)
-        traj, metrics, drift = self._run_batch(self.simulator(), p, vecs, override, mask, keep)
+        traj, metrics, drift = self._run_batch(self._batch_runner((), (), p, n), p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             self._check_finite_batch(one, traj, metrics)
