@@ -54,6 +54,7 @@ class NumpyBatchRun(NumpyRun):
     def __init__(self, sim: SimBase, plan: Plan, keep: tuple[str, ...], runs: int):
         super().__init__(sim, plan, keep)
         self.runs = runs
+        self.fns = _Wide(sim.fns, runs)  # type: ignore[assignment]
 
     def pack(self, y: Any, hi: Any, lo: Any, worst: Any, caught: tuple[Any, ...]) -> Any:
         return np.concatenate([y, hi, lo, worst.reshape(2 * self.g, self.runs), *caught])
@@ -77,6 +78,36 @@ class NumpyBatchRun(NumpyRun):
     def __call__(self, params: Any, override: Any, mask: Any) -> tuple[Any, Any, Any]:
         traj, metrics, drift = super().__call__(params.T, override.T, mask.T)
         return np.moveaxis(traj, -1, 0), np.moveaxis(metrics, -1, 0), np.moveaxis(drift, -1, 0)
+
+
+class _Wide:
+    """The model functions with every result one column a run: what depends on no input of
+    the runs (a constant flow, no metrics at all) comes back as one value, and is widened."""
+
+    def __init__(self, fns: Any, runs: int):
+        self._fns, self.runs, self.layout = fns, runs, fns.layout
+
+    def _wide(self, x: Any) -> Any:
+        x = np.asarray(x, dtype=np.float64)
+        return np.repeat(x[:, None], self.runs, axis=1) if x.ndim == 1 else x
+
+    def prepare(self, params: Any, dt: Any) -> Any:
+        return self._fns.prepare(params, dt)
+
+    def init(self, *args: Any) -> Any:
+        return self._wide(self._fns.init(*args))
+
+    def deriv(self, *args: Any) -> Any:
+        return self._wide(self._fns.deriv(*args))
+
+    def extremes(self, *args: Any) -> Any:
+        return self._wide(self._fns.extremes(*args))
+
+    def outputs(self, *args: Any) -> Any:
+        return self._wide(self._fns.outputs(*args))
+
+    def metrics(self, *args: Any) -> Any:
+        return self._wide(self._fns.metrics(*args))
 
 
 class NumpySimulator(SimBase):

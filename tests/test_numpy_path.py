@@ -66,7 +66,25 @@ def test_reference_models() -> None:
 @example(SUBNORMAL, "euler")
 def test_generated_models(body: str, method: str) -> None:
     head = f"time {{ start 0  stop 5  dt 0.125  units year  method {method} }}\n"
-    same(stockflow.load_text(head + body))
+    m = stockflow.load_text(head + body)
+    same(m)
+    same_batch(m)
+
+
+def same_batch(model: stockflow.Model) -> None:
+    """Three runs at once (the second and third with parameters scaled) on both paths."""
+    from stockflow.runtime._numpy_run import NumpySimulator
+
+    vec = model.param_vector(None)
+    params = np.stack([vec, vec * 0.9, vec * 1.1])
+    o, k = model.initial_vectors(None)
+    override, mask = np.stack([o] * 3), np.stack([k] * 3)
+    p, keep = model.plan(), model.output_ids(None)
+    ours = NumpySimulator(model.checked).run(p, params, override, mask, keep)
+    theirs = model.simulator().run(p, params, override, mask, keep)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * max(1.0, float(np.abs(b).max(initial=0))))
 
 
 def test_auto_takes_numpy_while_it_is_quicker() -> None:

@@ -51,6 +51,12 @@ def check(path: str | Path) -> list[Diagnostic]:
     return diagnose(resolve_spec_path(path))[0]
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in ("auto", "jax", "numpy"):
+        raise RunError([error("E053", f"backend {backend!r} is not one of auto, jax, numpy", None,
+                              "leave it at auto unless measuring one path")])
+
+
 class Model(ModelInputs, ModelOutputs):
     def __init__(self, checked: CheckedModel, path: str | None = None, spec: A.Spec | None = None,
                  inputs: tuple[str, ...] = ()):
@@ -103,12 +109,15 @@ class Model(ModelInputs, ModelOutputs):
             sim = self._sims[(scaled, timed)] = Simulator(self.checked, scaled, timed)
         return sim
 
-    def _batch_runner(self, scaled: tuple[str, ...], timed: tuple[str, ...], p: Plan, runs: int) -> Any:
+    def _batch_runner(self, scaled: tuple[str, ...], timed: tuple[str, ...], p: Plan, runs: int,
+                      backend: str = "auto") -> Any:
         """JAX's compiled runner, or NumPy's for a batch small enough that computing it on NumPy
         takes less than JAX's import, trace and compile would (runtime._numpy_run.choose_batch)."""
         from .runtime._numpy_run import NumpySimulator, choose_batch
 
-        backend = choose_batch(self.checked, p, runs, (scaled, timed) in self._sims)
+        _check_backend(backend)
+        if backend == "auto":
+            backend = choose_batch(self.checked, p, runs, (scaled, timed) in self._sims)
         self.last_backend = backend
         if backend == "jax":
             return self.simulator(scaled, timed)
@@ -132,8 +141,10 @@ class Model(ModelInputs, ModelOutputs):
 
     def run_scenarios(self, names: Sequence[str] | None = None, method: str | None = None,
                       dt: float | None = None, save_step: float | None = None,
-                      outputs: Sequence[str] | None = None, check_finite: bool = True) -> ScenarioResults:
-        """Run scenarios (default: all) and the baseline together, in one vmapped call.
+                      outputs: Sequence[str] | None = None, check_finite: bool = True,
+                      backend: str = "auto") -> ScenarioResults:
+        """Run scenarios (default: all) and the baseline together, in one vmapped call (or, for
+        a small batch, one call on NumPy: `backend` as in `run`).
 
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
@@ -156,8 +167,8 @@ class Model(ModelInputs, ModelOutputs):
                                               param_ids=frozenset(x.id for x in self.checked.graph.params))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
-        traj, metrics, drift = self._run_batch(self._batch_runner(scaled, timed, p, len(runs)), p, params, override,
-                                               mask, keep)
+        runner = self._batch_runner(scaled, timed, p, len(runs), backend)
+        traj, metrics, drift = self._run_batch(runner, p, params, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite and not (np.isfinite(traj).all() and np.isfinite(metrics).all()):
             for i, r in enumerate(runs):
@@ -180,9 +191,7 @@ class Model(ModelInputs, ModelOutputs):
         "jax", "numpy", or "auto": NumPy for the first few small runs of a model in a process
         (no JAX import, no trace), JAX once it is compiled or the run is large. Both give the
         same numbers; `last_backend` says which ran."""
-        if backend not in ("auto", "jax", "numpy"):
-            raise RunError([error("E053", f"backend {backend!r} is not one of auto, jax, numpy", None,
-                                  "leave it at auto unless measuring one path")])
+        _check_backend(backend)
         p = self.plan(method, dt, save_step)
         vec = self.param_vector(params)
         override, mask = self.initial_vectors(initial)
@@ -211,8 +220,10 @@ class Model(ModelInputs, ModelOutputs):
     def run_batch(self, params: Sequence[Mapping[str, float]] | Mapping[str, Sequence[float]],
                   initial: Sequence[Mapping[str, float]] | None = None, method: str | None = None,
                   dt: float | None = None, save_step: float | None = None,
-                  outputs: Sequence[str] | None = None, check_finite: bool = True) -> BatchResults:
-        """Many runs in one vmapped call: a list of overrides, or columns of values by name."""
+                  outputs: Sequence[str] | None = None, check_finite: bool = True,
+                  backend: str = "auto") -> BatchResults:
+        """Many runs in one vmapped call: a list of overrides, or columns of values by name
+        (`backend` as in `run`)."""
         if _is_frame(params):  # a pandas DataFrame: one row per run, one column per parameter
             params = {str(c): params[c].to_numpy(dtype=np.float64) for c in params.columns}  # type: ignore[union-attr]
         if isinstance(params, Mapping):  # columns: built as arrays, as N may be in the millions
@@ -235,7 +246,7 @@ class Model(ModelInputs, ModelOutputs):
             mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
         self._check_size(p, keep, n)
-        traj, metrics, drift = self._run_batch(self._batch_runner((), (), p, n), p, vecs, override, mask, keep)
+        traj, metrics, drift = self._run_batch(self._batch_runner((), (), p, n, backend), p, vecs, override, mask, keep)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             self._check_finite_batch(one, traj, metrics)
