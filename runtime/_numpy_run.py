@@ -111,7 +111,7 @@ class _Wide:
 
 
 class NumpySimulator(SimBase):
-    """Single runs on NumPy; same inputs and outputs as `Simulator.run` for one run."""
+    """Runs on NumPy, one or a batch; the same inputs and outputs as `Simulator.run`."""
 
     def __init__(self, model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()):
         super().__init__(model, scalar_xp, scaled, timed)

@@ -65,8 +65,7 @@ class Model(ModelInputs, ModelOutputs):
         self.inputs = inputs  # every file read to build it (the spec and its bases): outputs never replace them
         self.spec = spec  # as merged with its bases; `spec.origins` holds each name's history
         self._sims: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
-        self._numpy: Any = None  # the NumPy runner, for single small runs (runtime._numpy_run)
-        self._numpy_batch: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}  # and for small batches
+        self._numpy: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}  # small runs and batches
         self._numpy_runs = 0
         self.last_backend = ""  # which path the latest `run` took: "numpy" or "jax"
         g = checked.graph
@@ -113,18 +112,21 @@ class Model(ModelInputs, ModelOutputs):
                       backend: str = "auto") -> Any:
         """JAX's compiled runner, or NumPy's for a batch small enough that computing it on NumPy
         takes less than JAX's import, trace and compile would (runtime._numpy_run.choose_batch)."""
-        from .runtime._numpy_run import NumpySimulator, choose_batch
+        from .runtime._numpy_run import choose_batch
 
         _check_backend(backend)
         if backend == "auto":
             backend = choose_batch(self.checked, p, runs, (scaled, timed) in self._sims)
         self.last_backend = backend
-        if backend == "jax":
-            return self.simulator(scaled, timed)
-        key = (scaled, timed)
-        sim = self._numpy_batch.get(key)
+        return self.simulator(scaled, timed) if backend == "jax" else self._numpy_simulator(scaled, timed)
+
+    def _numpy_simulator(self, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> Any:
+        """The NumPy runner for one structure, as `simulator` is JAX's (runtime._numpy_run)."""
+        sim = self._numpy.get((scaled, timed))
         if sim is None:
-            sim = self._numpy_batch[key] = NumpySimulator(self.checked, scaled, timed)
+            from .runtime._numpy_run import NumpySimulator
+
+            sim = self._numpy[(scaled, timed)] = NumpySimulator(self.checked, scaled, timed)
         return sim
 
     def stock_decl(self, name: str) -> Any:
@@ -202,14 +204,9 @@ class Model(ModelInputs, ModelOutputs):
 
             backend = choose(self.checked, p, self._numpy_runs, ((), ()) in self._sims)
         if backend == "numpy":
-            if self._numpy is None:
-                from .runtime._numpy_run import NumpySimulator
-
-                self._numpy = NumpySimulator(self.checked)
             self._numpy_runs += 1
-            traj, metrics, drift = self._numpy.run(p, vec, override, mask, keep)
-        else:
-            traj, metrics, drift = self.simulator().run(p, vec, override, mask, keep)
+        sim = self._numpy_simulator() if backend == "numpy" else self.simulator()
+        traj, metrics, drift = sim.run(p, vec, override, mask, keep)
         self.last_backend = backend
         res = replace(self._results(p, keep, traj, metrics, drift),
                       params={pid: float(v) for pid, v in zip(self._params, vec, strict=True)})

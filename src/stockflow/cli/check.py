@@ -33,7 +33,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
                 found, read = list(exc.diagnostics), {}
             sources.update(read)
             every.extend(found)
-            if run_checks and built is not None and not any(d.is_error for d in found):
+            if run_checks and built is not None:  # built: it compiled, so only warnings were found
                 from ..api import Model, RunError  # the runtime, only when running
 
                 model = Model(built.checked, built.path, built.spec, built.inputs)  # compiled once, above
