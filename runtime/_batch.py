@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,14 +35,19 @@ def chunk_runs(p: Plan, stock_ids: list[str], n_groups: int, n_params: int, keep
 def run_chunked(sim: Any, p: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
                 keep: tuple[str, ...], chunk: int) -> tuple[np.ndarray, ...]:
     """A batch in chunks, with a progress bar on a terminal (quiet in CI or when piped)."""
-    n = params.shape[0]
-    show = n > chunk and sys.stderr.isatty() and not os.environ.get("CI")
-    if not show:
-        return sim.run(p, params, override, mask, keep, chunk)
+    return with_progress(params.shape[0], chunk,
+                         lambda bar: sim.run(p, params, override, mask, keep, chunk, bar))
+
+
+def with_progress(n: int, chunk: int, work: Callable[[Callable[[int], None] | None], Any]) -> Any:
+    """work(update): `update(runs)` moves a progress bar on a terminal, for a batch of more than
+    one chunk (None in CI, when piped, or for one chunk)."""
+    if not (n > chunk and sys.stderr.isatty() and not os.environ.get("CI")):
+        return work(None)
     import click
 
     with click.progressbar(length=n, label=f"{n} runs", file=sys.stderr) as bar:
-        return sim.run(p, params, override, mask, keep, chunk, bar.update)
+        return work(bar.update)
 
 
 def check_size(p: Plan, n_state: int, n_keep: int, n_metrics: int, runs: int, span: Span | None) -> None:

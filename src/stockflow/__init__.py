@@ -15,7 +15,7 @@ except Exception:  # noqa: BLE001 - running from a source tree that was never in
     __version__ = "0.0.0+unknown"
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
-           "RunError", "__version__"]
+           "RunError", "connect", "__version__"]
 
 if TYPE_CHECKING:
     from .api import (
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ScenarioResults,
         SpecError,
         check,
+        connect,
         load,
         load_text,
     )

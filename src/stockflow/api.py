@@ -24,11 +24,11 @@ from .compiler.ir import ast as A
 from .compiler.ir.model import CheckedModel
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
 from .runtime import BatchResults, Plan, Results, ScenarioResults, plan
-from .runtime._batch import check_size, chunk_runs, run_chunked
+from .runtime._batch import check_size, chunk_runs, run_chunked, with_progress
 from .runtime._scenario_inputs import encode, structure
 
-__all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
-           "RunError"]
+__all__ = ["load", "load_text", "check", "connect", "Model", "Results", "BatchResults", "ScenarioResults",
+           "SpecError", "RunError"]
 
 
 
@@ -51,6 +51,15 @@ def check(path: str | Path) -> list[Diagnostic]:
     return diagnose(resolve_spec_path(path))[0]
 
 
+def connect(address: str = "local") -> Any:
+    """A Dask client for `run_batch(client=)` and `run_scenarios(client=)`: "local" starts
+    worker processes here (one per core; "local:N" for N), anything else is the address of a
+    running scheduler (tcp://HOST:8786). Close it when done, or use it in a `with` block."""
+    from .runtime._distributed import connect as _connect
+
+    return _connect(address)
+
+
 def _check_backend(backend: str) -> None:
     if backend not in ("auto", "jax", "numpy"):
         raise RunError([error("E053", f"backend {backend!r} is not one of auto, jax, numpy", None,
@@ -68,6 +77,7 @@ class Model(ModelInputs, ModelOutputs):
         self._numpy: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}  # small runs and batches
         self._numpy_runs = 0
         self.last_backend = ""  # which path the latest `run` took: "numpy" or "jax"
+        self.last_devices: tuple[str, ...] = ()  # the devices a batch on a cluster ran on
         g = checked.graph
         self._params = {p.id: p for p in g.params}
         self._stock_ids = [s.id for s in g.stocks]
@@ -110,15 +120,21 @@ class Model(ModelInputs, ModelOutputs):
 
     def _batch_runner(self, scaled: tuple[str, ...], timed: tuple[str, ...], p: Plan, runs: int,
                       backend: str = "auto") -> Any:
-        """JAX's compiled runner, or NumPy's for a batch small enough that computing it on NumPy
-        takes less than JAX's import, trace and compile would (runtime._numpy_run.choose_batch)."""
+        """JAX's compiled runner, or NumPy's (`_batch_backend`)."""
+        backend = self._batch_backend((scaled, timed), p, runs, backend)
+        return self.simulator(scaled, timed) if backend == "jax" else self._numpy_simulator(scaled, timed)
+
+    def _batch_backend(self, structure: tuple[tuple[str, ...], tuple[str, ...]], p: Plan, runs: int,
+                       backend: str) -> str:
+        """"jax", or "numpy" for a batch small enough that computing it on NumPy takes less than
+        JAX's import, trace and compile would (runtime._numpy_run.choose_batch)."""
         from .runtime._numpy_run import choose_batch
 
         _check_backend(backend)
         if backend == "auto":
-            backend = choose_batch(self.checked, p, runs, (scaled, timed) in self._sims)
+            backend = choose_batch(self.checked, p, runs, structure in self._sims)
         self.last_backend = backend
-        return self.simulator(scaled, timed) if backend == "jax" else self._numpy_simulator(scaled, timed)
+        return backend
 
     def _numpy_simulator(self, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> Any:
         """The NumPy runner for one structure, as `simulator` is JAX's (runtime._numpy_run)."""
@@ -144,9 +160,10 @@ class Model(ModelInputs, ModelOutputs):
     def run_scenarios(self, names: Sequence[str] | None = None, method: str | None = None,
                       dt: float | None = None, save_step: float | None = None,
                       outputs: Sequence[str] | None = None, check_finite: bool = True,
-                      backend: str = "auto") -> ScenarioResults:
+                      backend: str = "auto", client: Any = None) -> ScenarioResults:
         """Run scenarios (default: all) and the baseline together, in one vmapped call (or, for
-        a small batch, one call on NumPy: `backend` as in `run`).
+        a small batch, one call on NumPy: `backend` as in `run`). With a Dask `client`
+        (`stockflow.connect`), the runs go to its workers in chunks, as in `run_batch`.
 
         The baseline is the scenario named `baseline` if the spec declares one, otherwise the
         model as written."""
@@ -169,8 +186,7 @@ class Model(ModelInputs, ModelOutputs):
                                               param_ids=frozenset(x.id for x in self.checked.graph.params))
         keep = self.output_ids(outputs)
         self._check_size(p, keep, len(runs))
-        runner = self._batch_runner(scaled, timed, p, len(runs), backend)
-        traj, metrics, drift = self._run_batch(runner, p, params, override, mask, keep)
+        traj, metrics, drift = self._run_many((scaled, timed), p, backend, (params, override, mask), keep, client)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite and not (np.isfinite(traj).all() and np.isfinite(metrics).all()):
             for i, r in enumerate(runs):
@@ -218,9 +234,14 @@ class Model(ModelInputs, ModelOutputs):
                   initial: Sequence[Mapping[str, float]] | None = None, method: str | None = None,
                   dt: float | None = None, save_step: float | None = None,
                   outputs: Sequence[str] | None = None, check_finite: bool = True,
-                  backend: str = "auto") -> BatchResults:
+                  backend: str = "auto", client: Any = None) -> BatchResults:
         """Many runs in one vmapped call: a list of overrides, or columns of values by name
-        (`backend` as in `run`)."""
+        (`backend` as in `run`).
+
+        With a Dask `client` (`stockflow.connect("local")`, or a `distributed.Client` of any
+        cluster), the runs go to its workers in chunks, each run there as it would run here:
+        the results are bit-identical, in the same order, and a chunk whose worker dies is run
+        again elsewhere. `last_devices` says what ran them."""
         if _is_frame(params):  # a pandas DataFrame: one row per run, one column per parameter
             params = {str(c): params[c].to_numpy(dtype=np.float64) for c in params.columns}  # type: ignore[union-attr]
         if isinstance(params, Mapping):  # columns: built as arrays, as N may be in the millions
@@ -243,7 +264,7 @@ class Model(ModelInputs, ModelOutputs):
             mask = np.stack([m for _, m in inits])
         keep = self.output_ids(outputs)
         self._check_size(p, keep, n)
-        traj, metrics, drift = self._run_batch(self._batch_runner((), (), p, n, backend), p, vecs, override, mask, keep)
+        traj, metrics, drift = self._run_many(((), ()), p, backend, (vecs, override, mask), keep, client)
         one = self._results(p, keep, traj[0], metrics[0], drift.max(axis=0))
         if check_finite:
             self._check_finite_batch(one, traj, metrics)
@@ -290,6 +311,25 @@ class Model(ModelInputs, ModelOutputs):
                 out += found
                 if found:
                     break  # the first failing run of a scenario is enough to show
+        return out
+
+    def _run_many(self, structure: tuple[tuple[str, ...], tuple[str, ...]], p: Plan, backend: str,
+                  inputs: tuple[np.ndarray, np.ndarray, np.ndarray], keep: tuple[str, ...],
+                  client: Any) -> tuple[np.ndarray, ...]:
+        """A batch here, or on a Dask cluster: there each worker runs a chunk on the backend this
+        process would have chosen for the whole batch, so the numbers are the same."""
+        runs = inputs[0].shape[0]
+        self.last_devices = ()
+        if client is None:
+            return self._run_batch(self._batch_runner(*structure, p, runs, backend), p, *inputs, keep)
+        from .runtime._distributed import chunk_size, run_on, workers
+
+        backend = self._batch_backend(structure, p, runs, backend)
+        g = self.checked.graph
+        memory = chunk_runs(p, self._stock_ids, len(g.groups), len(self._params), keep)
+        chunk = chunk_size(runs, memory, workers(client))
+        out, self.last_devices = with_progress(runs, chunk, lambda bar: run_on(
+            client, self.checked, structure, backend, p, inputs, keep, chunk, bar))
         return out
 
     def _run_batch(self, sim: Any, p: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,

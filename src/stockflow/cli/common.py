@@ -12,6 +12,8 @@ import click
 
 
 def die_internal(exc: BaseException) -> None:
+    if isinstance(exc, BrokenPipeError):  # output piped into `head`: click ends quietly
+        raise exc
     click.echo(f"stockflow: internal error: {type(exc).__name__}: {exc}", err=True)
     click.echo("This is a bug in stockflow, not in your spec; please report it with the spec attached.", err=True)
     if os.environ.get("STOCKFLOW_DEBUG"):

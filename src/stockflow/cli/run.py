@@ -25,8 +25,11 @@ from .common import die_internal, parse_sets, print_diagnostics, sources_for, te
 @click.option("--break-even", "break_even", metavar="RATE",
               help="With --scenarios: when each scenario's cumulative RATE (e.g. cost_rate) falls below the "
                    "baseline's for good.")
+@click.option("--cluster", metavar="ADDRESS",
+              help="With --scenarios: run the batch on a Dask cluster: a scheduler's address (tcp://HOST:8786), "
+                   "or local (local:N) for worker processes on this machine.")
 def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
-        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None) -> None:
+        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None, cluster: str | None) -> None:
     """Run SPEC; print a summary and optionally write the tidy results."""
     from ..compiler.base.diagnostics import SpecError
 
@@ -34,6 +37,8 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     initial = parse_sets(initials, "--initial")
     if break_even is not None and scenario_names is None:
         raise click.BadParameter("needs --scenarios", param_hint="--break-even")
+    if cluster is not None and scenario_names is None:
+        raise click.BadParameter("needs --scenarios (one run is quicker here)", param_hint="--cluster")
     if scenario_names is not None and (overrides or initial):
         raise click.BadParameter("use either --set/--initial or --scenarios (scenarios set their own values)",
                                  param_hint="--set")
@@ -50,8 +55,8 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         if scenario_names is not None:
             names = None if scenario_names.strip().lower() == "all" else [
                 n.strip() for n in scenario_names.split(",") if n.strip()]
-            results = model.run_scenarios(names, method=method, dt=dt)
-            _print_scenarios(model, results, output)
+            results = _run_scenarios(model, names, method, dt, cluster)
+            _print_scenarios(model, model.plan(method, dt), results, output, cluster)
             if break_even is not None:
                 _print_break_even(model, results, break_even)
             return
@@ -78,10 +83,20 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         _write_results(res, output, f"{len(res.to_frame())} rows", model.inputs)
 
 
-def _print_scenarios(model: Any, res: Any, output: str | None) -> None:
-    p = model.plan()
+def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: float | None,
+                   cluster: str | None) -> Any:
+    if cluster is None:
+        return model.run_scenarios(names, method=method, dt=dt)
+    from ..api import connect
+
+    with connect(cluster) as client:
+        return model.run_scenarios(names, method=method, dt=dt, client=client)
+
+
+def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: str | None) -> None:
+    where = "in one call" if cluster is None else f"on Dask at {cluster} ({model.last_backend} on {', '.join(model.last_devices)})"
     click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
-               f"scenarios in one call ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
+               f"scenarios {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
     table = res.metrics_table()
     table = table[table.metric.isin(res.shown_metrics())]
