@@ -61,50 +61,66 @@ def run_on(client: Any, model: CheckedModel, structure: tuple[tuple[str, ...], t
            p: Plan, inputs: tuple[np.ndarray, np.ndarray, np.ndarray], keep: tuple[str, ...], chunk: int,
            progress: Callable[[int], None] | None = None) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
     """(trajectories, metrics, drift) of every run, in order, and the devices that ran them.
-
     Every chunk has the same shape (the last is padded by repeating its last run), so each
-    worker compiles one function. A task carries its own inputs and the model, not handles to
-    scattered data: data scattered to a worker dies with it, a task can run again anywhere. A
-    few tasks per worker are in flight at a time, so the scheduler never holds the whole batch."""
-    distributed = _distributed()
+    worker compiles one function."""
     n = inputs[0].shape[0]
     blob = model_bytes(model)
     key = hashlib.sha256(blob).hexdigest()
     starts = list(range(0, n, chunk))
-    window = 2 * TASKS_PER_WORKER * workers(client)
     out: list[np.ndarray] = []
     devices: set[str] = set()
 
-    def submit(i: int) -> Any:
+    def task(i: int) -> tuple[Any, ...]:
         piece = tuple(x[np.minimum(np.arange(starts[i], starts[i] + chunk), n - 1)] for x in inputs)
-        fut = client.submit(run_chunk, key, blob, structure, backend, p, piece, keep, pure=False)
+        return (run_chunk, key, blob, structure, backend, p, piece, keep)
+
+    def done(i: int, result: tuple[Any, ...]) -> None:
+        nonlocal out
+        *arrays, device = result
+        if not out:
+            out = [np.empty((n, *a.shape[1:]), a.dtype) for a in arrays]
+        take = min(chunk, n - starts[i])
+        for whole, part in zip(out, arrays, strict=True):
+            whole[starts[i]:starts[i] + take] = part[:take]
+        devices.add(device)
+        if progress is not None:
+            progress(take)
+
+    each(client, len(starts), task, done)
+    return tuple(out), tuple(sorted(devices))
+
+
+def each(client: Any, count: int, task: Callable[[int], tuple[Any, ...]],
+         done: Callable[[int, Any], None]) -> None:
+    """Run task(i) = (function, *arguments) for i < count on the cluster, calling done(i, result)
+    as each finishes. A task carries its own arguments, not handles to scattered data: data
+    scattered to a worker dies with it, a task can run again anywhere. A few tasks per worker
+    are in flight at a time, so the scheduler never holds the whole batch."""
+    distributed = _distributed()
+    window = 2 * TASKS_PER_WORKER * workers(client)
+    index: dict[Any, int] = {}
+
+    def submit(i: int) -> Any:
+        fn, *args = task(i)
+        fut = client.submit(fn, *args, pure=False)
         index[fut.key] = i
         return fut
 
-    index: dict[Any, int] = {}
-    queue = distributed.as_completed([submit(i) for i in range(min(window, len(starts)))])
-    following = min(window, len(starts))
+    queue = distributed.as_completed([submit(i) for i in range(min(window, count))])
+    following = min(window, count)
     try:
         for fut in queue:
-            *arrays, device = fut.result()
+            result = fut.result()
             i = index.pop(fut.key)
             fut.release()
-            if following < len(starts):
+            if following < count:
                 queue.add(submit(following))
                 following += 1
-            if not out:
-                out = [np.empty((n, *a.shape[1:]), a.dtype) for a in arrays]
-            take = min(chunk, n - starts[i])
-            for whole, part in zip(out, arrays, strict=True):
-                whole[starts[i]:starts[i] + take] = part[:take]
-            devices.add(device)
-            if progress is not None:
-                progress(take)
+            done(i, result)
     except distributed.KilledWorker as exc:
-        raise RunError([error("E063", f"Dask gave up on a chunk of runs after its workers died: {exc}", None,
+        raise RunError([error("E063", f"Dask gave up on a task after its workers died: {exc}", None,
                               "a worker may be running out of memory: give workers more, or record less "
                               "(`save`, `outputs=`)")]) from None
-    return tuple(out), tuple(sorted(devices))
 
 
 # On a worker: the last few models it was sent, compiled once each per structure.
@@ -121,23 +137,28 @@ def run_chunk(key: str, blob: bytes, structure: tuple[tuple[str, ...], tuple[str
 
 
 def _simulator(key: str, blob: bytes, structure: tuple[tuple[str, ...], tuple[str, ...]], backend: str) -> Any:
-    cached = (key, structure, backend)
-    sim = _MODELS.get(cached)
-    if sim is None:
+    def build() -> Any:
         model = pickle.loads(blob)
         if backend == "jax":
             from ._simulate import Simulator
 
-            sim = Simulator(model, *structure)
-        else:
-            from ._numpy_run import NumpySimulator
+            return Simulator(model, *structure)
+        from ._numpy_run import NumpySimulator
 
-            sim = NumpySimulator(model, *structure)
-        _MODELS[cached] = sim
+        return NumpySimulator(model, *structure)
+
+    return kept((key, structure, backend), build)
+
+
+def kept(cached: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """What a worker built for `cached` before (a compiled runner, a fit's problem), or build()."""
+    found = _MODELS.get(cached)
+    if found is None:
+        found = _MODELS[cached] = build()
         while len(_MODELS) > _KEEP_MODELS:
             _MODELS.popitem(last=False)
     _MODELS.move_to_end(cached)
-    return sim
+    return found
 
 
 def _device(backend: str) -> str:
@@ -149,9 +170,10 @@ def _device(backend: str) -> str:
     return f"{d.platform} ({d.device_kind})" if d.platform != "cpu" else "cpu"
 
 
-def model_bytes(model: CheckedModel) -> bytes:
-    """The checked model pickled for the workers. Its read-only mappings pickle as plain dicts
-    rebuilt read-only; the rule is this pickler's own, not the process's."""
+def model_bytes(model: Any) -> bytes:
+    """The checked model (or anything holding one) pickled for the workers. Its read-only
+    mappings pickle as plain dicts rebuilt read-only; the rule is this pickler's own, not the
+    process's."""
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}

@@ -148,6 +148,18 @@ class Problem:
         # tracing the integrator is most of a fit's time, so nothing else is traced. The
         # Hessian and the predictions' Jacobian are central differences of these exact values.
         self._value_and_grad = Compiled(jax.value_and_grad(with_predictions, has_aux=True))
+        self.recipe: tuple[Any, ...] | None = None  # how to build it again elsewhere (`of_model`)
+
+    @classmethod
+    def of_model(cls, model: Any, plan: Any, base: np.ndarray, inits: tuple[np.ndarray, np.ndarray],
+                 keep: tuple[str, ...], *rest: Any) -> Problem:
+        """The problem on a checked model's run, remembering what built it, so that a Dask worker
+        can build the same problem (runtime._distributed_fit). `rest`: as in __init__ after keep."""
+        from ._simulate import Simulator
+
+        prob = cls(Simulator(model).pure(plan, keep), base, inits, keep, *rest)
+        prob.recipe = (model, plan, base, inits, keep, *rest)
+        return prob
 
     def with_values(self, values: np.ndarray, series: tuple[Series, ...] | None = None) -> Problem:
         """The same problem with other observed values (in the order of `series`, concatenated),
@@ -230,18 +242,21 @@ AGREE = 0.01  # starts whose losses differ by less than this (log-likelihood uni
 CONVERGED = 1e-3  # a Newton decrement below this is an optimum for any statistical purpose
 
 
-def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500) -> Optimum:
-    """L-BFGS-B from every start; the best one then finished with Newton steps on the exact
-    Hessian, which L-BFGS-B's relative-reduction test often stops short of."""
-    from scipy.optimize import minimize
-
+def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500, client: Any = None) -> Optimum:
+    """L-BFGS-B from every start (each a task on a Dask `client`'s workers, if given); the
+    best one then finished with Newton steps on the exact Hessian, which L-BFGS-B's
+    relative-reduction test often stops short of."""
     fg = _safe(problem)
+    if client is not None and problem.recipe is not None:
+        from ._distributed_fit import from_starts
+
+        found = from_starts(client, problem, starts, max_iter)
+    else:
+        found = [from_start(problem, z0, max_iter) for z0 in starts]
     best = None
     losses = []
     evals = 0
-    for k, z0 in enumerate(starts):
-        res = minimize(fg, z0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": max_iter, "gtol": 1e-8, "ftol": 1e-13})
+    for k, res in enumerate(found):
         evals += int(res.nfev)
         losses.append(float(res.fun))
         if best is None or res.fun < best[0].fun:
@@ -253,6 +268,14 @@ def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500) ->
     g = fg(z)[1]
     return Optimum(z, value, bool(res.success), str(res.message), int(res.nit) + steps, evals + steps,
                    float(np.linalg.norm(g)), k, tuple(losses), decrement)
+
+
+def from_start(problem: Problem, z0: np.ndarray, max_iter: int) -> Any:
+    """scipy's L-BFGS-B result from one start."""
+    from scipy.optimize import minimize
+
+    return minimize(_safe(problem), z0, jac=True, method="L-BFGS-B",
+                    options={"maxiter": max_iter, "gtol": 1e-8, "ftol": 1e-13})
 
 
 def _safe(problem: Problem) -> Any:

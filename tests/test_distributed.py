@@ -4,10 +4,12 @@ the same order, as one process; a worker killed mid-batch costs a retry, not a r
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -98,6 +100,29 @@ def test_a_killed_worker_is_retried_and_the_batch_is_complete(client) -> None:  
     assert busy[0] not in client.run(os.getpid)  # that worker really died (its nanny started another)
 
 
+def test_a_calibration_on_a_cluster_is_the_same_fit(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Six starts and two profile intervals (leave_rate on its bound) as tasks: every estimate,
+    interval and start's loss equal to the single-process fit's."""
+    from test_calibration_trust import setup, simulated
+
+    fit0 = setup(tmp_path, "s_count: {stock: s, noise: normal, sd: estimate}", "joining:\n  leave_rate:")
+    data = simulated(fit0, 10, sd=150.0)
+    here = fit0.with_data(data, starts=6)  # type: ignore[attr-defined]
+    there = fit0.with_data(data, starts=6, client=client)  # type: ignore[attr-defined]
+    assert [e.interval for e in here.estimates][:2] == ["profile", "profile"]
+    assert there.estimates == here.estimates
+    assert there.start_losses == here.start_losses and len(here.start_losses) == 6
+    assert there.converged == here.converged and there.message == here.message
+    built = client.run(_built_on_worker)
+    assert any("fit" in kinds for kinds in built.values())  # the workers did the fitting
+
+
+def _built_on_worker() -> list[str]:
+    from stockflow.runtime._distributed import _MODELS
+
+    return [str(k[0]) for k in _MODELS]
+
+
 def test_cli_runs_scenarios_on_a_cluster(client) -> None:  # type: ignore[no-untyped-def]
     address = client.scheduler.address
     out = CliRunner().invoke(main, ["run", str(GIRFEC), "--scenarios", "all", "--cluster", address])
@@ -105,6 +130,17 @@ def test_cli_runs_scenarios_on_a_cluster(client) -> None:  # type: ignore[no-unt
     assert f"on Dask at {address}" in out.output
     alone = CliRunner().invoke(main, ["run", str(GIRFEC), "--scenarios", "all"])
     assert out.output.split("\n", 1)[1] == alone.output.split("\n", 1)[1]  # every table the same
+
+
+def test_cli_calibrates_on_a_cluster(client) -> None:  # type: ignore[no-untyped-def]
+    cal = str(ROOT / "specs" / "scotland_looked_after" / "calibrate.yaml")
+    there = CliRunner().invoke(main, ["calibrate", cal, "--cluster", client.scheduler.address])
+    assert there.exit_code == 0, there.output + there.stderr
+    here = CliRunner().invoke(main, ["calibrate", cal])
+    def words(out: str) -> str:
+        return re.sub(r"; [0-9.]+ s\b", "; (time) s", out)
+
+    assert words(there.output) == words(here.output)  # the same report, word for word but the time taken
 
 
 def test_cli_cluster_needs_scenarios() -> None:

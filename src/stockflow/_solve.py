@@ -58,7 +58,9 @@ class Solved:
     decrement: float
 
 
-def solve(prob: Problem, opt: Optimum) -> Solved:
+def solve(prob: Problem, opt: Optimum, client: Any = None) -> Solved:
+    """Estimates and intervals at the optimum; the profile intervals on a Dask `client`'s
+    workers, one task each, if given."""
     params = prob.params
     theta, jac = prob.theta(opt.z), prob.dtheta_dz(opt.z)
     H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
@@ -74,20 +76,25 @@ def solve(prob: Problem, opt: Optimum) -> Solved:
     prof = profile.Profiler(prob, opt.z, opt.loss, rise95)
     any_bound = any(f[3] in ("lower bound", "upper bound") for f in found)
     spreads = mult * sd_u
+    untrusted = []  # (index, sd in z, size in z) of each parameter whose interval is a profile one
+    for i, (par, (_, _, _, limit)) in enumerate(zip(params, found, strict=True)):
+        if par.index is None:
+            continue
+        sd_z = abs(T[i]) * sd_u[i]
+        trusted = not (any_bound or limit or not math.isfinite(sd_z) or par.name in in_weak)
+        if trusted:  # a quadratic loss rises by 1.92 at the Laplace ends; a skewed one does not
+            trusted = all(profile.laplace_trusted(prof, i, opt.z[i] - mult[i] * sd_z, opt.z[i] + mult[i] * sd_z))
+        if not trusted:
+            untrusted.append((i, sd_z, 1.0 if par.lo is not None or par.hi is not None else abs(T[i])))
+    ends = dict(zip([u[0] for u in untrusted], _profile_intervals(prob, prof, opt, rise95, untrusted, client),
+                    strict=True))
     ests = []
     for i, (par, (se, lo, hi, limit)) in enumerate(zip(params, found, strict=True)):
         kind = "Laplace"
-        if par.index is not None:
-            sd_z = abs(T[i]) * sd_u[i]
-            trusted = not (any_bound or limit or not math.isfinite(sd_z) or par.name in in_weak)
-            if trusted:  # a quadratic loss rises by 1.92 at the Laplace ends; a skewed one does not
-                trusted = all(profile.laplace_trusted(prof, i, opt.z[i] - mult[i] * sd_z,
-                                                      opt.z[i] + mult[i] * sd_z))
-            if not trusted:
-                transformed = par.lo is not None or par.hi is not None
-                lo, hi = profile.interval(prof, par, i, sd_z, 1.0 if transformed else abs(T[i]))
-                kind = "profile"
-                spreads[i] = math.inf if limit else _spread(par, float(theta[i]), lo, hi)
+        if i in ends:
+            lo, hi = ends[i]
+            kind = "profile"
+            spreads[i] = math.inf if limit else _spread(par, float(theta[i]), lo, hi)
         ests.append(Estimate(par.name, float(theta[i]), se, lo, hi, par.start, par.index is None, limit, kind,
                              float(spreads[i])))
     free = [i for i, f in enumerate(found) if not f[3]]
@@ -95,6 +102,15 @@ def solve(prob: Problem, opt: Optimum) -> Solved:
     dec = decrement(H[np.ix_(free, free)] * np.outer(T[free], T[free]), g[free] * T[free]) if free else 0.0
     return Solved(tuple(ests), corr, names, tuple(float(spreads[i]) for i in model_i), rel, weak, model_i, theta,
                   F, dec)
+
+
+def _profile_intervals(prob: Problem, prof: profile.Profiler, opt: Optimum, rise95: np.ndarray,
+                       wanted: list[tuple[int, float, float]], client: Any) -> list[tuple[float, float]]:
+    if client is not None and prob.recipe is not None and wanted:
+        from .runtime._distributed_fit import intervals as on_cluster
+
+        return on_cluster(client, prob, opt.z, opt.loss, rise95, wanted)
+    return [profile.interval(prof, prob.params[i], i, sd_z, size_z) for i, sd_z, size_z in wanted]
 
 
 def _spread(par: Any, theta: float, lo: float, hi: float) -> float:

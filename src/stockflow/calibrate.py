@@ -69,7 +69,7 @@ class Fit:
             rises = Profiler(self.problem, self.z, self.loss).curve(i, np.array([par.to_z(float(v)) for v in grid]))
         return [(float(v), r) for v, r in zip(grid, rises, strict=True)]
 
-    def with_data(self, values: Any, starts: int | None = None, seed: int | None = None) -> Fit:
+    def with_data(self, values: Any, starts: int | None = None, seed: int | None = None, client: Any = None) -> Fit:
         """The same calibration fitted to other observed values (one array per series, in the
         order of `series`): for simulation studies and bootstraps, without compiling again."""
         import time
@@ -85,7 +85,7 @@ class Fit:
         prob.params = tuple(replace(p, start=sd_start.get(p.name, p.start)) for p in prob.params)
         with x64():
             return _solve_fit(self.calibration, self.model, series, self.notes, prob, starts, seed, self.plan,
-                              time.perf_counter())
+                              time.perf_counter(), client)
 
     def inputs(self) -> tuple[str, ...]:
         """Every file this fit read: the calibration, the model and its bases, the data."""
@@ -161,15 +161,17 @@ class Fit:
         return overlay_text(self, Path(path))
 
 
-def calibrate(path: str | Path, starts: int | None = None, seed: int | None = None) -> Fit:
-    """Fit the calibration at `path` (a YAML file, or a spec with a calibrate block)."""
+def calibrate(path: str | Path, starts: int | None = None, seed: int | None = None, client: Any = None) -> Fit:
+    """Fit the calibration at `path` (a YAML file, or a spec with a calibrate block). With a
+    Dask `client` (`stockflow.connect`), each start and each profile interval is a task on its
+    workers; the fit is the one this process would find."""
     from .runtime._jax import x64
 
     with x64():
-        return _calibrate(path, starts, seed)
+        return _calibrate(path, starts, seed, client)
 
 
-def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
+def _calibrate(path: str | Path, starts: int | None, seed: int | None, client: Any = None) -> Fit:
     import time
 
     from . import api
@@ -186,16 +188,15 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None) -> Fit:
     p = model.plan(save_step=None)
     p = model.plan(save_step=p.dt)
     keep = tuple(dict.fromkeys(canonical(s.obs.target) for s in loaded.series))
-    run = model.simulator().pure(p, keep)
     factors = {f.id: float(model.checked.flow_factors.get((f.id, f.source or f.target or ""), 1)) for f in g.flows}
     noise_of = _noise_slots(cal, params)
-    prob = Problem(run, model.param_vector(), model.initial_vectors(None), keep, loaded.series, params, noise_of,
-                   p.start, p.dt, factors, p.method is Method.RK4)
-    return _solve_fit(cal, model, loaded.series, loaded.notes, prob, starts, seed, p, t_begin)
+    prob = Problem.of_model(model.checked, p, model.param_vector(), model.initial_vectors(None), keep, loaded.series,
+                            params, noise_of, p.start, p.dt, factors, p.method is Method.RK4)
+    return _solve_fit(cal, model, loaded.series, loaded.notes, prob, starts, seed, p, t_begin, client)
 
 
 def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tuple[Diagnostic, ...], prob: Any,
-               starts: int | None, seed: int | None, p: Any, t_begin: float) -> Fit:
+               starts: int | None, seed: int | None, p: Any, t_begin: float, client: Any = None) -> Fit:
     import time
 
     import pandas as pd
@@ -206,8 +207,9 @@ def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tup
     from .runtime._laplace import start_points
 
     params = prob.params
-    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed))
-    got = solve(prob, opt)
+    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed),
+                   client=client)
+    got = solve(prob, opt, client)
     suggestions = _suggest(model, p, series, params, got.model_i, got.theta, got.fisher,
                            tuple(dict.fromkeys(canonical(s.obs.target) for s in series))) if got.weak else ()
     ident = Identifiability(got.names, got.spreads, got.relative, got.weak, suggestions)

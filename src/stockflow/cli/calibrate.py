@@ -27,13 +27,15 @@ from .common import or_exit, write_atomic
               help="posterior draws per chain, after warm-up")
 @click.option("--warmup", type=click.IntRange(50, 100_000), help="warm-up draws per chain (default: as --draws)")
 @click.option("--chains", type=click.IntRange(2, 64), default=4, show_default=True, help="posterior chains")
+@click.option("--cluster", metavar="ADDRESS",
+              help="run the starts and the profile intervals on a Dask cluster: a scheduler's address "
+                   "(tcp://HOST:8786), or local (local:N) for worker processes on this machine")
 def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed: int | None,
-                  profiles: tuple[str, ...], posterior: bool, draws: int, warmup: int | None, chains: int) -> None:
+                  profiles: tuple[str, ...], posterior: bool, draws: int, warmup: int | None, chains: int,
+                  cluster: str | None) -> None:
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
-    from ..calibrate import calibrate
-
-    fit = or_exit(calibrate, calibration, starts=starts, seed=seed)
+    fit = or_exit(_fit, calibration, starts, seed, cluster)
     text = fit.report()
     for name in profiles:
         text += (f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval when every "
@@ -50,6 +52,17 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
         _write(fit, Path(output), text, post)
     if post is not None and not post.mixed:
         raise SystemExit(1)
+
+
+def _fit(calibration: str, starts: int | None, seed: int | None, cluster: str | None) -> Any:
+    from ..calibrate import calibrate
+
+    if cluster is None:
+        return calibrate(calibration, starts=starts, seed=seed)
+    from ..api import connect
+
+    with connect(cluster) as client:
+        return calibrate(calibration, starts=starts, seed=seed, client=client)
 
 
 def _write(fit: Any, out: Path, text: str, post: Any) -> None:
