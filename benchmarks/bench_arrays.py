@@ -65,9 +65,9 @@ def measure(text: str) -> tuple[float, float, float, np.ndarray]:
     m = stockflow.load_text(text)
     compiled = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = m.run(outputs=[m.stocks[-1]])
+    res = m.run(outputs=[m.stocks[-1]], backend="jax")
     first = time.perf_counter() - t0
-    warm, _ = median_and_best(lambda: m.run(outputs=[m.stocks[-1]]), 3)
+    warm, _ = median_and_best(lambda: m.run(outputs=[m.stocks[-1]], backend="jax"), 3)
     return compiled, first, warm / STEPS, res.values[-1]
 
 

@@ -70,7 +70,12 @@ def layout_of(model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[st
 def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> ModelFunctions:
     """The model's functions; flows in `scaled` get a multiplier and parameters in `timed` a
     change over time, both driven by scenario inputs."""
-    c = _Compiled(model, xp, scaled, timed)
+    if xp.__name__.startswith("jax") and model.graph.arrays:
+        from .build_vector import VectorCompiled
+
+        c = VectorCompiled(model, xp, scaled, timed)
+    else:
+        c = _Compiled(model, xp, scaled, timed)
     return ModelFunctions(c.lay, c.init, c.prepare, c.constants, c.rhs, c.deriv, c.extremes, c.outputs, c.metrics)
 
 
@@ -89,11 +94,14 @@ class _Compiled:
         loop_eqs = {n: hoist(model.equations[n]) for n in g.order}
         loop_derivs = [hoist(model.derivatives[s]) for s in lay.stocks]
         loop_monitors = [hoist(model.boundary[m]) for m in lay.monitors]
+        # for build_vector: the equations as emitted, to group them by form
+        self.loop_eqs, self.loop_derivs, self.hoisted_eqs = loop_eqs, loop_derivs + loop_monitors, dict(hoist.found)
         self.hoisted = [(name, emit(e)) for name, e in hoist.found]
         self.eqs = [(n, emit(loop_eqs[n])) for n in g.order]
         self.multipliers = {f: _window(xp, *change_inputs(f)) for f in scaled}
         self.blends = [(p, _window(xp, *change_inputs(p))) for p in timed]
         init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
+        self.init_eqs = {n: model.initials[n] if n in init_fns else model.equations[n] for n in g.init_order}
         self.init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
                            for n in g.init_order]
         self.derivs = [emit(e) for e in loop_derivs] + [emit(e) for e in loop_monitors]

@@ -44,7 +44,7 @@ class Cap:
 
 def cap_factors(caps: list[Cap], env: Env, xp: Any) -> list[Any]:
     """Each cap's factor, computed on the flows as the caps before it leave them."""
-    work = dict(env)
+    work = env.copy()  # a LazyEnv stays lazy (codegen.vector)
     out = []
     for cap in caps:
         k = cap.factor(work)
