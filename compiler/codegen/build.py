@@ -70,7 +70,8 @@ def layout_of(model: CheckedModel, scaled: tuple[str, ...] = (), timed: tuple[st
 def build(model: CheckedModel, xp: Any, scaled: tuple[str, ...] = (), timed: tuple[str, ...] = ()) -> ModelFunctions:
     """The model's functions; flows in `scaled` get a multiplier and parameters in `timed` a
     change over time, both driven by scenario inputs."""
-    if xp.__name__.startswith("jax") and model.graph.arrays:
+    c: _Compiled
+    if xp.__name__.startswith("jax") and model.graph.arrays:  # arrays as arrays (build_vector)
         from .build_vector import VectorCompiled
 
         c = VectorCompiled(model, xp, scaled, timed)

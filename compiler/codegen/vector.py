@@ -42,7 +42,7 @@ class LazyEnv(dict):
         dict.__setitem__(self, name, v)
         return v
 
-    def copy(self) -> LazyEnv:  # type: ignore[override]
+    def copy(self) -> LazyEnv:
         return LazyEnv(self.where, dict(self.vectors), dict.items(self))
 
 
@@ -204,11 +204,13 @@ class SumEmitter(Emitter):
         if len(names) < MIN_SUM:
             return super()._Add(e)
         rest = [self(a) for a in e.args if not isinstance(a, sympy.Symbol)]
-        gather, xp, plan = self.gather, self.xp, []
+        gather, xp = self.gather, self.xp
+        plan: list[tuple[Segment, ...]] = []
 
         def total(env: Env) -> Any:
             if not plan:  # planned when first run: every vector source is known by then
                 plan.append(gather.plan(names))
+            assert isinstance(env, LazyEnv)  # scalar steps run on one
             return xp.sum(gather.run(plan[0], env))
 
         return _sum([total, *rest])
