@@ -54,6 +54,21 @@ def test_two_dimensions_in_the_stella_10_layout_against_numpy() -> None:
     assert res["band_two"][-1] == pytest.approx(x[1, 1], rel=1e-12)
 
 
+def test_arrayed_graphical_functions_against_numpy() -> None:
+    """One <gf> for a whole array (each element looks up its own value), one <gf> per element
+    (clamped, with x points, extrapolated), and per-element equations of an aux."""
+    res = stockflow.load(MODELS / "graphical_functions.xmile").run()
+    x = np.full(3, 10.0)
+    weights = np.array([1.0, 3.0, 9.0])
+    for _ in range(12):  # Euler, dt 0.5
+        pressure = np.array([np.interp(x[0], [0, 20], [0, 1]), np.interp(x[1], [0, 10, 30], [1, 2, 2.5]),
+                             2 * x[2] / 10])  # linear extrapolation past x = 10
+        closures = np.interp(x, [0, 20, 40], [0, 1, 6])
+        x = x + 0.5 * (pressure - closures)
+    np.testing.assert_allclose(res["caseload"][-1], x, rtol=1e-13)
+    np.testing.assert_allclose(res["weight"][-1], weights * x, rtol=1e-13)
+
+
 def test_an_imported_arrayed_model_runs_as_its_spec(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -135,8 +150,9 @@ def test_a_module_without_its_model_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("source", [MODELS / "one_dimension.xmile", MODELS / "two_dimensions_stella10.xmile",
+                                    MODELS / "graphical_functions.xmile",
                                     ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm"],
-                         ids=["one_dimension", "two_dimensions", "girfec_arrayed"])
+                         ids=["one_dimension", "two_dimensions", "graphical_functions", "girfec_arrayed"])
 def test_arrays_round_trip_through_xmile(source: Path, tmp_path: Path) -> None:
     from stockflow.compiler.write.xmile import write_xmile
 

@@ -282,18 +282,30 @@ class _Reader:
         self.errors += errs
         return expr
 
-    def cases(self, v: _Var, scope: Scope) -> tuple[A.Case, ...]:
-        """A non-apply-to-all array's `<element subscript="...">` equations."""
-        out = []
+    def cases(self, v: _Var, scope: Scope) -> tuple[tuple[A.Case, ...], list[A.Decl]]:
+        """A non-apply-to-all array's `<element subscript="...">` equations, and a lookup for
+        each element that has its own graphical function (its value is that table at its eqn)."""
+        out, tables = [], []
         for el in v.node.all("element"):
             expr = self.equation(v, scope, node=el)
+            gf = el.child("gf")
+            if gf is not None and v.kind == "stock":
+                self.unsupported(el, f"a graphical function for one element of the stock `{display(v.name)}`",
+                                 "give its initial value as an equation")
+            elif gf is not None and expr is not None:
+                subscript = el.attrs.get("subscript", "")
+                table = self.table(gf, f"{v.name}[{subscript}]")
+                if table is None:
+                    continue
+                name = self.namer.ident(f"{v.name} table {subscript.replace(',', ' ')}")
+                tables.append(A.LookupDecl(name, table[0], v.units, None, table[1], table[2],
+                                           A.Doc(f"graphical function of {v.ident}[{subscript}]"),
+                                           el.span(self.file, len("element") + 1)))
+                expr = A.Call(name, (expr,), expr.span)
             if expr is not None:
                 out.append(A.Case(element_key(el.attrs.get("subscript", ""), self.dims), expr,
                                   el.span(self.file, len("element") + 1)))
-            if el.child("gf") is not None:
-                self.unsupported(el, f"a graphical function for one element of `{display(v.name)}`",
-                                 "give the array one graphical function")
-        return tuple(out)
+        return tuple(out), tables
 
     def declare(self, v: _Var, scope: Scope, ends: dict[str, tuple[list[str], list[str]]],
                 lookups: dict[str, str]) -> list[A.Decl]:
@@ -302,7 +314,7 @@ class _Reader:
         if v.kind == "gf":
             table = self.table(v.node, v.name)
             return [A.LookupDecl(v.ident, table[0], v.units, None, table[1], table[2], doc, span)] if table else []
-        cases = self.cases(v, scope) if v.dims else ()
+        cases, tables = self.cases(v, scope) if v.dims else ((), [])
         array = array_part(v.dims, cases, not cases)
         if v.kind == "stock":
             initial = A.Num(0.0) if cases else self.equation(v, scope)
@@ -310,12 +322,8 @@ class _Reader:
         expr = A.Num(0.0, None, span) if cases else self.equation(v, scope)
         if expr is None:
             return []
-        if v.dims and v.node.child("gf") is not None:
-            self.unsupported(v.node, f"a graphical function on the array `{display(v.name)}`",
-                             "give each element's value as an equation")
-            return []
-        out: list[A.Decl] = []
-        gf = v.node.child("gf")
+        out: list[A.Decl] = list(tables)
+        gf = v.node.child("gf")  # on an array: one table for every element, at each one's value
         if gf is not None:
             table = self.table(gf, v.name)
             if table is None:
@@ -346,7 +354,7 @@ class _Reader:
                 out.append(A.FlowDecl(self.namer.ident(f"{v.ident} to {stock}"), None, stock, A.Name(v.ident, span),
                                       v.units, (), False, A.Doc(f"{v.ident} filling {stock}"), span))
             return out
-        value = _constant(expr)
+        value = None if cases else _constant(expr)  # per-element equations: an aux, unless all constant
         if cases and all(_constant(c.value) is not None for c in cases):
             cases = tuple(replace(c, value=A.Num(_constant(c.value) or 0.0, None, c.span)) for c in cases)
             return [A.ParamDecl(v.ident, 0.0, v.units, None, doc, span, expr.span, array_part(v.dims, cases, False))]
