@@ -239,19 +239,17 @@ class Optimum:
 
 
 AGREE = 0.01  # starts whose losses differ by less than this (log-likelihood units) reached one fit
+MAX_ITER = 500  # L-BFGS-B iterations from one start
 CONVERGED = 1e-3  # a Newton decrement below this is an optimum for any statistical purpose
 
 
-def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = 500, client: Any = None) -> Optimum:
-    """L-BFGS-B from every start (each a task on a Dask `client`'s workers, if given); the
-    best one then finished with Newton steps on the exact Hessian, which L-BFGS-B's
-    relative-reduction test often stops short of."""
+def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = MAX_ITER, found: list[Any] | None = None
+             ) -> Optimum:
+    """L-BFGS-B from every start (or `found`: each start's result, computed elsewhere, as on a
+    Dask cluster by `_distributed_fit.from_starts`); the best one then finished with Newton
+    steps on the exact Hessian, which L-BFGS-B's relative-reduction test often stops short of."""
     fg = _safe(problem)
-    if client is not None and problem.recipe is not None:
-        from ._distributed_fit import from_starts
-
-        found = from_starts(client, problem, starts, max_iter)
-    else:
+    if found is None:
         found = [from_start(problem, z0, max_iter) for z0 in starts]
     best = None
     losses = []

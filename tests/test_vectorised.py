@@ -9,7 +9,7 @@ import pytest
 
 import stockflow
 from stockflow.compiler.codegen.build import build
-from stockflow.compiler.codegen.build_vector import VectorCompiled
+from stockflow.compiler.codegen.build_vector import VectorCode
 from stockflow.compiler.codegen.vector import Group
 from stockflow.runtime._jax import jax, jnp, x64
 
@@ -59,7 +59,7 @@ def test_vectorised_jax_matches_the_scalar_code() -> None:
 def test_same_form_elements_are_grouped() -> None:
     m = stockflow.load_text(MIXED)
     with x64():
-        c = VectorCompiled(m.checked, jnp, (), ())
+        c = VectorCode(m.checked, jnp, (), ())
     sizes = sorted(len(s.names) for s in c.steps if isinstance(s, Group))
     assert sizes and max(sizes) >= 12  # the 36 escalation elements (4 x 3 levels x 3 bands) in few groups
     grouped = sum(sizes)

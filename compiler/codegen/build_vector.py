@@ -1,5 +1,5 @@
 """The model's functions with arrays kept as arrays (codegen.vector), for JAX: the same
-equations and order as `build._Compiled`, with each group of same-form elements evaluated as
+equations and order as `compiled.ScalarCode`, with each group of same-form elements evaluated as
 one array operation and every vector read and written in slices."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import numpy as np
 
 from ..ir.model import CheckedModel
 from .backend import barrier, join
-from .build import _Compiled
 from .caps import cap_factors
+from .compiled import ScalarCode
 from .emit import Env
 from .vector import Gatherer, Group, LazyEnv, SumEmitter, evaluate_group, group_of, schedule
 
 
-class VectorCompiled(_Compiled):
+class VectorCode(ScalarCode):
     def __init__(self, model: CheckedModel, xp: Any, scaled: tuple[str, ...], timed: tuple[str, ...]):
         super().__init__(model, xp, scaled, timed)
         g, lay = model.graph, self.lay
@@ -108,7 +108,7 @@ class VectorCompiled(_Compiled):
         env = LazyEnv(self.gather.where, {"state": state, "prep": prep["$values"]}, {"time": t, "dt": prep["dt"]})
         self.blend(env, t)
         self._run(self.steps, env, t)
-        if self.caps:  # as in _Compiled.evaluate
+        if self.caps:  # as in ScalarCode.evaluate
             factors = barrier(self.xp, cap_factors(self.caps, env, self.xp))
             for cap, k in zip(self.caps, factors, strict=True):
                 cap.apply(env, k)

@@ -207,8 +207,14 @@ def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tup
     from .runtime._laplace import start_points
 
     params = prob.params
-    opt = minimise(prob, start_points(params, starts or cal.starts, cal.seed if seed is None else seed),
-                   client=client)
+    points = start_points(params, starts or cal.starts, cal.seed if seed is None else seed)
+    found = None
+    if client is not None and prob.recipe is not None:  # each start a task on the cluster
+        from .runtime._distributed_fit import from_starts
+        from .runtime._fit import MAX_ITER
+
+        found = from_starts(client, prob, points, MAX_ITER)
+    opt = minimise(prob, points, found=found)
     got = solve(prob, opt, client)
     suggestions = _suggest(model, p, series, params, got.model_i, got.theta, got.fisher,
                            tuple(dict.fromkeys(canonical(s.obs.target) for s in series))) if got.weak else ()

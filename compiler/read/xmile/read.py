@@ -285,7 +285,8 @@ class _Reader:
     def cases(self, v: _Var, scope: Scope) -> tuple[tuple[A.Case, ...], list[A.Decl]]:
         """A non-apply-to-all array's `<element subscript="...">` equations, and a lookup for
         each element that has its own graphical function (its value is that table at its eqn)."""
-        out, tables = [], []
+        out: list[A.Case] = []
+        tables: list[A.Decl] = []
         for el in v.node.all("element"):
             expr = self.equation(v, scope, node=el)
             gf = el.child("gf")
