@@ -1,5 +1,5 @@
-"""Calibration on a Dask cluster: each start of a multi-start fit, and each profile-likelihood
-interval, is a task. A worker builds the same problem from its recipe (the checked model, the
+"""Calibration on a Dask cluster: each start of a multi-start fit, each profile-likelihood
+interval and each profile curve is a task. A worker builds the same problem from its recipe (the checked model, the
 plan, the data) once, and runs there exactly what this process would run, so the fit is the
 same; only where each piece runs changes."""
 
@@ -29,6 +29,15 @@ def intervals(client: Any, problem: Any, z_hat: np.ndarray, loss_hat: float, ris
     out: list[Any] = [None] * len(wanted)
     each(client, len(wanted), lambda k: (_interval, key, blob, z_hat, loss_hat, rise95, *wanted[k]),
          out.__setitem__)
+    return out
+
+
+def curves(client: Any, problem: Any, z_hat: np.ndarray, loss_hat: float,
+           wanted: list[tuple[int, np.ndarray]]) -> list[list[float]]:
+    """The profile curve of each (parameter index, z values), in order, one task each."""
+    key, blob = _shipped(problem)
+    out: list[Any] = [None] * len(wanted)
+    each(client, len(wanted), lambda k: (_curve, key, blob, z_hat, loss_hat, *wanted[k]), out.__setitem__)
     return out
 
 
@@ -65,3 +74,11 @@ def _interval(key: str, blob: bytes, z_hat: np.ndarray, loss_hat: float, rise95:
     problem = _problem(key, blob)
     with x64():
         return profile.interval(profile.Profiler(problem, z_hat, loss_hat, rise95), problem.params[i], i, sd_z, size_z)
+
+
+def _curve(key: str, blob: bytes, z_hat: np.ndarray, loss_hat: float, i: int, values_z: np.ndarray) -> list[float]:
+    from ._jax import x64
+    from ._profile import Profiler
+
+    with x64():
+        return Profiler(_problem(key, blob), z_hat, loss_hat).curve(i, values_z)

@@ -132,11 +132,13 @@ def test_cli_runs_scenarios_on_a_cluster(client) -> None:  # type: ignore[no-unt
     assert out.output.split("\n", 1)[1] == alone.output.split("\n", 1)[1]  # every table the same
 
 
-def test_cli_calibrates_on_a_cluster(client) -> None:  # type: ignore[no-untyped-def]
+def test_cli_calibrates_and_profiles_on_a_cluster(client) -> None:  # type: ignore[no-untyped-def]
     cal = str(ROOT / "specs" / "scotland_looked_after" / "calibrate.yaml")
-    there = CliRunner().invoke(main, ["calibrate", cal, "--cluster", client.scheduler.address])
+    profile = ["--profile", "leave_rate", "--profile", "starts_trend"]  # each curve a task
+    there = CliRunner().invoke(main, ["calibrate", cal, "--cluster", client.scheduler.address, *profile])
     assert there.exit_code == 0, there.output + there.stderr
-    here = CliRunner().invoke(main, ["calibrate", cal])
+    assert there.output.count("Profile of") == 2
+    here = CliRunner().invoke(main, ["calibrate", cal, *profile])
     def words(out: str) -> str:
         return re.sub(r"; [0-9.]+ s\b", "; (time) s", out)
 

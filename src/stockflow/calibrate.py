@@ -43,12 +43,31 @@ class Fit:
     decrement: float = 0.0  # how much further the loss could fall from the best point (Newton decrement)
     plan: Any = None  # the run plan the fit used
 
-    def profile(self, name: str, points: int = 11) -> list[tuple[float, float]]:
+    def profile(self, name: str, points: int = 11, client: Any = None) -> list[tuple[float, float]]:
         """Profile likelihood: (value, loss - best loss) with `name` fixed at each value across
         twice its 95% interval (the estimate in the middle) and every other estimate re-fitted,
         each re-fit starting from its neighbour's, so the curve follows a ridge smoothly."""
+        return self.profiles([name], points, client)[0]
+
+    def profiles(self, names: list[str], points: int = 11, client: Any = None) -> list[list[tuple[float, float]]]:
+        """The profile of each name, as `profile` gives it; with a Dask `client` each one is a
+        task on its workers (the same curve, computed there)."""
+        from .runtime._jax import x64
         from .runtime._profile import Profiler
 
+        grids = [self._profile_grid(name, points) for name in names]
+        if client is not None and self.problem.recipe is not None:
+            from .runtime._distributed_fit import curves
+
+            rises = curves(client, self.problem, self.z, self.loss, [(i, z) for i, _, z in grids])
+        else:
+            with x64():
+                rises = [Profiler(self.problem, self.z, self.loss).curve(i, z) for i, _, z in grids]
+        return [[(float(v), r) for v, r in zip(grid, rise, strict=True)]
+                for (_, grid, _), rise in zip(grids, rises, strict=True)]
+
+    def _profile_grid(self, name: str, points: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """The estimate's index, and the values (and their z) a profile of it visits."""
         i = next((k for k, e in enumerate(self.estimates) if canonical(e.name) == canonical(name)), None)
         if i is None:
             raise SpecError([error("E084", f"`{name}` was not estimated", None,
@@ -63,11 +82,7 @@ class Fit:
         hi = min(hi, par.hi - 1e-12 * abs(par.hi or 1)) if par.hi is not None else hi
         half = max(points // 2, 1)  # the estimate itself is always one of the points
         grid = np.concatenate([np.linspace(lo, e.value, half + 1), np.linspace(e.value, hi, half + 1)[1:]])
-        from .runtime._jax import x64
-
-        with x64():
-            rises = Profiler(self.problem, self.z, self.loss).curve(i, np.array([par.to_z(float(v)) for v in grid]))
-        return [(float(v), r) for v, r in zip(grid, rises, strict=True)]
+        return i, grid, np.array([par.to_z(float(v)) for v in grid])
 
     def with_data(self, values: Any, starts: int | None = None, seed: int | None = None, client: Any = None) -> Fit:
         """The same calibration fitted to other observed values (one array per series, in the

@@ -35,12 +35,12 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
                   cluster: str | None) -> None:
     """Fit a model's parameters to data (see docs/calibration.md), with intervals, and say what
     the data cannot tell apart and which data would."""
-    fit = or_exit(_fit, calibration, starts, seed, cluster)
+    fit, curves = or_exit(_fit, calibration, starts, seed, cluster, list(profiles))
     text = fit.report()
-    for name in profiles:
+    for name, curve in zip(profiles, curves, strict=True):
         text += (f"\nProfile of {name} (others re-fitted; a rise of 1.92 bounds the 95% interval when every "
                  "noise level is known, more in small samples with an estimated sd):\n")
-        text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in or_exit(fit.profile, name))
+        text += "".join(f"  {v:12.5g}  {d:10.4g}\n" for v, d in curve)
     post = None
     if posterior:
         from ..report_posterior import posterior_text
@@ -54,15 +54,19 @@ def calibrate_cmd(calibration: str, output: str | None, starts: int | None, seed
         raise SystemExit(1)
 
 
-def _fit(calibration: str, starts: int | None, seed: int | None, cluster: str | None) -> Any:
+def _fit(calibration: str, starts: int | None, seed: int | None, cluster: str | None,
+         profiles: list[str]) -> tuple[Any, list[Any]]:
+    """The fit and the profile of each name, on a Dask cluster if one is named."""
     from ..calibrate import calibrate
 
     if cluster is None:
-        return calibrate(calibration, starts=starts, seed=seed)
+        fit = calibrate(calibration, starts=starts, seed=seed)
+        return fit, fit.profiles(profiles) if profiles else []
     from ..api import connect
 
     with connect(cluster) as client:
-        return calibrate(calibration, starts=starts, seed=seed, client=client)
+        fit = calibrate(calibration, starts=starts, seed=seed, client=client)
+        return fit, fit.profiles(profiles, client=client) if profiles else []
 
 
 def _write(fit: Any, out: Path, text: str, post: Any) -> None:
