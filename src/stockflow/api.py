@@ -52,7 +52,7 @@ def check(path: str | Path) -> list[Diagnostic]:
 
 
 def connect(address: str = "local") -> Any:
-    """A Dask client for `run_batch(client=)` and `run_scenarios(client=)`: "local" starts
+    """A Dask client for `client=` (run_batch, run_scenarios, calibrate): "local" starts
     worker processes here (one per core; "local:N" for N), anything else is the address of a
     running scheduler (tcp://HOST:8786). Close it when done, or use it in a `with` block."""
     from .runtime._distributed import connect as _connect
