@@ -61,3 +61,14 @@ def test_order_of_convergence(method: str, order: int) -> None:
     ratios = [errs[i] / errs[i + 1] for i in range(2)]
     for ratio in ratios:
         assert ratio == pytest.approx(2**order, rel=0.1)
+
+
+@pytest.mark.parametrize(("start", "end"), [(10.0, 10.25), (50.0, 51.0)])
+def test_a_branch_of_parameters_only_is_hoisted_whole(start: float, end: float) -> None:
+    """`else k / 2` depends on parameters only: hoisting it out of the loop once broke the
+    compile (sympy cannot rebuild a piecewise from a hoisted branch). Constant rates, so
+    Euler is exact: 5 years at k/2 = 0.05 or at 2k = 0.2."""
+    m = model(f"stock x = {start}\nparam k = 0.1\naux a = if x > 40 then k * 2 else k / 2\n"
+              "flow grow: outside -> x = a\n", stop=5)
+    for backend in ("numpy", "jax"):
+        assert m.run(backend=backend)["x"][-1] == pytest.approx(end, rel=1e-14)

@@ -75,7 +75,8 @@ class Hoister:
         if e.is_Atom:
             return e
         free = e.free_symbols
-        if free and free <= self.invariant and not isinstance(e.func, UndefinedFunction):
+        # Only expressions: a piecewise branch (ExprCondPair) or a condition is not a value to hoist.
+        if free and free <= self.invariant and isinstance(e, sympy.Expr) and not isinstance(e.func, UndefinedFunction):
             if e not in self.names:
                 name = f"$hoisted{len(self.found)}"
                 self.names[e] = sympy.Symbol(name)
