@@ -2,7 +2,8 @@
 single-process path runs it, so the results are bit-identical and come back in order.
 
 Dask schedules, moves data and retries a chunk whose worker died; stockflow only splits the
-batch, ships the checked model once, and puts the chunks back together."""
+batch, pickles the checked model once per call for the tasks to carry, and puts the chunks
+back together."""
 
 from __future__ import annotations
 
@@ -64,8 +65,7 @@ def run_on(client: Any, model: CheckedModel, structure: tuple[tuple[str, ...], t
     Every chunk has the same shape (the last is padded by repeating its last run), so each
     worker compiles one function."""
     n = inputs[0].shape[0]
-    blob = model_bytes(model)
-    key = hashlib.sha256(blob).hexdigest()
+    key, blob = shipped(model)
     starts = list(range(0, n, chunk))
     out: list[np.ndarray] = []
     devices: set[str] = set()
@@ -168,6 +168,13 @@ def _device(backend: str) -> str:
 
     d = jax.devices()[0]
     return f"{d.platform} ({d.device_kind})" if d.platform != "cpu" else "cpu"
+
+
+def shipped(obj: Any) -> tuple[str, bytes]:
+    """`obj` pickled for the workers (`model_bytes`), and its digest: what a worker keys the
+    runner or problem it builds from it by."""
+    blob = model_bytes(obj)
+    return hashlib.sha256(blob).hexdigest(), blob
 
 
 def model_bytes(model: Any) -> bytes:

@@ -5,13 +5,12 @@ same; only where each piece runs changes."""
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 from typing import Any
 
 import numpy as np
 
-from ._distributed import each, kept, model_bytes
+from ._distributed import each, kept, shipped
 
 
 def from_starts(client: Any, problem: Any, starts: list[np.ndarray], max_iter: int) -> list[Any]:
@@ -42,8 +41,7 @@ def curves(client: Any, problem: Any, z_hat: np.ndarray, loss_hat: float,
 
 
 def _shipped(problem: Any) -> tuple[str, bytes]:
-    blob = model_bytes((problem.recipe, problem.y, problem.series))
-    return hashlib.sha256(blob).hexdigest(), blob
+    return shipped((problem.recipe, problem.y, problem.series))
 
 
 def _problem(key: str, blob: bytes) -> Any:

@@ -65,7 +65,7 @@ class VectorCode(ScalarCode):
                 out.append((step, one[step]))
             else:
                 self._sources += 1
-                group = group_of(self.xp, gather or self.gather, self._sources, step, fns[step[0][0]])
+                group = group_of(gather or self.gather, self._sources, step, fns[step[0][0]])
                 out += [group] if group is not None else [(m, one[m]) for m, _ in step]
         return out
 
@@ -80,7 +80,7 @@ class VectorCode(ScalarCode):
         self.blend(env, t0)
         for step in self.i_steps:
             if isinstance(step, Group):
-                evaluate_group(xp, self.i_gather, step, env)
+                evaluate_group(self.i_gather, step, env)
                 if step.names[0] in self.stock_index:  # a stock's initial value, unless the run gives one
                     idx = np.asarray([self.stock_index[n] for n in step.names])
                     env.vectors[step.source] = xp.where(mask[idx], override[idx], env.vectors[step.source])
@@ -97,7 +97,7 @@ class VectorCode(ScalarCode):
     def _run(self, steps: list[Any], env: LazyEnv, t: Any, gather: Gatherer | None = None) -> None:
         for step in steps:
             if isinstance(step, Group):
-                evaluate_group(self.xp, gather or self.gather, step, env)
+                evaluate_group(gather or self.gather, step, env)
                 continue
             n, f = step
             env[n] = f(env)

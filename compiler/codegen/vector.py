@@ -161,7 +161,7 @@ def _tidy(seg: Segment) -> Segment:
     return ("take", seg[1], np.asarray(idx))
 
 
-def group_of(xp: Any, gather: Gatherer, source: int, members: list[tuple[str, list[str]]], fn: Any) -> Group | None:
+def group_of(gather: Gatherer, source: int, members: list[tuple[str, list[str]]], fn: Any) -> Group | None:
     """The members as one group, or None where a leaf would be built mostly from scalars (values
     changed after they are computed) or from many pieces: that costs more than it saves. A
     few scalars (the end of a chain) are gathered with the rest."""
@@ -178,9 +178,10 @@ def group_of(xp: Any, gather: Gatherer, source: int, members: list[tuple[str, li
     return Group(source, tuple(m for m, _ in members), fn, tuple(leaves))
 
 
-def evaluate_group(xp: Any, gather: Gatherer, g: Group, env: LazyEnv) -> None:
+def evaluate_group(gather: Gatherer, g: Group, env: LazyEnv) -> None:
     """The group's vector, from its leaves gathered as vectors (a leaf the same for every
     element stays a scalar and broadcasts)."""
+    xp = gather.xp
     values = {name: env[name] if plan is None else gather.run(plan, env) for name, plan in g.leaves}
     out = xp.asarray(g.fn(values), dtype=xp.float64)
     env.vectors[g.source] = xp.broadcast_to(out, (len(g.names),))
@@ -192,8 +193,7 @@ MIN_SUM = 8  # a sum of at least this many variables is one reduction over a gat
 class SumEmitter(Emitter):
     """The scalar steps' emitter: a long sum of variables (a `sum` over a dimension) is one
     reduction over their vector instead of a chain of additions, so its size does not grow with
-    the elements. Only its rounding differs from the chain's, by about one unit in the last place
-    per thousand terms."""
+    the elements. Only its rounding can differ from the chain's (the tests hold it to 1e-12)."""
 
     def __init__(self, xp: Any, lookups: dict[str, Any], gather: Gatherer):
         super().__init__(xp, lookups)

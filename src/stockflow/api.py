@@ -325,18 +325,18 @@ class Model(ModelInputs, ModelOutputs):
         from .runtime._distributed import chunk_size, run_on, workers
 
         backend = self._batch_backend(structure, p, runs, backend)
-        g = self.checked.graph
-        memory = chunk_runs(p, self._stock_ids, len(g.groups), len(self._params), keep)
-        chunk = chunk_size(runs, memory, workers(client))
+        chunk = chunk_size(runs, self._chunk(p, keep), workers(client))
         out, self.last_devices = with_progress(runs, chunk, lambda bar: run_on(
             client, self.checked, structure, backend, p, inputs, keep, chunk, bar))
         return out
 
     def _run_batch(self, sim: Any, p: Plan, params: np.ndarray, override: np.ndarray, mask: np.ndarray,
                    keep: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-        g = self.checked.graph
-        chunk = chunk_runs(p, self._stock_ids, len(g.groups), len(self._params), keep)
-        return run_chunked(sim, p, params, override, mask, keep, chunk)
+        return run_chunked(sim, p, params, override, mask, keep, self._chunk(p, keep))
+
+    def _chunk(self, p: Plan, keep: tuple[str, ...]) -> int:
+        """Runs in one chunk of a batch, within its bound on working memory."""
+        return chunk_runs(p, self._stock_ids, len(self.checked.graph.groups), len(self._params), keep)
 
     def _check_size(self, p: Plan, keep: tuple[str, ...], runs: int) -> None:
         g = self.checked.graph
