@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ROOT / "src" / "stockflow" / "assets" / "explorer" / "runtime.js"
 SPECS = ["specs/girfec/girfec.sfm", "specs/girfec/girfec.yaml", "specs/girfec-city/girfec-city.sfm",
          "specs/scotland_looked_after/looked_after.sfm", "specs/examples/intensive_four_ways.sfm",
-         "docs/examples/every_construct.sfm", "tests/models/sir.sfm", "tests/models/teacup.sfm"]
+         "docs/examples/every_construct.sfm", "tests/models/sir.sfm", "tests/models/teacup.sfm",
+         "tests/models/arrayed_lookup.sfm"]
 NODE = shutil.which("node")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed: the generated model is not run")

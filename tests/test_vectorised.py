@@ -28,11 +28,12 @@ param rate[from: level, to: level] [1/year] = {(universal, additional): 0.07, el
 param cost[level] [GBP/(child*year)] = {universal: 50, additional: 400, targeted: 2000, intensive: 9000}
 param exit_rate [1/year] = 0.3
 lookup pressure = [(0, 1), (500, 1.2), (2000, 2)]
+lookup crowding[band] = {young: [(0, 1), (300, 1.5)], else: [(0, 0.8), (300, 1)]}
 flow move[from: level, to: level, band] [child/year]: kids[from, band] -> kids[to, band] = kids[from, band] * rate[from, to] * pressure(sum(kids[from, band!]) / 1 [child]) {
   where from != to
   tags escalation
 }
-flow ageing[level, band] [child/year]: kids[level, band] -> kids[level, band + 1] = kids[level, band] / 6 [year] { where band != old }
+flow ageing[level, band] [child/year]: kids[level, band] -> kids[level, band + 1] = kids[level, band] / 6 [year] * crowding[band](sum(kids[level!, band]) / 1 [child]) { where band != old }
 flow leaving[level] [child/year]: kids[level, old] -> outside = kids[level, old] * exit_rate
 flow births [child/year]: outside -> kids[universal, young] = 150 [child/year]
 aux spend[level] [GBP/year] = cost[level] * sum(kids[level, band!])

@@ -27,7 +27,17 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
     array = next((a for a in model.graph.arrays if a.name == base), None)
     kind = type(decl).__name__.removesuffix("Decl").lower()
     title = f"{decl.name}: {kind}"
-    if array is not None and key == base:  # the whole array: its elements, then the first one's details
+    tables = [lk.id for lk in model.graph.lookups if lk.id.startswith(base + "[")]
+    if isinstance(decl, A.LookupDecl) and decl.array is not None:  # a table per element
+        if key == base and tables:
+            title += f" over {', '.join(r.dim for r in decl.array.dims)}; tables " + ", ".join(tables[:8])
+            title += " ..." if len(tables) > 8 else ""
+            key = tables[0]
+        elif key not in tables:
+            return None
+        else:
+            title = f"{key}: {kind}, one element's table of {decl.name}"
+    elif array is not None and key == base:  # the whole array: its elements, then the first one's details
         title += f" over {', '.join(array.dims)}; elements " + ", ".join(vid for vid, _ in array.elements[:8])
         title += " ..." if len(array.elements) > 8 else ""
         key = array.elements[0][0]
@@ -36,7 +46,7 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
             return None
         title = f"{key}: {kind}, one element of {decl.name}"
     lines = [title, "", "  " + declaration_text(decl).replace("\n", "\n  "), ""]
-    if array is not None and key != base:
+    if (array is not None or tables) and key != base:
         lines.append(f"(below: {key})")
     units = model.units.get(key)
     if units is not None:

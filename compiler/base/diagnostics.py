@@ -68,11 +68,12 @@ def warning(code: str, message: str, span: Span | None, hint: str | None = None,
 
 
 def by_position(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
-    """Diagnostics in reading order: by file, line and column; those without a place first."""
+    """Diagnostics in reading order: by file, line and column; those without a place first.
+    Each once: an equation written for every element of an array repeats its faults."""
     def key(d: Diagnostic) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0)
 
-    return sorted(diags, key=key)
+    return sorted(dict.fromkeys(diags), key=key)
 
 
 class SpecError(Exception):

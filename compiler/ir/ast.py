@@ -61,9 +61,13 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """`f(x)`; `effect[level](x)` calls one element of an arrayed lookup, `at` holding its
+    indices as a subscript's (only the arrays pass sees those)."""
+
     func: str
     args: tuple[Expr, ...]
     span: Span | None = _span()
+    at: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +293,17 @@ class LookupDecl:
     doc: Doc = Doc()
     span: Span | None = _span()
     points_span: Span | None = _span()
+    array: ArrayPart | None = None  # an arrayed lookup: `points` is the default table
+    tables: tuple[LookupCase, ...] = ()  # each element's own table
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCase:
+    """One element's own table in an arrayed lookup."""
+
+    key: tuple[str, ...]
+    points: tuple[tuple[float, float], ...]
+    span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,8 +51,8 @@ KINDS: tuple[Kind, ...] = (
          ("dims", "value", "table", "units", "bounds", "where", *DOC_KEYS),
          (), "value", frozenset({*DOC_KEYS, "bounds", "where"}), {"type": "number"}),
     Kind(A.LookupDecl, "lookup", "lookups", "lookup",
-         ("points", "units", "x_units", "interpolation", "extrapolation", *DOC_KEYS), ("points",),
-         dsl_props=frozenset({*DOC_KEYS, "interpolation", "extrapolation", "x_units"})),
+         ("dims", "points", "units", "x_units", "interpolation", "extrapolation", "where", *DOC_KEYS), ("points",),
+         dsl_props=frozenset({*DOC_KEYS, "interpolation", "extrapolation", "x_units", "where"})),
     Kind(A.MetricDecl, "metric", "metrics", "metric", ("equation", "units", *DOC_KEYS), ("equation",), "equation",
          shorthand=EXPR),
     Kind(A.GroupDecl, "group", "groups", "group", ("stocks", *DOC_KEYS), ("stocks",),
@@ -73,6 +73,7 @@ OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "units", "
                  "during", *DOC_KEYS)
 
 # An arrayed declaration's main value may be a table: element (or "e1, e2") -> value, with `else`.
+POINTS: dict[str, Any] = {"type": "array", "items": PAIR, "minItems": 2}
 CASES: dict[str, Any] = {"type": "object", "additionalProperties": EXPR}
 KEY_TYPES: dict[str, dict[str, Any]] = {
     "initial": {"anyOf": [EXPR, CASES]}, "rate": {"anyOf": [EXPR, CASES]}, "equation": {"anyOf": [EXPR, CASES]},
@@ -87,7 +88,7 @@ KEY_TYPES: dict[str, dict[str, Any]] = {
     "non_negative": {"type": "boolean"}, "description": TEXT, "source": TEXT, "assumption": TEXT,
     "from": {"type": ["string", "null"]}, "to": {"type": ["string", "null"]},
     "tags": {"type": ["array", "string"], "items": TEXT}, "bounds": PAIR, "during": PAIR,
-    "points": {"type": "array", "items": PAIR, "minItems": 2},
+    "points": {"anyOf": [POINTS, {"type": "object", "additionalProperties": POINTS}]},
     "interpolation": {"enum": [m.value for m in A.Interpolation]},
     "extrapolation": {"enum": [m.value for m in A.Extrapolation]},
     "stocks": {"type": "array", "items": TEXT},

@@ -52,7 +52,8 @@ def _expr(e: A.Expr) -> tuple[str, int]:
     if isinstance(e, A.Name):
         return e.name, _ATOM
     if isinstance(e, A.Call):
-        return f"{e.func}({', '.join(expr_text(a) for a in e.args)})", _ATOM
+        at = f"[{', '.join(expr_text(i) for i in e.at)}]" if e.at else ""
+        return f"{e.func}{at}({', '.join(expr_text(a) for a in e.args)})", _ATOM
     if isinstance(e, A.BinOp):
         if e.op is A.BinOpKind.POW:
             return f"{_wrap(e.left, _ATOM)}^{_wrap(e.right, _NEG)}", _POW
@@ -182,7 +183,6 @@ def decl_text(d: A.Decl) -> str:
         value = number(d.value) if d.array is None or d.array.has_default else None
         return block(f"{_head('param', d)} = {value_text(value, d.array)}", props + doc_props(d.doc))
     if isinstance(d, A.LookupDecl):
-        pts = ", ".join(f"({number(x)}, {number(y)})" for x, y in d.points)
         props = []
         if d.x_units is not None:
             props.append(f"x_units [{unit_text(d.x_units)}]")
@@ -190,7 +190,8 @@ def decl_text(d: A.Decl) -> str:
             props.append(f"interpolation {d.interpolation.value}")
         if d.extrapolation is not A.Extrapolation.CLAMP:
             props.append(f"extrapolation {d.extrapolation.value}")
-        return block(f"lookup {d.name}{_units(d.units)} = [{pts}]", props + doc_props(d.doc))
+        return block(f"lookup {d.name}{dims_text(d.array)}{_units(d.units)} = {_tables(d)}",
+                     _where(d.array) + props + doc_props(d.doc))
     if isinstance(d, A.MetricDecl):
         return block(f"metric {d.name}{_units(d.units)} = {expr_text(d.expr)}", doc_props(d.doc))
     if isinstance(d, A.GroupDecl):
@@ -213,6 +214,20 @@ def decl_text(d: A.Decl) -> str:
         head = f"scenario {d.name}" + (f" {quote(d.title)}" if d.title is not None else "")
         return head + " {\n" + "".join(f"  {i}\n" for i in items + doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
+
+
+def _points(points: tuple[tuple[float, float], ...]) -> str:
+    return "[" + ", ".join(f"({number(x)}, {number(y)})" for x, y in points) + "]"
+
+
+def _tables(d: A.LookupDecl) -> str:
+    """A lookup's table, or an arrayed one's table per element (`else` for the rest)."""
+    if d.array is None or not d.tables:
+        return _points(d.points)
+    entries = [f"{key_text(c.key)}: {_points(c.points)}" for c in d.tables]
+    entries += [f"else: {_points(d.points)}"] if d.array.has_default else []
+    one = "{" + ", ".join(entries) + "}"
+    return one if len(one) <= 80 else "{\n" + "".join(f"    {x},\n" for x in entries) + "  }"
 
 
 def _default(e: A.Expr, array: A.ArrayPart | None) -> A.Expr | None:

@@ -33,7 +33,7 @@ def names_in(e: Expr) -> set[str]:
 def children(e: Expr) -> tuple[Expr, ...]:
     """An expression's direct subexpressions (a subscript's indices included)."""
     if isinstance(e, Call):
-        return e.args
+        return e.args + e.at
     if isinstance(e, Subscript):
         return e.indices
     if isinstance(e, BinOp | Compare | Logic):
@@ -48,7 +48,7 @@ def children(e: Expr) -> tuple[Expr, ...]:
 def rebuild(e: Expr, f: Callable[[Expr], Expr]) -> Expr:
     """`e` with `f` applied to each direct subexpression (leaves come back as they are)."""
     if isinstance(e, Call):
-        return replace(e, args=tuple(f(a) for a in e.args))
+        return replace(e, args=tuple(f(a) for a in e.args), at=tuple(f(i) for i in e.at))
     if isinstance(e, Subscript):
         return replace(e, indices=tuple(f(i) for i in e.indices))
     if isinstance(e, BinOp | Compare | Logic):
@@ -64,7 +64,7 @@ def has_subscript(e: Expr) -> bool:
     stack = [e]
     while stack:
         x = stack.pop()
-        if isinstance(x, Subscript):
+        if isinstance(x, Subscript) or (isinstance(x, Call) and x.at):
             return True
         stack.extend(children(x))
     return False

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from ..base.diagnostics import Diagnostic, warning
+from ..base.diagnostics import Diagnostic, Span, warning
 from ..codegen.build import ModelFunctions, build
+from ..codegen.vector import form
 from ..ir import ast as A
 from ..ir.model import CheckedModel, sym
 from ..ir.walk import names_in
@@ -71,7 +72,7 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
     depth: dict[sympy.Symbol, int] = {}
     for n in g.order:
         e = model.equations[n]
-        if sympy.count_ops(e) > _MAX_OPS:
+        if _too_big(e):
             continue
         used = [x for x in e.free_symbols if x in inlined]
         d = _MAX_EXPR_DEPTH + max((depth[x] for x in used), default=0)
@@ -81,17 +82,15 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
         depth[sym(n)] = d
     flows = {f.id: f for f in g.flows}
     start = _start_values(model, fns)
+    seen: dict[tuple[object, ...], sympy.Expr | None] = {}
     out = []
     for s in todo:
         for fid in s.outflows:
             e = inlined.get(sym(fid))
-            if e is None or sympy.count_ops(e) > _MAX_OPS:
+            if e is None or _too_big(e):
                 continue
-            try:
-                at_zero = sympy.simplify(e.xreplace({sym(s.id): sympy.Integer(0)}))
-            except (TypeError, ValueError, RecursionError):
-                continue
-            if at_zero == 0:
+            at_zero = _at_zero(e, sym(s.id), seen)
+            if at_zero is None or at_zero == 0:
                 continue
             value = _value_at_zero(model, fid, s.id, start)
             if value is not None and value <= 0:
@@ -103,6 +102,38 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
                 f"make the rate proportional to `{s.display}`, or mark the stock `non_negative` "
                 "so the run caps the outflow"))
     return out
+
+
+def _too_big(e: sympy.Basic) -> bool:
+    """Whether `e` has more than _MAX_OPS nodes: a guard, counted without sympy's count_ops,
+    which costs milliseconds an equation."""
+    stack, count = [e], 0
+    while stack:
+        count += 1
+        if count > _MAX_OPS:
+            return True
+        stack.extend(stack.pop().args)
+    return False
+
+
+def _at_zero(e: sympy.Expr, stock: sympy.Symbol, seen: dict[tuple[object, ...], sympy.Expr | None]
+             ) -> sympy.Expr | None:
+    """`e` simplified with the stock at zero. The elements of an arrayed flow share one form
+    (the same tree over other symbols), so sympy simplifies each form once."""
+    symbols: dict[str, int] = {stock.name: 0}
+    key = form(e, symbols)
+    names = sorted(symbols, key=symbols.__getitem__)
+    slots = [sympy.Symbol(f"_slot{i}") for i in range(len(names))]
+    if key not in seen:
+        generic = e.xreplace({sym(n): x for n, x in zip(names, slots, strict=True)})
+        try:
+            seen[key] = sympy.simplify(generic.xreplace({slots[0]: sympy.Integer(0)}))
+        except (TypeError, ValueError, RecursionError):
+            seen[key] = None
+    found = seen[key]
+    if found is None or found == 0:
+        return found
+    return found.xreplace({x: sym(n) for n, x in zip(names, slots, strict=True)})
 
 
 def _show(e: sympy.Expr) -> str:
@@ -156,15 +187,20 @@ def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
         used |= names_in(m.expr)
     for ex in g.expectations:
         used |= names_in(ex.condition)
+    found: dict[tuple[str, Span | None], list[str]] = {}  # the elements of one array share a place
+    for kind, items in (("parameter", g.params), ("lookup", g.lookups)):
+        for x in items:
+            if x.id not in used:
+                found.setdefault((kind, x.span), []).append(x.display)
     out = []
-    for p in g.params:
-        if p.id not in used:
-            out.append(warning("W102", f"parameter `{p.display}` is never used", p.span,
-                               "remove it, or use it in an equation"))
-    for lk in g.lookups:
-        if lk.id not in used:
-            out.append(warning("W102", f"lookup `{lk.display}` is never used", lk.span,
-                               "remove it, or call it in an equation"))
+    for (kind, span), names in found.items():
+        hint = "remove it, or use it in an equation" if kind == "parameter" else "remove it, or call it in an equation"
+        if len(names) == 1:
+            out.append(warning("W102", f"{kind} `{names[0]}` is never used", span, hint))
+            continue
+        shown = ", ".join(f"`{n}`" for n in names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        out.append(warning("W102", f"{len(names)} elements of {kind} `{names[0].split('[')[0]}` are never used: {shown}",
+                           span, "leave them out with `where`, or use them in an equation"))
     return out
 
 

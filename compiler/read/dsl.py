@@ -271,18 +271,50 @@ class _DslReader:
                            self.doc(p), self.b.span_of(name), self.b.span_of(value), array)
 
     def lookup(self, t: Tree) -> A.LookupDecl:
-        name, units, *rest = t.children
-        props = rest[-1]
-        pts = tuple((self.b.signed_number(pt.children[0]), self.b.signed_number(pt.children[1]))
-                    for pt in rest[:-1])
+        name, g1, g2, value, props = t.children
         p = self.props(props, "lookup")
+        dims, units = self.arr.head(g1, g2)
         interp = self.enum(A.Interpolation, p.get("interpolation"), A.Interpolation.LINEAR)
         extrap = self.enum(A.Extrapolation, p.get("extrapolation"), A.Extrapolation.CLAMP)
-        first, last = rest[0], rest[-2]
-        s0, s1 = self.b.span_of(first), self.b.span_of(last)
-        pspan = Span(self.file, s0.line, s0.column, s1.end_line, s1.end_column) if s0 and s1 else None
-        return A.LookupDecl(str(name), pts, self.units(units), p.get("x_units"), interp, extrap,  # type: ignore[arg-type]
-                            self.doc(p), self.b.span_of(name), pspan)
+        where = self.b.expr(p["where"]) if "where" in p else None
+        inner = value.children
+        tables: tuple[A.LookupCase, ...] = ()
+        if len(inner) == 1 and inner[0].data == "points":
+            pts, pspan, tables = self.points(inner[0]), self.points_span(inner[0]), ()
+        else:
+            pts, pspan, tables = self.lookup_cases(inner)
+        self.scalar_check(name, dims, inner[0].data != "points", where)
+        array = array_part(dims, where, (), bool(pts))
+        return A.LookupDecl(str(name), pts, units, p.get("x_units"), interp, extrap,  # type: ignore[arg-type]
+                            self.doc(p), self.b.span_of(name), pspan, array, tables)
+
+    def points(self, t: Tree) -> tuple[tuple[float, float], ...]:
+        return tuple((self.b.signed_number(pt.children[0]), self.b.signed_number(pt.children[1]))
+                     for pt in t.children)
+
+    def points_span(self, t: Tree) -> Span | None:
+        """From the first point to the last (where a bad table's carets go)."""
+        s0, s1 = self.b.span_of(t.children[0]), self.b.span_of(t.children[-1])
+        return Span(self.file, s0.line, s0.column, s1.end_line, s1.end_column) if s0 and s1 else None
+
+    def lookup_cases(self, cases: list[Tree]) -> tuple[tuple[tuple[float, float], ...], Span | None,
+                                                        tuple[A.LookupCase, ...]]:
+        """`{ universal: [...], else: [...] }`: each element's table, and the default's."""
+        default: tuple[tuple[float, float], ...] = ()
+        span = None
+        out = []
+        for case in cases:
+            if case is None:
+                continue
+            key, pts_t = case.children
+            pts = self.points(pts_t)
+            if key.data == "key_else":
+                if default:
+                    self.err("E011", "`else` given twice", key, "keep one")
+                default, span = pts, self.points_span(pts_t)
+            else:
+                out.append(A.LookupCase(tuple(self.arr.element(e) for e in key.children), pts, self.b.span_of(case)))
+        return default, span, tuple(out)
 
     def enum(self, cls: type, tok: object, default: object) -> object:
         if tok is None:

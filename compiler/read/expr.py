@@ -158,6 +158,10 @@ class Builder:
                 ch = ch[:2]
             args = tuple(self._expr(a) for a in ch[1:] if a is not None)
             return A.Call(str(ch[0]), args, sp)
+        if k == "subscript_call":
+            at = tuple(self._expr(i) for i in ch[1].children)
+            args = tuple(self._expr(a) for a in ch[2:2 + MAX_CALL_ARGS] if a is not None)
+            return A.Call(str(ch[0]), args, sp, at)
         if k == "subscript":
             return A.Subscript(str(ch[0]), tuple(self._expr(a) for a in ch[1:]), sp)
         if k == "reduce_index":

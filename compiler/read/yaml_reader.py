@@ -249,7 +249,7 @@ class _YamlReader(NodeReader):
         if section == "parameters":
             return self.param(name, props, units, doc, span, dims)
         if section == "lookups":
-            return self.lookup(name, props, units, doc, span)
+            return self.lookup(name, props, units, doc, span, A.ArrayPart(dims, where, (), True) if dims else None)
         if section == "scenarios":
             return self.scenario(name, props, doc, span)
         if section == "expectations":
@@ -391,24 +391,50 @@ class _YamlReader(NodeReader):
         return ()
 
     def lookup(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc,
-               span: Span) -> A.LookupDecl | None:
+               span: Span, array: A.ArrayPart | None) -> A.LookupDecl | None:
         node = props["points"]
-        pts: list[tuple[float, float]] = []
+        tables: list[A.LookupCase] = []
+        pts: tuple[tuple[float, float], ...] | None = ()
+        pspan = self.span(node)
+        if isinstance(node, MappingNode):  # an arrayed lookup's table per element, `else` for the rest
+            if array is None:
+                self.err("E092", "`points` is a table of elements, but the lookup has no `dims`", node,
+                         "add `dims: [level]`")
+                return None
+            for k, v in self.mapping(node, "`points`"):
+                one = self.points(v)
+                if one is None:
+                    return None
+                if str(k.value) == "else":
+                    pts, pspan = one, self.span(v)
+                else:
+                    key = tuple(x.strip() for x in str(k.value).strip("()").split(","))
+                    tables.append(A.LookupCase(key, one, self.span(k)))
+            array = replace(array, has_default=bool(pts))
+        else:
+            pts = self.points(node)
+            if pts is None:
+                return None
+        x_units = self.unit(props["x_units"]) if "x_units" in props else None
+        interp = self.choice(props.get("interpolation"), A.Interpolation, A.Interpolation.LINEAR)
+        extrap = self.choice(props.get("extrapolation"), A.Extrapolation, A.Extrapolation.CLAMP)
+        return A.LookupDecl(name, pts, units, x_units, interp, extrap, doc, span, pspan,  # type: ignore[arg-type]
+                            array, tuple(tables))
+
+    def points(self, node: Node) -> tuple[tuple[float, float], ...] | None:
         if not isinstance(node, SequenceNode):
             self.err("E052", "`points` must be a list of [x, y] pairs", node, "e.g. `[[0, 0], [1, 0.5]]`")
             return None
         if len(node.value) > 10 * MAX_LOOKUP_POINTS:  # resolve gives the limit; this only spares the work
             self.err("E006", f"{len(node.value):,} lookup points; the limit is {MAX_LOOKUP_POINTS:,}", node)
             return None
+        pts: list[tuple[float, float]] = []
         for p in node.value:
             if not isinstance(p, SequenceNode) or len(p.value) != 2:
                 self.err("E052", "each lookup point must be a pair [x, y]", p, "e.g. `[0, 0.5]`")
                 continue
             pts.append((self.number(p.value[0], "x"), self.number(p.value[1], "y")))
-        x_units = self.unit(props["x_units"]) if "x_units" in props else None
-        interp = self.choice(props.get("interpolation"), A.Interpolation, A.Interpolation.LINEAR)
-        extrap = self.choice(props.get("extrapolation"), A.Extrapolation, A.Extrapolation.CLAMP)
-        return A.LookupDecl(name, tuple(pts), units, x_units, interp, extrap, doc, span, self.span(node))  # type: ignore[arg-type]
+        return tuple(pts)
 
     def choice(self, node: Node | None, cls: type, default: object) -> object:
         if node is None:

@@ -159,6 +159,19 @@ def _yvalue(default: Any, array: A.ArrayPart | None) -> Any:
     return table
 
 
+def _ypoints(d: A.LookupDecl) -> Any:
+    """A lookup's points, or an arrayed one's table of points per element."""
+    def pairs(points: tuple[tuple[float, float], ...]) -> list[list[float]]:
+        return [[float(x), float(y)] for x, y in points]
+
+    if d.array is None or not d.tables:
+        return pairs(d.points)
+    table: dict[str, Any] = {", ".join(c.key): pairs(c.points) for c in d.tables}
+    if d.array.has_default:
+        table["else"] = pairs(d.points)
+    return table
+
+
 def _ywhere(array: A.ArrayPart | None) -> dict[str, Any]:
     return {"where": expr_text(array.where)} if array is not None and array.where is not None else {}
 
@@ -218,14 +231,14 @@ def _ydecl(d: A.Decl) -> Any:
                 **({"bounds": [float(d.bounds[0]), float(d.bounds[1])]} if d.bounds else {}),
                 **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.LookupDecl):
-        body = {"points": [[float(x), float(y)] for x, y in d.points], **units}
+        body = {**_ydims(d.array), "points": _ypoints(d), **units}
         if d.x_units is not None:
             body["x_units"] = unit_text(d.x_units)
         if d.interpolation is not A.Interpolation.LINEAR:
             body["interpolation"] = d.interpolation.value
         if d.extrapolation is not A.Extrapolation.CLAMP:
             body["extrapolation"] = d.extrapolation.value
-        return {**body, **_ydoc(d.doc)}
+        return {**body, **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.MetricDecl):
         return {"equation": _yexpr(d.expr), **units, **_ydoc(d.doc)}
     if isinstance(d, A.GroupDecl):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 from ...base.diagnostics import Diagnostic, Span, SpecError, error
 from ...base.hints import did_you_mean
@@ -22,6 +23,7 @@ from .exprs import Arrayed, Expander, bindings, constant, element_name
 from .tables import read_table
 
 ARRAYABLE = (A.StockDecl, A.FlowDecl, A.AuxDecl, A.ParamDecl)
+DECLARED = (*ARRAYABLE, A.LookupDecl)  # what may have dimensions
 
 
 def expand_arrays(spec: A.Spec) -> A.Spec:
@@ -63,12 +65,16 @@ class _Arrays:
 
     def run(self) -> A.Spec:
         for d in self.spec.decls:
-            if isinstance(d, ARRAYABLE) and d.array is not None:
+            if isinstance(d, DECLARED) and d.array is not None:
                 self.declare(d)
         out: list[A.Decl] = []
         expanded: list[A.Expanded] = []
         for d in self.spec.decls:
             if isinstance(d, A.DimDecl):
+                continue
+            if isinstance(d, A.LookupDecl) and d.array is not None:
+                arr = self.arrays.get(canonical(d.name))
+                out += self.tables(d, arr) if arr is not None else []
                 continue
             if isinstance(d, ARRAYABLE) and d.array is not None:
                 arr = self.arrays.get(canonical(d.name))
@@ -89,7 +95,7 @@ class _Arrays:
         return replace(self.spec, decls=tuple(out), arrays=tuple(expanded))
 
     # ---------------------------------------------------------------- arrayed declarations
-    def declare(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl) -> None:
+    def declare(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl | A.LookupDecl) -> None:
         """Which elements exist, before any equation is expanded (equations may refer to
         arrays declared after them)."""
         assert d.array is not None
@@ -123,7 +129,8 @@ class _Arrays:
             if d.array.where is None or self.where(d.array.where, env):
                 exists.append(tuple(b.element for b in env.values()))
         self.count += len(exists)
-        self.arrays[canonical(d.name)] = Arrayed(d.name, tuple(dims), frozenset(exists))
+        self.arrays[canonical(d.name)] = Arrayed(d.name, tuple(dims), frozenset(exists),
+                                                 isinstance(d, A.LookupDecl))
 
     def where(self, cond: A.Expr, env: dict[str, Bound]) -> bool:
         def fail(e: A.Expr) -> None:
@@ -163,36 +170,66 @@ class _Arrays:
                 missing.append(key)
                 continue
             out.append((key, self.element(d, key, given, env)))
-        if missing:
-            shown = ", ".join(element_name(d.name, k) for k in missing[:4]) + (" ..." if len(missing) > 4 else "")
-            what = "1 element" if len(missing) == 1 else f"{len(missing)} elements"
-            self.err("E093", f"{what} of `{d.name}` {'has' if len(missing) == 1 else 'have'} no value: {shown}",
-                     d.span, "give each its own, or add `else: ...` for the rest")
+        self.missing(d, missing, "value")
         return out
 
     def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:
-        out: dict[tuple[str, ...], A.Expr] = {}
         assert isinstance(d, ARRAYABLE) and d.array is not None
-        for c in d.array.cases:
-            if len(c.key) != len(arr.dims):
-                self.err("E092", f"`{d.name}` has {len(arr.dims)} dimension(s); this entry names {len(c.key)}", c.span,
+        return self.keyed(d.name, arr, [(c.key, c.value, c.span) for c in d.array.cases])
+
+    def keyed(self, name: str, arr: Arrayed, entries: list[tuple[tuple[str, ...], Any, Span | None]]
+              ) -> dict[tuple[str, ...], Any]:
+        """Per-element entries by their elements' keys, each checked against the array."""
+        out: dict[tuple[str, ...], Any] = {}
+        for words, value, span in entries:
+            if len(words) != len(arr.dims):
+                self.err("E092", f"`{name}` has {len(arr.dims)} dimension(s); this entry names {len(words)}", span,
                          "name one element of each: `(universal, additional): ...`")
                 continue
             key = []
-            for word, dim in zip(c.key, arr.dims, strict=True):
-                el = self.ex.element(word, dim, c.span)
+            for word, dim in zip(words, arr.dims, strict=True):
+                el = self.ex.element(word, dim, span)
                 if el is None:
                     break
                 key.append(el)
             else:
                 k = tuple(key)
                 if k not in arr.exists:
-                    self.err("E093", f"`{element_name(d.name, k)}` is left out by `where`", c.span, "remove this entry")
+                    self.err("E093", f"`{element_name(name, k)}` is left out by `where`", span, "remove this entry")
                 elif k in out:
-                    self.err("E011", f"`{element_name(d.name, k)}` is given twice", c.span, "keep one")
+                    self.err("E011", f"`{element_name(name, k)}` is given twice", span, "keep one")
                 else:
-                    out[k] = c.value
+                    out[k] = value
         return out
+
+    def tables(self, d: A.LookupDecl, arr: Arrayed) -> list[A.Decl]:
+        """An arrayed lookup -> one lookup per element, `effect[universal]`, with its own table
+        or the default."""
+        assert d.array is not None
+        own = self.keyed(d.name, arr, [(c.key, c.points, c.span) for c in d.tables])
+        out: list[A.Decl] = []
+        missing = []
+        for env in bindings(arr.dims, [canonical(r.index) for r in d.array.dims]):
+            key = tuple(b.element for b in env.values())
+            if key not in arr.exists:
+                continue
+            points = own.get(key, d.points)
+            if not points:
+                missing.append(key)
+                continue
+            label = element_name(d.name, [b.dim.elements[b.position] for b in env.values()])
+            out.append(replace(d, name=label, points=points, array=None, tables=()))
+        self.missing(d, missing, "table")
+        return out
+
+    def missing(self, d: A.Decl, keys: list[tuple[str, ...]], what: str) -> None:
+        if not keys:
+            return
+        name = d.name
+        shown = ", ".join(element_name(name, k) for k in keys[:4]) + (" ..." if len(keys) > 4 else "")
+        count = "1 element" if len(keys) == 1 else f"{len(keys)} elements"
+        self.err("E093", f"{count} of `{name}` {'has' if len(keys) == 1 else 'have'} no {what}: {shown}",
+                 d.span, "give each its own, or add `else: ...` for the rest")
 
     def element(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, key: tuple[str, ...],
                 given: A.Expr | None, env: dict[str, Bound]) -> A.Decl:

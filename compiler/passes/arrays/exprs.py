@@ -27,6 +27,7 @@ class Arrayed:
     name: str
     dims: tuple[Dim, ...]
     exists: frozenset[tuple[str, ...]]
+    lookup: bool = False  # an arrayed lookup: a table per element, called as `effect[level](x)`
 
 
 def element_name(name: str, key: Sequence[str]) -> str:
@@ -46,6 +47,8 @@ class Expander:
     def __call__(self, e: A.Expr, env: dict[str, Bound]) -> A.Expr:
         if isinstance(e, A.Subscript):
             return self.subscript(e, env)
+        if isinstance(e, A.Call) and (e.at or canonical(e.func) in self.arrays):
+            return self.lookup_call(e, env)
         if isinstance(e, A.Name):
             return self.name(e, env)
         if isinstance(e, A.Call) and canonical(e.func) in REDUCTIONS and len(e.args) == 1:
@@ -56,6 +59,11 @@ class Expander:
 
     def name(self, e: A.Name, env: dict[str, Bound]) -> A.Expr:
         key = canonical(e.name)
+        if key in self.arrays and self.arrays[key].lookup:
+            arr = self.arrays[key]
+            self.err("E092", f"`{e.name}` is a lookup: call its element's table", e.span,
+                     f"e.g. `{e.name}[{', '.join(d.name for d in arr.dims)}](x)`")
+            return A.Num(0.0, None, e.span)
         if key in self.arrays:
             arr = self.arrays[key]
             dims = ", ".join(d.name for d in arr.dims)
@@ -68,8 +76,29 @@ class Expander:
             return A.Num(env[key].value, None, e.span)
         return e
 
-    def subscript(self, e: A.Subscript, env: dict[str, Bound]) -> A.Expr:
+    def lookup_call(self, e: A.Call, env: dict[str, Bound]) -> A.Expr:
+        """`effect[level](x)` -> the call of that element's table, `effect[universal](x)`."""
+        arr = self.arrays.get(canonical(e.func))
+        args = tuple(self(a, env) for a in e.args)
+        if arr is None or not arr.lookup:
+            what = "has no dimensions" if arr is None else "is not a lookup"
+            self.err("E092", f"`{e.func}` {what}, so `{e.func}[...](...)` does not apply", e.span,
+                     f"call a lookup as `{e.func}(x)`" if arr is None else f"write `{e.func}[...]` without `(...)`")
+            return A.Num(0.0, None, e.span)
+        if not e.at:
+            dims = ", ".join(d.name for d in arr.dims)
+            self.err("E092", f"the lookup `{e.func}` has a table for each element of {dims}: say which", e.span,
+                     f"`{e.func}[{dims}](x)` for each element's own, or `{e.func}[{', '.join(d.elements[0] for d in arr.dims)}](x)`")
+            return A.Num(0.0, None, e.span)
+        table = self.subscript(A.Subscript(e.func, e.at, e.span), env, call=True)
+        return A.Call(table.name, args, e.span) if isinstance(table, A.Name) else table
+
+    def subscript(self, e: A.Subscript, env: dict[str, Bound], call: bool = False) -> A.Expr:
         arr = self.arrays.get(canonical(e.name))
+        if arr is not None and arr.lookup and not call:
+            self.err("E092", f"`{e.name}` is a lookup: call its element's table", e.span,
+                     f"e.g. `{e.name}[{', '.join(d.name for d in arr.dims)}](x)`")
+            return A.Num(0.0, None, e.span)
         if arr is None:
             self.err("E092", f"`{e.name}` has no dimensions, so it takes no `[...]`", e.span,
                      f"write `{e.name}` alone, or give it dimensions where it is declared")
@@ -167,8 +196,10 @@ class Expander:
         stack = [e]
         while stack:
             x = stack.pop()
-            if isinstance(x, A.Subscript):
-                for idx in x.indices:
+            if isinstance(x, A.Call) and x.at:
+                stack.extend(x.args)
+            if isinstance(x, A.Subscript) or (isinstance(x, A.Call) and x.at):
+                for idx in (x.indices if isinstance(x, A.Subscript) else x.at):
                     if isinstance(idx, A.Name):
                         word = canonical(idx.name)
                         marked = word.endswith("!")
@@ -185,11 +216,16 @@ class Expander:
 def _unmark(e: A.Expr) -> A.Expr:
     """`level!` back to `level`, now that the reduction binds it (inner reductions keep theirs)."""
     if isinstance(e, A.Subscript):
-        return replace(e, indices=tuple(A.Name(i.name.rstrip("!"), i.span) if isinstance(i, A.Name) else i
-                                        for i in e.indices))
+        return replace(e, indices=_unmarked(e.indices))
+    if isinstance(e, A.Call) and e.at:
+        return replace(e, args=tuple(_unmark(a) for a in e.args), at=_unmarked(e.at))
     if isinstance(e, A.Call) and canonical(e.func) in REDUCTIONS:
         return e
     return rebuild(e, _unmark)
+
+
+def _unmarked(indices: tuple[A.Expr, ...]) -> tuple[A.Expr, ...]:
+    return tuple(A.Name(i.name.rstrip("!"), i.span) if isinstance(i, A.Name) else i for i in indices)
 
 
 def bindings(dims: Sequence[Dim], aliases: Sequence[str] | None = None) -> list[dict[str, Bound]]:
