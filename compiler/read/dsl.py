@@ -300,21 +300,9 @@ class _DslReader:
     def lookup_cases(self, cases: list[Tree]) -> tuple[tuple[tuple[float, float], ...], Span | None,
                                                         tuple[A.LookupCase, ...]]:
         """`{ universal: [...], else: [...] }`: each element's table, and the default's."""
-        default: tuple[tuple[float, float], ...] = ()
-        span = None
-        out = []
-        for case in cases:
-            if case is None:
-                continue
-            key, pts_t = case.children
-            pts = self.points(pts_t)
-            if key.data == "key_else":
-                if default:
-                    self.err("E011", "`else` given twice", key, "keep one")
-                default, span = pts, self.points_span(pts_t)
-            else:
-                out.append(A.LookupCase(tuple(self.arr.element(e) for e in key.children), pts, self.b.span_of(case)))
-        return default, span, tuple(out)
+        default, entries = self.arr.entries(cases, lambda t: (self.points(t), self.points_span(t)))
+        pts, span = default or ((), None)
+        return pts, span, tuple(A.LookupCase(k, v[0], sp) for k, v, sp in entries)
 
     def enum(self, cls: type, tok: object, default: object) -> object:
         if tok is None:

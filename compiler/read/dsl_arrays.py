@@ -3,6 +3,9 @@ per-element `{ key: value, else: value }` tables and element references in scena
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from lark import Token, Tree
 
 from ..base.diagnostics import Diagnostic, Span, error
@@ -10,6 +13,8 @@ from ..base.limits import MAX_DIM_ELEMENTS
 from ..ir import ast as A
 from ..ir.walk import literal
 from .expr import Builder
+
+T = TypeVar("T")
 
 
 class ArrayReader:
@@ -110,20 +115,26 @@ class ArrayReader:
         inner = t.children[0]
         if not (isinstance(inner, Tree) and inner.data == "cases"):
             return self.b.expr(inner), ()
-        default: A.Expr | None = None
-        cases = []
-        for case in inner.children:
+        default, entries = self.entries(inner.children, self.b.expr)
+        return default, tuple(A.Case(k, v, sp) for k, v, sp in entries)
+
+    def entries(self, cases: list[Tree], read: Callable[[Tree], T]) -> tuple[T | None, list[tuple[tuple[str, ...], T, Span | None]]]:
+        """`{ key: value, ..., else: value }` with each value read by `read`: the default and
+        each element's (key, value, span)."""
+        default: T | None = None
+        out = []
+        for case in cases:
             if case is None:
                 continue
-            key, expr = case.children
-            value = self.b.expr(expr)
+            key, value_t = case.children
+            value = read(value_t)
             if key.data == "key_else":
                 if default is not None:
                     self.err("E011", "`else` given twice", key, "keep one")
                 default = value
             else:
-                cases.append(A.Case(tuple(self.element(e) for e in key.children), value, self.b.span_of(case)))
-        return default, tuple(cases)
+                out.append((tuple(self.element(e) for e in key.children), value, self.b.span_of(case)))
+        return default, out
 
     def param_value(self, t: Tree) -> tuple[float | None, tuple[A.Case, ...], str | None]:
         inner = t.children[0]

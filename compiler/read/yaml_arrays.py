@@ -3,6 +3,9 @@ a main value given as a table (element, or "e1, e2", or `else` -> value)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..base.diagnostics import Span
@@ -10,6 +13,8 @@ from ..base.limits import MAX_DIM_ELEMENTS
 from ..ir import ast as A
 from .expr import parse_expr_text
 from .yaml_nodes import NodeReader
+
+T = TypeVar("T")
 
 
 def dim_decl(r: NodeReader, name: str, node: Node, span: Span) -> A.DimDecl | None:
@@ -70,16 +75,23 @@ def dims_of(r: NodeReader, node: Node) -> tuple[A.DimRef, ...]:
 
 def cases_of(r: NodeReader, node: Node, what: str) -> tuple[A.Expr | None, tuple[A.Case, ...]]:
     """A table of per-element values; `else` gives the default."""
-    default: A.Expr | None = None
-    cases = []
+    default, entries = keyed(r, node, what, lambda v, k: r.expr(v, f"{what}[{k}]"))
+    return default, tuple(A.Case(k, v, sp) for k, v, sp in entries)
+
+
+def keyed(r: NodeReader, node: Node, what: str, read: Callable[[Node, str], T]
+          ) -> tuple[T | None, list[tuple[tuple[str, ...], T, Span | None]]]:
+    """element (or "e1, e2", or `else`) -> value, each value read by `read`: the default and
+    each element's (key, value, span)."""
+    default: T | None = None
+    out: list[tuple[tuple[str, ...], T, Span | None]] = []
     for k, v in r.mapping(node, what):
-        value = r.expr(v, f"{what}[{k.value}]")
+        value = read(v, str(k.value))
         if str(k.value) == "else":
             default = value
         else:
-            key = tuple(x.strip() for x in str(k.value).strip("()").split(","))
-            cases.append(A.Case(key, value, r.span(k)))
-    return default, tuple(cases)
+            out.append((tuple(x.strip() for x in str(k.value).strip("()").split(",")), value, r.span(k)))
+    return default, out
 
 
 def main_value(r: NodeReader, node: Node, what: str, arrayed: bool) -> tuple[A.Expr | None, tuple[A.Case, ...]]:

@@ -16,7 +16,7 @@ from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS
 from ..ir.walk import literal
 from .comments import yaml_layout
 from .time import time_spec
-from .yaml_arrays import dim_decl, dims_of, endpoint, main_value
+from .yaml_arrays import dim_decl, dims_of, endpoint, keyed, main_value
 from .yaml_nodes import NodeReader, compose, cut_at_commas
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}
@@ -401,15 +401,11 @@ class _YamlReader(NodeReader):
                 self.err("E092", "`points` is a table of elements, but the lookup has no `dims`", node,
                          "add `dims: [level]`")
                 return None
-            for k, v in self.mapping(node, "`points`"):
-                one = self.points(v)
-                if one is None:
-                    return None
-                if str(k.value) == "else":
-                    pts, pspan = one, self.span(v)
-                else:
-                    key = tuple(x.strip() for x in str(k.value).strip("()").split(","))
-                    tables.append(A.LookupCase(key, one, self.span(k)))
+            default, entries = keyed(self, node, "`points`", lambda v, _k: (self.points(v), self.span(v)))
+            if (default is not None and default[0] is None) or any(v[0] is None for _, v, _ in entries):
+                return None  # a bad list of points, reported
+            pts, pspan = default if default is not None else ((), pspan)
+            tables = [A.LookupCase(k, v[0] or (), sp) for k, v, sp in entries]
             array = replace(array, has_default=bool(pts))
         else:
             pts = self.points(node)
