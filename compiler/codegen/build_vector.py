@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..ir.model import CheckedModel
-from .backend import barrier, join
-from .caps import cap_factors
+from .backend import join
+from .caps import cut_back
 from .compiled import ScalarCode
 from .emit import Env
 from .vector import Gatherer, Group, LazyEnv, SumEmitter, evaluate_group, group_of, schedule
@@ -109,9 +109,7 @@ class VectorCode(ScalarCode):
         self.blend(env, t)
         self._run(self.steps, env, t)
         if self.caps:  # as in ScalarCode.evaluate
-            factors = barrier(self.xp, cap_factors(self.caps, env, self.xp))
-            for cap, k in zip(self.caps, factors, strict=True):
-                cap.apply(env, k)
+            cut_back(self.caps, env, self.xp)
         return env
 
     def _values(self, env: Any, names: tuple[str, ...]) -> Any:

@@ -13,8 +13,8 @@ from typing import Any
 import sympy
 
 from ..ir.model import DT_SYM, CheckedModel
-from .backend import barrier, stack
-from .caps import cap_factors, caps_of
+from .backend import stack
+from .caps import caps_of, cut_back
 from .emit import Emitter, Env
 from .layout import Hoister, change_inputs, layout_of
 
@@ -94,13 +94,9 @@ class ScalarCode:
             if n in self.multipliers:
                 env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * self.multipliers[n](env, t))
         if self.caps:
-            # The factors are computed in order (a cap sees the flows earlier caps cut back),
-            # then applied in the same order, so the numbers are those of capping one stock at
-            # a time. The barrier makes each JAX step two fused kernels, instead of every
-            # derivative recomputing the chain of caps.
-            factors = barrier(self.xp, cap_factors(self.caps, env, self.xp))
-            for cap, k in zip(self.caps, factors, strict=True):
-                cap.apply(env, k)
+            # Applied in order (a cap sees the flows earlier caps cut back): the numbers are
+            # those of capping one stock at a time.
+            cut_back(self.caps, env, self.xp)
         return env
 
     def rhs(self, state: Any, t: Any, prep: Env) -> tuple[Any, Any]:
