@@ -325,3 +325,42 @@ scenario unsure { sample saving ~ uniform(0.5, 8)  draws 40  seed 2 }
         want = np.quantile(expected, q, method="higher")
         assert (np.isnan(row[col]) and not np.isfinite(want)) or row[col] == pytest.approx(want, abs=step), col
     assert row.share == pytest.approx(np.mean(np.isfinite(expected)))
+
+
+GROWS = """stock s = 10
+flow grow: outside -> s = s * k
+param k = 0.1
+expect stays_small = s <= 20
+"""
+
+
+def _counting_runs(m: stockflow.Model) -> list[int]:
+    calls: list[int] = []
+    run = m.run
+
+    def counted(*args: object, **kw: object) -> object:
+        calls.append(1)
+        return run(*args, **kw)  # type: ignore[arg-type]
+
+    m.run = counted  # type: ignore[method-assign]
+    return calls
+
+
+@pytest.mark.parametrize("scenarios, reused", [
+    ("scenario same { set k = 0.1 }\nscenario faster { set k = 0.3 }", True),  # the baseline is as written
+    ("scenario baseline { set k = 0.3 }\nscenario same { set k = 0.1 }", True),  # `same` changes nothing
+    ("scenario baseline { set k = 0.3 }\nscenario other { set k = 0.2 }", False),
+    ("scenario baseline { set k = 0.3 }\nscenario scaled { set k = 0.1\n scale grow by 0.5 }", False),
+])
+def test_expectations_on_the_model_as_written_reuse_a_run_that_is_it(scenarios: str, reused: bool) -> None:
+    """A report's reality checks need the model as written; when a scenario in hand is just
+    that (over the same plan), its run is used instead of running the model again."""
+    m = model(GROWS + scenarios)
+    calls = _counting_runs(m)
+    res = m.run_scenarios()
+    found = m.check_expectations(res)
+    assert len(calls) == (0 if reused else 1)
+    assert [d.code for d in found] == ["E062"] and "stays_small" in found[0].message  # 10 e^(0.1 t) > 20
+    assert [d.message for d in found] == [d.message for d in model(GROWS + scenarios).check_expectations()]
+    m.check_expectations(m.run_scenarios(method="rk4"))  # another plan: the model is run as written
+    assert len(calls) == (1 if reused else 2)
