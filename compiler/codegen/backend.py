@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 # XLA:CPU will not fuse a concatenate of more than 8 operands: a wider stack would end every
 # step's fused kernel and split the derivatives into one kernel each.
 _MAX_STACK = 8
@@ -34,8 +36,11 @@ def stack(xp: Any, values: list[Any]) -> Any:
     by side)."""
     if not values:
         return xp.zeros((0,), dtype=xp.float64)
-    if not xp.__name__.startswith("jax") and all(xp.ndim(v) == 0 for v in values):
-        return xp.array(values, dtype=xp.float64)  # one run on numpy: single numbers
+    if not xp.__name__.startswith("jax"):
+        first = values[0]
+        if all(xp.ndim(v) == 0 for v in values) or (
+                type(first) is np.ndarray and all(type(v) is np.ndarray and v.shape == first.shape for v in values)):
+            return np.array(values, dtype=np.float64)  # numbers, or runs side by side: one C call
     values = xp.broadcast_arrays(*[xp.asarray(v, dtype=xp.float64) for v in values])
     return join(xp, [v[None] for v in values])
 

@@ -29,15 +29,18 @@ class Cap:
     xp: Any
 
     def factor(self, env: Env) -> Any:
-        return _ratio(self.xp, *self._drain_and_supply(env))
+        base = env[self.stock] / env["dt"]
+        return _ratio(self.xp, self._drain(env), self._supply(env, base))
 
-    def _drain_and_supply(self, env: Env) -> tuple[Any, Any]:
+    def _drain(self, env: Env) -> Any:
         xp = self.xp
-        drain = _total([_part(xp, env[f], c, 1.0) for f, c in self.outs]) + \
+        return _total([_part(xp, env[f], c, 1.0) for f, c in self.outs]) + \
             _total([_part(xp, env[f], c, -1.0) for f, c in self.ins])
-        supply = env[self.stock] / env["dt"] + _total([_part(xp, env[f], c, 1.0) for f, c in self.ins]) + \
+
+    def _supply(self, env: Env, base: Any) -> Any:
+        xp = self.xp
+        return base + _total([_part(xp, env[f], c, 1.0) for f, c in self.ins]) + \
             _total([_part(xp, env[f], c, -1.0) for f, c in self.outs])
-        return drain, supply
 
     def apply(self, env: Env, k: Any) -> None:
         xp = self.xp
@@ -47,30 +50,41 @@ class Cap:
             env[f] = xp.where(env[f] < 0, env[f] * k, env[f])
 
     def cut(self, env: Env) -> None:
-        """factor and apply at once, on NumPy, where no barrier stands between them. Where no
-        run is short (the usual step) nothing is cut: a factor of 1 would leave every flow as
-        it is. For runs side by side the stock's flows are one array, a few calls for the cap
-        instead of several a flow, with the same arithmetic in the same order."""
+        """factor and apply at once, on NumPy, where no barrier stands between them. Where the
+        stock alone covers the drain in every run (the usual step) nothing is cut: the supply
+        is at least the stock, and a factor of 1 would leave every flow as it is. For runs side
+        by side the stock's flows are one array, a few calls for the cap instead of several a
+        flow, with the same arithmetic in the same order, so the same numbers."""
         rows = [env[f] for f, _ in self.outs + self.ins]
-        if self._stackable and all(type(r) is np.ndarray and r.ndim == 1 and r.shape[0] > 1 for r in rows):
-            flows, c, o = np.stack(rows), self._coefficients, len(self.outs)
-            pos, neg = np.maximum(flows, 0.0) * c, np.maximum(-flows, 0.0) * c
-            # a sum over the first axis adds the rows in order, as _total does (rows of 2+ runs)
-            drain = pos[:o].sum(axis=0) + neg[o:].sum(axis=0)
-            supply = env[self.stock] / env["dt"] + pos[o:].sum(axis=0) + neg[:o].sum(axis=0)
-        else:
-            flows, (drain, supply) = None, self._drain_and_supply(env)
-        short = (drain > supply) & (drain > 0)
-        if not (short.any() if isinstance(short, np.ndarray) else short):
+        base = env[self.stock] / env["dt"]
+        if not (self._stackable and all(type(r) is np.ndarray and r.ndim == 1 and r.shape[0] > 1 for r in rows)):
+            drain = self._drain(env)
+            if _covered(drain, base):
+                return
+            self.apply(env, _ratio(self.xp, drain, self._supply(env, base)))
             return
-        k = _ratio(self.xp, drain, supply)
-        if flows is None:
-            self.apply(env, k)
-            return
+        flows, o = np.array(rows, dtype=np.float64), len(self.outs)
         out, into = flows[:o], flows[o:]
+        # a sum over the first axis adds the rows in order, as _total does (rows of 2+ runs)
+        drain = self._scaled(np.maximum(out, 0.0), 0).sum(axis=0) + self._scaled(np.maximum(-into, 0.0), o).sum(axis=0)
+        if _covered(drain, base):
+            return
+        supply = base + self._scaled(np.maximum(into, 0.0), o).sum(axis=0) + \
+            self._scaled(np.maximum(-out, 0.0), 0).sum(axis=0)
+        k = _ratio(self.xp, drain, supply)
         cut = np.concatenate([np.where(out > 0, out * k, out), np.where(into < 0, into * k, into)])
         for i, (f, _) in enumerate(self.outs + self.ins):
             env[f] = cut[i]
+
+    def _scaled(self, parts: np.ndarray, at: int) -> np.ndarray:
+        """Rows of positive or negative parts times their units factors (outs from 0, ins from
+        len(outs)); factors of 1, the usual case, cost nothing."""
+        c = self._coefficients
+        return parts if self._unit_factors else parts * c[at:at + parts.shape[0]]
+
+    @cached_property
+    def _unit_factors(self) -> bool:
+        return all(c == 1.0 for _, c in self.outs + self.ins)
 
     @cached_property
     def _coefficients(self) -> np.ndarray:
@@ -90,6 +104,12 @@ def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
 def _total(terms: list[Any]) -> Any:
     """The terms added in order, as a sum over an array's first axis adds its rows."""
     return reduce(operator.add, terms) if terms else 0.0
+
+
+def _covered(drain: Any, base: Any) -> bool:
+    """Whether the stock alone covers the drain in every run (then nothing is short)."""
+    ok = drain <= base
+    return bool(ok.all()) if isinstance(ok, np.ndarray) else bool(ok)
 
 
 def _ratio(xp: Any, drain: Any, supply: Any) -> Any:
