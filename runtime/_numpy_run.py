@@ -31,20 +31,30 @@ class NumpyRun(RunFunction):
         super().__init__(sim, plan, keep)
         # NumPy numbers, not Python floats: `1 / (time - 2)` at time 2 is inf, as on JAX
         self.t0, self.dt = np.float64(plan.start), np.float64(plan.dt)
+        self.outs: list[np.ndarray] = []  # the outputs at each save point but the last (integrate)
 
     def integrate(self, y0: Any, prep: Any, total0: Any) -> tuple[Any, Any]:
         carry = self.start(y0, prep)
-        rows = []
+        rows: list[Any] = []
+        self.outs = []
         for k in range(self.n_blocks * self.every):
             if k % self.every == 0:
-                rows.append(self.record(carry[:self.n]))
+                y = carry[:self.n]
+                rows.append(self.record(y))
+                if not self.direct:
+                    # the outputs at each save point, now: the step below evaluates the same
+                    # state at the same time, and the model functions keep that evaluation
+                    t = self.t0 + self.dt * self.every * np.float64(len(rows) - 1)
+                    self.outs.append(np.asarray(self.fns.outputs(y, t, prep, self.keep), dtype=np.float64))
             carry, _ = self.step(carry, np.float64(k), prep, total0)
         width = len(self.cols)
         return carry, np.stack(rows) if rows else np.zeros((0, width))
 
     def outputs_over(self, rows: Any, times: Any, prep: Any) -> Any:
-        return np.stack([np.asarray(self.fns.outputs(y, t, prep, self.keep), dtype=np.float64)
-                         for y, t in zip(rows, times, strict=True)])
+        done = self.outs if len(self.outs) == len(rows) - 1 else []
+        rest = [np.asarray(self.fns.outputs(y, t, prep, self.keep), dtype=np.float64)
+                for y, t in zip(rows[len(done):], times[len(done):], strict=True)]
+        return np.stack(done + rest)
 
 
 class NumpyBatchRun(NumpyRun):

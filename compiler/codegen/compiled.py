@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..ir.model import DT_SYM, CheckedModel
@@ -40,6 +41,7 @@ class ScalarCode:
         self.eqs = [(n, emit(loop_eqs[n])) for n in g.order]
         self.multipliers = {f: _window(xp, *change_inputs(f)) for f in scaled}
         self.blends = [(p, _window(xp, *change_inputs(p))) for p in timed]
+        self.windows = Windows(xp, scaled, timed)
         init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
         self.init_eqs = {n: model.initials[n] if n in init_fns else model.equations[n] for n in g.init_order}
         self.init_steps = [(n, init_fns[n] if n in init_fns else emit(model.equations[n]), n in init_fns)
@@ -50,10 +52,13 @@ class ScalarCode:
         self.metric_fns = [(m, emit(model.metric_equations[m])) for m in g.metric_order]
         self.metric_pos = {m.id: i for i, m in enumerate(g.metrics)}
         self.prep_names = lay.params + tuple(name for name, _ in self.hoisted)
+        self._keep_last = not xp.__name__.startswith("jax")  # a traced value is no number to compare
+        self._last: tuple[Any, Any, Env, Env] | None = None
 
-    def blend(self, env: Env, t: Any) -> None:
+    def blend(self, env: Env, t: Any, windows: dict[str, Any] | None = None) -> None:
         for p, window in self.blends:
-            env[p] = env[p] + (env[f"{p}$value"] - env[p]) * window(env, t)
+            w = window(env, t) if windows is None else windows[p]
+            env[p] = env[p] + (env[f"{p}$value"] - env[p]) * w
 
     def prepare(self, params: Any, dt: Any) -> Env:
         """Parameter values and hoisted constants, once per run, as one vector: inside a JAX
@@ -84,15 +89,28 @@ class ScalarCode:
         return stack(self.xp, [env[s] for s in self.lay.stocks] + [0.0 for _ in self.lay.monitors])
 
     def evaluate(self, state: Any, t: Any, prep: Env) -> Env:
+        """Every equation at one state and time. On NumPy the last evaluation is kept: a step
+        evaluates the state it starts from for the running extremes, the recorded outputs
+        and the first derivative, and these are then one evaluation."""
+        last = self._last
+        if last is not None and last[2] is prep and last[1] == t and _same(last[0], state):
+            return last[3]
+        env = self._evaluate(state, t, prep)
+        if self._keep_last:
+            self._last = (state, t, prep, env)
+        return env
+
+    def _evaluate(self, state: Any, t: Any, prep: Env) -> Env:
         env = self.constants(prep)
         env["time"] = t
-        self.blend(env, t)
+        windows = self.windows(env, t)
+        self.blend(env, t, windows)
         for i, s in enumerate(self.lay.stocks):
             env[s] = state[i]
         for n, f in self.eqs:
             env[n] = f(env)
             if n in self.multipliers:
-                env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * self.multipliers[n](env, t))
+                env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * windows[n])
         if self.caps:
             # Applied in order (a cap sees the flows earlier caps cut back): the numbers are
             # those of capping one stock at a time.
@@ -125,13 +143,43 @@ class ScalarCode:
         return stack(self.xp, vals)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """The same state: the same array, or one with the same bits (so -0.0 is not 0.0)."""
+    if a is b:
+        return True
+    if not (type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape
+            and a.dtype == b.dtype == np.float64):
+        return False
+    return bool((a.view(np.uint64) == b.view(np.uint64)).all())
+
+
 def _window(xp: Any, value: str, start: str, ramped: str, until: str) -> Callable[[Env, Any], Any]:
     """0 before `start`, rising linearly to 1 at `ramped` (at once if equal), 0 again from `until`."""
     del value
+    return lambda env, t: _ramp(xp, t, env[start], env[ramped], env[until])
 
-    def w(env: Env, t: Any) -> Any:
-        a, b = env[start], env[ramped]
-        ramp = xp.where(b > a, xp.clip((t - a) / xp.where(b > a, b - a, 1.0), 0.0, 1.0), xp.where(t >= a, 1.0, 0.0))
-        return xp.where(t < env[until], ramp, 0.0)
 
-    return w
+def _ramp(xp: Any, t: Any, a: Any, b: Any, until: Any) -> Any:
+    ramp = xp.where(b > a, xp.clip((t - a) / xp.where(b > a, b - a, 1.0), 0.0, 1.0), xp.where(t >= a, 1.0, 0.0))
+    return xp.where(t < until, ramp, 0.0)
+
+
+class Windows:
+    """Every scenario change's window at time t, by name (scaled flows, then timed parameters).
+    For runs side by side on NumPy the windows are computed as one array: a GIRFEC scenario
+    scales a dozen flows, each window several calls on every derivative evaluation. The
+    arithmetic is elementwise, so the numbers are those of each window alone."""
+
+    def __init__(self, xp: Any, scaled: tuple[str, ...], timed: tuple[str, ...]):
+        self.xp, self.names = xp, scaled + timed
+        self.one = {n: _window(xp, *change_inputs(n)) for n in self.names}
+        self.inputs = [[change_inputs(n)[i] for n in self.names] for i in (1, 2, 3)]
+        self.stack = len(self.names) > 1 and not xp.__name__.startswith("jax")
+
+    def __call__(self, env: Env, t: Any) -> dict[str, Any]:
+        if self.stack:
+            a, b, until = ([env[k] for k in keys] for keys in self.inputs)
+            if all(type(v) is np.ndarray and v.ndim == 1 for v in a + b + until):
+                w = _ramp(np, t, *(np.array(v, dtype=np.float64) for v in (a, b, until)))
+                return dict(zip(self.names, w, strict=True))
+        return {n: f(env, t) for n, f in self.one.items()}
