@@ -127,7 +127,9 @@ def _at_zero(e: sympy.Expr, stock: sympy.Symbol, seen: dict[tuple[object, ...], 
     if key not in seen:
         generic = e.xreplace({sym(n): x for n, x in zip(names, slots, strict=True)})
         try:
-            seen[key] = sympy.simplify(generic.xreplace({slots[0]: sympy.Integer(0)}))
+            at_zero = generic.xreplace({slots[0]: sympy.Integer(0)})
+            # most outflows are a product with the stock, which sympy zeroes as it substitutes
+            seen[key] = at_zero if at_zero == 0 else sympy.simplify(at_zero)
         except (TypeError, ValueError, RecursionError):
             seen[key] = None
     found = seen[key]
