@@ -9,6 +9,8 @@ Run: python benchmarks/bench_rk4.py
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 import stockflow
@@ -29,8 +31,8 @@ def main() -> None:
     print(f"GIRFEC, 480 steps, on {machine()}: least time of several calls, after a warm-up")
     print(f"{'':28}{'Euler':>12}{'RK4':>12}{'RK4 / Euler':>14}")
     for label, (call, repeats) in cases.items():
-        euler = median_and_best(lambda: call("euler"), repeats)[1]
-        rk4 = median_and_best(lambda: call("rk4"), repeats)[1]
+        euler = median_and_best(partial(call, "euler"), repeats)[1]
+        rk4 = median_and_best(partial(call, "rk4"), repeats)[1]
         print(f"{label:28}{_ms(euler):>12}{_ms(rk4):>12}{rk4 / euler:>13.2f}x")
 
 
