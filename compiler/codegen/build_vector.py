@@ -71,13 +71,13 @@ class VectorCode(ScalarCode):
 
     def prepare(self, params: Any, dt: Any) -> Env:
         env = LazyEnv(self.p_gather.where, {"params": params}, {"dt": dt})
-        self._run(self.p_steps, env, None, self.p_gather)
+        self._run(self.p_steps, env, {}, self.p_gather)
         return {"$values": self.p_gather.run(self.p_plan, env), "dt": dt}
 
     def init(self, params: Any, t0: Any, dt: Any, override: Any, mask: Any) -> Any:
         xp = self.xp
         env = LazyEnv(self.i_gather.where, {"params": params}, {"time": t0, "dt": dt})
-        self.blend(env, t0)
+        self.blend(env, self.windows(env, t0))
         for step in self.i_steps:
             if isinstance(step, Group):
                 evaluate_group(self.i_gather, step, env)
@@ -94,7 +94,7 @@ class VectorCode(ScalarCode):
         stocks = self.i_gather.run(self.i_plan, env)
         return join(xp, [stocks, xp.zeros((len(self.lay.monitors),), dtype=xp.float64)])
 
-    def _run(self, steps: list[Any], env: LazyEnv, t: Any, gather: Gatherer | None = None) -> None:
+    def _run(self, steps: list[Any], env: LazyEnv, windows: dict[str, Any], gather: Gatherer | None = None) -> None:
         for step in steps:
             if isinstance(step, Group):
                 evaluate_group(gather or self.gather, step, env)
@@ -102,12 +102,13 @@ class VectorCode(ScalarCode):
             n, f = step
             env[n] = f(env)
             if n in self.multipliers:
-                env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * self.multipliers[n](env, t))
+                env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * windows[n])
 
     def evaluate(self, state: Any, t: Any, prep: Env) -> Env:
         env = LazyEnv(self.gather.where, {"state": state, "prep": prep["$values"]}, {"time": t, "dt": prep["dt"]})
-        self.blend(env, t)
-        self._run(self.steps, env, t)
+        windows = self.windows(env, t)
+        self.blend(env, windows)
+        self._run(self.steps, env, windows)
         if self.caps:  # as in ScalarCode.evaluate
             cut_back(self.caps, env, self.xp)
         return env
@@ -118,16 +119,16 @@ class VectorCode(ScalarCode):
             plan = self._plans[names] = self.gather.plan(list(names))
         return self.gather.run(plan, env)
 
-    def _deriv(self, env: Any, t: Any) -> Any:
-        self._run(self.d_steps, env, t)
+    def _deriv(self, env: Any) -> Any:
+        self._run(self.d_steps, env, {})  # derivatives: no flow of these is scaled
         return self.gather.run(self.d_plan, env)
 
     def rhs(self, state: Any, t: Any, prep: Env) -> tuple[Any, Any]:
         env = self.evaluate(state, t, prep)
-        return self._deriv(env, t), self._values(env, self.lay.outputs)
+        return self._deriv(env), self._values(env, self.lay.outputs)
 
     def deriv(self, state: Any, t: Any, prep: Env) -> Any:
-        return self._deriv(self.evaluate(state, t, prep), t)
+        return self._deriv(self.evaluate(state, t, prep))
 
     def extremes(self, state: Any, t: Any, prep: Env) -> Any:
         return self._values(self.evaluate(state, t, prep), self.lay.extremes)

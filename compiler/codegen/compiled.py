@@ -39,8 +39,7 @@ class ScalarCode:
         self.loop_eqs, self.loop_derivs, self.hoisted_eqs = loop_eqs, loop_derivs + loop_monitors, dict(hoist.found)
         self.hoisted = [(name, emit(e)) for name, e in hoist.found]
         self.eqs = [(n, emit(loop_eqs[n])) for n in g.order]
-        self.multipliers = {f: _window(xp, *change_inputs(f)) for f in scaled}
-        self.blends = [(p, _window(xp, *change_inputs(p))) for p in timed]
+        self.multipliers, self.blends = frozenset(scaled), timed  # what scenarios change over time
         self.windows = Windows(xp, scaled, timed)
         init_fns = {s.id: emit(model.initials[s.id]) for s in g.stocks}
         self.init_eqs = {n: model.initials[n] if n in init_fns else model.equations[n] for n in g.init_order}
@@ -55,10 +54,9 @@ class ScalarCode:
         self._keep_last = not xp.__name__.startswith("jax")  # a traced value is no number to compare
         self._last: tuple[Any, Any, Env, Env] | None = None
 
-    def blend(self, env: Env, t: Any, windows: dict[str, Any] | None = None) -> None:
-        for p, window in self.blends:
-            w = window(env, t) if windows is None else windows[p]
-            env[p] = env[p] + (env[f"{p}$value"] - env[p]) * w
+    def blend(self, env: Env, windows: dict[str, Any]) -> None:
+        for p in self.blends:
+            env[p] = env[p] + (env[f"{p}$value"] - env[p]) * windows[p]
 
     def prepare(self, params: Any, dt: Any) -> Env:
         """Parameter values and hoisted constants, once per run, as one vector: inside a JAX
@@ -79,7 +77,7 @@ class ScalarCode:
         env: Env = {p: params[i] for i, p in enumerate(self.lay.params)}
         env["time"] = t0
         env["dt"] = dt
-        self.blend(env, t0)
+        self.blend(env, self.windows(env, t0))
         for n, f, is_stock in self.init_steps:
             v = f(env)
             if is_stock:
@@ -104,7 +102,7 @@ class ScalarCode:
         env = self.constants(prep)
         env["time"] = t
         windows = self.windows(env, t)
-        self.blend(env, t, windows)
+        self.blend(env, windows)
         for i, s in enumerate(self.lay.stocks):
             env[s] = state[i]
         for n, f in self.eqs:
