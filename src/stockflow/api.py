@@ -319,7 +319,8 @@ class Model(ModelInputs, ModelOutputs):
     def _as_written_in(self, scenarios: ScenarioResults | None) -> Results | None:
         """A run among `scenarios` that is the model as written (the baseline when the spec
         declares none, or a scenario that changes nothing: it sets parameters to the values
-        they have), run over the default plan with every output; else None."""
+        they have), run over the default plan with every output; else None. Its numbers are
+        those of `run()` to rounding: a batch that also scales flows multiplies them by 1."""
         from .compiler.ir.scenarios import BASELINE
 
         if scenarios is None:
