@@ -1,5 +1,15 @@
 """Non-negative stocks: what drains one is scaled down so that a step cannot take it below
-zero, and the scaled flow is used at both ends, so conservation still holds exactly."""
+zero, and the scaled flow is used at both ends, so conservation still holds exactly.
+
+A stock's supply counts what flows in, and an inflow can be what drains another capped
+stock, cut in turn. So the factors are a fixed point: each stock's factor is the share of
+its drain that its content and its inflows, as the other factors leave them, cover. It is
+found from below. The first guess is 1 for a stock whose content covers its drain and 0 for
+the rest. Then passes over the caps set each factor from the latest of the others. Each
+factor can only rise, and no inflow is counted at more than it will be. So every pass keeps
+every stock at or above zero. The old way cut each stock in turn, from above, on the flows
+as the caps before it left them. A later cap could cut an inflow that an earlier one had
+counted on, and the stock went negative."""
 
 from __future__ import annotations
 
@@ -13,7 +23,13 @@ import sympy
 
 from ..ir.model import CheckedModel
 from .backend import barrier
-from .emit import Emitter, Env
+from .emit import Env
+
+# Passes over the caps: forwards, then backwards. Two reach the fixed point wherever the
+# stocks short at once form chains in the order of the stocks, either way; elsewhere a flow
+# can stay cut a little more than it need be, never less. A fixed count, so that every
+# backend does the same arithmetic and XLA compiles no loop.
+PASSES = 2
 
 
 @dataclass(frozen=True)
@@ -28,16 +44,12 @@ class Cap:
     outs: tuple[tuple[str, float], ...]
     xp: Any
 
-    def factor(self, env: Env) -> Any:
-        base = env[self.stock] / env["dt"]
-        return _ratio(self.xp, self._drain(env), self._supply(env, base))
-
-    def _drain(self, env: Env) -> Any:
+    def drain(self, env: Env) -> Any:
         xp = self.xp
         return _total([_part(xp, env[f], c, 1.0) for f, c in self.outs]) + \
             _total([_part(xp, env[f], c, -1.0) for f, c in self.ins])
 
-    def _supply(self, env: Env, base: Any) -> Any:
+    def supply(self, env: Env, base: Any) -> Any:
         xp = self.xp
         return base + _total([_part(xp, env[f], c, 1.0) for f, c in self.ins]) + \
             _total([_part(xp, env[f], c, -1.0) for f, c in self.outs])
@@ -49,52 +61,6 @@ class Cap:
         for f, _ in self.ins:
             env[f] = xp.where(env[f] < 0, env[f] * k, env[f])
 
-    def cut(self, env: Env) -> None:
-        """factor and apply at once, on NumPy, where no barrier stands between them. Where the
-        stock alone covers the drain in every run (the usual step) nothing is cut: the supply
-        is at least the stock, and a factor of 1 would leave every flow as it is. For runs side
-        by side the stock's flows are one array, a few calls for the cap instead of several a
-        flow, with the same arithmetic in the same order, so the same numbers."""
-        rows = [env[f] for f, _ in self.outs + self.ins]
-        base = env[self.stock] / env["dt"]
-        if not (self._stackable and all(type(r) is np.ndarray and r.ndim == 1 and r.shape[0] > 1 for r in rows)):
-            drain = self._drain(env)
-            if _covered(drain, base):
-                return
-            self.apply(env, _ratio(self.xp, drain, self._supply(env, base)))
-            return
-        flows, o = np.array(rows, dtype=np.float64), len(self.outs)
-        out, into = flows[:o], flows[o:]
-        # a sum over the first axis adds the rows in order, as _total does (rows of 2+ runs)
-        drain = self._scaled(np.maximum(out, 0.0), 0).sum(axis=0) + self._scaled(np.maximum(-into, 0.0), o).sum(axis=0)
-        if _covered(drain, base):
-            return
-        supply = base + self._scaled(np.maximum(into, 0.0), o).sum(axis=0) + \
-            self._scaled(np.maximum(-out, 0.0), 0).sum(axis=0)
-        k = _ratio(self.xp, drain, supply)
-        cut = np.concatenate([np.where(out > 0, out * k, out), np.where(into < 0, into * k, into)])
-        for i, (f, _) in enumerate(self.outs + self.ins):
-            env[f] = cut[i]
-
-    def _scaled(self, parts: np.ndarray, at: int) -> np.ndarray:
-        """Rows of positive or negative parts times their units factors (outs from 0, ins from
-        len(outs)); factors of 1, the usual case, cost nothing."""
-        c = self._coefficients
-        return parts if self._unit_factors else parts * c[at:at + parts.shape[0]]
-
-    @cached_property
-    def _unit_factors(self) -> bool:
-        return all(c == 1.0 for _, c in self.outs + self.ins)
-
-    @cached_property
-    def _coefficients(self) -> np.ndarray:
-        return np.array([[c] for _, c in self.outs + self.ins], dtype=np.float64)
-
-    @cached_property
-    def _stackable(self) -> bool:
-        """A flow both into and out of the stock would be cut twice, one after the other."""
-        return bool(self.outs or self.ins) and not {f for f, _ in self.outs} & {f for f, _ in self.ins}
-
 
 def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
     """c times the flow's positive part (sign 1) or negative part (sign -1)."""
@@ -102,14 +68,8 @@ def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
 
 
 def _total(terms: list[Any]) -> Any:
-    """The terms added in order, as a sum over an array's first axis adds its rows."""
+    """The terms added in order (JavaScript's runtime adds them in the same order)."""
     return reduce(operator.add, terms) if terms else 0.0
-
-
-def _covered(drain: Any, base: Any) -> bool:
-    """Whether the stock alone covers the drain in every run (then nothing is short)."""
-    ok = drain <= base
-    return bool(ok.all()) if isinstance(ok, np.ndarray) else bool(ok)
 
 
 def _ratio(xp: Any, drain: Any, supply: Any) -> Any:
@@ -119,30 +79,68 @@ def _ratio(xp: Any, drain: Any, supply: Any) -> Any:
     return xp.where(short, xp.clip(supply / xp.where(short, drain, 1.0), 0.0, 1.0), 1.0)
 
 
-def cut_back(caps: list[Cap], env: Env, xp: Any) -> None:
-    """Each cap in turn cuts back what drains its stock, on the flows as the caps before it
-    leave them. Under JAX the factors pass a barrier first, so that each step is two fused
-    kernels instead of every derivative recomputing the chain of caps."""
-    if not xp.__name__.startswith("jax"):
-        for cap in caps:
-            cap.cut(env)
+def passes(caps: list[Cap]) -> int:
+    return min(len(caps), PASSES)
+
+
+class Caps(list):
+    """A model's caps, in the order of its stocks, with what each stock's supply counts."""
+
+    @cached_property
+    def terms(self) -> tuple[tuple[tuple[str, float, float, int | None], ...], ...]:
+        """Per cap, its supply's terms (flow, sign of the part, units factor, the cap whose
+        factor scales that part: the cap of the stock it drains, None for none)."""
+        src = {f: i for i, c in enumerate(self) for f, _ in c.outs}  # its positive part drains
+        dst = {f: i for i, c in enumerate(self) for f, _ in c.ins}  # its negative part drains
+        return tuple(tuple((f, 1.0, c, src.get(f)) for f, c in cap.ins) +
+                     tuple((f, -1.0, c, dst.get(f)) for f, c in cap.outs) for cap in self)
+
+
+def factors(caps: Caps, env: Env, xp: Any) -> list[Any] | None:
+    """Each cap's factor: the fixed point from below, by passes over the caps in turn
+    (forwards, then backwards), each factor from the latest of the others. None on NumPy
+    when every stock covers its own drain: every factor would be 1."""
+    numpy = not xp.__name__.startswith("jax")
+    bases = [env[c.stock] / env["dt"] for c in caps]
+    drains = [c.drain(env) for c in caps]
+    own = [d <= b for d, b in zip(drains, bases, strict=True)]
+    if numpy and all(bool(np.all(ok)) for ok in own):
+        return None
+    k = [xp.where(ok, 1.0, 0.0) for ok in own]
+    fixed, moving = [], []
+    for b, terms in zip(bases, caps.terms, strict=True):
+        fixed.append(b + _total([_part(xp, env[f], c, sign) for f, sign, c, by in terms if by is None]))
+        moving.append([(_part(xp, env[f], c, sign), by) for f, sign, c, by in terms if by is not None])
+    order = list(range(len(caps)))
+    for p in range(passes(caps)):
+        changed = False
+        for i in order if p % 2 == 0 else order[::-1]:
+            supply = fixed[i] + _total([part * k[by] for part, by in moving[i]])
+            new = _ratio(xp, drains[i], supply)
+            changed = changed or (numpy and not bool(np.all(new == k[i])))
+            k[i] = new
+        if numpy and not changed:
+            break  # a pass that changes nothing: every later one would repeat it
+    return k
+
+
+def cut_back(caps: Caps, env: Env, xp: Any) -> None:
+    """Cuts back what drains each capped stock by its factor. Under JAX the factors pass a
+    barrier first, so that each step is two fused kernels instead of every derivative
+    recomputing the passes."""
+    k = factors(caps, env, xp) if caps else None
+    if k is None:
         return
-    work = env.copy()  # a LazyEnv stays lazy (codegen.vector)
-    factors = []
-    for cap in caps:
-        k = cap.factor(work)
-        cap.apply(work, k)
-        factors.append(k)
-    for cap, k in zip(caps, barrier(xp, factors), strict=True):
-        cap.apply(env, k)
+    for cap, f in zip(caps, barrier(xp, k), strict=True):
+        cap.apply(env, f)
 
 
-def caps_of(model: CheckedModel, emit: Emitter) -> list[Cap]:
-    out = []
+def caps_of(model: CheckedModel, xp: Any) -> Caps:
+    out = Caps()
     for s in model.graph.stocks:
         if not s.non_negative or not (s.outflows or s.inflows):
             continue
         ins = tuple((f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.inflows)
         outs = tuple((f, float(model.flow_factors.get((f, s.id), sympy.Integer(1)))) for f in s.outflows)
-        out.append(Cap(s.id, ins, outs, emit.xp))
+        out.append(Cap(s.id, ins, outs, xp))
     return out

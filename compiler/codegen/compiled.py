@@ -47,7 +47,7 @@ class ScalarCode:
                            for n in g.init_order]
         self.derivs = [emit(e) for e in loop_derivs] + [emit(e) for e in loop_monitors]
         self.stock_index = {s: i for i, s in enumerate(lay.stocks)}
-        self.caps = caps_of(model, emit)
+        self.caps = caps_of(model, emit.xp)
         self.metric_fns = [(m, emit(model.metric_equations[m])) for m in g.metric_order]
         self.metric_pos = {m.id: i for i, m in enumerate(g.metrics)}
         self.prep_names = lay.params + tuple(name for name, _ in self.hoisted)
@@ -110,8 +110,6 @@ class ScalarCode:
             if n in self.multipliers:
                 env[n] = env[n] * (1.0 + (env[f"{n}$value"] - 1.0) * windows[n])
         if self.caps:
-            # Applied in order (a cap sees the flows earlier caps cut back): the numbers are
-            # those of capping one stock at a time.
             cut_back(self.caps, env, self.xp)
         return env
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import sympy
 from sympy.core.function import UndefinedFunction
 
 from ..codegen.build import Hoister, change_inputs, layout_of
+from ..codegen.caps import caps_of, passes
 from ..codegen.emit import SNAP, split_product
 from ..ir import ast as A
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
@@ -197,17 +199,18 @@ def _init_line(model: CheckedModel, js: _Printer, slots: dict[str, int], n: str,
 
 
 def _caps(model: CheckedModel, slots: dict[str, int]) -> list[str]:
-    """Non-negative stocks, as codegen/caps.py: each cap's factor on the flows as the caps
-    before it leave them, applied in the same order."""
-    out = []
-    for s in model.graph.stocks:
-        if not s.non_negative or not (s.outflows or s.inflows):
-            continue
-        ins = [(slots[f], number(float(model.flow_factors.get((f, s.id), sympy.Integer(1))))) for f in s.inflows]
-        outs = [(slots[f], number(float(model.flow_factors.get((f, s.id), sympy.Integer(1))))) for f in s.outflows]
-        pairs = lambda xs: "[" + ", ".join(f"[{i}, {c}]" for i, c in xs) + "]"  # noqa: E731
-        out.append(f"SF.cap(V, {slots[s.id]}, {pairs(ins)}, {pairs(outs)}, dt);")
-    return out
+    """Non-negative stocks, as codegen/caps.py: one call that finds every cap's factor, with
+    the same passes, and applies them."""
+    caps = caps_of(model, np)
+    if not caps:
+        return []
+    pairs = lambda xs: "[" + ", ".join(f"[{slots[f]}, {number(c)}]" for f, c in xs) + "]"  # noqa: E731
+    rows = []
+    for cap, terms in zip(caps, caps.terms, strict=True):
+        supply = ", ".join(f"[{slots[f]}, {number(sign)}, {number(c)}, {-1 if by is None else by}]"
+                           for f, sign, c, by in terms)
+        rows.append(f"[{slots[cap.stock]}, {pairs(cap.ins)}, {pairs(cap.outs)}, [{supply}]]")
+    return [f"SF.caps(V, [{', '.join(rows)}], dt, {passes(caps)});"]
 
 
 def _table(lk: object) -> str:

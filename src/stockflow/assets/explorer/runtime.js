@@ -60,19 +60,55 @@ var SF = {
     return slope * (x - xs[lo]) + ys[lo];
   },
 
-  cap: function (V, stock, ins, outs, dt) {  // codegen/caps.py: factor, then apply
-    var drain = 0.0, supply = V[stock] / dt, i, f, c;
-    for (i = 0; i < outs.length; i++) { f = V[outs[i][0]]; c = outs[i][1]; drain = drain + c * Math.max(f, 0.0); }
-    for (i = 0; i < ins.length; i++) { f = V[ins[i][0]]; c = ins[i][1]; drain = drain + c * Math.max(-f, 0.0); }
-    var sup = 0.0;
-    for (i = 0; i < ins.length; i++) { f = V[ins[i][0]]; c = ins[i][1]; sup = sup + c * Math.max(f, 0.0); }
-    supply = supply + sup;
-    sup = 0.0;
-    for (i = 0; i < outs.length; i++) { f = V[outs[i][0]]; c = outs[i][1]; sup = sup + c * Math.max(-f, 0.0); }
-    supply = supply + sup;
-    var k = (drain > supply && drain > 0) ? Math.min(Math.max(supply / drain, 0.0), 1.0) : 1.0;
+  part: function (V, flows, sign) {  // codegen/caps.py _total of _part: c * max(sign f, 0) in order
+    var acc = null, i, p;
+    for (i = 0; i < flows.length; i++) {
+      p = flows[i][1] * Math.max(sign * V[flows[i][0]], 0.0);
+      acc = acc === null ? p : acc + p;
+    }
+    return acc === null ? 0.0 : acc;
+  },
+
+  cut: function (V, ins, outs, k) {  // codegen/caps.py Cap.apply
+    var i;
     for (i = 0; i < outs.length; i++) { if (V[outs[i][0]] > 0) { V[outs[i][0]] = V[outs[i][0]] * k; } }
     for (i = 0; i < ins.length; i++) { if (V[ins[i][0]] < 0) { V[ins[i][0]] = V[ins[i][0]] * k; } }
+  },
+
+  /* codegen/caps.py factors and cut_back: caps = [[stock slot, ins, outs, supply terms]],
+     a term [slot, sign, units factor, index of the cap whose factor scales it, or -1]. */
+  caps: function (V, caps, dt, passes) {
+    var n = caps.length, drains = [], k = [], fixed = [], i, j, p, all = true, t, x, changed;
+    for (i = 0; i < n; i++) {
+      var base = V[caps[i][0]] / dt;
+      drains.push(SF.part(V, caps[i][2], 1.0) + SF.part(V, caps[i][1], -1.0));
+      k.push(drains[i] <= base ? 1.0 : 0.0);
+      all = all && drains[i] <= base;
+      var acc = null, terms = caps[i][3];
+      for (j = 0; j < terms.length; j++) {
+        t = terms[j];
+        if (t[3] < 0) { x = t[2] * Math.max(t[1] * V[t[0]], 0.0); acc = acc === null ? x : acc + x; }
+      }
+      fixed.push(base + (acc === null ? 0.0 : acc));
+    }
+    if (all) { return; }
+    for (p = 0; p < passes; p++) {
+      changed = false;
+      for (var q = 0; q < n; q++) {
+        i = p % 2 === 0 ? q : n - 1 - q;
+        var sum = null, tt = caps[i][3];
+        for (j = 0; j < tt.length; j++) {
+          t = tt[j];
+          if (t[3] >= 0) { x = (t[2] * Math.max(t[1] * V[t[0]], 0.0)) * k[t[3]]; sum = sum === null ? x : sum + x; }
+        }
+        var s = fixed[i] + (sum === null ? 0.0 : sum), d = drains[i];
+        var f = (d > s && d > 0) ? Math.min(Math.max(s / d, 0.0), 1.0) : 1.0;
+        changed = changed || f !== k[i];
+        k[i] = f;
+      }
+      if (!changed) { break; }
+    }
+    for (i = 0; i < n; i++) { SF.cut(V, caps[i][1], caps[i][2], k[i]); }
   },
 
   /* One run. P: the parameter vector (model parameters, then scenario inputs); initial:
