@@ -88,11 +88,15 @@ def specs(draw: st.DrawFn) -> A.Spec:
     removals: list[A.Removal] = []
     if extends is not None:
         overridden = draw(st.lists(names, max_size=3, unique=True))
-        overrides = [A.Override(n, draw(st.none() | exprs), None, draw(maybe_units),
-                                draw(st.none() | st.lists(tags, min_size=1, max_size=2).map(tuple)),
-                                draw(st.none() | st.tuples(signed, signed)), draw(st.sampled_from([None, True])),
-                                draw(docs), None, draw(st.none() | st.tuples(signed, signed)))
-                     for n in overridden]
+        overrides = []
+        for n in overridden:
+            value = draw(st.none() | exprs)  # a new value, or (for a lookup) a new table, or neither
+            points = draw(st.none() | st.lists(st.tuples(signed, signed), min_size=1, max_size=3).map(tuple)) \
+                if value is None else None
+            overrides.append(A.Override(n, value, None, draw(maybe_units),
+                                        draw(st.none() | st.lists(tags, min_size=1, max_size=2).map(tuple)),
+                                        draw(st.none() | st.tuples(signed, signed)), draw(st.sampled_from([None, True])),
+                                        draw(docs), None, draw(st.none() | st.tuples(signed, signed)), points=points))
         removals = [A.Removal(n) for n in draw(st.lists(names, max_size=2))]
         time = draw(st.none() | st.just(time))
     return A.Spec(info, time, tuple(decls[i] for i in order), extends=extends, overrides=tuple(overrides),

@@ -167,3 +167,59 @@ def test_explain_and_diff_cli(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["diff", str(GIRFEC), str(GIRFEC)]).exit_code == 0
     bad = write(tmp_path, "bad.sfm", "stock a = \n")
     assert CliRunner().invoke(main, ["diff", str(GIRFEC), str(bad)]).exit_code == 2
+
+
+LOOKUP_BASE = """model base
+time { start 0  stop 4  dt 1  units year  method euler }
+unit child
+dim level = [low, high]
+lookup effect = [(0, 0), (10, 1)] { source "Base survey" }
+lookup shape[level] = { high: [(0, 5), (1, 5)], else: [(0, 1), (1, 1)] }
+stock s [child] = 1
+aux e = effect(time / 1 year)
+aux h[level] = shape[level](0)
+flow f [child/year]: outside -> s = e * 1 [child/year]
+"""
+
+
+def _h(model: stockflow.Model) -> list[float]:
+    r = model.run()
+    return [float(r["h[low]"][0]), float(r["h[high]"][0])]
+
+
+def test_set_gives_a_lookup_a_new_table(tmp_path: Path) -> None:
+    """An authority replaces a base's table with its own, in either form, and the history
+    says where each table came from."""
+    write(tmp_path, "base.sfm", LOOKUP_BASE)
+    base = stockflow.load(tmp_path / "base.sfm")
+    assert base.run()["s"][-1] == pytest.approx(1 + 0.0 + 0.1 + 0.2 + 0.3)
+    assert _h(base) == [1.0, 5.0]
+    dsl = stockflow.load(write(tmp_path, "child.sfm", 'extends "base.sfm"\n'
+                               'set effect = [(0, 2), (10, 2)] { source "Local survey, 2025" }\n'
+                               'set shape[low] = [(0, 7), (1, 7)]\n'))
+    assert dsl.run()["s"][-1] == pytest.approx(9.0)
+    assert _h(dsl) == [7.0, 5.0]  # the other element keeps its table
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    told = CliRunner().invoke(main, ["explain", str(tmp_path / "child.sfm"), "effect"]).output
+    assert "[(0, 2), (10, 2)]" in told and "Local survey, 2025" in told and "child.sfm:2" in told
+    yml = stockflow.load(write(tmp_path, "child.yaml", "extends: base.sfm\noverride:\n"
+                               "  effect: {points: [[0, 3], [10, 3]]}\n"
+                               "  shape: {points: [[0, 9], [1, 9]]}\n"))
+    assert yml.run()["s"][-1] == pytest.approx(13.0)
+    assert _h(yml) == [9.0, 9.0]  # a new table for the whole lookup holds for every element
+
+
+def test_a_new_table_is_checked_where_it_is_written(tmp_path: Path) -> None:
+    write(tmp_path, "base.sfm", LOOKUP_BASE)
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(tmp_path, "bad.sfm", 'extends "base.sfm"\nset shape[low] = [(1, 1), (0, 2)]\n'))
+    d = exc.value.diagnostics[0]
+    assert (d.code, d.span.file.endswith("bad.sfm"), d.span.line, d.span.column) == ("E052", True, 2, 19)
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(tmp_path, "kinds.sfm", 'extends "base.sfm"\nset effect = 3\nset s = [(0, 1), (1, 2)]\n'))
+    got = [(d.code, d.message, d.hint) for d in exc.value.diagnostics]
+    assert got[0][0] == "E016" and "set effect = [(0, 1), (1, 2)]" in (got[0][2] or "")
+    assert got[1][:2] == ("E016", "`points` does not apply to `s`, which is a stock")

@@ -431,6 +431,8 @@ class Override:
     during: tuple[float, float] | None = None
     # `set x[e] ...` with one name in brackets reads as units or as an element; the base decides
     maybe_element: str | None = None
+    points: tuple[tuple[float, float], ...] | None = None  # a lookup's new table
+    points_span: Span | None = _span()
 
 
 @dataclass(frozen=True, slots=True)

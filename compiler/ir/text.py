@@ -103,6 +103,7 @@ def _units(u: A.UnitExpr | None) -> str:
 
 def override_text(o: A.Override) -> str:
     head = f"set {o.name}{_units(o.units)}" + (f" = {expr_text(o.value)}" if o.value is not None else "")
+    head += f" = {_points(o.points)}" if o.points is not None else ""
     props = ([f"tags {', '.join(o.tags)}"] if o.tags else []) + (["non_negative"] if o.non_negative else [])
     props += [f"bounds [{number(o.bounds[0])}, {number(o.bounds[1])}]"] if o.bounds else []
     props += [f"during [{number(o.during[0])}, {number(o.during[1])}]"] if o.during else []

@@ -123,6 +123,8 @@ def _apply_element(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl
         errors.append(error("E092", f"`{d.name}` has no dimensions, so it has no element `{o.name}`", o.span,
                             f"write `set {d.name} ...`"))
         return None
+    if isinstance(d, A.LookupDecl) or o.points is not None:
+        return _element_table(d, o, errors)
     if o.value is None or any(x is not None for x in (o.units, o.tags, o.bounds, o.non_negative, o.during)):
         errors.append(error("E016", f"`set {o.name}` gives one element a new value and nothing else", o.span,
                             f"give units, tags or bounds to the whole array: `set {d.name} ...`"))
@@ -137,12 +139,32 @@ def _apply_element(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl
     return replace(d, array=new_array)
 
 
+def _element_table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
+    """`set effect[intensive] = [(0, 1), (1, 2)]`: one element's own table."""
+    if not isinstance(d, A.LookupDecl):
+        errors.append(error("E016", f"`{o.name}` is not a lookup, so it has no table of points", o.span,
+                            f"give the element a value: `set {o.name} = ...`"))
+        return None
+    if o.points is None or o.value is not None or any(
+            x is not None for x in (o.units, o.tags, o.bounds, o.non_negative, o.during)):
+        errors.append(error("E016", f"`set {o.name}` gives one element of lookup `{d.name}` a new table "
+                            "and nothing else", o.span, f"e.g. `set {o.name} = [(0, 1), (1, 2)]`"))
+        return None
+    key = tuple(x.strip() for x in o.name.split("[", 1)[1].rstrip("]").split(","))
+    tables = [c for c in d.tables if tuple(canonical(k) for k in c.key) != tuple(canonical(k) for k in key)]
+    return replace(d, tables=(*tables, A.LookupCase(key, o.points, o.points_span or o.span)))
+
+
 def _whole(d: A.Decl, o: A.Override) -> A.Decl:
     """A new value for a whole array holds for every element: its table goes."""
     array = getattr(d, "array", None)
     if array is None or o.value is None:
         return d
     return replace(d, array=replace(array, cases=(), has_default=True, table=None))
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _doc(old: A.Doc, new: A.Doc) -> A.Doc:
@@ -156,18 +178,23 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
     want = VALUE_KEY.get(kind)
     if o.value_key not in (None, "value", want):
         hint = f"use `{want}`" if want else f"a {name}'s definition cannot be overridden; remove it and declare it again"
-        errors.append(error("E016", f"`{o.value_key}` does not apply to `{d.name}`, which is a {name}", o.span, hint))
+        errors.append(error("E016", f"`{o.value_key}` does not apply to `{d.name}`, which is {_a(name)}", o.span, hint))
         return None
     if o.value is not None and want is None:
-        errors.append(error("E016", f"a {name} cannot be given a new value with `set`", o.span,
-                            f"remove `{d.name}` and declare it again"))
+        hint = f"give it a new table: `set {d.name} = [(0, 1), (1, 2)]`" if kind is A.LookupDecl else \
+            f"remove `{d.name}` and declare it again"
+        errors.append(error("E016", f"a {name} cannot be given a new value with `set`", o.span, hint))
+        return None
+    if o.points is not None and kind is not A.LookupDecl:
+        errors.append(error("E016", f"`points` does not apply to `{d.name}`, which is {_a(name)}", o.span,
+                            "only a lookup has a table of points"))
         return None
     for field_name, allowed in (("tags", (A.FlowDecl,)), ("bounds", (A.ParamDecl,)), ("during", (A.ExpectDecl,)),
                                 ("non_negative", (A.StockDecl, A.FlowDecl)),
                                 ("units", (A.ParamDecl, A.StockDecl, A.FlowDecl, A.AuxDecl, A.MetricDecl,
                                            A.LookupDecl))):
         if getattr(o, field_name) is not None and kind not in allowed:
-            errors.append(error("E016", f"`{field_name}` does not apply to `{d.name}`, which is a {name}", o.span,
+            errors.append(error("E016", f"`{field_name}` does not apply to `{d.name}`, which is {_a(name)}", o.span,
                                 "remove it from the override"))
             return None
     units = o.units if o.units is not None else getattr(d, "units", None)
@@ -197,7 +224,12 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
     if isinstance(d, A.ExpectDecl):
         return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o.doc))
     if isinstance(d, A.LookupDecl):
-        return replace(d, units=units, doc=_doc(d.doc, o.doc))
+        if o.points is None:
+            return replace(d, units=units, doc=_doc(d.doc, o.doc))
+        # a new table for the whole lookup holds for every element: their own tables go
+        array = d.array if d.array is None else replace(d.array, has_default=True)
+        return replace(d, points=o.points, points_span=o.points_span or o.span, units=units,
+                       doc=_doc(d.doc, o.doc), array=array, tables=())
     if isinstance(d, A.GroupDecl | A.ScenarioDecl):
         return replace(d, doc=_doc(d.doc, o.doc))
     errors.append(error("E016", f"a {name} cannot be overridden", o.span, "remove it and declare it again"))

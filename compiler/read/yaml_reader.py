@@ -130,7 +130,9 @@ class _YamlReader(NodeReader):
                 self.bounds(props["bounds"]) if "bounds" in props else None,
                 self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else None,
                 self.doc(props), self.span(key),
-                self.bounds(props["during"]) if "during" in props else None))
+                self.bounds(props["during"]) if "during" in props else None, None,
+                self.points(props["points"]) if "points" in props else None,
+                self.span(props["points"]) if "points" in props else None))
         return tuple(out)
 
     def removals(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Removal, ...]:

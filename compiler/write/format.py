@@ -129,6 +129,8 @@ def _yoverride(o: A.Override) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if o.value is not None:
         body[o.value_key or "value"] = _yexpr(o.value)
+    if o.points is not None:
+        body["points"] = [[float(x), float(y)] for x, y in o.points]
     if o.units is not None:
         body["units"] = unit_text(o.units)
     if o.tags is not None:

@@ -206,19 +206,20 @@ class _Arrays:
         """An arrayed lookup -> one lookup per element, `effect[universal]`, with its own table
         or the default."""
         assert d.array is not None
-        own = self.keyed(d.name, arr, [(c.key, c.points, c.span) for c in d.tables])
+        own = self.keyed(d.name, arr, [(c.key, (c.points, c.span), c.span) for c in d.tables])
         out: list[A.Decl] = []
         missing = []
         for env in bindings(arr.dims, [canonical(r.index) for r in d.array.dims]):
             key = tuple(b.element for b in env.values())
             if key not in arr.exists:
                 continue
-            points = own.get(key, d.points)
+            points, span = own.get(key, (d.points, d.points_span))
             if not points:
                 missing.append(key)
                 continue
             label = element_name(d.name, [b.dim.elements[b.position] for b in env.values()])
-            out.append(replace(d, name=label, points=points, array=None, tables=()))
+            # a bad table's carets go to the element's own table
+            out.append(replace(d, name=label, points=points, points_span=span, array=None, tables=()))
         self.missing(d, missing, "table")
         return out
 
