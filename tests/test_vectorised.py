@@ -144,3 +144,41 @@ def test_generated_arrayed_models_match_the_scalar_code(n: int, forms: list[int]
     a, b = m.run(backend="numpy"), m.run(backend="jax")
     scale = np.abs(a.values).max()
     assert np.abs(a.values - b.values).max() <= 1e-12 * scale
+
+
+def lookup_chain(n: int, props: str) -> str:
+    """A chain whose flows each read their own element's table (same length, different
+    points), at arguments below, inside and beyond the tables."""
+    tabs = ", ".join(f"{e}: [(0, {1 + e * 0.1:.2f}), (20, {2 + e * 0.05:.2f}), (40, {2.5 + e * 0.01:.2f})]"
+                     for e in range(1, n))
+    return f"""model lk
+time {{ start 0 stop 10 dt 0.25 units year }}
+dim i = range(1, {n})
+stock x[i] = {{1: 100, else: 30}}
+lookup eff[i] = {{ {tabs}, else: [(0, 1), (20, 1.5), (40, 2.2)] }} {{ {props} }}
+flow move[i] [1/year]: x[i] -> x[i + 1] = x[i] * 0.1 [1/year] * eff[i](x[i] - 40) {{ where i < {n} }}
+aux total = sum(x[i])
+"""
+
+
+@pytest.mark.parametrize("props", ["", "interpolation step", "extrapolation linear"])
+def test_an_arrayed_lookups_elements_are_one_operation(props: str) -> None:
+    m = stockflow.load_text(lookup_chain(7, props))
+    with x64():
+        c = VectorCode(m.checked, jnp, (), ())
+    assert [len(s.names) for s in c.steps if isinstance(s, Group)] == [6]  # every `move` element at once
+    a, b = m.run(backend="numpy"), m.run(backend="jax")
+    args = np.concatenate([a[f"x[{e}]"] for e in range(1, 7)]) - 40
+    assert args.min() < 0 and args.max() > 40  # below and beyond the tables, as well as inside
+    np.testing.assert_allclose(b.values, a.values, rtol=1e-12, atol=1e-12 * np.abs(a.values).max())
+
+
+def test_an_arrayed_lookups_program_does_not_grow_with_the_elements() -> None:
+    def size(n: int) -> int:
+        m = stockflow.load_text(lookup_chain(n, ""))
+        with x64():
+            fns = build(m.checked, jnp)
+            prep = fns.prepare(jnp.asarray(m.param_vector()), 0.25)
+            return len(jax.make_jaxpr(lambda y: fns.deriv(y, 0.0, prep))(jnp.ones(fns.layout.n_state)).eqns)
+
+    assert size(10) == size(60)

@@ -13,6 +13,7 @@ from .backend import join
 from .caps import cut_back
 from .compiled import ScalarCode
 from .emit import Env
+from .stacked import stacked_fn, table_form
 from .vector import Gatherer, Group, LazyEnv, SumEmitter, evaluate_group, group_of, schedule
 
 
@@ -26,15 +27,16 @@ class VectorCode(ScalarCode):
         self._sources = 0
         gather.add("state", lay.stocks)
         gather.add("prep", self.prep_names)
-        lookups = {lk.id: lk for lk in g.lookups}
+        self.lookups = lookups = {lk.id: lk for lk in g.lookups}
+        self.tables = tables = {lk.id: table_form(lk) for lk in g.lookups}
         sums = SumEmitter(xp, lookups, gather)
-        self.steps = self._steps(schedule(list(g.order), self.loop_eqs, arrays, set(scaled)), dict(self.eqs),
-                                 scalar={n: sums(e) for n, e in self.loop_eqs.items()})
+        self.steps = self._steps(schedule(list(g.order), self.loop_eqs, arrays, set(scaled), tables), dict(self.eqs),
+                                 self.loop_eqs, scalar={n: sums(e) for n, e in self.loop_eqs.items()})
         d_names = [f"$d:{s}" for s in lay.stocks] + [f"$d:{m}" for m in lay.monitors]
         d_exprs = dict(zip(d_names, self.loop_derivs, strict=True))
         d_arrays = [tuple(f"$d:{n}" for n in names) for names in arrays]
-        self.d_steps = self._steps(schedule(d_names, d_exprs, d_arrays, set()),
-                                   dict(zip(d_names, self.derivs, strict=True)),
+        self.d_steps = self._steps(schedule(d_names, d_exprs, d_arrays, set(), tables),
+                                   dict(zip(d_names, self.derivs, strict=True)), d_exprs,
                                    scalar={n: sums(e) for n, e in d_exprs.items()})
         self.d_plan = gather.plan(d_names)
         self._plans: dict[tuple[str, ...], Any] = {}
@@ -42,22 +44,23 @@ class VectorCode(ScalarCode):
         self.p_gather = Gatherer(xp, set())
         self.p_gather.add("params", lay.params)
         hoisted = [n for n, _ in self.hoisted]
-        self.p_steps = self._steps(schedule(hoisted, self.hoisted_eqs, [tuple(hoisted)], set()), dict(self.hoisted),
-                                   self.p_gather)
+        self.p_steps = self._steps(schedule(hoisted, self.hoisted_eqs, [tuple(hoisted)], set(), tables),
+                                   dict(self.hoisted), self.hoisted_eqs, self.p_gather)
         self.p_plan = self.p_gather.plan(list(self.prep_names))
         # init: initial values and what they read, the state's stocks as one vector
         self.i_gather = Gatherer(xp, set(timed))
         self.i_gather.add("params", lay.params)
         i_fns = {n: f for n, f, _ in self.init_steps}
         i_sums = SumEmitter(xp, lookups, self.i_gather)
-        self.i_steps = self._steps(schedule(list(g.init_order), self.init_eqs, arrays, set()), i_fns, self.i_gather,
-                                   {n: i_sums(e) for n, e in self.init_eqs.items()})
+        self.i_steps = self._steps(schedule(list(g.init_order), self.init_eqs, arrays, set(), tables), i_fns,
+                                   self.init_eqs, self.i_gather, {n: i_sums(e) for n, e in self.init_eqs.items()})
         self.i_plan = self.i_gather.plan(list(lay.stocks))
 
-    def _steps(self, scheduled: list[Any], fns: dict[str, Any], gather: Gatherer | None = None,
+    def _steps(self, scheduled: list[Any], fns: dict[str, Any], exprs: dict[str, Any], gather: Gatherer | None = None,
                scalar: dict[str, Any] | None = None) -> list[Any]:
         """Steps to run: groups, and (name, closure) for the rest; `scalar` holds closures that
-        reduce long sums in one operation, `fns` the plain ones that groups run on vectors."""
+        reduce long sums in one operation, `fns` the plain ones that groups run on vectors (a
+        group whose members call different tables gets one that stacks them)."""
         one = scalar or fns
         out: list[Any] = []
         for step in scheduled:
@@ -65,7 +68,8 @@ class VectorCode(ScalarCode):
                 out.append((step, one[step]))
             else:
                 self._sources += 1
-                group = group_of(gather or self.gather, self._sources, step, fns[step[0][0]])
+                fn = stacked_fn(self.xp, self.lookups, [exprs[m] for m, _ in step], fns[step[0][0]])
+                group = group_of(gather or self.gather, self._sources, step, fn)
                 out += [group] if group is not None else [(m, one[m]) for m, _ in step]
         return out
 

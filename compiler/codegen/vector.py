@@ -57,9 +57,11 @@ class Group:
     leaves: tuple[tuple[str, tuple[Segment, ...] | None], ...]  # (the first element's name, how to gather)
 
 
-def form(e: sympy.Basic, symbols: dict[str, int]) -> tuple[Any, ...]:
+def form(e: sympy.Basic, symbols: dict[str, int], tables: dict[str, Any] | None = None) -> tuple[Any, ...]:
     """The tree of `e` with each variable replaced by the order it first appears in: equal forms
-    are computed by the same closure. Numbers, lookups and functions are part of the form."""
+    are computed by the same closure. Numbers and functions are part of the form, and so is
+    each lookup, by name, or by the shape of its table where `tables` gives one (lookups with
+    tables of one shape are then one stacked operation: codegen.stacked)."""
     if isinstance(e, sympy.Symbol):
         return ("S", symbols.setdefault(e.name, len(symbols)))
     if isinstance(e, (sympy.Number, sympy.NumberSymbol)):
@@ -67,11 +69,12 @@ def form(e: sympy.Basic, symbols: dict[str, int]) -> tuple[Any, ...]:
     if e is sympy.true or e is sympy.false:
         return ("B", bool(e))
     name = e.func.__name__ if isinstance(e.func, UndefinedFunction) else type(e).__name__
-    return (name, *(form(a, symbols) for a in e.args))
+    key = (tables or {}).get(name, name) if isinstance(e.func, UndefinedFunction) else name
+    return (key, *(form(a, symbols, tables) for a in e.args))
 
 
 def schedule(order: list[str], exprs: dict[str, sympy.Basic], arrays: list[tuple[str, ...]],
-             fixed: set[str]) -> list[str | list[tuple[str, list[str]]]]:
+             fixed: set[str], tables: dict[str, Any] | None = None) -> list[str | list[tuple[str, list[str]]]]:
     """The evaluation order, with each group of same-form elements of an array as one step,
     placed where its first element was, when everything its elements read is ready there.
     Names in `fixed` (changed after they are computed: scaled flows) stay scalar."""
@@ -84,7 +87,7 @@ def schedule(order: list[str], exprs: dict[str, sympy.Basic], arrays: list[tuple
         k = array_of.get(n)
         if n not in done and k is not None and k not in tried and n not in fixed:
             tried.add(k)
-            for part in _same_form([m for m in arrays[k] if m in computed and m not in fixed], exprs):
+            for part in _same_form([m for m in arrays[k] if m in computed and m not in fixed], exprs, tables):
                 inside = {m for m, _ in part}
                 ready = [(m, syms) for m, syms in part
                          if all((s not in computed or s in done) and s not in inside for s in syms)]
@@ -97,11 +100,12 @@ def schedule(order: list[str], exprs: dict[str, sympy.Basic], arrays: list[tuple
     return steps
 
 
-def _same_form(names: list[str], exprs: dict[str, sympy.Basic]) -> list[list[tuple[str, list[str]]]]:
+def _same_form(names: list[str], exprs: dict[str, sympy.Basic], tables: dict[str, Any] | None
+               ) -> list[list[tuple[str, list[str]]]]:
     parts: dict[tuple[Any, ...], list[tuple[str, list[str]]]] = {}
     for m in names:
         symbols: dict[str, int] = {}
-        key = form(exprs[m], symbols)
+        key = form(exprs[m], symbols, tables)
         parts.setdefault(key, []).append((m, list(symbols)))
     return list(parts.values())
 
