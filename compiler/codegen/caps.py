@@ -114,7 +114,8 @@ def factors(caps: Caps, env: Env, xp: Any) -> list[Any] | None:
     order = list(range(len(caps)))
     for p in range(passes(caps)):
         changed = False
-        for i in order if p % 2 == 0 else order[::-1]:
+        # a pass starts where the last ended: that cap's factor would come out the same
+        for i in (order if p % 2 == 0 else order[::-1])[1 if p else 0:]:
             supply = fixed[i] + _total([part * k[by] for part, by in moving[i]])
             new = _ratio(xp, drains[i], supply)
             changed = changed or (numpy and not bool(np.all(new == k[i])))

@@ -94,7 +94,7 @@ var SF = {
     if (all) { return; }
     for (p = 0; p < passes; p++) {
       changed = false;
-      for (var q = 0; q < n; q++) {
+      for (var q = p > 0 ? 1 : 0; q < n; q++) {  // a pass starts where the last ended
         i = p % 2 === 0 ? q : n - 1 - q;
         var sum = null, tt = caps[i][3];
         for (j = 0; j < tt.length; j++) {
