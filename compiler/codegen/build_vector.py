@@ -28,7 +28,7 @@ class VectorCode(ScalarCode):
         gather.add("state", lay.stocks)
         gather.add("prep", self.prep_names)
         self.lookups = lookups = {lk.id: lk for lk in g.lookups}
-        self.tables = tables = {lk.id: table_form(lk) for lk in g.lookups}
+        tables = {lk.id: table_form(lk) for lk in g.lookups}
         sums = SumEmitter(xp, lookups, gather)
         self.steps = self._steps(schedule(list(g.order), self.loop_eqs, arrays, set(scaled), tables), dict(self.eqs),
                                  self.loop_eqs, scalar={n: sums(e) for n, e in self.loop_eqs.items()})

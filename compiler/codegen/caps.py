@@ -49,11 +49,6 @@ class Cap:
         return _total([_part(xp, env[f], c, 1.0) for f, c in self.outs]) + \
             _total([_part(xp, env[f], c, -1.0) for f, c in self.ins])
 
-    def supply(self, env: Env, base: Any) -> Any:
-        xp = self.xp
-        return base + _total([_part(xp, env[f], c, 1.0) for f, c in self.ins]) + \
-            _total([_part(xp, env[f], c, -1.0) for f, c in self.outs])
-
     def apply(self, env: Env, k: Any) -> None:
         xp = self.xp
         for f, _ in self.outs:
