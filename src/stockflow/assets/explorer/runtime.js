@@ -78,20 +78,22 @@ var SF = {
   /* codegen/caps.py factors and cut_back: caps = [[stock slot, ins, outs, supply terms]],
      a term [slot, sign, units factor, index of the cap whose factor scales it, or -1]. */
   caps: function (V, caps, dt, passes) {
-    var n = caps.length, drains = [], k = [], fixed = [], i, j, p, all = true, t, x, changed;
+    var n = caps.length, drains = [], bases = [], k = [], fixed = [], i, j, p, all = true, t, x, changed;
     for (i = 0; i < n; i++) {
-      var base = V[caps[i][0]] / dt;
+      bases.push(V[caps[i][0]] / dt);
       drains.push(SF.part(V, caps[i][2], 1.0) + SF.part(V, caps[i][1], -1.0));
-      k.push(drains[i] <= base ? 1.0 : 0.0);
-      all = all && drains[i] <= base;
+      k.push(drains[i] <= bases[i] ? 1.0 : 0.0);
+      all = all && drains[i] <= bases[i];
+    }
+    if (all) { return; }  // every stock covers its own drain: nothing is cut
+    for (i = 0; i < n; i++) {
       var acc = null, terms = caps[i][3];
       for (j = 0; j < terms.length; j++) {
         t = terms[j];
         if (t[3] < 0) { x = t[2] * Math.max(t[1] * V[t[0]], 0.0); acc = acc === null ? x : acc + x; }
       }
-      fixed.push(base + (acc === null ? 0.0 : acc));
+      fixed.push(bases[i] + (acc === null ? 0.0 : acc));
     }
-    if (all) { return; }
     for (p = 0; p < passes; p++) {
       changed = false;
       for (var q = p > 0 ? 1 : 0; q < n; q++) {  // a pass starts where the last ended
