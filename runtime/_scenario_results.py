@@ -91,6 +91,14 @@ class ScenarioResults:
         upper percentiles, and the difference of the value from the baseline's."""
         import pandas as pd
 
+        lo_q, _, hi_q = percentiles
+        columns = ["scenario", "point", "runs", "metric", "units", "value", f"p{lo_q:g}", f"p{hi_q:g}",
+                   "difference", "relative"]
+        return pd.DataFrame(self.metric_rows(percentiles), columns=columns)  # named columns even with no metrics
+
+    def metric_rows(self, percentiles: tuple[float, float, float] = (5, 50, 95)) -> list[dict[str, Any]]:
+        """`metrics_table`'s rows as dicts, without pandas (whose import the report and the
+        explorer would otherwise pay for one small table)."""
         groups: dict[tuple[str, int], list[int]] = {}
         for i, r in enumerate(self.runs):
             groups.setdefault((r.scenario, r.point), []).append(i)
@@ -106,9 +114,7 @@ class ScenarioResults:
                              "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
                              f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
                              "relative": (mid - base) / abs(base) if base else float("nan")})
-        columns = ["scenario", "point", "runs", "metric", "units", "value", f"p{lo_q:g}", f"p{hi_q:g}",
-                   "difference", "relative"]
-        return pd.DataFrame(rows, columns=columns)  # named columns even for a model with no metrics
+        return rows
 
     def break_even(self, rate: str) -> Any:
         """When each run's cumulative `rate` (e.g. cost per year) falls below the baseline's for
@@ -122,6 +128,11 @@ class ScenarioResults:
         of all the runs have (NaN if they do not within the horizon)."""
         import pandas as pd
 
+        return pd.DataFrame(self.break_even_rows(rate),
+                            columns=["scenario", "point", "runs", "break_even", "share", "by_50", "by_90"])
+
+    def break_even_rows(self, rate: str) -> list[dict[str, Any]]:
+        """`break_even`'s rows as dicts, without pandas."""
         try:
             series = self.batch[rate]
         except KeyError:
@@ -149,7 +160,7 @@ class ScenarioResults:
                          "runs": len(idx), "break_even": float(np.median(found)) if found.size else float("nan"),
                          "share": found.size / len(idx),
                          **{k: v if math.isfinite(v) else float("nan") for k, v in by.items()}})
-        return pd.DataFrame(rows, columns=["scenario", "point", "runs", "break_even", "share", "by_50", "by_90"])
+        return rows
 
     def inputs(self) -> Any:
         """The values each run swept or sampled: run, scenario, point, draw, parameter, value."""

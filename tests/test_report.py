@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,29 @@ def test_report_reads_as_a_board_reads(report_html: str) -> None:
     assert not re.search(r"\d\.\d+e[+-]\d", report_html.split("<img", 1)[0])
     # loops summarised, the full list folded
     assert re.search(r"<p>\d+ reinforcing, \d+ balancing", report_html) and "<details><summary>All 60 loops" in report_html
+
+
+def test_the_metric_rows_hold_each_scenarios_values() -> None:
+    m = stockflow.load(GIRFEC)
+    res = m.run_scenarios(["wm2u"])
+    rows = {(r["scenario"], r["metric"]): r for r in res.metric_rows()}
+    total = rows[("wm2u", "total_cost")]
+    assert total["value"] == pytest.approx(res.run("wm2u").metric("total_cost"), rel=1e-12)
+    assert total["runs"] == 1 and total["p5"] == total["value"] == total["p95"]
+    assert len(res.metrics_table()) == len(rows)
+    be = res.break_even_rows("cost_rate")
+    assert [r["scenario"] for r in be] == list(res.break_even("cost_rate").scenario)
+
+
+def test_a_report_never_imports_pandas(tmp_path: Path) -> None:
+    """pandas' import is a tenth of a fresh `report`; the report's tables are small lists."""
+    out = tmp_path / "r.html"
+    code = ("import sys\nfrom stockflow.cli import main\n"
+            f"main(['report', {GIRFEC!r}, '-o', {str(out)!r}, '--break-even', 'cost_rate'], standalone_mode=False)\n"
+            "print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-1] == "False"
+    assert "When savings appear" in out.read_text(encoding="utf-8")
 
 
 def test_plots(tmp_path: Path) -> None:

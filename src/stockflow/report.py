@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from . import plots
@@ -77,16 +78,17 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     """Metrics as rows and scenarios as columns: each scenario's value (the median of its draws,
     with the 5-95% range under it) and its change against the baseline."""
     g = model.checked.graph
-    table = results.metrics_table()
-    table = table[table.metric.isin(results.shown_metrics())]
-    columns = list(dict.fromkeys(zip(table.scenario, table.point, strict=True)))
+    shown = set(results.shown_metrics())
+    table = [SimpleNamespace(**r) for r in results.metric_rows() if r["metric"] in shown]
+    columns = list(dict.fromkeys((r.scenario, r.point) for r in table))
     header = ["metric", "units"] + [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
     rows = []
-    for metric, group in table.groupby("metric", sort=False):
-        units = str(group.units.iloc[0])
+    for metric in dict.fromkeys(r.metric for r in table):
+        cells = {(r.scenario, r.point): r for r in table if r.metric == metric}
+        units = str(next(iter(cells.values())).units)
         row = [_e(metric), _e(units.replace("GBP", "£"))]
         for sc, pt in columns:
-            r = group[(group.scenario == sc) & (group.point == pt)].iloc[0]
+            r = cells[(sc, pt)]
             cell = value_text(r.value, units)
             if r.runs > 1:
                 cell += f'<br><span class="note">5-95%: {value_text(r.p5, units)} to {value_text(r.p95, units)}</span>'
@@ -100,13 +102,13 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
              _table(header, rows, set(range(2, len(header))))]
     parts += _definitions(model)
     if break_even:
-        be = results.break_even(break_even)
+        be = [SimpleNamespace(**r) for r in results.break_even_rows(break_even)]
         unit = g.time.unit
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [
             [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
              else f"{unit} {_whole(r.break_even)}", f"{r.share:.0%}", _by_when(r, unit)]
-            for _, r in be.iterrows() if r.scenario != results.baseline], {2, 3}))
+            for r in be if r.scenario != results.baseline], {2, 3}))
     return parts
 
 
