@@ -6,7 +6,7 @@ truth (and how often that interval was a profile one), how many fits were report
 how many starts reached the best fit, and how often the report said "every parameter is
 determined" while a truth lay outside its interval.
 
-Run: python studies/recovery.py [--sets 100] [--only NAME]   (about 2 s a data set)
+Run: python studies/recovery.py [--sets 100] [--only NAME] [--seeds N ...]   (about 2 s a data set)
 """
 
 from __future__ import annotations
@@ -122,32 +122,45 @@ def simulate(fit: object, s: Setting, rng: np.random.Generator) -> list[np.ndarr
     return out
 
 
-def study(s: Setting, sets: int) -> None:
-    rng = np.random.default_rng(20261201)
+def study(s: Setting, sets: int, seeds: tuple[int, ...] = (20261201,)) -> None:
+    """`sets` data sets from each seed's noise, counted together."""
+    covered = {n: 0 for n in s.truth}
+    profile = {n: 0 for n in s.truth}
+    by_seed: list[str] = []
+    converged = agree = false_all = at_bound = 0
+    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         base = first_fit(s, Path(tmp))
-        covered = {n: 0 for n in s.truth}
-        profile = {n: 0 for n in s.truth}
-        converged = agree = false_all = at_bound = 0
-        t0 = time.perf_counter()
-        for _ in range(sets):
-            fit = base.with_data(simulate(base, s, rng))  # type: ignore[attr-defined]
-            est = {e.name: e for e in fit.estimates}
-            inside = {n: est[n].low <= v <= est[n].high for n, v in s.truth.items()}
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            here = {n: 0 for n in s.truth}
+            for _ in range(sets):
+                fit = base.with_data(simulate(base, s, rng))  # type: ignore[attr-defined]
+                est = {e.name: e for e in fit.estimates}
+                inside = {n: est[n].low <= v <= est[n].high for n, v in s.truth.items()}
+                for n in s.truth:
+                    here[n] += inside[n]
+                    profile[n] += est[n].interval == "profile"
+                converged += fit.converged
+                best = min(fit.start_losses)
+                agree += sum(1 for x in fit.start_losses if x - best < 0.01)
+                at_bound += any(e.limit in ("lower bound", "upper bound") for e in fit.estimates)
+                false_all += "Every parameter, and every combination" in fit.report() and not all(inside.values())
+            by_seed.append(f"seed {seed}: " + ", ".join(f"{n} {here[n] / sets:.3f}" for n in s.truth))
             for n in s.truth:
-                covered[n] += inside[n]
-                profile[n] += est[n].interval == "profile"
-            converged += fit.converged
-            best = min(fit.start_losses)
-            agree += sum(1 for x in fit.start_losses if x - best < 0.01)
-            at_bound += any(e.limit in ("lower bound", "upper bound") for e in fit.estimates)
-            false_all += "Every parameter, and every combination" in fit.report() and not all(inside.values())
-        secs = time.perf_counter() - t0
-    print(f"\n## {s.name}: {sets} data sets, {secs / sets:.2f} s a fit")
-    print(f"{'parameter':14} {'truth':>8} {'coverage':>9} {'profile intervals':>18}")
+                covered[n] += here[n]
+    total = sets * len(seeds)
+    secs = time.perf_counter() - t0
+    where = f"{sets} from each of seeds {', '.join(map(str, seeds))}" if len(seeds) > 1 else f"seed {seeds[0]}"
+    print(f"\n## {s.name}: {total} data sets ({where}), {secs / total:.2f} s a fit")
+    print(f"{'parameter':14} {'truth':>8} {'coverage':>9} {'covered':>8} {'95% interval of it':>19} {'profile':>8}")
     for n, v in s.truth.items():
-        print(f"{n:14} {v:8g} {covered[n] / sets:9.2f} {profile[n]:18d}")
-    print(f"converged {converged}/{sets}; starts reaching the best fit {agree / sets:.2f} on average; "
+        c = covered[n] / total
+        half = 1.96 * (c * (1 - c) / total) ** 0.5
+        print(f"{n:14} {v:8g} {c:9.3f} {covered[n]:>8d} {f'{c - half:.3f}-{c + half:.3f}':>19} {profile[n]:8d}")
+    if len(seeds) > 1:
+        print("each seed alone: " + "; ".join(by_seed))
+    print(f"converged {converged}/{total}; starts reaching the best fit {agree / total:.2f} on average; "
           f"a parameter at a bound in {at_bound}; 'every parameter determined' with a truth outside: {false_all} (about "
           f"{1 - 0.95 ** len(s.truth):.0%} of fits when every interval is right)")
 
@@ -156,11 +169,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", type=int, default=100)
     ap.add_argument("--only")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[20261201],
+                    help="the noise's seeds: --sets data sets from each, counted together")
     a = ap.parse_args()
     print(f"# calibration recovery ({sys.platform}, numpy {np.__version__})")
     for s in SETTINGS:
         if a.only is None or a.only == s.name:
-            study(s, a.sets)
+            study(s, a.sets, tuple(a.seeds))
 
 
 if __name__ == "__main__":
