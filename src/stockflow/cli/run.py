@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import click
@@ -98,13 +99,14 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
     click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
                f"scenarios {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
-    table = res.metrics_table()
-    table = table[table.metric.isin(res.shown_metrics())]
-    spread = bool((table.runs > 1).any())
-    points = bool((table.point != "").any())
-    for metric, block in table.groupby("metric", sort=False):
+    shown = set(res.shown_metrics())
+    table = [SimpleNamespace(**r) for r in res.metric_rows() if r["metric"] in shown]  # no pandas import
+    spread = any(r.runs > 1 for r in table)
+    points = any(r.point != "" for r in table)
+    for metric in dict.fromkeys(r.metric for r in table):
+        block = [r for r in table if r.metric == metric]
         rows = []
-        for _, r in block.iterrows():
+        for r in block:
             is_base = r.scenario == res.baseline and r.point == ""
             row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value)]
             row += [value_text(r.p5), value_text(r.p95)] if spread else []
@@ -114,7 +116,7 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
         header += ["p5", "p95"] if spread else []
         header += ["vs baseline", "change"]
-        units = block.units.iloc[0]
+        units = block[0].units
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
         click.echo(text_table(rows, header, numeric))
@@ -128,10 +130,9 @@ def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) ->
 
 
 def _print_break_even(model: Any, res: Any, rate: str) -> None:
-    table = res.break_even(rate)
     unit = model.checked.graph.time.unit
     rows = []
-    for _, r in table.iterrows():
+    for r in (SimpleNamespace(**row) for row in res.break_even_rows(rate)):
         if r.scenario == res.baseline and r.point == "":
             continue
         when = "not within the run" if r.break_even != r.break_even else f"{r.break_even:.1f} {unit}"
