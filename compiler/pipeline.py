@@ -24,8 +24,6 @@ from .passes.inherit import load_chain
 from .passes.lower import lower
 from .passes.resolve import resolve
 from .read.dsl import parse_dsl
-from .read.xmile.read import read_xmile
-from .read.yaml_reader import parse_yaml
 
 # The passes after inheritance, in order: Spec -> Graph -> CheckedModel -> warnings.
 PASSES: tuple[tuple[str, Callable[[Any], Any]], ...] = (
@@ -83,6 +81,8 @@ def _place(raw: bytes, at: int) -> tuple[int, int]:
 def parse_source(src: Source) -> A.Spec:
     """One file's AST as written (no bases merged): what `format` prints."""
     if src.path.lower().endswith(YAML_SUFFIXES):
+        from .read.yaml_reader import parse_yaml  # each reader is imported when a spec needs it
+
         return parse_yaml(src.text, src.path)
     if src.path.lower().endswith(XMILE_SUFFIXES):
         return import_xmile(src.text, src.path)
@@ -93,6 +93,8 @@ def import_xmile(text: str, file: str) -> A.Spec:
     """An XMILE model as a spec. XMILE tools treat units as labels and never convert between
     them, so units are kept only where they agree without any conversion; otherwise the model
     is imported without units and says why (W106). Either way the numbers are XMILE's."""
+    from .read.xmile.read import read_xmile
+
     with_units = read_xmile(text, file)
     without = read_xmile(text, file, with_units=False)
     plain = _lowered(without)
@@ -173,7 +175,12 @@ def load_spec(src: Source, sources: dict[str, str] | None = None) -> A.Spec:
 
 
 def parse_text(text: str, file: str = "<spec>", form: str = "dsl") -> A.Spec:
-    spec = parse_yaml(text, file) if form == "yaml" else parse_dsl(text, file)
+    if form == "yaml":
+        from .read.yaml_reader import parse_yaml
+
+        spec = parse_yaml(text, file)
+    else:
+        spec = parse_dsl(text, file)
     locate, read = base_locator(file)
     return load_chain(spec, locate, read)
 
