@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -94,11 +95,12 @@ class ScenarioResults:
         lo_q, _, hi_q = percentiles
         columns = ["scenario", "point", "runs", "metric", "units", "value", f"p{lo_q:g}", f"p{hi_q:g}",
                    "difference", "relative"]
-        return pd.DataFrame(self.metric_rows(percentiles), columns=columns)  # named columns even with no metrics
+        rows = [vars(r) for r in self.metric_rows(percentiles)]
+        return pd.DataFrame(rows, columns=columns)  # named columns even with no metrics
 
-    def metric_rows(self, percentiles: tuple[float, float, float] = (5, 50, 95)) -> list[dict[str, Any]]:
-        """`metrics_table`'s rows as dicts, without pandas (whose import the report and the
-        explorer would otherwise pay for one small table)."""
+    def metric_rows(self, percentiles: tuple[float, float, float] = (5, 50, 95)) -> list[SimpleNamespace]:
+        """`metrics_table`'s rows, each with the table's columns as attributes, without pandas
+        (whose import the report and the explorer would otherwise pay for one small table)."""
         groups: dict[tuple[str, int], list[int]] = {}
         for i, r in enumerate(self.runs):
             groups.setdefault((r.scenario, r.point), []).append(i)
@@ -110,11 +112,21 @@ class ScenarioResults:
                 v = self.batch.metric_values[idx, j]
                 swept = ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept)
                 mid = float(np.percentile(v, mid_q))
-                rows.append({"scenario": name, "point": swept, "runs": len(idx), "metric": m.name, "units": m.units,
-                             "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
-                             f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
-                             "relative": (mid - base) / abs(base) if base else float("nan")})
+                rows.append(SimpleNamespace(**{
+                    "scenario": name, "point": swept, "runs": len(idx), "metric": m.name, "units": m.units,
+                    "value": mid, f"p{lo_q:g}": float(np.percentile(v, lo_q)),
+                    f"p{hi_q:g}": float(np.percentile(v, hi_q)), "difference": mid - base,
+                    "relative": (mid - base) / abs(base) if base else float("nan")}))
         return rows
+
+    def shown_metric_rows(self) -> dict[str, list[SimpleNamespace]]:
+        """The rows of the metrics to show (the spec's `report` list, else all), by metric, in order."""
+        shown = set(self.shown_metrics())
+        out: dict[str, list[SimpleNamespace]] = {}
+        for r in self.metric_rows():
+            if r.metric in shown:
+                out.setdefault(r.metric, []).append(r)
+        return out
 
     def break_even(self, rate: str) -> Any:
         """When each run's cumulative `rate` (e.g. cost per year) falls below the baseline's for
@@ -128,11 +140,11 @@ class ScenarioResults:
         of all the runs have (NaN if they do not within the horizon)."""
         import pandas as pd
 
-        return pd.DataFrame(self.break_even_rows(rate),
+        return pd.DataFrame([vars(r) for r in self.break_even_rows(rate)],
                             columns=["scenario", "point", "runs", "break_even", "share", "by_50", "by_90"])
 
-    def break_even_rows(self, rate: str) -> list[dict[str, Any]]:
-        """`break_even`'s rows as dicts, without pandas."""
+    def break_even_rows(self, rate: str) -> list[SimpleNamespace]:
+        """`break_even`'s rows, each with the table's columns as attributes, without pandas."""
         try:
             series = self.batch[rate]
         except KeyError:
@@ -156,10 +168,10 @@ class ScenarioResults:
             found = times[idx][~np.isnan(times[idx])]
             ever = np.where(np.isnan(times[idx]), np.inf, times[idx])  # a run that never breaks even: never
             by = {f"by_{q}": float(np.quantile(ever, q / 100, method="higher")) for q in (50, 90)}
-            rows.append({"scenario": name, "point": ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept),
-                         "runs": len(idx), "break_even": float(np.median(found)) if found.size else float("nan"),
-                         "share": found.size / len(idx),
-                         **{k: v if math.isfinite(v) else float("nan") for k, v in by.items()}})
+            rows.append(SimpleNamespace(
+                scenario=name, point=", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept),
+                runs=len(idx), break_even=float(np.median(found)) if found.size else float("nan"),
+                share=found.size / len(idx), **{k: v if math.isfinite(v) else float("nan") for k, v in by.items()}))
         return rows
 
     def inputs(self) -> Any:

@@ -68,13 +68,13 @@ def test_report_reads_as_a_board_reads(report_html: str) -> None:
 def test_the_metric_rows_hold_each_scenarios_values() -> None:
     m = stockflow.load(GIRFEC)
     res = m.run_scenarios(["wm2u"])
-    rows = {(r["scenario"], r["metric"]): r for r in res.metric_rows()}
+    rows = {(r.scenario, r.metric): r for r in res.metric_rows()}
     total = rows[("wm2u", "total_cost")]
-    assert total["value"] == pytest.approx(res.run("wm2u").metric("total_cost"), rel=1e-12)
-    assert total["runs"] == 1 and total["p5"] == total["value"] == total["p95"]
+    assert total.value == pytest.approx(res.run("wm2u").metric("total_cost"), rel=1e-12)
+    assert total.runs == 1 and total.p5 == total.value == total.p95
     assert len(res.metrics_table()) == len(rows)
     be = res.break_even_rows("cost_rate")
-    assert [r["scenario"] for r in be] == list(res.break_even("cost_rate").scenario)
+    assert [r.scenario for r in be] == list(res.break_even("cost_rate").scenario)
 
 
 def test_a_report_imports_neither_pandas_nor_scipy(tmp_path: Path) -> None:

@@ -140,22 +140,22 @@ def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[
     appear over the draws. The page shows them while the scenario's assumptions are as the
     spec sets them."""
     g = model.checked.graph
-    rows = {r["metric"]: r for r in res.metric_rows() if r["scenario"] == sc.display}
+    rows = {r.metric: r for r in res.metric_rows() if r.scenario == sc.display}
     ids = {m.display: m.id for m in g.metrics}
     idx = res.indices(sc.display)
     out: dict[str, Any] = {
         "runs": len(idx), "times": [float(t) for t in res.batch.times],
-        "metrics": {ids[name]: [float(r["p5"]), float(r["value"]), float(r["p95"])] for name, r in rows.items()
+        "metrics": {ids[name]: [float(r.p5), float(r.value), float(r.p95)] for name, r in rows.items()
                     if name in ids},
         # a band on a chart: six significant figures are more than a screen shows, and halve the page
         "stocks": {s.id: [[float(f"{v:.6g}") for v in np.percentile(res.batch[s.id][idx], q, axis=0)]
                           for q in (5, 95)] for s in g.stocks if not s.hidden},
         "breakEven": None}
     if rate is not None:
-        r = next(r for r in res.break_even_rows(rate["id"]) if r["scenario"] == sc.display)
+        r = next(r for r in res.break_even_rows(rate["id"]) if r.scenario == sc.display)
         out["breakEven"] = {k: (None if v != v else float(v)) for k, v in
-                            (("share", r["share"]), ("by50", r["by_50"]), ("by90", r["by_90"]))}
-        out["breakEven"]["shareText"] = f"{r['share']:.0%}"  # rounded as the report rounds it
+                            (("share", r.share), ("by50", r.by_50), ("by90", r.by_90))}
+        out["breakEven"]["shareText"] = f"{r.share:.0%}"  # rounded as the report rounds it
     return out
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from . import plots
@@ -78,14 +77,13 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     """Metrics as rows and scenarios as columns: each scenario's value (the median of its draws,
     with the 5-95% range under it) and its change against the baseline."""
     g = model.checked.graph
-    shown = set(results.shown_metrics())
-    table = [SimpleNamespace(**r) for r in results.metric_rows() if r["metric"] in shown]
-    columns = list(dict.fromkeys((r.scenario, r.point) for r in table))
+    by_metric = results.shown_metric_rows()
+    columns = list(dict.fromkeys((r.scenario, r.point) for block in by_metric.values() for r in block))
     header = ["metric", "units"] + [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
     rows = []
-    for metric in dict.fromkeys(r.metric for r in table):
-        cells = {(r.scenario, r.point): r for r in table if r.metric == metric}
-        units = str(next(iter(cells.values())).units)
+    for metric, block in by_metric.items():
+        cells = {(r.scenario, r.point): r for r in block}
+        units = str(block[0].units)
         row = [_e(metric), _e(units.replace("GBP", "£"))]
         for sc, pt in columns:
             r = cells[(sc, pt)]
@@ -102,7 +100,7 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
              _table(header, rows, set(range(2, len(header))))]
     parts += _definitions(model)
     if break_even:
-        be = [SimpleNamespace(**r) for r in results.break_even_rows(break_even)]
+        be = results.break_even_rows(break_even)
         unit = g.time.unit
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [

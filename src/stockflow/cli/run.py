@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import click
@@ -99,12 +98,10 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
     click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
                f"scenarios {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
-    shown = set(res.shown_metrics())
-    table = [SimpleNamespace(**r) for r in res.metric_rows() if r["metric"] in shown]  # no pandas import
-    spread = any(r.runs > 1 for r in table)
-    points = any(r.point != "" for r in table)
-    for metric in dict.fromkeys(r.metric for r in table):
-        block = [r for r in table if r.metric == metric]
+    by_metric = res.shown_metric_rows()  # rows, not a DataFrame: no pandas import
+    spread = any(r.runs > 1 for block in by_metric.values() for r in block)
+    points = any(r.point != "" for block in by_metric.values() for r in block)
+    for metric, block in by_metric.items():
         rows = []
         for r in block:
             is_base = r.scenario == res.baseline and r.point == ""
@@ -132,7 +129,7 @@ def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) ->
 def _print_break_even(model: Any, res: Any, rate: str) -> None:
     unit = model.checked.graph.time.unit
     rows = []
-    for r in (SimpleNamespace(**row) for row in res.break_even_rows(rate)):
+    for r in res.break_even_rows(rate):
         if r.scenario == res.baseline and r.point == "":
             continue
         when = "not within the run" if r.break_even != r.break_even else f"{r.break_even:.1f} {unit}"
