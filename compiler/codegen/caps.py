@@ -74,6 +74,11 @@ def _ratio(xp: Any, drain: Any, supply: Any) -> Any:
     return xp.where(short, xp.clip(supply / xp.where(short, drain, 1.0), 0.0, 1.0), 1.0)
 
 
+def _every(x: Any) -> bool:
+    """Whether every element holds: a single truth value as it is (np.all costs microseconds)."""
+    return bool(x) if type(x) in (bool, np.bool_) else bool(np.all(x))
+
+
 def passes(caps: list[Cap]) -> int:
     return min(len(caps), PASSES)
 
@@ -99,7 +104,7 @@ def factors(caps: Caps, env: Env, xp: Any) -> list[Any] | None:
     bases = [env[c.stock] / env["dt"] for c in caps]
     drains = [c.drain(env) for c in caps]
     own = [d <= b for d, b in zip(drains, bases, strict=True)]
-    if numpy and all(bool(np.all(ok)) for ok in own):
+    if numpy and all(_every(ok) for ok in own):
         return None
     k = [xp.where(ok, 1.0, 0.0) for ok in own]
     fixed, moving = [], []
@@ -113,7 +118,7 @@ def factors(caps: Caps, env: Env, xp: Any) -> list[Any] | None:
         for i in (order if p % 2 == 0 else order[::-1])[1 if p else 0:]:
             supply = fixed[i] + _total([part * k[by] for part, by in moving[i]])
             new = _ratio(xp, drains[i], supply)
-            changed = changed or (numpy and not bool(np.all(new == k[i])))
+            changed = changed or (numpy and not _every(new == k[i]))
             k[i] = new
         if numpy and not changed:
             break  # a pass that changes nothing: every later one would repeat it

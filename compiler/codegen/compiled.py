@@ -53,6 +53,7 @@ class ScalarCode:
         self.prep_names = lay.params + tuple(name for name, _ in self.hoisted)
         self._keep_last = not xp.__name__.startswith("jax")  # a traced value is no number to compare
         self._last: tuple[Any, Any, Env, Env] | None = None
+        self._constants: tuple[Env, Env] | None = None
 
     def blend(self, env: Env, windows: dict[str, Any]) -> None:
         for p in self.blends:
@@ -68,9 +69,16 @@ class ScalarCode:
         return {"$values": stack(self.xp, [env[n] for n in self.prep_names]), "dt": dt}
 
     def constants(self, prep: Env) -> Env:
+        """A fresh env holding the run's constants. On NumPy they are read out of the vector
+        once a run, and copied: every evaluation would index the same vector again."""
+        known = self._constants
+        if known is not None and known[0] is prep:
+            return dict(known[1])
         vec = prep["$values"]
         env: Env = {n: vec[i] for i, n in enumerate(self.prep_names)}
         env["dt"] = prep["dt"]
+        if self._keep_last:
+            self._constants = (prep, dict(env))
         return env
 
     def init(self, params: Any, t0: Any, dt: Any, override: Any, mask: Any) -> Any:

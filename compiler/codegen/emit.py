@@ -220,7 +220,15 @@ def _sum(fs: list[Fn]) -> Fn:
     if len(fs) == 3:
         a, b, c = fs
         return lambda env: a(env) + b(env) + c(env)
-    return lambda env: reduce(lambda acc, f: acc + f(env), fs[1:], fs[0](env))
+    first, rest = fs[0], fs[1:]
+
+    def add_all(env: Env) -> Any:
+        acc = first(env)
+        for f in rest:
+            acc = acc + f(env)
+        return acc
+
+    return add_all
 
 
 def _product(fs: list[Fn]) -> Fn:
@@ -232,4 +240,12 @@ def _product(fs: list[Fn]) -> Fn:
     if len(fs) == 3:
         a, b, c = fs
         return lambda env: a(env) * b(env) * c(env)
-    return lambda env: reduce(lambda acc, f: acc * f(env), fs[1:], fs[0](env))
+    first, rest = fs[0], fs[1:]
+
+    def multiply_all(env: Env) -> Any:
+        acc = first(env)
+        for f in rest:
+            acc = acc * f(env)
+        return acc
+
+    return multiply_all
