@@ -15,6 +15,7 @@ from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS
 from ..ir import ast as A
 from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
+from .calibrate_block import extract_block
 from .comments import code_of, dsl_layout
 from .dsl_arrays import ArrayReader, array_part
 from .expr import Builder, parser, syntax_error
@@ -27,10 +28,6 @@ _DIMS = ("dim_list", "dim_range")
 
 
 def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
-    from dataclasses import replace
-
-    from .calibration import extract_block
-
     text, calibrate = extract_block(text)  # a calibrate { ... } block holds YAML, read by `calibrate`
     too_big = oversized(text, file)  # before the parser spends seconds on it
     if too_big is not None:
