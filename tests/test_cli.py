@@ -84,8 +84,10 @@ def test_format_check_and_yaml(tmp_path: Path) -> None:
 
 
 def test_version() -> None:
+    from importlib.metadata import version
+
     code, out, _ = invoke("--version")
-    assert code == 0 and "stockflow" in out
+    assert code == 0 and out.strip() == f"stockflow, version {version('stockflow')}"
 
 
 REALITY = """time { start 0  stop 10  dt 0.25  units year }

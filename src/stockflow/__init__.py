@@ -7,17 +7,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-try:
-    from importlib.metadata import version as _version
 
-    __version__ = _version("stockflow")
-except Exception:  # noqa: BLE001 - running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+def _package_version() -> str:
+    """The installed version. Read when asked for: importlib.metadata and its scan of the
+    installed distributions cost a fresh process some 40 ms that a run never needs."""
+    try:
+        from importlib.metadata import version
+
+        return version("stockflow")
+    except Exception:  # noqa: BLE001 - running from a source tree that was never installed
+        return "0.0.0+unknown"
+
 
 __all__ = ["load", "load_text", "check", "Model", "Results", "BatchResults", "ScenarioResults", "SpecError",
            "RunError", "connect", "__version__"]
 
 if TYPE_CHECKING:
+    __version__: str
     from .api import (
         BatchResults,
         Model,
@@ -38,6 +44,8 @@ def __dir__() -> list[str]:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _package_version()
     if name in __all__:
         from . import api
 

@@ -12,8 +12,6 @@ import os
 
 import click
 
-from .. import __version__
-
 # command -> (module in this package, function)
 COMMANDS = {
     "check": ("check", "check"),
@@ -48,8 +46,19 @@ class LazyGroup(click.Group):
         return command
 
 
+def _version(ctx: click.Context, on: bool) -> None:
+    """`--version`, reading the version only when asked: it costs a run some 40 ms."""
+    if not on or ctx.resilient_parsing:
+        return
+    from .. import __version__
+
+    click.echo(f"stockflow, version {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="stockflow")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda ctx, _, on: _version(ctx, on),
+              help="Show the version and exit.")
 @click.option("--allow-read", "allow_read", multiple=True, type=click.Path(file_okay=False), metavar="FOLDER",
               help="Let specs read bases and data in FOLDER too (besides their own folder and the bundled specs).")
 def main(allow_read: tuple[str, ...]) -> None:
