@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.base.diagnostics import Diagnostic, SpecError, error, unknown_name
-from ..compiler.base.limits import MAX_CSV_BYTES
+from ..compiler.base.diagnostics import Diagnostic, unknown_name
 from ..compiler.base.names import canonical
 
 
@@ -118,9 +117,26 @@ class Results:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["time", "variable", "kind", "units", "value"])
 
+    def tidy_length(self) -> int:
+        """The rows of `to_frame()`, counted without building it."""
+        return len(self.times) * sum(not v.hidden for v in self.variables) + len(self.metrics)
+
     def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
-        """Tidy results to .csv or .parquet; never over a file named in `inputs`."""
-        return write_table(self.to_frame, path, inputs, (self.values.size + self.metric_values.size, 5))
+        """Tidy results to .csv or .parquet; never over a file named in `inputs`. A CSV is
+        written row by row, the bytes `to_frame().to_csv(...)` would write, without pandas."""
+        size = (self.values.size + self.metric_values.size, 5)
+        if Path(path).suffix.lower() != ".csv":
+            return write_table(self.to_frame, path, inputs, size)
+        from ._csv import check_csv_size, tidy_rows, write_csv
+
+        check_csv_size(Path(path), *size)
+        cols = [i for i, v in enumerate(self.variables) if not v.hidden]
+        names, at = element_columns([self.variables[i] for i in cols])
+        rows = tidy_rows(self.times, names, at, [self.variables[i].kind for i in cols],
+                         [self.variables[i].units for i in cols], self.values[:, cols],
+                         [(m.name, m.units, float(v)) for m, v in zip(self.metrics, self.metric_values, strict=True)])
+        header = ["time", "variable", *at, "kind", "units", "value"]
+        return write_csv(Path(path), header, rows, inputs)
 
 
 @dataclass(frozen=True)
@@ -209,12 +225,9 @@ def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = (),
     if suffix not in (".csv", ".parquet", ".pq"):
         raise ValueError(f"cannot write {path.name}: use a .csv or .parquet file name")
     if suffix == ".csv":
-        rows, cols = size if size is not None else (len(df), len(df.columns))
-        rough = rows * (cols * 12 + 8)  # bytes, at about 12 characters a cell
-        if rough > MAX_CSV_BYTES:  # refused before the write, not after the disk fills
-            raise SpecError([error("E006", f"{path.name} would be about {rough / 1e9:.1f} GB of CSV; the limit is "
-                                   f"{MAX_CSV_BYTES / 1e9:g} GB", None,
-                                   "write .parquet instead, or record less often (`save` in the time settings)")])
+        from ._csv import check_csv_size
+
+        check_csv_size(path, *(size if size is not None else (len(df), len(df.columns))))
     table = df() if callable(df) else df
     if suffix == ".csv":
         frame = safe_csv_frame(table)

@@ -302,14 +302,19 @@ def test_too_many_declarations_names_the_file(tmp_path: Path) -> None:
 
 
 def test_a_csv_too_large_to_write_is_refused_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stockflow.runtime import _results, write_table
+    from stockflow.runtime import _csv, write_table
 
-    monkeypatch.setattr(_results, "MAX_CSV_BYTES", 10_000)  # the same check as at 2 GB, on a small table
+    monkeypatch.setattr(_csv, "MAX_CSV_BYTES", 10_000)  # the same check as at 2 GB, on a small table
     frame = pd.DataFrame({"time": np.zeros(400), "value": np.zeros(400)})
     write_table(frame.head(100), tmp_path / "small.csv")
     with pytest.raises(stockflow.SpecError, match="E006"):
         write_table(frame, tmp_path / "big.csv")
     assert not (tmp_path / "big.csv").exists()
+    # one run's CSV, written row by row without pandas, is refused the same way
+    res = stockflow.load_text("time { start 0  stop 1000  dt 1  units year }\nstock a = 1\n").run()
+    with pytest.raises(stockflow.SpecError, match="E006"):
+        res.write(tmp_path / "run.csv")
+    assert not (tmp_path / "run.csv").exists()
 
 
 @pytest.mark.parametrize("target, says", [

@@ -80,7 +80,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     for w in res.warnings:
         print_diagnostics([w], {}, "text")
     if output is not None:
-        _write_results(res, output, f"{len(res.to_frame())} rows", model.inputs)
+        _write_results(res, output, f"{res.tidy_length()} rows", model.inputs)
 
 
 def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: float | None,
