@@ -59,7 +59,13 @@ class Cap:
 
 def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
     """c times the flow's positive part (sign 1) or negative part (sign -1)."""
-    return c * xp.maximum(flow if sign > 0 else -flow, 0.0)
+    v = flow if sign > 0 else -flow
+    if type(v) is np.float64:  # one run on NumPy: np.maximum's arithmetic, NaN kept, sans dispatch
+        return c * (v if (v >= 0.0 or v != v) else _ZERO)
+    return c * xp.maximum(v, 0.0)
+
+
+_ZERO = np.float64(0.0)
 
 
 def _total(terms: list[Any]) -> Any:
