@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..compiler.codegen.backend import NUMBERS
+
 
 def _f(x: Any) -> Any:
     """A Python float as a NumPy one (IEEE division by zero and overflow, not exceptions);
@@ -20,7 +22,7 @@ def _f(x: Any) -> Any:
     return np.float64(x) if type(x) is float else x
 
 
-_S = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+_S = NUMBERS  # single numbers, as the code generator's stack tells them
 
 
 class ScalarNumpy:

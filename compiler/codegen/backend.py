@@ -13,7 +13,7 @@ import numpy as np
 _MAX_STACK = 8
 # Single numbers as NumPy runs see them: checked by type, as `np.ndim` per value costs a
 # microsecond and a one-run step stacks a few hundred of them.
-_NUMBERS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+NUMBERS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
 
 
 def join(xp: Any, vectors: list[Any]) -> Any:
@@ -41,7 +41,7 @@ def stack(xp: Any, values: list[Any]) -> Any:
         return xp.zeros((0,), dtype=xp.float64)
     if not xp.__name__.startswith("jax"):
         first = values[0]
-        if all(type(v) in _NUMBERS for v in values) or all(np.ndim(v) == 0 for v in values) or (
+        if all(type(v) in NUMBERS for v in values) or all(np.ndim(v) == 0 for v in values) or (
                 type(first) is np.ndarray and all(type(v) is np.ndarray and v.shape == first.shape for v in values)):
             return np.array(values, dtype=np.float64)  # numbers, or runs side by side: one C call
     values = xp.broadcast_arrays(*[xp.asarray(v, dtype=xp.float64) for v in values])
