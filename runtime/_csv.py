@@ -1,6 +1,9 @@
-"""One run's tidy results as CSV, row by row with the csv module: the same bytes as pandas'
-`to_csv(index=False, float_format="%.17g")` of `Results.to_frame()`, without importing pandas
-(about a quarter of a second of a fresh `stockflow run -o results.csv`)."""
+"""Results as CSV. One run's tidy rows go row by row through the csv module: the same bytes as
+pandas' `to_csv(index=False, float_format="%.17g")` of `Results.to_frame()`, without importing
+pandas (about a quarter of a second of a fresh `stockflow run -o results.csv`). Larger tables
+(batches, scenarios: millions of rows) go through pyarrow's CSV writer, about eight times
+quicker than pandas' %.17g; its numbers are the shortest text that reads back as the same
+float64, so both forms hold every value exactly."""
 
 from __future__ import annotations
 
@@ -65,3 +68,34 @@ def tidy_rows(times: np.ndarray, names: list[str], at: dict[str, list[str | None
     t_end = float(times[-1]) if len(times) else float("nan")
     for name, unit, value in metrics:
         yield [t_end, name, *(None for _ in columns), "metric", unit, value]
+
+
+def write_frame_csv(frame: Any, fh: BinaryIO) -> None:
+    """A DataFrame (already made formula-safe) as CSV by pyarrow, streamed: categories as their
+    text, NaN as an empty cell as pandas writes it, and quotes only if some cell needs them
+    (arrow's "needed" quotes every text cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns, quote = [], any(_needs_quotes(str(c)) for c in frame.columns)
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            quote = quote or any(_needs_quotes(str(c)) for c in col.combine_chunks().dictionary.to_pylist())
+            col = col.cast(pa.string())
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            quote = quote or pc.any(pc.match_substring_regex(col, r'[,"\r\n]')).as_py() is True
+        elif pa.types.is_floating(col.type):
+            col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+        columns.append(col)
+    names = [str(c) for c in frame.columns]
+    head = io.StringIO()  # arrow quotes every column name; pandas and the csv module only where needed
+    csv.writer(head, lineterminator="\n").writerow(names)
+    fh.write(head.getvalue().encode("utf-8"))
+    options = pcsv.WriteOptions(include_header=False, batch_size=65_536, quoting_style="needed" if quote else "none")
+    pcsv.write_csv(pa.table(columns, names=names), pa.PythonFile(fh, mode="w"), options)
+
+
+def _needs_quotes(text: str) -> bool:
+    return any(ch in text for ch in ',"\r\n')

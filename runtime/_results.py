@@ -230,6 +230,8 @@ def write_table(df: Any, path: str | Path, inputs: tuple[str, ...] = (),
         check_csv_size(path, *(size if size is not None else (len(df), len(df.columns))))
     table = df() if callable(df) else df
     if suffix == ".csv":
+        from ._csv import write_frame_csv
+
         frame = safe_csv_frame(table)
-        return write_atomic(path, lambda fh: frame.to_csv(fh, index=False, float_format="%.17g"), inputs)
+        return write_atomic(path, lambda fh: write_frame_csv(frame, fh), inputs)
     return write_atomic(path, lambda fh: table.to_parquet(fh, index=False), inputs)
