@@ -113,8 +113,8 @@ def intervals(params: tuple[Any, ...], z: np.ndarray, jac: np.ndarray, H: np.nda
     for i, par in enumerate(params):
         m = float(mult[i]) if np.ndim(mult) else float(mult)
         if np.isfinite(sd_z[i]):
-            lo = float(par.from_z(z[i] - m * sd_z[i]))
-            hi = float(par.from_z(z[i] + m * sd_z[i]))
+            lo = par.value(z[i] - m * sd_z[i])
+            hi = par.value(z[i] + m * sd_z[i])
             se = float(abs(jac[i]) * sd_z[i])
         else:  # the data say nothing about it: the interval is the whole allowed range
             lo = par.lo if par.lo is not None else -math.inf

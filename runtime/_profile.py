@@ -123,9 +123,9 @@ def interval(prof: Profiler, par: Any, i: int, sd_z: float, size_z: float) -> tu
         limit = _reach(par, float(prof.z_hat[i]), direction) if transformed else 1e3 * size_z
         zb = prof.end(i, direction, step, limit) if limit > 0 else None
         if zb is not None:
-            ends.append(float(par.from_z(zb)))
+            ends.append(par.value(zb))
         elif transformed:  # the far side of a logistic is a bound, of a log 0 or infinity
-            ends.append(_edge(par, float(par.from_z(prof.z_hat[i] + direction * 1e3))))
+            ends.append(_edge(par, par.value(prof.z_hat[i] + direction * 1e3)))
         else:
             ends.append(direction * math.inf)
     lo, hi = sorted(ends)
