@@ -223,3 +223,27 @@ def test_a_new_table_is_checked_where_it_is_written(tmp_path: Path) -> None:
     got = [(d.code, d.message, d.hint) for d in exc.value.diagnostics]
     assert got[0][0] == "E016" and "set effect = [(0, 1), (1, 2)]" in (got[0][2] or "")
     assert got[1][:2] == ("E016", "`points` does not apply to `s`, which is a stock")
+
+
+ARRAYED_BASE = """model base
+time { start 0  stop 2  dt 1  units year  method euler }
+unit child
+dim level = [low, high]
+stock children[level] [child] = 10
+flow leave[level] [child/year]: children[level] -> outside = children[level] * rate[level]
+param rate[level] [1/year] = 0.1
+"""
+
+
+def test_one_name_in_brackets_is_an_element_or_units_as_the_spec_says(tmp_path: Path) -> None:
+    """`set x [name]` reads as units where `name` is a unit and no element of x's dimensions;
+    `set children [child] = 5` was refused as "`child` is not an element of `level`"."""
+    write(tmp_path, "base.sfm", ARRAYED_BASE)
+    m = stockflow.load(write(tmp_path, "child.sfm", 'extends "base.sfm"\nset children [child] = 5\n'
+                                                    'set rate[high] = 0.3\nset rate [low] = 0.2\n'))
+    r = m.run()
+    assert r["children[low]"][-1] == pytest.approx(5 * 0.8**2, rel=1e-12)
+    assert r["children[high]"][-1] == pytest.approx(5 * 0.7**2, rel=1e-12)
+    with pytest.raises(SpecError) as exc:  # a misspelt element still gets the element's hint
+        stockflow.load(write(tmp_path, "typo.sfm", 'extends "base.sfm"\nset rate[hgh] = 0.2\n'))
+    assert codes(exc) == ["E091"] and "high" in (exc.value.diagnostics[0].hint or "")

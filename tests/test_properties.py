@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
@@ -23,8 +24,14 @@ from strategies import specs, stock_flow_models
 SLOW = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150)
 
 
+# units of one name on an override read back as "units, or an element": CI found this once
+UNITS_ONLY = A.Spec(A.ModelInfo("h"), None, (A.UnitDecl("a"),), extends="base.sfm",
+                    overrides=(A.Override("c", units=A.UnitExpr((("a", 1),), Fraction(1))),))
+
+
 @SLOW
 @given(specs())
+@example(UNITS_ONLY)
 def test_dsl_round_trip(spec: A.Spec) -> None:
     assert parse_dsl(format_dsl(spec), "x.sfm") == spec
 

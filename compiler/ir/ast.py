@@ -429,8 +429,9 @@ class Override:
     doc: Doc = Doc()
     span: Span | None = _span()
     during: tuple[float, float] | None = None
-    # `set x[e] ...` with one name in brackets reads as units or as an element; the base decides
-    maybe_element: str | None = None
+    # `set x[e] ...` with one name in brackets reads as units or as an element; the merged spec
+    # decides. A reading hint, like value_key: the DSL sets it for any one-name units, YAML never.
+    maybe_element: str | None = field(default=None, compare=False)
     points: tuple[tuple[float, float], ...] | None = None  # a lookup's new table
     points_span: Span | None = _span()
 

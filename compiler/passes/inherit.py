@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
-from ..base.names import canonical
+from ..base.names import BUILTIN_UNITS, canonical
 from ..ir import ast as A
 from ..ir.kinds import KINDS
 
@@ -70,8 +70,9 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
             continue
         del decls[key]
         history.setdefault(key, []).append(A.Origin("removed", r.span))
+    units = _unit_names(base, child)
     for o in child.overrides:
-        o = _element_or_units(o, decls)
+        o = _element_or_units(o, decls, units)
         key = canonical(o.name)
         if "[" in key and key.split("[", 1)[0] in decls:
             key = key.split("[", 1)[0]
@@ -108,12 +109,27 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
                   origins=tuple((k, tuple(v)) for k, v in history.items()))
 
 
-def _element_or_units(o: A.Override, decls: dict[str, A.Decl]) -> A.Override:
-    """`set rate[intensive] = 0.1`: one element when the base's `rate` is arrayed, else units."""
+def _unit_names(base: A.Spec, child: A.Spec) -> frozenset[str]:
+    declared = (d.name for spec in (base, child) for d in spec.decls if isinstance(d, A.UnitDecl))
+    return BUILTIN_UNITS | frozenset(declared)
+
+
+def _element_or_units(o: A.Override, decls: dict[str, A.Decl], units: frozenset[str]) -> A.Override:
+    """`set rate[intensive] = 0.1` names one element when the base's `rate` is arrayed; but
+    `set children [child] = 5` gives units where `child` is a unit and no element of its dimensions.
+    A name that is neither reads as an element, so that a misspelt one gets the element's hint."""
     d = decls.get(canonical(o.name))
-    if o.maybe_element is not None and getattr(d, "array", None) is not None:
-        return replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
-    return o
+    array = getattr(d, "array", None)
+    if o.maybe_element is None or array is None:
+        return o
+    if o.maybe_element in units and not _is_element(o.maybe_element, array, decls):
+        return o
+    return replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
+
+
+def _is_element(name: str, array: A.ArrayPart, decls: dict[str, A.Decl]) -> bool:
+    dims = (decls.get(canonical(r.dim)) for r in array.dims)
+    return any(isinstance(d, A.DimDecl) and canonical(name) in map(canonical, d.elements) for d in dims)
 
 
 def _apply_element(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
