@@ -245,6 +245,23 @@ def test_errors_point_at_the_place() -> None:
     assert d.span is not None and d.span.line == 6 and d.hint == "did you mean `high`?"
 
 
+def test_a_fault_of_every_element_is_one_diagnostic() -> None:
+    """An equation written once for 8 elements was 8 E032s; a table without units 4 W108s,
+    whose hint wrote the element (`param k[low] [1/year]`, which does not parse)."""
+    got = errors_of("dim level = [low, high]\ndim band = [a, b, c, d]\nstock s[level, band] [child] = 1\n"
+                    "flow f[level, band] [child/year]: s[level, band] -> outside = s[level, band] * 2 [child/year]\n")
+    assert len(got) == 1 and got[0][0] == "E032"
+    assert got[0][1].startswith("`f[low,a]` is declared in child/year but its equation is in child^2/year "
+                                "(and the same for `f[low,b]`, `f[low,c]`, `f[low,d]` and 4 more)")
+    m = stockflow.load_text(HEAD + "dim level = [low, high]\nstock s[level] [child] = 1\n"
+                            "param k[from: level, to: level] = 0.1\n"
+                            "flow f[from: level, to: level] [child/year]: s[from] -> s[to] = s[from] * k[from, to]"
+                            " { where from != to }\n")
+    w108 = [d for d in m.checked.diagnostics if d.code == "W108"]
+    assert len(w108) == 1 and "(and the same for `k[high,low]`)" in w108[0].message
+    assert "`param k[from: level, to: level] [1/year] = ...`" in (w108[0].hint or "")
+
+
 def test_subranges_pick_elements_of_the_parent() -> None:
     m = stockflow.load_text(HEAD + BASE + "dim upper = [mid, high] in level\naux top[upper] [child] = s[upper] * 2\n"
                             "aux total_top [child] = sum(top[upper])\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -67,13 +68,36 @@ def warning(code: str, message: str, span: Span | None, hint: str | None = None,
     return Diagnostic(code, message, span, hint, Severity.WARNING, notes)
 
 
+# `leaving[intensive,old]`: an element's subscript after a name (not `[child/year]` units)
+_SUBSCRIPT = re.compile(r"(?<=\w)\[[^\[\]`]*\]")
+_ELEMENT = re.compile(r"`(\w+\[[^\[\]`]*\])`")
+_SHOWN = 3
+
+
 def by_position(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[Diagnostic]:
     """Diagnostics in reading order: by file, line and column; those without a place first.
-    Each once: an equation written for every element of an array repeats its faults."""
+    Each once: an equation written for every element of an array repeats its faults, so the
+    faults at one place that differ only in their elements' subscripts are one diagnostic."""
     def key(d: Diagnostic) -> tuple[str, int, int]:
         return (d.span.file, d.span.line, d.span.column) if d.span else ("", 0, 0)
 
-    return sorted(dict.fromkeys(diags), key=key)
+    alike: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for d in dict.fromkeys(diags):
+        k = (d.code, d.severity, d.span, d.notes, _SUBSCRIPT.sub("[]", d.message), _SUBSCRIPT.sub("[]", d.hint or ""))
+        alike.setdefault(k, []).append(d)
+    return sorted((_one_for_all(group) for group in alike.values()), key=key)
+
+
+def _one_for_all(group: list[Diagnostic]) -> Diagnostic:
+    """The first of faults alike, naming the other elements that have it."""
+    first = group[0]
+    if len(group) == 1:
+        return first
+    others = list(dict.fromkeys(m.group(1) for d in group[1:] if (m := _ELEMENT.search(d.message))))
+    shown = ", ".join(f"`{n}`" for n in others[:_SHOWN]) + (f" and {len(others) - _SHOWN} more"
+                                                           if len(others) > _SHOWN else "")
+    also = f" (and the same for {shown})" if others else f" (and {len(group) - 1} more alike)"
+    return Diagnostic(first.code, first.message + also, first.span, first.hint, first.severity, first.notes)
 
 
 class SpecError(Exception):

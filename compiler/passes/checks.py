@@ -39,6 +39,7 @@ def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagno
     if not any(u is not None for u in model.units.values()):
         return []  # a model without units: every number is in model time, by design
     kinds = {p.id: ("param", p) for p in g.params} | {a.id: ("aux", a) for a in g.auxes if not a.hidden}
+    heads = _array_heads(model)
     out: list[Diagnostic] = []
     warned: set[str] = set()
     for f in g.flows:
@@ -52,9 +53,19 @@ def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagno
             warned.add(n)
             out.append(warning("W108", f"`{decl.display}` has no units, so flow `{f.display}` reads it per "
                                f"{g.time.unit} (the model's time unit)", decl.span,
-                               f"give it units, e.g. `{kind} {decl.display} [1/year] = ...` for a yearly rate; "
+                               f"give it units, e.g. `{kind} {heads.get(n, decl.display)} [1/year] = ...` for a yearly rate; "
                                "stockflow converts between time units"))
     return out
+
+
+def _array_heads(model: CheckedModel) -> dict[str, str]:
+    """Each element's declaration as written, `rate[from: level, to: level]`, for hints: an
+    element's own name in a declaration (`param rate[universal] [1/year]`) would not parse."""
+    heads = {}
+    for a in model.graph.arrays:
+        dims = ", ".join(d if i == d else f"{i}: {d}" for i, d in zip(a.indices, a.dims, strict=True))
+        heads |= {vid: f"{a.name}[{dims}]" for vid, _ in a.elements}
+    return heads
 
 
 def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
