@@ -41,33 +41,41 @@ def cell(v: Any) -> str:
     return str(v)
 
 
-def write_csv(path: Path, header: list[str], rows: Iterable[list[Any]], inputs: tuple[str, ...] = ()) -> Path:
-    """`header` and `rows` to `path` as CSV, atomically; never over a file named in `inputs`."""
+def write_csv(path: Path, header: list[str], lines: Iterable[str], inputs: tuple[str, ...] = ()) -> Path:
+    """`header` and `lines` (each a CSV row with its newline) to `path`, atomically; never over
+    a file named in `inputs`."""
 
     def dump(fh: BinaryIO) -> None:
         text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
-        out = csv.writer(text, lineterminator="\n")
-        out.writerow([safe_cell(h) for h in header])
-        out.writerows([cell(v) for v in row] for row in rows)
+        text.write(row_text([safe_cell(h) for h in header]) + "\n")
+        text.writelines(lines)
         text.flush()
         text.detach()  # the file stays open for write_atomic to sync
 
     return write_atomic(path, dump, inputs)
 
 
-def tidy_rows(times: np.ndarray, names: list[str], at: dict[str, list[str | None]], kinds: list[str],
-              units: list[str], values: np.ndarray, metrics: list[tuple[str, str, float]]) -> Iterator[list[Any]]:
+def row_text(cells: list[Any]) -> str:
+    """One row as the csv module writes it (quotes only where a cell needs them), no newline."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([cell(c) for c in cells])
+    return buf.getvalue()
+
+
+def tidy_lines(times: np.ndarray, names: list[str], at: dict[str, list[str | None]], kinds: list[str],
+               units: list[str], values: np.ndarray, metrics: list[tuple[str, str, float]]) -> Iterator[str]:
     """The rows of `Results.to_frame()`: each save time's variables, then the metrics at the
-    final time."""
+    final time. A variable's name, elements, kind and units are the same text at every time, so
+    each is made once; a row is then its time, that text and its value."""
     columns = list(at.values())
-    fixed = [[names[j], *(c[j] for c in columns), kinds[j], units[j]] for j in range(len(names))]
+    fixed = [row_text([names[j], *(c[j] for c in columns), kinds[j], units[j]]) for j in range(len(names))]
     for r, t in enumerate(times.tolist()):
-        vals = values[r].tolist()
-        for j, head in enumerate(fixed):
-            yield [t, *head, vals[j]]
+        when = cell(t)
+        for head, v in zip(fixed, values[r].tolist(), strict=True):
+            yield f"{when},{head},{'' if v != v else format(v, '.17g')}\n"
     t_end = float(times[-1]) if len(times) else float("nan")
     for name, unit, value in metrics:
-        yield [t_end, name, *(None for _ in columns), "metric", unit, value]
+        yield row_text([t_end, name, *(None for _ in columns), "metric", unit, value]) + "\n"
 
 
 def write_frame_csv(frame: Any, fh: BinaryIO) -> None:

@@ -127,16 +127,16 @@ class Results:
         size = (self.values.size + self.metric_values.size, 5)
         if Path(path).suffix.lower() != ".csv":
             return write_table(self.to_frame, path, inputs, size)
-        from ._csv import check_csv_size, tidy_rows, write_csv
+        from ._csv import check_csv_size, tidy_lines, write_csv
 
         check_csv_size(Path(path), *size)
         cols = [i for i, v in enumerate(self.variables) if not v.hidden]
         names, at = element_columns([self.variables[i] for i in cols])
-        rows = tidy_rows(self.times, names, at, [self.variables[i].kind for i in cols],
+        lines = tidy_lines(self.times, names, at, [self.variables[i].kind for i in cols],
                          [self.variables[i].units for i in cols], self.values[:, cols],
                          [(m.name, m.units, float(v)) for m, v in zip(self.metrics, self.metric_values, strict=True)])
         header = ["time", "variable", *at, "kind", "units", "value"]
-        return write_csv(Path(path), header, rows, inputs)
+        return write_csv(Path(path), header, lines, inputs)
 
 
 @dataclass(frozen=True)
