@@ -159,3 +159,25 @@ def test_check_run_under_scenarios(tmp_path: Path) -> None:
                    "expect b = total_cost < baseline(total_cost) { under wm22u }\n")
     code, _, err = invoke("check", str(bad))
     assert code == 1 and "error[E015]" in err and "error[E010]" in err and "did you mean `wm2u`" in err
+
+
+def test_the_command_is_a_process_of_its_own(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`stockflow` (the console script) starts no BLAS threads it does not use and skips the
+    collector's last pass at exit, but keeps a user's own BLAS setting; `main` itself, which a
+    user's process may call, changes neither."""
+    import gc
+    import os
+
+    import stockflow.cli as cli
+
+    calls: list[object] = []
+    monkeypatch.setattr(cli, "main", lambda: calls.append("main"))
+    monkeypatch.setattr(cli.atexit, "register", calls.append)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    cli.entry()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and calls == [gc.freeze, "main"]
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    cli.entry()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    assert invoke("check", GIRFEC)[0] == 0 and "OPENBLAS_NUM_THREADS" not in os.environ
