@@ -314,3 +314,36 @@ def test_goodness_of_fit_names_overdispersion_and_outliers(synthetic: Path, tmp_
     # the well-specified synthetic fit raises neither
     clean = calibrate(write(synthetic, "full.yaml", FULL)).report()
     assert "varies about" not in clean and "far from the fit" not in clean
+
+
+def test_a_fit_compiles_each_function_once_whatever_its_starts(synthetic: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: loss, gradient, Hessian, Fisher information and suggestions are compiled once
+    a fit, not once a start. After a first fit (whose helpers any later fit of three parameters
+    reuses), two fits of models that differ in structure, so that neither reuses the other's
+    programs, compile as many XLA programs with 2 starts as with 6."""
+    import jax.monitoring
+
+    monkeypatch.setenv("STOCKFLOW_CACHE_DIR", "")  # no compiled programs from disk
+    compiles: list[str] = []
+
+    def count(name: str, secs: float, **kw: object) -> None:
+        if name.endswith("backend_compile_duration"):
+            compiles.append(name)
+
+    calibrate(write(synthetic, "full.yaml", FULL), starts=1).report()
+    jax.monitoring.register_event_duration_secs_listener(count)
+    try:
+        counted = []
+        for extra, starts in (("flow gone [child/year]: a -> outside = a * 0.001 [1/year]\n", 2),
+                              ("flow gone [child/year]: b -> outside = b * 0.001 [1/year]\n", 6)):
+            write(synthetic, f"two_{starts}.sfm", MODEL + extra)
+            compiles.clear()
+            fit = calibrate(write(synthetic, f"c{starts}.yaml", FULL.replace("two.sfm", f"two_{starts}.sfm")),
+                            starts=starts)
+            fit.report()
+            assert len(fit.start_losses) == starts
+            counted.append(len(compiles))
+    finally:
+        jax.monitoring.unregister_event_duration_listener(count)
+    assert counted[0] == counted[1] and 0 < counted[0] <= 6, counted
