@@ -61,7 +61,7 @@ def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagno
 def _array_heads(model: CheckedModel) -> dict[str, str]:
     """Each element's declaration as written, `rate[from: level, to: level]`, for hints: an
     element's own name in a declaration (`param rate[universal] [1/year]`) would not parse."""
-    heads = {}
+    heads: dict[str, str] = {}
     for a in model.graph.arrays:
         dims = ", ".join(d if i == d else f"{i}: {d}" for i, d in zip(a.indices, a.dims, strict=True))
         heads |= {vid: f"{a.name}[{dims}]" for vid, _ in a.elements}
