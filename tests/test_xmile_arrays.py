@@ -169,3 +169,22 @@ def test_arrays_round_trip_through_xmile(source: Path, tmp_path: Path) -> None:
         np.testing.assert_allclose(b[name], a[s], rtol=1e-12)
     if source.suffix == ".xmile":
         assert "<dimensions>" in text and "<element subscript=" in text
+
+
+def test_stella_layouts_a_shared_table_input_and_a_pulse_once() -> None:
+    """As Stella Architect saves them: an arrayed graphical function whose elements have a
+    table each and share one <eqn> written beside them (was E072, "has no equation"), and
+    PULSE(volume, first, 0) for a single pulse (was E053, a division by zero)."""
+    res = stockflow.load(MODELS / "shared_gf_input.xmile").run()
+    xs = np.linspace(1, 13, 13)
+    pizza = [97, 91, 86, 78, 72, 66, 58, 50, 44, 33, 20, 3, 0]
+    salad = [2, 6, 10, 15, 20, 31, 45, 54, 62, 69, 80, 92, 100]
+    times = 1 + 0.25 * np.arange(48)
+    for name, ys in (("Pizza", pizza), ("Salad", salad)):
+        demand = np.interp(times, xs, ys)
+        np.testing.assert_allclose(res[f"demand[{name.lower()}]"][:-1], demand, rtol=1e-13)
+        assert res[f"sold[{name.lower()}]"][-1] == pytest.approx(0.25 * demand.sum(), rel=1e-13)
+    harvested = res["harvested"]
+    assert harvested[-1] == pytest.approx(100, rel=1e-13)  # once, at time 4, not again at 8 or 12
+    assert np.count_nonzero(np.diff(harvested)) == 1 and harvested[np.searchsorted(times, 4) + 1] == pytest.approx(100)
+    assert res["again"][-1] == pytest.approx(10, rel=1e-13) and np.count_nonzero(np.diff(res["again"])) == 1

@@ -240,18 +240,20 @@ def _lookup(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], 
 
 def _pulse(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], sp: Span | None) -> A.Expr:
     """PULSE(volume, first[, interval]): volume/DT for one step at `first`, repeated every
-    `interval` when it is given and positive (XMILE 1.0, 3.5.4)."""
+    `interval` when it is given and positive (XMILE 1.0, 3.5.4); Stella writes 0 for "once"."""
     volume, first = args[0], args[1]
     dt = A.Name("dt", sp)
     height = A.BinOp(A.BinOpKind.DIV, volume, dt, sp)
     time = A.Name("time", sp)
-    if len(args) == 2:
+    if len(args) == 2 or (isinstance(args[2], A.Num) and args[2].value <= 0):
         return A.Call("pulse", (height, first), sp)
     interval = args[2]
     since = A.BinOp(A.BinOpKind.SUB, time, first, sp)
-    # Half a step of slack so that rounding in `time` cannot miss a pulse.
+    # Half a step of slack so that rounding in `time` cannot miss a pulse. The phase divides by
+    # at least DT: an interval that is 0 or less repeats nothing (`repeats` below), and one under
+    # DT fires every step either way.
     phase = A.Call("mod", (A.BinOp(A.BinOpKind.ADD, since, A.BinOp(A.BinOpKind.DIV, dt, A.Num(2.0, None, sp), sp), sp),
-                           interval), sp)
+                           A.Call("max", (interval, dt), sp)), sp)
     repeats = A.Logic("and", A.Compare(A.CompareKind.GT, interval, A.Num(0.0, None, sp), sp),
                       A.Compare(A.CompareKind.LT, phase, dt, sp), sp)
     once = A.Compare(A.CompareKind.LT, since, dt, sp)

@@ -288,8 +288,10 @@ class _Reader:
         out: list[A.Case] = []
         tables: list[A.Decl] = []
         for el in v.node.all("element"):
-            expr = self.equation(v, scope, node=el)
             gf = el.child("gf")
+            # Stella writes the input of an arrayed graphical function once, beside its elements' tables
+            shared = gf is not None and el.child("eqn") is None and v.node.child("eqn") is not None
+            expr = self.equation(v, scope, node=None if shared else el)
             if gf is not None and v.kind == "stock":
                 self.unsupported(el, f"a graphical function for one element of the stock `{display(v.name)}`",
                                  "give its initial value as an equation")
