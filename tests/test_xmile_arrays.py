@@ -188,3 +188,31 @@ def test_stella_layouts_a_shared_table_input_and_a_pulse_once() -> None:
     assert harvested[-1] == pytest.approx(100, rel=1e-13)  # once, at time 4, not again at 8 or 12
     assert np.count_nonzero(np.diff(harvested)) == 1 and harvested[np.searchsorted(times, 4) + 1] == pytest.approx(100)
     assert res["again"][-1] == pytest.approx(10, rel=1e-13) and np.count_nonzero(np.diff(res["again"])) == 1
+
+
+def test_equations_listed_in_element_order_against_numpy(tmp_path: Path) -> None:
+    """An array's `<eqn>1, 2; 3, 4</eqn>` (Vensim's lists of constants, as xmutil writes them)
+    and one <eqn> an element without <element> wrappers: each element's own, in order, the
+    last dimension fastest. Only the first was read before: the other elements took its value."""
+    res = stockflow.load(MODELS / "listed_equations.xmile").run()
+    rates, pop = np.array([0.1, 0.2, -0.05]), np.array([10.0, 20.0, 30.0])
+    for _ in range(8):  # Euler, dt 0.5
+        pop = pop + 0.5 * pop * rates
+    np.testing.assert_allclose(res["pop"][-1], pop, rtol=1e-13)
+    assert [res[f"grid[{e},{b}]"][0] for e in "abc" for b in "xy"] == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(res["each"][-1], [2 * pop[0], pop[1] + 4, 4.0], rtol=1e-13)
+    text = (MODELS / "listed_equations.xmile").read_text(encoding="utf-8")
+    bad = {"short.xmile": text.replace("0.1, 0.2, -0.05", "0.1, 0.2"),
+           "unconverted.xmile": text.replace("0.1, 0.2, -0.05", " ??? "),
+           "twice.xmile": text.replace("<eqn>TIME</eqn>\n</aux>", "<eqn>TIME</eqn>\n</aux>\n<aux name=\"one\">"
+                                       "<eqn>1</eqn><eqn>2</eqn></aux>")}
+    words = {"short.xmile": ("E093", "lists 2 values for its 3 elements"),
+             "unconverted.xmile": ("E072", "has `???` for its equation"),
+             "twice.xmile": ("E072", "`one` has 2 <eqn>s")}
+    for name, body in bad.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        with pytest.raises(SpecError) as exc:
+            stockflow.load(tmp_path / name)
+        d = exc.value.diagnostics[0]
+        assert (d.code, words[name][1] in d.message) == (words[name][0], True), d
+        assert d.span is not None and d.span.line > 1

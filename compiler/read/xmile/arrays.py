@@ -3,6 +3,8 @@ equations (`<element subscript="...">`), as the AST's dimensions and arrayed dec
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 from ...base.diagnostics import Diagnostic, error
@@ -74,3 +76,21 @@ def element_key(subscript: str, dims: Dimensions) -> tuple[str, ...]:
 
 def array_part(dims: tuple[str, ...], cases: tuple[A.Case, ...], has_default: bool) -> A.ArrayPart | None:
     return A.ArrayPart(tuple(A.DimRef(d) for d in dims), None, cases, has_default) if dims else None
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def constant_list(text: str) -> list[float] | None:
+    """`1, 2, 3` (or in rows, `1, 2; 3, 4`) as the equation of an array: its values in order,
+    as xmutil writes Vensim's lists of constants. None for any other equation."""
+    parts = re.split(r"\s*[,;]\s*", text.strip().rstrip(";").strip())
+    if len(parts) < 2 or not all(_NUMBER.fullmatch(p) for p in parts):
+        return None
+    return [float(p) for p in parts]
+
+
+def element_keys(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str, ...]]:
+    """Every element of an array over `var_dims`, the last dimension fastest."""
+    elements = {d.name: d.elements for d in dims.decls}
+    return list(itertools.product(*(elements[d] for d in var_dims)))

@@ -13,7 +13,7 @@ from typing import Any
 from ...base.diagnostics import Diagnostic, SpecError, error
 from ...base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ...ir import ast as A
-from .arrays import array_part, element_key, read_dimensions, var_dims
+from .arrays import array_part, constant_list, element_key, element_keys, read_dimensions, var_dims
 from .expr import Scope, parse_equation
 from .modules import flatten, models_by_name
 from .names import XMILE_NAME, Namer, display, key
@@ -266,11 +266,18 @@ class _Reader:
                     ends.setdefault(ref, ([], []))[side].append(v.ident)
         return ends
 
-    def equation(self, v: _Var, scope: Scope, required: bool = True, node: Node | None = None) -> A.Expr | None:
-        eqn = (node or v.node).child("eqn")
+    def equation(self, v: _Var, scope: Scope, required: bool = True, node: Node | None = None,
+                 eqn: Node | None = None) -> A.Expr | None:
+        """The <eqn> of the variable (or of `node`, one of its elements), or `eqn` itself."""
+        eqn = eqn or (node or v.node).child("eqn")
         if eqn is None or not eqn.text.strip():
             if required:
                 self.err("E072", f"`{display(v.name)}` has no equation", v.node, "add <eqn>...</eqn>")
+            return None
+        if eqn.text.strip() == "???":  # xmutil's mark for an equation it could not convert
+            self.err("E072", f"`{display(v.name)}` has `???` for its equation: the program that wrote this file "
+                     "could not convert it", eqn, "write the equation in the model's own tool and save again, "
+                     "or give each element its own <element subscript=\"...\"><eqn>...</eqn></element>")
             return None
         # Equations start just after `<eqn>`; lark counts from line 1, column 1.
         line0, col0 = eqn.line, eqn.column + len("<eqn>")
@@ -310,6 +317,26 @@ class _Reader:
                                   el.span(self.file, len("element") + 1)))
         return tuple(out), tables
 
+    def listed(self, v: _Var, scope: Scope) -> tuple[A.Case, ...]:
+        """An array's equations for each element in order, the last dimension fastest: a list of
+        constants in its <eqn> (`1, 2, 3`: Vensim's lists, as xmutil writes them), or one <eqn>
+        an element, as some exporters write them without <element> wrappers."""
+        eqns = v.node.all("eqn")
+        values = constant_list(eqns[0].text) if len(eqns) == 1 else None
+        if not eqns or (len(eqns) == 1 and values is None):
+            return ()
+        keys = element_keys(v.dims, self.dims)
+        exprs: list[A.Expr | None] = [A.Num(x) for x in values] if values is not None else [
+            self.equation(v, scope, eqn=e) for e in eqns]
+        if len(exprs) != len(keys):
+            what = f"lists {len(exprs)} values" if values is not None else f"has {len(exprs)} <eqn>s"
+            self.err("E093", f"`{display(v.name)}` {what} for its {len(keys)} elements", eqns[0],
+                     "give one for each element, in order (the last dimension fastest), or an "
+                     "<element subscript=\"...\"> with its own <eqn> for each")
+            return tuple(A.Case(k, A.Num(0.0)) for k in keys)
+        span = eqns[0].span(self.file, len("eqn") + 1)
+        return tuple(A.Case(k, e, e.span or span) for k, e in zip(keys, exprs, strict=True) if e is not None)
+
     def declare(self, v: _Var, scope: Scope, ends: dict[str, tuple[list[str], list[str]]],
                 lookups: dict[str, str]) -> list[A.Decl]:
         span = v.node.span(self.file, len(v.node.tag) + 1)
@@ -318,6 +345,11 @@ class _Reader:
             table = self.table(v.node, v.name)
             return [A.LookupDecl(v.ident, table[0], v.units, None, table[1], table[2], doc, span)] if table else []
         cases, tables = self.cases(v, scope) if v.dims else ((), [])
+        if v.dims and not cases:
+            cases = self.listed(v, scope)
+        elif not v.dims and len(v.node.all("eqn")) > 1:
+            self.err("E072", f"`{display(v.name)}` has {len(v.node.all('eqn'))} <eqn>s", v.node.all("eqn")[1],
+                     "keep one; an array gives each element its own in <element subscript=\"...\">")
         array = array_part(v.dims, cases, not cases)
         if v.kind == "stock":
             initial = A.Num(0.0) if cases else self.equation(v, scope)
