@@ -200,9 +200,10 @@ flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
 scenario one { set rate[high] = 0 }
 scenario every { set rate = 0 }
 scenario swept { sweep rate[low] over [0, 0.1] }
+scenario stopped { scale out by 0 }
 """
     m = stockflow.load_text(text)
-    out = m.run_scenarios(["one", "every", "swept"])
+    out = m.run_scenarios(["one", "every", "swept", "stopped"])
     final = out.to_frame()
     last = final[final.time == 10]
 
@@ -213,6 +214,7 @@ scenario swept { sweep rate[low] over [0, 0.1] }
     assert end("one", "low") == [pytest.approx(0.975**40)]
     assert end("every", "low") == [1.0]
     assert sorted(end("swept", "low")) == [pytest.approx(0.975**40), 1.0]
+    assert end("stopped", "low") == end("stopped", "high") == [1.0]  # an arrayed flow scaled by its name
 
 
 # ---------------------------------------------------------------- errors

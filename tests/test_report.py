@@ -105,3 +105,44 @@ def test_plots(tmp_path: Path) -> None:
     assert runner.invoke(main, ["plot", GIRFEC, "-o", str(tmp_path / "x.jpg")]).exit_code == 2
     assert runner.invoke(main, ["plot", GIRFEC, "-o", str(png), "--kind", "flows", "--stock", "nope"]).exit_code == 1
     assert runner.invoke(main, ["report", GIRFEC, "-o", str(tmp_path / "r.txt")]).exit_code == 2
+
+
+LEVELS_BY_BAND = """model grid "Levels by band"
+time { start 0 stop 2 dt 0.25 units year method euler }
+unit child
+dim level = [universal, additional, targeted, intensive]
+dim band = [young, mid, old]
+stock families [child] = 10
+stock children[level, band] [child] = {(universal, young): 1000, else: 100}
+flow up[from: level, to: level, band] [child/year]: children[from, band] -> children[to, band] =
+  children[from, band] * 0.05 [1/year] { where to == from + 1 }
+flow leaving[level, band] [child/year]: children[level, band] -> outside = children[level, band] * 0.1 [1/year]
+flow joining [child/year]: outside -> families = 1
+scenario slower { scale up by 0.5 }
+"""
+
+
+def test_an_array_over_two_dimensions_is_drawn_whole_as_a_grid(tmp_path: Path) -> None:
+    """The report drew the first six stocks and left the rest out without a word: for a model
+    of four levels by three bands, only two levels. Now every stock is drawn, the array as a
+    grid of levels by bands, and a section that draws fewer names what it leaves out."""
+    from stockflow.plots import _grid, trajectories
+
+    spec = tmp_path / "grid.sfm"
+    spec.write_text(LEVELS_BY_BAND, encoding="utf-8")
+    model = stockflow.load(spec)
+    res = model.run_scenarios()
+    info = {v.id: v for v in res.batch.variables}
+    cols, places = _grid([info[s.lower()] for s in model.stocks])
+    assert cols == 3 and places == [(0, 0)] + [(1 + i // 3, i % 3) for i in range(12)]
+    fig = trajectories(res, model.stocks, "year")
+    drawn = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(drawn) == 13 and sum(ax.get_xlabel() == "time [year]" for ax in drawn) == 3
+    out = tmp_path / "grid.html"
+    assert CliRunner().invoke(main, ["report", str(spec), "-o", str(out)]).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.count(" and its flows\"") == 6
+    note = re.search(r"<p class='note'>Not drawn here: ([^<]*)\. These panels are for the 6 of (\d+) stocks", html)
+    assert note is not None and note.group(2) == "13"
+    left = note.group(1).split(", ")
+    assert len(left) == 7 and len(set(left)) == 7 and all(n.startswith(("children[", "families")) for n in left)

@@ -112,12 +112,14 @@ def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _
 
 def _flow_scales(decls: dict[str, A.Decl], sc: A.ScenarioDecl, by_target: dict[str, A.ScenarioScale],
                  errors: list[Diagnostic]) -> dict[str, FlowScale]:
-    """Each flow's scaling: a flow named, or every flow with a tag named; factors multiply."""
+    """Each flow's scaling: a flow named (an arrayed flow's name: each of its elements), or
+    every flow with a tag named; factors multiply."""
     flows = {k: d for k, d in decls.items() if isinstance(d, A.FlowDecl)}
     tags = {t for f in flows.values() for t in f.tags}
     scales: dict[str, FlowScale] = {}
     for target, s in by_target.items():
-        matched = [k for k, f in flows.items() if k == canonical(target) or target in f.tags]
+        named = canonical(target)
+        matched = [k for k, f in flows.items() if named in (k, k.split("[", 1)[0]) or target in f.tags]
         if not matched:
             errors.append(error("E010", f"scenario `{sc.name}` scales `{target}`: no flow has that name or tag",
                                 s.span, did_you_mean(target, [f.name for f in flows.values()] + sorted(tags))

@@ -52,23 +52,57 @@ def _groups(res: Any) -> list[tuple[str, list[int]]]:
 
 
 def trajectories(res: Any, variables: list[str], unit: str) -> Any:
-    """One panel per variable, one line per scenario; runs with draws as a 5-95% band."""
-    fig = figure(figsize=(8, 2.6 * len(variables)))
-    axes = fig.subplots(len(variables), 1, sharex=True, squeeze=False)
+    """One panel per variable, one line per scenario; runs with draws as a 5-95% band. More
+    than six panels go in a grid (see _grid)."""
+    info = {v.id: v for v in res.batch.variables}
+    cols, places = _grid([info[name.lower()] for name in variables])
+    rows = max(r for r, _ in places) + 1
+    fig = figure(figsize=(8 if cols == 1 else 4.8 * cols, 2.6 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
     t = res.batch.times
-    for ax, name in zip(axes[:, 0], variables, strict=True):
-        series = res.batch[name]
-        info = next(v for v in res.batch.variables if v.id == name.lower())
+    for (r, c), name in zip(places, variables, strict=True):
+        ax, series, v = axes[r, c], res.batch[name], info[name.lower()]
         for k, (label, idx) in enumerate(_groups(res)):
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label)
-        _plain_numbers(ax, info.units)
+        _plain_numbers(ax, v.units)
         _honest_scale(ax, series)
-        ax.set_ylabel(f"{info.name}" + (f"\n[{info.units}]" if info.units else ""))
+        ax.set_ylabel(f"{v.name}" + (f"\n[{v.units}]" if v.units else ""))
         ax.grid(alpha=0.3)
+    for r in range(rows):
+        for c in range(cols):
+            axes[r, c].set_visible((r, c) in places)
+    for c in range(cols):  # each column's lowest panel carries the time axis
+        last = axes[max(r for r, c2 in places if c2 == c), c]
+        last.xaxis.set_tick_params(labelbottom=True)
+        last.set_xlabel(f"time [{unit}]")
     axes[0, 0].legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=2, frameon=False)
-    axes[-1, 0].set_xlabel(f"time [{unit}]")
     fig.tight_layout()
     return fig
+
+
+def _grid(variables: list[Any]) -> tuple[int, list[tuple[int, int]]]:
+    """Columns, and each panel's (row, column). Six panels or fewer are one column. More go
+    in a grid whose rows, for an array over two dimensions or more, are its last dimension's
+    elements (an array over [level, band] reads as levels by bands), each such array on rows
+    of its own; else three a row, or two where three would leave a gap."""
+    n = len(variables)
+    if n <= 6:
+        return 1, [(i, 0) for i in range(n)]
+    arrays = dict.fromkeys(v.array for v in variables if len(v.at) >= 2)
+    widths = [len({v.at[-1][1] for v in variables if v.array == a}) for a in arrays]
+    cols = next((w for w in widths if 2 <= w <= 4), 3 if n % 3 == 0 else 2)
+    places: list[tuple[int, int]] = []
+    r = c = 0
+    group: str | None = None
+    for v in variables:
+        mine = v.array if len(v.at) >= 2 else None
+        if c and mine != group:
+            r, c = r + 1, 0
+        places.append((r, c))
+        group, c = mine, c + 1
+        if c == cols:
+            r, c = r + 1, 0
+    return cols, places
 
 
 def _honest_scale(ax: Any, series: np.ndarray) -> None:

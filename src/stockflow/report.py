@@ -142,13 +142,23 @@ def _definitions(model: Any) -> list[str]:
         for m in g.metrics if m.display in decls])]
 
 
+# The trajectories' grid holds every stock of a model of a few dozen; each stock-and-flows
+# figure is a page of its own, so fewer of them.
+MAX_PANELS = 24
+MAX_FLOW_PANELS = 6
+
+
 def _trajectories(model: Any, results: Any, cost: str | None, quality: str | None) -> list[str]:
     g = model.checked.graph
     unit = g.time.unit
     parts = ["<h2>Trajectories</h2>"]
-    stocks = [s.id for s in g.stocks if not s.hidden][:6]
+    every = [s for s in g.stocks if not s.hidden]
+    stocks = [s.id for s in every][:MAX_PANELS]
     if stocks:
         parts.append(f'<img alt="stocks by scenario" src="{plots.to_data_uri(plots.trajectories(results, stocks, unit))}">')
+    if len(every) > len(stocks):
+        parts.append(_left_out(every[len(stocks):], f"The first {len(stocks)} of {len(every)} stocks are drawn",
+                               "stockflow plot SPEC --vars NAME,...", "the others"))
     if cost and quality:
         fig = plots.cost_and_quality(results, cost, quality)
         parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(fig)}">')
@@ -157,10 +167,32 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
                  "different combinations of inflow and outflow; these panels show which.</p>")
     moving = [x for x in g.stocks if not x.hidden and (x.inflows or x.outflows)
               and bool((abs(base_run[x.id]) > 0).any())]  # no panels of a stock that stays at zero
-    for s in moving[:6]:
+    shown = _most_changed(moving, base_run, MAX_FLOW_PANELS)
+    for s in shown:
         parts.append(f'<img alt="{_e(s.display)} and its flows" '
                      f'src="{plots.to_data_uri(plots.stock_and_flows(model, base_run, s.id, unit))}">')
+    if len(moving) > len(shown):
+        parts.append(_left_out([s for s in moving if s not in shown], f"These panels are for the {len(shown)} of "
+                               f"{len(moving)} stocks that change most in the baseline",
+                               "stockflow plot SPEC --kind flows --stock NAME", "any other"))
     return parts
+
+
+def _most_changed(stocks: list[Any], run: Any, n: int) -> list[Any]:
+    """The n stocks whose range over the run is largest against their size, in their own order."""
+    def change(s: Any) -> float:
+        x = run[s.id]
+        return float((x.max() - x.min()) / max(abs(x).max(), 1e-300))
+
+    keep = set(id(s) for s in sorted(stocks, key=change, reverse=True)[:n])
+    return [s for s in stocks if id(s) in keep]
+
+
+def _left_out(stocks: list[Any], what: str, command: str, which: str) -> str:
+    """A note of the stocks a section does not draw, so that no reader takes it for all of them."""
+    names = ", ".join(s.display for s in stocks[:12]) + (f" and {len(stocks) - 12} more" if len(stocks) > 12 else "")
+    return (f"<p class='note'>Not drawn here: {_e(names)}. {_e(what)}; <code>{_e(command)}</code> "
+            f"draws {which}.</p>")
 
 
 def _assumptions(model: Any) -> list[str]:
