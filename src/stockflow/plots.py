@@ -54,14 +54,15 @@ def _groups(res: Any) -> list[tuple[str, list[int]]]:
 def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     """One panel per variable, one line per scenario; runs with draws as a 5-95% band. More
     than six panels go in a grid (see _grid)."""
+    data = [res.batch[name] for name in variables]  # a name it lacks: its own clean error, here
     info = {v.id: v for v in res.batch.variables}
     cols, places = _grid([info[name.lower()] for name in variables])
     rows = max(r for r, _ in places) + 1
     fig = figure(figsize=(8 if cols == 1 else 4.8 * cols, 2.6 * rows))
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
     t = res.batch.times
-    for (r, c), name in zip(places, variables, strict=True):
-        ax, series, v = axes[r, c], res.batch[name], info[name.lower()]
+    for (r, c), name, series in zip(places, variables, data, strict=True):
+        ax, v = axes[r, c], info[name.lower()]
         for k, (label, idx) in enumerate(_groups(res)):
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label)
         _plain_numbers(ax, v.units)
