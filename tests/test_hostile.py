@@ -294,6 +294,24 @@ def test_two_megabytes_of_newlines_in_an_xmile_doc_read_at_once(tmp_path: Path) 
     assert time.perf_counter() - began < 10
 
 
+def test_an_xmile_list_over_huge_dimensions_is_refused_before_it_is_made(tmp_path: Path) -> None:
+    """Equations listed in element order (`1, 2`, or one <eqn> an element) over two dimensions of
+    100,000 elements each: E006 at once, not ten billion elements made first."""
+    import time
+
+    path = tmp_path / "big.xmile"
+    path.write_text('<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"><header>'
+                    "<vendor>x</vendor></header><sim_specs><start>0</start><stop>10</stop><dt>1</dt></sim_specs>"
+                    '<dimensions><dim name="a" size="100000"/><dim name="b" size="100000"/></dimensions>'
+                    '<model><variables><aux name="x"><dimensions><dim name="a"/><dim name="b"/></dimensions>'
+                    '<eqn>1, 2</eqn></aux><aux name="y"><dimensions><dim name="a"/><dim name="b"/></dimensions>'
+                    "<eqn>1</eqn><eqn>2</eqn></aux></variables></model></xmile>")
+    began = time.perf_counter()
+    found = stockflow.check(path)
+    assert [d.code for d in found] == ["E006", "E006"] and "10,000,000,000 elements" in found[0].message
+    assert time.perf_counter() - began < 10
+
+
 def test_too_many_declarations_names_the_file(tmp_path: Path) -> None:
     spec = tmp_path / "many.sfm"
     spec.write_text(TIME + "".join(f"param p{i} = 1\n" for i in range(20_001)))

@@ -4,6 +4,7 @@ equations (`<element subscript="...">`), as the AST's dimensions and arrayed dec
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -88,6 +89,11 @@ def constant_list(text: str) -> list[float] | None:
     if len(parts) < 2 or not all(_NUMBER.fullmatch(p) for p in parts):
         return None
     return [float(p) for p in parts]
+
+
+def element_count(var_dims: tuple[str, ...], dims: Dimensions) -> int:
+    elements = {d.name: d.elements for d in dims.decls}
+    return math.prod(len(elements[d]) for d in var_dims)
 
 
 def element_keys(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str, ...]]:

@@ -11,9 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from ...base.diagnostics import Diagnostic, SpecError, error
-from ...base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
+from ...base.limits import MAX_DECLS, MAX_ELEMENTS, MAX_LOOKUP_POINTS
 from ...ir import ast as A
-from .arrays import array_part, constant_list, element_key, element_keys, read_dimensions, var_dims
+from .arrays import (
+    array_part,
+    constant_list,
+    element_count,
+    element_key,
+    element_keys,
+    read_dimensions,
+    var_dims,
+)
 from .expr import Scope, parse_equation
 from .modules import flatten, models_by_name
 from .names import XMILE_NAME, Namer, display, key
@@ -325,6 +333,11 @@ class _Reader:
         values = constant_list(eqns[0].text) if len(eqns) == 1 else None
         if not eqns or (len(eqns) == 1 and values is None):
             return ()
+        size = element_count(v.dims, self.dims)
+        if size > MAX_ELEMENTS:  # before a single element is made
+            self.err("E006", f"`{display(v.name)}` would have {size:,} elements, past the limit of {MAX_ELEMENTS:,}",
+                     eqns[0], "use fewer elements")
+            return (A.Case((), A.Num(0.0)),)
         keys = element_keys(v.dims, self.dims)
         exprs: list[A.Expr | None] = [A.Num(x) for x in values] if values is not None else [
             self.equation(v, scope, eqn=e) for e in eqns]
