@@ -184,8 +184,8 @@ def _most_changed(stocks: list[Any], run: Any, n: int) -> list[Any]:
         x = run[s.id]
         return float((x.max() - x.min()) / max(abs(x).max(), 1e-300))
 
-    keep = set(id(s) for s in sorted(stocks, key=change, reverse=True)[:n])
-    return [s for s in stocks if id(s) in keep]
+    keep = {s.id for s in sorted(stocks, key=change, reverse=True)[:n]}
+    return [s for s in stocks if s.id in keep]
 
 
 def _left_out(stocks: list[Any], what: str, command: str, which: str) -> str:

@@ -4,7 +4,6 @@ equations (`<element subscript="...">`), as the AST's dimensions and arrayed dec
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -91,12 +90,12 @@ def constant_list(text: str) -> list[float] | None:
     return [float(p) for p in parts]
 
 
-def element_count(var_dims: tuple[str, ...], dims: Dimensions) -> int:
+def dim_elements(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str, ...]]:
+    """The elements of each of `var_dims`, in order."""
     elements = {d.name: d.elements for d in dims.decls}
-    return math.prod(len(elements[d]) for d in var_dims)
+    return [elements[d] for d in var_dims]
 
 
 def element_keys(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str, ...]]:
     """Every element of an array over `var_dims`, the last dimension fastest."""
-    elements = {d.name: d.elements for d in dims.decls}
-    return list(itertools.product(*(elements[d] for d in var_dims)))
+    return list(itertools.product(*dim_elements(var_dims, dims)))

@@ -245,7 +245,7 @@ def _pulse(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], s
     dt = A.Name("dt", sp)
     height = A.BinOp(A.BinOpKind.DIV, volume, dt, sp)
     time = A.Name("time", sp)
-    if len(args) == 2 or (isinstance(args[2], A.Num) and args[2].value <= 0):
+    if len(args) == 2:
         return A.Call("pulse", (height, first), sp)
     interval = args[2]
     since = A.BinOp(A.BinOpKind.SUB, time, first, sp)

@@ -16,7 +16,7 @@ from ...ir import ast as A
 from .arrays import (
     array_part,
     constant_list,
-    element_count,
+    dim_elements,
     element_key,
     element_keys,
     read_dimensions,
@@ -277,7 +277,7 @@ class _Reader:
     def equation(self, v: _Var, scope: Scope, required: bool = True, node: Node | None = None,
                  eqn: Node | None = None) -> A.Expr | None:
         """The <eqn> of the variable (or of `node`, one of its elements), or `eqn` itself."""
-        eqn = eqn or (node or v.node).child("eqn")
+        eqn = eqn if eqn is not None else (node or v.node).child("eqn")
         if eqn is None or not eqn.text.strip():
             if required:
                 self.err("E072", f"`{display(v.name)}` has no equation", v.node, "add <eqn>...</eqn>")
@@ -325,15 +325,14 @@ class _Reader:
                                   el.span(self.file, len("element") + 1)))
         return tuple(out), tables
 
-    def listed(self, v: _Var, scope: Scope) -> tuple[A.Case, ...]:
+    def listed(self, v: _Var, eqns: list[Node], scope: Scope) -> tuple[A.Case, ...]:
         """An array's equations for each element in order, the last dimension fastest: a list of
         constants in its <eqn> (`1, 2, 3`: Vensim's lists, as xmutil writes them), or one <eqn>
         an element, as some exporters write them without <element> wrappers."""
-        eqns = v.node.all("eqn")
         values = constant_list(eqns[0].text) if len(eqns) == 1 else None
         if not eqns or (len(eqns) == 1 and values is None):
             return ()
-        size = element_count(v.dims, self.dims)
+        size = math.prod(map(len, dim_elements(v.dims, self.dims)))
         if size > MAX_ELEMENTS:  # before a single element is made
             self.err("E006", f"`{display(v.name)}` would have {size:,} elements, past the limit of {MAX_ELEMENTS:,}",
                      eqns[0], "use fewer elements")
@@ -358,10 +357,11 @@ class _Reader:
             table = self.table(v.node, v.name)
             return [A.LookupDecl(v.ident, table[0], v.units, None, table[1], table[2], doc, span)] if table else []
         cases, tables = self.cases(v, scope) if v.dims else ((), [])
+        eqns = v.node.all("eqn")
         if v.dims and not cases:
-            cases = self.listed(v, scope)
-        elif not v.dims and len(v.node.all("eqn")) > 1:
-            self.err("E072", f"`{display(v.name)}` has {len(v.node.all('eqn'))} <eqn>s", v.node.all("eqn")[1],
+            cases = self.listed(v, eqns, scope)
+        elif not v.dims and len(eqns) > 1:
+            self.err("E072", f"`{display(v.name)}` has {len(eqns)} <eqn>s", eqns[1],
                      "keep one; an array gives each element its own in <element subscript=\"...\">")
         array = array_part(v.dims, cases, not cases)
         if v.kind == "stock":
