@@ -105,14 +105,17 @@ def import_xmile(text: str, file: str) -> A.Spec:
         first = typed.diagnostics[0]
         reason, span = first.message, first.span
     else:
-        changed = next((n for n, e in {**plain.equations, **plain.initials}.items()
-                        if {**typed.equations, **typed.initials}.get(n) != e), None)
+        # derivatives too: a smoothing or delay time in other units than the run's is converted
+        # in the hidden stock's rate, where XMILE tools would take it as it stands
+        before = {**plain.equations, **plain.initials, **plain.derivatives}
+        after = {**typed.equations, **typed.initials, **typed.derivatives}
+        changed = next((n for n, e in before.items() if after.get(n) != e), None)
         if changed is None:
             return with_units
-        reason = f"`{changed}` would need a unit conversion, which XMILE tools do not make"
         hidden: list[G.Stock | G.Aux] = [*plain.graph.stocks, *plain.graph.auxes]
         origins = {x.id: x.origin for x in hidden if x.origin is not None}
         owner = origins[changed].owner if changed in origins else changed
+        reason = f"`{owner}` would need a unit conversion, which XMILE tools do not make"
         span = next((d.span for d in with_units.decls if d.name.lower() == owner), None)
     note = warning("W106", f"the model's units do not agree, so it was imported without units: {reason}",
                    span or Span(file, 1, 1, 1, 2), "fix the units in the source tool to have them checked")

@@ -66,7 +66,7 @@ def test_both_forms_print_and_read_back_alike(tmp_path: Path) -> None:
 def test_xmile_export_and_import_keep_the_numbers(tmp_path: Path) -> None:
     m = stockflow.load_text(TEXT)
     xml = write_xmile(m.checked).text
-    assert '<gf name="effect_low"' in xml and "LOOKUP(effect_high, pop[high])" in xml
+    assert '<gf name="effect_low"' in xml and "LOOKUP(effect_high, (pop[high] / leave_constant))" in xml
     (tmp_path / "a.xmile").write_text(xml, encoding="utf-8")
     back = stockflow.load(tmp_path / "a.xmile").run()
     for name, want in expected().items():

@@ -237,3 +237,51 @@ def test_export_writes_units_its_equations_compute(name: str, tmp_path: Path) ->
         if v.id in units and not v.hidden:
             assert v.units, v.id
     np.testing.assert_allclose(back.run()[model.stocks[0]], model.run()[model.stocks[0]], rtol=1e-12)
+
+
+LITERALS = """model literals
+time { start 0 stop 10 dt 0.25 units year }
+unit child
+dim level = [low, high]
+stock pop[level] [child] = 100
+flow leave[level] [child/year]: pop[level] -> outside = pop[level] / 6 [month]
+aux seen [child] = smooth(pop[low], 3 [month])
+aux late [child] = delay3(pop[high], 2 [year])
+flow born [child/year]: outside -> pop[low] = step(20 [child/year], 2 [year]) + seen * 0.1 [1/year] + late / 1 [year]
+"""
+
+
+def test_numbers_with_units_are_exported_as_constants_with_units(tmp_path: Path) -> None:
+    """`pop / 6 [month]` was written `pop / 0.5`: a tool reading units as labels saw child, not
+    child/year, and the model came back without units (W106)."""
+    m = stockflow.load_text(LITERALS)
+    text = write_xmile(m.checked).text
+    assert "(pop_low / leave_constant)" in text and "SMTH1(pop_low, seen_constant, pop_low)" in text
+    assert '<aux name="seen_constant">\n        <eqn>0.25</eqn>\n        <units>year</units>' in text
+    spec = import_xmile(text, str(tmp_path / "x.xmile"))
+    assert not spec.notes
+    back = stockflow.Model(stockflow.api.compile_spec(spec))
+    assert back.unit_text("leave_constant", None) == "year" and back.unit_text("born_constant", None) == "child/year"
+    r1, r2 = m.run(), back.run()
+    for a, b in (("pop[low]", "pop_low"), ("pop[high]", "pop_high"), ("seen", "seen"), ("late", "late")):
+        np.testing.assert_allclose(r2[b], r1[a], rtol=1e-12, atol=1e-12, err_msg=a)
+
+
+def test_a_smoothing_time_in_other_units_is_read_as_xmile_tools_read_it(tmp_path: Path) -> None:
+    """A 3-month smoothing time in a model run in years is 3 years to Stella (units are labels):
+    stockflow converted it to 0.25 year in the hidden stock's rate, unnoticed."""
+    path = tmp_path / "smth.xmile"
+    path.write_text("""<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+      <sim_specs method="Euler" time_units="year"><start>0</start><stop>4</stop><dt>0.25</dt></sim_specs>
+      <model><variables>
+        <aux name="input"><eqn>STEP(10, 1)</eqn></aux>
+        <aux name="t"><eqn>3</eqn><units>month</units></aux>
+        <aux name="seen"><eqn>SMTH1(input, t)</eqn></aux>
+      </variables></model></xmile>""", encoding="utf-8")
+    found = [d for d in stockflow.check(path) if d.code == "W106"]
+    assert found and "`seen`" in found[0].message
+    s, want = 0.0, [0.0]
+    for k in range(16):
+        s += 0.25 * ((10.0 if k * 0.25 >= 1 else 0.0) - s) / 3
+        want.append(s)
+    np.testing.assert_allclose(stockflow.load(path).run()["seen"], want, rtol=1e-12)

@@ -22,6 +22,7 @@ from ..ir import graph as G
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 from ..ir.text import unit_text
 from ..read.xmile.names import original_name
+from .literals import named_literals
 from .xmile_arrays import XArray, dimensions_xml, xmile_arrays
 
 NS = "https://github.com/stockflow/xmile"  # stockflow's own elements, which other tools skip
@@ -38,7 +39,7 @@ class Export:
 
 
 def write_xmile(model: CheckedModel) -> Export:
-    return _Writer(model).write()
+    return _Writer(named_literals(model)).write()
 
 
 class _Writer:
@@ -326,7 +327,11 @@ class _Writer:
             num = [a for a in e.args if not (isinstance(a, sympy.Pow) and a.exp.is_number and a.exp.is_negative)]
             den = [a.base ** -a.exp for a in e.args if a not in num]
             top = " * ".join(x(a) for a in num) if num else "1"
-            return f"({top} / ({' * '.join(x(a) for a in den)}))" if den else f"({top})"
+            if not den:
+                return f"({top})"
+            # every compound form is written in brackets already
+            bottom = x(den[0]) if len(den) == 1 else f"({' * '.join(x(a) for a in den)})"
+            return f"({top} / {bottom})"
         if isinstance(e, sympy.Pow):
             if e.exp == sympy.Rational(1, 2):
                 return f"SQRT({x(e.base)})"
