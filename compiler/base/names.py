@@ -23,7 +23,7 @@ KEYWORDS = _grammar_words()
 BUILTINS: dict[str, tuple[int, int | None]] = {
     "min": (2, None), "max": (2, None), "abs": (1, 1), "exp": (1, 1), "ln": (1, 1), "log": (1, 2),
     "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "asin": (1, 1), "acos": (1, 1),
-    "atan": (1, 1), "floor": (1, 1), "ceil": (1, 1), "mod": (2, 2),
+    "atan": (1, 1), "sinh": (1, 1), "cosh": (1, 1), "tanh": (1, 1), "floor": (1, 1), "ceil": (1, 1), "mod": (2, 2),
     "step": (2, 2), "ramp": (2, 3), "pulse": (2, 3),
     "trunc": (1, 1), "round": (1, 1), "rem": (2, 2),
 }

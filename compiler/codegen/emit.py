@@ -45,7 +45,7 @@ class Emitter:
         self._unary = {
             sympy.exp: xp.exp, sympy.log: xp.log, sympy.sin: xp.sin, sympy.cos: xp.cos,
             sympy.tan: xp.tan, sympy.asin: xp.arcsin, sympy.acos: xp.arccos, sympy.atan: xp.arctan,
-            sympy.Abs: xp.abs, sympy.floor: lambda x: xp.floor(self.snap(x)),
+            sympy.Abs: xp.abs, sympy.sinh: xp.sinh, sympy.cosh: xp.cosh, sympy.tanh: xp.tanh, sympy.floor: lambda x: xp.floor(self.snap(x)),
             sympy.ceiling: lambda x: xp.ceil(self.snap(x)),
         }
 

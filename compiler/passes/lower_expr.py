@@ -209,13 +209,14 @@ class ExprLowering:
                          "only units with even powers have square roots")
                 return sympy.sqrt(x), UNKNOWN
             return sympy.sqrt(x), Ty(Unit(sympy.sqrt(t.unit.scale), sympy.sqrt(t.unit.dim)))
-        if f in ("exp", "ln", "log", "sin", "cos", "tan", "asin", "acos", "atan"):
+        if f in ("exp", "ln", "log", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh"):
             args = [self.dimensionless(a, f) for a in e.args]
             x = args[0]
             if f == "log":
                 return (sympy.log(x, args[1]) if len(args) == 2 else sympy.log(x, 10)), Ty(ONE)
             fn = {"exp": sympy.exp, "ln": sympy.log, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
-                  "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan}[f]
+                  "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan, "sinh": sympy.sinh,
+                  "cosh": sympy.cosh, "tanh": sympy.tanh}[f]
             return fn(x), Ty(ONE)
         if f == "step":
             h, th = self.number(e.args[0], "`step`")

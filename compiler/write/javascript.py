@@ -23,7 +23,7 @@ from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 
 _UNARY = {sympy.exp: "Math.exp", sympy.log: "Math.log", sympy.sin: "Math.sin", sympy.cos: "Math.cos",
           sympy.tan: "Math.tan", sympy.asin: "Math.asin", sympy.acos: "Math.acos", sympy.atan: "Math.atan",
-          sympy.Abs: "Math.abs"}
+          sympy.Abs: "Math.abs", sympy.sinh: "Math.sinh", sympy.cosh: "Math.cosh", sympy.tanh: "Math.tanh"}
 _REL = {sympy.StrictLessThan: "<", sympy.LessThan: "<=", sympy.StrictGreaterThan: ">",
         sympy.GreaterThan: ">=", sympy.Equality: "===", sympy.Unequality: "!=="}
 

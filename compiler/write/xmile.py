@@ -28,7 +28,8 @@ from .xmile_arrays import XArray, dimensions_xml, xmile_arrays
 NS = "https://github.com/stockflow/xmile"  # stockflow's own elements, which other tools skip
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _UNARY = {sympy.exp: "EXP", sympy.sin: "SIN", sympy.cos: "COS", sympy.tan: "TAN", sympy.asin: "ARCSIN",
-          sympy.acos: "ARCCOS", sympy.atan: "ARCTAN", sympy.Abs: "ABS"}
+          sympy.acos: "ARCCOS", sympy.atan: "ARCTAN", sympy.Abs: "ABS",
+          sympy.sinh: "SINH", sympy.cosh: "COSH", sympy.tanh: "TANH"}
 _REL = {sympy.Eq: "=", sympy.Ne: "<>", sympy.Lt: "<", sympy.Le: "<=", sympy.Gt: ">", sympy.Ge: ">="}
 
 
