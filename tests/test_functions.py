@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_explorer import assert_same, needs_node, node_run
 
 import stockflow
 from stockflow.compiler.write.xmile import write_xmile
-
-from test_explorer import assert_same, needs_node, node_run
 
 FUNCTIONS = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
              "atan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "exp": math.exp,
