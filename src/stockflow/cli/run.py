@@ -70,10 +70,10 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     click.echo(f"{model.checked.graph.info.title or model.name}: {p.method.value}, dt {p.dt:g}, "
                f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
     stocks = [v for v in res.variables if v.kind == "stock"]
-    rows = [[v.name, value_text(res[v.id][0]), value_text(res[v.id][-1]), v.units] for v in stocks]
+    rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), v.units] for v in stocks]
     click.echo("\n" + text_table(rows, ["stock", "start", "end", "units"], {1, 2}))
     if res.metrics:
-        mrows = [[m.name, value_text(res.metric(m.id)), m.units] for m in res.metrics]
+        mrows = [[m.name, value_text(res.metric(m.id), m.units), m.units] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
     for name, drift in res.conservation.items():
         click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
@@ -103,17 +103,17 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
     points = any(r.point != "" for block in by_metric.values() for r in block)
     for metric, block in by_metric.items():
         rows = []
+        units = block[0].units
         for r in block:
             is_base = r.scenario == res.baseline and r.point == ""
-            row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value)]
-            row += [value_text(r.p5), value_text(r.p95)] if spread else []
-            row += ["" if is_base else value_text(r.difference),
+            row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value, units)]
+            row += [value_text(r.p5, units), value_text(r.p95, units)] if spread else []
+            row += ["" if is_base else value_text(r.difference, units),
                     "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
             rows.append(row)
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
         header += ["p5", "p95"] if spread else []
         header += ["vs baseline", "change"]
-        units = block[0].units
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
         click.echo(text_table(rows, header, numeric))
