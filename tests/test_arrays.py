@@ -185,6 +185,12 @@ flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
     m = stockflow.load(spec)
     assert m.parameters["rate[high]"] == 0.4
     assert m.run()["s[high]"][-1] == pytest.approx((1 - 0.1) ** 40, rel=1e-12)
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    told = CliRunner().invoke(main, ["explain", str(spec), "rate[high]"]).stdout
+    assert "value: 0.4\n" in told  # the declaration says only `csv "rates.csv"`
     (tmp_path / "rates.csv").write_text("level,value\nlow,0.1\nmiddle,0.4\n", encoding="utf-8")
     with pytest.raises(SpecError) as exc:
         stockflow.load(spec)

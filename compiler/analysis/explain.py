@@ -51,6 +51,9 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
     units = model.units.get(key)
     if units is not None:
         lines.append(f"units: {model.unitsys.show(units)}")
+    param = next((p for p in model.graph.params if p.id == key), None)
+    if param is not None:  # the value in force: from a table, a CSV file or a base's `set`
+        lines.append(f"value: {param.value:.15g}")
     history = dict(spec.origins).get(base, ())
     if history:
         lines.append("set by:")
