@@ -146,3 +146,16 @@ def test_an_array_over_two_dimensions_is_drawn_whole_as_a_grid(tmp_path: Path) -
     assert note is not None and note.group(2) == "13"
     left = note.group(1).split(", ")
     assert len(left) == 7 and len(set(left)) == 7 and all(n.startswith(("children[", "families")) for n in left)
+
+
+def test_a_scenario_that_matches_the_baseline_leaves_it_visible() -> None:
+    """Scenarios were solid lines drawn over the baseline: where one left a stock where the
+    baseline has it, the baseline's line was hidden and the panel seemed to lack it."""
+    from stockflow.plots import trajectories
+
+    model = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+    res = model.run_scenarios(["wm2u", "wm2u_stronger"])
+    lines = trajectories(res, model.stocks[:1], "month").axes[0].get_lines()
+    assert len(lines) == 3 and lines[0].get_linestyle() == "-"
+    patterns = {str(line._unscaled_dash_pattern) for line in lines}  # matplotlib >= 3.5
+    assert len(patterns) == 3

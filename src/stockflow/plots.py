@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 
 COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a04000", "#566573"]
+# The baseline solid, each scenario dashed its own way: a scenario that leaves a stock where
+# the baseline has it would otherwise hide the baseline's line, and a reader would miss it.
+DASHES = ["-", (0, (7, 3)), (0, (2, 2)), (0, (7, 2, 2, 2)), (0, (4, 4)), (0, (1, 3)), (0, (10, 3, 2, 3)), (0, (3, 1))]
 
 
 def figure(**kwargs: Any) -> Any:
@@ -64,7 +67,7 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     for (r, c), name, series in zip(places, variables, data, strict=True):
         ax, v = axes[r, c], info[name.lower()]
         for k, (label, idx) in enumerate(_groups(res)):
-            _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label)
+            _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label, linestyle=DASHES[k % len(DASHES)])
         _plain_numbers(ax, v.units)
         _honest_scale(ax, series)
         ax.set_ylabel(f"{v.name}" + (f"\n[{v.units}]" if v.units else ""))
