@@ -285,3 +285,18 @@ def test_a_smoothing_time_in_other_units_is_read_as_xmile_tools_read_it(tmp_path
         s += 0.25 * ((10.0 if k * 0.25 >= 1 else 0.0) - s) / 3
         want.append(s)
     np.testing.assert_allclose(stockflow.load(path).run()["seen"], want, rtol=1e-12)
+
+
+def test_lookup_of_a_variable_with_its_own_table(tmp_path: Path) -> None:
+    """`LOOKUP(effect, x)` where `effect` is an aux with an inline <gf> reads that table at x,
+    as Stella does (SDXorg's test_lookups.stmx); it was E015."""
+    path = tmp_path / "gf.stmx"
+    path.write_text("""<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+      <sim_specs method="Euler" time_units="year"><start>0</start><stop>4</stop><dt>1</dt></sim_specs>
+      <model><variables>
+        <aux name="effect"><eqn>0</eqn><gf><xscale min="0" max="4"/><ypts>0, 10, 20, 0, 5</ypts></gf></aux>
+        <aux name="later"><eqn>LOOKUP(effect, TIME + 0.5)</eqn></aux>
+      </variables></model></xmile>""", encoding="utf-8")
+    res = stockflow.load(path).run()
+    np.testing.assert_allclose(res["later"], [5, 15, 10, 2.5, 5], rtol=1e-14)
+    np.testing.assert_allclose(res["effect"], 0.0)

@@ -54,6 +54,16 @@ def test_two_dimensions_in_the_stella_10_layout_against_numpy() -> None:
     assert res["band_two"][-1] == pytest.approx(x[1, 1], rel=1e-12)
 
 
+def test_stella_10_drawing_elements_are_skipped() -> None:
+    """Stella 10 saves each variable's place on the diagram as <display>, and the diagram's
+    connectors as a <display> beside the variables in <model>: E071 before, so SDXorg's
+    teacup, SIR and hares-and-lynxes `_legacy.stmx` files did not open (they now match
+    their canonical outputs)."""
+    m = stockflow.load(ROOT / "tests" / "models" / "xmile_legacy" / "savings_legacy.stmx")
+    assert not [d for d in m.checked.diagnostics if d.code == "W106"]
+    np.testing.assert_allclose(m.run()["balance"], 100 * 1.0125 ** np.arange(41), rtol=1e-13)
+
+
 def test_arrayed_graphical_functions_against_numpy() -> None:
     """One <gf> for a whole array (each element looks up its own value), one <gf> per element
     (clamped, with x points, extrapolated), and per-element equations of an aux."""

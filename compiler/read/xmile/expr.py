@@ -40,6 +40,7 @@ class Scope:
     elements: dict[str, str] = field(default_factory=dict)  # element key -> identifier (any dimension)
     arrayed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variable key -> its dimensions
     here: tuple[str, ...] = ()  # the dimensions of the equation being read
+    inline: dict[str, str] = field(default_factory=dict)  # variable key -> its inline <gf>'s table
 
 
 # XMILE function (lower case) -> stockflow function with the same arguments
@@ -234,6 +235,8 @@ def _lookup(t: _Translator, fname: str, args: list[A.Expr], args_t: list[Tree], 
         k = key(str(first.children[0]))
         if k in t.scope.lookups:
             return A.Call(t.scope.lookups[k], (args[1],), sp)
+        if k in t.scope.inline and k not in t.scope.arrayed:  # a variable's own table, at another input
+            return A.Call(t.scope.inline[k], (args[1],), sp)
     t.err("E015", "the first argument of LOOKUP must name a graphical function", args_t[0])
     return A.Num(0.0, None, sp)
 

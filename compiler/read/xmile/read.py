@@ -30,7 +30,8 @@ from .xml import Node, parse_xml
 
 # Elements that only draw the model or belong to a vendor's user interface.
 _IGNORED = {"views", "view", "style", "prefs", "data", "misc", "header", "interface", "isee", "group",
-            "event_poster", "format", "scale", "range", "documentation"}
+            "event_poster", "format", "scale", "range", "documentation",
+            "display"}  # Stella 10 and older: a diagram's drawing, in <model> or in a variable
 _VARIABLES = {"stock", "flow", "aux", "gf"}
 
 
@@ -209,7 +210,7 @@ class _Reader:
         lookups = self.lookup_names(vars_)
         scope = Scope({k: v.ident for k, v in vars_.items() if v.kind != "gf"}, lookups, time.start, time.stop,
                       None if self.with_units else time.unit, self.dims.idents, self.dims.elements,
-                      {k: v.dims for k, v in vars_.items() if v.dims})
+                      {k: v.dims for k, v in vars_.items() if v.dims}, inline=self.inline)
         decls: list[A.Decl] = self.unit_decls()
         ends = self.flow_ends(vars_)
         scopes: dict[str, Scope] = {"": scope}
@@ -480,7 +481,7 @@ def _within(scope: Scope, prefix: str) -> Scope:
         return {k[cut:]: v for k, v in d.items() if k.startswith(prefix)}
 
     return replace(scope, names=local(scope.names), lookups=local(scope.lookups),
-                   arrayed=local(scope.arrayed))
+                   arrayed=local(scope.arrayed), inline=local(scope.inline))
 
 
 def _flag(node: Node | None) -> bool | None:
