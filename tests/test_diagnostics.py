@@ -124,3 +124,13 @@ def test_check_output_formats_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) 
     if os.environ.get("STOCKFLOW_UPDATE_GOLDEN"):
         golden.write_text(got, encoding="utf-8")
     assert got == golden.read_text(encoding="utf-8")
+
+
+def test_a_time_unit_in_a_model_that_counts_time_its_own_way() -> None:
+    """`[1/day]` in a model run in ticks was "unknown unit `day`" with a did-you-mean."""
+    with pytest.raises(stockflow.SpecError) as exc:
+        stockflow.load_text("model t\nunit tick\ntime { start 0 stop 3 dt 1 units tick }\nstock s = 1\n"
+                            "flow f [1/day]: s -> outside = s * 0.1 [1/day]\n")
+    d = exc.value.diagnostics[0]
+    assert d.code == "E030" and "`day` is a time unit, but this model counts time in `tick`" in d.message
+    assert d.hint == "count time in days, or give this in tick"

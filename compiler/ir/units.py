@@ -136,6 +136,12 @@ class UnitSystem:
         ok = True
         for name, p in u.factors:
             base = self.table.get(name)
+            if base is None and TIME_ALIASES.get(name, name) in TIME_SECONDS:  # time counted in a unit of its own
+                ok = False
+                errors.append(error("E030", f"`{name}` is a time unit, but this model counts time in "
+                                    f"`{self.time_unit}`, which has no fixed length in {TIME_ALIASES.get(name, name)}s", u.span,
+                                    f"count time in {TIME_ALIASES.get(name, name)}s, or give this in {self.time_unit}"))
+                continue
             if base is None:
                 ok = False
                 errors.append(error("E030", f"unknown unit `{name}`", u.span,
