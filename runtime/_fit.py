@@ -177,12 +177,28 @@ class Problem:
         def with_predictions(z: Any, y_all: Any) -> Any:
             return loss(z, y_all), jnp.concatenate(predictions(z))
 
+        def forward(z: Any, y_all: Any) -> Any:
+            """As value_and_grad, in forward mode: one tangent a parameter, pushed through the
+            run beside it. A few parameters' tangents cost less than reverse mode's pass back
+            over every step, and the program is far smaller: GIRFEC's RK4 fit, its stocks
+            non-negative, traced and compiled in 9 s instead of 32 s, and each gradient took
+            17 ms instead of 32. A plain Euler model's reverse pass is cheap: the Scottish
+            looked-after model's gradient takes 0.19 ms so, 0.29 ms forwards."""
+            def tangent(v: Any) -> Any:
+                out, (dvalue, _) = jax.jvp(lambda q: with_predictions(q, y_all), (z,), (v,))
+                return out, dvalue
+
+            out, grad = jax.vmap(tangent, out_axes=(None, 0))(jnp.eye(z.shape[0], dtype=z.dtype))
+            return out, grad
+
         self.loss_fn = loss  # the JAX function itself, for samplers that trace it again
         self.cuts = cuts
         # One traced and compiled function gives the loss, its gradient and the predictions:
         # tracing the integrator is most of a fit's time, so nothing else is traced. The
         # Hessian and the predictions' Jacobian are central differences of these exact values.
-        self._value_and_grad = Compiled(jax.value_and_grad(with_predictions, has_aux=True))
+        self.forward = _forward_pays(run, len(params))
+        gradient = forward if self.forward else jax.value_and_grad(with_predictions, has_aux=True)
+        self._value_and_grad = Compiled(gradient)
         self.recipe: tuple[Any, ...] | None = None  # how to build it again elsewhere (`of_model`)
 
     @classmethod
@@ -270,9 +286,23 @@ class Optimum:
     decrement: float  # how much further a Newton step from z would lower the loss (0 at an optimum)
 
 
+# Up to this many estimates, a model run with RK4 or with non-negative stocks has its gradient
+# taken in forward mode (see Problem's `forward`); past it, one reverse pass costs less than
+# a tangent per estimate.
+FORWARD_MAX = 16
 AGREE = 0.01  # starts whose losses differ by less than this (log-likelihood units) reached one fit
 MAX_ITER = 500  # L-BFGS-B iterations from one start
 CONVERGED = 1e-3  # a Newton decrement below this is an optimum for any statistical purpose
+
+
+def _forward_pays(run: Any, n: int) -> bool:
+    """Whether forward mode beats reverse for this run's gradient (see Problem's `forward`):
+    few estimates, on a run whose steps are costly to pass back over (RK4's four stages, or
+    the caps of non-negative stocks)."""
+    plan, sim = getattr(run, "plan", None), getattr(run, "sim", None)
+    rk4 = plan is not None and plan.method.value == "rk4"
+    capped = sim is not None and any(s.non_negative for s in sim.model.graph.stocks)
+    return n <= FORWARD_MAX and (rk4 or capped)
 
 
 def minimise(problem: Problem, starts: list[np.ndarray], max_iter: int = MAX_ITER, found: list[Any] | None = None

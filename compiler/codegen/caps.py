@@ -46,19 +46,38 @@ class Cap:
 
     def drain(self, env: Env) -> Any:
         xp = self.xp
-        return _total([_part(xp, env[f], c, 1.0) for f, c in self.outs]) + \
-            _total([_part(xp, env[f], c, -1.0) for f, c in self.ins])
+        add = _jax().add if _on_jax(xp) else operator.add
+        return add(_total([_part(xp, env[f], c, 1.0) for f, c in self.outs], add),
+                   _total([_part(xp, env[f], c, -1.0) for f, c in self.ins], add))
 
     def apply(self, env: Env, k: Any) -> None:
         xp = self.xp
+        if _on_jax(xp):
+            for f, _ in self.outs:
+                env[f] = _jax().cut(env[f], k, 1.0)
+            for f, _ in self.ins:
+                env[f] = _jax().cut(env[f], k, -1.0)
+            return
         for f, _ in self.outs:
             env[f] = xp.where(env[f] > 0, env[f] * k, env[f])
         for f, _ in self.ins:
             env[f] = xp.where(env[f] < 0, env[f] * k, env[f])
 
 
+def _on_jax(xp: Any) -> bool:
+    return bool(xp.__name__.startswith("jax"))
+
+
+def _jax() -> Any:
+    from . import caps_jax
+
+    return caps_jax
+
+
 def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
     """c times the flow's positive part (sign 1) or negative part (sign -1)."""
+    if _on_jax(xp):
+        return _jax().part(flow, c, sign)
     v = flow if sign > 0 else -flow
     if type(v) is np.float64:  # one run on NumPy: np.maximum's arithmetic, NaN kept, sans dispatch
         return c * (v if (v >= 0.0 or v != v) else _ZERO)
@@ -68,13 +87,15 @@ def _part(xp: Any, flow: Any, c: float, sign: float) -> Any:
 _ZERO = np.float64(0.0)
 
 
-def _total(terms: list[Any]) -> Any:
+def _total(terms: list[Any], add: Any = operator.add) -> Any:
     """The terms added in order (JavaScript's runtime adds them in the same order)."""
-    return reduce(operator.add, terms) if terms else 0.0
+    return reduce(add, terms) if terms else 0.0
 
 
 def _ratio(xp: Any, drain: Any, supply: Any) -> Any:
     """The factor that cuts the drain back to the supply, where it exceeds it; else 1."""
+    if _on_jax(xp):
+        return _jax().ratio(drain, supply)
     short = (drain > supply) & (drain > 0)
     # Divide only where the ratio is used and lies in (-inf, 1): no overflow warnings.
     return xp.where(short, xp.clip(supply / xp.where(short, drain, 1.0), 0.0, 1.0), 1.0)
@@ -106,23 +127,27 @@ def factors(caps: Caps, env: Env, xp: Any) -> list[Any] | None:
     """Each cap's factor: the fixed point from below, by passes over the caps in turn
     (forwards, then backwards), each factor from the latest of the others. None on NumPy
     when every stock covers its own drain: every factor would be 1."""
-    numpy = not xp.__name__.startswith("jax")
-    bases = [env[c.stock] / env["dt"] for c in caps]
+    numpy = not _on_jax(xp)
+    add, mul, div = (operator.add, operator.mul, operator.truediv) if numpy else (_jax().add, _jax().mul, _jax().div)
+    bases = [div(env[c.stock], env["dt"]) for c in caps]
     drains = [c.drain(env) for c in caps]
-    own = [d <= b for d, b in zip(drains, bases, strict=True)]
-    if numpy and all(_every(ok) for ok in own):
-        return None
-    k = [xp.where(ok, 1.0, 0.0) for ok in own]
+    if numpy:
+        own = [d <= b for d, b in zip(drains, bases, strict=True)]
+        if all(_every(ok) for ok in own):
+            return None
+        k = [xp.where(ok, 1.0, 0.0) for ok in own]
+    else:
+        k = [_jax().covered(d, b) for d, b in zip(drains, bases, strict=True)]
     fixed, moving = [], []
     for b, terms in zip(bases, caps.terms, strict=True):
-        fixed.append(b + _total([_part(xp, env[f], c, sign) for f, sign, c, by in terms if by is None]))
+        fixed.append(add(b, _total([_part(xp, env[f], c, sign) for f, sign, c, by in terms if by is None], add)))
         moving.append([(_part(xp, env[f], c, sign), by) for f, sign, c, by in terms if by is not None])
     order = list(range(len(caps)))
     for p in range(passes(caps)):
         changed = False
         # a pass starts where the last ended: that cap's factor would come out the same
         for i in (order if p % 2 == 0 else order[::-1])[1 if p else 0:]:
-            supply = fixed[i] + _total([part * k[by] for part, by in moving[i]])
+            supply = add(fixed[i], _total([mul(part, k[by]) for part, by in moving[i]], add))
             new = _ratio(xp, drains[i], supply)
             changed = changed or (numpy and not _every(new == k[i]))
             k[i] = new
