@@ -300,3 +300,20 @@ def test_lookup_of_a_variable_with_its_own_table(tmp_path: Path) -> None:
     res = stockflow.load(path).run()
     np.testing.assert_allclose(res["later"], [5, 15, 10, 2.5, 5], rtol=1e-14)
     np.testing.assert_allclose(res["effect"], 0.0)
+
+
+def test_a_fault_in_xmile_units_is_shown_at_its_units_element(tmp_path: Path) -> None:
+    """W106 for units that cannot be read pointed at line 1, column 1 of the file."""
+    path = tmp_path / "tu.xmile"
+    path.write_text("""<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+  <sim_specs method="Euler" time_units="Time"><start>0</start><stop>4</stop><dt>1</dt></sim_specs>
+  <model><variables>
+    <stock name="s"><eqn>10</eqn><outflow>f</outflow></stock>
+    <flow name="f"><eqn>s / t</eqn></flow>
+    <aux name="t"><eqn>5</eqn>
+      <units>days</units></aux>
+  </variables></model></xmile>""", encoding="utf-8")
+    found = [d for d in stockflow.check(path) if d.code == "W106"]
+    assert found and "`days` is a time unit" in found[0].message
+    assert found[0].span is not None and (found[0].span.line, found[0].span.column) == (7, 7)
+    assert stockflow.load(path).run()["s"][-1] == pytest.approx(10 * 0.8**4)

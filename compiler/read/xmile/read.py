@@ -202,7 +202,9 @@ class _Reader:
                 v.non_negative = stock_nn if v.kind == "stock" else flow_nn if v.kind == "flow" else False
             units = node.child("units")
             if self.with_units and units is not None and units.text.strip():
-                v.units = self.units.read(units.text)
+                read = self.units.read(units.text)
+                # a fault in these units is shown at the <units> element (W106), not at line 1
+                v.units = None if read is None else replace(read, span=units.span(self.file, len("<units>")))
             v.inflows = [key(entry.prefix + i.text) for i in node.all("inflow")]
             v.outflows = [key(entry.prefix + o.text) for o in node.all("outflow")]
             v.dims = var_dims(node, self.dims, self.file, self.errors)
