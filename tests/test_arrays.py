@@ -4,6 +4,7 @@ GIRFEC model gives today's hand-written trajectories; errors say what is wrong."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -383,3 +384,32 @@ aux east_rate [1/year] = regional_rate[east]
     assert dims == [spec.decls[2]]
     found = errors_of("dim region = [west, east]\ndim authority = [glasgow, fife] { maps region [west] }\n")
     assert found[0][0] == "E092" and "2 elements" in found[0][1]
+
+
+def test_a_run_sets_every_element_by_the_arrays_name(tmp_path: Path) -> None:
+    """`--set rate=0.2` and `--initial s=5` were E061 "not a parameter" and "not a stock",
+    though a scenario's `set rate = 0.2` sets every element."""
+    text = HEAD + """
+dim level = [low, high]
+param rate[level] [1/year] = {low: 0.1, high: 0.4}
+stock s[level] [child] = 1
+flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
+"""
+    m = stockflow.load_text(text)
+    res = m.run(params={"rate": 0.2, "rate[high]": 0.0}, initial={"s": 5.0})
+    assert res["s[low]"][-1] == pytest.approx(5 * (1 - 0.2 * 0.25) ** 40, rel=1e-12)
+    assert res["s[high]"][-1] == 5.0  # the element named after the array keeps its own value
+    batch = m.run_batch({"rate": [0.0, 0.2]})
+    np.testing.assert_allclose(batch["s[high]"][:, -1], [1.0, (1 - 0.05) ** 40], rtol=1e-12)
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    spec = tmp_path / "m.sfm"
+    spec.write_text(text, encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(spec), "--set", "rate=0", "--initial", "s=3"])
+    assert out.exit_code == 0 and re.search(r"s\[low\] +3 +3 ", out.stdout) and \
+        re.search(r"s\[high\] +3 +3 ", out.stdout), out.stdout
+    with pytest.raises(stockflow.RunError) as exc:
+        m.run(params={"s": 1.0})
+    assert exc.value.diagnostics[0].code == "E061"

@@ -40,11 +40,11 @@ class ModelInputs:
         vec = np.array([p.value for p in self.checked.graph.params], dtype=np.float64)
         index = {pid: i for i, pid in enumerate(self._params)}
         for name, value in (overrides or {}).items():
-            pid = self._param_id(name)
-            p = self._params[pid]
-            v = float(value)
-            _check_bounds(p, np.array([v]))
-            vec[index[pid]] = v
+            for pid in self._param_ids(name):
+                p = self._params[pid]
+                v = float(value)
+                _check_bounds(p, np.array([v]))
+                vec[index[pid]] = v
         return vec
 
     def _param_matrix(self, columns: Mapping[str, Sequence[float]], n: int) -> np.ndarray:
@@ -52,12 +52,25 @@ class ModelInputs:
         out = np.tile(self.param_vector(), (n, 1))
         index = {pid: i for i, pid in enumerate(self._params)}
         for name, values in columns.items():
-            pid = self._param_id(name)
-            p = self._params[pid]
-            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
-            _check_bounds(p, v)
-            out[:, index[pid]] = v
+            for pid in self._param_ids(name):
+                p = self._params[pid]
+                v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+                _check_bounds(p, v)
+                out[:, index[pid]] = v
         return out
+
+    def _elements(self, name: str, known: Mapping[str, Any]) -> list[str]:
+        """The one variable `name` names, or every element of the array it names (as a
+        scenario's `set rate = 0` sets every element); [] if neither is in `known`."""
+        key = canonical(name)
+        if key in known:
+            return [key]
+        array = next((a for a in self.checked.graph.arrays if a.name == key), None)
+        ids = [vid for vid, _ in array.elements] if array is not None else []
+        return ids if ids and all(vid in known for vid in ids) else []
+
+    def _param_ids(self, name: str) -> list[str]:
+        return self._elements(name, self._params) or [self._param_id(name)]
 
     def _param_id(self, name: str) -> str:
         pid = canonical(name)
@@ -77,13 +90,14 @@ class ModelInputs:
         mask = np.zeros(n, dtype=bool)
         index = {s: i for i, s in enumerate(self._stock_ids)}
         for name, value in (initial or {}).items():
-            sid = canonical(name)
-            if sid not in self._user_stocks:
+            sids = self._elements(name, self._user_stocks)
+            if not sids:
                 params = {p.id: f"`{p.display}` is a parameter: set it with `--set {p.display}=VALUE` "
                           f"(Python: `params={{'{p.display}': VALUE}}`)" for p in self._params.values()}
                 raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
-            override[index[sid]] = float(value)
-            mask[index[sid]] = True
+            for sid in sids:
+                override[index[sid]] = float(value)
+                mask[index[sid]] = True
         return override, mask
 
     def output_ids(self, outputs: Sequence[str] | None) -> tuple[str, ...]:
