@@ -134,3 +134,11 @@ def test_a_time_unit_in_a_model_that_counts_time_its_own_way() -> None:
     d = exc.value.diagnostics[0]
     assert d.code == "E030" and "`day` is a time unit, but this model counts time in `tick`" in d.message
     assert d.hint == "count time in days, or give this in tick"
+
+
+def test_a_syntax_error_names_the_punctuation_it_expected() -> None:
+    """`sample x from ...` said "expected `=`, `over`, `tilde`": lark's name, not the `~` to type."""
+    with pytest.raises(stockflow.SpecError) as exc:
+        stockflow.load_text("model m\ntime { start 0 stop 1 dt 1 }\nparam p = 1\nstock s = p\n"
+                            "scenario a {\n  sample p from uniform(0, 1)\n}\n")
+    assert exc.value.diagnostics[0].hint == "expected `=`, `[`, `over`, `~`"

@@ -226,7 +226,11 @@ _PRETTY = {"NAME": "a name", "NUMBER": "a number", "STRING": "a quoted string", 
            "EQUAL": "`=`", "COLON": "`:`", "COMMA": "`,`", "__ANON_0": "`->`", "COMP_OP": "a comparison",
            "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`", "CIRCUMFLEX": "`^`",
            "SIGN": "`-`", "POWER_INT": "a whole number", "OUTSIDE": "`outside`", "$END": "end of input",
-           "QUOTED": "a quoted name", "EQ_OP": "`=`", "REL_OP": "a comparison"}
+           "QUOTED": "a quoted name", "EQ_OP": "`=`", "REL_OP": "a comparison",
+           # lark's names for the punctuation a grammar writes as a literal
+           "TILDE": "`~`", "BANG": "`!`", "DOT": "`.`", "SEMICOLON": "`;`", "LESSTHAN": "`<`",
+           "MORETHAN": "`>`", "PERCENT": "`%`", "VBAR": "`|`", "AMPERSAND": "`&`", "QMARK": "`?`",
+           "AT": "`@`", "HASH": "`#`", "DOLLAR": "`$`", "BACKQUOTE": "`` ` ``", "SLASH_SLASH": "`//`"}
 
 
 def _expected_hint(expected: set[str] | frozenset[str]) -> str | None:
