@@ -241,6 +241,8 @@ BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
     ("aux a[level] [child] = s[level] { where level != mid }\naux b [child] = a[mid]", "E093", "does not exist"),
     ("dim level2 = [a, b] in level", "E091", "not an element of `level`"),
     ("dim dup = [a, a]", "E090", "twice"),
+    ("flow f[level] [child/year]: s[level] -> outside = s[lvl] * 0.1 [1/year]", "E091",
+     "`lvl` is not an element of `level`, nor an index this equation runs over (level)"),
 ])
 def test_errors_say_what_is_wrong(text: str, code: str, words: str) -> None:
     found = errors_of(BASE + text)
@@ -252,6 +254,9 @@ def test_errors_point_at_the_place() -> None:
         stockflow.load_text(HEAD + BASE + "aux a [child] = s[hihg]\n")
     d = exc.value.diagnostics[0]
     assert d.span is not None and d.span.line == 6 and d.hint == "did you mean `high`?"
+    with pytest.raises(SpecError) as exc:  # a misspelt index, not an element
+        stockflow.load_text(HEAD + BASE + "aux a[level] [child] = s[levl]\n")
+    assert exc.value.diagnostics[0].hint == "did you mean `level`?"
 
 
 def test_a_fault_of_every_element_is_one_diagnostic() -> None:

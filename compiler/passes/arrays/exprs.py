@@ -167,12 +167,15 @@ class Expander:
                      f"add it to the declaration's dimensions, name one element, or add up over it: "
                      f"`sum({at.name}[...])`")
             return None
-        return self.element(idx.name, dim, idx.span)
+        return self.element(idx.name, dim, idx.span, list(env))
 
-    def element(self, word: str, dim: Dim, span: Span | None) -> str | None:
+    def element(self, word: str, dim: Dim, span: Span | None, indices: Sequence[str] = ()) -> str | None:
+        """The element `word` names; E091 if none, suggesting an element or, where the word is
+        a misspelt index of the equation (`kids[lvl]` in an equation over `level`), that."""
         if dim.position(word) is None:
-            self.err("E091", f"`{word}` is not an element of `{dim.name}`", span,
-                     did_you_mean(word, dim.elements) or "its elements: " + ", ".join(dim.elements[:12]))
+            nor = f", nor an index this equation runs over ({', '.join(indices)})" if indices else ""
+            self.err("E091", f"`{word}` is not an element of `{dim.name}`{nor}", span,
+                     did_you_mean(word, [*dim.elements, *indices]) or "its elements: " + ", ".join(dim.elements[:12]))
             return None
         return canonical(word)
 
