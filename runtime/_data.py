@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -75,6 +76,7 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
     ends, starts, values, where = [], [], [], []
     skipped_missing = 0
     wrong_unit: dict[str, list[str]] = {}
+    undated: list[tuple[str, str]] = []  # (the cell, its place): neither a number nor a date
     for when, value, unit, place in rows:
         if _missing(value):
             skipped_missing += 1
@@ -85,7 +87,7 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
         if o.unit is not None and unit is not None and unit.strip() != o.unit:
             wrong_unit.setdefault(unit.strip(), []).append(place)
             continue
-        time = _time(when, cal, t.start, unit_s, place, o, errors)
+        time = _time(when, cal, t.start, unit_s, place, o, errors, undated)
         if time is None:
             continue
         start = time - over if over is not None else time
@@ -101,6 +103,8 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
         starts.append(start)
         values.append(v)
         where.append(place)
+    if undated:  # one diagnostic for them all: a file's dates are usually all in one format
+        errors.append(_undated(o, undated))
     for unit, places in wrong_unit.items():  # one diagnostic per unit found, naming its rows
         errors.append(error("E082", f"`{o.series}` is in `{unit}` in {_rows_text(places)}, but the observation "
                             f"expects `{o.unit}`", o.span, "convert the data, or observe the right series"))
@@ -115,10 +119,21 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
     return Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where))
 
 
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> float | None:
-    """A cell's number, or None with an E081 when it is not one the noise model accepts."""
+    """A cell's number, or None with an E081 when it is not one the noise model accepts.
+    Commas are read as thousands separators only where they group digits in threes
+    (`12,345`): `150,2` is a decimal comma, which read that way would be 1502."""
+    text = value.strip()
+    if "," in text and not _THOUSANDS.fullmatch(text):
+        errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number: its comma "
+                            "does not separate thousands", o.span,
+                            "write decimals with a full stop (150.2), thousands as 12,345 or 12345"))
+        return None
     try:
-        v = float(value.replace(",", ""))
+        v = float(text.replace(",", ""))
     except ValueError:
         errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
                             "fix the value, or leave the cell empty for a missing value"))
@@ -179,8 +194,25 @@ def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagn
     return n * float(s / unit_s)
 
 
+def _undated(o: Observation, undated: list[tuple[str, str]]) -> Diagnostic:
+    """E081 for the time cells that are neither numbers nor YYYY-MM-DD dates, with how to write
+    a day/month/year date (UK spreadsheets') so that it is read, never guessed at."""
+    first = undated[0][0].strip()
+    more = f" (and {len(undated) - 1} more)" if len(undated) > 1 else ""
+    dmy = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", first)
+    if dmy:
+        day, month, year = (int(x) for x in dmy.groups())
+        hint = (f"write dates as YYYY-MM-DD: if `{first}` is day/month/year, it is "
+                f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else
+                "write dates as YYYY-MM-DD, e.g. 2021-03-31")
+    else:
+        hint = "write dates as YYYY-MM-DD (e.g. 2021-03-31), or times as numbers in the model's time unit"
+    return error("E081", f"{_rows_text([p for _, p in undated])}: `{printable(first)}`{more} for `{o.series}` "
+                 "is neither a number nor a date (YYYY-MM-DD)", o.span, hint)
+
+
 def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, place: str, o: Observation,
-          errors: list[Diagnostic]) -> float | None:
+          errors: list[Diagnostic], undated: list[tuple[str, str]] | None = None) -> float | None:
     text = when.strip()
     try:
         return float(text)
@@ -189,7 +221,11 @@ def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, pl
     try:
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
-        errors.append(error("E081", f"{place}: `{when}` is neither a number nor a date (YYYY-MM-DD)", o.span))
+        if undated is not None:
+            undated.append((when, place))
+        else:
+            errors.append(error("E081", f"{place}: `{printable(when)}` is neither a number nor a date (YYYY-MM-DD)",
+                                o.span))
         return None
     if cal.time_origin is None or unit_s is None:
         errors.append(error("E080", f"{place}: the data are dated, so the calibration needs `time_origin` "
@@ -221,6 +257,12 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
     cols = list(table.columns)
     wanted = [src.time] + ([src.series, src.value] if src.layout == "tidy" else [])
     wanted += [c for c in (src.unit, src.prefer.column if src.prefer else None) if c]
+    other = next((sep for sep in (";", "\t", "|") if len(cols) == 1 and sep in cols[0]), None)
+    if other is not None and any(c not in cols for c in wanted):  # one diagnostic, not one a column
+        shown = "a tab" if other == "\t" else f"`{other}`"
+        errors.append(error("E081", f"{name} has its columns separated by {shown}, not by commas", src.span,
+                            "save it as CSV with commas between columns (and full stops in decimals)"))
+        return
     for c in wanted:
         if c not in cols:
             errors.append(error("E081", f"{name} has no column `{c}`", src.span, "its columns: " + ", ".join(cols)))

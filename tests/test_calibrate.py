@@ -175,6 +175,25 @@ def test_a_unit_mismatch_on_many_rows_is_one_diagnostic_naming_them(synthetic: P
     assert "many.csv rows 2-10" in got[0][1] and "`people`" in got[0][1]
 
 
+def test_a_spreadsheets_own_ways_are_named_never_guessed(synthetic: Path) -> None:
+    """Data from another authority's spreadsheet: day/month/year dates were one E081 a row (500
+    rows, 500 errors), a `;`-separated file three "no column" errors, and a decimal comma
+    (`150,2`) was read as 1502 without a word."""
+    rows = "".join(f"{d:02d}/03/2009,b_count,{100 + d}\n" for d in range(1, 29))
+    (synthetic / "uk.csv").write_text("year,series,value\n" + rows)
+    got = _diag(write(synthetic, "uk.yaml", "time_origin: 2008-03-31\n" + b_count_only("uk.csv")))
+    assert [c for c, _ in got] == ["E081"] and "uk.csv rows 2-29: `01/03/2009` (and 27 more)" in got[0][1]
+    with pytest.raises(SpecError) as exc:
+        calibrate(synthetic / "uk.yaml")
+    assert exc.value.diagnostics[0].hint == "write dates as YYYY-MM-DD: if `01/03/2009` is day/month/year, it is 2009-03-01"
+    (synthetic / "semi.csv").write_text("year;series;value\n1;b_count;140\n")
+    got = _diag(write(synthetic, "semi.yaml", b_count_only("semi.csv")))
+    assert got == [("E081", "semi.csv has its columns separated by `;`, not by commas")]
+    (synthetic / "comma.csv").write_text('year,series,value\n1,b_count,"150,2"\n2,b_count,"1,150.5"\n')
+    got = _diag(write(synthetic, "comma.yaml", b_count_only("comma.csv")))
+    assert got == [("E081", "comma.csv:2: `150,2` for `b_count` is not a number: its comma does not separate thousands")]
+
+
 def test_an_empty_cell_is_missing_not_a_duplicate(synthetic: Path) -> None:
     (synthetic / "gap.csv").write_text("year,series,value\n1,b_count,140\n1,b_count,\n2,b_count,150\n")
     fit = calibrate(write(synthetic, "gap.yaml", b_count_only("gap.csv")), starts=1)
