@@ -212,7 +212,9 @@ def _undated(o: Observation, undated: list[tuple[str, str]]) -> Diagnostic:
 
 
 def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, place: str, o: Observation,
-          errors: list[Diagnostic], undated: list[tuple[str, str]] | None = None) -> float | None:
+          errors: list[Diagnostic], undated: list[tuple[str, str]]) -> float | None:
+    """The cell's time on the model's axis; a cell that is neither a number nor a date goes
+    into `undated`, reported together (`_undated`)."""
     text = when.strip()
     try:
         return float(text)
@@ -221,11 +223,7 @@ def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, pl
     try:
         day = dt.date.fromisoformat(text[:10])
     except ValueError:
-        if undated is not None:
-            undated.append((when, place))
-        else:
-            errors.append(error("E081", f"{place}: `{printable(when)}` is neither a number nor a date (YYYY-MM-DD)",
-                                o.span))
+        undated.append((when, place))
         return None
     if cal.time_origin is None or unit_s is None:
         errors.append(error("E080", f"{place}: the data are dated, so the calibration needs `time_origin` "

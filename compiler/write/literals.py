@@ -85,8 +85,8 @@ class _Namer:
         origin = getattr(owner, "origin", None)
         base = (origin.owner if origin is not None else owner.id).split("[", 1)[0].split("$", 1)[0]
         key = (base, e.value, unit_text(e.unit))
-        value, units = self.in_model_time(e.value, e.unit)
         if key not in self.params:
+            value, units = self.in_model_time(e.value, e.unit)
             name, k = f"{base}_constant", 1
             while name.lower() in self.taken:
                 k += 1

@@ -40,10 +40,9 @@ class ModelInputs:
         vec = np.array([p.value for p in self.checked.graph.params], dtype=np.float64)
         index = {pid: i for i, pid in enumerate(self._params)}
         for name, value in (overrides or {}).items():
+            v = float(value)
             for pid in self._param_ids(name):
-                p = self._params[pid]
-                v = float(value)
-                _check_bounds(p, np.array([v]))
+                _check_bounds(self._params[pid], np.array([v]))
                 vec[index[pid]] = v
         return vec
 
@@ -52,10 +51,9 @@ class ModelInputs:
         out = np.tile(self.param_vector(), (n, 1))
         index = {pid: i for i, pid in enumerate(self._params)}
         for name, values in columns.items():
+            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
             for pid in self._param_ids(name):
-                p = self._params[pid]
-                v = np.atleast_1d(np.asarray(values, dtype=np.float64))
-                _check_bounds(p, v)
+                _check_bounds(self._params[pid], v)
                 out[:, index[pid]] = v
         return out
 

@@ -46,7 +46,8 @@ class Scope:
 # XMILE function (lower case) -> stockflow function with the same arguments
 _SAME = {"abs": "abs", "min": "min", "max": "max", "exp": "exp", "ln": "ln", "log10": "log",
          "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
-         "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "int": "trunc", "integer": "trunc", "mod": "rem", "round": "round",
+         "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+         "int": "trunc", "integer": "trunc", "mod": "rem", "round": "round",
          "init": "init", "initial": "init", "step": "step", "ramp": "ramp",
          "smth1": "smooth", "smth3": "smooth3", "smthn": "smoothn",
          "delay1": "delay1", "delay3": "delay3", "delayn": "delayn",
@@ -54,7 +55,8 @@ _SAME = {"abs": "abs", "min": "min", "max": "max", "exp": "exp", "ln": "ln", "lo
 # how many arguments each takes (fewest, most)
 _ARITY = {"abs": (1, 1), "min": (2, 99), "max": (2, 99), "exp": (1, 1), "ln": (1, 1), "log10": (1, 1),
           "sqrt": (1, 1), "sin": (1, 1), "cos": (1, 1), "tan": (1, 1), "arcsin": (1, 1), "arccos": (1, 1),
-          "arctan": (1, 1), "sinh": (1, 1), "cosh": (1, 1), "tanh": (1, 1), "int": (1, 1), "integer": (1, 1), "mod": (2, 2), "round": (1, 1),
+          "arctan": (1, 1), "sinh": (1, 1), "cosh": (1, 1), "tanh": (1, 1),
+          "int": (1, 1), "integer": (1, 1), "mod": (2, 2), "round": (1, 1),
           "init": (1, 1), "initial": (1, 1), "step": (2, 2), "ramp": (2, 3), "smth1": (2, 3),
           "smth3": (2, 3), "smthn": (3, 4), "delay1": (2, 3), "delay3": (2, 3), "delayn": (3, 4),
           "pi": (0, 0), "safediv": (2, 3), "xidz": (3, 3), "zidz": (2, 2), "pulse": (2, 3),
