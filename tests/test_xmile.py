@@ -317,3 +317,12 @@ def test_a_fault_in_xmile_units_is_shown_at_its_units_element(tmp_path: Path) ->
     assert found and "`days` is a time unit" in found[0].message
     assert found[0].span is not None and (found[0].span.line, found[0].span.column) == (7, 7)
     assert stockflow.load(path).run()["s"][-1] == pytest.approx(10 * 0.8**4)
+
+
+def test_a_metrics_numbers_make_no_constants(tmp_path: Path) -> None:
+    """XMILE has no metrics, so a number with units in one (`at(cost, 10 year)`) is not
+    written; its constant was, and came back as an unused parameter (W102)."""
+    m = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
+    path = tmp_path / "g.xmile"
+    path.write_text(write_xmile(m.checked).text, encoding="utf-8")
+    assert not [d for d in stockflow.check(path) if d.code in ("W102", "W106")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..base.diagnostics import Diagnostic, SpecError
+from ..base.names import AGGREGATES
 from ..ir import ast as A
 from ..ir import graph as G
 from ..ir.model import CheckedModel
@@ -53,6 +54,9 @@ class _Namer:
         self.params: dict[tuple[str, float, str], G.Param] = {}
 
     def __call__(self, e: A.Expr, owner: G.Stock | G.Flow | G.Aux) -> A.Expr:
+        origin = getattr(owner, "origin", None)
+        if origin is not None and origin.function in AGGREGATES:
+            return e  # a metric's own variable: XMILE has no metrics, so it is not written
         if isinstance(e, A.Num) and e.unit is not None and self.has_dimension(e.unit):
             return A.Name(self.constant(e, owner).id, e.span)
         return rebuild(e, lambda x: self(x, owner))
