@@ -33,6 +33,7 @@ class _Lowerer(ExprLowering):
         self.computed: dict[str, Unit] = {}  # equations converted into their declared units: from what
         self.lookups = {lk.id: lk for lk in graph.lookups}
         self.lookup_units: dict[str, tuple[Unit | None, Unit | None]] = {}
+        self._units_of: dict[tuple, Unit] = {}  # an array's elements share their declared units
 
     def err(self, code: str, msg: str, span: Span | None, hint: str | None = None) -> None:
         self.errors.append(error(code, msg, span, hint))
@@ -41,7 +42,15 @@ class _Lowerer(ExprLowering):
         return self.us.show(u)
 
     def declared(self, u: A.UnitExpr | None) -> Unit | None:
-        return None if u is None else self.us.lower(u, self.errors)
+        if u is None:
+            return None
+        key = (u.factors, u.scale)
+        if key in self._units_of:
+            return self._units_of[key]
+        out = self.us.lower(u, self.errors)
+        if out is not None:  # a fault is reported at each place it is written
+            self._units_of[key] = out
+        return out
 
     # ---------------------------------------------------------------- the pass
     def run(self) -> CheckedModel:
@@ -119,13 +128,10 @@ class _Lowerer(ExprLowering):
         for f in g.flows:
             self.flow_ends(f, stocks, factors)
         for s in g.stocks:
-            if s.rate is None:
-                d = sympy.Integer(0)
-                for fid in s.inflows:
-                    d += factors.get((fid, s.id), 1) * sym(fid)
-                for fid in s.outflows:
-                    d -= factors.get((fid, s.id), 1) * sym(fid)
-                derivatives[s.id] = d
+            if s.rate is None:  # one Add, not one per flow: a long sum is flattened once
+                terms = [factors.get((fid, s.id), 1) * sym(fid) for fid in s.inflows]
+                terms += [-factors.get((fid, s.id), 1) * sym(fid) for fid in s.outflows]
+                derivatives[s.id] = sympy.Add(*terms)
         return derivatives, factors
 
     # ---------------------------------------------------------------- assignments
