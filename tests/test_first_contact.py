@@ -195,3 +195,32 @@ def test_flow_mappings_with_brackets_or_commas_hint_at_quoting(text: str, says: 
         parse_yaml(text, "m.yaml")
     [d] = exc.value.diagnostics
     assert says in d.message + (d.hint or "")
+
+
+@pytest.mark.parametrize("line, says, col", [
+    ("param recovery [day] = 7 [day]", "units come from the declaration", 24),
+    ("param recovery [day] = 7 day", "units come from the declaration", 24),
+    ("param share = 2 * 3", "not an equation", 15),
+    ("param share = other", "not an equation", 15),
+])
+def test_a_parameter_given_units_or_an_equation_says_what_a_value_is(line: str, says: str, col: int) -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl(f"time {{ start 0  stop 10  dt 1  units year }}\n{line}\n", "m.sfm")
+    [d] = exc.value.diagnostics
+    assert d.code == "E001" and says in d.message and (d.span.line, d.span.column) == (2, col)
+
+
+def test_a_fault_in_a_parameters_properties_is_not_blamed_on_its_value() -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl("time { start 0  stop 10  dt 1  units year }\nparam a = 3 { bounds [0, 1 }\n", "m.sfm")
+    [d] = exc.value.diagnostics
+    assert d.message == "unexpected `}`"
+
+
+def test_max_of_one_value_in_a_metric_points_to_maximum(tmp_path: Path) -> None:
+    spec = tmp_path / "peak.sfm"
+    spec.write_text("time { start 0  stop 10  dt 1  units year }\nstock s = 1\nflow f: outside -> s = 1\n"
+                    "metric peak = max(s)\naux a = min(s * 2)\n")
+    first, second = stockflow.check(spec)
+    assert first.code == "E013" and first.span.line == 4 and "`maximum(s)`" in (first.hint or "")
+    assert second.code == "E013" and second.span.line == 5 and "`min(x[level])`" in (second.hint or "")

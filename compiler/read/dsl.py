@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
-        raise SpecError([_unclosed(text, file, exc) or syntax_error(exc, file, "E001")]) from None
+        raise SpecError([_unclosed(text, file, exc) or _param_value(text, file, exc)
+                         or syntax_error(exc, file, "E001")]) from None
     spec = _DslReader(file).spec(tree, Path(file).stem)
     extents = [(it.meta.line, it.meta.end_line) for it in tree.children if not getattr(it.meta, "empty", True)]
     spec = replace(spec, layout=dsl_layout(text).with_extents(extents))
@@ -59,6 +61,32 @@ def _unclosed(text: str, file: str, exc: UnexpectedInput) -> Diagnostic | None:
                          "or `non_negative`")
     return error("E001", "this `{` is never closed", Span(file, at_line, at_col, at_line, at_col + 1),
                  f"close it with `}}` before line {line}; inside the braces come {inside}")
+
+
+_PARAM = re.compile(r"^(\s*param\s+[^=]*=\s*)(.*?)\s*$")
+_NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+
+
+def _param_value(text: str, file: str, exc: UnexpectedInput) -> Diagnostic | None:
+    """A parameter given units again after its number (`= 7 [day]`) or an expression (`= 2 * a`):
+    say what a parameter's value is, rather than which token the parser wanted."""
+    rows = text.split("\n")
+    if not 0 < exc.line <= len(rows):
+        return None
+    m = _PARAM.match(code_of(rows[exc.line - 1]))
+    if m is None or exc.column <= len(m.group(1)) or m.group(2).startswith(("{", "csv")):
+        return None
+    value = m.group(2)
+    start = len(m.group(1)) + 1
+    before, after = value[:exc.column - start].strip(), value[exc.column - start:]
+    if before and _NUMBER.match(before) is None or after.startswith("{"):
+        return None  # the fault is further on (in the properties)
+    span = Span(file, exc.line, start, exc.line, start + len(value))
+    if before and after[:1].isalpha() or after.startswith("["):
+        return error("E001", "a parameter's value is a number; its units come from the declaration", span,
+                     f"write `= {before}` and put the units after the name: `param NAME [UNITS] = {before}`")
+    return error("E001", "a parameter's value is one number, not an equation", span,
+                 "write the number, or declare an `aux` for a value worked out from others: `aux NAME = ...`")
 
 
 def _open_braces(text: str) -> list[tuple[int, int, str]]:
