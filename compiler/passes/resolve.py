@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..base.diagnostics import Diagnostic, Span, SpecError, error
+from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_HINTED, MAX_LOOKUP_POINTS
 from ..base.names import (
@@ -19,6 +19,7 @@ from ..base.names import (
 )
 from ..ir import ast as A
 from ..ir import graph as G
+from ..ir.text import expr_text
 from ..ir.walk import names_in
 from .hidden import HiddenVariables
 from .ordering import Ordering
@@ -311,9 +312,24 @@ class _Resolver(HiddenVariables, Ordering):
             self.err("E013", f"unknown function `{e.func}`", e.span,
                      did_you_mean(e.func, pool) or "see docs/language.md for the functions")
             return A.Num(0.0, None, e.span)
+        if fname in ("min", "max") and len(e.args) == 1:
+            self.one_value(e, fname, in_metric)
+            return A.Num(0.0, None, e.span)
         lo, hi = BUILTINS[fname]
         self.arity(e, lo, hi)
         return A.Call(fname, tuple(self.expr(a, owner, in_metric) for a in e.args), e.span)
+
+    def one_value(self, e: A.Call, fname: str, in_metric: bool) -> None:
+        """`max(x)` of one scalar: the modeller wants the largest over time, or over an array."""
+        over_time = {"max": "maximum", "min": "minimum"}[fname]
+        arg = printable(expr_text(e.args[0]))
+        if in_metric:
+            self.err("E013", f"`{e.func}` of one value is that value", e.span,
+                     f"the {'largest' if fname == 'max' else 'smallest'} value over the run is `{over_time}({arg})`")
+        else:
+            self.err("E013", f"`{e.func}` of one value is that value", e.span,
+                     f"`{fname}(a, b)` compares values; over an array name its dimension, `{fname}(x[level])`; "
+                     f"over the run, a metric's `{over_time}(x)`")
 
     def arity(self, e: A.Call, lo: int, hi: int | None) -> bool:
         n = len(e.args)
