@@ -169,3 +169,42 @@ def test_svg_diagram_is_the_system_map_without_graphviz(tmp_path: Path) -> None:
     linked = CliRunner().invoke(main, ["diagram", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out),
                                        "--links"])
     assert linked.exit_code == 0 and 'data-from="engaged_families"' in out.read_text(encoding="utf-8")
+
+
+SIR_BY_AGE = """model sir
+time { start 0  stop 10  dt 1  units day }
+dim age = [young, old]
+stock susceptible[age] = 100
+stock infected[age] = 1
+stock recovered[age] = 0
+flow infection[age]: susceptible[age] -> infected[age] = susceptible[age] * infected[age] * 0.001
+flow recovery[age]: infected[age] -> recovered[age] = infected[age] / 7
+group people = [susceptible, infected, recovered]
+"""
+
+
+def _boxes(svg: str) -> dict[str, tuple[float, float, list[str]]]:
+    """Each stock box: its rectangle's corner and the lines of text above its value."""
+    out = {}
+    for sid, x, y, body in re.findall(r'<g class="stock" data-id="([^"]+)".*?<rect x="([\d.]+)" y="([\d.]+)"(.*?)</g>',
+                                      svg):
+        out[sid] = (float(x), float(y), re.findall(r'class="(?:name|element)">([^<]*)<', body))
+    return out
+
+
+def test_a_map_of_several_arrays_names_each_box_and_sets_arrays_in_rows(tmp_path: Path) -> None:
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import system_map
+
+    m = stockflow.load_text(SIR_BY_AGE)
+    boxes = _boxes(system_map(m.checked, causal_graph(m.checked)))
+    assert boxes["infected[young]"][2] == ["infected", "young"]
+    assert boxes["recovered[old]"][2] == ["recovered", "old"]
+    # a row per array, the age bands across: each infection runs straight down
+    assert boxes["susceptible[young]"][1] < boxes["infected[young]"][1] < boxes["recovered[young]"][1]
+    assert boxes["susceptible[young]"][0] == boxes["infected[young]"][0] < boxes["infected[old]"][0]
+    # one array: its elements alone say which box is which
+    girfec = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
+    one = _boxes(system_map(girfec.checked, causal_graph(girfec.checked)))
+    assert [lines for sid, (_, _, lines) in one.items() if "[" in sid] == [
+        ["universal"], ["additional"], ["targeted"], ["intensive"]]

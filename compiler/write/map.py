@@ -44,12 +44,16 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     _outside(g, lay)
     _links(g, cg, lay)
     names = {s.id: s.display for s in g.stocks}
+    labels = _labels({sid: names[sid] for sid in lay.stocks})
     for sid, (x, y) in lay.stocks.items():
+        name, element = labels[sid]
+        text = (f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(name)}</text>' if element is None else
+                f'<text x="{x:.1f}" y="{y - 11:.1f}" class="name">{_e(name)}</text>'
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" class="element">{_e(element)}</text>')
         lay.parts.append(
             f'<g class="stock" data-id="{_e(sid)}" tabindex="0"><title>{_e(names[sid])}</title>'
             f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
-            f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(_short(names[sid]))}</text>'
-            f'<text x="{x:.1f}" y="{y + 16:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
+            f'{text}<text x="{x:.1f}" y="{y + 18:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
     lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
     lay.height = max(lay.bottom, max((y for _, y in lay.stocks.values()), default=0) + BOX_H) + 30
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
@@ -69,7 +73,7 @@ def _legend(lay: MapLayout) -> str:
 
 
 STYLE = (".pipe{fill:none;stroke-width:2.5;opacity:.85}.stock rect{fill:#d6eaf8;stroke:#1f618d;stroke-width:1.5}"
-         ".stock text{text-anchor:middle;font:13px Helvetica,Arial,sans-serif}.cloud{fill:#fff;stroke:#95a5a6;"
+         ".stock text{text-anchor:middle;font:13px Helvetica,Arial,sans-serif}.stock text.element{font-size:12px;fill:#34495e}.cloud{fill:#fff;stroke:#95a5a6;"
          "stroke-dasharray:3 2}.legend text{font:12px Helvetica,Arial,sans-serif;fill:#566573}"
          ".link path{fill:none;stroke-dasharray:5 4;stroke-width:1.5}.link text{font:bold 14px Helvetica;fill:#b9770e}")
 
@@ -103,14 +107,15 @@ def _rows(g: G.Graph) -> list[list[str]]:
 
 
 def _by_last_index(g: G.Graph, row: list[str]) -> list[list[str]]:
-    """A row of one array's elements over two or more dimensions, as one row per element of
-    its last dimension (levels across, age bands down), so that it reads as a grid."""
-    key_of = {vid: key for a in g.arrays if len(a.dims) > 1 for vid, key in a.elements}
+    """A row of array elements as a grid: one row per array (susceptible, infected, recovered
+    down; age bands across), and an array over two or more dimensions one row per element of
+    its last dimension (levels across, age bands down)."""
+    key_of = {vid: (a.name, key[-1] if len(a.dims) > 1 else "") for a in g.arrays for vid, key in a.elements}
     if not all(s in key_of for s in row):
         return [row]
-    out: dict[str, list[str]] = {}
+    out: dict[tuple[str, str], list[str]] = {}
     for s in row:
-        out.setdefault(key_of[s][-1], []).append(s)
+        out.setdefault(key_of[s], []).append(s)
     return list(out.values())
 
 
@@ -132,8 +137,9 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
         (x0, y0), (x1, y1) = lay.stocks[f.source], lay.stocks[f.target]
         tagged_up, tagged_down = bool(set(f.tags) & UP_TAGS), bool(set(f.tags) & DOWN_TAGS)
         up = tagged_up or (not tagged_down and x1 > x0)
-        if row_of[f.source] != row_of[f.target]:
-            _valve(lay, f, (x0 + x1) / 2, (y0 + y1) / 2, f"M{x0:.1f},{y0:.1f} L{x1:.1f},{y1:.1f}", GREY)
+        if row_of[f.source] != row_of[f.target]:  # a straight pipe from box edge to box edge
+            (sx, sy), (ex, ey) = _edge(x0, y0, x1, y1), _edge(x1, y1, x0, y0)
+            _valve(lay, f, (x0 + x1) / 2, (y0 + y1) / 2, f"M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}", _colour(f))
             continue
         span = abs(x1 - x0) / COL
         k = seen.get((span, up), 0)
@@ -147,6 +153,13 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
         path = f"M{sx:.1f},{edge:.1f} Q{(sx + ex) / 2:.1f},{cy:.1f} {ex:.1f},{edge:.1f}"
         _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f))
         lay.bottom = max(lay.bottom, edge + sign * lift + 10)
+
+
+def _edge(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float]:
+    """Where the line from the box at (x0, y0) towards (x1, y1) leaves the box."""
+    dx, dy = x1 - x0, y1 - y0
+    t = min(BOX_W / 2 / abs(dx) if dx else float("inf"), BOX_H / 2 / abs(dy) if dy else float("inf"))
+    return x0 + dx * t, y0 + dy * t
 
 
 def _outside(g: G.Graph, lay: MapLayout) -> None:
@@ -230,9 +243,34 @@ def _times(a: Sign, b: Sign) -> Sign:
     return Sign.POSITIVE if a == b else Sign.NEGATIVE
 
 
+def _labels(names: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Each box's name line, and a second line where one is needed. With one arrayed stock on
+    the map its elements say which box is which (`universal`; `universal` over `under_5` for two
+    dimensions); with several, each box names its array over its elements (`infected` over
+    `young`)."""
+    parts = {sid: _split(n) for sid, n in names.items()}
+    arrays = {a for a, e in parts.values() if e is not None}
+    shown = [", ".join(e) if e is not None else a for a, e in parts.values()]
+    alone = len(arrays) <= 1 and len(set(shown)) == len(shown)
+    out: dict[str, tuple[str, str | None]] = {}
+    for sid, (a, e) in parts.items():
+        if e is None:
+            out[sid] = (_short(a), None)
+        elif alone:
+            out[sid] = (_short(e[0]), None) if len(e) == 1 else (_short(", ".join(e[:-1])), _short(e[-1]))
+        else:
+            out[sid] = (_short(a), _short(", ".join(e)))
+    return out
+
+
+def _split(name: str) -> tuple[str, list[str] | None]:
+    """`infected[young,girls]` -> (`infected`, [`young`, `girls`]); a scalar's name and None."""
+    if name.endswith("]") and "[" in name:
+        return name[:name.index("[")], name[name.index("[") + 1:-1].split(",")
+    return name, None
+
+
 def _short(name: str) -> str:
-    if name.endswith("]") and "[" in name:  # an array's element: its elements say which
-        name = ", ".join(name[name.index("[") + 1:-1].split(","))
     return name if len(name) <= 18 else name[:17] + "…"
 
 
