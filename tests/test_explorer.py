@@ -174,6 +174,30 @@ def test_break_even_in_the_page_is_the_clis(tmp_path: Path) -> None:
     assert got["breakEven"] == pytest.approx(want, rel=1e-9)
 
 
+LATE_SAVINGS = """model late
+time { start 0  stop STOP  dt 1  units year }
+unit child
+unit GBP
+stock kids [child] = 100
+flow leave [child/year]: kids -> outside = kids * 0.01 [1/year]
+param switch [1] = 0 { bounds [0, 1] }
+aux cost_rate [GBP/year] = 1000 [GBP/year] + switch * (if time < 5 [year] then 1000 [GBP/year] else -1100 [GBP/year])
+metric total_cost [GBP] = integral(cost_rate)
+scenario late { set switch = 1 }
+"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("stop, says", [(10, "Savings only at the very end"), (12, "Savings from year 10")])
+def test_savings_found_in_the_last_step_are_not_called_lasting(stop: int, says: str, tmp_path: Path) -> None:
+    """Spending 1,000 a year more for five years, then 1,100 less: the cumulative cost comes back
+    below the baseline's at 9.55 years, in a ten-year run's last step."""
+    model = stockflow.load_text(LATE_SAVINGS.replace("STOP", str(stop)))
+    dom = chromium_dom(write_page(model, tmp_path), "scenario=late")
+    words = re.search(r'id="break-even"[^>]*>([^<]*)<', dom)
+    assert words is not None and words.group(1).startswith(says), words
+
+
 @needs_chromium
 @pytest.mark.parametrize("spec", SPECS[2:])
 def test_every_bundled_page_in_chromium(spec: str, tmp_path: Path) -> None:

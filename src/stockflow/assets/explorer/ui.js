@@ -182,6 +182,9 @@
       be.textContent = t !== t ? "No savings within the horizon: cumulative " + D.breakEven.name +
         " stays above the baseline's to " + D.timeUnit + " " + plain(D.plan.start + D.plan.nSteps * D.plan.dt) + "."
         : (t <= D.plan.start ? "Cumulative " + D.breakEven.name + " is at or below the baseline's from the start."
+          : t > run.times[run.times.length - 2] ? "Savings only at the very end: cumulative " + D.breakEven.name +
+            " falls below the baseline's in the run's last step (" + D.timeUnit + " " + plain(t) + " of " +
+            plain(last(run.times)) + "); a longer run would show whether they last."
           : "Savings from " + D.timeUnit + " " + Math.ceil(t - 1e-9) + ": cumulative " + D.breakEven.name +
             " stays below the baseline's from then on (" + plain(t) + " " + D.timeUnit + "s).");
       if (fan && fan.breakEven) { be.textContent += " " + drawsWords(fan); }
