@@ -159,3 +159,19 @@ def test_a_scenario_that_matches_the_baseline_leaves_it_visible() -> None:
     assert len(lines) == 3 and lines[0].get_linestyle() == "-"
     patterns = {str(line._unscaled_dash_pattern) for line in lines}  # matplotlib >= 3.5
     assert len(patterns) == 3
+
+
+def test_savings_found_only_in_the_last_step_are_flagged(tmp_path: Path) -> None:
+    """Spending 1,000 a year more for five years, then 1,100 less: the cumulative cost is back
+    below the baseline's at 9.55 years, inside a ten-year run's last step."""
+    from test_explorer import LATE_SAVINGS
+
+    for stop, flagged in ((10, True), (12, False)):
+        spec = tmp_path / f"late{stop}.sfm"
+        spec.write_text(LATE_SAVINGS.replace("STOP", str(stop)), encoding="utf-8")
+        out = tmp_path / f"late{stop}.html"
+        r = CliRunner().invoke(main, ["report", str(spec), "-o", str(out), "--break-even", "cost_rate"])
+        assert r.exit_code == 0, r.output
+        page = out.read_text(encoding="utf-8")
+        assert "<td>late</td>" in page and ">year 10" in page
+        assert ("in the run&#x27;s last step" in page or "in the run's last step" in page) is flagged

@@ -102,10 +102,13 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     if break_even:
         be = results.break_even_rows(break_even)
         unit = g.time.unit
+        last_step = float(results.batch.times[-2]) if len(results.batch.times) > 1 else math.inf
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [
             [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
-             else f"{unit} {_whole(r.break_even)}", f"{r.share:.0%}", _by_when(r, unit)]
+             else f"{unit} {_whole(r.break_even)}" + (" (in the run's last step: a longer run would show whether "
+                                                      "they last)" if r.break_even > last_step else ""),
+             f"{r.share:.0%}", _by_when(r, unit)]
             for r in be if r.scenario != results.baseline], {2, 3}))
     return parts
 
