@@ -212,13 +212,14 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
         what = {"flow": "total over each period", "rate": "rate at each date"}.get(s.obs.kind, "value")
         ax.set_title(f"{s.obs.series}\n({s.obs.target}, {what})", fontsize=9)
-        ax.set_ylabel(f"[{s.obs.unit or units}]" if (s.obs.unit or units) else "", fontsize=8)
+        shown = f" [{s.obs.unit or units}]" if (s.obs.unit or units) else ""
+        ax.set_ylabel(shown.strip(), fontsize=8)
         ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
         _plain_numbers(ax)
         rax.axhline(0, color="grey", lw=0.8)
         rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
         rax.set_xlabel("date" if fit.calibration.time_origin is not None else f"time [{unit}]")
-        rax.set_ylabel("residual", fontsize=8)
+        rax.set_ylabel(f"observed - fitted{shown}", fontsize=8)
         _plain_numbers(rax)
     fig.tight_layout()
     from .plots import save
