@@ -161,8 +161,10 @@ def test_a_module_without_its_model_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source", [MODELS / "one_dimension.xmile", MODELS / "two_dimensions_stella10.xmile",
                                     MODELS / "graphical_functions.xmile",
-                                    ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm"],
-                         ids=["one_dimension", "two_dimensions", "graphical_functions", "girfec_arrayed"])
+                                    ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm",
+                                    ROOT / "tests" / "models" / "sir_by_age.sfm"],
+                         ids=["one_dimension", "two_dimensions", "graphical_functions", "girfec_arrayed",
+                              "contact_matrix"])
 def test_arrays_round_trip_through_xmile(source: Path, tmp_path: Path) -> None:
     from stockflow.compiler.write.xmile import write_xmile
 
@@ -226,3 +228,35 @@ def test_equations_listed_in_element_order_against_numpy(tmp_path: Path) -> None
         d = exc.value.diagnostics[0]
         assert (d.code, words[name][1] in d.message) == (words[name][0], True), d
         assert d.span is not None and d.span.line > 1
+
+
+MATRIX = """<?xml version="1.0" encoding="utf-8"?>
+<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+  <header><name>matrix</name></header>
+  <sim_specs><start>0</start><stop>4</stop><dt>1</dt></sim_specs>
+  <dimensions><dim name="g"><elem name="a"/><elem name="b"/></dim></dimensions>
+  <model><variables>
+    <stock name="x"><dimensions><dim name="g"/></dimensions><eqn>1</eqn><inflow>grow</inflow></stock>
+    <flow name="grow"><dimensions><dim name="g"/></dimensions>
+      <element subscript="a"><eqn>m[a, a] * x[a] + m[a, b] * x[b]</eqn></element>
+      <element subscript="b"><eqn>m[b, a] * x[a] + m[b, b] * x[b]</eqn></element>
+    </flow>
+    <aux name="m"><dimensions><dim name="g"/><dim name="g"/></dimensions>
+      <element subscript="a, a"><eqn>0.1</eqn></element><element subscript="a, b"><eqn>0.2</eqn></element>
+      <element subscript="b, a"><eqn>0.3</eqn></element><element subscript="b, b"><eqn>0.4</eqn></element>
+    </aux>
+  </variables></model>
+</xmile>
+"""
+
+
+def test_a_matrix_over_one_dimension_twice_against_numpy(tmp_path: Path) -> None:
+    """A variable whose `<dimensions>` name one dimension twice (a matrix) reads, and runs as
+    x' = M x."""
+    path = tmp_path / "matrix.xmile"
+    path.write_text(MATRIX, encoding="utf-8")
+    r = stockflow.load(path).run()
+    m, x = np.array([[0.1, 0.2], [0.3, 0.4]]), np.ones(2)
+    for _ in range(4):
+        x = x + m @ x
+    np.testing.assert_allclose([r["x[a]"][-1], r["x[b]"][-1]], x, rtol=1e-12)

@@ -1,6 +1,6 @@
 """Which of a model's arrays XMILE can hold as arrays, and how they are written.
 
-XMILE arrays have every element of their dimensions, and a flow fills or drains the element
+XMILE arrays have every element of their dimensions, each dimension once, and a flow fills or drains the element
 of its stock with the same subscripts. An array that fits (no element left out by `where`,
 its flows element by element between arrays of the same dimensions) is written as one
 variable with `<dimensions>` and an `<element subscript="...">` equation per element; any
@@ -27,7 +27,10 @@ def xmile_arrays(g: G.Graph) -> dict[str, XArray]:
     """Array name -> how it is written, for the arrays that fit XMILE's form."""
     flows = {f.id: f for f in g.flows}
     stocks = {s.id: s for s in g.stocks}
-    full = {a.name: a for a in g.arrays if len(a.elements) == math.prod(len(d) for d in a.dim_elements)}
+    # every element, and each dimension once: XMILE names a variable's dimensions, not aliases,
+    # so `contact[a: age, b: age]` is written element by element
+    full = {a.name: a for a in g.arrays if len(a.elements) == math.prod(len(d) for d in a.dim_elements)
+            and len(set(a.dims)) == len(a.dims)}
     key_of = {vid: (a.name, key) for a in full.values() for vid, key in a.elements}
     ok = set(full)
     changed = True

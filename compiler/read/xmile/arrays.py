@@ -75,7 +75,13 @@ def element_key(subscript: str, dims: Dimensions) -> tuple[str, ...]:
 
 
 def array_part(dims: tuple[str, ...], cases: tuple[A.Case, ...], has_default: bool) -> A.ArrayPart | None:
-    return A.ArrayPart(tuple(A.DimRef(d) for d in dims), None, cases, has_default) if dims else None
+    """A variable's dimensions; one named twice (a matrix over `age` by `age`) takes the alias
+    `age_2` at its second place, as the language needs one index name per place."""
+    refs: list[A.DimRef] = []
+    for i, d in enumerate(dims):
+        n = dims[:i].count(d)
+        refs.append(A.DimRef(d, f"{d}_{n + 1}" if n else None))
+    return A.ArrayPart(tuple(refs), None, cases, has_default) if dims else None
 
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
