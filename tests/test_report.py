@@ -175,3 +175,20 @@ def test_savings_found_only_in_the_last_step_are_flagged(tmp_path: Path) -> None
         page = out.read_text(encoding="utf-8")
         assert "<td>late</td>" in page and ">year 10" in page
         assert ("in the run&#x27;s last step" in page or "in the run's last step" in page) is flagged
+
+
+def test_a_long_key_does_not_squeeze_the_grid() -> None:
+    """The key stood on the first panel: with swept scenarios' long labels, tight_layout
+    squeezed every column of a 3 x 3 grid to a third of its width."""
+    from stockflow.plots import trajectories
+
+    text = (ROOT / "tests" / "models" / "sir_by_age.sfm").read_text(encoding="utf-8")
+    model = stockflow.load_text(text + "scenario wide { sweep contact[adult, adult] over [0.1, 0.2, 0.3, 0.4] }\n")
+    res = model.run_scenarios(["baseline", "wide"])  # `baseline`, as the tables name it, may be asked for
+    assert list(res.names) == ["baseline", "wide"]
+    fig = trajectories(res, model.stocks, "day")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 9 and min(ax.get_position().width for ax in panels) > 0.24
+    legend = fig.legends[0]
+    key_bottom = legend.get_window_extent().transformed(fig.transFigure.inverted()).y0
+    assert key_bottom > max(ax.get_position().y1 for ax in panels)  # above every panel, over none

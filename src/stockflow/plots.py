@@ -3,6 +3,7 @@ flows that moved it, and cost against quality of life. matplotlib, loaded when f
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,18 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     info = {v.id: v for v in res.batch.variables}
     cols, places = _grid([info[name.lower()] for name in variables])
     rows = max(r for r, _ in places) + 1
-    fig = figure(figsize=(8 if cols == 1 else 4.8 * cols, 2.6 * rows))
+    groups = _groups(res)
+    width = 8 if cols == 1 else 4.8 * cols
+    longest = max((len(label) for label, _ in groups), default=1)
+    ncol = max(1, min(len(groups), int(width / (0.065 * longest + 0.7))))  # as many as fit across, at 8 pt
+    key_height = 0.22 * math.ceil(len(groups) / ncol) + 0.15  # inches: the key stands above every panel
+    height = 2.6 * rows + key_height
+    fig = figure(figsize=(width, height))
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
     t = res.batch.times
     for (r, c), name, series in zip(places, variables, data, strict=True):
         ax, v = axes[r, c], info[name.lower()]
-        for k, (label, idx) in enumerate(_groups(res)):
+        for k, (label, idx) in enumerate(groups):
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label, linestyle=DASHES[k % len(DASHES)])
         _plain_numbers(ax, v.units)
         _honest_scale(ax, series)
@@ -79,8 +86,10 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
         last = axes[max(r for r, c2 in places if c2 == c), c]
         last.xaxis.set_tick_params(labelbottom=True)
         last.set_xlabel(f"time [{unit}]")
-    axes[0, 0].legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=2, frameon=False)
-    fig.tight_layout()
+    # the figure's key, not the first panel's: a wide key on one panel squeezed every column
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), fontsize=8, loc="upper left", bbox_to_anchor=(0.01, 1.0),
+               ncol=ncol, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - key_height / height))
     return fig
 
 
