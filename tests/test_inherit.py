@@ -247,3 +247,52 @@ def test_one_name_in_brackets_is_an_element_or_units_as_the_spec_says(tmp_path: 
     with pytest.raises(SpecError) as exc:  # a misspelt element still gets the element's hint
         stockflow.load(write(tmp_path, "typo.sfm", 'extends "base.sfm"\nset rate[hgh] = 0.2\n'))
     assert codes(exc) == ["E091"] and "high" in (exc.value.diagnostics[0].hint or "")
+
+
+def test_set_gives_an_array_a_new_table_or_csv_file(tmp_path: Path) -> None:
+    """Another authority gives an arrayed parameter its own values: as a table, as a CSV file
+    beside its own spec, or (YAML) either under `override:`; a stock's elements as a table."""
+    write(tmp_path, "base.sfm", ARRAYED_BASE)
+    sub = tmp_path / "city"
+    sub.mkdir()
+    (sub / "ours.csv").write_text("level,value\nlow,0.2\nhigh,0.5\n", encoding="utf-8")
+    dsl = stockflow.load(write(sub, "city.sfm", 'extends "../base.sfm"\n'
+                               'set rate = csv "ours.csv" { source "City register, 2025" }\n'
+                               'set children = {low: 40, else: 20}\n'))
+    assert dsl.parameters["rate[high]"] == 0.5
+    assert dsl.run()["children[low]"][-1] == pytest.approx(40 * 0.8 ** 2)
+    assert dsl.run()["children[high]"][-1] == pytest.approx(20 * 0.5 ** 2)
+    table = stockflow.load(write(sub, "table.sfm", 'extends "../base.sfm"\nset rate = {low: 0.3, high: 0.6}\n'
+                                 'set rate[high] = 0.7\n'))
+    assert (table.parameters["rate[low]"], table.parameters["rate[high]"]) == (0.3, 0.7)
+    yml = stockflow.load(write(sub, "city.yaml", "extends: ../base.sfm\noverride:\n"
+                               "  rate: {table: ours.csv}\n  children: {initial: {high: 5, else: 1}}\n"))
+    assert yml.parameters["rate[low]"] == 0.2 and yml.run()["children[high]"][0] == 5
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(sub, "bad.sfm", 'extends "../base.sfm"\nset children = csv "ours.csv"\n'
+                             'set rate[low] = {low: 1}\nset rate = {low: x, high: 1}\n'))
+    assert [(d.code, d.span.line) for d in exc.value.diagnostics] == [("E016", 2), ("E016", 3), ("E053", 4)]
+    with pytest.raises(SpecError) as exc:  # no `else`: each element needs its own
+        stockflow.load(write(sub, "short.sfm", 'extends "../base.sfm"\nset rate = {low: 0.1}\n'))
+    [d] = exc.value.diagnostics
+    assert d.code == "E093" and "rate[high]" in d.message
+
+
+def test_a_new_table_survives_format_in_both_forms(tmp_path: Path) -> None:
+    """`format` printed `set rate` with its table dropped, and `--to yaml` wrote `set rate [high]
+    = 0.7` (one element) as units `high`."""
+    from stockflow.compiler.pipeline import parse_source, read_source
+    from stockflow.compiler.write.format import format_dsl, format_yaml
+
+    write(tmp_path, "base.sfm", ARRAYED_BASE)
+    (tmp_path / "ours.csv").write_text("level,value\nlow,0.2\nhigh,0.5\n", encoding="utf-8")
+    child = write(tmp_path, "child.sfm", 'extends "base.sfm"\nset rate = {low: 0.3, else: 0.6}\n'
+                  'set rate [high] = 0.7\nset children = csv "ours.csv"\n')
+    want = stockflow.load(write(tmp_path, "want.sfm", 'extends "base.sfm"\nset rate = {low: 0.3, else: 0.6}\n'
+                                'set rate [high] = 0.7\nset children = {low: 2, else: 3}\n'))
+    spec = parse_source(read_source(child))
+    assert 'set children = csv "ours.csv"' in format_dsl(spec)
+    for text, name in ((format_dsl(parse_source(read_source(want.path))), "again.sfm"),
+                       (format_yaml(parse_source(read_source(want.path))), "again.yaml")):
+        back = stockflow.load(write(tmp_path, name, text))
+        assert back.parameters == want.parameters and back.run()["children[high]"][0] == 3

@@ -434,6 +434,9 @@ class Override:
     maybe_element: str | None = field(default=None, compare=False)
     points: tuple[tuple[float, float], ...] | None = None  # a lookup's new table
     points_span: Span | None = _span()
+    # a whole array's new table of elements (`set pop = {young: 1500, else: 2000}`) or CSV file
+    # (`set pop = csv "ours.csv"`): its cases, default and table; no dimensions of its own
+    elements: ArrayPart | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ BY_WORD = MappingProxyType({k.word: k for k in KINDS})
 DECL_SECTIONS = tuple(k.section for k in KINDS)  # also the order `format` writes them in
 SECTIONS = ("extends", "model", "time", *DECL_SECTIONS, "override", "remove", "calibrate")
 # What an override may change: any kind's main value and the properties that kinds share.
-OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "points", "units", "tags", "bounds",
+OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "points", "table", "units", "tags", "bounds",
                  "non_negative", "during", *DOC_KEYS)
 
 # An arrayed declaration's main value may be a table: element (or "e1, e2") -> value, with `else`.

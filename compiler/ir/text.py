@@ -102,7 +102,12 @@ def _units(u: A.UnitExpr | None) -> str:
 
 
 def override_text(o: A.Override) -> str:
-    head = f"set {o.name}{_units(o.units)}" + (f" = {expr_text(o.value)}" if o.value is not None else "")
+    if o.elements is not None:  # a whole array's new table of elements, or CSV file
+        value = value_text(o.value, o.elements) if o.value is not None or o.elements.cases or o.elements.table \
+            else "{}"
+        head = f"set {o.name}{_units(o.units)} = {value}"
+    else:
+        head = f"set {o.name}{_units(o.units)}" + (f" = {expr_text(o.value)}" if o.value is not None else "")
     head += f" = {_points(o.points)}" if o.points is not None else ""
     props = ([f"tags {', '.join(o.tags)}"] if o.tags else []) + (["non_negative"] if o.non_negative else [])
     props += [f"bounds [{number(o.bounds[0])}, {number(o.bounds[1])}]"] if o.bounds else []

@@ -76,6 +76,10 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
         key = canonical(o.name)
         if "[" in key and key.split("[", 1)[0] in decls:
             key = key.split("[", 1)[0]
+            if o.elements is not None:
+                errors.append(error("E016", f"a table of elements is for a whole array, not `{o.name}`", o.span,
+                                    f"give the element one value (`set {o.name} = 0.1`) or set `{key}`'s table"))
+                continue
             new = _apply_element(decls[key], o, errors)
             if new is not None:
                 decls[key] = new
@@ -84,7 +88,7 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
         if key not in decls:
             missing(o.name, o.span, "override")
             continue
-        new = _apply(_whole(decls[key], o), o, errors)
+        new = _apply(_whole(decls[key], o), o, errors) if o.elements is None else _table(decls[key], o, errors)
         if new is not None:
             decls[key] = new
             history.setdefault(key, []).append(A.Origin("overridden", o.span))
@@ -169,6 +173,35 @@ def _element_table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl
     key = tuple(x.strip() for x in o.name.split("[", 1)[1].rstrip("]").split(","))
     tables = [c for c in d.tables if tuple(canonical(k) for k in c.key) != tuple(canonical(k) for k in key)]
     return replace(d, tables=(*tables, A.LookupCase(key, o.points, o.points_span or o.span)))
+
+
+def _table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
+    """`set pop = {young: 1500, else: 2000}` or `set pop = csv "ours.csv"`: the whole array's
+    values replaced by the new table (its `where` and dimensions kept), then the rest of the
+    override (units, bounds, source) applied as to any declaration."""
+    new = o.elements
+    array = getattr(d, "array", None)
+    assert new is not None
+    if array is None:
+        errors.append(error("E016", f"`{d.name}` has no dimensions, so it takes no table of elements", o.span,
+                            f"give it one value: `set {d.name} = ...`"))
+        return None
+    if new.table is not None and not isinstance(d, A.ParamDecl):
+        errors.append(error("E016", f"only a parameter reads its values from a CSV file; `{d.name}` is "
+                            f"{_a(KIND[type(d)])}", o.span, f"give its elements a table: `set {d.name} = {{...}}`"))
+        return None
+    if isinstance(d, A.ParamDecl):
+        bad = [c.value for c in new.cases if _number(c.value) is None]
+        if bad or (o.value is not None and _number(o.value) is None):
+            span = bad[0].span if bad else o.value.span  # type: ignore[union-attr]
+            errors.append(error("E053", f"the values of parameter `{d.name}` must be numbers", span,
+                                f"write numbers, e.g. `set {d.name} = {{a: 0.05, else: 0.1}}`"))
+            return None
+    swapped: A.Decl = replace(d, array=replace(array, cases=new.cases, has_default=new.has_default,
+                                               table=new.table, table_span=new.table_span))
+    if o.value is None and isinstance(swapped, A.ParamDecl):
+        swapped = replace(swapped, value=0.0)  # the old default no longer stands for the rest
+    return _apply(swapped, replace(o, elements=None), errors)
 
 
 def _whole(d: A.Decl, o: A.Override) -> A.Decl:

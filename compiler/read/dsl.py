@@ -237,12 +237,21 @@ class _DslReader:
         p = self.props(props, "set")
         nn = True if p.get("non_negative") else None
         target, units, maybe = self.arr.set_target(str(name), g1, g2)
-        table = isinstance(expr, Tree) and expr.data == "points"
-        value = self.b.expr(expr) if expr is not None and not table else None
+        kind = expr.data if isinstance(expr, Tree) else None
+        table = kind == "points"
+        elements, value = None, None
+        if kind == "cases":
+            value, cases = self.arr.value(Tree("value", [expr]))
+            elements = A.ArrayPart((), None, cases, value is not None)
+        elif kind == "set_csv":
+            elements = A.ArrayPart((), None, (), True, self.string(expr.children[0]), self.b.span_of(expr))
+        elif expr is not None and not table:
+            value = self.b.expr(expr)
         return A.Override(target, value, None, units,
                           p.get("tags"), p.get("bounds"), nn, self.doc(p), self.b.span_of(name),  # type: ignore[arg-type]
                           p.get("during"), maybe,  # type: ignore[arg-type]
-                          self.points(expr) if table else None, self.points_span(expr) if table else None)
+                          self.points(expr) if table else None, self.points_span(expr) if table else None,
+                          elements)
 
     def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object]
                 ) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:

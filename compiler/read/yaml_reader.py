@@ -16,7 +16,7 @@ from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS
 from ..ir.walk import literal
 from .comments import yaml_layout
 from .time import time_spec
-from .yaml_arrays import dim_decl, dims_of, endpoint, keyed, main_value
+from .yaml_arrays import cases_of, dim_decl, dims_of, endpoint, keyed, main_value
 from .yaml_nodes import NodeReader, compose, cut_at_commas
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}
@@ -123,7 +123,17 @@ class _YamlReader(NodeReader):
                 self.err("E003", f"`{key.value}` sets both `{value_keys[0]}` and `{value_keys[1]}`", key,
                          "give the one that fits its kind")
             vk = value_keys[0] if value_keys else None
-            value = self.expr(props[vk], f"`{vk}`") if vk else None
+            elements = None
+            if vk and isinstance(props[vk], MappingNode):  # a whole array's new table of elements
+                value, cases = cases_of(self, props[vk], f"`{vk}`")
+                elements = A.ArrayPart((), None, cases, value is not None)
+            else:
+                value = self.expr(props[vk], f"`{vk}`") if vk else None
+            if "table" in props:
+                if vk:
+                    self.err("E003", f"`{key.value}` sets both `{vk}` and `table`", key, "give one")
+                elements = A.ArrayPart((), None, (), True, self.string(props["table"], "`table`"),
+                                       self.span(props["table"]))
             out.append(A.Override(
                 str(key.value), value, vk, self.unit(props["units"]) if "units" in props else None,
                 self.tags(props["tags"]) if "tags" in props else None,
@@ -132,7 +142,7 @@ class _YamlReader(NodeReader):
                 self.doc(props), self.span(key),
                 self.bounds(props["during"]) if "during" in props else None, None,
                 self.points(props["points"]) if "points" in props else None,
-                self.span(props["points"]) if "points" in props else None))
+                self.span(props["points"]) if "points" in props else None, elements))
         return tuple(out)
 
     def removals(self, entry: tuple[ScalarNode, Node] | None) -> tuple[A.Removal, ...]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
 from ..base.diagnostics import Span
+from ..base.names import BUILTIN_UNITS
 from ..ir import ast as A
 from ..ir.kinds import DECL_SECTIONS, KINDS
 from ..ir.text import block, decl_text, expr_text, number, override_text, quote, unit_text
@@ -86,7 +88,8 @@ def format_yaml(spec: A.Spec) -> str:
     for d in spec.decls:
         sections.setdefault(_SECTION[type(d)], []).append((d.name, _ydecl(d), d.span))
     if spec.overrides:
-        sections["override"] = [(o.name, _yoverride(o), o.span) for o in spec.overrides]
+        units = BUILTIN_UNITS | {d.name for d in spec.decls if isinstance(d, A.UnitDecl)}
+        sections["override"] = [_yelement(o, units) for o in spec.overrides]
     if spec.removals:
         tops_after = [("remove", [r.name for r in spec.removals], spec.removals[0].span)]
     else:
@@ -125,9 +128,21 @@ _Dumper.add_representer(list, _list)
 _Dumper.add_representer(dict, _dict)
 
 
+def _yelement(o: A.Override, units: frozenset[str] | set[str]) -> tuple[str, Any, Span | None]:
+    """`set pop [old] = 3600` reads as units or as an element once merged with its base; YAML
+    says which. A name that is no unit this file knows is taken as the element it must be."""
+    if o.maybe_element is not None and o.maybe_element not in units:
+        o = replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
+    return o.name, _yoverride(o), o.span
+
+
 def _yoverride(o: A.Override) -> dict[str, Any]:
     body: dict[str, Any] = {}
-    if o.value is not None:
+    if o.elements is not None and o.elements.table is not None:
+        body["table"] = o.elements.table
+    elif o.elements is not None:
+        body[o.value_key or "value"] = _yvalue(_yexpr(o.value) if o.value is not None else None, o.elements)
+    elif o.value is not None:
         body[o.value_key or "value"] = _yexpr(o.value)
     if o.points is not None:
         body["points"] = [[float(x), float(y)] for x, y in o.points]
