@@ -196,6 +196,12 @@ flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
     with pytest.raises(SpecError) as exc:
         stockflow.load(spec)
     assert exc.value.diagnostics[0].code == "E094" and "middle" in exc.value.diagnostics[0].message
+    for rows in ("level,value\nlow,0.1\n", "level,value\n"):  # a row left out was taken as 0
+        (tmp_path / "rates.csv").write_text(rows, encoding="utf-8")
+        with pytest.raises(SpecError) as exc:
+            stockflow.load(spec)
+        [d] = exc.value.diagnostics
+        assert d.code == "E094" and "no row" in d.message and "rate[high]" in d.message and d.span.line == 6
 
 
 def test_scenarios_set_one_element_or_all() -> None:

@@ -12,7 +12,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
-from ...base.diagnostics import Diagnostic, Span, SpecError, error
+from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical, is_identifier
@@ -157,20 +157,29 @@ class _Arrays:
         assert d.array is not None
         part = d.array
         cases = self.cases(d, arr)
+        before = len(self.errors)
         table = read_table(part.table, part.table_span, arr, self.spec.file, self.errors) if part.table else {}
+        read = len(self.errors) == before  # a table that failed to read is reported already
         aliases = [canonical(r.index) for r in part.dims]
         out = []
-        missing = []
+        missing, unlisted = [], []
         for env in bindings(arr.dims, aliases):
             key = tuple(b.element for b in env.values())
             if key not in arr.exists:
                 continue
             given = cases.get(key) or (A.Num(table[key], None, part.table_span) if key in table else None)
+            if given is None and part.table and read:
+                unlisted.append(key)  # a CSV file gives every element: a row left out is not 0
+                continue
             if given is None and not part.has_default:
                 missing.append(key)
                 continue
             out.append((key, self.element(d, key, given, env)))
         self.missing(d, missing, "value")
+        if unlisted:
+            shown = ", ".join(element_name(d.name, k) for k in unlisted[:4]) + (" ..." if len(unlisted) > 4 else "")
+            self.err("E094", f"{printable(part.table or '')} has no row for {len(unlisted)} element(s) of `{d.name}`: {shown}",
+                     part.table_span, "add a row for each element; a missing row is never taken as 0")
         return out
 
     def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:
