@@ -296,3 +296,20 @@ def test_a_new_table_survives_format_in_both_forms(tmp_path: Path) -> None:
                        (format_yaml(parse_source(read_source(want.path))), "again.yaml")):
         back = stockflow.load(write(tmp_path, name, text))
         assert back.parameters == want.parameters and back.run()["children[high]"][0] == 3
+
+
+def test_a_new_value_does_not_keep_the_old_values_source(tmp_path: Path) -> None:
+    """A child's `set rate = 0.3` kept the base's `source` for 0.1: the report then cited a
+    source for a number it never gave. A new value keeps only what its own `set` says."""
+    write(tmp_path, "base.sfm", "time { start 0  stop 1  dt 1  units year }\nstock s = 1\n"
+          "flow f: s -> outside = s * rate\n"
+          'param rate = 0.1 { bounds [0, 1]  description "leaving"  source "Survey A, 2020"  assumption "A\'s mean" }\n')
+    new = stockflow.load(write(tmp_path, "new.sfm", 'extends "base.sfm"\nset rate = 0.3\n'))
+    doc = next(p for p in new.checked.graph.params if p.id == "rate").doc
+    assert (doc.description, doc.source, doc.assumption) == ("leaving", None, None)
+    cited = stockflow.load(write(tmp_path, "cited.sfm", 'extends "base.sfm"\nset rate = 0.3 { source "Ours, 2025" }\n'))
+    doc = next(p for p in cited.checked.graph.params if p.id == "rate").doc
+    assert (doc.source, doc.assumption) == ("Ours, 2025", None)
+    bounds = stockflow.load(write(tmp_path, "bounds.sfm", 'extends "base.sfm"\nset rate { bounds [0, 0.5] }\n'))
+    doc = next(p for p in bounds.checked.graph.params if p.id == "rate").doc
+    assert (doc.source, doc.assumption) == ("Survey A, 2020", "A's mean")  # the value stands, and its source

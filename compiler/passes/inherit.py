@@ -216,9 +216,14 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
-def _doc(old: A.Doc, new: A.Doc) -> A.Doc:
-    return A.Doc(new.description or old.description, new.source or old.source,
-                 new.assumption or old.assumption)
+def _doc(old: A.Doc, o: A.Override) -> A.Doc:
+    """The declaration's documentation after `set`. A new value drops the base's source and
+    assumption, which were for the old number: the new one has those the override gives, or
+    none (and the report says so) rather than a source it did not come from."""
+    new = o.doc
+    if o.value is not None or o.points is not None or o.elements is not None:
+        return A.Doc(new.description or old.description, new.source, new.assumption)
+    return A.Doc(new.description or old.description, new.source or old.source, new.assumption or old.assumption)
 
 
 def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
@@ -256,31 +261,31 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
                                     "write a number, e.g. `set rate = 0.05`"))
                 return None
             value, value_span = number, o.value.span
-        return replace(d, value=value, units=units, bounds=o.bounds or d.bounds, doc=_doc(d.doc, o.doc),
+        return replace(d, value=value, units=units, bounds=o.bounds or d.bounds, doc=_doc(d.doc, o),
                        value_span=value_span)
     if isinstance(d, A.StockDecl):
         return replace(d, initial=o.value or d.initial, units=units,
                        non_negative=d.non_negative if o.non_negative is None else o.non_negative,
-                       doc=_doc(d.doc, o.doc))
+                       doc=_doc(d.doc, o))
     if isinstance(d, A.FlowDecl):
         return replace(d, rate=o.value or d.rate, units=units, tags=d.tags if o.tags is None else o.tags,
                        non_negative=d.non_negative if o.non_negative is None else o.non_negative,
-                       doc=_doc(d.doc, o.doc))
+                       doc=_doc(d.doc, o))
     if isinstance(d, A.AuxDecl):
-        return replace(d, equation=o.value or d.equation, units=units, doc=_doc(d.doc, o.doc))
+        return replace(d, equation=o.value or d.equation, units=units, doc=_doc(d.doc, o))
     if isinstance(d, A.MetricDecl):
-        return replace(d, expr=o.value or d.expr, units=units, doc=_doc(d.doc, o.doc))
+        return replace(d, expr=o.value or d.expr, units=units, doc=_doc(d.doc, o))
     if isinstance(d, A.ExpectDecl):
-        return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o.doc))
+        return replace(d, condition=o.value or d.condition, during=o.during or d.during, doc=_doc(d.doc, o))
     if isinstance(d, A.LookupDecl):
         if o.points is None:
-            return replace(d, units=units, doc=_doc(d.doc, o.doc))
+            return replace(d, units=units, doc=_doc(d.doc, o))
         # a new table for the whole lookup holds for every element: their own tables go
         array = d.array if d.array is None else replace(d.array, has_default=True)
         return replace(d, points=o.points, points_span=o.points_span or o.span, units=units,
-                       doc=_doc(d.doc, o.doc), array=array, tables=())
+                       doc=_doc(d.doc, o), array=array, tables=())
     if isinstance(d, A.GroupDecl | A.ScenarioDecl):
-        return replace(d, doc=_doc(d.doc, o.doc))
+        return replace(d, doc=_doc(d.doc, o))
     errors.append(error("E016", f"a {name} cannot be overridden", o.span, "remove it and declare it again"))
     return None
 
