@@ -154,6 +154,8 @@ class BatchResults:
         return int(self.values.shape[0])
 
     def __getitem__(self, name: str) -> np.ndarray:
+        """A variable's trajectories, (runs, times), or a metric's values, (runs,), by name; an
+        arrayed variable's by its array's name, (runs, times, elements)."""
         key = canonical(name)
         for i, v in enumerate(self.variables):
             if v.id == key:
@@ -161,6 +163,9 @@ class BatchResults:
         for i, m in enumerate(self.metrics):
             if m.id == key:
                 return self.metric_values[:, i]
+        elements = [i for i, v in enumerate(self.variables) if v.array.lower() == key]
+        if elements:  # an arrayed variable: (runs, times, elements), elements in declaration order
+            return self.values[:, :, elements]
         raise unknown_name(name, "a recorded variable or metric of these runs",
                            [v.name for v in self.variables] + [m.name for m in self.metrics])
 

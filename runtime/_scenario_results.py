@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.base.diagnostics import RunError, error, unknown_name
+from ..compiler.base.diagnostics import Diagnostic, RunError, error, unknown_name
+from ..compiler.base.names import canonical
 from ..compiler.ir.ast import Method
 from ._results import BatchResults, Results
 
@@ -145,13 +146,12 @@ class ScenarioResults:
 
     def break_even_rows(self, rate: str) -> list[SimpleNamespace]:
         """`break_even`'s rows, each with the table's columns as attributes, without pandas."""
-        try:
-            series = self.batch[rate]
-        except KeyError:
-            raise RunError([error("E061", f"`{rate}` was not recorded in these runs", None,
-                                  "give a flow or auxiliary, e.g. the cost rate")]) from None
+        found = next((v for v in self.batch.variables if v.id == canonical(rate)), None)
+        if found is None:
+            raise RunError([_not_a_rate(rate, self.batch)])
+        series = self.batch[rate]
         t = self.batch.times
-        kind = next(v.kind for v in self.batch.variables if v.id == rate.lower())
+        kind = found.kind
         if kind == "stock":
             cumulative = series
         else:
@@ -198,3 +198,17 @@ class ScenarioResults:
 
         b = self.batch
         return write_table(self.to_frame, path, inputs, (b.values.size + b.metric_values.size, 9))
+
+
+def _not_a_rate(rate: str, batch: BatchResults) -> Diagnostic:
+    """Why `rate` cannot be followed over time: a metric, an array, or not recorded."""
+    key = canonical(rate)
+    if any(m.id == key for m in batch.metrics):
+        return error("E061", f"`{rate}` is a metric, one number a run; savings are found by following a rate "
+                     "over time", None, "give the flow or auxiliary the metric adds up, e.g. the cost rate")
+    elements = [v.name for v in batch.variables if v.array.lower() == key]
+    if elements:
+        return error("E061", f"`{rate}` is an array; savings are found on one rate", None,
+                     f"name one element, e.g. `{elements[0]}`, or an aux that sums them")
+    return error("E061", f"`{rate}` was not recorded in these runs", None,
+                 "give a flow or auxiliary, e.g. the cost rate")

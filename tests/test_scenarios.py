@@ -235,6 +235,19 @@ scenario always_cheaper { set saving = 1 }
     assert r.exit_code == 0 and "wm2u" in r.stdout.split("break-even")[-1] and "month" in r.stdout
 
 
+def test_break_even_on_a_metric_or_an_array_says_what_to_give() -> None:
+    """`--break-even total_cost` (a metric) and an array's name were internal errors."""
+    r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios", "wm2u",
+                                  "--break-even", "total_cost"])
+    assert r.exit_code != 0 and "E061" in r.output and "is a metric" in r.output and "internal" not in r.output
+    runs = stockflow.load(ROOT / "tests" / "models" / "sir_by_age.sfm").run_scenarios()
+    with pytest.raises(RunError) as exc:
+        runs.break_even("infected")
+    assert "`infected[young]`" in (exc.value.diagnostics[0].hint or "")
+    assert runs.batch["infected"].shape == (1, len(runs.batch.times), 3)  # (runs, times, elements)
+    assert runs.break_even("infected[young]").break_even.iloc[0] == 0  # the baseline against itself
+
+
 def test_four_ways_to_the_same_intensive_rise(tmp_path: Path) -> None:
     spec = ROOT / "specs" / "examples" / "intensive_four_ways.sfm"
     m = stockflow.load(spec)
