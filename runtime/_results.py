@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler.base.diagnostics import Diagnostic, unknown_name
-from ..compiler.base.names import canonical
+from ..compiler.base.names import a_noun, canonical
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Results:
                 return float(self.metric_values[i])
         raise unknown_name(name, "a metric of this model", [m.name for m in self.metrics],
                            None if self.metrics else "the spec declares no `metric`",
-                           {v.id: f"`{v.name}` is a {v.kind}: use results[{v.name!r}] for its trajectory"
+                           {v.id: f"`{v.name}` is {a_noun(v.kind)}: use results[{v.name!r}] for its trajectory"
                             for v in self.variables})
 
     def __repr__(self) -> str:

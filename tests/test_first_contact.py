@@ -22,6 +22,7 @@ from stockflow.compiler.write.format import format_dsl, format_yaml
 from conftest import ROOT
 
 GIRFEC = str(ROOT / "specs" / "girfec" / "girfec.sfm")
+SIR_BY_AGE = str(ROOT / "tests" / "models" / "sir_by_age.sfm")
 NO_METRICS = """model t "T"
 time { start 0  stop 10  dt 1  units year }
 unit child
@@ -74,8 +75,16 @@ def test_diff_run_compares_sampled_scenarios_by_their_median() -> None:
     (["run", GIRFEC, "--initial", "rate_u_a=0.1"], "--set rate_u_a=VALUE"),
     (["run", GIRFEC, "--set", "rate_ua=0.1"], "did you mean `rate_u_a`?"),
     (["run", GIRFEC, "--scenarios", "wm2x"], "did you mean `wm2u`?"),
+    # by an array's name (these were tracebacks, or hints naming one element)
+    (["plot", SIR_BY_AGE, "-o", "x.png", "--vars", "peak_infected"], "is a metric"),
+    (["plot", SIR_BY_AGE, "-o", "x.png", "--vars", "infectd"], "did you mean `infected`?"),
+    (["plot", SIR_BY_AGE, "-o", "x.png", "--kind", "flows", "--stock", "infected"], "name one element"),
+    (["run", SIR_BY_AGE, "--set", "infected=2"], "--initial infected=VALUE"),
+    (["run", SIR_BY_AGE, "--initial", "contact=2"], "--set contact=VALUE"),
+    (["run", SIR_BY_AGE, "--set", "force=2"], "`force` is computed by its equation"),
 ])
 def test_unknown_names_give_one_clean_message(args: list[str], says: str, tmp_path: Path) -> None:
+    """A name a command cannot use is one E061 that says what to do instead."""
     args = [str(tmp_path / a) if a.endswith(".png") else a for a in args]
     code, _, err = invoke(*args)
     assert code == 1

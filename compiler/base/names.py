@@ -70,3 +70,8 @@ TIME_ALIASES = {"seconds": "second", "minutes": "minute", "hours": "hour", "days
                  "weeks": "week", "years": "year", "months": "month", "quarters": "quarter"}
 DIMENSIONLESS = {"dimensionless": Fraction(1), "percent": Fraction(1, 100)}
 BUILTIN_UNITS = frozenset(TIME_SECONDS) | frozenset(TIME_ALIASES) | frozenset(DIMENSIONLESS)
+
+
+def a_noun(noun: str) -> str:
+    """`a stock`, `an aux`: a kind of declaration with its article, for messages."""
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun

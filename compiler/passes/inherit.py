@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
-from ..base.names import BUILTIN_UNITS, canonical
+from ..base.names import BUILTIN_UNITS, a_noun, canonical
 from ..ir import ast as A
 from ..ir.kinds import KINDS
 
@@ -188,7 +188,7 @@ def _table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         return None
     if new.table is not None and not isinstance(d, A.ParamDecl):
         errors.append(error("E016", f"only a parameter reads its values from a CSV file; `{d.name}` is "
-                            f"{_a(KIND[type(d)])}", o.span, f"give its elements a table: `set {d.name} = {{...}}`"))
+                            f"{a_noun(KIND[type(d)])}", o.span, f"give its elements a table: `set {d.name} = {{...}}`"))
         return None
     if isinstance(d, A.ParamDecl):
         bad = [c.value for c in new.cases if _number(c.value) is None]
@@ -212,10 +212,6 @@ def _whole(d: A.Decl, o: A.Override) -> A.Decl:
     return replace(d, array=replace(array, cases=(), has_default=True, table=None))
 
 
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
-
-
 def _doc(old: A.Doc, o: A.Override) -> A.Doc:
     """The declaration's documentation after `set`. A new value drops the base's source and
     assumption, which were for the old number: the new one has those the override gives, or
@@ -232,7 +228,7 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
     want = VALUE_KEY.get(kind)
     if o.value_key not in (None, "value", want):
         hint = f"use `{want}`" if want else f"a {name}'s definition cannot be overridden; remove it and declare it again"
-        errors.append(error("E016", f"`{o.value_key}` does not apply to `{d.name}`, which is {_a(name)}", o.span, hint))
+        errors.append(error("E016", f"`{o.value_key}` does not apply to `{d.name}`, which is {a_noun(name)}", o.span, hint))
         return None
     if o.value is not None and want is None:
         hint = f"give it a new table: `set {d.name} = [(0, 1), (1, 2)]`" if kind is A.LookupDecl else \
@@ -240,7 +236,7 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         errors.append(error("E016", f"a {name} cannot be given a new value with `set`", o.span, hint))
         return None
     if o.points is not None and kind is not A.LookupDecl:
-        errors.append(error("E016", f"`points` does not apply to `{d.name}`, which is {_a(name)}", o.span,
+        errors.append(error("E016", f"`points` does not apply to `{d.name}`, which is {a_noun(name)}", o.span,
                             "only a lookup has a table of points"))
         return None
     for field_name, allowed in (("tags", (A.FlowDecl,)), ("bounds", (A.ParamDecl,)), ("during", (A.ExpectDecl,)),
@@ -248,7 +244,7 @@ def _apply(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
                                 ("units", (A.ParamDecl, A.StockDecl, A.FlowDecl, A.AuxDecl, A.MetricDecl,
                                            A.LookupDecl))):
         if getattr(o, field_name) is not None and kind not in allowed:
-            errors.append(error("E016", f"`{field_name}` does not apply to `{d.name}`, which is {_a(name)}", o.span,
+            errors.append(error("E016", f"`{field_name}` does not apply to `{d.name}`, which is {a_noun(name)}", o.span,
                                 "remove it from the override"))
             return None
     units = o.units if o.units is not None else getattr(d, "units", None)

@@ -73,11 +73,14 @@ class ModelInputs:
     def _param_id(self, name: str) -> str:
         pid = canonical(name)
         if pid not in self._params:
-            stocks = {s.id: f"`{s.display}` is a stock: give its initial value with `--initial {s.display}=VALUE` "
-                      f"(Python: `initial={{'{s.display}': VALUE}}`)" for s in self._user_stocks.values()}
-            others = {v.id: f"`{v.name}` is a {v.kind}, computed by its equation: change the parameters it uses, "
-                      "or its equation with `set` in a spec that extends this one"
-                      for v in self.variables() if v.kind != "stock" and not v.hidden}
+            stocks = {s.id: s.display for s in self._user_stocks.values()}
+            stocks |= {a.name: a.name for a in self.checked.graph.arrays if a.elements[0][0] in stocks}
+            stocks = {k: f"`{n}` is a stock: give its initial value with `--initial {n}=VALUE` "
+                      f"(Python: `initial={{'{n}': VALUE}}`)" for k, n in stocks.items()}
+            computed = {v.id: v.name for v in self.variables() if v.kind != "stock" and not v.hidden}
+            computed |= {a.name: a.name for a in self.checked.graph.arrays if a.elements[0][0] in computed}
+            others = {k: f"`{n}` is computed by its equation: change the parameters it uses, "
+                      "or its equation with `set` in a spec that extends this one" for k, n in computed.items()}
             raise unknown_name(name, f"a parameter of {self.name}", [p.display for p in self._params.values()],
                                "see Model.parameters", {**others, **stocks})
         return pid
@@ -90,8 +93,10 @@ class ModelInputs:
         for name, value in (initial or {}).items():
             sids = self._elements(name, self._user_stocks)
             if not sids:
-                params = {p.id: f"`{p.display}` is a parameter: set it with `--set {p.display}=VALUE` "
-                          f"(Python: `params={{'{p.display}': VALUE}}`)" for p in self._params.values()}
+                shown = {p.id: p.display for p in self._params.values()}
+                shown |= {a.name: a.name for a in self.checked.graph.arrays if a.elements[0][0] in shown}
+                params = {k: f"`{n}` is a parameter: set it with `--set {n}=VALUE` "
+                          f"(Python: `params={{'{n}': VALUE}}`)" for k, n in shown.items()}
                 raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
             for sid in sids:
                 override[index[sid]] = float(value)

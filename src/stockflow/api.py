@@ -18,7 +18,7 @@ import numpy as np
 from ._inputs import ModelInputs, _column_length, _is_frame, _rows
 from ._outputs import ModelOutputs
 from .compiler.base.diagnostics import Diagnostic, RunError, SpecError, error, unknown_name
-from .compiler.base.names import canonical
+from .compiler.base.names import a_noun, canonical
 from .compiler.base.registry import resolve_spec_path
 from .compiler.ir import ast as A
 from .compiler.ir.model import CheckedModel
@@ -149,7 +149,10 @@ class Model(ModelInputs, ModelOutputs):
         """The graph's stock named `name` (E061 with "did you mean" if there is none)."""
         found = self._user_stocks.get(canonical(name))
         if found is None:
-            others = {v.id: f"`{v.name}` is a {v.kind}, not a stock" for v in self.variables() if not v.hidden}
+            shown = [v for v in self.variables() if not v.hidden]
+            others = {v.id: f"`{v.name}` is {a_noun(v.kind)}, not a stock" for v in shown}
+            for v in reversed([v for v in shown if v.array and v.kind == "stock"]):  # the first element named
+                others[v.array.lower()] = f"`{v.array}` is an array: name one element, e.g. `{v.name}`"
             raise unknown_name(name, f"a stock of {self.name}", self.stocks, None, others)
         return found
 

@@ -58,7 +58,8 @@ def _groups(res: Any) -> list[tuple[str, list[int]]]:
 def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     """One panel per variable, one line per scenario; runs with draws as a 5-95% band. More
     than six panels go in a grid (see _grid)."""
-    data = [res.batch[name] for name in variables]  # a name it lacks: its own clean error, here
+    variables = _trajectory_names(res, variables)
+    data = [res.batch[name] for name in variables]
     info = {v.id: v for v in res.batch.variables}
     cols, places = _grid([info[name.lower()] for name in variables])
     rows = max(r for r, _ in places) + 1
@@ -91,6 +92,31 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
                ncol=ncol, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - key_height / height))
     return fig
+
+
+def _trajectory_names(res: Any, names: list[str]) -> list[str]:
+    """Each name as recorded variables: itself, or an array's elements. A metric has no
+    trajectory, and anything else is not recorded: each a clean E061."""
+    from .compiler.base.diagnostics import RunError, error, unknown_name
+    from .compiler.base.names import canonical
+
+    out: list[str] = []
+    recorded = {v.id: v for v in res.batch.variables}
+    for name in names:
+        key = canonical(name)
+        elements = [v.id for v in res.batch.variables if v.array.lower() == key and not v.hidden]
+        if key in recorded:
+            out.append(key)
+        elif elements:
+            out += elements
+        elif any(m.id == key for m in res.batch.metrics):
+            raise RunError([error("E061", f"`{name}` is not a trajectory: it is a metric, one number a run", None,
+                                  "its values by scenario are in `stockflow run SPEC --scenarios all`")])
+        else:
+            shown = [v for v in res.batch.variables if not v.hidden]
+            raise unknown_name(name, "a recorded variable of these runs",
+                               list(dict.fromkeys([v.array for v in shown if v.array] + [v.name for v in shown])))
+    return out
 
 
 def _grid(variables: list[Any]) -> tuple[int, list[tuple[int, int]]]:

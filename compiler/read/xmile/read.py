@@ -12,6 +12,7 @@ from typing import Any
 
 from ...base.diagnostics import Diagnostic, SpecError, error
 from ...base.limits import MAX_DECLS, MAX_ELEMENTS, MAX_LOOKUP_POINTS
+from ...base.names import a_noun
 from ...ir import ast as A
 from .arrays import (
     array_part,
@@ -270,7 +271,7 @@ class _Reader:
                     if target is None or target.kind != "flow":
                         tag = "outflow" if side == 0 else "inflow"
                         node = next((c for c in v.node.all(tag) if key(c.text) == ref), v.node)
-                        what = "is not declared" if target is None else f"is a {target.kind}, not a flow"
+                        what = "is not declared" if target is None else f"is {a_noun(target.kind)}, not a flow"
                         self.err("E014", f"<{tag}> `{display(ref)}` of stock `{display(v.name)}` {what}", node,
                                  "name a <flow> of this model")
                         continue
