@@ -36,6 +36,9 @@ PASSES: tuple[tuple[str, Callable[[Any], Any]], ...] = (
 YAML_SUFFIXES = (".yaml", ".yml")
 DSL_SUFFIXES = (".sfm", ".stockflow")
 XMILE_SUFFIXES = (".xmile", ".stmx", ".xml", ".itmx")
+VENSIM_SUFFIXES = (".mdl", ".vpm", ".vpmx", ".vmf", ".vmfx")
+VENSIM_HINT = ("a Vensim model: convert it to XMILE first (xmutil converts .mdl files), then read the .xmile "
+               "file (docs/xmile.md)")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ def read_source(path: str | Path, span: Span | None = None) -> Source:
         raise SpecError([error("E005", f"{printable(name)} is a directory", span, "give a spec file")])
     if p.suffix.lower() not in YAML_SUFFIXES + DSL_SUFFIXES + XMILE_SUFFIXES:
         raise SpecError([error("E005", f"cannot tell the spec language of `{printable(p.name)}`", span,
+                               VENSIM_HINT if p.suffix.lower() in VENSIM_SUFFIXES else
                                "name the file *.yaml, *.sfm, or *.xmile/*.stmx for XMILE")])
     limit = MAX_XMILE_BYTES if p.suffix.lower() in XMILE_SUFFIXES else MAX_FILE_BYTES
     raw = read_bytes(name, limit, span, "spec file")

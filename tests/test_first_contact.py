@@ -233,3 +233,12 @@ def test_max_of_one_value_in_a_metric_points_to_maximum(tmp_path: Path) -> None:
     first, second = stockflow.check(spec)
     assert first.code == "E013" and first.span.line == 4 and "`maximum(s)`" in (first.hint or "")
     assert second.code == "E013" and second.span.line == 5 and "`min(x[level])`" in (second.hint or "")
+
+
+def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
+    mdl = tmp_path / "m.mdl"
+    mdl.write_text("{UTF-8}\nx = 1\n\t~\t~\t|\n", encoding="utf-8")
+    [d] = stockflow.check(mdl)
+    assert d.code == "E005" and "xmutil" in (d.hint or "")
+    code, _, err = invoke("import", str(mdl))
+    assert code == 2 and "xmutil" in err

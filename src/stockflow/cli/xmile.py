@@ -19,11 +19,19 @@ def import_cmd(model: str, output: str | None) -> None:
     Names that are not identifiers get one (the XMILE name stays in the description);
     constructs stockflow does not support are reported with their place, never dropped.
     """
-    from ..compiler.pipeline import XMILE_SUFFIXES, compile_spec, import_xmile, read_source
+    from ..compiler.pipeline import (
+        VENSIM_HINT,
+        VENSIM_SUFFIXES,
+        XMILE_SUFFIXES,
+        compile_spec,
+        import_xmile,
+        read_source,
+    )
     from ..compiler.write.format import format_dsl, format_yaml
 
     if not model.lower().endswith(XMILE_SUFFIXES):
-        raise click.BadParameter("give an XMILE file: *.xmile, *.stmx or *.xml", param_hint="MODEL")
+        raise click.BadParameter(VENSIM_HINT if model.lower().endswith(VENSIM_SUFFIXES) else
+                                 "give an XMILE file: *.xmile, *.stmx or *.xml", param_hint="MODEL")
     to_yaml = output is not None and output.lower().endswith((".yaml", ".yml"))
     if output is not None and not to_yaml and not output.lower().endswith((".sfm", ".stockflow")):
         raise click.BadParameter("name the output *.sfm or *.yaml", param_hint="--output")
