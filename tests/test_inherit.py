@@ -313,3 +313,15 @@ def test_a_new_value_does_not_keep_the_old_values_source(tmp_path: Path) -> None
     bounds = stockflow.load(write(tmp_path, "bounds.sfm", 'extends "base.sfm"\nset rate { bounds [0, 0.5] }\n'))
     doc = next(p for p in bounds.checked.graph.params if p.id == "rate").doc
     assert (doc.source, doc.assumption) == ("Survey A, 2020", "A's mean")  # the value stands, and its source
+
+
+def test_one_elements_new_value_carries_its_own_source(tmp_path: Path) -> None:
+    """`set rate[high] = 0.7 { source "..." }` dropped the source without a word, and the
+    element kept the array's, which was for the base's number."""
+    write(tmp_path, "base.sfm", ARRAYED_BASE.replace("= 0.1\n", '= 0.1 { source "Base survey" }\n'))
+    m = stockflow.load(write(tmp_path, "child.sfm", 'extends "base.sfm"\n'
+                             'set rate[high] = 0.7 { source "Our register, 2025" }\n'))
+    docs = {p.id: p.doc for p in m.checked.graph.params}
+    assert docs["rate[high]"].source == "Our register, 2025" and docs["rate[low]"].source == "Base survey"
+    bare = stockflow.load(write(tmp_path, "bare.sfm", 'extends "base.sfm"\nset rate[high] = 0.7\n'))
+    assert {p.id: p.doc.source for p in bare.checked.graph.params}["rate[high]"] is None

@@ -205,6 +205,9 @@ class Case:
     key: tuple[str, ...]
     value: Expr
     span: Span | None = _span()
+    # set by `set x[e] = ... { source "..." }` in an adapting spec: this element's own source
+    # and assumption (None: the declaration's stand for it)
+    doc: Doc | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,7 +155,7 @@ def _apply_element(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl
         return None
     key = tuple(x.strip() for x in o.name.split("[", 1)[1].rstrip("]").split(","))
     cases = [c for c in array.cases if tuple(canonical(k) for k in c.key) != tuple(canonical(k) for k in key)]
-    new_array = replace(array, cases=(*cases, A.Case(key, o.value, o.span)))
+    new_array = replace(array, cases=(*cases, A.Case(key, o.value, o.span, o.doc)))
     return replace(d, array=new_array)
 
 

@@ -157,6 +157,7 @@ class _Arrays:
         assert d.array is not None
         part = d.array
         cases = self.cases(d, arr)
+        docs = self.keyed(d.name, arr, [(c.key, c.doc, c.span) for c in part.cases if c.doc is not None])
         before = len(self.errors)
         table = read_table(part.table, part.table_span, arr, self.spec.file, self.errors) if part.table else {}
         read = len(self.errors) == before  # a table that failed to read is reported already
@@ -174,7 +175,7 @@ class _Arrays:
             if given is None and not part.has_default:
                 missing.append(key)
                 continue
-            out.append((key, self.element(d, key, given, env)))
+            out.append((key, self.element(d, key, given, env, docs.get(key))))
         self.missing(d, missing, "value")
         if unlisted:
             shown = ", ".join(element_name(d.name, k) for k in unlisted[:4]) + (" ..." if len(unlisted) > 4 else "")
@@ -242,8 +243,10 @@ class _Arrays:
                  d.span, "give each its own, or add `else: ...` for the rest")
 
     def element(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, key: tuple[str, ...],
-                given: A.Expr | None, env: dict[str, Bound]) -> A.Decl:
+                given: A.Expr | None, env: dict[str, Bound], doc: A.Doc | None = None) -> A.Decl:
         label = element_name(d.name, [b.dim.elements[b.position] for b in env.values()])
+        if doc is not None:  # an element given a value of its own by `set`: its source, not the array's
+            d = replace(d, doc=A.Doc(d.doc.description, doc.source, doc.assumption))
         if isinstance(d, A.ParamDecl):
             value = d.value if given is None else _number(given)
             return replace(d, name=label, value=value, array=None)
