@@ -242,3 +242,22 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     assert d.code == "E005" and "xmutil" in (d.hint or "")
     code, _, err = invoke("import", str(mdl))
     assert code == 2 and "xmutil" in err
+
+
+@pytest.mark.parametrize("line, says", [
+    ("aux a = IF s > 1 THEN 1 ELSE 0", "keywords are lower case: `if a > b then x else y`"),
+    ("Stock t = 1", "write `stock`"),
+    ("aux a = s**2", "a power is written `^`"),
+    ("aux a = s * 10%", "write 10% as `0.1`"),
+    ("aux a = s * 0,1", "not `0,1`"),
+    ("stock my stock = 1", "write `my_stock`"),
+    ("aux a = s;", "remove the `;`"),
+    ("aux a = s * 0.25 per month", "`0.25 [1/month]`"),
+])
+def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
+    """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
+    not which tokens the parser wanted."""
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl(f"time {{ start 0  stop 10  dt 1  units year }}\nstock s = 1\n{line}\n", "m.sfm")
+    [d] = exc.value.diagnostics
+    assert d.code == "E001" and says in (d.hint or ""), d.hint

@@ -37,7 +37,7 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
         raise SpecError([_unclosed(text, file, exc) or _param_value(text, file, exc)
-                         or syntax_error(exc, file, "E001")]) from None
+                         or syntax_error(exc, file, "E001", text=text)]) from None
     spec = _DslReader(file).spec(tree, Path(file).stem)
     extents = [(it.meta.line, it.meta.end_line) for it in tree.children if not getattr(it.meta, "empty", True)]
     spec = replace(spec, layout=dsl_layout(text).with_extents(extents))

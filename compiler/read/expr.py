@@ -18,6 +18,7 @@ from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ..base.names import KEYWORDS
 from ..ir import ast as A
+from .slips import slip_hint
 
 PosMap = Callable[[int, int], tuple[int, int]]
 
@@ -199,8 +200,19 @@ def depth(t: Tree | Token) -> int:
 
 
 def syntax_error(exc: UnexpectedInput, file: str, code: str, posmap: PosMap = _identity,
-                 what: str = "spec") -> Diagnostic:
-    """A lark exception as a diagnostic that says what was expected."""
+                 what: str = "spec", text: str | None = None) -> Diagnostic:
+    """A lark exception as a diagnostic that says what was expected, or, given the parsed
+    `text`, what to write instead where the fault is a known slip (`IF`, `**`, `10%`)."""
+    d = _syntax_error(exc, file, code, posmap, what)
+    rows = text.split("\n") if text is not None else []
+    if not 0 < exc.line <= len(rows) or d.code != code:
+        return d
+    found = str(exc.token) if isinstance(exc, UnexpectedToken) else getattr(exc, "char", "")
+    hint = slip_hint(rows[exc.line - 1], exc.column, found)
+    return d if hint is None else error(d.code, d.message, d.span, hint)
+
+
+def _syntax_error(exc: UnexpectedInput, file: str, code: str, posmap: PosMap, what: str) -> Diagnostic:
     line, col = posmap(exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1)
     span = Span(file, line, col, line, col + 1)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
@@ -252,7 +264,7 @@ def parse_expr_text(text: str, file: str, posmap: PosMap = _identity) -> tuple[A
     try:
         tree = parser().parse(text, start="expr")
     except UnexpectedInput as exc:
-        return None, [syntax_error(exc, file, "E004", posmap, "expression")]
+        return None, [syntax_error(exc, file, "E004", posmap, "expression", text)]
     b = Builder(file, posmap)
     e = b.expr(tree)
     return e, b.errors

@@ -1,0 +1,40 @@
+"""Slips that people bring from other tools (Stella's `IF ... THEN`, Python's `**`, a
+spreadsheet's `10%` or decimal comma), recognised at a syntax error's place so that the hint
+says what to write instead of listing the tokens the parser wanted."""
+
+from __future__ import annotations
+
+import re
+
+_WORDS = ("model", "time", "unit", "dim", "stock", "flow", "aux", "param", "lookup", "metric", "group", "expect",
+          "scenario", "extends", "set", "remove", "if", "then", "else", "and", "or", "not")
+_UPPER_IF = re.compile(r"\b(IF|THEN|ELSE|AND|OR|NOT)\b")
+_DECIMAL_COMMA = re.compile(r"\d,\d")
+_HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
+
+
+def slip_hint(line: str, column: int, found: str) -> str | None:
+    """A hint for the syntax error at `column` (from 1) of `line`, where the parser met
+    `found` (a token's text or a character), if it looks like a known slip; else None."""
+    before, at = line[:column - 1], line[column - 1:]
+    last = before.split()[-1] if before.split() else ""  # `Stock` after a number reads as its unit
+    if _UPPER_IF.search(before + found):
+        return "keywords are lower case: `if a > b then x else y`, `and`, `or`, `not`"
+    for word in (found, last):
+        if word.lower() in _WORDS and word != word.lower():
+            return f"keywords are lower case: write `{word.lower()}`"
+    if at.startswith("**") or (found == "*" and before.endswith("*")):
+        return "a power is written `^`: `x^2`"
+    per = re.search(r"(\S+)\s+per\s*$", before)
+    if per:
+        return f"units go in brackets after a number: `{per.group(1)} [1/{found}]`"
+    if found == "%":
+        return "a percentage is a number: write 10% as `0.1`"
+    if found == ";":
+        return "a declaration ends with its line: remove the `;`"
+    if found == "," and _DECIMAL_COMMA.search(line[max(0, column - 3):column + 1]):
+        return "numbers take a decimal point: write `0.1`, not `0,1`"
+    m = _HEADER.match(line)
+    if m and m.start(3) == column - 1:
+        return f"a name has no spaces: write `{m.group(2)}_{m.group(3)}`"
+    return None
