@@ -107,6 +107,20 @@ def test_plots(tmp_path: Path) -> None:
     assert runner.invoke(main, ["report", GIRFEC, "-o", str(tmp_path / "r.txt")]).exit_code == 2
 
 
+def test_cost_against_quality_reads_in_pounds() -> None:
+    """The cost axis read 1.50 under a `1e8` offset; a board reads £150,000,000."""
+    from stockflow.plots import cost_and_quality
+
+    res = stockflow.load(GIRFEC).run_scenarios(["wm2u"])
+    fig = cost_and_quality(res, "total_cost", "quality_child_years")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    ys = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    xs = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ys and all(y.startswith("£") and "," in y for y in ys), ys
+    assert ax.yaxis.get_offset_text().get_text() == "" and all("e" not in x for x in xs), xs
+
+
 LEVELS_BY_BAND = """model grid "Levels by band"
 time { start 0 stop 2 dt 0.25 units year method euler }
 unit child

@@ -33,14 +33,14 @@ def _band(ax: Any, t: np.ndarray, series: np.ndarray, colour: str, label: str, *
         ax.plot(t, series[0], color=colour, label=label, **line)
 
 
-def _plain_numbers(ax: Any, unit: str | None = None) -> None:
-    """No offset or scientific notation on the axes: people read the numbers as printed."""
+def _plain_numbers(ax: Any, unit: str | None = None, axis: Any = None) -> None:
+    """No offset or scientific notation on an axis (the y axis unless given): people read the
+    numbers as printed."""
     from matplotlib.ticker import FuncFormatter
 
     from .numbers import tick_text
 
-    for axis in (ax.yaxis,):
-        axis.set_major_formatter(FuncFormatter(lambda v, _: tick_text(v, unit)))
+    (axis or ax.yaxis).set_major_formatter(FuncFormatter(lambda v, _: tick_text(v, unit)))
 
 
 def _groups(res: Any) -> list[tuple[str, list[int]]]:
@@ -258,6 +258,8 @@ def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
             ax.scatter(q[idx], c[idx], s=60, color=colour, edgecolor="black", label=label)
     ax.set_xlabel(f"{info[quality.lower()].name} [{info[quality.lower()].units}]")
     ax.set_ylabel(f"{info[cost.lower()].name} [{info[cost.lower()].units}]")
+    _plain_numbers(ax, info[cost.lower()].units)  # £150,000,000, not 1.5 with 1e8 above the axis
+    _plain_numbers(ax, info[quality.lower()].units, ax.xaxis)
     ax.set_title("Cost against quality of life (better: right and lower)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

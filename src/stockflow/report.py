@@ -84,7 +84,7 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     for metric, block in by_metric.items():
         cells = {(r.scenario, r.point): r for r in block}
         units = str(block[0].units)
-        row = [_e(metric), _e(units.replace("GBP", "£"))]
+        row = [_e(metric), _e(_units_shown(units))]
         for sc, pt in columns:
             r = cells[(sc, pt)]
             cell = value_text(r.value, units)
@@ -136,12 +136,17 @@ def _change(diff: float, relative: float, units: str) -> str:
     return text + (f" ({relative:+.1%})" if relative == relative else "")
 
 
+def _units_shown(units: str) -> str:
+    """Units as the tables show them: money in £, and nothing for a pure number (not `1`)."""
+    return "" if units.strip() in ("1", "") else units.replace("GBP", "£")
+
+
 def _definitions(model: Any) -> list[str]:
     g = model.checked.graph
     decls = {d.name: d for d in model.spec.decls}
     return ["<h3>How the metrics are defined</h3>", _table(["metric", "definition", "units", "meaning"], [
         [_e(m.display), f"<code>{_e(expr_text(decls[m.display].expr))}</code>",
-         _e(unit_text(m.units)) if m.units else "", _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
+         _e(_units_shown(unit_text(m.units))) if m.units else "", _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
         for m in g.metrics if m.display in decls])]
 
 
