@@ -52,6 +52,21 @@ def test_report_sections(report_html: str) -> None:
                      report_html)
 
 
+def test_the_report_shows_how_the_scenarios_moved_the_stock_they_move_most(report_html: str,
+                                                                           tmp_path: Path) -> None:
+    """The flows panels were the baseline's only: flat lines in a steady baseline. Intensive
+    ends furthest from the baseline under the scenarios, so its inflow and outflow under each
+    are drawn; a spec with no scenario has no such section."""
+    assert "<h3>How the scenarios moved intensive</h3>" in report_html
+    assert 'alt="intensive: inflow and outflow by scenario" src="data:image/png;base64,' in report_html
+    spec = tmp_path / "alone.sfm"
+    spec.write_text("time { start 0  stop 5  dt 1  units year }\nstock s = 10\nflow f: s -> outside = s * 0.1\n",
+                    encoding="utf-8")
+    out = tmp_path / "alone.html"
+    assert CliRunner().invoke(main, ["report", str(spec), "-o", str(out)]).exit_code == 0
+    assert "How the scenarios moved" not in out.read_text(encoding="utf-8")
+
+
 def test_report_reads_as_a_board_reads(report_html: str) -> None:
     # metrics as rows, scenarios as columns, money in pounds, no scientific notation
     head = re.search(r"<h2>Results against the baseline</h2>.*?<table>(.*?)</table>", report_html, flags=re.S)

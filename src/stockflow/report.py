@@ -183,7 +183,29 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
         parts.append(_left_out([s for s in moving if s not in shown], f"These panels are for the {len(shown)} of "
                                f"{len(moving)} stocks that change most in the baseline",
                                "stockflow plot SPEC --kind flows --stock NAME", "any other"))
-    return parts
+    return parts + _scenario_flows(model, results, moving, unit)
+
+
+def _scenario_flows(model: Any, results: Any, stocks: list[Any], unit: str) -> list[str]:
+    """For the stock the scenarios move furthest from the baseline, its total inflow and
+    outflow under each scenario: how each one got there (a fall from fewer arrivals reads
+    differently from one through more leaving)."""
+    if len(results.names) < 2 or not stocks:
+        return []
+    base = results.indices(results.baseline)[0]
+
+    def moved(s: Any) -> float:
+        ends = results.batch[s.id][:, -1]
+        return float(max(abs(ends - ends[base])) / max(abs(results.batch[s.id][base]).max(), 1e-300))
+
+    stock = max(stocks, key=moved)
+    if moved(stock) == 0:
+        return []
+    fig = plots.flows_by_scenario(model, results, stock.id, unit)
+    return [f"<h3>How the scenarios moved {_e(stock.display)}</h3><p class='note'>{_e(stock.display)} ends "
+            "furthest from the baseline of all the stocks. Each panel is one scenario's total inflow and outflow "
+            "(the stock behind them): where the scenarios differ, these say through which flows.</p>",
+            f'<img alt="{_e(stock.display)}: inflow and outflow by scenario" src="{plots.to_data_uri(fig)}">']
 
 
 def _most_changed(stocks: list[Any], run: Any, n: int) -> list[Any]:
