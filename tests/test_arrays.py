@@ -424,3 +424,13 @@ flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
     with pytest.raises(stockflow.RunError) as exc:
         m.run(params={"s": 1.0})
     assert exc.value.diagnostics[0].code == "E061"
+
+
+def test_a_check_over_a_dimension_names_the_elements_that_fail() -> None:
+    """`expect few = infected[age] <= 100` failed listing every element's value, so the reader
+    had to find which one broke it; it names the failing elements only."""
+    m = stockflow.load_text((ROOT / "tests" / "models" / "sir_by_age.sfm").read_text(encoding="utf-8")
+                            + "expect few = infected[age] <= 1000 person\n")
+    [d] = m.expectations(m.run())
+    assert d.code == "E062" and "infected[adult] = " in d.message
+    assert "infected[young]" not in d.message and "infected[old]" not in d.message

@@ -54,11 +54,27 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
         bad = np.flatnonzero(window & ~ok)
         if bad.size:
             k = int(bad[0])
+            shown = _failing_names(emit, expr, env, k, times.shape) or used
             values = ", ".join(f"{names.get(n, n)} = {_num(np.broadcast_to(env[n], times.shape)[k])}"
-                               for n in used if n in trajectories)
+                               for n in shown if n in trajectories)
             out.append(_failure(ex, f"expectation `{ex.display}` fails at time {times[k]:g} {unit}"
                                     f"{': ' + values if values else ''} ({bad.size} of {int(window.sum())} times)"))
     return out
+
+
+def _failing_names(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape: tuple[int, ...]) -> list[str]:
+    """For a check that is an `and` of parts (as one over a dimension is, element by element),
+    the variables of the parts that fail at step k: `infected[adult] = 101`, not every element."""
+    import sympy
+
+    if not isinstance(expr, sympy.And):
+        return []
+    names: list[str] = []
+    with np.errstate(all="ignore"):
+        for part in expr.args:
+            if not np.broadcast_to(np.asarray(emit(part)(env), dtype=bool), shape)[k]:
+                names += sorted(s.name for s in part.free_symbols if s.name not in names)
+    return names
 
 
 def _failure(ex: Any, message: str) -> Diagnostic:
