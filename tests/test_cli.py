@@ -88,6 +88,12 @@ def test_version() -> None:
 
     code, out, _ = invoke("--version")
     assert code == 0 and out.strip() == f"stockflow, version {version('stockflow')}"
+    import subprocess
+    import sys
+
+    # `python -m stockflow`, for a machine where the script is not on the PATH
+    ran = subprocess.run([sys.executable, "-m", "stockflow", "--version"], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0 and ran.stdout.strip() == f"stockflow, version {version('stockflow')}", ran.stderr
 
 
 REALITY = """time { start 0  stop 10  dt 0.25  units year }
