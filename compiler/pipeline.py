@@ -111,9 +111,10 @@ def import_xmile(text: str, file: str) -> A.Spec:
     else:
         # derivatives too: a smoothing or delay time in other units than the run's is converted
         # in the hidden stock's rate, where XMILE tools would take it as it stands
-        before = {**plain.equations, **plain.initials, **plain.derivatives}
-        after = {**typed.equations, **typed.initials, **typed.derivatives}
-        changed = next((n for n, e in before.items() if after.get(n) != e), None)
+        # (a stock's initial value and its derivative share its name: compared each on its own)
+        before = [plain.equations, plain.initials, plain.derivatives]
+        after = [typed.equations, typed.initials, typed.derivatives]
+        changed = next((n for b, a in zip(before, after, strict=True) for n, e in b.items() if a.get(n) != e), None)
         if changed is None:
             return with_units
         hidden: list[G.Stock | G.Aux] = [*plain.graph.stocks, *plain.graph.auxes]

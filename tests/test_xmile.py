@@ -326,3 +326,45 @@ def test_a_metrics_numbers_make_no_constants(tmp_path: Path) -> None:
     path = tmp_path / "g.xmile"
     path.write_text(write_xmile(m.checked).text, encoding="utf-8")
     assert not [d for d in stockflow.check(path) if d.code in ("W102", "W106")]
+
+
+@pytest.mark.parametrize("spec", ["docs/examples/every_construct.sfm", "specs/girfec-ages/girfec-ages.sfm"])
+def test_conversions_inside_an_equation_are_written_with_units(spec: str, tmp_path: Path) -> None:
+    """A conversion inside an equation (a per-fortnight parameter added to per-month terms; a
+    band's length in years over 18 years written as 216 months) was a bare factor, so the
+    export came back without units (W106). Each is now a constant with units
+    (`fortnight_per_month`, `month_per_year`), and the numbers are the same."""
+    import re
+
+    from stockflow.compiler.pipeline import import_xmile
+
+    model = stockflow.load(ROOT / spec)
+    text = write_xmile(model.checked).text
+    spec_back = import_xmile(text, str(tmp_path / "x.xmile"))
+    assert not spec_back.notes
+    back = stockflow.Model(stockflow.api.compile_spec(spec_back))
+    a, b = model.run(), back.run()
+    for s in model.stocks:
+        name = s if s in back.stocks else re.sub(r"[\[\],]+", "_", s).strip("_")
+        np.testing.assert_allclose(b[name], a[s], rtol=1e-12, err_msg=s)
+
+
+def test_an_initial_value_that_needs_a_conversion_is_read_as_xmile_tools_read_it(tmp_path: Path) -> None:
+    """An initial value in child*year/month, declared child: Stella takes the number as it
+    stands; the import converted it, 12 times too many children, and said nothing (the check
+    that finds such conversions compared each stock's rate only)."""
+    path = tmp_path / "init.xmile"
+    path.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+  <header><name>init</name></header>
+  <sim_specs time_units="month"><start>0</start><stop>2</stop><dt>1</dt></sim_specs>
+  <model><variables>
+    <stock name="kids"><eqn>years * per_month</eqn><units>child</units></stock>
+    <aux name="years"><eqn>5</eqn><units>year</units></aux>
+    <aux name="per_month"><eqn>10</eqn><units>child/month</units></aux>
+  </variables></model>
+</xmile>
+""", encoding="utf-8")
+    m = stockflow.load(path)
+    assert [w.code for w in m.warnings] == ["W106"] and "`kids`" in m.warnings[0].message
+    assert m.run()["kids"][0] == 50
