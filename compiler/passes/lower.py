@@ -16,13 +16,16 @@ from ..ir.units import TIME, Unit, UnitSystem
 from .lower_expr import ExprLowering, Ty, convert
 
 
-def lower(graph: G.Graph) -> CheckedModel:
-    return _Lowerer(graph).run()
+def lower(graph: G.Graph, marks: dict | None = None) -> CheckedModel:
+    """The checked model; with `marks` (export), each unit conversion is a symbol recorded there
+    instead of a bare factor (see ExprLowering.marks)."""
+    return _Lowerer(graph, marks).run()
 
 
 class _Lowerer(ExprLowering):
-    def __init__(self, graph: G.Graph):
+    def __init__(self, graph: G.Graph, marks: dict | None = None):
         self.g = graph
+        self.marks = marks
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         us, errs = UnitSystem.build(graph.time.unit, list(graph.unit_decls), graph.time.span)
@@ -157,7 +160,7 @@ class _Lowerer(ExprLowering):
                      f"{self.show(ty.unit)}", span,
                      f"fix the equation or declare [{self.show(ty.unit)}]")
             return expr
-        return convert(expr, ty.unit, want)
+        return self.convert(expr, ty.unit, want)
 
     def settle(self, n: str, display: str, decl: A.UnitExpr | None, expr: sympy.Expr, ty: Ty,
                span: Span | None) -> sympy.Expr:
@@ -183,7 +186,7 @@ class _Lowerer(ExprLowering):
                      f"the rate would be {self.show(ty.unit)}", s.span,
                      f"give the time in {self.us.time_unit}s, e.g. `3 {self.us.time_unit}`")
             return expr
-        return convert(expr, ty.unit, want) if want is not None and ty.unit is not None else expr
+        return self.convert(expr, ty.unit, want) if want is not None and ty.unit is not None else expr
 
     def flow_ends(self, f: G.Flow, stocks: dict[str, G.Stock],
                   factors: dict[tuple[str, str], sympy.Rational]) -> None:

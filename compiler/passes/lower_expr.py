@@ -43,6 +43,18 @@ class ExprLowering:
     lookup_units: dict[str, tuple[Unit | None, Unit | None]]
     err: Callable[..., None]
     show: Callable[[Unit | None], str]
+    # For export: each conversion kept as a symbol (`$conv0`) standing for (factor, have, want),
+    # so that the XMILE writer can write it as a named constant with units (None: plain factors)
+    marks: dict[str, tuple[sympy.Expr, Unit, Unit]] | None = None
+
+    def convert(self, expr: sympy.Expr, have: Unit | None, want: Unit | None) -> sympy.Expr:
+        if self.marks is None or have is None or want is None or have.factor_to(want) == 1:
+            return convert(expr, have, want)
+        key = next((k for k, (_, h, w) in self.marks.items() if h == have and w == want), None)
+        if key is None:
+            key = f"$conv{len(self.marks)}"
+            self.marks[key] = (have.factor_to(want), have, want)
+        return sympy.Symbol(key) * expr
 
     def infer(self, e: A.Expr) -> tuple[sympy.Expr, Ty]:
         if isinstance(e, A.Num):
@@ -117,7 +129,7 @@ class ExprLowering:
                 self.err("E031", f"cannot {what} {self.show(ta.unit)} and {self.show(tb.unit)}", span,
                          "both sides must have the same units; check each term")
             return b, ta
-        return convert(b, tb.unit, ta.unit), ta
+        return self.convert(b, tb.unit, ta.unit), ta
 
     def binop(self, e: A.BinOp) -> tuple[sympy.Expr, Ty]:
         op = e.op.value
@@ -173,7 +185,7 @@ class ExprLowering:
             self.err("E034", f"`{fname}` needs a time here, not {self.show(t.unit)}", e.span,
                      f"e.g. `5 {self.us.time_unit}`")
             return x
-        return convert(x, t.unit, self.time_unit)
+        return self.convert(x, t.unit, self.time_unit)
 
     def call(self, e: A.Call) -> tuple[sympy.Expr, Ty]:
         f = e.func
@@ -256,7 +268,7 @@ class ExprLowering:
                 self.err("E034", f"lookup `{e.func}` takes {self.show(xu)}, not {self.show(t.unit)}", e.span,
                          "convert the input, or change the lookup's x_units")
             else:
-                x = convert(x, t.unit, xu)
+                x = self.convert(x, t.unit, xu)
         return sympy.Function(e.func)(x), Ty(yu if yu is not None else ONE)
 
 

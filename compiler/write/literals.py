@@ -9,6 +9,7 @@ becomes a constant with its units (`leave_constant = 5 [year]`), used where the 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..base.diagnostics import Diagnostic, SpecError
 from ..base.names import AGGREGATES
@@ -19,29 +20,32 @@ from ..ir.text import unit_text
 from ..ir.units import TIME, Unit
 from ..ir.walk import rebuild
 
+Marks = dict[str, tuple[Any, Unit, Unit]]
 
-def named_literals(model: CheckedModel) -> CheckedModel:
+
+def named_literals(model: CheckedModel) -> tuple[CheckedModel, Marks]:
     """`model` with every number that carries units (other than none at all) read from a
-    constant; `model` itself where no variable has units, or where the rewritten model would
-    not check (it always should: the constants have the numbers' own units and values)."""
+    constant, lowered again with each unit conversion left as a marked symbol (the writer
+    names it, `fortnight_per_month`, with its units) and the marks; `model` itself and no
+    marks where no variable has units, or where the rewritten model would not check (it
+    always should: the constants have the numbers' own units and values)."""
     from ..passes.lower import lower
 
     g = model.graph
     declared: list[G.Stock | G.Flow | G.Aux | G.Param] = [*g.stocks, *g.flows, *g.auxes, *g.params]
     if all(x.units is None for x in declared):
-        return model  # no units to keep (an XMILE model read without them writes `time / 1 [time_unit]`)
+        return model, {}  # no units to keep (an XMILE model read without them writes `time / 1 [time_unit]`)
     namer = _Namer(model)
     stocks = tuple(replace(s, initial=namer(s.initial, s), rate=None if s.rate is None else namer(s.rate, s))
                    for s in g.stocks)
     flows = tuple(replace(f, rate=namer(f.rate, f)) for f in g.flows)
     auxes = tuple(replace(a, equation=namer(a.equation, a)) for a in g.auxes)
-    if not namer.params:
-        return model
     graph = replace(g, stocks=stocks, flows=flows, auxes=auxes, params=g.params + tuple(namer.params.values()))
+    marks: Marks = {}
     try:
-        return lower(graph)
+        return lower(graph, marks), marks
     except SpecError:
-        return model
+        return model, {}
 
 
 class _Namer:

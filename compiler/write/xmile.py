@@ -8,6 +8,8 @@ XMILE form; `dropped` lists them so the caller can say so.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +18,14 @@ from xml.sax.saxutils import escape, quoteattr
 import sympy
 from sympy.core.function import UndefinedFunction
 
-from ..base.names import AGGREGATES, STATEFUL
+from ..base.names import AGGREGATES, STATEFUL, TIME_ALIASES
 from ..ir import ast as A
 from ..ir import graph as G
 from ..ir.model import DT_SYM, TIME_SYM, CheckedModel
 from ..ir.text import unit_text
+from ..ir.units import TIME, Unit
 from ..read.xmile.names import original_name
-from .literals import named_literals
+from .literals import Marks, named_literals
 from .xmile_arrays import XArray, dimensions_xml, xmile_arrays
 
 NS = "https://github.com/stockflow/xmile"  # stockflow's own elements, which other tools skip
@@ -40,12 +43,13 @@ class Export:
 
 
 def write_xmile(model: CheckedModel) -> Export:
-    return _Writer(named_literals(model)).write()
+    return _Writer(*named_literals(model)).write()
 
 
 class _Writer:
-    def __init__(self, model: CheckedModel):
+    def __init__(self, model: CheckedModel, marks: Marks | None = None):
         self.m = model
+        self.marks = marks or {}
         g = model.graph
         self.g = g
         self.names: dict[str, str] = {}
@@ -79,6 +83,9 @@ class _Writer:
                 for f, fl in ((x.id, x) for x in g.flows) if f in self.factor}
         self.swap = {sympy.Symbol(f): sympy.Symbol(f) / c for f, c in conv.items()}
         self.flow_conv = conv
+        # the conversions lowering marked, each written as a named constant with its units
+        for key, (factor, have, want) in self.marks.items():
+            self.swap[sympy.Symbol(key)] = self.conversion(self.unit_expr(have), self.unit_expr(want), factor)
         # smooth/delay/init: written back as XMILE calls where their hidden stocks allow it
         self.calls: dict[str, tuple[str, str, list[sympy.Expr]]] = {}
         self.folded: set[str] = set()
@@ -178,7 +185,7 @@ class _Writer:
         for p in g.params:
             out += self.some("aux", p.id, lambda v: sympy.Float(values[v]), p.units, p.doc, [])
         for key, (value, ratio) in self.conversions.items():
-            out += self.var("aux", key, value, ratio, A.Doc(f"unit conversion: 1 {unit_text(ratio)} is {value}"), [])
+            out += self.var("aux", key, value, ratio, A.Doc(f"unit conversion: {_num(float(value))} {unit_text(ratio)}"), [])
         for lk in g.lookups:
             out += self.gf(lk)
         out += ["    </variables>", "  </model>", "</xmile>", ""]
@@ -208,18 +215,42 @@ class _Writer:
         return sympy.Symbol(key)
 
     def computed(self, vid: str) -> sympy.Expr:
-        """A variable's equation, its conversion into the declared units written out."""
+        """A variable's equation, its conversion into the declared units written out (already a
+        marked symbol where lowering marked conversions)."""
         eq = self.m.equations[vid]
         have = self.m.computed_units.get(vid)
         want = self.m.units.get(vid)
-        if have is None or want is None:
+        if have is None or want is None or self.marks:
             return eq
-        from ..read.expr import parse_unit_text
-
-        have_u, _ = parse_unit_text(self.m.unitsys.show(have), "<units>")
-        want_u, _ = parse_unit_text(self.m.unitsys.show(want), "<units>")
+        have_u, want_u = self.unit_expr(have), self.unit_expr(want)
         k = have.factor_to(want)
         return self.conversion(have_u, want_u, k) * sympy.simplify(eq / k) if have_u and want_u else eq
+
+    def unit_expr(self, u: Unit) -> A.UnitExpr | None:
+        """`u` in the model's own unit names, a scale carried by a named unit as XMILE tools
+        read labels: `2.17 family/month` is `family/fortnight`, `83.3 GBP/month` is
+        `thousand_GBP/year`; None where no product of named units gives the scale."""
+        us = self.m.unitsys
+        powers = {} if u.dim == 1 else {s: int(p) for s, p in u.dim.as_powers_dict().items()}
+        choices = []
+        for base in sorted(powers, key=str):
+            named = [(us.display_names.get(base, str(base)), sympy.Integer(1))]
+            named += [(n, v.scale) for n, v in us.table.items()
+                      if v.dim == base and n not in TIME_ALIASES and n != named[0][0]]
+            choices.append([(base, n, scale) for n, scale in named])
+        if math.prod(len(c) for c in choices) > 10_000:
+            return None
+        times = [(n, v.scale) for n, v in us.table.items() if v.dim == TIME and n not in TIME_ALIASES]
+        for pick in itertools.product(*choices):
+            rest = u.scale / math.prod((scale ** powers[base] for base, _, scale in pick), start=sympy.Integer(1))
+            names = [(n, powers[base]) for base, n, _ in pick]
+            if rest == 1:
+                return A.UnitExpr(tuple(sorted(names)))
+            # a ratio of two times left over: `12 child` is child*year/month
+            ratio = next(((a, b) for a, sa in times for b, sb in times if a != b and sa / sb == rest), None)
+            if ratio is not None:
+                return A.UnitExpr(_merged(names + [(ratio[0], 1), (ratio[1], -1)]))
+        return None
 
     def per_time(self, stock: str | None) -> A.UnitExpr | None:
         s = next((x for x in self.g.stocks if x.id == stock), None)
@@ -395,6 +426,13 @@ class _Writer:
         for value, cond in reversed(pieces):
             text = f"(IF {self.x(cond)} THEN {self.x(value)} ELSE {text})"
         return text
+
+
+def _merged(factors: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    powers: dict[str, int] = {}
+    for n, p in factors:
+        powers[n] = powers.get(n, 0) + p
+    return tuple(sorted((n, p) for n, p in powers.items() if p))
 
 
 def _hidden_groups(g: G.Graph) -> dict[tuple[str, str, int], tuple[str, list[str]]]:
