@@ -208,3 +208,22 @@ def test_a_map_of_several_arrays_names_each_box_and_sets_arrays_in_rows(tmp_path
     one = _boxes(system_map(girfec.checked, causal_graph(girfec.checked)))
     assert [lines for sid, (_, _, lines) in one.items() if "[" in sid] == [
         ["universal"], ["additional"], ["targeted"], ["intensive"]]
+
+
+def test_graphviz_draws_each_array_once_unless_asked_for_its_elements(tmp_path: Path) -> None:
+    """A model of arrays drew every element with every causal arrow between them (GIRFEC by
+    age: 12 stocks and hundreds of arrows); each array is now one node labelled with its
+    indices, as Vensim and Stella draw them, and --elements draws them all."""
+    spec = str(ROOT / "tests" / "models" / "sir_by_age.sfm")
+    dot = CliRunner().invoke(main, ["diagram", spec])
+    assert dot.exit_code == 0, dot.output
+    text = dot.stdout
+    assert 'label="infected[age]"' in text and 'label="contact[a, b]"' in text and "infected[young]" not in text
+    assert len(re.findall(r"\binfected -> recovery_flow \[arrowsize", text)) == 1  # one causal arrow for three
+    every = CliRunner().invoke(main, ["diagram", spec, "--elements"]).stdout
+    assert '"infected[young]"' in every and '"infected[old]"' in every
+    near = CliRunner().invoke(main, ["diagram", spec, "--focus", "force", "--depth", "1"])
+    assert near.exit_code == 0 and "force[a]" in near.stdout and "recovered" not in near.stdout
+    out = tmp_path / "m.mmd"
+    assert CliRunner().invoke(main, ["diagram", spec, "-o", str(out)]).output == f"wrote {out}\n"
+    assert "infected[young]" not in out.read_text(encoding="utf-8")

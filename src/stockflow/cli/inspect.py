@@ -37,12 +37,15 @@ _TEXT = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
 @click.option("--graph", "as_graph", is_flag=True,
               help="For .svg: draw every variable and causal link with Graphviz instead of the system map.")
 @click.option("--links", is_flag=True, help="On the system map, draw how stocks drive flows.")
+@click.option("--elements", is_flag=True,
+              help="With Graphviz, draw every element of an array (default: each array once, as `x[level]`).")
 def diagram(spec: str, output: str | None, focus: str | None, depth: int, params: bool, mermaid: bool,
-            loop_id: str | None, as_graph: bool, links: bool) -> None:
+            loop_id: str | None, as_graph: bool, links: bool, elements: bool) -> None:
     """Draw SPEC's stocks and flows. An .svg is the system map of the Connection Explorer
     (stocks in rows, escalation above, de-escalation below; --links adds causal links); with
     --graph, --focus or --loop, and for .png, .pdf, .dot and .mmd, Graphviz draws every
-    variable and causal link."""
+    variable and causal link, each array once unless --elements (or a loop, or an element
+    given to --focus) asks for its elements."""
     from ..compiler.analysis.causal import causal_graph
     from ..compiler.base.hints import did_you_mean
     from ..compiler.write.diagram import DiagramOptions, to_dot, to_mermaid
@@ -59,7 +62,13 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         from ..compiler.write.map import standalone, system_map
 
         write_atomic(Path(output or ""), standalone(system_map(model.checked, cg), links), model.inputs)
+        click.echo(f"wrote {output}")
         return
+    checked = model.checked
+    if not elements and loop_id is None and "[" not in (focus or ""):  # a loop runs through elements
+        from ..compiler.write.collapse import collapse_arrays
+
+        checked, cg = collapse_arrays(checked, cg)
     if focus is not None:
         visible = {n.id: n.name for n in cg.nodes if not n.hidden}
         if focus.lower() not in visible:
@@ -78,15 +87,16 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         highlight = found[loop_id.lower()].nodes
     opts = DiagramOptions(focus, depth, params, highlight)
     if kind == "mermaid":
-        text = to_mermaid(model.checked, cg, opts)
+        text = to_mermaid(checked, cg, opts)
     else:
-        dot = to_dot(model.checked, cg, opts)
+        dot = to_dot(checked, cg, opts)
         text = dot.source
     if output is None:
         click.echo(text, nl=False)
         return
     if kind in ("dot", "mermaid"):
         write_atomic(Path(output), text, model.inputs)
+        click.echo(f"wrote {output}")
         return
     import graphviz
 
@@ -98,6 +108,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
                    "(macOS),\n  or write `.dot` or `.mmd` text instead, which needs nothing more.", err=True)
         sys.exit(1)
     write_atomic(Path(output), data, model.inputs)
+    click.echo(f"wrote {output}")
 
 
 @click.command()
