@@ -325,3 +325,12 @@ def test_one_elements_new_value_carries_its_own_source(tmp_path: Path) -> None:
     assert docs["rate[high]"].source == "Our register, 2025" and docs["rate[low]"].source == "Base survey"
     bare = stockflow.load(write(tmp_path, "bare.sfm", 'extends "base.sfm"\nset rate[high] = 0.7\n'))
     assert {p.id: p.doc.source for p in bare.checked.graph.params}["rate[high]"] is None
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    told = CliRunner().invoke(main, ["explain", str(tmp_path / "child.sfm"), "rate[high]"]).stdout
+    assert "source: Our register, 2025" in told
+    assert "source:" not in CliRunner().invoke(main, ["explain", str(tmp_path / "child.sfm"), "rate[low]"]).stdout
+    told = CliRunner().invoke(main, ["explain", str(tmp_path / "bare.sfm"), "rate[high]"]).stdout
+    assert "source: none given for this element's own value" in told

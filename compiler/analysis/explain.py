@@ -54,6 +54,9 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
     param = next((p for p in model.graph.params if p.id == key), None)
     if param is not None:  # the value in force: from a table, a CSV file or a base's `set`
         lines.append(f"value: {param.value:.15g}")
+    own = _element_doc(model, key, decl)
+    if own:  # an element given its own value by `set`, with its own source
+        lines.append(own)
     history = dict(spec.origins).get(base, ())
     if history:
         lines.append("set by:")
@@ -82,6 +85,20 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
         elif users:
             lines.append("used by: " + ", ".join(users))
     return "\n".join(lines) + "\n"
+
+
+def _element_doc(model: CheckedModel, key: str, decl: A.Decl) -> str | None:
+    """`source: ...` of an element whose source is not the declaration's (a `set` gave it)."""
+    if "[" not in key:
+        return None
+    named = [*model.graph.stocks, *model.graph.flows, *model.graph.auxes, *model.graph.params]
+    doc = next((x.doc for x in named if x.id == key), None)
+    mine = getattr(decl, "doc", None)
+    if doc is None or mine is None or (doc.source, doc.assumption) == (mine.source, mine.assumption):
+        return None
+    if doc.source or doc.assumption:
+        return f"source: {doc.source}" if doc.source else f"assumption: {doc.assumption}"
+    return "source: none given for this element's own value"
 
 
 def _metric_inputs(model: CheckedModel) -> dict[str, list[str]]:
