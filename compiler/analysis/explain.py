@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..base.names import canonical
 from ..ir import ast as A
+from ..ir import graph as G
 from ..ir.model import CheckedModel
 from ..ir.text import decl_text as declaration_text
 from ..ir.walk import names_in
@@ -91,7 +92,8 @@ def _element_doc(model: CheckedModel, key: str, decl: A.Decl) -> str | None:
     """`source: ...` of an element whose source is not the declaration's (a `set` gave it)."""
     if "[" not in key:
         return None
-    named = [*model.graph.stocks, *model.graph.flows, *model.graph.auxes, *model.graph.params]
+    named: list[G.Stock | G.Flow | G.Aux | G.Param] = [*model.graph.stocks, *model.graph.flows, *model.graph.auxes,
+                                                       *model.graph.params]
     doc = next((x.doc for x in named if x.id == key), None)
     mine = getattr(decl, "doc", None)
     if doc is None or mine is None or (doc.source, doc.assumption) == (mine.source, mine.assumption):
