@@ -386,3 +386,17 @@ def test_forward_mode_gradients_are_reverse_modes(synthetic: Path) -> None:
     assert value == pytest.approx(float(want_value), rel=1e-13)
     np.testing.assert_allclose(grad, np.asarray(want_grad), rtol=1e-9, atol=1e-9)
     assert not calibrate(write(synthetic, "plain.yaml", FULL), starts=1).problem.forward  # Euler, uncapped
+
+
+def test_observing_an_array_by_its_name_asks_for_one_element(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "tests" / "models" / "sir_by_age.sfm", tmp_path / "sir.sfm")
+    (tmp_path / "obs.csv").write_text("day,series,value\n7,sick,20\n14,sick,300\n", encoding="utf-8")
+    path = write(tmp_path, "cal.yaml", "model: sir.sfm\ndata:\n  - {file: obs.csv, time: day, series: series, "
+                 "value: value}\nobserve:\n  sick: {stock: infected, noise: poisson}\nestimate:\n  recovery:\n")
+    with pytest.raises(SpecError) as exc:
+        calibrate(path)
+    d = exc.value.diagnostics[0]
+    assert d.code == "E084" and "`infected` is not a stock" in d.message
+    assert "is an array: observe one element, e.g. `infected[young]`" in (d.hint or "")

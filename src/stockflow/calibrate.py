@@ -268,12 +268,16 @@ def _check_names(cal: Calibration, model: Any) -> None:
     kinds["rate"] = kinds["flow"]
     params = {p.id for p in g.params} | _shared(g).keys()
     errors = []
+    arrays = {a.name: a.elements[0][0] for a in g.arrays}
     for o in cal.observe:
         if canonical(o.target) not in kinds[o.kind]:
             pool = sorted(kinds[o.kind])
             what = "flow" if o.kind == "rate" else o.kind
-            errors.append(error("E084", f"`{o.target}` is not a {what} of {model.name}", o.span,
-                                did_you_mean(o.target, pool) or f"its {what}s: " + ", ".join(pool)))
+            first = arrays.get(canonical(o.target))
+            hint = (f"`{o.target}` is an array: observe one element, e.g. `{first}`, or an aux that sums them"
+                    if first in kinds[o.kind] else
+                    did_you_mean(o.target, pool) or f"its {what}s: " + ", ".join(pool))
+            errors.append(error("E084", f"`{o.target}` is not a {what} of {model.name}", o.span, hint))
     for e in cal.estimate:
         if canonical(e.name) not in params:
             errors.append(error("E084", f"`{e.name}` is not a parameter of {model.name}", e.span,
