@@ -198,3 +198,18 @@ def test_money_in_the_consoles_tables_is_in_pounds() -> None:
     assert "£126,925,739" in block and "-£2,031" in block and "-£7,957,449" in block and "-2,030.77" not in block
     code, out, _ = invoke("diff", GIRFEC, str(ROOT / "specs" / "girfec-city" / "girfec-city.sfm"), "--run")
     assert "£" in out.split("discounted_cost", 1)[1].split("\n", 1)[0]
+
+
+def test_diff_shows_values_read_from_csv_files_that_differ(tmp_path: Path) -> None:
+    """Two authorities' specs with the same `csv "rates.csv"` line but their own files were
+    'no differences'; the values that differ are listed."""
+    spec = ("time { start 0  stop 2  dt 1  units year }\ndim level = [low, high]\n"
+            'param rate[level] [1/year] = csv "rates.csv"\nstock s[level] = 1\n'
+            "flow f[level]: s[level] -> outside = s[level] * rate[level]\n")
+    for name, high in (("a", "0.4"), ("b", "0.5")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.sfm").write_text(spec, encoding="utf-8")
+        (tmp_path / name / "rates.csv").write_text(f"level,value\nlow,0.1\nhigh,{high}\n", encoding="utf-8")
+    code, out, _ = invoke("diff", str(tmp_path / "a" / "m.sfm"), str(tmp_path / "b" / "m.sfm"))
+    assert code == 1 and "rate[high]: A 0.4, B 0.5" in out and "rate[low]" not in out
+    assert "no differences" not in out

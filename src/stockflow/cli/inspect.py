@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..compiler.base.names import canonical
 from ..numbers import value_text
 from .common import (
     die_internal,
@@ -178,12 +179,27 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
     click.echo(f"A: {spec_a}\nB: {spec_b}\n")
     for d in changes:
         click.echo(describe(d))
-    if not changes:
+    read = _values_read(a, b)
+    for line in read:
+        click.echo(line)
+    if not changes and not read:
         click.echo("no differences in declarations or time settings")
-    different = bool(changes)
+    different = bool(changes or read)
     if run_both:
         different = _diff_runs(a, b) or different
     sys.exit(1 if different else 0)
+
+
+def _values_read(a: Any, b: Any) -> list[str]:
+    """Parameter values read from CSV files that differ, though the declarations' text (`csv
+    "rates.csv"`) may be the same: each changed element, A's value and B's."""
+    tables = {canonical(d.name) for spec in (a.spec, b.spec) for d in spec.decls
+              if getattr(getattr(d, "array", None), "table", None)}
+    pa, pb = a.parameters, b.parameters
+    out = [f"  {k}: A {value_text(pa[k])}, B {value_text(pb[k])}" for k in pa
+           if k in pb and k.split("[", 1)[0] in tables and pa[k] != pb[k]]
+    return (["~ values read from CSV files:"] + out[:40] + ([f"  ... and {len(out) - 40} more"] if len(out) > 40 else [])
+            if out else [])
 
 
 def _diff_runs(a: Any, b: Any) -> bool:
