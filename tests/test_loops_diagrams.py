@@ -224,6 +224,8 @@ def test_graphviz_draws_each_array_once_unless_asked_for_its_elements(tmp_path: 
     assert '"infected[young]"' in every and '"infected[old]"' in every
     near = CliRunner().invoke(main, ["diagram", spec, "--focus", "force", "--depth", "1"])
     assert near.exit_code == 0 and "force[a]" in near.stdout and "recovered" not in near.stdout
+    typo = CliRunner().invoke(main, ["diagram", spec, "--focus", "infectd"])
+    assert typo.exit_code == 2 and "did you mean `infected`?" in typo.output
     out = tmp_path / "m.mmd"
     assert CliRunner().invoke(main, ["diagram", spec, "-o", str(out)]).output == f"wrote {out}\n"
     assert "infected[young]" not in out.read_text(encoding="utf-8")

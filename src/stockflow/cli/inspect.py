@@ -74,7 +74,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
         visible = {n.id: n.name for n in cg.nodes if not n.hidden}
         if focus.lower() not in visible:
             raise click.BadParameter(f"`{focus}` is not a variable of {model.name}; "
-                                     f"{did_you_mean(focus, visible.values()) or 'see stockflow explain'}",
+                                     f"{did_you_mean(focus, list(visible)) or 'see stockflow explain'}",
                                      param_hint="--focus")
         focus = focus.lower()
     highlight: tuple[str, ...] = ()
