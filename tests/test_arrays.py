@@ -434,3 +434,15 @@ def test_a_check_over_a_dimension_names_the_elements_that_fail() -> None:
     [d] = m.expectations(m.run())
     assert d.code == "E062" and "infected[adult] = " in d.message
     assert "infected[young]" not in d.message and "infected[old]" not in d.message
+
+
+def test_an_alias_of_a_dimension_used_once_shares_the_dimensions_column() -> None:
+    """`aux force[a: age]` (an alias for a reduction inside) put its elements in a column `a`,
+    apart from every other variable's `age`; one column per dimension, aliases only where one
+    dimension stands twice (`from`, `to`)."""
+    m = stockflow.load(ROOT / "tests" / "models" / "sir_by_age.sfm")
+    frame = m.run().to_frame()
+    assert list(frame.columns) == ["time", "variable", "age", "kind", "units", "value"]
+    assert set(frame[frame.variable == "force"].age) == {"young", "adult", "old"}
+    girfec = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm").run().to_frame()
+    assert {"level", "from", "to"} <= set(girfec.columns)

@@ -33,7 +33,11 @@ class ModelOutputs:
         declared: list[G.Stock | G.Flow | G.Aux] = [*g.stocks, *g.flows, *g.auxes]
         decls = {v.id: v for v in declared}
         lay_outputs = tuple(s.id for s in g.stocks) + tuple(g.order)
-        arrays = {vid: (decls[vid].display.split("[", 1)[0], tuple(zip(a.indices, key, strict=True)))
+        # a column per dimension, named by the alias only where one dimension stands twice
+        # (`from`, `to`): `force[a: age]`'s elements are in the `age` column with everything else's
+        columns = {a.name: tuple(i if a.dims.count(d) > 1 else d for i, d in zip(a.indices, a.dims, strict=True))
+                   for a in g.arrays}
+        arrays = {vid: (decls[vid].display.split("[", 1)[0], tuple(zip(columns[a.name], key, strict=True)))
                   for a in g.arrays for vid, key in a.elements if vid in decls}
         return tuple(VarInfo(n, decls[n].display, kinds[n], self.unit_text(n, decls[n].units), n in hidden,
                              *arrays.get(n, ("", ())))
