@@ -334,3 +334,9 @@ def test_one_elements_new_value_carries_its_own_source(tmp_path: Path) -> None:
     assert "source:" not in CliRunner().invoke(main, ["explain", str(tmp_path / "child.sfm"), "rate[low]"]).stdout
     told = CliRunner().invoke(main, ["explain", str(tmp_path / "bare.sfm"), "rate[high]"]).stdout
     assert "source: none given for this element's own value" in told
+
+
+def test_a_new_table_without_else_drops_the_old_source_too(tmp_path: Path) -> None:
+    write(tmp_path, "base.sfm", ARRAYED_BASE.replace("= 0.1\n", '= 0.1 { source "Base survey" }\n'))
+    m = stockflow.load(write(tmp_path, "child.sfm", 'extends "base.sfm"\nset rate = {low: 0.2, high: 0.3}\n'))
+    assert {p.doc.source for p in m.checked.graph.params} == {None}

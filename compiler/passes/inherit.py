@@ -201,7 +201,7 @@ def _table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
                                                table=new.table, table_span=new.table_span))
     if o.value is None and isinstance(swapped, A.ParamDecl):
         swapped = replace(swapped, value=0.0)  # the old default no longer stands for the rest
-    return _apply(swapped, replace(o, elements=None), errors)
+    return _apply(swapped, o, errors)  # `o.elements` is read only by `_doc`: a new table's old source goes
 
 
 def _whole(d: A.Decl, o: A.Override) -> A.Decl:
