@@ -368,3 +368,19 @@ def test_an_initial_value_that_needs_a_conversion_is_read_as_xmile_tools_read_it
     m = stockflow.load(path)
     assert [w.code for w in m.warnings] == ["W106"] and "`kids`" in m.warnings[0].message
     assert m.run()["kids"][0] == 50
+
+
+def test_a_delay_whose_time_needs_a_conversion_round_trips(tmp_path: Path) -> None:
+    """A delay's time in months in a model run in years: its stage time held a marked
+    conversion that was printed as `_conv1`, an undefined name, so the export did not read."""
+    m = stockflow.load_text("model sm\ntime { start 0  stop 5  dt 0.25  units year }\nunit child\n"
+                            "stock s [child] = 100\nflow f [child/year]: outside -> s = 10 [child/year]\n"
+                            "param tau [month] = 6\naux seen [child] = smooth(s, tau)\naux late [child] = delay3(s, tau)\n")
+    text = write_xmile(m.checked).text
+    assert "_conv" not in text and "SMTH1(" in text and "DELAY3(" in text
+    path = tmp_path / "sm.xmile"
+    path.write_text(text, encoding="utf-8")
+    back = stockflow.load(path)
+    assert "W106" not in [w.code for w in back.warnings]
+    for name in ("seen", "late"):
+        np.testing.assert_allclose(back.run()[name], m.run()[name], rtol=1e-12)

@@ -83,9 +83,10 @@ class _Writer:
                 for f, fl in ((x.id, x) for x in g.flows) if f in self.factor}
         self.swap = {sympy.Symbol(f): sympy.Symbol(f) / c for f, c in conv.items()}
         self.flow_conv = conv
-        # the conversions lowering marked, each written as a named constant with its units
-        for key, (factor, have, want) in self.marks.items():
-            self.swap[sympy.Symbol(key)] = self.conversion(self.unit_expr(have), self.unit_expr(want), factor)
+        # the conversions lowering marked, each written as a named constant with its units (after
+        # `swap`, whose replacements may hold marks: a delay's stage time)
+        self.named_marks = {sympy.Symbol(key): self.conversion(self.unit_expr(have), self.unit_expr(want), factor)
+                            for key, (factor, have, want) in self.marks.items()}
         # smooth/delay/init: written back as XMILE calls where their hidden stocks allow it
         self.calls: dict[str, tuple[str, str, list[sympy.Expr]]] = {}
         self.folded: set[str] = set()
@@ -311,6 +312,8 @@ class _Writer:
     def expr(self, e: sympy.Expr) -> str:
         if self.swap:
             e = e.xreplace(self.swap)
+        if self.named_marks:
+            e = e.xreplace(self.named_marks)
         return self.x(e)
 
     def ref(self, vid: str) -> str:
