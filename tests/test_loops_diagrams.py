@@ -203,6 +203,11 @@ def test_a_map_of_several_arrays_names_each_box_and_sets_arrays_in_rows(tmp_path
     # a row per array, the age bands across: each infection runs straight down
     assert boxes["susceptible[young]"][1] < boxes["infected[young]"][1] < boxes["recovered[young]"][1]
     assert boxes["susceptible[young]"][0] == boxes["infected[young]"][0] < boxes["infected[old]"][0]
+    assert boxes["susceptible[young]"][1] <= 60  # no arcs above: the first row just under the key
+    girfec_svg = system_map(stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").checked,
+                            causal_graph(stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").checked))
+    valves = [float(y) for y in re.findall(r'<g class="flow"[^>]*>.*?<circle cx="[\d.]+" cy="(-?[\d.]+)"', girfec_svg)]
+    assert 40 <= min(valves) <= 80  # arcs above the row: room for them, and no more
     # one array: its elements alone say which box is which
     girfec = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
     one = _boxes(system_map(girfec.checked, causal_graph(girfec.checked)))

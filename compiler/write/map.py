@@ -35,14 +35,12 @@ class MapLayout:
 def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     """The map as one SVG element (no script, no external reference)."""
     g = model.graph
-    lay = MapLayout()
     rows = _rows(g)
-    for r, row in enumerate(rows):
-        for c, sid in enumerate(row):
-            lay.stocks[sid] = (170 + c * COL, 200 + r * ROW_GAP)
-    _arcs(g, lay, rows)
-    _outside(g, lay)
-    _links(g, cg, lay)
+    lay = _laid_out(g, cg, rows, 200)
+    # the first row sits as high as its arcs above allow (none: just under the key)
+    highest = min([y for _, y in lay.valves.values()] + [y - BOX_H / 2 for _, y in lay.stocks.values()], default=60)
+    if highest > 60:
+        lay = _laid_out(g, cg, rows, 200 - (highest - 60))
     names = {s.id: s.display for s in g.stocks}
     labels = _labels({sid: names[sid] for sid in lay.stocks})
     for sid, (x, y) in lay.stocks.items():
@@ -59,6 +57,18 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
             f'style="max-width:{lay.width * 1.15:.0f}px" role="img" aria-label="system map">{_DEFS}'
             f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
+
+
+def _laid_out(g: G.Graph, cg: CausalGraph, rows: list[list[str]], top: float) -> MapLayout:
+    """Stocks row by row from `top`, then the flows and links between them."""
+    lay = MapLayout()
+    for r, row in enumerate(rows):
+        for c, sid in enumerate(row):
+            lay.stocks[sid] = (170 + c * COL, top + r * ROW_GAP)
+    _arcs(g, lay, rows)
+    _outside(g, lay)
+    _links(g, cg, lay)
+    return lay
 
 
 def _legend(lay: MapLayout) -> str:

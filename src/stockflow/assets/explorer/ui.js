@@ -43,7 +43,8 @@
     return plain(v);
   }
   function isMoney(u) { return Boolean(u) && /^gbp(\/|$)/i.test(u.trim()); }
-  function unitLabel(u) { return (u || "").replace(/\bGBP\b/gi, "£"); }
+  /* units as a board reads them: money in £, and nothing for a pure number (not "1") */
+  function unitLabel(u) { return (u || "").trim() === "1" ? "" : (u || "").replace(/\bGBP\b/gi, "£"); }
   function tickText(v, unit) {
     var money = isMoney(unit) ? "£" : "";
     if (Math.abs(v) < 1e-9) { return money + "0"; }
