@@ -340,3 +340,15 @@ def test_a_new_table_without_else_drops_the_old_source_too(tmp_path: Path) -> No
     write(tmp_path, "base.sfm", ARRAYED_BASE.replace("= 0.1\n", '= 0.1 { source "Base survey" }\n'))
     m = stockflow.load(write(tmp_path, "child.sfm", 'extends "base.sfm"\nset rate = {low: 0.2, high: 0.3}\n'))
     assert {p.doc.source for p in m.checked.graph.params} == {None}
+
+
+def test_a_lookup_given_a_table_of_values_is_an_error(tmp_path: Path) -> None:
+    """`set effect = {low: 3}` on an arrayed lookup was accepted and changed nothing."""
+    write(tmp_path, "base.sfm", "time { start 0  stop 2  dt 1  units year }\ndim level = [low, high]\n"
+          "lookup effect[level] = { low: [(0, 1), (1, 2)], else: [(0, 5), (1, 6)] }\nstock s[level] = 1\n"
+          "flow f[level]: outside -> s[level] = effect[level](time)\n")
+    for value in ("{low: 3}", 'csv "x.csv"'):
+        with pytest.raises(SpecError) as exc:
+            stockflow.load(write(tmp_path, "child.sfm", f'extends "base.sfm"\nset effect = {value}\n'))
+        [d] = exc.value.diagnostics
+        assert d.code == "E016" and "is a lookup" in d.message and "set effect[low] = [(0, 1), (1, 2)]" in (d.hint or "")
