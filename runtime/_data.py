@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler.base.cells import cell_number, other_separator
 from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
 from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
 from ..compiler.ir.graph import Graph
@@ -119,26 +119,21 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
     return Series(o, np.asarray(ends), np.asarray(starts), np.asarray(values), tuple(where))
 
 
-_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
-
-
 def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> float | None:
     """A cell's number, or None with an E081 when it is not one the noise model accepts.
     Commas are read as thousands separators only where they group digits in threes
     (`12,345`): `150,2` is a decimal comma, which read that way would be 1502."""
-    text = value.strip()
-    if "," in text and not _THOUSANDS.fullmatch(text):
+    v, problem = cell_number(value)
+    if problem == "decimal comma":
         errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number: its comma "
                             "does not separate thousands", o.span,
                             "write decimals with a full stop (150.2), thousands as 12,345 or 12345"))
         return None
-    try:
-        v = float(text.replace(",", ""))
-    except ValueError:
+    if problem == "not a number":
         errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
                             "fix the value, or leave the cell empty for a missing value"))
         return None
-    if not math.isfinite(v):
+    if v is None:
         errors.append(error("E081", f"{place}: `{printable(value)}` is not a finite number", o.span))
         return None
     if v < 0 and o.noise in ("poisson", "negative_binomial"):
@@ -255,9 +250,8 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
     cols = list(table.columns)
     wanted = [src.time] + ([src.series, src.value] if src.layout == "tidy" else [])
     wanted += [c for c in (src.unit, src.prefer.column if src.prefer else None) if c]
-    other = next((sep for sep in (";", "\t", "|") if len(cols) == 1 and sep in cols[0]), None)
-    if other is not None and any(c not in cols for c in wanted):  # one diagnostic, not one a column
-        shown = "a tab" if other == "\t" else f"`{other}`"
+    shown = other_separator([str(c) for c in cols])
+    if shown is not None and any(c not in cols for c in wanted):  # one diagnostic, not one a column
         errors.append(error("E081", f"{name} has its columns separated by {shown}, not by commas", src.span,
                             "save it as CSV with commas between columns (and full stops in decimals)"))
         return

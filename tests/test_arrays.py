@@ -446,3 +446,24 @@ def test_an_alias_of_a_dimension_used_once_shares_the_dimensions_column() -> Non
     assert set(frame[frame.variable == "force"].age) == {"young", "adult", "old"}
     girfec = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm").run().to_frame()
     assert {"level", "from", "to"} <= set(girfec.columns)
+
+
+@pytest.mark.parametrize("rows, value, says", [
+    ('level,value\nlow,"1,500"\nhigh,0.4\n', 1500.0, None),  # thousands grouped, as a spreadsheet saves them
+    ('level,value\nlow,"0,1"\nhigh,0.4\n', None, "its comma does not separate thousands"),
+    ("level;value\nlow;0.1\nhigh;0.4\n", None, "separated by `;`"),
+])
+def test_a_csv_table_from_a_spreadsheet(rows: str, value: float | None, says: str | None, tmp_path: Path) -> None:
+    """Table cells are read as calibration data are: `1,500` is 1500, `0,1` (a decimal comma) is
+    refused rather than read as 1, and a `;`-separated file is named as such."""
+    (tmp_path / "rates.csv").write_text(rows, encoding="utf-8")
+    spec = tmp_path / "m.sfm"
+    spec.write_text(HEAD + 'dim level = [low, high]\nparam rate[level] = csv "rates.csv"\nstock s[level] = 1\n'
+                    "flow out[level]: s[level] -> outside = s[level] * rate[level] * 0\n", encoding="utf-8")
+    if value is not None:
+        assert stockflow.load(spec).parameters["rate[low]"] == value
+        return
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(spec)
+    [d] = exc.value.diagnostics
+    assert d.code == "E094" and says in d.message

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 
+from ...base.cells import cell_number, other_separator
 from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ...base.files import allowed_roots, check_named, read_bytes
 from ...base.hints import did_you_mean
@@ -44,6 +44,11 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
     if len(set(dims)) < len(dims):  # one dimension twice: columns go by position
         wanted = header if len(header) == len(dims) + 1 and header[-1] == "value" else wanted
     missing = [w for w in wanted if w not in header]
+    sep = other_separator(header)
+    if missing and sep is not None:
+        errors.append(error("E094", f"table {printable(name)} has its columns separated by {sep}, not by commas",
+                            span, "save it as CSV with commas between columns (and full stops in decimals)"))
+        return {}
     if missing and not (len(header) == len(dims) + 1 and header[-1] == "value"):
         errors.append(error("E094", f"table {printable(name)} for `{arr.name}` has no column `{missing[0]}`", span,
                             f"its columns: {', '.join(header) or 'none'}; it needs {', '.join(wanted)}"))
@@ -64,13 +69,13 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
                                     f"`{dim.name}`", span, did_you_mean(el, dim.elements)
                                     or "its elements: " + ", ".join(dim.elements[:12])))
                 return {}
-        try:
-            value = float(row[cols[-1]])
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
+        value, problem = cell_number(row[cols[-1]])
+        if value is None:
+            why = ("not a number: its comma does not separate thousands" if problem == "decimal comma"
+                   else "not a finite number")
             errors.append(error("E094", f"{printable(name)} row {row_no}: the value `{printable(row[cols[-1]])}` is "
-                                "not a finite number", span, "write a number"))
+                                f"{why}", span, "write a number: decimals with a full stop (150.2), thousands as "
+                                "12,345 or 12345"))
             return {}
         if key in out:
             errors.append(error("E094", f"{printable(name)} gives `{element_name(arr.name, key)}` twice "
