@@ -261,3 +261,15 @@ def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str
         parse_dsl(f"time {{ start 0  stop 10  dt 1  units year }}\nstock s = 1\n{line}\n", "m.sfm")
     [d] = exc.value.diagnostics
     assert d.code == "E001" and says in (d.hint or ""), d.hint
+
+
+def test_a_misspelt_dimension_after_a_name_is_not_called_a_unit() -> None:
+    """`aux a[agee]` beside `dim age` was "unknown unit `agee`" (one name in brackets reads as
+    units unless it is a dimension of the file); it is E091 suggesting the dimension."""
+    head = "time { start 0  stop 10  dt 1  units day }\ndim age = [young, old]\nunit child\nstock x[age] = 1\n"
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl(head + "aux a[agee] = 1\n", "m.sfm")
+    [d] = exc.value.diagnostics
+    assert d.code == "E091" and d.hint == "did you mean the dimension `age`?"
+    assert parse_dsl(head + "aux a [child] = 1 child\n", "m.sfm")  # a unit stays a unit
+    assert parse_dsl('extends "base.sfm"\n' + head + "aux a [ages] = 1\n", "m.sfm")  # a base may declare `ages`

@@ -127,6 +127,8 @@ class _DslReader:
                      Span(self.file, 1, 1, 1, 2), "split the model")
             raise SpecError(self.errors)
         self.arr.file_dims = {str(it.children[0]).lower() for it in tree.children if it.data in _DIMS}
+        self.arr.file_units = {str(it.children[0]) for it in tree.children if it.data == "unit_decl"}
+        self.arr.own_units = not any(it.data == "extends_decl" for it in tree.children)  # no base to add units
         for item in tree.children:
             kind = item.data
             if kind in _DIMS:

@@ -9,7 +9,9 @@ from typing import TypeVar
 from lark import Token, Tree
 
 from ..base.diagnostics import Diagnostic, Span, error
+from ..base.hints import did_you_mean
 from ..base.limits import MAX_DIM_ELEMENTS
+from ..base.names import BUILTIN_UNITS
 from ..ir import ast as A
 from ..ir.walk import literal
 from .expr import Builder
@@ -21,6 +23,8 @@ class ArrayReader:
     def __init__(self, b: Builder, file_dims: set[str]):
         self.b = b
         self.file_dims = file_dims  # dimensions declared in this file, lower case
+        self.file_units: set[str] = set()  # units declared in this file
+        self.own_units = True  # False where a base the file extends may declare more units
         self.errors: list[Diagnostic] = b.errors
 
     def err(self, code: str, msg: str, node: Tree | Token | Span | None, hint: str | None = None) -> None:
@@ -66,8 +70,21 @@ class ArrayReader:
         items = first.children
         bare = _bare_name(items[0]) if len(items) == 1 else None
         if len(items) == 1 and (bare is None or bare.lower() not in self.file_dims):
+            near = self.misspelt_dim(bare)
+            if near is not None:
+                self.err("E091", f"`{bare}` is neither a dimension nor a unit of this file", first,
+                         f"did you mean the dimension `{near}`?")
+                return (), None
             return (), self.units(first)
         return self.dims(first), None
+
+    def misspelt_dim(self, name: str | None) -> str | None:
+        """A dimension of this file that `name` (read as units) is a slip for: `[agee]` beside
+        `dim age`; None where `name` is a unit this file or stockflow knows."""
+        if name is None or name in self.file_units or name in BUILTIN_UNITS or not self.file_dims or not self.own_units:
+            return None
+        hint = did_you_mean(name, sorted(self.file_dims))
+        return hint.split("`")[1] if hint else None
 
     def set_target(self, name: str, first: Tree | None, second: Tree | None
                    ) -> tuple[str, A.UnitExpr | None, str | None]:
