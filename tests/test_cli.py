@@ -213,3 +213,20 @@ def test_diff_shows_values_read_from_csv_files_that_differ(tmp_path: Path) -> No
     code, out, _ = invoke("diff", str(tmp_path / "a" / "m.sfm"), str(tmp_path / "b" / "m.sfm"))
     assert code == 1 and "rate[high]: A 0.4, B 0.5" in out and "rate[low]" not in out
     assert "no differences" not in out
+
+
+def test_check_takes_a_calibration_file_among_the_specs(tmp_path: Path) -> None:
+    """`stockflow check specs/*/*.yaml` in CI met calibrate.yaml and gave seven errors about
+    unknown sections; a calibration file is checked as `calibrate` would, without fitting."""
+    import shutil
+
+    here = ROOT / "specs" / "scotland_looked_after"
+    code, _, err = invoke("check", str(here / "calibrate.yaml"), str(ROOT / "specs" / "girfec" / "girfec.yaml"))
+    assert code == 0 and "2 spec(s) checked: 0 error(s)" in err
+    for f in here.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    bad = tmp_path / "calibrate.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("leave_rate:", "leave_rat:"), encoding="utf-8")
+    code, out, err = invoke("check", str(bad))
+    assert code == 1 and "E084" in out + err and "did you mean `leave_rate`?" in out + err

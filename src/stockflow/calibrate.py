@@ -243,6 +243,34 @@ def _solve_fit(cal: Calibration, model: Any, series: tuple[Any, ...], notes: tup
                prob, opt.z, got.decrement, p)
 
 
+def check_calibration(path: str | Path) -> list[Diagnostic]:
+    """Every fault `calibrate` would find before it fits: the model, the names observed and
+    estimated, the data files and their values; else the data's notes (rows left out)."""
+    from . import api
+    from .runtime._data import load_data
+
+    try:
+        cal = _read(path)
+        model = api.load(cal.model)
+        _check_names(cal, model)
+        loaded = load_data(cal, model.checked.graph)
+        _params(cal, model, loaded.series)
+    except SpecError as exc:
+        return list(exc.diagnostics)
+    return list(loaded.notes)
+
+
+def looks_like_calibration(text: str) -> bool:
+    """A YAML calibration file rather than a model: `observe` or `estimate` at the top, no `time`."""
+    import yaml
+
+    try:
+        top = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(top, dict) and bool({"observe", "estimate"} & set(top)) and "time" not in top
+
+
 def _read(path: str | Path) -> Calibration:
     from .compiler.pipeline import DSL_SUFFIXES, YAML_SUFFIXES, read_source
     from .compiler.read.dsl import parse_dsl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -27,6 +28,11 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
             built = None
+            calibration = _calibration(spec)
+            if calibration is not None:  # a calibration file among the specs: checked as one, not fitted
+                every.extend(calibration[0])
+                sources.update(calibration[1])
+                continue
             try:
                 found, read, built = diagnose_built(resolve_spec_path(spec))
             except SpecError as exc:
@@ -51,3 +57,21 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         die_internal(exc)
+
+
+def _calibration(spec: str) -> tuple[list[Any], dict[str, str]] | None:
+    """The faults of a YAML calibration file given to `check` (what `calibrate` would find
+    before fitting) and its text, or None if `spec` is not one."""
+    from pathlib import Path
+
+    if not spec.lower().endswith((".yaml", ".yml")) or not Path(spec).is_file():
+        return None
+    from ..calibrate import check_calibration, looks_like_calibration
+    from ..compiler.base.diagnostics import SpecError
+    from ..compiler.pipeline import read_source
+
+    try:
+        src = read_source(spec)
+    except SpecError:
+        return None  # read as a spec, with its own error
+    return (check_calibration(spec), {src.path: src.text}) if looks_like_calibration(src.text) else None
