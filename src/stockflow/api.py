@@ -47,8 +47,12 @@ def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
 
 
 def check(path: str | Path) -> list[Diagnostic]:
-    """Every error and warning for a spec file, without raising."""
-    return diagnose(resolve_spec_path(path))[0]
+    """Every error and warning for a spec file, without raising; a YAML calibration file is
+    checked as `calibrate` checks it before fitting."""
+    from .calibrate import calibration_faults
+
+    found = calibration_faults(path)
+    return found[0] if found is not None else diagnose(resolve_spec_path(path))[0]
 
 
 def connect(address: str = "local") -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
@@ -20,6 +19,7 @@ from .common import die_internal, print_diagnostics
 def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
+        from ..calibrate import calibration_faults
         from ..compiler.base.diagnostics import SpecError
         from ..compiler.base.registry import resolve_spec_path
         from ..compiler.pipeline import diagnose_built
@@ -28,7 +28,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
             built = None
-            calibration = _calibration(spec)
+            calibration = calibration_faults(spec)
             if calibration is not None:  # a calibration file among the specs: checked as one, not fitted
                 every.extend(calibration[0])
                 sources.update(calibration[1])
@@ -57,21 +57,3 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         die_internal(exc)
-
-
-def _calibration(spec: str) -> tuple[list[Any], dict[str, str]] | None:
-    """The faults of a YAML calibration file given to `check` (what `calibrate` would find
-    before fitting) and its text, or None if `spec` is not one."""
-    from pathlib import Path
-
-    if not spec.lower().endswith((".yaml", ".yml")) or not Path(spec).is_file():
-        return None
-    from ..calibrate import check_calibration, looks_like_calibration
-    from ..compiler.base.diagnostics import SpecError
-    from ..compiler.pipeline import read_source
-
-    try:
-        src = read_source(spec)
-    except SpecError:
-        return None  # read as a spec, with its own error
-    return (check_calibration(spec), {src.path: src.text}) if looks_like_calibration(src.text) else None
