@@ -287,3 +287,21 @@ class _Reader(NodeReader):
                 prior = (name.strip(), args)
         start = self.number(p["start"], "`start`") if "start" in p else None
         return Estimate(key.value, bounds, prior, start, self.span(key))
+
+
+def calibration_source(path: str | Path) -> tuple[str, str] | None:
+    """(path, text) of a YAML calibration file given where specs are checked (`observe` or
+    `estimate` at the top, no `time`); None for anything else, which is read as a spec."""
+    import yaml
+
+    from ..pipeline import read_source
+
+    if not str(path).lower().endswith((".yaml", ".yml")) or not Path(path).is_file():
+        return None
+    try:
+        src = read_source(path)
+        top = yaml.safe_load(src.text)
+    except (SpecError, yaml.YAMLError):
+        return None  # read as a spec, with its own error
+    is_calibration = isinstance(top, dict) and bool({"observe", "estimate"} & set(top)) and "time" not in top
+    return (src.path, src.text) if is_calibration else None

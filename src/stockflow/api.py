@@ -49,10 +49,13 @@ def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
 def check(path: str | Path) -> list[Diagnostic]:
     """Every error and warning for a spec file, without raising; a YAML calibration file is
     checked as `calibrate` checks it before fitting."""
-    from .calibrate import calibration_faults
+    from .compiler.read.calibration import calibration_source
 
-    found = calibration_faults(path)
-    return found[0] if found is not None else diagnose(resolve_spec_path(path))[0]
+    if calibration_source(path) is not None:
+        from .calibrate import check_calibration
+
+        return check_calibration(path)
+    return diagnose(resolve_spec_path(path))[0]
 
 
 def connect(address: str = "local") -> Any:

@@ -260,31 +260,6 @@ def check_calibration(path: str | Path) -> list[Diagnostic]:
     return list(loaded.notes)
 
 
-def calibration_faults(path: str | Path) -> tuple[list[Diagnostic], dict[str, str]] | None:
-    """For a YAML calibration file given where specs are checked: its faults (`check_calibration`)
-    and its text, for the carets; None if `path` is not one."""
-    from .compiler.pipeline import read_source
-
-    if not str(path).lower().endswith((".yaml", ".yml")) or not Path(path).is_file():
-        return None
-    try:
-        src = read_source(path)
-    except SpecError:
-        return None  # read as a spec, with its own error
-    return (check_calibration(path), {src.path: src.text}) if looks_like_calibration(src.text) else None
-
-
-def looks_like_calibration(text: str) -> bool:
-    """A YAML calibration file rather than a model: `observe` or `estimate` at the top, no `time`."""
-    import yaml
-
-    try:
-        top = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return False
-    return isinstance(top, dict) and bool({"observe", "estimate"} & set(top)) and "time" not in top
-
-
 def _read(path: str | Path) -> Calibration:
     from .compiler.pipeline import DSL_SUFFIXES, YAML_SUFFIXES, read_source
     from .compiler.read.dsl import parse_dsl

@@ -19,19 +19,21 @@ from .common import die_internal, print_diagnostics
 def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> None:
     """Check SPECS for errors and warnings; with --run, also run them against their expectations."""
     try:
-        from ..calibrate import calibration_faults
         from ..compiler.base.diagnostics import SpecError
         from ..compiler.base.registry import resolve_spec_path
         from ..compiler.pipeline import diagnose_built
+        from ..compiler.read.calibration import calibration_source
 
         every = []
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
             built = None
-            calibration = calibration_faults(spec)
+            calibration = calibration_source(spec)
             if calibration is not None:  # a calibration file among the specs: checked as one, not fitted
-                every.extend(calibration[0])
-                sources.update(calibration[1])
+                from ..calibrate import check_calibration
+
+                every.extend(check_calibration(spec))
+                sources[calibration[0]] = calibration[1]
                 continue
             try:
                 found, read, built = diagnose_built(resolve_spec_path(spec))
