@@ -242,12 +242,13 @@ class _Writer:
         if math.prod(len(c) for c in choices) > 10_000:
             return None
         times = [(n, v.scale) for n, v in us.table.items() if v.dim == TIME and n not in TIME_ALIASES]
-        for pick in itertools.product(*choices):
-            rest = u.scale / math.prod((scale ** powers[base] for base, _, scale in pick), start=sympy.Integer(1))
-            names = [(n, powers[base]) for base, n, _ in pick]
-            if rest == 1:
-                return A.UnitExpr(tuple(sorted(names)))
-            # a ratio of two times left over: `12 child` is child*year/month
+        picks = [([(n, powers[base]) for base, n, _ in pick],
+                  u.scale / math.prod((scale ** powers[base] for base, _, scale in pick), start=sympy.Integer(1)))
+                 for pick in itertools.product(*choices)]
+        exact = next((names for names, rest in picks if rest == 1), None)
+        if exact is not None:
+            return A.UnitExpr(tuple(sorted(exact)))
+        for names, rest in picks:  # a ratio of two times left over: `12 child` is child*year/month
             ratio = next(((a, b) for a, sa in times for b, sb in times if a != b and sa / sb == rest), None)
             if ratio is not None:
                 return A.UnitExpr(_merged(names + [(ratio[0], 1), (ratio[1], -1)]))
