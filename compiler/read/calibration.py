@@ -289,19 +289,13 @@ class _Reader(NodeReader):
         return Estimate(key.value, bounds, prior, start, self.span(key))
 
 
-def calibration_source(path: str | Path) -> tuple[str, str] | None:
-    """(path, text) of a YAML calibration file given where specs are checked (`observe` or
-    `estimate` at the top, no `time`); None for anything else, which is read as a spec."""
-    import yaml
-
-    from ..pipeline import read_source
-
-    if not str(path).lower().endswith((".yaml", ".yml")) or not Path(path).is_file():
-        return None
+def is_calibration(text: str, file: str) -> bool:
+    """Whether a YAML file is a calibration rather than a model: `observe` or `estimate` at the
+    top and no `time`. Read as safely as a spec; a file that does not read is no calibration
+    (it is then read as a spec, with its own error)."""
     try:
-        src = read_source(path)
-        top = yaml.safe_load(src.text)
-    except (SpecError, yaml.YAMLError):
-        return None  # read as a spec, with its own error
-    is_calibration = isinstance(top, dict) and bool({"observe", "estimate"} & set(top)) and "time" not in top
-    return (src.path, src.text) if is_calibration else None
+        root = compose(text, file)
+    except SpecError:
+        return False
+    keys = {k.value for k, _ in root.value if isinstance(k, ScalarNode)} if isinstance(root, MappingNode) else set()
+    return bool({"observe", "estimate"} & keys) and "time" not in keys

@@ -47,14 +47,8 @@ def load_text(text: str, form: str = "dsl", name: str = "<spec>") -> Model:
 
 
 def check(path: str | Path) -> list[Diagnostic]:
-    """Every error and warning for a spec file, without raising; a YAML calibration file is
-    checked as `calibrate` checks it before fitting."""
-    from .compiler.read.calibration import calibration_source
-
-    if calibration_source(path) is not None:
-        from .calibrate import check_calibration
-
-        return check_calibration(path)
+    """Every error and warning for a spec file, without raising (a calibration file:
+    `stockflow.calibrate.check_calibration`)."""
     return diagnose(resolve_spec_path(path))[0]
 
 

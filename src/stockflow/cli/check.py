@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -22,18 +23,17 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         from ..compiler.base.diagnostics import SpecError
         from ..compiler.base.registry import resolve_spec_path
         from ..compiler.pipeline import diagnose_built
-        from ..compiler.read.calibration import calibration_source
 
         every = []
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
         for spec in specs:
             built = None
-            calibration = calibration_source(spec)
+            calibration = _calibration_text(spec)
             if calibration is not None:  # a calibration file among the specs: checked as one, not fitted
                 from ..calibrate import check_calibration
 
                 every.extend(check_calibration(spec))
-                sources[calibration[0]] = calibration[1]
+                sources.update(calibration)
                 continue
             try:
                 found, read, built = diagnose_built(resolve_spec_path(spec))
@@ -59,3 +59,18 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         die_internal(exc)
+
+
+def _calibration_text(spec: str) -> dict[str, str] | None:
+    """{path: text} of a YAML calibration file given to `check`; None for a spec."""
+    if not spec.lower().endswith((".yaml", ".yml")) or not Path(spec).is_file():
+        return None  # a DSL spec: no YAML reader loaded
+    from ..compiler.base.diagnostics import SpecError
+    from ..compiler.pipeline import read_source
+    from ..compiler.read.calibration import is_calibration
+
+    try:
+        src = read_source(spec)
+    except SpecError:
+        return None  # read as a spec, with its own error
+    return {src.path: src.text} if is_calibration(src.text, src.path) else None
