@@ -357,8 +357,12 @@ class _Writer:
         x = self.x
         if isinstance(e.func, UndefinedFunction):
             return f"LOOKUP({self.ref(e.func.__name__)}, {x(e.args[0])})"
-        if isinstance(e, sympy.Add):
-            return "(" + " + ".join(x(a) for a in e.args) + ")"
+        if isinstance(e, sympy.Add):  # `a - b`, not `a + -1 * b`: the same numbers, as a person writes it
+            terms = sorted(e.args, key=lambda a: a.as_coeff_Mul()[0].is_negative is True)
+            text = x(terms[0])
+            for a in terms[1:]:
+                text += f" - {x(-a)}" if a.as_coeff_Mul()[0].is_negative else f" + {x(a)}"
+            return f"({text})"
         if isinstance(e, sympy.Mul):
             num = [a for a in e.args if not (isinstance(a, sympy.Pow) and a.exp.is_number and a.exp.is_negative)]
             den = [a.base ** -a.exp for a in e.args if a not in num]
