@@ -260,3 +260,22 @@ def test_a_matrix_over_one_dimension_twice_against_numpy(tmp_path: Path) -> None
     for _ in range(4):
         x = x + m @ x
     np.testing.assert_allclose([r["x[a]"][-1], r["x[b]"][-1]], x, rtol=1e-12)
+
+
+def test_element_equations_that_name_only_their_own_element_read_as_one(tmp_path: Path) -> None:
+    """An exported array (every element its own `<element>`) came back as a table of equations
+    that differ only in naming their own element; it reads as the one equation it was
+    (`pop[age] - 1`), and elements that really differ stay a table."""
+    from stockflow.compiler.pipeline import import_xmile
+    from stockflow.compiler.write.format import format_dsl
+    from stockflow.compiler.write.xmile import write_xmile
+
+    m = stockflow.load(ROOT / "tests" / "models" / "sir_by_age.sfm")
+    spec = import_xmile(write_xmile(m.checked).text, str(tmp_path / "x.xmile"))
+    text = format_dsl(spec)
+    assert "stock susceptible[age] [person] = pop[age] - susceptible_constant\n" in text
+    assert "flow recovery_flow[age] [person/day]: infected[age] -> recovered[age] = infected[age] / recovery\n" in text
+    assert "aux force[age] [1/day] = {" in text  # its elements differ: a table still
+    back = stockflow.Model(stockflow.api.compile_spec(spec))
+    for s in m.stocks:
+        np.testing.assert_allclose(back.run()[s], m.run()[s], rtol=1e-12)

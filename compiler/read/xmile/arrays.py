@@ -4,12 +4,15 @@ equations (`<element subscript="...">`), as the AST's dimensions and arrayed dec
 from __future__ import annotations
 
 import itertools
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...base.diagnostics import Diagnostic, error
 from ...base.limits import MAX_DIM_ELEMENTS
 from ...ir import ast as A
+from ...ir.text import expr_text
+from ...ir.walk import rebuild
 from .names import _plain, ascii_ident, key
 from .xml import Node
 
@@ -105,3 +108,35 @@ def dim_elements(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str,
 def element_keys(var_dims: tuple[str, ...], dims: Dimensions) -> list[tuple[str, ...]]:
     """Every element of an array over `var_dims`, the last dimension fastest."""
     return list(itertools.product(*dim_elements(var_dims, dims)))
+
+
+def rolled(var_dims: tuple[str, ...], elements: list[tuple[str, ...]], cases: tuple[A.Case, ...]) -> A.Expr | None:
+    """One equation for every element where the `<element>` equations differ only in naming
+    their own element (`pop[young]` in young's, `pop[old]` in old's): `pop[age]`, as the model
+    was most likely written (and as our own export writes an apply-to-all array). None where
+    they differ otherwise, or leave an element out, or a dimension stands twice."""
+    if len(set(var_dims)) < len(var_dims) or len(cases) != math.prod(len(e) for e in elements) or not cases:
+        return None
+    texts, first = set(), None
+    for case in cases:
+        if len(case.key) != len(var_dims):
+            return None
+        own = {el: A.Name(d) for el, d in zip(case.key, var_dims, strict=True)}
+        rolled_expr = _own_to_index(case.value, own)
+        texts.add(expr_text(rolled_expr))
+        if len(texts) > 1:
+            return None
+        first = first or rolled_expr
+    return first
+
+
+def _own_to_index(e: A.Expr, own: dict[str, A.Name]) -> A.Expr:
+    """`e` with each subscript naming one of `own`'s elements naming its dimension instead."""
+    def index(i: A.Expr) -> A.Expr:
+        return replace(own[i.name], span=i.span) if isinstance(i, A.Name) and i.name in own else _own_to_index(i, own)
+
+    if isinstance(e, A.Subscript):
+        return replace(e, indices=tuple(index(i) for i in e.indices))
+    if isinstance(e, A.Call) and e.at:
+        e = replace(e, at=tuple(index(i) for i in e.at))
+    return rebuild(e, lambda x: _own_to_index(x, own))

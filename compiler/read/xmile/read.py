@@ -21,6 +21,7 @@ from .arrays import (
     element_key,
     element_keys,
     read_dimensions,
+    rolled,
     var_dims,
 )
 from .expr import Scope, parse_equation
@@ -367,11 +368,14 @@ class _Reader:
         elif not v.dims and len(eqns) > 1:
             self.err("E072", f"`{display(v.name)}` has {len(eqns)} <eqn>s", eqns[1],
                      "keep one; an array gives each element its own in <element subscript=\"...\">")
+        one = rolled(v.dims, dim_elements(v.dims, self.dims), cases) if cases and not tables else None
+        if one is not None:  # the elements' equations are one equation written out: read it so
+            cases = ()
         array = array_part(v.dims, cases, not cases)
         if v.kind == "stock":
-            initial = A.Num(0.0) if cases else self.equation(v, scope)
+            initial = A.Num(0.0) if cases else one or self.equation(v, scope)
             return [A.StockDecl(v.ident, initial or A.Num(0.0), v.units, bool(v.non_negative), doc, span, array)]
-        expr = A.Num(0.0, None, span) if cases else self.equation(v, scope)
+        expr = A.Num(0.0, None, span) if cases else one or self.equation(v, scope)
         if expr is None:
             return []
         out: list[A.Decl] = list(tables)
