@@ -188,6 +188,18 @@ scenario late { set switch = 1 }
 
 
 @needs_chromium
+def test_a_sampled_scenario_at_the_baselines_settings_says_what_its_ranges_are(tmp_path: Path) -> None:
+    """A scenario that only samples an assumption (its point is the baseline) was told "These
+    are the baseline's settings: choose a scenario", beside the ranges of its draws."""
+    model = stockflow.load_text("model s\ntime { start 0  stop 5  dt 1  units year }\nstock a = 100\n"
+                                "flow out: a -> outside = a * r\nparam r [1/year] = 0.1 { bounds [0, 1] }\n"
+                                "metric left = final(a)\nscenario unsure { sample r ~ uniform(0.05, 0.15)  draws 20 }\n")
+    dom = chromium_dom(write_page(model, tmp_path), "scenario=unsure")
+    words = re.search(r'id="break-even"[^>]*>([^<]*)<', dom)
+    assert words is not None and words.group(1).startswith("This scenario samples its assumptions"), words
+
+
+@needs_chromium
 @pytest.mark.parametrize("stop, says", [(10, "Savings only at the very end"), (12, "Savings from year 10")])
 def test_savings_found_in_the_last_step_are_not_called_lasting(stop: int, says: str, tmp_path: Path) -> None:
     """Spending 1,000 a year more for five years, then 1,100 less: the cumulative cost comes back

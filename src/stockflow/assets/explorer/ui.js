@@ -176,7 +176,9 @@
       JSON.stringify(state.initial) === JSON.stringify(state.baseInitial);
     if (same) {
       state.breakEven = undefined;
-      be.textContent = "These are the baseline's settings: choose a scenario or move an assumption to compare.";
+      be.textContent = fan ? "This scenario samples its assumptions: at its own settings it is the baseline, and " +
+        "the ranges above show its draws. Move an assumption to compare one run." :
+        "These are the baseline's settings: choose a scenario or move an assumption to compare.";
     } else if (D.breakEven) {
       var t = SF.breakEven(run, base, D.breakEven.slot, D.breakEven.isStock, D.plan.method === "euler");
       state.breakEven = t;
