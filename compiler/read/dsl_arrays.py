@@ -9,7 +9,7 @@ from typing import TypeVar
 from lark import Token, Tree
 
 from ..base.diagnostics import Diagnostic, Span, error
-from ..base.hints import did_you_mean
+from ..base.hints import closest
 from ..base.limits import MAX_DIM_ELEMENTS
 from ..base.names import BUILTIN_UNITS
 from ..ir import ast as A
@@ -83,8 +83,7 @@ class ArrayReader:
         `dim age`; None where `name` is a unit this file or stockflow knows."""
         if name is None or name in self.file_units or name in BUILTIN_UNITS or not self.file_dims or not self.own_units:
             return None
-        hint = did_you_mean(name, sorted(self.file_dims))
-        return hint.split("`")[1] if hint else None
+        return closest(name, sorted(self.file_dims))
 
     def set_target(self, name: str, first: Tree | None, second: Tree | None
                    ) -> tuple[str, A.UnitExpr | None, str | None]:

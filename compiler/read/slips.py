@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-_WORDS = ("model", "time", "unit", "dim", "stock", "flow", "aux", "param", "lookup", "metric", "group", "expect",
-          "scenario", "extends", "set", "remove", "if", "then", "else", "and", "or", "not")
+from ..base.names import KEYWORDS
+
 _UPPER_IF = re.compile(r"\b(IF|THEN|ELSE|AND|OR|NOT)\b")
 _DECIMAL_COMMA = re.compile(r"\d,\d")
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
@@ -21,7 +21,7 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     if _UPPER_IF.search(before + found):
         return "keywords are lower case: `if a > b then x else y`, `and`, `or`, `not`"
     for word in (found, last):
-        if word.lower() in _WORDS and word != word.lower():
+        if word.lower() in KEYWORDS and word != word.lower():
             return f"keywords are lower case: write `{word.lower()}`"
     if at.startswith("**") or (found == "*" and before.endswith("*")):
         return "a power is written `^`: `x^2`"
