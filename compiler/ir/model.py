@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import sympy
@@ -35,9 +35,6 @@ class CheckedModel:
     diagnostics: tuple[Diagnostic, ...]  # warnings
     expectations: Mapping[str, sympy.Expr]  # reality checks: conditions, as sympy relations
     aggregate_times: Mapping[str, float]  # `at`: its time; windowed `mean`: the window's length
-    # Variables whose equation computes other units than declared, converted by a factor into
-    # them: the units the equation computes (XMILE export writes the conversion explicitly).
-    computed_units: Mapping[str, Unit] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def frozen(d: dict) -> Mapping:

@@ -33,7 +33,6 @@ class _Lowerer(ExprLowering):
         self.errors += errs
         self.time_unit = Unit(sympy.Integer(1), TIME)
         self.units: dict[str, Unit | None] = {}
-        self.computed: dict[str, Unit] = {}  # equations converted into their declared units: from what
         self.lookups = {lk.id: lk for lk in graph.lookups}
         self.lookup_units: dict[str, tuple[Unit | None, Unit | None]] = {}
         self._units_of: dict[tuple, Unit] = {}  # an array's elements share their declared units
@@ -73,8 +72,7 @@ class _Lowerer(ExprLowering):
             raise SpecError(self.errors)
         return CheckedModel(g, self.us, frozen(self.units), frozen(equations), frozen(initials),
                             frozen(derivatives), frozen(factors), frozen(metric_eqs), frozen(boundary),
-                            frozen(scale), tuple(self.warnings), frozen(expectations), frozen(agg_times),
-                            frozen(self.computed))
+                            frozen(scale), tuple(self.warnings), frozen(expectations), frozen(agg_times))
 
     def declare_units(self) -> None:
         """The units written on parameters, lookups and stocks, before any equation is typed."""
@@ -166,8 +164,6 @@ class _Lowerer(ExprLowering):
                span: Span | None) -> sympy.Expr:
         want = self.declared(decl)
         out = self.assign(expr, ty, want, display, span, "equation")
-        if want is not None and ty.unit is not None and out is not expr and ty.unit.factor_to(want) != 1:
-            self.computed[n] = ty.unit
         self.units[n] = want if want is not None else (None if ty.any_unit else ty.unit)
         return out
 

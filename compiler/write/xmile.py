@@ -49,7 +49,6 @@ def write_xmile(model: CheckedModel) -> Export:
 class _Writer:
     def __init__(self, model: CheckedModel, marks: Marks | None = None):
         self.m = model
-        self.marks = marks or {}
         g = model.graph
         self.g = g
         self.names: dict[str, str] = {}
@@ -86,7 +85,7 @@ class _Writer:
         # the conversions lowering marked, each written as a named constant with its units (after
         # `swap`, whose replacements may hold marks: a delay's stage time)
         self.named_marks = {sympy.Symbol(key): self.conversion(self.unit_expr(have), self.unit_expr(want), factor)
-                            for key, (factor, have, want) in self.marks.items()}
+                            for key, (factor, have, want) in (marks or {}).items()}
         # smooth/delay/init: written back as XMILE calls where their hidden stocks allow it
         self.calls: dict[str, tuple[str, str, list[sympy.Expr]]] = {}
         self.folded: set[str] = set()
@@ -177,11 +176,11 @@ class _Writer:
             out += self.some("stock", s.id, lambda v: m.initials[v], s.units, s.doc, list(dict.fromkeys(extra)))
         for f in g.flows:
             units = f.units if f.id not in self.factor else self.per_time(f.source or f.target)
-            out += self.some("flow", f.id, lambda v: self.computed(v) * self.flow_conv.get(v, 1), units, f.doc,
+            out += self.some("flow", f.id, lambda v: self.m.equations[v] * self.flow_conv.get(v, 1), units, f.doc,
                              ["<non_negative/>"] if f.non_negative else [])
         for a in g.auxes:
             if not a.hidden:
-                out += self.some("aux", a.id, self.computed, a.units, a.doc, [])
+                out += self.some("aux", a.id, lambda v: self.m.equations[v], a.units, a.doc, [])
         values = {p.id: p.value for p in g.params}
         for p in g.params:
             out += self.some("aux", p.id, lambda v: sympy.Float(values[v]), p.units, p.doc, [])
@@ -197,12 +196,7 @@ class _Writer:
         where either side has no units."""
         if have is None or want is None:
             return factor
-        powers: dict[str, int] = {}
-        for n, p in want.factors:
-            powers[n] = powers.get(n, 0) + p
-        for n, p in have.factors:
-            powers[n] = powers.get(n, 0) - p
-        ratio = A.UnitExpr(tuple(sorted((n, p) for n, p in powers.items() if p)), want.scale / have.scale)
+        ratio = A.UnitExpr(_merged([*want.factors, *((n, -p) for n, p in have.factors)]), want.scale / have.scale)
         text = unit_text(ratio)
         name = re.sub(r"[^A-Za-z0-9]+", "_", text.replace("/", "_per_").replace("^", "_")).strip("_")
         name = f"{name or 'scale'}_conversion" if not name[:1].isalpha() else name
@@ -214,18 +208,6 @@ class _Writer:
             self.names[key] = key
             self.conversions[key] = (sympy.Float(factor), ratio)
         return sympy.Symbol(key)
-
-    def computed(self, vid: str) -> sympy.Expr:
-        """A variable's equation, its conversion into the declared units written out (already a
-        marked symbol where lowering marked conversions)."""
-        eq = self.m.equations[vid]
-        have = self.m.computed_units.get(vid)
-        want = self.m.units.get(vid)
-        if have is None or want is None or self.marks:
-            return eq
-        have_u, want_u = self.unit_expr(have), self.unit_expr(want)
-        k = have.factor_to(want)
-        return self.conversion(have_u, want_u, k) * sympy.simplify(eq / k) if have_u and want_u else eq
 
     def unit_expr(self, u: Unit) -> A.UnitExpr | None:
         """`u` in the model's own unit names, a scale carried by a named unit as XMILE tools
