@@ -23,6 +23,13 @@ class VarInfo:
     at: tuple[tuple[str, str], ...] = ()  # and its element: (index name, element) per dimension
 
 
+def array_elements(variables: tuple[VarInfo, ...] | list[VarInfo], name: str) -> list[int]:
+    """The positions among `variables` of the elements of the array named `name`, in
+    declaration order; [] if `name` names no array."""
+    key = canonical(name)
+    return [i for i, v in enumerate(variables) if v.array.lower() == key]
+
+
 def element_columns(variables: list[VarInfo]) -> tuple[list[str], dict[str, list[str | None]]]:
     """The tidy table's `variable` column and one column per index name of the arrays among
     `variables` (None where a variable has no such index)."""
@@ -54,7 +61,7 @@ class Results:
         for i, m in enumerate(self.metrics):
             if m.id == key:
                 return self.metric_values[i]
-        elements = [i for i, v in enumerate(self.variables) if v.array.lower() == key]
+        elements = array_elements(self.variables, key)
         if elements:  # an arrayed variable: one column per element, in declaration order
             return self.values[:, elements]
         if key in self.params:  # a constant, at every save time
@@ -163,7 +170,7 @@ class BatchResults:
         for i, m in enumerate(self.metrics):
             if m.id == key:
                 return self.metric_values[:, i]
-        elements = [i for i, v in enumerate(self.variables) if v.array.lower() == key]
+        elements = array_elements(self.variables, key)
         if elements:  # an arrayed variable: (runs, times, elements), elements in declaration order
             return self.values[:, :, elements]
         raise unknown_name(name, "a recorded variable or metric of these runs",

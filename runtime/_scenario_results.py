@@ -14,7 +14,7 @@ import numpy as np
 from ..compiler.base.diagnostics import Diagnostic, RunError, error, unknown_name
 from ..compiler.base.names import canonical
 from ..compiler.ir.ast import Method
-from ._results import BatchResults, Results
+from ._results import BatchResults, Results, array_elements
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def _not_a_rate(rate: str, batch: BatchResults) -> Diagnostic:
     if any(m.id == key for m in batch.metrics):
         return error("E061", f"`{rate}` is a metric, one number a run; savings are found by following a rate "
                      "over time", None, "give the flow or auxiliary the metric adds up, e.g. the cost rate")
-    elements = [v.name for v in batch.variables if v.array.lower() == key]
+    elements = [batch.variables[i].name for i in array_elements(batch.variables, key)]
     if elements:
         return error("E061", f"`{rate}` is an array; savings are found on one rate", None,
                      f"name one element, e.g. `{elements[0]}`, or an aux that sums them")

@@ -99,12 +99,14 @@ def _trajectory_names(res: Any, names: list[str]) -> list[str]:
     trajectory, and anything else is not recorded: each a clean E061."""
     from .compiler.base.diagnostics import RunError, error, unknown_name
     from .compiler.base.names import canonical
+    from .runtime._results import array_elements
 
     out: list[str] = []
-    recorded = {v.id: v for v in res.batch.variables}
+    variables = res.batch.variables
+    recorded = {v.id: v for v in variables}
     for name in names:
         key = canonical(name)
-        elements = [v.id for v in res.batch.variables if v.array.lower() == key and not v.hidden]
+        elements = [variables[i].id for i in array_elements(variables, key) if not variables[i].hidden]
         if key in recorded:
             out.append(key)
         elif elements:

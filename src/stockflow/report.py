@@ -195,11 +195,12 @@ def _scenario_flows(model: Any, results: Any, stocks: list[Any], unit: str) -> l
     base = results.indices(results.baseline)[0]
 
     def moved(s: Any) -> float:
-        ends = results.batch[s.id][:, -1]
-        return float(max(abs(ends - ends[base])) / max(abs(results.batch[s.id][base]).max(), 1e-300))
+        runs = results.batch[s.id]
+        return float(max(abs(runs[:, -1] - runs[base, -1])) / max(abs(runs[base]).max(), 1e-300))
 
-    stock = max(stocks, key=moved)
-    if moved(stock) == 0:
+    far = {s.id: moved(s) for s in stocks}
+    stock = max(stocks, key=lambda s: far[s.id])
+    if far[stock.id] == 0:
         return []
     fig = plots.flows_by_scenario(model, results, stock.id, unit)
     return [f"<h3>How the scenarios moved {_e(stock.display)}</h3><p class='note'>{_e(stock.display)} ends "
