@@ -14,7 +14,9 @@ def test_values_as_people_read_them() -> None:
     assert value_text(126_923_709.4) == "126,923,709"
     assert value_text(227_500_000.0) == "227,500,000"
     assert value_text(132.6449) == "132.64"
-    assert value_text(7480.0) == "7,480.00"
+    assert value_text(7480.0) == "7,480"  # a whole number as a person writes it, as 40 is
+    assert value_text(7480.5) == "7,480.5"
+    assert value_text(200.0) == "200" and value_text(40.0) == "40"
     assert value_text(12.3456) == "12.35"
     assert value_text(0.0123456) == "0.01235"
     assert value_text(0.00001234) == "0.00001234"

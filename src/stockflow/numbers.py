@@ -37,8 +37,8 @@ def _plain(v: float) -> str:
         return f"{v:.4e}"  # beyond any count or cost a model holds: say so plainly
     if a >= 1e6:
         return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:,.2f}"
+    if a >= 100:  # trailing zeros dropped, as below: 200, not 200.00 beside 40
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
     if a == 0:
         return "0"
     if a < 1e-9:
