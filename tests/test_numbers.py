@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import stockflow
 from stockflow.numbers import tick_text, value_text
 
 
@@ -28,7 +34,7 @@ def test_values_as_people_read_them() -> None:
 
 def test_money_in_pounds() -> None:
     assert value_text(126_923_709.4, "GBP") == "£126,923,709"
-    assert value_text(-1234.5, "gbp") == "-£1,234"
+    assert value_text(-1234.5, "gbp") == "-£1,235"  # halves away from zero, as people (and JavaScript) round
     assert value_text(12.5, "GBP") == "£12.50"
     assert value_text(0.0, "GBP") == "£0.00"
     assert tick_text(150_000_000.0, "GBP") == "£150,000,000"
@@ -50,3 +56,16 @@ def test_ticks_have_no_offset_or_exponent(v: float) -> None:
     assert "e" not in text
     assert math.isclose(float(text.replace(",", "")), v, rel_tol=1e-6, abs_tol=1e-9)
     assert tick_text(1e-17) == "0"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")
+def test_the_explorer_writes_numbers_as_the_report_does() -> None:
+    """The explorer's `valueText` (ui.js) and `value_text` must agree: a board sees both."""
+    ui = (Path(stockflow.__file__).parent / "assets" / "explorer" / "ui.js").read_text()
+    start, end = ui.index("/* numbers as people read them"), ui.index("  function unitLabel")
+    cases = [(7480.0, None), (200.0, "child"), (200.5, None), (40.0, None), (132.6449, None), (0.0123456, None),
+             (126_923_709.4, None), (-2_500_000.0, None), (0.0, None), (1234.5, "GBP"), (12.5, "GBP/year"),
+             (-0.001, "GBP"), (3e-12, None), (2e15, None), (-150.0, None)]
+    script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(c => valueText(c[0], c[1]))));"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert json.loads(out) == [value_text(v, u) for v, u in cases]

@@ -6,6 +6,7 @@ Thousands separators, no scientific notation in the range models produce (people
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 MONEY = {"gbp": "£"}  # unit name (lower case) -> symbol written before the number
 
@@ -26,7 +27,7 @@ def value_text(v: float, unit: str | None = None) -> str:
         return "inf" if v > 0 else "-inf"
     symbol = money_symbol(unit)
     if symbol is not None:
-        body = f"{abs(v):,.0f}" if abs(v) >= 1000 else f"{abs(v):,.2f}"
+        body = _rounded(abs(v), 0) if abs(v) >= 1000 else _rounded(abs(v), 2)
         return ("-" if v < 0 and body.strip("0.,") else "") + symbol + body
     return _plain(v)
 
@@ -36,9 +37,9 @@ def _plain(v: float) -> str:
     if a >= 1e15:
         return f"{v:.4e}"  # beyond any count or cost a model holds: say so plainly
     if a >= 1e6:
-        return f"{v:,.0f}"
+        return _rounded(v, 0)
     if a >= 100:  # trailing zeros dropped, as below: 200, not 200.00 beside 40
-        return f"{v:,.2f}".rstrip("0").rstrip(".")
+        return _rounded(v, 2).rstrip("0").rstrip(".")
     if a == 0:
         return "0"
     if a < 1e-9:
@@ -49,8 +50,15 @@ def _plain(v: float) -> str:
 def _fixed(v: float, digits: int) -> str:
     """`digits` significant digits in fixed point, trailing zeros dropped."""
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
-    text = f"{v:.{decimals}f}"
+    text = _rounded(v, decimals, "")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _rounded(v: float, places: int, sep: str = ",") -> str:
+    """`v` to `places` decimals, halves away from zero (£1,234.5 is £1,235, as people round
+    and as the explorer's JavaScript does; Python's own format rounds halves to even)."""
+    exact = Decimal(v).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return f"{exact:{sep}.{places}f}"
 
 
 def tick_text(v: float, unit: str | None = None) -> str:

@@ -24,7 +24,7 @@
     var a = Math.abs(v);
     if (a >= 1e15) { return v.toExponential(4); }
     if (a >= 1e6) { return v.toLocaleString("en-GB", {maximumFractionDigits: 0}); }
-    if (a >= 100) { return v.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2}); }
+    if (a >= 100) { return v.toLocaleString("en-GB", {maximumFractionDigits: 2}); }
     if (a === 0) { return "0"; }
     if (a < 1e-9) { return v.toExponential(3); }
     var d = Math.max(0, 3 - Math.floor(Math.log10(a)));
