@@ -268,8 +268,10 @@ def test_set_gives_an_array_a_new_table_or_csv_file(tmp_path: Path) -> None:
     yml = stockflow.load(write(sub, "city.yaml", "extends: ../base.sfm\noverride:\n"
                                "  rate: {table: ours.csv}\n  children: {initial: {high: 5, else: 1}}\n"))
     assert yml.parameters["rate[low]"] == 0.2 and yml.run()["children[high]"][0] == 5
+    starts = stockflow.load(write(sub, "starts.sfm", 'extends "../base.sfm"\nset children = csv "ours.csv"\n'))
+    assert starts.run()["children[high]"][0] == 0.5  # a stock's initial values from a file, too
     with pytest.raises(SpecError) as exc:
-        stockflow.load(write(sub, "bad.sfm", 'extends "../base.sfm"\nset children = csv "ours.csv"\n'
+        stockflow.load(write(sub, "bad.sfm", 'extends "../base.sfm"\nset leave = csv "ours.csv"\n'
                              'set rate[low] = {low: 1}\nset rate = {low: x, high: 1}\n'))
     assert [(d.code, d.span.line) for d in exc.value.diagnostics] == [("E016", 2), ("E016", 3), ("E053", 4)]
     with pytest.raises(SpecError) as exc:  # no `else`: each element needs its own

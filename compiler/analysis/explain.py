@@ -55,6 +55,9 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
     param = next((p for p in model.graph.params if p.id == key), None)
     if param is not None:  # the value in force: from a table, a CSV file or a base's `set`
         lines.append(f"value: {param.value:.15g}")
+    start = model.initials.get(key)
+    if array is not None and start is not None and start.is_Number:  # an element's, from a table or CSV file
+        lines.append(f"initial value: {float(start):.15g}")
     own = _element_doc(model, key, decl)
     if own:  # an element given its own value by `set`, with its own source
         lines.append(own)

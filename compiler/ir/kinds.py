@@ -40,8 +40,9 @@ KINDS: tuple[Kind, ...] = (
          shorthand={"type": ["string", "null"]}),
     Kind(A.DimDecl, "dim", "dimensions", "dimension", ("elements", "range", "in", "maps", *DOC_KEYS),
          dsl_props=frozenset({*DOC_KEYS, "maps"}), shorthand={"type": "array", "items": {"type": ["string", "integer"]}}),
-    Kind(A.StockDecl, "stock", "stocks", "stock", ("dims", "initial", "units", "non_negative", "where", *DOC_KEYS),
-         ("initial",), "initial", frozenset({*DOC_KEYS, "non_negative", "where"})),
+    Kind(A.StockDecl, "stock", "stocks", "stock",
+         ("dims", "initial", "table", "units", "non_negative", "where", *DOC_KEYS),
+         (), "initial", frozenset({*DOC_KEYS, "non_negative", "where"})),  # `initial` or `table`: the reader checks
     Kind(A.FlowDecl, "flow", "flows", "flow",
          ("dims", "from", "to", "rate", "units", "tags", "non_negative", "where", *DOC_KEYS),
          ("rate",), "rate", frozenset({*DOC_KEYS, "tags", "non_negative", "where"})),

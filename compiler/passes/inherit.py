@@ -191,8 +191,8 @@ def _table(d: A.Decl, o: A.Override, errors: list[Diagnostic]) -> A.Decl | None:
         errors.append(error("E016", f"`{d.name}` is a lookup: each element takes a table of points, not a value",
                             o.span, f"e.g. `set {element} = [(0, 1), (1, 2)]`, or `set {d.name} = [...]` for all"))
         return None
-    if new.table is not None and not isinstance(d, A.ParamDecl):
-        errors.append(error("E016", f"only a parameter reads its values from a CSV file; `{d.name}` is "
+    if new.table is not None and not isinstance(d, A.ParamDecl | A.StockDecl):
+        errors.append(error("E016", f"only a parameter or a stock reads its values from a CSV file; `{d.name}` is "
                             f"{a_noun(KIND[type(d)])}", o.span, f"give its elements a table: `set {d.name} = {{...}}`"))
         return None
     if isinstance(d, A.ParamDecl):

@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedInput
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS
+from ..base.names import a_noun
 from ..ir import ast as A
 from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .calibrate_block import extract_block
@@ -255,15 +256,22 @@ class _DslReader:
                           self.points(expr) if table else None, self.points_span(expr) if table else None,
                           elements)
 
-    def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object]
+    def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object], kind: str
                 ) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:
-        """Units, the default equation and the array part of a stock, flow or auxiliary."""
+        """Units, the default equation and the array part of a stock, flow or auxiliary (a
+        stock's initial values may come from a CSV file, as a parameter's do)."""
         dims, units = self.arr.head(g1, g2)
-        default, cases = self.arr.value(value)
+        table = self.arr.csv_of(value)
+        default, cases = self.arr.value(value) if table is None else (None, ())
+        if table is not None and kind != "stock":
+            self.err("E094", f"only a parameter's values or a stock's initial values are read from a CSV file; "
+                     f"`{name}` is {a_noun(kind)}", value, "write its equation, or read the numbers into a "
+                     f"parameter (`param {name}_values[...] = csv \"{table}\"`) and use that")
         where = self.b.expr(p["where"]) if "where" in p else None
         self.scalar_check(name, dims, bool(cases) or default is None, where)
         expr = default if default is not None else A.Num(0.0, None, self.b.span_of(value))
-        return units, expr, array_part(dims, where, cases, default is not None)
+        return units, expr, array_part(dims, where, cases, default is not None or table is not None, table,
+                                       self.b.span_of(value) if table else None)
 
     def scalar_check(self, name: Token, dims: tuple[A.DimRef, ...], table: bool, where: A.Expr | None) -> None:
         if dims:
@@ -278,14 +286,14 @@ class _DslReader:
     def stock(self, t: Tree) -> A.StockDecl:
         name, g1, g2, value, props = t.children
         p = self.props(props, "stock")
-        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        units, expr, array = self.arrayed(name, g1, g2, value, p, "stock")
         return A.StockDecl(str(name), expr, units, bool(p.get("non_negative")), self.doc(p), self.b.span_of(name),
                            array)
 
     def flow(self, t: Tree) -> A.FlowDecl:
         name, g1, g2, src, dst, value, props = t.children
         p = self.props(props, "flow")
-        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        units, expr, array = self.arrayed(name, g1, g2, value, p, "flow")
         (source, source_at), (target, target_at) = self.arr.endpoint(src), self.arr.endpoint(dst)
         return A.FlowDecl(str(name), source, target, expr, units,
                           p.get("tags", ()), bool(p.get("non_negative")), self.doc(p),  # type: ignore[arg-type]
@@ -294,7 +302,7 @@ class _DslReader:
     def aux(self, t: Tree) -> A.AuxDecl:
         name, g1, g2, value, props = t.children
         p = self.props(props, "aux")
-        units, expr, array = self.arrayed(name, g1, g2, value, p)
+        units, expr, array = self.arrayed(name, g1, g2, value, p, "aux")
         return A.AuxDecl(str(name), expr, units, self.doc(p), self.b.span_of(name), array)
 
     def param(self, t: Tree) -> A.ParamDecl:

@@ -152,6 +152,11 @@ class ArrayReader:
                 out.append((tuple(self.element(e) for e in key.children), value, self.b.span_of(case)))
         return default, out
 
+    def csv_of(self, t: Tree) -> str | None:
+        """The file named by `= csv "FILE"`, if that is the value."""
+        inner = t.children[0]
+        return _string(inner) if isinstance(inner, Token) else None
+
     def param_value(self, t: Tree) -> tuple[float | None, tuple[A.Case, ...], str | None]:
         inner = t.children[0]
         if isinstance(inner, Token):

@@ -242,6 +242,12 @@ class _YamlReader(NodeReader):
             return A.UnitDecl(name, definition, desc, span)
         if section == "stocks":
             nn = self.flag(props["non_negative"], "`non_negative`") if "non_negative" in props else False
+            if "table" not in props and "initial" not in props:
+                self.err("E003", f"{what} lacks `initial`", key, f"add `initial:` under {what}"
+                         + (", or `table: FILE.csv` to read each element's from a CSV file" if dims else ""))
+                return None
+            if "table" in props:
+                return self.stock_table(name, props, units, nn, doc, span, dims, where)
             initial, array = value("initial")
             return A.StockDecl(name, initial, units, nn, doc, span, array)
         if section == "flows":
@@ -276,6 +282,19 @@ class _YamlReader(NodeReader):
             names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
             return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
         raise AssertionError(section)
+
+    def stock_table(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, nn: bool, doc: A.Doc,
+                    span: Span, dims: tuple[A.DimRef, ...], where: A.Expr | None) -> A.StockDecl | None:
+        """An arrayed stock whose initial values are read from a CSV file, as a parameter's are."""
+        table = self.string(props["table"], "`table`")
+        if "initial" in props:
+            self.err("E003", f"`{name}` sets both `initial` and `table`", props["table"], "give one")
+            return None
+        if not dims:
+            self.err("E092", f"`{name}` reads a table but has no `dims`", props["table"], "add `dims: [level]`")
+            return None
+        array = A.ArrayPart(dims, where, (), True, table, self.span(props["table"]))
+        return A.StockDecl(name, A.Num(0.0, None, span), units, nn, doc, span, array)
 
     def param(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, doc: A.Doc, span: Span,
               dims: tuple[A.DimRef, ...]) -> A.ParamDecl | None:

@@ -226,7 +226,9 @@ def _ydecl(d: A.Decl) -> Any:
     declared = getattr(d, "units", None)
     units = {"units": unit_text(declared)} if declared is not None else {}
     if isinstance(d, A.StockDecl):
-        return {**_ydims(d.array), "initial": _yvalue(_yexpr(d.initial), d.array), **units,
+        initial = ({"table": d.array.table} if d.array is not None and d.array.table is not None
+                   else {"initial": _yvalue(_yexpr(d.initial), d.array)})
+        return {**_ydims(d.array), **initial, **units,
                 **({"non_negative": True} if d.non_negative else {}), **_ywhere(d.array), **_ydoc(d.doc)}
     if isinstance(d, A.FlowDecl):
         return {**_ydims(d.array), "from": _yend(d.source, d.source_at), "to": _yend(d.target, d.target_at),

@@ -191,15 +191,20 @@ def diff_cmd(spec_a: str, spec_b: str, run_both: bool) -> None:
 
 
 def _values_read(a: Any, b: Any) -> list[str]:
-    """Parameter values read from CSV files that differ, though the declarations' text (`csv
-    "rates.csv"`) may be the same: each changed element, A's value and B's."""
+    """Values read from CSV files (parameters', stocks' initial values) that differ, though the
+    declarations' text (`csv "rates.csv"`) may be the same: each changed element, A's and B's."""
     tables = {canonical(d.name) for spec in (a.spec, b.spec) for d in spec.decls
               if getattr(getattr(d, "array", None), "table", None)}
-    pa, pb = a.parameters, b.parameters
+    pa, pb = _numbers(a), _numbers(b)
     out = [f"  {k}: A {value_text(pa[k])}, B {value_text(pb[k])}" for k in pa
            if k in pb and k.split("[", 1)[0] in tables and pa[k] != pb[k]]
     return (["~ values read from CSV files:"] + out[:40] + ([f"  ... and {len(out) - 40} more"] if len(out) > 40 else [])
             if out else [])
+
+
+def _numbers(m: Any) -> dict[str, float]:
+    """A model's parameters and the stocks' initial values that are numbers."""
+    return {**m.parameters, **{k: float(e) for k, e in m.checked.initials.items() if e.is_Number}}
 
 
 def _diff_runs(a: Any, b: Any) -> bool:
