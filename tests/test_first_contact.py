@@ -273,3 +273,18 @@ def test_a_misspelt_dimension_after_a_name_is_not_called_a_unit() -> None:
     assert d.code == "E091" and d.hint == "did you mean the dimension `age`?"
     assert parse_dsl(head + "aux a [child] = 1 child\n", "m.sfm")  # a unit stays a unit
     assert parse_dsl('extends "base.sfm"\n' + head + "aux a [ages] = 1\n", "m.sfm")  # a base may declare `ages`
+
+
+def test_yaml_hints_are_written_in_yaml() -> None:
+    """A YAML spec's hints show YAML (`units: year`), and a description written at the top, as
+    other tools' files have it, is pointed to `model:`."""
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    with pytest.raises(SpecError) as exc:
+        parse_yaml("description: Looked-after children\ntime: {start: 0, stop: 1, dt: 0}\n", "m.yaml")
+    hints = [d.hint for d in exc.value.diagnostics]
+    assert "model: {name: girfec, description: ...}" in hints[0]
+    assert "add `units: year`" in hints and "e.g. `dt: 0.25`" in hints
+    with pytest.raises(SpecError) as exc:
+        parse_dsl("time { start 0 stop 1 dt 1 }\n", "m.sfm")
+    assert [d.hint for d in exc.value.diagnostics] == ["add `units year`"]

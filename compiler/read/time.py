@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lark import Tree
@@ -13,30 +13,35 @@ from ..base.limits import MAX_STEPS
 from ..ir import ast as A
 
 
-def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: Any) -> A.TimeSpec:
+def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: Any, sep: str = " ") -> A.TimeSpec:
     """Build and validate the time settings; shared by both front-ends.
 
     `values` maps a key to (raw value, node for the error span). The reader supplies
-    `err(code, msg, node, hint)` and `time_value(raw, kind)`.
+    `err(code, msg, node, hint)` and `time_value(raw, kind)`. Hints write a setting as its
+    form does: `dt 0.25` in the DSL, `dt: 0.25` in YAML (`sep`).
     """
     r = reader
+
+    def eg(key: str, value: object) -> str:
+        return f"`{key}{sep}{value}`"
+
     out: dict[str, float] = {}
     for key in ("start", "stop", "dt", "save"):
         if key in values:
             raw, node = values[key]
-            out[key] = _time_number(r, raw, node, key)
+            out[key] = _time_number(r, raw, node, key, eg)
     for key in ("start", "stop", "dt", "units"):
         if key not in values:
-            example = {"start": "start 0", "stop": "stop 10", "dt": "dt 0.25", "units": "units year"}[key]
-            r.err("E050", f"the time settings lack `{key}`", span, f"add `{example}`")
+            example = {"start": 0, "stop": 10, "dt": 0.25, "units": "year"}[key]
+            r.err("E050", f"the time settings lack `{key}`", span, f"add {eg(key, example)}")
     unit = "year"
     if "units" in values:
         raw, node = values["units"]
-        unit = _time_word(r, raw, node, "units")
+        unit = _time_word(r, raw, node, "units", eg)
     method = A.Method.EULER
     if "method" in values:
         raw, node = values["method"]
-        word = _time_word(r, raw, node, "method")
+        word = _time_word(r, raw, node, "method", eg)
         try:
             method = A.Method(word.lower())
         except ValueError:
@@ -44,7 +49,7 @@ def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: 
     for key, value in list(out.items()):
         if not math.isfinite(value):
             r.err("E050", f"time setting `{key}` must be a finite number, not {value}", values[key][1],
-                  f"e.g. `{key} 1`")
+                  f"e.g. {eg(key, 1)}")
             out[key] = 1.0 if key in ("dt", "save") else (0.0 if key == "start" else 1.0)
     start = float(out.get("start", 0.0))
     stop = float(out.get("stop", 1.0))
@@ -54,27 +59,27 @@ def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: 
         r.err("E006", f"{(stop - start) / dt:.3g} steps is more than the limit of {MAX_STEPS}", span,
               "use a larger dt or a shorter horizon")
     if "dt" in out and dt <= 0:
-        r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], "e.g. `dt 0.25`")
+        r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], f"e.g. {eg('dt', 0.25)}")
     if "stop" in out and "start" in out and stop <= start:
         r.err("E050", f"stop ({stop:g}) must be after start ({start:g})", values["stop"][1],
               "make stop larger than start")
     if save is not None and (float(save) <= 0):
-        r.err("E050", "save must be positive", values["save"][1], "e.g. `save 1`")
+        r.err("E050", "save must be positive", values["save"][1], f"e.g. {eg('save', 1)}")
     return A.TimeSpec(start, stop, dt, unit, method, float(save) if save is not None else None, span)
 
 
-def _time_number(r: Any, raw: object, node: object, key: str) -> float:
+def _time_number(r: Any, raw: object, node: object, key: str, eg: Callable[[str, object], str]) -> float:
     if isinstance(raw, Tree):
         return r.b.signed_number(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        r.err("E050", f"time setting `{key}` must be a number, not `{raw}`", node, f"e.g. `{key} 1`")
+        r.err("E050", f"time setting `{key}` must be a number, not `{raw}`", node, f"e.g. {eg(key, 1)}")
         return 1.0
     return float(raw)
 
 
-def _time_word(r: Any, raw: object, node: object, key: str) -> str:
+def _time_word(r: Any, raw: object, node: object, key: str, eg: Callable[[str, object], str]) -> str:
     if isinstance(raw, Tree | int | float) or isinstance(raw, bool):
         r.err("E050", f"time setting `{key}` must be a word", node,
-              "e.g. `units year`" if key == "units" else "e.g. `method rk4`")
+              "e.g. " + (eg("units", "year") if key == "units" else eg("method", "rk4")))
         return "year" if key == "units" else "euler"
     return str(raw)

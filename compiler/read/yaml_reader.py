@@ -62,8 +62,7 @@ class _YamlReader(NodeReader):
             if k.value == "$schema":  # editors' pointer to `stockflow schema`; not part of the model
                 continue
             if k.value not in SECTIONS:
-                self.err("E003", f"unknown section `{k.value}`", k,
-                         did_you_mean(k.value, SECTIONS) or "sections: " + ", ".join(SECTIONS))
+                self.err("E003", f"unknown section `{k.value}`", k, _section_hint(str(k.value)))
                 continue
             sections[k.value] = (k, v)
         extends, extends_span = None, None
@@ -185,7 +184,7 @@ class _YamlReader(NodeReader):
                 continue
             raw = self.scalar(v) if isinstance(v, ScalarNode) else v
             values[k.value] = (raw, v)
-        return time_spec(values, self.span(key), self)
+        return time_spec(values, self.span(key), self, ": ")
 
     def props(self, node: Node, section: str, what: str) -> dict[str, Node]:
         out: dict[str, Node] = {}
@@ -481,3 +480,11 @@ def _number_of(r: NodeReader, e: A.Expr) -> float:
     if value is None:
         r.err("E010", "a parameter's value is a number", e.span, "compute it in an auxiliary instead")
     return value or 0.0
+
+
+def _section_hint(word: str) -> str:
+    """A model's name, title or description written at the top, as in other tools' files, belongs under `model:`."""
+    if word in MODEL_KEYS:
+        example = "model: {name: girfec}" if word == "name" else f"model: {{name: girfec, {word}: ...}}"
+        return f"a model's {word} goes under `model:`, e.g. `{example}`"
+    return did_you_mean(word, SECTIONS) or "sections: " + ", ".join(SECTIONS)
