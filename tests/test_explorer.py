@@ -274,3 +274,30 @@ def test_the_page_shows_a_sampled_scenarios_draws(tmp_path: Path) -> None:
     assert "5-95% of draws: £" in dom and "Over its 200 draws: savings by month" in dom
     moved = chromium_dom(page, "scenario=wm2u_uncertain&set=word_of_mouth:0.5")
     assert json.loads(page_output(moved))["draws"] == 0 and "5-95% of draws: £" not in moved
+
+
+MIXED_FLOWS = """model mixed
+time { start 0  stop 24  dt 1  units month }
+unit child
+stock kids [child] = 200
+flow arrive [child/month]: outside -> kids = 10 [child/month]
+flow leave [child/year]: kids -> outside = kids * 0.3 [1/year]
+flow move_on [child/week]: kids -> outside = kids * 0.001 [1/week]
+"""
+
+
+@needs_chromium
+def test_a_stocks_flows_are_added_in_one_unit(tmp_path: Path) -> None:
+    """Flows in child/month, child/year and child/week into one stock: the panel added them as
+    they stood (10 a month in, 60 a year out: a net fall where the stock rises)."""
+    model = stockflow.load_text(MIXED_FLOWS)
+    res = model.run()
+    got = json.loads(page_output(chromium_dom(write_page(model, tmp_path), "stock=kids")))
+    flows, stay = got["panel"][1], got["panel"][2]
+    assert flows["unit"] == "child/month" and stay["unit"] == "years"
+    lines = {line["label"]: np.array(line["values"]) for line in flows["lines"]}
+    per_month = res["leave"] / 12 + res["move_on"] * 365.25 / 12 / 7  # child/year and child/week into child/month
+    np.testing.assert_allclose(lines["outflows, current"], per_month, rtol=1e-12)
+    net = lines["inflows, current"] - lines["outflows, current"]
+    np.testing.assert_allclose(net[:-1], np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
+    np.testing.assert_allclose(np.array(stay["lines"][0]["values"]), res["kids"] / per_month / 12, rtol=1e-12)

@@ -221,3 +221,32 @@ def test_a_long_key_does_not_squeeze_the_grid() -> None:
     legend = fig.legends[0]
     key_bottom = legend.get_window_extent().transformed(fig.transFigure.inverted()).y0
     assert key_bottom > max(ax.get_position().y1 for ax in panels)  # above every panel, over none
+
+
+def test_a_stocks_flows_are_drawn_in_one_unit() -> None:
+    """Flows in child/month and child/year into one stock were drawn as they stood under one
+    axis label: 10 a month in and 60 a year out, netted to a fall where the stock rises."""
+    import numpy as np
+
+    from stockflow.plots import flows_by_scenario, stock_and_flows
+
+    model = stockflow.load_text("""model mixed
+time { start 0  stop 24  dt 1  units month }
+unit child
+stock kids [child] = 200
+param rate [1/year] = 0.3
+flow arrive [child/month]: outside -> kids = 10 [child/month]
+flow leave [child/year]: kids -> outside = kids * rate
+scenario faster { set rate = 0.6 }
+""")
+    res = model.run()
+    bottom = stock_and_flows(model, res, "kids", "month").axes[1]
+    lines = {line.get_label(): np.asarray(line.get_ydata()) for line in bottom.get_lines()}
+    np.testing.assert_allclose(lines["out: leave"], -res["leave"] / 12, rtol=1e-12)
+    np.testing.assert_allclose(lines["net"][:-1], np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
+    assert bottom.get_ylabel() == "flow (outflows below zero)\n[child/month]"
+    runs = model.run_scenarios()
+    panel = flows_by_scenario(model, runs, "kids", "month").axes[0]
+    outflow = next(np.asarray(x.get_ydata()) for x in panel.get_lines() if x.get_label() == "outflow")
+    np.testing.assert_allclose(outflow, runs.batch["leave"][runs.indices("faster")[0]] / 12, rtol=1e-12)
+    assert panel.get_ylabel() == "flow\n[child/month]"

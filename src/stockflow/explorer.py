@@ -9,15 +9,20 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import sympy
 
 from .compiler.analysis.causal import causal_graph
 from .compiler.ir.model import sym as sympy_symbol
 from .compiler.ir.text import expr_text, unit_text
+from .compiler.ir.units import TIME, Unit
 from .compiler.write.map import system_map
 from .explorer_model import generate, inputs_of, plan_of
+from .stock_flows import into_stock
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
+
+TIME_WORDS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")  # plural with "s"
 
 def build(model: Any) -> str:
     js = generate(model)
@@ -101,17 +106,29 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
     m = model.checked
     units = m.units.get(s.id)
     outs = list(s.outflows)
-    flow_units = m.units.get(outs[0]) if outs else (m.units.get(s.inflows[0]) if s.inflows else None)
-    stay = None
-    if units is not None and flow_units is not None:
-        ratio = units / flow_units
-        stay = m.unitsys.show(ratio) or None
-        if stay in ("second", "minute", "hour", "day", "week", "month", "quarter", "year"):
-            stay += "s"
+    factors, flow_units = into_stock(model, s)  # every flow in the stock's units per time unit
+    stay, stay_factor = _stay(model, s)
     return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units),
-            "flowUnits": m.unitsys.show(flow_units) if flow_units is not None else "",
+            "flowUnits": flow_units, "factors": factors,
             "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,
-            "stayUnit": stay}
+            "stayUnit": stay, "stayFactor": stay_factor}
+
+
+def _stay(model: Any, s: Any) -> tuple[str | None, float]:
+    """The unit of a stock's average length of stay (the stock over its outflows, which the page
+    adds in model time units) and the factor into it: in the time unit its first outflow is
+    given per (`years` for a flow in child/year in a monthly model), else the model's."""
+    m = model.checked
+    units = m.units.get(s.id)
+    if units is None or not s.outflows:
+        return None, 1.0
+    first = m.units.get(s.outflows[0])
+    model_time = Unit(sympy.Integer(1), TIME)
+    ratio = units / first if first is not None else model_time
+    if ratio.dim != TIME:
+        ratio = model_time
+    name = m.unitsys.show(ratio)
+    return name + ("s" if name in TIME_WORDS else ""), float(model_time.factor_to(ratio))
 
 
 def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .stock_flows import into_stock
+
 COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a04000", "#566573"]
 # The baseline solid, each scenario dashed its own way: a scenario that leaves a stock where
 # the baseline has it would otherwise hide the baseline's line, and a reader would miss it.
@@ -162,6 +164,7 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     s = model.stock_decl(stock)
     names = {f.id: f.display for f in model.checked.graph.flows}
     units = {v.id: v.units for v in model.variables()}
+    factor, flow_units = into_stock(model, s)
     fig = figure(figsize=(8, 6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
     t = result.times
@@ -171,14 +174,14 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     total_in = np.zeros_like(t)
     total_out = np.zeros_like(t)
     for k, f in enumerate(s.inflows):
-        bottom.plot(t, result[f], color=COLOURS[(k + 2) % len(COLOURS)], label=f"in: {names[f]}")
-        total_in += result[f]
+        bottom.plot(t, result[f] * factor[f], color=COLOURS[(k + 2) % len(COLOURS)], label=f"in: {names[f]}")
+        total_in += result[f] * factor[f]
     for k, f in enumerate(s.outflows):
-        bottom.plot(t, -result[f], linestyle="--", color=COLOURS[(k + 1) % len(COLOURS)], label=f"out: {names[f]}")
-        total_out += result[f]
+        bottom.plot(t, -result[f] * factor[f], linestyle="--", color=COLOURS[(k + 1) % len(COLOURS)],
+                    label=f"out: {names[f]}")
+        total_out += result[f] * factor[f]
     bottom.plot(t, total_in - total_out, color="black", linewidth=2, label="net")
     bottom.axhline(0, color="grey", linewidth=0.8)
-    flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
     bottom.set_ylabel(_label("flow (outflows below zero)", flow_units))
     bottom.set_xlabel(f"time [{unit}]")
     longest = max((len(x) for x in bottom.get_legend_handles_labels()[1]), default=0)
@@ -212,12 +215,12 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
     titles = {sc.display: sc.title or sc.display for sc in model.checked.graph.scenarios}
     t = res.batch.times
     b = res.batch
-    flow_units = next((units[f] for f in (*s.inflows, *s.outflows) if units.get(f)), "")
+    factor, flow_units = into_stock(model, s)
     twins: list[Any] = []
     for ax, (label, idx) in zip(axes.flat, groups, strict=False):
         zero = np.zeros((len(idx), t.size))
-        inflow = sum((b[f][idx] for f in s.inflows), zero)
-        outflow = sum((b[f][idx] for f in s.outflows), zero)
+        inflow = sum((b[f][idx] * factor[f] for f in s.inflows), zero)
+        outflow = sum((b[f][idx] * factor[f] for f in s.outflows), zero)
         _band(ax, t, inflow, COLOURS[2], "inflow", linewidth=2)
         _band(ax, t, outflow, COLOURS[1], "outflow", linewidth=2, linestyle="--")
         name = res.runs[idx[0]].scenario

@@ -229,9 +229,14 @@
     charts.push(new uPlot(opts, data, target));
   }
 
-  function sum(runs, ids) {
+  /* flows added in their stock's units per time unit (D.stocks[].factors): a flow in child/year
+     beside one in child/month must not be added as it stands */
+  function sum(runs, ids, factors) {
     var n = runs.times.length, out = new Array(n).fill(0);
-    ids.forEach(function (id) { var s = series(runs, id); for (var i = 0; i < n; i++) { out[i] += s[i]; } });
+    ids.forEach(function (id) {
+      var s = series(runs, id), k = factors[id];
+      for (var i = 0; i < n; i++) { out[i] += s[i] * k; }
+    });
     return out;
   }
 
@@ -239,12 +244,12 @@
     var s = D.stocks.filter(function (x) { return x.id === id; })[0];
     var run = state.run, base = state.baseRun, flows = [];
     if (s.inflows.length) {
-      flows.push({label: "inflows, current", values: sum(run, s.inflows), colour: "#1e8449"});
-      flows.push({label: "inflows, baseline", values: sum(base, s.inflows), colour: "#82e0aa", dash: [6, 4]});
+      flows.push({label: "inflows, current", values: sum(run, s.inflows, s.factors), colour: "#1e8449"});
+      flows.push({label: "inflows, baseline", values: sum(base, s.inflows, s.factors), colour: "#82e0aa", dash: [6, 4]});
     }
     if (s.outflows.length) {
-      flows.push({label: "outflows, current", values: sum(run, s.outflows), colour: "#c0392b"});
-      flows.push({label: "outflows, baseline", values: sum(base, s.outflows), colour: "#f1948a", dash: [6, 4]});
+      flows.push({label: "outflows, current", values: sum(run, s.outflows, s.factors), colour: "#c0392b"});
+      flows.push({label: "outflows, baseline", values: sum(base, s.outflows, s.factors), colour: "#f1948a", dash: [6, 4]});
     }
     var lines = [{label: "current settings", values: series(run, id), colour: "#1f618d"},
       {label: "baseline", values: series(base, id), colour: "#7f8c8d", dash: [6, 4]}];
@@ -257,8 +262,8 @@
     if (flows.length) { out.push({title: "What flows in and out", unit: s.flowUnits, lines: flows}); }
     if (s.outflows.length && s.stayUnit) {
       var stayOf = function (r) {
-        var out2 = sum(r, s.outflows);
-        return series(r, id).map(function (v, i) { return out2[i] > 0 ? v / out2[i] : null; });
+        var out2 = sum(r, s.outflows, s.factors);
+        return series(r, id).map(function (v, i) { return out2[i] > 0 ? v / out2[i] * s.stayFactor : null; });
       };
       out.push({title: "Average length of stay (stock / outflows)", unit: s.stayUnit, lines: [
         {label: "current settings", values: stayOf(run), colour: "#1f618d"},
@@ -285,8 +290,8 @@
     var note = document.getElementById("stay");
     if (!note || !s.outflows.length || !s.stayUnit) { return; }
     var run = state.run, base = state.baseRun;
-    var stayNow = last(series(run, id)) / last(sum(run, s.outflows));
-    var stayWas = last(series(base, id)) / last(sum(base, s.outflows));
+    var stayNow = last(series(run, id)) / last(sum(run, s.outflows, s.factors)) * s.stayFactor;
+    var stayWas = last(series(base, id)) / last(sum(base, s.outflows, s.factors)) * s.stayFactor;
     note.textContent = "Average length of stay at the end (" + s.name + " / its outflows): " + plain(stayNow) + " " +
       s.stayUnit + ", against " + plain(stayWas) + " " + s.stayUnit + " in the baseline.";
   }
@@ -352,6 +357,9 @@
       times: state.run.times, series: {}, metrics: {}, draws: spread() ? state.scenario.spread.runs : 0};
     D.outputs.forEach(function (id) { out.series[id] = series(state.run, id); });
     D.metrics.forEach(function (m) { out.metrics[m.id] = state.run.metrics[m.slot]; });
+    out.panel = state.panelFor ? panelCharts(state.panelFor).map(function (c) {
+      return {title: c.title, unit: c.unit, lines: c.lines.map(function (l) { return {label: l.label, values: l.values}; })};
+    }) : null;
     document.getElementById("sf-out").textContent = JSON.stringify(out);
   }
 
@@ -379,6 +387,7 @@
     });
     compute();
     panel(h.stock || D.firstStock);
+    output();  // again, with the stock's panel drawn
     if (h.repeat) {  // measure a slider move: the mean of several recomputations
       var n = parseInt(h.repeat, 10), t0 = performance.now();
       for (var k = 0; k < n; k++) { compute(); }
