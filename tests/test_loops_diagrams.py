@@ -234,3 +234,31 @@ def test_graphviz_draws_each_array_once_unless_asked_for_its_elements(tmp_path: 
     out = tmp_path / "m.mmd"
     assert CliRunner().invoke(main, ["diagram", spec, "-o", str(out)]).output == f"wrote {out}\n"
     assert "infected[young]" not in out.read_text(encoding="utf-8")
+
+
+def test_a_map_stands_rows_as_close_as_their_arcs_allow_and_arrays_as_grids() -> None:
+    """An array over two dimensions outside any group stood in rows of six (authorities and
+    placements mixed), every row 300 px below the last whether or not arcs ran between them,
+    and the cloud a flow left into overlapped the next box's incoming one."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import BOX_H, system_map
+
+    m = stockflow.load_text("""time { start 0  stop 1  dt 1  units year }
+dim area = [north, south, east, west]
+dim kind = [foster, home]
+stock cared[area, kind] = 10
+flow come[area, kind]: outside -> cared[area, kind] = 1
+flow go[area, kind]: cared[area, kind] -> outside = cared[area, kind] * 0.1
+""")
+    svg = system_map(m.checked, causal_graph(m.checked))
+    boxes = _boxes(svg)
+    rows = sorted({y for _, y, _ in boxes.values()})
+    assert len(rows) == 2 and rows[1] - rows[0] <= BOX_H + 100  # no arcs: rows close together
+    assert [sid for sid, (_, y, _) in boxes.items() if y == rows[0]] == [
+        f"cared[{a},foster]" for a in ("north", "south", "east", "west")]  # areas across, kinds down
+    clouds = sorted(float(x) for x, y in re.findall(r'<ellipse class="cloud" cx="([\d.]+)" cy="([\d.]+)"', svg)
+                    if abs(float(y) - rows[0] - BOX_H / 2) < 30)
+    assert all(b - a >= 18 for a, b in zip(clouds, clouds[1:], strict=False))  # each 18 px wide: none overlap
+    sir = _boxes(system_map(stockflow.load_text(SIR_BY_AGE).checked, causal_graph(stockflow.load_text(SIR_BY_AGE).checked)))
+    ys = sorted({y for _, y, _ in sir.values()})
+    assert all(b - a <= BOX_H + 100 for a, b in zip(ys, ys[1:], strict=False))  # straight pipes between rows

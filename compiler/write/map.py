@@ -18,6 +18,8 @@ from ..ir import graph as G
 from ..ir.model import CheckedModel
 
 COL, BOX_W, BOX_H, ROW_GAP = 250, 130, 56, 300
+PIPE = 40  # a flow to or from outside: short enough that one box's cloud clears the next one's
+ROW_SPACE = 90  # between one row's lowest point and the next one's highest: room for flows between rows
 RED, GREEN, GREY, LINK = "#c0392b", "#1e8449", "#566573", "#b9770e"
 UP_TAGS, DOWN_TAGS = {"escalation"}, {"de-escalation", "deescalation"}
 
@@ -36,11 +38,8 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     """The map as one SVG element (no script, no external reference)."""
     g = model.graph
     rows = _rows(g)
-    lay = _laid_out(g, cg, rows, 200)
-    # the first row sits as high as its arcs above allow (none: just under the key)
-    highest = min([y for _, y in lay.valves.values()] + [y - BOX_H / 2 for _, y in lay.stocks.values()], default=60)
-    if highest > 60:
-        lay = _laid_out(g, cg, rows, 200 - (highest - 60))
+    lay = _laid_out(g, cg, rows, [200 + r * ROW_GAP for r in range(len(rows))])
+    lay = _laid_out(g, cg, rows, _tops(g, lay, rows))  # each row as close as its arcs allow
     names = {s.id: s.display for s in g.stocks}
     labels = _labels({sid: names[sid] for sid in lay.stocks})
     for sid, (x, y) in lay.stocks.items():
@@ -59,16 +58,36 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
             f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
 
 
-def _laid_out(g: G.Graph, cg: CausalGraph, rows: list[list[str]], top: float) -> MapLayout:
-    """Stocks row by row from `top`, then the flows and links between them."""
+def _laid_out(g: G.Graph, cg: CausalGraph, rows: list[list[str]], tops: list[float]) -> MapLayout:
+    """Stocks row by row, each row at its height in `tops`, then the flows and links between them."""
     lay = MapLayout()
     for r, row in enumerate(rows):
         for c, sid in enumerate(row):
-            lay.stocks[sid] = (170 + c * COL, top + r * ROW_GAP)
+            lay.stocks[sid] = (170 + c * COL, tops[r])
     _arcs(g, lay, rows)
     _outside(g, lay)
     _links(g, cg, lay)
     return lay
+
+
+def _tops(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> list[float]:
+    """Each row's height from a first layout: the first just under the key, each next one
+    below the arcs under the row above it and above its own arcs over it, with room between
+    for the flows that run from row to row. Rows without arcs stand close together."""
+    row_of = {sid: r for r, row in enumerate(rows) for sid in row}
+    above = [BOX_H / 2] * len(rows)
+    below = [BOX_H / 2] * len(rows)
+    for f in g.flows:
+        if f.source in row_of and f.target in row_of and row_of[f.source] == row_of[f.target]:
+            r = row_of[f.source]
+            y = lay.stocks[f.source][1]
+            vy = lay.valves[f.id][1]
+            above[r] = max(above[r], y - vy + 10)
+            below[r] = max(below[r], vy - y + 10)
+    tops: list[float] = []
+    for r in range(len(rows)):
+        tops.append(60 + above[0] if r == 0 else tops[-1] + below[r - 1] + ROW_SPACE + above[r])
+    return tops
 
 
 def _legend(lay: MapLayout) -> str:
@@ -111,8 +130,16 @@ def _rows(g: G.Graph) -> list[list[str]]:
             rows += _by_last_index(g, row)
             placed |= set(row)
     rest = [s for s in visible if s not in placed]
-    for i in range(0, len(rest), 6):
-        rows.append(rest[i:i + 6])
+    array_of = {vid: a.name for a in g.arrays for vid, _ in a.elements}
+    runs: list[list[str]] = []  # each array's elements together, and the scalars between them
+    for s in rest:
+        if runs and array_of.get(s) == array_of.get(runs[-1][0]):
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    for run in runs:  # an array over two dimensions as a grid, as a group's; at most six across
+        for row in _by_last_index(g, run) if run[0] in array_of else [run]:
+            rows += [row[i:i + 6] for i in range(0, len(row), 6)]
     return rows
 
 
@@ -179,12 +206,12 @@ def _outside(g: G.Graph, lay: MapLayout) -> None:
         outs = [f for f in g.flows if f.source == sid and f.target not in lay.stocks]
         for k, f in enumerate(ins):
             yy = y - 16 + 12 * k
-            x0, x1 = x - BOX_W / 2 - 58, x - BOX_W / 2
+            x0, x1 = x - BOX_W / 2 - PIPE, x - BOX_W / 2
             lay.parts.append(_cloud(x0 - 8, yy))
             _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f))
         for k, f in enumerate(outs):
             yy = y - 10 + 12 * k
-            x0, x1 = x + BOX_W / 2, x + BOX_W / 2 + 58
+            x0, x1 = x + BOX_W / 2, x + BOX_W / 2 + PIPE
             lay.parts.append(_cloud(x1 + 8, yy))
             _valve(lay, f, (x0 + x1) / 2, yy, f"M{x0:.1f},{yy:.1f} L{x1:.1f},{yy:.1f}", _colour(f))
 
