@@ -94,3 +94,16 @@ def test_format_keeps_the_file_both_ways(tmp_path: Path) -> None:
     for name in ("back.yaml", "back.sfm"):
         res = stockflow.load(d / name).run()
         assert {v: res[v][0] for v in WANT} == WANT
+
+
+def test_the_report_says_which_file_each_value_came_from(tmp_path: Path) -> None:
+    """A board reads where each number came from: a starting number without a source is
+    flagged as a parameter's is, and a value read from a file names the file."""
+    from stockflow.report import _assumptions
+
+    d = folder(tmp_path)
+    sourced = "".join(_assumptions(stockflow.load(d / "m.sfm")))
+    assert sourced.count("source: start.csv, made up for the test; read from <code>start.csv</code>") == 4
+    (d / "m.sfm").write_text(DSL.replace(' { source "start.csv, made up for the test" }', ""), encoding="utf-8")
+    bare = "".join(_assumptions(stockflow.load(d / "m.sfm")))
+    assert bare.count("no source or assumption given</span>; read from <code>start.csv</code>") == 4

@@ -228,19 +228,36 @@ def _left_out(stocks: list[Any], what: str, command: str, which: str) -> str:
 
 def _assumptions(model: Any) -> list[str]:
     g = model.checked.graph
+    files = {d.name.lower(): d.array.table for d in model.spec.decls
+             if getattr(d, "array", None) is not None and d.array.table}
     prow = []
     for prm in g.params:
-        src = prm.doc.source and f"source: {_e(prm.doc.source)}" or prm.doc.assumption and \
-            f"<i>assumption:</i> {_e(prm.doc.assumption)}" or '<span class="fail">no source or assumption given</span>'
         bounds = f"[{prm.bounds[0]:g}, {prm.bounds[1]:g}]" if prm.bounds else ""
         units = unit_text(prm.units) if prm.units else ""
-        prow.append([_e(prm.display), value_text(prm.value, units), _e(units), bounds, src, _where(model.spec, prm.id)])
+        prow.append([_e(prm.display), value_text(prm.value, units), _e(units), bounds,
+                     _where_from(prm.doc, files.get(prm.display.split("[", 1)[0].lower()), True),
+                     _where(model.spec, prm.id)])
+    srow = []
+    for s in g.stocks:
+        if s.hidden:
+            continue
+        number = model.checked.initials.get(s.id)  # a number other than 0 came from somewhere
+        from_elsewhere = number is not None and number.is_Number and number != 0
+        srow.append([_e(s.display), _e(expr_text(s.initial)) if not from_elsewhere else
+                     value_text(float(number), unit_text(s.units) if s.units else None),
+                     _e(unit_text(s.units)) if s.units else "",
+                     _where_from(s.doc, files.get(s.display.split("[", 1)[0].lower()), from_elsewhere)])
     return ["<h2>Assumptions</h2><h3>Parameters</h3>",
             _table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}),
-            "<h3>Initial values</h3>",
-            _table(["stock", "initial value", "units", "where from"], [
-                [_e(s.display), _e(expr_text(s.initial)), _e(unit_text(s.units)) if s.units else "",
-                 _e(s.doc.source or s.doc.assumption or "")] for s in g.stocks if not s.hidden])]
+            "<h3>Initial values</h3>", _table(["stock", "initial value", "units", "where from"], srow, {1})]
+
+
+def _where_from(doc: Any, file: str | None, needs_source: bool) -> str:
+    """A value's source or assumption, and the CSV file it was read from; a number without
+    either is flagged, as a board must not take it for a fact."""
+    said = (doc.source and f"source: {_e(doc.source)}" or doc.assumption and f"<i>assumption:</i> {_e(doc.assumption)}"
+            or ('<span class="fail">no source or assumption given</span>' if needs_source else ""))
+    return said + (f"{'; ' if said else ''}read from <code>{_e(file)}</code>" if file else "")
 
 
 def _scenarios(model: Any) -> list[str]:
