@@ -384,3 +384,18 @@ def test_a_delay_whose_time_needs_a_conversion_round_trips(tmp_path: Path) -> No
     assert "W106" not in [w.code for w in back.warnings]
     for name in ("seen", "late"):
         np.testing.assert_allclose(back.run()[name], m.run()[name], rtol=1e-12)
+
+
+def test_a_flow_without_declared_units_keeps_its_conversion_named(tmp_path: Path) -> None:
+    """A flow given no units whose equation is per year, into a stock of a monthly model: its
+    conversion into child/month was written as a bare 1/12, so the file came back without
+    units (W106)."""
+    m = stockflow.load_text("model sm\ntime { start 0  stop 24  dt 1  units month }\nunit child\n"
+                            "stock s [child] = 100\nparam r [1/year] = 0.3\nflow out: s -> outside = s * r\n")
+    text = write_xmile(m.checked).text
+    path = tmp_path / "sm.xmile"
+    path.write_text(text, encoding="utf-8")
+    back = stockflow.load(path)
+    assert "W106" not in [w.code for w in back.warnings] and "year_per_month" in text
+    assert back.checked.unitsys.show(back.checked.units["out"]) == "child/month"
+    np.testing.assert_allclose(back.run()["s"], m.run()["s"], rtol=1e-12)

@@ -78,7 +78,7 @@ class _Writer:
         # every equation's units, read as labels the way XMILE tools read them, are its own.
         self.conversions: dict[str, tuple[sympy.Float, A.UnitExpr]] = {}
         self.taken = taken
-        conv = {f: self.conversion(fl.units, self.per_time(fl.source or fl.target), self.factor[f])
+        conv = {f: self.conversion(self.flow_units(fl), self.per_time(fl.source or fl.target), self.factor[f])
                 for f, fl in ((x.id, x) for x in g.flows) if f in self.factor}
         self.swap = {sympy.Symbol(f): sympy.Symbol(f) / c for f, c in conv.items()}
         self.flow_conv = conv
@@ -190,6 +190,14 @@ class _Writer:
             out += self.gf(lk)
         out += ["    </variables>", "  </model>", "</xmile>", ""]
         return Export("\n".join(out), self.dropped())
+
+    def flow_units(self, f: G.Flow) -> A.UnitExpr | None:
+        """A flow's units as declared, or as its equation gives them (`kids * rate` in
+        child/year into a monthly stock): either way its conversion is named, never bare."""
+        if f.units is not None:
+            return f.units
+        inferred = self.m.units.get(f.id)
+        return self.unit_expr(inferred) if inferred is not None else None
 
     def conversion(self, have: A.UnitExpr | None, want: A.UnitExpr | None, factor: sympy.Expr) -> sympy.Expr:
         """The factor from `have` into `want` as an aux carrying units want/have; a bare number
