@@ -107,3 +107,16 @@ def test_the_report_says_which_file_each_value_came_from(tmp_path: Path) -> None
     (d / "m.sfm").write_text(DSL.replace(' { source "start.csv, made up for the test" }', ""), encoding="utf-8")
     bare = "".join(_assumptions(stockflow.load(d / "m.sfm")))
     assert bare.count("no source or assumption given</span>; read from <code>start.csv</code>") == 4
+
+
+def test_a_file_named_where_a_value_goes_says_how_to_read_it(tmp_path: Path) -> None:
+    d = folder(tmp_path)
+    (d / "m.yaml").write_text(YAML.replace("table: start.csv", "initial: {table: start.csv}"), encoding="utf-8")
+    [(code, msg, _)] = codes(d / "m.yaml")
+    assert code == "E003" and "`table:` goes in place of `initial:`" in msg
+    (d / "m.yaml").write_text(YAML.replace("table: start.csv", "initial: start.csv"), encoding="utf-8")
+    [(code, msg, _)] = codes(d / "m.yaml")
+    assert code == "E004" and "`table: start.csv`" in msg
+    (d / "m.sfm").write_text(DSL.replace('csv "start.csv"', "data/start.csv"), encoding="utf-8")
+    [(code, msg, _)] = codes(d / "m.sfm")
+    assert code == "E001" and '`csv "data/start.csv"`' in msg

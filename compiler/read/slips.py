@@ -34,6 +34,10 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
         return "a declaration ends with its line: remove the `;`"
     if found == "," and _DECIMAL_COMMA.search(line[max(0, column - 3):column + 1]):
         return "numbers take a decimal point: write `0.1`, not `0,1`"
+    file = re.search(r"([\w./-]*)$", before).group(1) + re.match(r"[\w.]*", at).group(0)  # type: ignore[union-attr]
+    if found == "." and file.lower().endswith((".csv", ".txt", ".xlsx")):
+        return (f"an array's values are read from a file with `csv \"{file}\"` (YAML: `table: {file}`, in place "
+                "of `initial:` or `value:`); an equation cannot name a file")
     m = _HEADER.match(line)
     if m and m.start(3) == column - 1:
         return f"a name has no spaces: write `{m.group(2)}_{m.group(3)}`"

@@ -223,6 +223,8 @@ class _YamlReader(NodeReader):
         if missing:
             self.err("E003", f"{what} lacks `{missing[0]}`", key, f"add `{missing[0]}:` under {what}")
             return None
+        if self.table_inside(section, props, what):
+            return None
         units = self.unit(props["units"]) if "units" in props else None
         doc = self.doc(props) if section != "units" else A.Doc()
         dims = dims_of(self, props["dims"]) if "dims" in props else ()
@@ -281,6 +283,17 @@ class _YamlReader(NodeReader):
             names = tuple(str(m.value) if isinstance(m, ScalarNode) else "" for m in members.value)
             return A.GroupDecl(name, names, doc, span, tuple(self.span(m) for m in members.value))
         raise AssertionError(section)
+
+    def table_inside(self, section: str, props: dict[str, Node], what: str) -> bool:
+        """`initial: {table: start.csv}`: the file named inside the value, where `table:`
+        would be read as an element's name; it goes in place of the value."""
+        key = {"stocks": "initial", "parameters": "value"}.get(section)
+        inside = props.get(key) if key else None
+        if not (isinstance(inside, MappingNode) and any(getattr(k, "value", None) == "table" for k, _ in inside.value)):
+            return False
+        self.err("E003", f"`table:` goes in place of `{key}:`, not inside it", inside,
+                 f"write `table: FILE.csv` under {what}, beside `units:`")
+        return True
 
     def stock_table(self, name: str, props: dict[str, Node], units: A.UnitExpr | None, nn: bool, doc: A.Doc,
                     span: Span, dims: tuple[A.DimRef, ...], where: A.Expr | None) -> A.StockDecl | None:
