@@ -120,3 +120,17 @@ def test_a_file_named_where_a_value_goes_says_how_to_read_it(tmp_path: Path) -> 
     (d / "m.sfm").write_text(DSL.replace('csv "start.csv"', "data/start.csv"), encoding="utf-8")
     [(code, msg, _)] = codes(d / "m.sfm")
     assert code == "E001" and '`csv "data/start.csv"`' in msg
+
+
+def test_elements_written_as_spreadsheets_write_names(tmp_path: Path) -> None:
+    """`East Ayrshire` in a CSV file is the element `east_ayrshire`; `Dundee City` is still no
+    element of a dimension that has `dundee`, and says which it might be."""
+    d = folder(tmp_path)
+    (d / "m.sfm").write_text(DSL.replace("north", "north_east"), encoding="utf-8")
+    (d / "start.csv").write_text(ROWS.replace("north,", "North East,").replace("south,home", "South,home"),
+                                 encoding="utf-8")
+    assert stockflow.load(d / "m.sfm").run()["cared[north_east,home]"][0] == 20.0
+    (d / "start.csv").write_text(ROWS.replace("south,home", "South Side,home"), encoding="utf-8")
+    (d / "m.sfm").write_text(DSL, encoding="utf-8")
+    [(code, msg, _)] = codes(d / "m.sfm")
+    assert code == "E094" and "`south side` is not an element of `area`" in msg

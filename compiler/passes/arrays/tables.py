@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from ...base.cells import cell_number, other_separator
@@ -12,6 +13,7 @@ from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ...base.files import allowed_roots, check_named, read_bytes
 from ...base.hints import did_you_mean
 from ...base.names import canonical
+from .dims import Dim
 from .exprs import Arrayed, element_name
 
 MAX_TABLE_BYTES = 50_000_000
@@ -62,7 +64,7 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
             errors.append(error("E094", f"{printable(name)} row {row_no} has {len(row)} cells", span,
                                 f"each row gives {', '.join(wanted)}"))
             return {}
-        key = tuple(canonical(row[c].strip()) for c in cols[:-1])
+        key = tuple(_element(row[c], dim) for c, dim in zip(cols[:-1], arr.dims, strict=True))
         for el, dim in zip(key, arr.dims, strict=True):
             if dim.position(el) is None:
                 errors.append(error("E094", f"{printable(name)} row {row_no}: `{printable(el)}` is not an element of "
@@ -83,3 +85,12 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
             return {}
         out[key] = value
     return out
+
+
+def _element(cell: str, dim: Dim) -> str:
+    """A cell's element: its name as written, or, as spreadsheets write names, with spaces
+    and hyphens for underscores (`East Ayrshire` is `east_ayrshire`, `Perth-and-Kinross`
+    `perth_and_kinross`) when that is an element and the name as written is not."""
+    name = canonical(cell.strip())
+    joined = re.sub(r"[\s-]+", "_", name)
+    return joined if dim.position(name) is None and dim.position(joined) is not None else name
