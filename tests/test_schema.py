@@ -66,3 +66,14 @@ def test_specs_may_point_at_the_schema(tmp_path: Path) -> None:
                     "stocks: {a: {initial: 1}}\n")
     r = CliRunner().invoke(main, ["check", str(spec)])
     assert r.exit_code == 0
+
+
+def test_a_value_or_a_csv_file_exactly_one(validator: jsonschema.Draft202012Validator) -> None:
+    """A stock takes `initial` or `table`, a parameter `value` or `table`: one, never both or none."""
+    head = {"time": {"start": 0, "stop": 1, "dt": 1, "units": "year"}, "dimensions": {"a": ["x", "y"]}}
+    for body, ok in (({"dims": ["a"], "table": "s.csv"}, True), ({"dims": ["a"], "initial": 1}, True),
+                     ({"dims": ["a"]}, False), ({"dims": ["a"], "initial": 1, "table": "s.csv"}, False)):
+        assert bool(list(validator.iter_errors({**head, "stocks": {"s": body}}))) is not ok
+    param = {"dims": ["a"], "table": "p.csv"}
+    assert not list(validator.iter_errors({**head, "parameters": {"p": param}}))
+    assert list(validator.iter_errors({**head, "parameters": {"p": {**param, "value": 1}}}))

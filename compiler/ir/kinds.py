@@ -33,6 +33,7 @@ class Kind:
     value_key: str | None = None  # the key of its main value, which an override may replace
     dsl_props: frozenset[str] = frozenset(DOC_KEYS)  # what its DSL `{ ... }` accepts
     shorthand: dict[str, Any] | None = None  # the JSON type of an entry given as a bare value
+    one_of: tuple[str, ...] = ()  # keys of which a mapping gives exactly one (a value, or a CSV file)
 
 
 KINDS: tuple[Kind, ...] = (
@@ -42,7 +43,7 @@ KINDS: tuple[Kind, ...] = (
          dsl_props=frozenset({*DOC_KEYS, "maps"}), shorthand={"type": "array", "items": {"type": ["string", "integer"]}}),
     Kind(A.StockDecl, "stock", "stocks", "stock",
          ("dims", "initial", "table", "units", "non_negative", "where", *DOC_KEYS),
-         (), "initial", frozenset({*DOC_KEYS, "non_negative", "where"})),  # `initial` or `table`: the reader checks
+         (), "initial", frozenset({*DOC_KEYS, "non_negative", "where"}), one_of=("initial", "table")),
     Kind(A.FlowDecl, "flow", "flows", "flow",
          ("dims", "from", "to", "rate", "units", "tags", "non_negative", "where", *DOC_KEYS),
          ("rate",), "rate", frozenset({*DOC_KEYS, "tags", "non_negative", "where"})),
@@ -50,7 +51,7 @@ KINDS: tuple[Kind, ...] = (
          ("equation",), "equation", frozenset({*DOC_KEYS, "where"}), shorthand=EXPR),
     Kind(A.ParamDecl, "param", "parameters", "parameter",
          ("dims", "value", "table", "units", "bounds", "where", *DOC_KEYS),
-         (), "value", frozenset({*DOC_KEYS, "bounds", "where"}), {"type": "number"}),
+         (), "value", frozenset({*DOC_KEYS, "bounds", "where"}), {"type": "number"}, one_of=("value", "table")),
     Kind(A.LookupDecl, "lookup", "lookups", "lookup",
          ("dims", "points", "units", "x_units", "interpolation", "extrapolation", "where", *DOC_KEYS), ("points",),
          dsl_props=frozenset({*DOC_KEYS, "interpolation", "extrapolation", "x_units", "where"})),

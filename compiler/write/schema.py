@@ -20,6 +20,8 @@ def _entry(section: str) -> dict[str, Any]:
     mapping = {"type": "object", "additionalProperties": False,
                "properties": {k: KEY_TYPES.get(k, {}) for k in kind.keys},
                "required": list(kind.required)}
+    if kind.one_of:
+        mapping["oneOf"] = [{"required": [k]} for k in kind.one_of]
     short = kind.shorthand
     return {"anyOf": [mapping, short]} if short else mapping
 
