@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+import stockflow
+
 from conftest import model
 
 DECAY = """
@@ -72,3 +74,23 @@ def test_a_branch_of_parameters_only_is_hoisted_whole(start: float, end: float) 
               "flow grow: outside -> x = a\n", stop=5)
     for backend in ("numpy", "jax"):
         assert m.run(backend=backend)["x"][-1] == pytest.approx(end, rel=1e-14)
+
+
+def test_a_metric_whose_time_cancels_is_in_whole_units() -> None:
+    """The integral of a cost in GBP/year over a monthly run was 144 in a unit shown as
+    `0.0833333 GBP` (twelfths of a pound): a board read £144 for £12."""
+    m = stockflow.load_text("""time { start 0  stop 12  dt 1  units month }
+unit GBP
+param r [1/year] = 0.3
+aux c [GBP/year] = 12 [GBP/year]
+metric total = integral(c)
+metric share = integral(r)
+metric declared [GBP] = integral(c)
+metric avg = mean(c)
+""")
+    res = m.run()
+    shown = {x.id: x.units for x in res.metrics}
+    assert res.metric("total") == pytest.approx(12.0, rel=1e-14) and shown["total"] == "GBP"
+    assert res.metric("share") == pytest.approx(0.3, rel=1e-14) and shown["share"] in ("", "1")
+    assert res.metric("declared") == pytest.approx(12.0, rel=1e-14)
+    assert res.metric("avg") == pytest.approx(12.0, rel=1e-14) and shown["avg"] == "GBP/year"

@@ -223,8 +223,20 @@ class _Lowerer(ExprLowering):
         for n in g.metric_order:
             m = by_id[n]
             expr, ty = self.infer(m.expr)
+            if m.units is None:
+                expr, ty = self.whole(expr, ty)
             out[n] = self.settle(n, m.display, m.units, expr, ty, m.expr.span or m.span)
         return out
+
+    def whole(self, expr: sympy.Expr, ty: Ty) -> tuple[sympy.Expr, Ty]:
+        """A metric without declared units whose time cancelled into a scale (the integral of
+        a cost in GBP/year over a monthly run is in twelfths of a pound): in the whole unit,
+        pounds, so that a board reads 12, not 144 of a unit shown as `0.0833333 GBP`."""
+        u = ty.unit
+        if u is None or ty.any_unit or ty.is_bool or u.scale == 1 or TIME in u.dim.free_symbols:
+            return expr, ty
+        whole = Unit(sympy.Integer(1), u.dim)
+        return self.convert(expr, u, whole), Ty(whole, bare=ty.bare)
 
     def constant_time(self, e: A.Expr) -> float:
         """A time given to a metric summary, as a number in the model's time unit."""
