@@ -94,3 +94,26 @@ metric avg = mean(c)
     assert res.metric("share") == pytest.approx(0.3, rel=1e-14) and shown["share"] in ("", "1")
     assert res.metric("declared") == pytest.approx(12.0, rel=1e-14)
     assert res.metric("avg") == pytest.approx(12.0, rel=1e-14) and shown["avg"] == "GBP/year"
+
+
+def test_a_stock_without_units_takes_a_yearly_flow_per_year() -> None:
+    """A flow of 0.3 [1/year] into a stock given no units, in a monthly run, was added 0.3 a
+    month: 3.6 after a year, silently. It is converted as a stock with units converts it."""
+    m = stockflow.load_text("""time { start 0  stop 12  dt 1  units month }
+unit GBP
+param r [1/year] = 0.3
+stock s = 0
+flow f: outside -> s = r
+aux c [GBP/year] = 12 [GBP/year]
+aux per_month = c * 1 [month]
+aux frac = r * 6 [month]
+stock t = 1
+flow g: outside -> t = per_month / 1 [GBP] / 1 [month]
+group both = [s]
+""")
+    res = m.run()
+    assert res["s"][-1] == pytest.approx(0.3, rel=1e-14)
+    assert res["per_month"][0] == pytest.approx(1.0, rel=1e-14) and res["frac"][0] == pytest.approx(0.15, rel=1e-14)
+    assert res["t"][-1] == pytest.approx(13.0, rel=1e-14)  # one pound a month, a month at a time
+    shown = {v.id: v.units for v in res.variables}
+    assert shown["per_month"] == "GBP"

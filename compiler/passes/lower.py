@@ -99,6 +99,8 @@ class _Lowerer(ExprLowering):
             elif n in auxes:
                 a = auxes[n]
                 expr, ty = self.infer(a.equation)
+                if a.units is None:
+                    expr, ty = self.whole(expr, ty)
                 equations[n] = self.settle(n, a.display, a.units, expr, ty, a.equation.span or a.span)
             else:
                 f = flows[n]
@@ -201,7 +203,11 @@ class _Lowerer(ExprLowering):
             if end is None:
                 continue
             stock_u = self.units.get(end)
-            if stock_u is None or fu is None:
+            if fu is None:
+                continue
+            if stock_u is None:  # a stock without units takes a flow in its whole units per model time unit:
+                if fu.scale != 1:  # 0.3 [1/year] in a monthly model is 0.025 a month, not 0.3
+                    factors[(f.id, end)] = fu.factor_to(Unit(sympy.Integer(1), fu.dim))
                 continue
             want = stock_u / self.time_unit
             if not fu.same_dim(want):
@@ -229,9 +235,10 @@ class _Lowerer(ExprLowering):
         return out
 
     def whole(self, expr: sympy.Expr, ty: Ty) -> tuple[sympy.Expr, Ty]:
-        """A metric without declared units whose time cancelled into a scale (the integral of
-        a cost in GBP/year over a monthly run is in twelfths of a pound): in the whole unit,
-        pounds, so that a board reads 12, not 144 of a unit shown as `0.0833333 GBP`."""
+        """An auxiliary or metric without declared units whose time cancelled into a scale (the
+        integral of a cost in GBP/year over a monthly run is in twelfths of a pound): in the
+        whole unit, pounds, so that a board reads 12, not 144 of a unit shown as
+        `0.0833333 GBP`. A scale with time in it is a named time unit's (`child/year`)."""
         u = ty.unit
         if u is None or ty.any_unit or ty.is_bool or u.scale == 1 or TIME in u.dim.free_symbols:
             return expr, ty

@@ -17,13 +17,13 @@ from .compiler.ir.units import TIME, Unit
 
 def into_stock(model: Any, stock: Any) -> tuple[dict[str, float], str]:
     """Each inflow and outflow of `stock` (a graph stock) as the factor that turns its values
-    into the stock's units per model time unit, and that unit's text (the flows' own units,
-    unchanged, in a model without units)."""
+    into the stock's units per model time unit, and that unit's text (for a stock without
+    units, the flows' whole units per model time unit, as the compiler converts them)."""
     m = model.checked
     flows = (*stock.inflows, *stock.outflows)
-    units = m.units.get(stock.id)
-    if units is None:
-        first = next((u for f in flows if (u := m.units.get(f)) is not None), None)
-        return {f: 1.0 for f in flows}, m.unitsys.show(first) if first is not None else ""
     factors = {f: float(m.flow_factors.get((f, stock.id), 1)) for f in flows}
+    units = m.units.get(stock.id)
+    if units is None:  # the flows' own units, as a stock without units takes them: whole, per model time unit
+        first = next((u for f in flows if (u := m.units.get(f)) is not None), None)
+        return factors, m.unitsys.show(Unit(sympy.Integer(1), first.dim)) if first is not None else ""
     return factors, m.unitsys.show(units / Unit(sympy.Integer(1), TIME))
