@@ -230,3 +230,20 @@ def test_check_takes_a_calibration_file_among_the_specs(tmp_path: Path) -> None:
     bad.write_text(bad.read_text(encoding="utf-8").replace("leave_rate:", "leave_rat:"), encoding="utf-8")
     code, out, err = invoke("check", str(bad))
     assert code == 1 and "E084" in out + err and "did you mean `leave_rate`?" in out + err
+
+
+def test_check_takes_a_folder(tmp_path: Path) -> None:
+    """`stockflow check specs/` in CI: every spec in the folder and below, hidden folders and
+    data files left alone; an error in any of them fails the check."""
+    good = "model m\ntime { start 0 stop 1 dt 1 units year }\nstock s = 1\n"
+    (tmp_path / "a.sfm").write_text(good, encoding="utf-8")
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "b.yaml").write_text("time: {start: 0, stop: 1, dt: 1, units: year}\n", encoding="utf-8")
+    (tmp_path / "nested" / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "broken.sfm").write_text("stock = ", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert r.exit_code == 0 and "2 spec(s) checked: 0 error(s)" in r.output, r.output
+    (tmp_path / "nested" / "c.sfm").write_text("stock = ", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", "--format", "github", str(tmp_path)])
+    assert r.exit_code == 1 and "c.sfm" in r.output and "broken.sfm" not in r.output
