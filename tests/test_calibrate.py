@@ -246,6 +246,8 @@ def test_cli_writes_every_output(synthetic: Path, tmp_path: Path) -> None:
     assert "95% interval" in res.output and "Profile of up_rate" in res.output
     for name in ("calibrated.sfm", "fit.png", "estimates.csv", "correlation.csv", "residuals.csv", "report.txt"):
         assert (out / name).stat().st_size > 0
+    # the written spec is in canonical form: `format --check` over a folder holding it passes
+    assert CliRunner().invoke(main, ["format", "--check", str(out)]).exit_code == 0
     res = CliRunner().invoke(main, ["calibrate", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 1 and "E005" in res.output
 

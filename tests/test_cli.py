@@ -247,3 +247,18 @@ def test_check_takes_a_folder(tmp_path: Path) -> None:
     (tmp_path / "nested" / "c.sfm").write_text("stock = ", encoding="utf-8")
     r = CliRunner().invoke(main, ["check", "--format", "github", str(tmp_path)])
     assert r.exit_code == 1 and "c.sfm" in r.output and "broken.sfm" not in r.output
+
+
+def test_format_check_takes_a_folder(tmp_path: Path) -> None:
+    """A folder's DSL and YAML specs, its calibration files left out (they are no specs), and
+    the bundled specs are all in canonical form, the calibration's own output included."""
+    good = "model m\n\ntime { start 0  stop 1  dt 1  units year  method euler }\n\nstock s = 1\n"
+    (tmp_path / "a.sfm").write_text(good, encoding="utf-8")
+    (tmp_path / "cal.yaml").write_text("model: a.sfm\nobserve: {x: {stock: s}}\nestimate: {}\n", encoding="utf-8")
+    assert invoke("format", "--check", str(tmp_path))[0] == 0
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.sfm").write_text("stock s = 1\ntime { start 0 stop 1 dt 1 units year }\n", encoding="utf-8")
+    code, _, err = invoke("format", "--check", str(tmp_path))
+    assert code == 1 and "b.sfm: not in canonical form" in err and "a.sfm" not in err
+    assert invoke("format", "--check", str(ROOT / "specs"))[0] == 0
+    assert invoke("format", str(tmp_path))[0] == 2  # printing takes one file

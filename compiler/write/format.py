@@ -32,7 +32,8 @@ def format_dsl(spec: A.Spec) -> str:
         items.append(("time { " + "  ".join(entries) + " }", t.span))
     if spec.removals:
         items.append(("remove " + ", ".join(r.name for r in spec.removals), spec.removals[0].span))
-    items += [(override_text(o), o.span) for o in spec.overrides]
+    units = BUILTIN_UNITS | {d.name for d in spec.decls if isinstance(d, A.UnitDecl)}
+    items += [(override_text(_settled(o, units)), o.span) for o in spec.overrides]
     items += [(decl_text(d), d.span) for d in spec.decls]
     placed = [(text, *(lay.extent(span.line if span else None) if lay else (None, None))) for text, span in items]
     text = render(placed, lay, always_blank=lay is None)
@@ -128,11 +129,17 @@ _Dumper.add_representer(list, _list)
 _Dumper.add_representer(dict, _dict)
 
 
-def _yelement(o: A.Override, units: frozenset[str] | set[str]) -> tuple[str, Any, Span | None]:
-    """`set pop [old] = 3600` reads as units or as an element once merged with its base; YAML
-    says which. A name that is no unit this file knows is taken as the element it must be."""
+def _settled(o: A.Override, units: frozenset[str] | set[str]) -> A.Override:
+    """`set pop [old] = 3600` reads as units or as an element once merged with its base; a
+    name that is no unit this file knows is the element it must be, and is written as one
+    (`set pop[old]` in the DSL, `pop[old]:` in YAML, which says which)."""
     if o.maybe_element is not None and o.maybe_element not in units:
-        o = replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
+        return replace(o, name=f"{o.name}[{o.maybe_element}]", units=None, maybe_element=None)
+    return o
+
+
+def _yelement(o: A.Override, units: frozenset[str] | set[str]) -> tuple[str, Any, Span | None]:
+    o = _settled(o, units)
     return o.name, _yoverride(o), o.span
 
 

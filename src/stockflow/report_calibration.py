@@ -188,7 +188,11 @@ def overlay_text(fit: Any, path: Path) -> str:
             continue
         note = f"stockflow calibrate {src}, {today}: 95% interval [{value_text(e.low)}, {value_text(e.high)}]"
         lines.append(f"set {e.name} = {e.value!r} {{ source {json.dumps(note)} }}")
-    return "\n".join(lines) + "\n"
+    from .compiler.read.dsl import parse_dsl
+    from .compiler.write.format import format_dsl
+
+    # in canonical form, as `stockflow format --check` wants every spec in a folder
+    return format_dsl(parse_dsl("\n".join(lines) + "\n", str(path)))
 
 
 def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from .common import die_internal, print_diagnostics
+from .common import SPEC_SUFFIXES, die_internal, in_folders, print_diagnostics
 
 
 @click.command()
@@ -27,7 +26,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
 
         every = []
         sources: dict[str, str] = {}  # only files that parsed as specs are shown
-        specs = _expanded(specs)
+        specs = in_folders(specs, SPEC_SUFFIXES)
         for spec in specs:
             built = None
             calibration = _calibration_text(spec)
@@ -61,26 +60,6 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         die_internal(exc)
-
-
-SPEC_SUFFIXES = (".sfm", ".stockflow", ".yaml", ".yml", ".xmile", ".stmx")
-
-
-def _expanded(specs: tuple[str, ...]) -> tuple[str, ...]:
-    """Each folder among SPECS as the spec files in it and below (`stockflow check specs/` in
-    CI), in name order; hidden folders and links to folders are not entered. A folder with
-    none stays, to be reported as a folder."""
-    out: list[str] = []
-    for spec in specs:
-        if not Path(spec).is_dir():
-            out.append(spec)
-            continue
-        found = []
-        for root, dirs, files in os.walk(spec):  # links to folders are not followed: no cycles
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-            found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(SPEC_SUFFIXES)]
-        out += found or [spec]
-    return tuple(out)
 
 
 def _calibration_text(spec: str) -> dict[str, str] | None:

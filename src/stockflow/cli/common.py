@@ -118,3 +118,23 @@ def text_table(rows: list[list[str]], header: list[str], numeric: set[int]) -> s
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     return "\n".join([line(header), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+SPEC_SUFFIXES = (".sfm", ".stockflow", ".yaml", ".yml", ".xmile", ".stmx")
+
+
+def in_folders(specs: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Each folder among SPECS as the files in it and below with one of `suffixes`
+    (`stockflow check specs/` in CI), in name order; hidden folders and links to folders are
+    not entered. A folder with none stays, to be reported as a folder."""
+    out: list[str] = []
+    for spec in specs:
+        if not Path(spec).is_dir():
+            out.append(spec)
+            continue
+        found = []
+        for root, dirs, files in os.walk(spec):  # links to folders are not followed: no cycles
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+            found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(suffixes)]
+        out += found or [spec]
+    return tuple(out)

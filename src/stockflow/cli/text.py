@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import die_internal, print_diagnostics, sources_for, write_atomic
+from .common import die_internal, in_folders, print_diagnostics, sources_for, write_atomic
 
 
 @click.command(name="format")
@@ -25,10 +25,10 @@ def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output:
     from ..compiler.pipeline import parse_source, read_source
     from ..compiler.write.format import format_dsl, format_yaml
 
-    if len(specs) > 1 and not check_only:
-        raise click.BadParameter("give one SPEC, or use --check for many", param_hint="SPECS")
+    if (len(specs) > 1 or any(Path(x).is_dir() for x in specs)) and not check_only:
+        raise click.BadParameter("give one SPEC, or use --check for many (or a folder)", param_hint="SPECS")
     failed = False
-    for spec in specs:
+    for spec in _own_form_specs(specs):
         try:
             src = read_source(resolve_spec_path(spec))
             parsed = parse_source(src)
@@ -49,6 +49,27 @@ def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output:
         click.echo(text, nl=False)
         return
     write_atomic(Path(output), text, (src.path,))
+
+
+def _own_form_specs(specs: tuple[str, ...]) -> tuple[str, ...]:
+    """SPECS with each folder as the DSL and YAML specs in it and below: calibration files in
+    it are not specs, and XMILE files have no canonical form of their own."""
+    from ..compiler.base.diagnostics import SpecError
+    from ..compiler.pipeline import read_source
+    from ..compiler.read.calibration import is_calibration
+
+    given = set(specs)
+    out = []
+    for spec in in_folders(specs, (".sfm", ".stockflow", ".yaml", ".yml")):
+        if spec not in given and spec.lower().endswith((".yaml", ".yml")):
+            try:
+                src = read_source(spec)  # within the size limits, as any spec
+                if is_calibration(src.text, src.path):
+                    continue
+            except SpecError:
+                pass  # read as a spec below, with its own error
+        out.append(spec)
+    return tuple(out)
 
 
 @click.command()
