@@ -354,3 +354,12 @@ def test_a_lookup_given_a_table_of_values_is_an_error(tmp_path: Path) -> None:
             stockflow.load(write(tmp_path, "child.sfm", f'extends "base.sfm"\nset effect = {value}\n'))
         [d] = exc.value.diagnostics
         assert d.code == "E016" and "is a lookup" in d.message and "set effect[low] = [(0, 1), (1, 2)]" in (d.hint or "")
+
+
+def test_diff_sets_a_declarations_later_lines_under_its_first() -> None:
+    from stockflow.compiler.analysis.explain import Difference, describe
+
+    text = describe(Difference("s", "stock", "changed", "stock s = 1 {\n  source \"a\"\n}", "stock s = 2"))
+    assert text == '~ stock s:\n    A: stock s = 1 {\n         source "a"\n       }\n    B: stock s = 2'
+    assert describe(Difference("s", "stock", "only in B", None, "stock s = 1 {\n  non_negative\n}")).endswith(
+        "    stock s = 1 {\n      non_negative\n    }")

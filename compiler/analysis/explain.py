@@ -151,9 +151,12 @@ def diff(a: A.Spec, b: A.Spec) -> list[Difference]:
 
 
 def describe(d: Difference) -> str:
+    def under(text: str | None, by: int) -> str:  # a declaration's later lines under its first
+        return (text or "").replace("\n", "\n" + " " * by)
+
     if d.change == "only in A":
-        return f"- {d.kind} {d.name}: only in A\n    {d.a}"
+        return f"- {d.kind} {d.name}: only in A\n    {under(d.a, 4)}"
     if d.change == "only in B":
-        return f"+ {d.kind} {d.name}: only in B\n    {d.b}"
-    return f"~ {d.kind} {d.name}:\n    A: {d.a}\n    B: {d.b}"
+        return f"+ {d.kind} {d.name}: only in B\n    {under(d.b, 4)}"
+    return f"~ {d.kind} {d.name}:\n    A: {under(d.a, 7)}\n    B: {under(d.b, 7)}"
 
