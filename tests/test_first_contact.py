@@ -288,3 +288,16 @@ def test_yaml_hints_are_written_in_yaml() -> None:
     with pytest.raises(SpecError) as exc:
         parse_dsl("time { start 0 stop 1 dt 1 }\n", "m.sfm")
     assert [d.hint for d in exc.value.diagnostics] == ["add `units year`"]
+
+
+def test_a_declaration_under_the_wrong_section_says_where_it_belongs() -> None:
+    """A flow indented under `scenarios:` gave one "unknown key" error per key."""
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    text = ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks: {s: {initial: 1}}\nscenarios:\n"
+            "  more: {set: {r: 1}}\n  out:\n    from: s\n    to: outside\n    rate: s * 0.1\n")
+    with pytest.raises(SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E003" and "`out` is under `scenarios:`, but its keys (from, rate, to) are a flow's" in d.message
+    assert d.hint == "move it under `flows:`" and d.span.line == 6

@@ -11,8 +11,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..base.diagnostics import Span, SpecError
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
+from ..base.names import a_noun
 from ..ir import ast as A
-from ..ir.kinds import DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
+from ..ir.kinds import BY_SECTION, DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
 from ..ir.walk import literal
 from .comments import yaml_layout
 from .time import time_spec
@@ -189,13 +190,30 @@ class _YamlReader(NodeReader):
     def props(self, node: Node, section: str, what: str) -> dict[str, Node]:
         out: dict[str, Node] = {}
         allowed = _KEYS[section]
-        for k, v in self.mapping(node, what):
+        pairs = self.mapping(node, what)
+        if self.misplaced(pairs, section, what):
+            return {}
+        for k, v in pairs:
             if k.value not in allowed:
                 self.err("E003", f"unknown key `{k.value}` in {what}", k,
                          did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
                 continue
             out[k.value] = v
         return out
+
+    def misplaced(self, pairs: list[tuple[ScalarNode, Node]], section: str, what: str) -> bool:
+        """An entry whose keys are all another kind's and not this section's (a flow indented
+        under `scenarios:`): one error saying where it belongs, not one per key."""
+        keys = {str(k.value) for k, _ in pairs}
+        strangers = keys - set(_KEYS[section])
+        if len(strangers) < 2:
+            return False
+        home = [sec for sec in DECL_SECTIONS if sec != section and keys <= set(_KEYS[sec])]
+        if len(home) != 1:
+            return False
+        self.err("E003", f"{what} is under `{section}:`, but its keys ({', '.join(sorted(strangers))}) are "
+                 f"{a_noun(BY_SECTION[home[0]].noun)}'s", pairs[0][0], f"move it under `{home[0]}:`")
+        return True
 
     def decl(self, section: str, key: ScalarNode, node: Node) -> A.Decl | None:
         name = str(key.value)
