@@ -262,3 +262,28 @@ flow go[area, kind]: cared[area, kind] -> outside = cared[area, kind] * 0.1
     sir = _boxes(system_map(stockflow.load_text(SIR_BY_AGE).checked, causal_graph(stockflow.load_text(SIR_BY_AGE).checked)))
     ys = sorted({y for _, y, _ in sir.values()})
     assert all(b - a <= BOX_H + 100 for a, b in zip(ys, ys[1:], strict=False))  # straight pipes between rows
+
+
+def test_flows_between_rows_run_side_by_side_and_round_other_boxes() -> None:
+    """Moves between placements each way were drawn on one line, and a move from the first
+    row to the third ran straight through the box between them."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import BOX_H, BOX_W, system_map
+
+    m = stockflow.load_text("""time { start 0  stop 1  dt 1  units year }
+dim area = [north, south]
+dim kind = [kin, foster, home]
+stock cared[area, kind] = 10
+flow move[area, a: kind, b: kind]: cared[area, a] -> cared[area, b] = cared[area, a] * 0.1 { where a != b }
+group care = [cared]
+""")
+    svg = system_map(m.checked, causal_graph(m.checked))
+    boxes = {sid: (x + BOX_W / 2, y + BOX_H / 2) for sid, (x, y, _) in _boxes(svg).items()}
+    pipes = dict(re.findall(r'<g class="flow" data-id="([^"]+)".*?<path d="([^"]+)"', svg))
+    down, up = ([float(v) for v in re.findall(r"-?[\d.]+", pipes[f])] for f in ("move[north,kin,foster]",
+                                                                           "move[north,foster,kin]"))
+    assert abs(down[0] - up[2]) >= 12  # kin's end of each: side by side, not one line drawn twice
+    skip = pipes["move[north,kin,home]"]
+    assert " Q" in skip  # a curve
+    cx = float(skip.split(" Q")[1].split(",")[0])
+    assert abs(cx - boxes["cared[north,foster]"][0]) > BOX_W  # bowed well clear of the box it passes

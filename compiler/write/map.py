@@ -11,6 +11,7 @@ spec is escaped.
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 
 from ..analysis.causal import CausalGraph, Sign
@@ -168,15 +169,15 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
     """Flows between two stocks on the map: arcs above (escalation) or below the row."""
     row_of = {sid: r for r, row in enumerate(rows) for sid in row}
     seen: dict[tuple[float, bool], int] = {}
+    pairs: dict[frozenset[str], int] = {}  # flows drawn so far between two stocks in different rows
     for f in g.flows:
         if f.source not in lay.stocks or f.target not in lay.stocks:
             continue
-        (x0, y0), (x1, y1) = lay.stocks[f.source], lay.stocks[f.target]
+        (x0, y0), (x1, _) = lay.stocks[f.source], lay.stocks[f.target]
         tagged_up, tagged_down = bool(set(f.tags) & UP_TAGS), bool(set(f.tags) & DOWN_TAGS)
         up = tagged_up or (not tagged_down and x1 > x0)
-        if row_of[f.source] != row_of[f.target]:  # a straight pipe from box edge to box edge
-            (sx, sy), (ex, ey) = _edge(x0, y0, x1, y1), _edge(x1, y1, x0, y0)
-            _valve(lay, f, (x0 + x1) / 2, (y0 + y1) / 2, f"M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}", _colour(f))
+        if row_of[f.source] != row_of[f.target]:
+            _between_rows(lay, f, pairs)
             continue
         span = abs(x1 - x0) / COL
         k = seen.get((span, up), 0)
@@ -190,6 +191,41 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
         path = f"M{sx:.1f},{edge:.1f} Q{(sx + ex) / 2:.1f},{cy:.1f} {ex:.1f},{edge:.1f}"
         _valve(lay, f, (sx + ex) / 2, edge + sign * lift, path, _colour(f))
         lay.bottom = max(lay.bottom, edge + sign * lift + 10)
+
+
+def _between_rows(lay: MapLayout, f: G.Flow, pairs: dict[frozenset[str], int]) -> None:
+    """A pipe from box edge to box edge. Flows each way between two stocks run side by side,
+    not on one line; a pipe that would cross another box bows round it."""
+    src, dst = str(f.source), str(f.target)  # both stocks on the map
+    (x0, y0), (x1, y1) = lay.stocks[src], lay.stocks[dst]
+    a, b = sorted((src, dst))
+    (ax, ay), (bx, by) = lay.stocks[a], lay.stocks[b]
+    length = math.hypot(bx - ax, by - ay) or 1.0
+    px, py = (by - ay) / length, (ax - bx) / length  # one side of the pair, whichever way a flow runs
+    key = frozenset((a, b))
+    k = pairs.get(key, 0)
+    pairs[key] = k + 1
+    side = 9 * (1 + k // 2) * (1 if src == a else -1)  # each way on its own side
+    (sx, sy), (ex, ey) = _edge(x0, y0, x1, y1), _edge(x1, y1, x0, y0)
+    sx, sy, ex, ey = sx + side * px, sy + side * py, ex + side * px, ey + side * py
+    crossed = any(_hits(sx, sy, ex, ey, cx, cy) for sid, (cx, cy) in lay.stocks.items() if sid not in key)
+    if not crossed:
+        _valve(lay, f, (sx + ex) / 2, (sy + ey) / 2, f"M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}", _colour(f))
+        return
+    bow = math.copysign(BOX_W / 2 + 25, side)  # the curve clears the box in the way
+    cx, cy = (sx + ex) / 2 + bow * 2 * px, (sy + ey) / 2 + bow * 2 * py
+    t = 0.3  # the valve nearer the source: at the middle it would sit on the passed box's own pipes
+    vx, vy = ((1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex, (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey)
+    _valve(lay, f, vx, vy, f"M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}", _colour(f))
+
+
+def _hits(sx: float, sy: float, ex: float, ey: float, cx: float, cy: float) -> bool:
+    """Whether the segment from (sx, sy) to (ex, ey) passes through the box centred at (cx, cy)."""
+    for i in range(1, 40):
+        t = i / 40
+        if abs(sx + t * (ex - sx) - cx) < BOX_W / 2 and abs(sy + t * (ey - sy) - cy) < BOX_H / 2:
+            return True
+    return False
 
 
 def _edge(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float]:
