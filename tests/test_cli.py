@@ -262,3 +262,17 @@ def test_format_check_takes_a_folder(tmp_path: Path) -> None:
     assert code == 1 and "b.sfm: not in canonical form" in err and "a.sfm" not in err
     assert invoke("format", "--check", str(ROOT / "specs"))[0] == 0
     assert invoke("format", str(tmp_path))[0] == 2  # printing takes one file
+
+
+def test_a_check_at_its_bound_is_not_failed_by_rounding(tmp_path: Path) -> None:
+    """A value that reaches its bound exactly computes a hair over it: `<= 30` failed at the
+    time it reached 30 and showed `= 30`, as if it held. A relative 1e-9 past a bound holds,
+    and a value shown for a failure has the digits that make it fail."""
+    spec = tmp_path / "b.sfm"
+    spec.write_text("model b\ntime { start 0  stop 10  dt 0.1  units year }\nstock s = 0\n"
+                    "flow f: outside -> s = 3\nexpect at_most_30 = s <= 30\nexpect under_15 = s <= 15\n"
+                    "stock t = 0\nflow g: outside -> t = 3.000004\nexpect hair = t <= 30.00001\n", encoding="utf-8")
+    code, _, err = invoke("check", "--run", str(spec))
+    assert code == 1 and "at_most_30" not in err  # s reaches 30.00000000000005 at the end
+    assert "expectation `under_15` fails at time 5.1 year: s = 15.3 (" in err
+    assert "expectation `hair` fails at time 10 year: t = 30.00004 (1 of 101 times)" in err  # not `t = 30`

@@ -11,6 +11,8 @@ from ..codegen.emit import Emitter
 from ..ir import graph as G
 from ..ir.model import CheckedModel
 
+TOLERANCE = 1e-9  # relative: how far past a bound `<=`, `>=` and `==` still hold
+
 
 def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dict[str, np.ndarray],
                        metrics: dict[str, float], params: dict[str, float], unit: str,
@@ -25,7 +27,7 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
     names.update({f"{m.id}$baseline": f"baseline({m.display})" for m in g.metrics})
     out = []
     for ex in [x for x in g.expectations if x.under == under]:
-        expr = model.expectations[ex.id]
+        expr = _tolerant(model.expectations[ex.id])
         env: dict[str, Any] = dict(params)
         env["dt"] = g.time.dt
         used = sorted(s.name for s in expr.free_symbols)
@@ -54,12 +56,27 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
         bad = np.flatnonzero(window & ~ok)
         if bad.size:
             k = int(bad[0])
-            shown = _failing_names(emit, expr, env, k, times.shape) or used
-            values = ", ".join(f"{names.get(n, n)} = {_num(np.broadcast_to(env[n], times.shape)[k])}"
-                               for n in shown if n in trajectories)
+            shown = [n for n in _failing_names(emit, expr, env, k, times.shape) or used if n in trajectories]
+            digits = _digits(emit, expr, env, k, times.shape, shown)
+            values = ", ".join(f"{names.get(n, n)} = {float(np.broadcast_to(env[n], times.shape)[k]):.{digits}g}"
+                               for n in shown)
             out.append(_failure(ex, f"expectation `{ex.display}` fails at time {times[k]:g} {unit}"
                                     f"{': ' + values if values else ''} ({bad.size} of {int(window.sum())} times)"))
     return out
+
+
+def _tolerant(expr: Any) -> Any:
+    """`a <= b`, `a >= b` and `a == b` within a relative 1e-9: a wait that reaches its bound of 30
+    weeks exactly computes as 30.0000000000014 and must not fail `<= 30 week` on rounding."""
+    import sympy
+
+    def soften(rel: Any) -> Any:
+        slack = TOLERANCE * (sympy.Abs(rel.lhs) + sympy.Abs(rel.rhs))
+        if isinstance(rel, sympy.Eq):
+            return sympy.Le(sympy.Abs(rel.lhs - rel.rhs), slack)
+        return rel.func(rel.lhs + (slack if isinstance(rel, sympy.Ge) else -slack), rel.rhs)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Le | sympy.Ge | sympy.Eq), soften)
 
 
 def _failing_names(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape: tuple[int, ...]) -> list[str]:
@@ -75,6 +92,18 @@ def _failing_names(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape:
             if not np.broadcast_to(np.asarray(emit(part)(env), dtype=bool), shape)[k]:
                 names += sorted(s.name for s in part.free_symbols if s.name not in names)
     return names
+
+
+def _digits(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape: tuple[int, ...], shown: list[str]) -> int:
+    """Enough significant digits that the values shown still fail the check: 30.0004 against
+    `<= 30` read `= 30`, as if it held."""
+    at_k = {n: np.broadcast_to(v, shape)[k] if isinstance(v, np.ndarray) else v for n, v in env.items()}
+    for digits in (6, 10):
+        rounded = {**at_k, **{n: float(f"{float(at_k[n]):.{digits}g}") for n in shown}}
+        with np.errstate(all="ignore"):
+            if not bool(np.asarray(emit(expr)(rounded))):
+                return digits
+    return 17
 
 
 def _failure(ex: Any, message: str) -> Diagnostic:
