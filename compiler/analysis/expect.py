@@ -37,7 +37,9 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
             with np.errstate(all="ignore"):
                 holds = bool(emit(expr)(env))
             if not holds:
-                values = ", ".join(f"{names.get(n, n)} = {_num(env[n])}" for n in used if n in env and n != "dt")
+                shown = [n for n in used if n in env and n != "dt"]
+                digits = _digits(emit, expr, env, None, (), shown)
+                values = ", ".join(f"{names.get(n, n)} = {float(env[n]):.{digits}g}" for n in shown)
                 where = f"under scenario `{under}`{label}" if under else "for this run"
                 out.append(_failure(ex, f"expectation `{ex.display}` fails {where}: {values}"))
             continue
@@ -94,10 +96,12 @@ def _failing_names(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape:
     return names
 
 
-def _digits(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape: tuple[int, ...], shown: list[str]) -> int:
-    """Enough significant digits that the values shown still fail the check: 30.0004 against
-    `<= 30` read `= 30`, as if it held."""
-    at_k = {n: np.broadcast_to(v, shape)[k] if isinstance(v, np.ndarray) else v for n, v in env.items()}
+def _digits(emit: Emitter, expr: Any, env: dict[str, Any], k: int | None, shape: tuple[int, ...],
+            shown: list[str]) -> int:
+    """Enough significant digits that the values shown (at step k of trajectories; None: of
+    metrics) still fail the check: 30.00004 against `<= 30.00001` read `= 30`, as if it held."""
+    at_k = {n: np.broadcast_to(v, shape)[k] if k is not None and isinstance(v, np.ndarray) else v
+            for n, v in env.items()}
     for digits in (6, 10):
         rounded = {**at_k, **{n: float(f"{float(at_k[n]):.{digits}g}") for n in shown}}
         with np.errstate(all="ignore"):
@@ -110,7 +114,3 @@ def _failure(ex: Any, message: str) -> Diagnostic:
     notes = (ex.doc.description,) if ex.doc.description else ()
     return error("E062", message, ex.span, "the model, its data or the check itself is wrong; see the "
                  "expectation's description", notes)
-
-
-def _num(v: Any) -> str:
-    return f"{float(v):.6g}"
