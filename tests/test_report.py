@@ -250,3 +250,15 @@ scenario faster { set rate = 0.6 }
     outflow = next(np.asarray(x.get_ydata()) for x in panel.get_lines() if x.get_label() == "outflow")
     np.testing.assert_allclose(outflow, runs.batch["leave"][runs.indices("faster")[0]] / 12, rtol=1e-12)
     assert panel.get_ylabel() == "flow\n[child/month]"
+
+
+def test_the_definitions_give_a_metrics_units_as_the_results_do() -> None:
+    """A metric without declared units had its units in the results table and none beside its
+    definition."""
+    from stockflow.report import _definitions
+
+    m = stockflow.load_text("model d\ntime { start 0  stop 1  dt 1  units year }\nunit referral\n"
+                            "stock waiting [referral] = 5\nmetric final_wait = final(waiting)\n"
+                            "metric declared [referral*year] = integral(waiting)\n")
+    cells = re.findall(r"<td>([^<]*)</td>", _definitions(m)[1])
+    assert cells == ["final_wait", "referral", "", "declared", "referral*year", ""]

@@ -144,9 +144,12 @@ def _units_shown(units: str) -> str:
 def _definitions(model: Any) -> list[str]:
     g = model.checked.graph
     decls = {d.name: d for d in model.spec.decls}
+    c = model.checked  # units declared, or as computed: as the results table shows them
+    shown = {m.id: unit_text(m.units) if m.units else c.unitsys.show(u) for m in g.metrics
+             if (u := c.units.get(m.id)) is not None}
     return ["<h3>How the metrics are defined</h3>", _table(["metric", "definition", "units", "meaning"], [
         [_e(m.display), f"<code>{_e(expr_text(decls[m.display].expr))}</code>",
-         _e(_units_shown(unit_text(m.units))) if m.units else "", _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
+         _e(_units_shown(shown.get(m.id) or "")), _e(m.doc.description or m.doc.source or m.doc.assumption or "")]
         for m in g.metrics if m.display in decls])]
 
 
