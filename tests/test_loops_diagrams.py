@@ -88,7 +88,10 @@ def test_girfec_escalation_and_deescalation_pairs(girfec: stockflow.Model) -> No
     assert word_of_mouth.polarity is Polarity.REINFORCING
     drain = by_names[("intensive", "intensive_ageing_out")]
     assert drain.polarity is Polarity.BALANCING
-    assert len(report.loops) == 60 and not report.truncated
+    # 59: the smooth's own goal-seeking stage (`effect (smooth stage)` to itself) is how the
+    # function works, not a loop of the model, as Stella and Vensim list none for SMTH1
+    assert len(report.loops) == 59 and not report.truncated
+    assert not any(loop.names == ("effect (smooth stage)",) for loop in report.loops)
 
 
 BUNDLED = sorted((ROOT / "specs").glob("*/*.sfm"))

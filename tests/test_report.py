@@ -44,7 +44,7 @@ def test_report_has_every_assumption_with_its_source(report_html: str) -> None:
 
 def test_report_sections(report_html: str) -> None:
     for heading in ("Results against the baseline", "When savings appear", "Trajectories", "Assumptions",
-                    "Scenarios", "Feedback loops (60)", "Reality checks"):
+                    "Scenarios", "Feedback loops (59)", "Reality checks"):
         assert heading in report_html, heading
     assert "wm2u_uncertain" in report_html and "200 draws, seed 2026" in report_html
     assert report_html.count('class="ok">holds') == 6 and "<td>wm2u</td>" in report_html
@@ -77,7 +77,7 @@ def test_report_reads_as_a_board_reads(report_html: str) -> None:
     assert "-£297,866 (-0.2%)" in table and "5-95%:" in table
     assert not re.search(r"\d\.\d+e[+-]\d", report_html.split("<img", 1)[0])
     # loops summarised, the full list folded
-    assert re.search(r"<p>\d+ reinforcing, \d+ balancing", report_html) and "<details><summary>All 60 loops" in report_html
+    assert re.search(r"<p>\d+ reinforcing, \d+ balancing", report_html) and "<details><summary>All 59 loops" in report_html
 
 
 def test_the_metric_rows_hold_each_scenarios_values() -> None:

@@ -52,6 +52,12 @@ def _polarity(signs: list[Sign]) -> Polarity:
     return Polarity.BALANCING if negative % 2 else Polarity.REINFORCING
 
 
+def _inside_one_function(cycle: list[str], hidden: set[str]) -> bool:
+    """A loop within one smooth or delay (its own stages, `owner$smooth1`): part of how the
+    function works, not a loop of the model, as Stella and Vensim show none for SMTH1 or DELAY3."""
+    return all(n in hidden for n in cycle) and len({n.split("$", 1)[0] for n in cycle}) == 1
+
+
 def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
     g: nx.DiGraph[str] = nx.DiGraph()
     kinds = {n.id: n.kind for n in cg.nodes}
@@ -60,7 +66,9 @@ def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
         if kinds[link.source] is not Kind.PARAM:
             g.add_edge(link.source, link.target)
             links[(link.source, link.target)] = link
-    found = list(itertools.islice(nx.simple_cycles(g), limit + 1))
+    hidden = {n.id for n in cg.nodes if n.hidden}
+    cycles = (c for c in nx.simple_cycles(g) if not _inside_one_function(c, hidden))
+    found = list(itertools.islice(cycles, limit + 1))
     truncated = len(found) > limit
     loops = []
     for cycle in found[:limit]:
