@@ -467,3 +467,25 @@ def test_a_csv_table_from_a_spreadsheet(rows: str, value: float | None, says: st
         stockflow.load(spec)
     [d] = exc.value.diagnostics
     assert d.code == "E094" and says in d.message
+
+
+def test_python_takes_an_arrays_values_as_a_list_or_by_element() -> None:
+    """A notebook user passes an array's values as a list or a dict; both were TypeErrors."""
+    from stockflow.compiler.base.diagnostics import RunError
+
+    m = stockflow.load_text(HEAD + """
+dim area = [north, south]
+dim kind = [kin, home]
+param rate[area] [1/year] = 0.1
+stock s[area, kind] [child] = 10
+flow out[area, kind] [child/year]: s[area, kind] -> outside = s[area, kind] * rate[area]
+""")
+    res = m.run(params={"rate": [0.2, 0.4]}, initial={"s": np.array([[1.0, 2.0], [3.0, 4.0]])})
+    assert list(res["s"][0]) == [1.0, 2.0, 3.0, 4.0] and res["out[south,home]"][0] == pytest.approx(4 * 0.4)
+    res = m.run(params={"rate": {"south": 0.3}}, initial={"s": {("north", "home"): 5, "south, kin": 6}})
+    assert list(res["s"][0]) == [10.0, 5.0, 6.0, 10.0] and res["out[north,kin]"][0] == pytest.approx(1.0)
+    for params, says in (({"rate": [1, 2, 3]}, "takes 2 value(s)"), ({"rate": {"west": 1}}, "an element of `rate`"),
+                         ({"rate": "fast"}, "takes a number")):
+        with pytest.raises(RunError) as exc:
+            m.run(params=params)
+        assert exc.value.diagnostics[0].code == "E061" and says in exc.value.diagnostics[0].message

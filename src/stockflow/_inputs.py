@@ -40,11 +40,35 @@ class ModelInputs:
         vec = np.array([p.value for p in self.checked.graph.params], dtype=np.float64)
         index = {pid: i for i, pid in enumerate(self._params)}
         for name, value in (overrides or {}).items():
-            v = float(value)
-            for pid in self._param_ids(name):
+            for pid, v in self._spread(name, value, self._param_ids(name)):
                 _check_bounds(self._params[pid], np.array([v]))
                 vec[index[pid]] = v
         return vec
+
+    def _spread(self, name: str, value: Any, ids: list[str]) -> list[tuple[str, float]]:
+        """`value` for each of `ids` (one variable, or an array's elements in order): a number
+        for all; for an array, also one number per element in that order (a list or NumPy
+        array, of the array's shape or flat) or {element: number} for some of them."""
+        if isinstance(value, Mapping):
+            return [(self._element_id(name, ids, key), _number(name, v)) for key, v in value.items()]
+        values = np.asarray(value, dtype=object) if not isinstance(value, str) else None
+        if values is None or values.ndim == 0:
+            v = _number(name, value)
+            return [(vid, v) for vid in ids]
+        flat = values.reshape(-1)
+        if len(ids) == 1 or flat.size != len(ids):
+            raise RunError([error("E061", f"`{name}` takes {len(ids)} value(s), one per element, not {flat.size}",
+                                  None, "give one number for every element, in order, or {element: number}")])
+        return [(vid, _number(name, v)) for vid, v in zip(ids, flat, strict=True)]
+
+    def _element_id(self, name: str, ids: list[str], key: Any) -> str:
+        """The element of array `name` that a key names: `north`, `north, foster` or a tuple."""
+        words = key if isinstance(key, tuple) else str(key).split(",")
+        vid = canonical(f"{name}[{','.join(str(w).strip() for w in words)}]")
+        if vid not in ids:
+            raise unknown_name(str(key), f"an element of `{name}`",
+                               [i.split("[", 1)[1].rstrip("]") for i in ids if "[" in i], "see Model.parameters")
+        return vid
 
     def _param_matrix(self, columns: Mapping[str, Sequence[float]], n: int) -> np.ndarray:
         """One parameter vector per row, from columns of values (vectorised: N may be large)."""
@@ -98,8 +122,8 @@ class ModelInputs:
                 params = {k: f"`{n}` is a parameter: set it with `--set {n}=VALUE` "
                           f"(Python: `params={{'{n}': VALUE}}`)" for k, n in shown.items()}
                 raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
-            for sid in sids:
-                override[index[sid]] = float(value)
+            for sid, v in self._spread(name, value, sids):
+                override[index[sid]] = v
                 mask[index[sid]] = True
         return override, mask
 
@@ -149,3 +173,13 @@ def _rows(params: Sequence[Mapping[str, float]]) -> list[Mapping[str, float]]:
     if not rows:
         raise RunError([error("E061", "no parameter sets to run", None, "give at least one (it may be {})")])
     return rows
+
+
+def _number(name: str, value: Any) -> float:
+    """A value given for `name` as a float, or E061 saying what it takes."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RunError([error("E061", f"`{name}` takes a number, not {type(value).__name__} "
+                              f"{str(value)[:40]!r}", None, "give a number, or for an array one number per "
+                              "element (a list, in order) or {element: number}")]) from None
