@@ -128,9 +128,12 @@ class Results:
         """The rows of `to_frame()`, counted without building it."""
         return len(self.times) * sum(not v.hidden for v in self.variables) + len(self.metrics)
 
-    def write(self, path: str | Path, inputs: tuple[str, ...] = ()) -> Path:
-        """Tidy results to .csv or .parquet; never over a file named in `inputs`. A CSV is
-        written row by row, the bytes `to_frame().to_csv(...)` would write, without pandas."""
+    def write(self, path: str | Path, inputs: tuple[str, ...] = (), wide: bool = False) -> Path:
+        """Tidy results to .csv or .parquet (`wide`: `wide()`'s table, a column per variable);
+        never over a file named in `inputs`. A tidy CSV is written row by row, the bytes
+        `to_frame().to_csv(...)` would write, without pandas."""
+        if wide:
+            return write_table(self.wide, path, inputs, (len(self.times), self.values.shape[1] + 1))
         size = (self.values.size + self.metric_values.size, 5)
         if Path(path).suffix.lower() != ".csv":
             return write_table(self.to_frame, path, inputs, size)

@@ -276,3 +276,16 @@ def test_a_check_at_its_bound_is_not_failed_by_rounding(tmp_path: Path) -> None:
     assert code == 1 and "at_most_30" not in err  # s reaches 30.00000000000005 at the end
     assert "expectation `under_15` fails at time 5.1 year: s = 15.3 (" in err
     assert "expectation `hair` fails at time 10 year: t = 30.00004 (1 of 101 times)" in err  # not `t = 30`
+
+
+def test_run_writes_a_wide_table_for_a_spreadsheet(tmp_path: Path) -> None:
+    out = tmp_path / "wide.csv"
+    code, stdout, _ = invoke("run", GIRFEC, "--wide", "-o", str(out))
+    assert code == 0 and "481 rows, a column per variable" in stdout
+    assert invoke("run", GIRFEC, "-o", str(tmp_path / "tidy.csv"))[0] == 0
+    wide, tidy = pd.read_csv(out), pd.read_csv(tmp_path / "tidy.csv")
+    assert list(wide.columns[:2]) == ["time", "universal"]
+    last = tidy[(tidy.variable == "intensive") & (tidy.time == 120)].value.iloc[0]
+    assert wide.intensive.iloc[-1] == last and len(wide) == 481
+    assert invoke("run", GIRFEC, "--wide")[0] == 2
+    assert invoke("run", GIRFEC, "--wide", "--scenarios", "all", "-o", str(out))[0] == 2

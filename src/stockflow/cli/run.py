@@ -25,16 +25,22 @@ from .common import die_internal, parse_sets, print_diagnostics, sources_for, te
 @click.option("--break-even", "break_even", metavar="RATE",
               help="With --scenarios: when each scenario's cumulative RATE (e.g. cost_rate) falls below the "
                    "baseline's for good.")
+@click.option("--wide", is_flag=True,
+              help="With -o: a column per variable and a row per time, as a spreadsheet lays results out "
+                   "(default: tidy, a row per value).")
 @click.option("--cluster", metavar="ADDRESS",
               help="With --scenarios: run the batch on a Dask cluster: a scheduler's address (tcp://HOST:8786), "
                    "or local (local:N) for worker processes on this machine.")
 def run(spec: str, output: str | None, method: str | None, dt: float | None, sets: tuple[str, ...],
-        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None, cluster: str | None) -> None:
+        initials: tuple[str, ...], scenario_names: str | None, break_even: str | None, wide: bool,
+        cluster: str | None) -> None:
     """Run SPEC; print a summary and optionally write the tidy results."""
     from ..compiler.base.diagnostics import SpecError
 
     overrides = parse_sets(sets, "--set")
     initial = parse_sets(initials, "--initial")
+    if wide and (output is None or scenario_names is not None):
+        raise click.BadParameter("writes one run's results: give -o FILE, without --scenarios", param_hint="--wide")
     if break_even is not None and scenario_names is None:
         raise click.BadParameter("needs --scenarios", param_hint="--break-even")
     if cluster is not None and scenario_names is None:
@@ -80,7 +86,11 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     for w in res.warnings:
         print_diagnostics([w], {}, "text")
     if output is not None:
-        _write_results(res, output, f"{res.tidy_length()} rows", model.inputs)
+        if wide:
+            path = writing(output, res.write, output, model.inputs, True)
+            click.echo(f"\nwrote {len(res.times)} rows, a column per variable, to {path}")
+        else:
+            _write_results(res, output, f"{res.tidy_length()} rows", model.inputs)
 
 
 def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: float | None,
