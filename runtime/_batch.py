@@ -28,7 +28,7 @@ def chunk_runs(p: Plan, stock_ids: list[str], n_groups: int, n_params: int, keep
     n_state = len(stock_ids) + n_groups
     cols = recorded_columns({s: i for i, s in enumerate(stock_ids)}, keep)
     recorded = n_state if cols is None else len(cols)
-    per_run = 8 * (p.n_saves * (recorded + len(keep)) + 64 * n_state + n_params)
+    per_run = 8 * (p.n_saves * (recorded + len(keep)) + 64 * n_state + n_params) + 8  # a model of metrics only: 8
     return max(1, min(CHUNK_RUNS, CHUNK_BYTES // per_run))
 
 

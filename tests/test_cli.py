@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -289,3 +290,22 @@ def test_run_writes_a_wide_table_for_a_spreadsheet(tmp_path: Path) -> None:
     assert wide.intensive.iloc[-1] == last and len(wide) == 481
     assert invoke("run", GIRFEC, "--wide")[0] == 2
     assert invoke("run", GIRFEC, "--wide", "--scenarios", "all", "-o", str(out))[0] == 2
+
+
+def test_models_without_stocks_run_plot_and_report(tmp_path: Path) -> None:
+    """A model of auxiliaries only drew a traceback in `plot` and an empty stock table in
+    `run`; a model of metrics only divided by zero in a batch."""
+    auxes = tmp_path / "a.sfm"
+    auxes.write_text("model a\ntime { start 0  stop 5  dt 1  units year }\naux a = time * 2\n", encoding="utf-8")
+    metrics = tmp_path / "m.sfm"
+    metrics.write_text("model m\ntime { start 0  stop 5  dt 1  units year }\nmetric m = 1\n", encoding="utf-8")
+    code, out, _ = invoke("run", str(auxes))
+    assert code == 0 and re.search(r"^a\s+0\s+10\s+year$", out, re.M) and "variable" in out
+    assert invoke("plot", str(auxes), "-o", str(tmp_path / "a.png"))[0] == 0
+    code, out, err = invoke("plot", str(metrics), "-o", str(tmp_path / "m.png"))
+    assert code == 2 and "no stocks, flows or auxiliaries" in err
+    code, out, _ = invoke("run", str(metrics), "--scenarios", "all")
+    assert code == 0 and "1 run of 1 scenario" in out and "\nm\n" in out  # no `[1]` for a pure number
+    assert re.search(r"^m\s+1$", invoke("run", str(metrics))[1], re.M)
+    for kind in ("report", "explore"):
+        assert invoke(kind, str(metrics), "-o", str(tmp_path / f"{kind}.html"))[0] == 0

@@ -70,3 +70,8 @@ def tick_text(v: float, unit: str | None = None) -> str:
     if "e" in text:
         text = f"{abs(v):,.0f}" if abs(v) >= 1 else _fixed(abs(v), 10)
     return ("-" if v < 0 else "") + symbol + text
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 run`, `2 runs`: a count with its noun (a plural in -s)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

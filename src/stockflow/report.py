@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
-from .numbers import value_text
+from .numbers import counted, value_text
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -68,7 +68,7 @@ def _head(model: Any, results: Any) -> list[str]:
     if g.info.description:
         parts.append(f"<p>{_e(g.info.description)}</p>")
     parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} '
-                 f"to {p.stop:g} {unit}. {len(results.runs)} runs of {len(results.names)} scenarios; baseline: "
+                 f"to {p.stop:g} {unit}. {counted(len(results.runs), 'run')} of {counted(len(results.names), 'scenario')}; baseline: "
                  f"<b>{_e(results.baseline)}</b>.</p>")
     return parts
 

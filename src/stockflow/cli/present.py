@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,7 +65,7 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
     try:
         res = model.run_scenarios(names)
         if kind == "trajectories":
-            chosen = [v.strip() for v in variables.split(",")] if variables else model.stocks
+            chosen = [v.strip() for v in variables.split(",")] if variables else _default_panels(model)
             fig = plots.trajectories(res, chosen, unit)
         elif kind == "flows":
             if stock is None:
@@ -83,3 +84,17 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
         sys.exit(1)
     write_atomic(Path(output), plots.writer(fig, output), model.inputs)
     click.echo(f"wrote {output}")
+
+
+MAX_PANELS = 24  # as the report draws: a figure of hundreds of panels is read by nobody
+
+
+def _default_panels(model: Any) -> list[str]:
+    """The stocks, or a model without stocks' auxiliaries and flows: at most MAX_PANELS, the
+    rest named."""
+    every = model.stocks or [v.name for v in model.variables() if not v.hidden]
+    if not every:
+        raise click.BadParameter("the model has no stocks, flows or auxiliaries to draw", param_hint="SPEC")
+    if len(every) > MAX_PANELS:
+        click.echo(f"drew the first {MAX_PANELS} of {len(every)}; --vars chooses which", err=True)
+    return every[:MAX_PANELS]

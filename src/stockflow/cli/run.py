@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..numbers import value_text
+from ..numbers import counted, value_text
 from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
@@ -75,11 +75,15 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     p = model.plan(method, dt)
     click.echo(f"{model.checked.graph.info.title or model.name}: {p.method.value}, dt {p.dt:g}, "
                f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
-    stocks = [v for v in res.variables if v.kind == "stock"]
-    rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), v.units] for v in stocks]
-    click.echo("\n" + text_table(rows, ["stock", "start", "end", "units"], {1, 2}))
+    shown = [v for v in res.variables if v.kind == "stock"]  # else, in a model without stocks, what it computes
+    shown = shown or [v for v in res.variables if not v.hidden]
+    if shown:
+        rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), _unit(v.units)]
+                for v in shown]
+        head = "stock" if shown[0].kind == "stock" else "variable"
+        click.echo("\n" + text_table(rows, [head, "start", "end", "units"], {1, 2}))
     if res.metrics:
-        mrows = [[m.name, value_text(res.metric(m.id), m.units), m.units] for m in res.metrics]
+        mrows = [[m.name, value_text(res.metric(m.id), m.units), _unit(m.units)] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
     for name, drift in res.conservation.items():
         click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
@@ -105,8 +109,8 @@ def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: 
 
 def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: str | None) -> None:
     where = "in one call" if cluster is None else f"on Dask at {cluster} ({model.last_backend} on {', '.join(model.last_devices)})"
-    click.echo(f"{model.checked.graph.info.title or model.name}: {len(res.runs)} runs of {len(res.names)} "
-               f"scenarios {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
+    click.echo(f"{model.checked.graph.info.title or model.name}: {counted(len(res.runs), 'run')} of "
+               f"{counted(len(res.names), 'scenario')} {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
                f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
     by_metric = res.shown_metric_rows()  # rows, not a DataFrame: no pandas import
     spread = any(r.runs > 1 for block in by_metric.values() for r in block)
@@ -125,7 +129,7 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         header += ["p5", "p95"] if spread else []
         header += ["vs baseline", "change"]
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
-        click.echo(f"\n{metric}" + (f" [{units}]" if units else ""))
+        click.echo(f"\n{metric}" + (f" [{_unit(units)}]" if _unit(units) else ""))
         click.echo(text_table(rows, header, numeric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
@@ -150,3 +154,8 @@ def _print_break_even(model: Any, res: Any, rate: str) -> None:
     click.echo(f"\ncumulative {rate} below the baseline's for good from:")
     click.echo(text_table(rows, ["scenario", "point", "break-even (median)", "runs that break even", "by when"],
                           set()))
+
+
+def _unit(units: str | None) -> str:
+    """Units as tables show them: nothing for a pure number (not `1`)."""
+    return "" if (units or "").strip() == "1" else units or ""
