@@ -301,3 +301,17 @@ def test_a_stocks_flows_are_added_in_one_unit(tmp_path: Path) -> None:
     net = lines["inflows, current"] - lines["outflows, current"]
     np.testing.assert_allclose(net[:-1], np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
     np.testing.assert_allclose(np.array(stay["lines"][0]["values"]), res["kids"] / per_month / 12, rtol=1e-12)
+
+
+@needs_chromium
+def test_a_model_with_nothing_to_change_says_so(tmp_path: Path) -> None:
+    """A model without metrics, scenarios or parameters showed a table of headings alone and
+    asked the board to "choose a scenario or move an assumption" it did not have."""
+    model = stockflow.load_text("model bare\ntime { start 0  stop 5  dt 1  units year }\nstock s = 1\n"
+                                "flow out: s -> outside = s * 0.1\n")
+    dom = chromium_dom(write_page(model, tmp_path), "")
+    assert "The spec declares no metrics" in dom
+    words = re.search(r'id="break-even"[^>]*>([^<]*)<', dom)
+    assert words is not None and words.group(1) == ("These are the baseline's settings; the spec has no scenarios "
+                                                    "or parameters to change.")
+    assert json.loads(page_output(dom))["panel"][0]["unit"] == ""  # not "(no units)" on the axis

@@ -108,7 +108,7 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
     outs = list(s.outflows)
     factors, flow_units = into_stock(model, s)  # every flow in the stock's units per time unit
     stay, stay_factor = _stay(model, s)
-    return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units),
+    return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units) if units is not None else "",
             "flowUnits": flow_units, "factors": factors,
             "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,
             "stayUnit": stay, "stayFactor": stay_factor}

@@ -52,6 +52,11 @@
   }
   function signed(v, unit) { return (v > 0 ? "+" : "") + valueText(v, unit); }
 
+  function baselineWords() {  // what there is to change: a model may have no scenarios or no parameters
+    var ways = (D.scenarios.length > 1 ? ["choose a scenario"] : []).concat(D.params.length ? ["move an assumption"] : []);
+    return "These are the baseline's settings" + (ways.length ? ": " + ways.join(" or ") + " to compare." :
+      "; the spec has no scenarios or parameters to change.");
+  }
   function scenarioById(id) { return D.scenarios.filter(function (s) { return s.id === id; })[0]; }
 
   function compute() {
@@ -150,6 +155,12 @@
     var run = state.run, base = state.baseRun, fan = spread();
     var body = document.getElementById("metrics-body");
     body.textContent = "";
+    if (!D.metrics.length) {  // a table of headings alone reads as broken
+      var none = el("tr"), cell0 = el("td", {colspan: "5"}, "The spec declares no metrics: the map and the stock " +
+        "panels below show the run.");
+      none.appendChild(cell0);
+      body.appendChild(none);
+    }
     D.metrics.forEach(function (m) {
       var now = run.metrics[m.slot], was = base.metrics[m.slot], diff = now - was;
       var tr = el("tr");
@@ -178,7 +189,7 @@
       state.breakEven = undefined;
       be.textContent = fan ? "This scenario samples its assumptions: at its own settings it is the baseline, and " +
         "the ranges above show its draws. Move an assumption to compare one run." :
-        "These are the baseline's settings: choose a scenario or move an assumption to compare.";
+        baselineWords();
     } else if (D.breakEven) {
       var t = SF.breakEven(run, base, D.breakEven.slot, D.breakEven.isStock, D.plan.method === "euler");
       state.breakEven = t;
