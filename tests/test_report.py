@@ -262,3 +262,20 @@ def test_the_definitions_give_a_metrics_units_as_the_results_do() -> None:
                             "metric declared [referral*year] = integral(waiting)\n")
     cells = re.findall(r"<td>([^<]*)</td>", _definitions(m)[1])
     assert cells == ["final_wait", "referral", "", "declared", "referral*year", ""]
+
+
+def test_a_bare_models_report_says_what_it_lacks(tmp_path: Path) -> None:
+    """Headings over empty tables read as a broken report; a model without stocks had no
+    trajectories at all, and one loop was "the five that act most strongly"."""
+    from stockflow.report import build
+
+    auxes = stockflow.load_text("model a\ntime { start 0  stop 5  dt 1  units year }\naux a = time * 2\n")
+    text = build(auxes, auxes.run_scenarios())
+    for says in ("The spec declares no metrics", "The spec declares no parameters", "The spec declares no stocks",
+                 'alt="variables by scenario"'):
+        assert says in text, says
+    assert "Why each stock moved" not in text and "<th>metric</th>" not in text
+    one = stockflow.load_text("model o\ntime { start 0  stop 5  dt 1  units year }\nstock s = 1\n"
+                              "flow out: s -> outside = s * 0.1\n")
+    text = build(one, one.run_scenarios())
+    assert "1 balancing, with each one's loop gain" in text and "The five" not in text and "All 1 loops" not in text

@@ -94,6 +94,9 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
                 cell += f'<br><span class="note">{_change(r.difference, r.relative, units)}</span>'
             row.append(cell)
         rows.append(row)
+    if not rows:
+        return ["<h2>Results against the baseline</h2>", "<p>The spec declares no metrics; the trajectories below "
+                "show the run.</p>"]
     parts = ["<h2>Results against the baseline</h2>",
              "<p class='note'>Each scenario's value, and under it the change against the baseline. "
              "A sampled scenario shows the median of its runs and the range of the middle 90%.</p>",
@@ -164,20 +167,27 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
     unit = g.time.unit
     parts = ["<h2>Trajectories</h2>"]
     every = [s for s in g.stocks if not s.hidden]
+    what = "stocks"
+    if not every:  # a model without stocks: what it computes
+        every, what = [v for v in (*g.auxes, *g.flows) if not v.hidden], "variables"
     stocks = [s.id for s in every][:MAX_PANELS]
     if stocks:
-        parts.append(f'<img alt="stocks by scenario" src="{plots.to_data_uri(plots.trajectories(results, stocks, unit))}">')
+        parts.append(f'<img alt="{what} by scenario" src="{plots.to_data_uri(plots.trajectories(results, stocks, unit))}">')
+    else:
+        parts.append("<p>The spec declares nothing that changes over time.</p>")
     if len(every) > len(stocks):
-        parts.append(_left_out(every[len(stocks):], f"The first {len(stocks)} of {len(every)} stocks are drawn",
+        parts.append(_left_out(every[len(stocks):], f"The first {len(stocks)} of {len(every)} {what} are drawn",
                                "stockflow plot SPEC --vars NAME,...", "the others"))
     if cost and quality:
         fig = plots.cost_and_quality(results, cost, quality)
         parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(fig)}">')
     base_run = results.run(results.indices(results.baseline)[0])
-    parts.append("<h3>Why each stock moved (baseline)</h3><p class='note'>The same stock can rise through "
-                 "different combinations of inflow and outflow; these panels show which.</p>")
     moving = [x for x in g.stocks if not x.hidden and (x.inflows or x.outflows)
               and bool((abs(base_run[x.id]) > 0).any())]  # no panels of a stock that stays at zero
+    if not moving:
+        return parts
+    parts.append("<h3>Why each stock moved (baseline)</h3><p class='note'>The same stock can rise through "
+                 "different combinations of inflow and outflow; these panels show which.</p>")
     shown = _most_changed(moving, base_run, MAX_FLOW_PANELS)
     for s in shown:
         parts.append(f'<img alt="{_e(s.display)} and its flows" '
@@ -251,8 +261,10 @@ def _assumptions(model: Any) -> list[str]:
                      _e(unit_text(s.units)) if s.units else "",
                      _where_from(s.doc, files.get(s.display.split("[", 1)[0].lower()), from_elsewhere)])
     return ["<h2>Assumptions</h2><h3>Parameters</h3>",
-            _table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}),
-            "<h3>Initial values</h3>", _table(["stock", "initial value", "units", "where from"], srow, {1})]
+            _table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}) if prow else
+            "<p>The spec declares no parameters.</p>",
+            "<h3>Initial values</h3>", _table(["stock", "initial value", "units", "where from"], srow, {1}) if srow
+            else "<p>The spec declares no stocks.</p>"]
 
 
 def _where_from(doc: Any, file: str | None, needs_source: bool) -> str:
@@ -325,6 +337,9 @@ def _loops(model: Any, cg: Any) -> str:
     if not rows:
         return head + "<p>The model has no feedback loops.</p>"
     header = ["loop", "polarity", "loop gain at the start", "path"]
+    if len(rows) <= 5:  # all of them: no ranking and no folded list to speak of
+        return (head + f"<p>{_e(summary)}, with each one's loop gain at the start (the product of the partial "
+                "derivatives around the loop):</p>" + _table(header, rows, {2}))
     return (head + f"<p>{_e(summary)}. The five that act most strongly at the start (largest loop gain, the "
             "product of the partial derivatives around the loop):</p>" + _table(header, top, {2})
             + f"<details><summary>All {len(rows)} loops</summary>" + _table(header, rows, {2}) + "</details>")
