@@ -377,3 +377,20 @@ def test_expectations_on_the_model_as_written_reuse_a_run_that_is_it(scenarios: 
     assert [d.message for d in found] == [d.message for d in model(GROWS + scenarios).check_expectations()]
     m.check_expectations(m.run_scenarios(method="rk4"))  # another plan: the model is run as written
     assert len(calls) == (1 if reused else 2)
+
+
+def test_a_change_until_a_time_from_the_start() -> None:
+    """`scale births by 0.5 until 5` (from the start) was a syntax error, and `format` dropped
+    an `until` given without `from`."""
+    from stockflow.compiler.read.dsl import parse_dsl
+    from stockflow.compiler.write.format import format_dsl
+
+    text = ("model p\ntime { start 0  stop 10  dt 1  units year }\nstock p = 100\n"
+            "flow births: outside -> p = 10\nscenario bust { scale births by 0.5 until 5 }\n")
+    runs = stockflow.load_text(text).run_scenarios(["bust"])
+    assert runs["bust"]["p"][-1] == pytest.approx(100 + 5 * 5 + 5 * 10)  # half the births for five years
+    assert "scale births by 0.5 until 5" in format_dsl(parse_dsl(text, "p.sfm"))
+    # a stock's initial value holds at the start: an `until` was dropped without a word (YAML could say it)
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(text + "scenario low { set p = 50 until 3 }\n")
+    assert exc.value.diagnostics[0].code == "E015" and "until a time" in exc.value.diagnostics[0].message

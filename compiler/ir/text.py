@@ -241,7 +241,7 @@ def _default(e: A.Expr, array: A.ArrayPart | None) -> A.Expr | None:
 
 
 def _change(c: A.Change) -> str:
-    if c.start is None:
-        return ""
-    return (f" from {number(c.start)}" + (f" over {number(c.over)}" if c.over is not None else "")
-            + (f" until {number(c.until)}" if c.until is not None else ""))
+    until = f" until {number(c.until)}" if c.until is not None else ""
+    if c.start is None:  # from the start of the run
+        return until
+    return f" from {number(c.start)}" + (f" over {number(c.over)}" if c.over is not None else "") + until

@@ -156,8 +156,12 @@ class _Lowerer(ExprLowering):
         if want is None or ty.unit is None or ty.any_unit or ty.bare:
             return expr
         if not ty.unit.same_dim(want):
+            per_time = (want / ty.unit).dim == 1 / TIME  # a rate whose "per year" is missing
             self.err("E032", f"`{name}` is declared in {self.show(want)} but its {what} is in "
                      f"{self.show(ty.unit)}", span,
+                     f"a rate per {self.us.time_unit} is missing: give its number units, e.g. "
+                     f"`0.03 [1/{self.us.time_unit}]`, or use a parameter declared in [1/{self.us.time_unit}]"
+                     if per_time else
                      f"fix the equation or declare [{self.show(ty.unit)}]")
             return expr
         return self.convert(expr, ty.unit, want)

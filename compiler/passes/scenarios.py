@@ -94,10 +94,11 @@ def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _
         else:
             _check_change(sc, s.change, s.span, errors)
             into.timed[param] = TimedSet(param, s.value, s.change.start, s.change.over, s.change.until)
-    elif isinstance(target, A.StockDecl) and s.change.start is not None:
-        errors.append(error("E015", f"scenario `{sc.name}` sets the initial value of `{s.name}` from a "
-                            "time; initial values hold at the start only", s.span,
-                            "remove `from ...`, or scale the stock's flows from that time"))
+    elif isinstance(target, A.StockDecl) and (s.change.start is not None or s.change.until is not None):
+        errors.append(error("E015", f"scenario `{sc.name}` sets the initial value of `{s.name}` "
+                            f"{'from' if s.change.start is not None else 'until'} a time; initial values hold at the "
+                            "start only", s.span,
+                            "remove the time (`from`, `until`), or scale the stock's flows over that time"))
     elif isinstance(target, A.StockDecl):
         into.initial[canonical(s.name)] = s.value
     elif target is None:

@@ -434,6 +434,8 @@ class _DslReader:
     def change(self, t: Tree | None) -> A.Change:
         if t is None:
             return A.Change()
+        if t.data == "change_until":  # from the start of the run until then
+            return A.Change(None, None, self.b.signed_number(t.children[0]))
         start, over, until = (self.b.signed_number(x) if x is not None else None for x in t.children)
         return A.Change(start, over, until)
 
