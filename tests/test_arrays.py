@@ -489,3 +489,9 @@ flow out[area, kind] [child/year]: s[area, kind] -> outside = s[area, kind] * ra
         with pytest.raises(RunError) as exc:
             m.run(params=params)
         assert exc.value.diagnostics[0].code == "E061" and says in exc.value.diagnostics[0].message
+
+
+def test_a_flow_over_one_dimension_twice_is_told_to_leave_out_its_diagonal() -> None:
+    [(code, says)] = errors_of("dim level = [low, mid, high]\nstock c[level] = 10\n"
+                               "flow move[from: level, to: level]: c[from] -> c[to] = c[from] * 0.1 [1/year]\n")
+    assert code == "E014" and "`move[low,low]` runs from `c[low]` to itself" in says and "where from != to" in says

@@ -175,7 +175,8 @@ class _Resolver(HiddenVariables, Ordering):
             ends.append(canonical(end))
         if d.source is not None and d.target is not None and canonical(d.source) == canonical(d.target):
             self.err("E014", f"flow `{d.name}` runs from `{d.source}` to itself", d.span,
-                     "a flow must connect two different stocks")
+                     "a flow between elements of one array leaves out its diagonal with `{ where from != to }` "
+                     "(with its own index names)" if "[" in d.name else "a flow must connect two different stocks")
         if d.source is None and d.target is None:
             self.err("E014", f"flow `{d.name}` connects outside to outside", d.span,
                      "connect at least one end to a stock")
