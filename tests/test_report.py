@@ -279,3 +279,10 @@ def test_a_bare_models_report_says_what_it_lacks(tmp_path: Path) -> None:
                               "flow out: s -> outside = s * 0.1\n")
     text = build(one, one.run_scenarios())
     assert "1 balancing, with each one's loop gain" in text and "The five" not in text and "All 1 loops" not in text
+
+
+def test_the_assumptions_write_money_units_as_the_results_do() -> None:
+    from stockflow.report import _assumptions
+
+    text = "".join(_assumptions(stockflow.load(GIRFEC)))
+    assert "<td>£/(child*year)</td>" in text and "<td>GBP/(child*year)</td>" not in text

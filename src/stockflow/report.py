@@ -247,7 +247,7 @@ def _assumptions(model: Any) -> list[str]:
     for prm in g.params:
         bounds = f"[{prm.bounds[0]:g}, {prm.bounds[1]:g}]" if prm.bounds else ""
         units = unit_text(prm.units) if prm.units else ""
-        prow.append([_e(prm.display), value_text(prm.value, units), _e(units), bounds,
+        prow.append([_e(prm.display), value_text(prm.value, units), _e(_units_shown(units)), bounds,
                      _where_from(prm.doc, files.get(prm.display.split("[", 1)[0].lower()), True),
                      _where(model.spec, prm.id)])
     srow = []
@@ -258,7 +258,7 @@ def _assumptions(model: Any) -> list[str]:
         from_elsewhere = number is not None and number.is_Number and number != 0
         srow.append([_e(s.display), _e(expr_text(s.initial)) if not from_elsewhere else
                      value_text(float(number), unit_text(s.units) if s.units else None),
-                     _e(unit_text(s.units)) if s.units else "",
+                     _e(_units_shown(unit_text(s.units))) if s.units else "",
                      _where_from(s.doc, files.get(s.display.split("[", 1)[0].lower()), from_elsewhere)])
     return ["<h2>Assumptions</h2><h3>Parameters</h3>",
             _table(["parameter", "value", "units", "bounds", "where from", "set in"], prow, {1}) if prow else
