@@ -177,7 +177,8 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
         tagged_up, tagged_down = bool(set(f.tags) & UP_TAGS), bool(set(f.tags) & DOWN_TAGS)
         up = tagged_up or (not tagged_down and x1 > x0)
         if row_of[f.source] != row_of[f.target]:
-            _between_rows(lay, f, pairs)
+            lo, hi = sorted((row_of[f.source], row_of[f.target]))
+            _between_rows(lay, f, pairs, [sid for row in rows[lo + 1:hi] for sid in row])
             continue
         span = abs(x1 - x0) / COL
         k = seen.get((span, up), 0)
@@ -193,9 +194,10 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
         lay.bottom = max(lay.bottom, edge + sign * lift + 10)
 
 
-def _between_rows(lay: MapLayout, f: G.Flow, pairs: dict[frozenset[str], int]) -> None:
+def _between_rows(lay: MapLayout, f: G.Flow, pairs: dict[frozenset[str], int], passed: list[str]) -> None:
     """A pipe from box edge to box edge. Flows each way between two stocks run side by side,
-    not on one line; a pipe that would cross another box bows round it."""
+    not on one line; a pipe that would cross a box of the rows it passes (`passed`) bows
+    round it."""
     src, dst = str(f.source), str(f.target)  # both stocks on the map
     (x0, y0), (x1, y1) = lay.stocks[src], lay.stocks[dst]
     a, b = sorted((src, dst))
@@ -208,7 +210,7 @@ def _between_rows(lay: MapLayout, f: G.Flow, pairs: dict[frozenset[str], int]) -
     side = 9 * (1 + k // 2) * (1 if src == a else -1)  # each way on its own side
     (sx, sy), (ex, ey) = _edge(x0, y0, x1, y1), _edge(x1, y1, x0, y0)
     sx, sy, ex, ey = sx + side * px, sy + side * py, ex + side * px, ey + side * py
-    crossed = any(_hits(sx, sy, ex, ey, cx, cy) for sid, (cx, cy) in lay.stocks.items() if sid not in key)
+    crossed = any(_hits(sx, sy, ex, ey, *lay.stocks[sid]) for sid in passed)
     if not crossed:
         _valve(lay, f, (sx + ex) / 2, (sy + ey) / 2, f"M{sx:.1f},{sy:.1f} L{ex:.1f},{ey:.1f}", _colour(f))
         return

@@ -20,9 +20,8 @@ from .explorer_model import generate, inputs_of, plan_of
 from .stock_flows import into_stock
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
-
-
 TIME_WORDS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")  # plural with "s"
+
 
 def build(model: Any) -> str:
     js = generate(model)
@@ -108,8 +107,8 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
     outs = list(s.outflows)
     factors, flow_units = into_stock(model, s)  # every flow in the stock's units per time unit
     stay, stay_factor = _stay(model, s)
-    return {"id": s.id, "name": s.display, "units": unit_text(s.units) if s.units else m.unitsys.show(units) if units is not None else "",
-            "flowUnits": flow_units, "factors": factors,
+    shown = unit_text(s.units) if s.units else m.unitsys.show(units) if units is not None else ""
+    return {"id": s.id, "name": s.display, "units": shown, "flowUnits": flow_units, "factors": factors,
             "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,
             "stayUnit": stay, "stayFactor": stay_factor}
 
