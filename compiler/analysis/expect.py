@@ -68,17 +68,20 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
 
 
 def _tolerant(expr: Any) -> Any:
-    """`a <= b`, `a >= b` and `a == b` within a relative 1e-9: a wait that reaches its bound of 30
-    weeks exactly computes as 30.0000000000014 and must not fail `<= 30 week` on rounding."""
+    """The check's own `a <= b`, `a >= b` and `a == b` (joined by and, or, not) within a
+    relative 1e-9: a wait that reaches its bound of 30 weeks exactly computes as
+    30.0000000000014 and must not fail `<= 30 week` on rounding. A comparison inside an
+    `if` of its terms is the model's and stays exact."""
     import sympy
 
-    def soften(rel: Any) -> Any:
-        slack = TOLERANCE * (sympy.Abs(rel.lhs) + sympy.Abs(rel.rhs))
-        if isinstance(rel, sympy.Eq):
-            return sympy.Le(sympy.Abs(rel.lhs - rel.rhs), slack)
-        return rel.func(rel.lhs + (slack if isinstance(rel, sympy.Ge) else -slack), rel.rhs)
-
-    return expr.replace(lambda e: isinstance(e, sympy.Le | sympy.Ge | sympy.Eq), soften)
+    if isinstance(expr, sympy.And | sympy.Or | sympy.Not):
+        return expr.func(*(_tolerant(a) for a in expr.args))
+    if not isinstance(expr, sympy.Le | sympy.Ge | sympy.Eq):
+        return expr
+    slack = TOLERANCE * (sympy.Abs(expr.lhs) + sympy.Abs(expr.rhs))
+    if isinstance(expr, sympy.Eq):
+        return sympy.Le(sympy.Abs(expr.lhs - expr.rhs), slack)
+    return expr.func(expr.lhs + (slack if isinstance(expr, sympy.Ge) else -slack), expr.rhs)
 
 
 def _failing_names(emit: Emitter, expr: Any, env: dict[str, Any], k: int, shape: tuple[int, ...]) -> list[str]:
