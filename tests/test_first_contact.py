@@ -301,3 +301,17 @@ def test_a_declaration_under_the_wrong_section_says_where_it_belongs() -> None:
     [d] = exc.value.diagnostics
     assert d.code == "E003" and "`out` is under `scenarios:`, but its keys (from, rate, to) are a flow's" in d.message
     assert d.hint == "move it under `flows:`" and d.span.line == 6
+
+
+def test_yaml_units_as_a_list_and_sections_as_lists() -> None:
+    """`units: [child, GBP]` was "must be a mapping"; a section written as a list of entries
+    (`- kids: ...`) now says to drop the `- `."""
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    m = stockflow.load_text("time: {start: 0, stop: 1, dt: 1, units: year}\nunits: [child, GBP]\n"
+                            "stocks: {kids: {initial: 10, units: child}}\n", form="yaml")
+    assert m.run()["kids"][0] == 10
+    with pytest.raises(SpecError) as exc:
+        parse_yaml("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  - kids: {initial: 10}\n", "m.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E003" and "not a list" in d.message and "without the `- `" in d.hint

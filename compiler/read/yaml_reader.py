@@ -74,14 +74,14 @@ class _YamlReader(NodeReader):
         time = self.time(sections.get("time"), required=extends is None)
         decls: list[A.Decl] = []
         total = sum(len(sections[n][1].value) for n in DECL_SECTIONS
-                    if n in sections and isinstance(sections[n][1], MappingNode))
+                    if n in sections and isinstance(sections[n][1], MappingNode | SequenceNode))
         if total > MAX_DECLS:  # one limit on the whole spec, as in the DSL
             self.err("E006", f"{total:,} declarations; the limit is {MAX_DECLS:,}", Span(self.file, 1, 1, 1, 2),
                      "split the model")
             raise SpecError(self.errors)
         for name in DECL_SECTIONS:
             if name in sections:
-                entries = self.mapping(sections[name][1], f"`{name}`")
+                entries = self.section_entries(name, sections[name][1])
                 for k, v in entries:
                     d = self.decl(name, k, v)
                     if d is not None:
@@ -200,6 +200,18 @@ class _YamlReader(NodeReader):
                 continue
             out[k.value] = v
         return out
+
+    def section_entries(self, name: str, node: Node) -> list[tuple[ScalarNode, Node]]:
+        """A section's `name: ...` entries. `units: [child, GBP]` lists units without
+        definitions, as `units: {child: , GBP: }` does; a section written as a list of
+        entries (`- kids: ...`) is told how to write it."""
+        if isinstance(node, SequenceNode) and name == "units" and all(isinstance(x, ScalarNode) for x in node.value):
+            return [(x, ScalarNode("tag:yaml.org,2002:null", "", x.start_mark, x.end_mark)) for x in node.value]
+        if isinstance(node, SequenceNode):
+            self.err("E003", f"`{name}` must be a mapping of `name: ...` lines, not a list", node,
+                     f"write each entry under `{name}:` as `name: {{...}}`, without the `- `")
+            return []
+        return self.mapping(node, f"`{name}`")
 
     def misplaced(self, pairs: list[tuple[ScalarNode, Node]], section: str, what: str) -> bool:
         """An entry whose keys are all another kind's and not this section's (a flow indented

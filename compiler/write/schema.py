@@ -9,6 +9,7 @@ from ..ir import ast as A
 from ..ir.kinds import BY_SECTION, DECL_SECTIONS, KEY_TYPES, MODEL_KEYS, OVERRIDE_KEYS, TIME_KEYS
 
 SCHEMA_ID = "https://stockflow.invalid/schema/spec.json"
+UNIT_NAME = {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
 
 
 def _names() -> dict[str, Any]:
@@ -46,8 +47,10 @@ def json_schema() -> dict[str, Any]:
                       "`stockflow calibrate` checks it"},
     }
     for section in DECL_SECTIONS:
-        names = {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"} if section == "units" else _names()
+        names = UNIT_NAME if section == "units" else _names()
         props[section] = {"type": "object", "propertyNames": names, "additionalProperties": _entry(section)}
+    # `units: [child, GBP]`: units without definitions, listed
+    props["units"] = {"anyOf": [props["units"], {"type": "array", "items": {"type": "string", **UNIT_NAME}}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
