@@ -363,3 +363,15 @@ def test_diff_sets_a_declarations_later_lines_under_its_first() -> None:
     assert text == '~ stock s:\n    A: stock s = 1 {\n         source "a"\n       }\n    B: stock s = 2'
     assert describe(Difference("s", "stock", "only in B", None, "stock s = 1 {\n  non_negative\n}")).endswith(
         "    stock s = 1 {\n      non_negative\n    }")
+
+
+def test_explain_names_an_arrays_aliases(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    spec = write(tmp_path, "m.sfm", "model m\ntime { start 0  stop 1  dt 1  units year }\ndim level = [low, high]\n"
+                 "stock c[level] = 10\nflow move[from: level, to: level]: c[from] -> c[to] = c[from] * 0.1 "
+                 "{ where from != to }\n")
+    out = CliRunner().invoke(main, ["explain", str(spec), "move"]).stdout
+    assert out.startswith("move: flow over from: level, to: level; elements move[low,high], move[high,low]")

@@ -39,7 +39,8 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
         else:
             title = f"{key}: {kind}, one element's table of {decl.name}"
     elif array is not None and key == base:  # the whole array: its elements, then the first one's details
-        title += f" over {', '.join(array.dims)}; elements " + ", ".join(vid for vid, _ in array.elements[:8])
+        over = ", ".join(d if i == d else f"{i}: {d}" for i, d in zip(array.indices, array.dims, strict=True))
+        title += f" over {over}; elements " + ", ".join(vid for vid, _ in array.elements[:8])
         title += " ..." if len(array.elements) > 8 else ""
         key = array.elements[0][0]
     elif key != base:
