@@ -16,6 +16,7 @@ import numpy as np
 
 from ..compiler.base.cells import cell_number, other_separator
 from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
+from ..compiler.base.hints import did_you_mean
 from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
 from ..compiler.ir.graph import Graph
 from ..compiler.read.calibration import Calibration, DataSource, Observation
@@ -49,15 +50,16 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
     notes: list[Diagnostic] = []
     errors: list[Diagnostic] = []
     raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.series: [] for o in cal.observe}
+    seen: set[str] = set()  # every series the files hold, for a did-you-mean
     for src in cal.data:
-        _read_source(src, cal, raw, errors)
+        _read_source(src, cal, raw, errors, seen)
     if errors:
         raise SpecError(errors)
     out = []
     for o in cal.observe:
         if not raw[o.series]:
             errors.append(error("E081", f"no data for `{o.series}` in any data file", o.span,
-                                "check the series name against the data (case matters)"))
+                                _series_hint(o.series, seen)))
             continue
         series = _series(o, raw[o.series], cal, graph, notes, errors)
         if series is not None:
@@ -229,8 +231,22 @@ def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, pl
     return start + days * 86400 / float(unit_s)
 
 
+def _series_hint(name: str, seen: set[str]) -> str:
+    """The series the data hold that `name` may mean (`Dundee foster` for `dundee_foster`:
+    case and spaces aside), else what they hold."""
+    def plain(s: str) -> str:
+        return re.sub(r"[\s_-]+", "_", s.strip().lower())
+
+    same = sorted(s for s in seen if plain(s) == plain(name))
+    if same:
+        return f"the data call it `{printable(same[0])}`: observe it by that name (case and spaces matter)"
+    near = did_you_mean(name, sorted(seen))
+    shown = ", ".join(f"`{printable(s)}`" for s in sorted(seen)[:8]) + (" ..." if len(seen) > 8 else "")
+    return near or (f"the data hold {shown}" if seen else "check the series name against the data (case matters)")
+
+
 def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[str, str, str | None, str]]],
-                 errors: list[Diagnostic]) -> None:
+                 errors: list[Diagnostic], seen: set[str]) -> None:
     import pandas as pd
 
     from ..compiler.base.files import read_bytes
@@ -261,6 +277,10 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
     if errors:
         return
     rows: dict[tuple[str, str], list[tuple[int, str, str | None, str | None]]] = {}
+    if src.layout == "tidy":
+        seen.update(str(x) for x in table[src.series].unique()[:10_000])
+    else:
+        seen.update(str(c) for c in cols if c not in wanted)
     for i, rec in enumerate(table.to_dict("records")):
         line = i + 2
         pref = rec[src.prefer.column] if src.prefer else None

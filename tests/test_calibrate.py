@@ -402,3 +402,18 @@ def test_observing_an_array_by_its_name_asks_for_one_element(tmp_path: Path) -> 
     d = exc.value.diagnostics[0]
     assert d.code == "E084" and "`infected` is not a stock" in d.message
     assert "is an array: observe one element, e.g. `infected[young]`" in (d.hint or "")
+
+
+def test_a_series_named_otherwise_in_the_data_is_named(synthetic: Path) -> None:
+    """`B count` in the data for an observation `b_count` was "no data", with no clue which
+    series the files hold."""
+    d = synthetic
+    rows = (d / "data.csv").read_text().replace(",b_count,", ",B count,")
+    (d / "spaced.csv").write_text(rows)
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(d, "spaced.yaml", b_count_only("spaced.csv")))
+    [diag] = exc.value.diagnostics
+    assert diag.code == "E081" and "`B count`" in (diag.hint or "")
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(d, "typo.yaml", b_count_only("data.csv").replace("  b_count:", "  b_cont:")))
+    assert "did you mean `b_count`?" in (exc.value.diagnostics[0].hint or "")
