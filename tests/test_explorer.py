@@ -294,13 +294,14 @@ def test_a_stocks_flows_are_added_in_one_unit(tmp_path: Path) -> None:
     res = model.run()
     got = json.loads(page_output(chromium_dom(write_page(model, tmp_path), "stock=kids")))
     flows, stay = got["panel"][1], got["panel"][2]
-    assert flows["unit"] == "child/month" and stay["unit"] == "years"
+    assert flows["unit"] == "child/year" and stay["unit"] == "years"  # the first outflow's unit
     lines = {line["label"]: np.array(line["values"]) for line in flows["lines"]}
-    per_month = res["leave"] / 12 + res["move_on"] * 365.25 / 12 / 7  # child/year and child/week into child/month
-    np.testing.assert_allclose(lines["outflows, current"], per_month, rtol=1e-12)
+    per_year = res["leave"] + res["move_on"] * 365.25 / 7  # child/week into child/year
+    np.testing.assert_allclose(lines["outflows, current"], per_year, rtol=1e-12)
+    np.testing.assert_allclose(lines["inflows, current"], res["arrive"] * 12, rtol=1e-12)  # 10 a month
     net = lines["inflows, current"] - lines["outflows, current"]
-    np.testing.assert_allclose(net[:-1], np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
-    np.testing.assert_allclose(np.array(stay["lines"][0]["values"]), res["kids"] / per_month / 12, rtol=1e-12)
+    np.testing.assert_allclose(net[:-1] / 12, np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
+    np.testing.assert_allclose(np.array(stay["lines"][0]["values"]), res["kids"] / per_year, rtol=1e-12)
 
 
 @needs_chromium

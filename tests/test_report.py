@@ -242,14 +242,15 @@ scenario faster { set rate = 0.6 }
     res = model.run()
     bottom = stock_and_flows(model, res, "kids", "month").axes[1]
     lines = {line.get_label(): np.asarray(line.get_ydata()) for line in bottom.get_lines()}
-    np.testing.assert_allclose(lines["out: leave"], -res["leave"] / 12, rtol=1e-12)
-    np.testing.assert_allclose(lines["net"][:-1], np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
-    assert bottom.get_ylabel() == "flow (outflows below zero)\n[child/month]"
+    np.testing.assert_allclose(lines["out: leave"], -res["leave"], rtol=1e-12)  # in its own child/year
+    np.testing.assert_allclose(lines["in: arrive"], res["arrive"] * 12, rtol=1e-12)  # 10 a month is 120 a year
+    np.testing.assert_allclose(lines["net"][:-1] / 12, np.diff(res["kids"]), rtol=1e-12)  # Euler, dt one month
+    assert bottom.get_ylabel() == "flow (outflows below zero)\n[child/year]"
     runs = model.run_scenarios()
     panel = flows_by_scenario(model, runs, "kids", "month").axes[0]
-    outflow = next(np.asarray(x.get_ydata()) for x in panel.get_lines() if x.get_label() == "outflow")
-    np.testing.assert_allclose(outflow, runs.batch["leave"][runs.indices("faster")[0]] / 12, rtol=1e-12)
-    assert panel.get_ylabel() == "flow\n[child/month]"
+    inflow = next(np.asarray(x.get_ydata()) for x in panel.get_lines() if x.get_label() == "inflow")
+    np.testing.assert_allclose(inflow, runs.batch["arrive"][runs.indices("faster")[0]] * 12, rtol=1e-12)
+    assert panel.get_ylabel() == "flow\n[child/year]"
 
 
 def test_the_definitions_give_a_metrics_units_as_the_results_do() -> None:
@@ -286,3 +287,12 @@ def test_the_assumptions_write_money_units_as_the_results_do() -> None:
 
     text = "".join(_assumptions(stockflow.load(GIRFEC)))
     assert "<td>£/(child*year)</td>" in text and "<td>GBP/(child*year)</td>" not in text
+
+
+def test_flows_that_share_a_unit_keep_it() -> None:
+    """GIRFEC's flows are all child/year in a monthly model: drawn per year, as declared."""
+    from stockflow.stock_flows import into_stock
+
+    m = stockflow.load(GIRFEC)
+    flows = into_stock(m, m.stock_decl("intensive"))
+    assert flows.text == "child/year" and set(flows.factors.values()) == {1.0}

@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import sympy
 
 from .compiler.analysis.causal import causal_graph
 from .compiler.ir.model import sym as sympy_symbol
@@ -105,29 +104,22 @@ def _stock(model: Any, s: Any) -> dict[str, Any]:
     m = model.checked
     units = m.units.get(s.id)
     outs = list(s.outflows)
-    factors, flow_units = into_stock(model, s)  # every flow in the stock's units per time unit
-    stay, stay_factor = _stay(model, s)
+    flows = into_stock(model, s)  # every flow in one unit, whatever units each is declared in
+    stay = _stay(model, s, flows.unit)
     shown = unit_text(s.units) if s.units else m.unitsys.show(units) if units is not None else ""
-    return {"id": s.id, "name": s.display, "units": shown, "flowUnits": flow_units, "factors": factors,
+    return {"id": s.id, "name": s.display, "units": shown, "flowUnits": flows.text, "factors": flows.factors,
             "description": s.doc.description or "", "inflows": list(s.inflows), "outflows": outs,
-            "stayUnit": stay, "stayFactor": stay_factor}
+            "stayUnit": stay}
 
 
-def _stay(model: Any, s: Any) -> tuple[str | None, float]:
-    """The unit of a stock's average length of stay (the stock over its outflows, which the page
-    adds in model time units) and the factor into it: in the time unit its first outflow is
-    given per (`years` for a flow in child/year in a monthly model), else the model's."""
-    m = model.checked
-    units = m.units.get(s.id)
-    if units is None or not s.outflows:
-        return None, 1.0
-    first = m.units.get(s.outflows[0])
-    model_time = Unit(sympy.Integer(1), TIME)
-    ratio = units / first if first is not None else model_time
-    if ratio.dim != TIME:
-        ratio = model_time
-    name = m.unitsys.show(ratio)
-    return name + ("s" if name in TIME_WORDS else ""), float(model_time.factor_to(ratio))
+def _stay(model: Any, s: Any, flows: Unit | None) -> str | None:
+    """The unit of a stock's average length of stay: the stock over its outflows, added in the
+    unit `flows` (`years` for outflows in child/year)."""
+    units = model.checked.units.get(s.id)
+    if units is None or flows is None or not s.outflows or (units / flows).dim != TIME:
+        return None
+    name = model.checked.unitsys.show(units / flows)
+    return name + ("s" if name in TIME_WORDS else "")
 
 
 def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -164,7 +164,8 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     s = model.stock_decl(stock)
     names = {f.id: f.display for f in model.checked.graph.flows}
     units = {v.id: v.units for v in model.variables()}
-    factor, flow_units = into_stock(model, s)
+    flows = into_stock(model, s)
+    factor, flow_units = flows.factors, flows.text
     fig = figure(figsize=(8, 6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
     t = result.times
@@ -215,7 +216,8 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
     titles = {sc.display: sc.title or sc.display for sc in model.checked.graph.scenarios}
     t = res.batch.times
     b = res.batch
-    factor, flow_units = into_stock(model, s)
+    flows = into_stock(model, s)
+    factor, flow_units = flows.factors, flows.text
     twins: list[Any] = []
     for ax, (label, idx) in zip(axes.flat, groups, strict=False):
         zero = np.zeros((len(idx), t.size))

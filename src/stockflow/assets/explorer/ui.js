@@ -274,7 +274,7 @@
     if (s.outflows.length && s.stayUnit) {
       var stayOf = function (r) {
         var out2 = sum(r, s.outflows, s.factors);
-        return series(r, id).map(function (v, i) { return out2[i] > 0 ? v / out2[i] * s.stayFactor : null; });
+        return series(r, id).map(function (v, i) { return out2[i] > 0 ? v / out2[i] : null; });
       };
       out.push({title: "Average length of stay (stock / outflows)", unit: s.stayUnit, lines: [
         {label: "current settings", values: stayOf(run), colour: "#1f618d"},
@@ -301,8 +301,8 @@
     var note = document.getElementById("stay");
     if (!note || !s.outflows.length || !s.stayUnit) { return; }
     var run = state.run, base = state.baseRun;
-    var stayNow = last(series(run, id)) / last(sum(run, s.outflows, s.factors)) * s.stayFactor;
-    var stayWas = last(series(base, id)) / last(sum(base, s.outflows, s.factors)) * s.stayFactor;
+    var stayNow = last(series(run, id)) / last(sum(run, s.outflows, s.factors));
+    var stayWas = last(series(base, id)) / last(sum(base, s.outflows, s.factors));
     note.textContent = "Average length of stay at the end (" + s.name + " / its outflows): " + plain(stayNow) + " " +
       s.stayUnit + ", against " + plain(stayWas) + " " + s.stayUnit + " in the baseline.";
   }
