@@ -49,3 +49,21 @@ def test_xmile_writes_and_reads_every_function(tmp_path: Path) -> None:
     path = tmp_path / "f.xmile"
     path.write_text(text, encoding="utf-8")
     np.testing.assert_allclose(stockflow.load(path).run()["s"], by_hand(), rtol=1e-14)
+
+
+def test_a_summarys_times_outside_the_run_are_refused_at_check() -> None:
+    """GIRFEC moved from months to quarters kept `integral(cost_rate, 108, 120)`: £0 without a
+    word, and `at(intensive, 60)` failed only when run, after `check` had passed it."""
+    from stockflow import SpecError
+
+    head = "model q\ntime { start 0  stop 40  dt 1  units quarter }\nstock s = 1\n"
+    for metric, says in (("integral(s, 108, 120)", "integral(..., 108, 120): outside the run"),
+                         ("at(s, 60)", "at(..., 60): outside the run"),
+                         ("mean(s, 30, 50)", "mean(..., 30, 50): outside the run"),
+                         ("integral(s, 20, 10)", "the window ends before it starts")):
+        with pytest.raises(SpecError) as exc:
+            stockflow.load_text(head + f"metric m = {metric}\n")
+        [d] = exc.value.diagnostics
+        assert d.code == "E050" and says in d.message, d.message
+    ok = stockflow.load_text(head + "metric m = integral(s, 108 month, 120 month)\nmetric a = at(s, 0)\n")
+    assert ok.run().metric("m") == pytest.approx(4.0)  # months 108 to 120 are quarters 36 to 40

@@ -135,6 +135,7 @@ class Aggregate:
     var: str  # the hidden aux (final/initial/max/min/at) or accumulator stock (integral/mean)
     span: Span | None
     when: A.Expr | None = None  # `at`: the time; a windowed `mean`: the window's length
+    window: tuple[A.Expr, A.Expr] | None = None  # a windowed `integral` or `mean`: from, to
 
 
 @dataclass(frozen=True, slots=True)

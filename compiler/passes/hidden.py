@@ -84,7 +84,8 @@ class HiddenVariables:
             self.hidden_stocks.append(G.Stock(agg_id + "$acc", agg_id, A.Num(0.0, None, sp), None, False,
                                               A.Doc(), sp, rate=arg, origin=origin,
                                               units_from=G.UnitsFrom.RATE_TIMES_TIME))
-            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when))
+            window = (extra[0], extra[1]) if fname in ("integral", "mean") and extra else None
+            self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$acc", sp, when, window))
         else:
             self.hidden_auxes.append(G.Aux(agg_id + "$arg", agg_id, arg, None, A.Doc(), sp, origin=origin))
             self.aggregates.append(G.Aggregate(agg_id, kind, agg_id + "$arg", sp, when))

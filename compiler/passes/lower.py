@@ -63,6 +63,7 @@ class _Lowerer(ExprLowering):
         derivatives, factors = self.derivatives(stocks)
         metric_eqs = self.metrics()
         agg_times = {a.id: self.constant_time(a.when) for a in g.aggregates if a.when is not None}
+        self.within_run(agg_times)
         for m in g.metrics:  # what `baseline(m)` refers to in expectations under a scenario
             self.units[f"{m.id}$baseline"] = self.units.get(m.id)
         expectations = {ex.id: self.cond(ex.condition, f"expectation `{ex.display}`") for ex in g.expectations}
@@ -248,6 +249,27 @@ class _Lowerer(ExprLowering):
             return expr, ty
         whole = Unit(sympy.Integer(1), u.dim)
         return self.convert(expr, u, whole), Ty(whole, bare=ty.bare)
+
+    def within_run(self, agg_times: dict[str, float]) -> None:
+        """E050 for a summary's times outside the run: `integral(cost, 108, 120)` in a run of
+        40 quarters was £0, and `at(x, 60)` failed only when run (times count in the model's
+        time unit, so a spec moved from months to quarters keeps its old numbers)."""
+        t = self.g.time
+        eps = 1e-9 * max(1.0, abs(t.start), abs(t.stop))
+        for a in self.g.aggregates:
+            if a.window is not None:
+                lo, hi = (self.constant_time(x) for x in a.window)
+            elif a.kind is G.AggKind.AT and a.id in agg_times:
+                lo = hi = agg_times[a.id]
+            else:
+                continue
+            what = f"{a.kind.value}(..., {lo:g}" + (f", {hi:g})" if a.window is not None else ")")
+            if a.window is not None and hi <= lo:
+                self.err("E050", f"{what}: the window ends before it starts", a.span, "give `from` before `to`")
+            elif lo < t.start - eps or hi > t.stop + eps:
+                self.err("E050", f"{what}: outside the run, which runs from {t.start:g} to {t.stop:g} (in {t.unit}s)",
+                         a.span, f"times count in {t.unit}s, the model's time unit; give times from {t.start:g} to "
+                         f"{t.stop:g}, or with their units (`108 month`)")
 
     def constant_time(self, e: A.Expr) -> float:
         """A time given to a metric summary, as a number in the model's time unit."""
