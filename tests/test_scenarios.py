@@ -394,3 +394,15 @@ def test_a_change_until_a_time_from_the_start() -> None:
     with pytest.raises(SpecError) as exc:
         stockflow.load_text(text + "scenario low { set p = 50 until 3 }\n")
     assert exc.value.diagnostics[0].code == "E015" and "until a time" in exc.value.diagnostics[0].message
+
+
+def test_a_change_outside_the_run_is_refused() -> None:
+    """`scale births by 0.5 from 20` in a ten-year run changed nothing, without a word."""
+    head = "model p\ntime { start 0  stop 10  dt 1  units year }\nstock p = 100\nflow births: outside -> p = 10\n"
+    for line, says in (("scale births by 0.5 from 20", "starts at 20, when the run has ended"),
+                       ("scale births by 0.5 from 10", "starts at 10, when the run has ended"),
+                       ("set p = 50 until 0", "until a time")):
+        with pytest.raises(SpecError) as exc:
+            stockflow.load_text(head + f"scenario late {{ {line} }}\n")
+        assert any(says in d.message for d in exc.value.diagnostics), [d.message for d in exc.value.diagnostics]
+    stockflow.load_text(head + "scenario ramp { scale births by 0.5 from 5 over 20 }\n")  # past the end: half done

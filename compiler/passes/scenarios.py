@@ -8,6 +8,7 @@ take to ramp in.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..base.diagnostics import Diagnostic, error
@@ -35,8 +36,11 @@ class _Merged:
     from_fit: tuple[str, str] | None = None  # the folder as written, and the spec file it is relative to
 
 
-def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic]) -> tuple[Scenario, ...]:
+def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
+                      time: A.TimeSpec | None = None) -> tuple[Scenario, ...]:
     scenarios = {k: d for k, d in decls.items() if isinstance(d, A.ScenarioDecl)}
+    if time is not None:
+        _within_run(scenarios.values(), time, errors)
     out = []
     for key, sc in scenarios.items():
         chain = _chain(key, scenarios, errors)
@@ -164,6 +168,23 @@ def _expansion(sc: A.ScenarioDecl, merged: _Merged, sweeps: list[tuple[str, tupl
                             "a seed is a whole number from 0 to 2^63 - 1"))
         seed = 0
     return max(n, 1), seed or 0
+
+
+def _within_run(scenarios: Iterable[A.ScenarioDecl], time: A.TimeSpec, errors: list[Diagnostic]) -> None:
+    """E050 for a change that starts after the run ends or ends before it starts: it would
+    change nothing, and the scenario would match the baseline without a word (times count in
+    the model's time unit, so a spec moved from months to quarters keeps its old numbers)."""
+    for sc in scenarios:
+        for c, span in [(x.change, x.span) for x in sc.sets] + [(x.change, x.span) for x in sc.scales]:
+            if c.start is not None and c.start >= time.stop:
+                why = f"starts at {c.start:g}, when the run has ended"
+            elif c.until is not None and c.until <= time.start:
+                why = f"ends at {c.until:g}, before the run starts"
+            else:
+                continue
+            errors.append(error("E050", f"a change in scenario `{sc.name}` {why} ({time.start:g} to {time.stop:g}, "
+                                f"in {time.unit}s): it would change nothing", span,
+                                f"times count in {time.unit}s, the model's time unit"))
 
 
 def _check_change(sc: A.ScenarioDecl, c: A.Change, span: object, errors: list[Diagnostic]) -> None:
