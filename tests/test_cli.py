@@ -309,3 +309,14 @@ def test_models_without_stocks_run_plot_and_report(tmp_path: Path) -> None:
     assert re.search(r"^m\s+1$", invoke("run", str(metrics))[1], re.M)
     for kind in ("report", "explore"):
         assert invoke(kind, str(metrics), "-o", str(tmp_path / f"{kind}.html"))[0] == 0
+
+
+def test_a_reality_check_during_no_time_of_the_run_is_refused(tmp_path: Path) -> None:
+    """`expect big = p > 1000 { during [20, 30] }` in a ten-year run was never checked, and
+    `check --run` passed it."""
+    spec = tmp_path / "d.sfm"
+    spec.write_text("model d\ntime { start 0  stop 10  dt 1  units year }\nstock p = 100\n"
+                    "expect big = p > 1000 { during [20, 30] }\nexpect late = p > 0 { during [5, 30] }\n",
+                    encoding="utf-8")
+    code, _, err = invoke("check", str(spec))
+    assert code == 1 and "expectation `big` is checked during [20, 30], outside the run" in err and "`late`" not in err

@@ -270,6 +270,11 @@ class _Lowerer(ExprLowering):
                 self.err("E050", f"{what}: outside the run, which runs from {t.start:g} to {t.stop:g} (in {t.unit}s)",
                          a.span, f"times count in {t.unit}s, the model's time unit; give times from {t.start:g} to "
                          f"{t.stop:g}, or with their units (`108 month`)")
+        for ex in self.g.expectations:  # a check during no time of the run would pass, never checked
+            if ex.during is not None and (ex.during[0] > t.stop + eps or ex.during[1] < t.start - eps):
+                self.err("E050", f"expectation `{ex.display}` is checked during [{ex.during[0]:g}, {ex.during[1]:g}], "
+                         f"outside the run ({t.start:g} to {t.stop:g}, in {t.unit}s): it would never be checked",
+                         ex.span, f"times count in {t.unit}s, the model's time unit")
 
     def constant_time(self, e: A.Expr) -> float:
         """A time given to a metric summary, as a number in the model's time unit."""
