@@ -68,4 +68,5 @@ CODES: dict[str, str] = {
     "W107": "calibration data left out: missing values, or dates outside the run",
     "W108": "a value without units sets a flow's rate, so it is read per model time unit",
     "W109": "`sample from fit`: the folder has no draws.csv yet, or it holds no parameter of this model",
+    "W110": "a step, ramp or pulse at a time outside the run never happens",
 }

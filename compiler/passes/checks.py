@@ -11,6 +11,7 @@ from ..codegen.vector import form
 from ..ir import ast as A
 from ..ir.model import CheckedModel, sym
 from ..ir.walk import names_in
+from .check_events import events_outside_run
 
 _MAX_OPS = 400  # larger inlined rates are not analysed symbolically
 _MAX_EXPR_DEPTH = 100  # the parser's bound on one equation's nesting
@@ -21,7 +22,8 @@ def check(model: CheckedModel) -> list[Diagnostic]:
     """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
     fns = build(model, np)
     out: list[Diagnostic] = []
-    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units, fit_draws_present):
+    for analysis in (outflows_at_zero, unused, time_constant, rates_without_units, fit_draws_present,
+                     events_outside_run):
         try:
             out += analysis(model, fns)
         except RecursionError:
