@@ -67,3 +67,11 @@ def test_a_summarys_times_outside_the_run_are_refused_at_check() -> None:
         assert d.code == "E050" and says in d.message, d.message
     ok = stockflow.load_text(head + "metric m = integral(s, 108 month, 120 month)\nmetric a = at(s, 0)\n")
     assert ok.run().metric("m") == pytest.approx(4.0)  # months 108 to 120 are quarters 36 to 40
+
+
+def test_an_event_outside_the_run_is_warned_of_once() -> None:
+    m = stockflow.load_text("model q\ntime { start 0  stop 40  dt 1  units quarter }\ndim area = [north, south]\n"
+                            "stock s[area] = 1\nflow f[area]: outside -> s[area] = step(1, 150 month) + pulse(1, 20 month)"
+                            " + ramp(0.1, 2, 4)\n")
+    w110 = [w for w in m.warnings if w.code == "W110"]
+    assert len(w110) == 1 and "starts at 50, outside the run" in w110[0].message  # 150 months: one per equation
