@@ -49,6 +49,8 @@ class ModelInputs:
         """`value` for each of `ids` (one variable, or an array's elements in order): a number
         for all; for an array, also one number per element in that order (a list or NumPy
         array, of the array's shape or flat) or {element: number} for some of them."""
+        if isinstance(value, int | float):  # the usual case, on every run: no array made
+            return [(vid, float(value)) for vid in ids]
         if isinstance(value, Mapping):
             return [(self._element_id(name, ids, key), _number(name, v)) for key, v in value.items()]
         values = np.asarray(value, dtype=object) if not isinstance(value, str) else None

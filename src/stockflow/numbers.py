@@ -75,3 +75,8 @@ def tick_text(v: float, unit: str | None = None) -> str:
 def counted(n: int, noun: str) -> str:
     """`1 run`, `2 runs`: a count with its noun (a plural in -s)."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def units_label(units: str | None) -> str:
+    """Units as tables show them: nothing for a pure number (not `1`)."""
+    return "" if (units or "").strip() in ("1", "") else str(units)

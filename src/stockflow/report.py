@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
-from .numbers import counted, value_text
+from .numbers import counted, units_label, value_text
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -141,7 +141,7 @@ def _change(diff: float, relative: float, units: str) -> str:
 
 def _units_shown(units: str) -> str:
     """Units as the tables show them: money in £, and nothing for a pure number (not `1`)."""
-    return "" if units.strip() in ("1", "") else units.replace("GBP", "£")
+    return units_label(units).replace("GBP", "£")
 
 
 def _definitions(model: Any) -> list[str]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from .common import SPEC_SUFFIXES, die_internal, in_folders, print_diagnostics
+from .common import SPEC_SUFFIXES, calibration_text, die_internal, in_folders, print_diagnostics
 
 
 @click.command()
@@ -29,7 +28,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         specs = in_folders(specs, SPEC_SUFFIXES)
         for spec in specs:
             built = None
-            calibration = _calibration_text(spec)
+            calibration = calibration_text(spec)
             if calibration is not None:  # a calibration file among the specs: checked as one, not fitted
                 from ..calibrate import check_calibration
 
@@ -60,18 +59,3 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, run_checks: bool) -> N
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         die_internal(exc)
-
-
-def _calibration_text(spec: str) -> dict[str, str] | None:
-    """{path: text} of a YAML calibration file given to `check`; None for a spec."""
-    if not spec.lower().endswith((".yaml", ".yml")) or not Path(spec).is_file():
-        return None  # a DSL spec: no YAML reader loaded
-    from ..compiler.base.diagnostics import SpecError
-    from ..compiler.pipeline import read_source
-    from ..compiler.read.calibration import is_calibration
-
-    try:
-        src = read_source(spec)
-    except SpecError:
-        return None  # read as a spec, with its own error
-    return {src.path: src.text} if is_calibration(src.text, src.path) else None

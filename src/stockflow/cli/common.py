@@ -138,3 +138,19 @@ def in_folders(specs: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[str, 
             found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(suffixes)]
         out += found or [spec]
     return tuple(out)
+
+
+def calibration_text(spec: str) -> dict[str, str] | None:
+    """{path: text} of a YAML calibration file among specs given on the command line (`check`
+    checks it as `calibrate` would; `format` leaves it alone); None for a spec."""
+    if not spec.lower().endswith((".yaml", ".yml")) or not Path(spec).is_file():
+        return None  # a DSL spec: no YAML reader loaded
+    from ..compiler.base.diagnostics import SpecError
+    from ..compiler.pipeline import read_source
+    from ..compiler.read.calibration import is_calibration
+
+    try:
+        src = read_source(spec)
+    except SpecError:
+        return None  # read as a spec, with its own error
+    return {src.path: src.text} if is_calibration(src.text, src.path) else None

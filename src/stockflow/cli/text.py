@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import die_internal, in_folders, print_diagnostics, sources_for, write_atomic
+from .common import calibration_text, die_internal, in_folders, print_diagnostics, sources_for, write_atomic
 
 
 @click.command(name="format")
@@ -54,22 +54,9 @@ def format_cmd(specs: tuple[str, ...], to: str | None, check_only: bool, output:
 def _own_form_specs(specs: tuple[str, ...]) -> tuple[str, ...]:
     """SPECS with each folder as the DSL and YAML specs in it and below: calibration files in
     it are not specs, and XMILE files have no canonical form of their own."""
-    from ..compiler.base.diagnostics import SpecError
-    from ..compiler.pipeline import read_source
-    from ..compiler.read.calibration import is_calibration
-
     given = set(specs)
-    out = []
-    for spec in in_folders(specs, (".sfm", ".stockflow", ".yaml", ".yml")):
-        if spec not in given and spec.lower().endswith((".yaml", ".yml")):
-            try:
-                src = read_source(spec)  # within the size limits, as any spec
-                if is_calibration(src.text, src.path):
-                    continue
-            except SpecError:
-                pass  # read as a spec below, with its own error
-        out.append(spec)
-    return tuple(out)
+    return tuple(spec for spec in in_folders(specs, (".sfm", ".stockflow", ".yaml", ".yml"))
+                 if spec in given or calibration_text(spec) is None)
 
 
 @click.command()
