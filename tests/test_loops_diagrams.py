@@ -290,3 +290,29 @@ group care = [cared]
     assert " Q" in skip  # a curve
     cx = float(skip.split(" Q")[1].split(",")[0])
     assert abs(cx - boxes["cared[north,foster]"][0]) > BOX_W  # bowed well clear of the box it passes
+
+
+def test_a_chain_of_box_to_box_flows_stays_low_and_overlapping_arcs_stack() -> None:
+    """Ageing from each year of age to the next: every arc spans one box, and each was drawn
+    higher than the last (14 px more per flow of that span anywhere on the map), so the
+    seventeenth rose 240 px. Only arcs that overlap are stacked."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import system_map
+
+    def valves(text: str) -> dict[str, float]:
+        m = stockflow.load_text(text)
+        svg = system_map(m.checked, causal_graph(m.checked))
+        return {fid: float(cy) for fid, cy in re.findall(
+            r'<g class="flow" data-id="([^"]+)".*?<circle cx="[\d.]+" cy="(-?[\d.]+)"', svg)}
+
+    chain = valves("""time { start 0  stop 1  dt 1  units year }
+dim age = range(0, 9)
+stock kids[age] = 10
+flow ageing[age]: kids[age] -> kids[age + 1] = kids[age] { where age < 9 }
+group all = [kids]
+""")
+    heights = [chain[f"ageing[{a}]"] for a in range(9)]
+    assert max(heights) == min(heights)
+    girfec = valves((ROOT / "specs" / "girfec" / "girfec.sfm").read_text(encoding="utf-8"))
+    assert girfec["universal_to_additional"] == girfec["additional_to_targeted"] == girfec["targeted_to_intensive"]  # side by side: one height
+    assert girfec["universal_to_targeted"] != girfec["additional_to_intensive"]  # these two overlap between additional and targeted

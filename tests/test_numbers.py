@@ -69,3 +69,15 @@ def test_the_explorer_writes_numbers_as_the_report_does() -> None:
     script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(c => valueText(c[0], c[1]))));"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == [value_text(v, u) for v, u in cases]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")
+def test_the_explorer_writes_times_without_thousands_separators() -> None:
+    """A run from 2024 to 2034 in years: the explorer's time axis and savings sentence read
+    2024, not 2,024 (quantities keep their separators)."""
+    ui = (Path(stockflow.__file__).parent / "assets" / "explorer" / "ui.js").read_text()
+    start, end = ui.index("/* numbers as people read them"), ui.index("  function signed")
+    script = ui[start:end] + ("\nconsole.log(JSON.stringify([timeTick(2024), timeTick(2030.5), timeText(2030.25), "
+                              "timeText(115.24), timeTick(0), tickText(2024)]));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert json.loads(out) == ["2024", "2030.5", "2030.25", "115.24", "0", "2,024"]

@@ -168,7 +168,7 @@ def _colour(f: G.Flow) -> str:
 def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
     """Flows between two stocks on the map: arcs above (escalation) or below the row."""
     row_of = {sid: r for r, row in enumerate(rows) for sid in row}
-    seen: dict[tuple[float, bool], int] = {}
+    drawn: dict[tuple[int, float, bool], list[tuple[float, float]]] = {}  # arcs so far, by row, span and side
     pairs: dict[frozenset[str], int] = {}  # flows drawn so far between two stocks in different rows
     for f in g.flows:
         if f.source not in lay.stocks or f.target not in lay.stocks:
@@ -181,8 +181,11 @@ def _arcs(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> None:
             _between_rows(lay, f, pairs, [sid for row in rows[lo + 1:hi] for sid in row])
             continue
         span = abs(x1 - x0) / COL
-        k = seen.get((span, up), 0)
-        seen[(span, up)] = k + 1
+        left, right = sorted((x0, x1))
+        # lift an arc only over those it would overlap: a chain's arcs, box to box, stay low
+        same = drawn.setdefault((row_of[f.source], span, up), [])
+        k = sum(1 for a, b in same if a < right and left < b)
+        same.append((left, right))
         sign = -1 if up else 1
         edge = y0 + sign * BOX_H / 2
         lift = 36 + 30 * (span - 1) + 14 * k

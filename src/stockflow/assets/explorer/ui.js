@@ -42,6 +42,9 @@
     }
     return plain(v);
   }
+  /* a time is never grouped: a run from 2024 reads 2024, not 2,024 */
+  function timeText(t) { return plain(t).replace(/,/g, ""); }
+  function timeTick(t) { return tickText(t).replace(/,/g, ""); }
   function isMoney(u) { return Boolean(u) && /^gbp(\/|$)/i.test(u.trim()); }
   /* units as a board reads them: money in £, and nothing for a pure number (not "1") */
   function unitLabel(u) { return (u || "").trim() === "1" ? "" : (u || "").replace(/\bGBP\b/gi, "£"); }
@@ -194,13 +197,13 @@
       var t = SF.breakEven(run, base, D.breakEven.slot, D.breakEven.isStock, D.plan.method === "euler");
       state.breakEven = t;
       be.textContent = t !== t ? "No savings within the horizon: cumulative " + D.breakEven.name +
-        " stays above the baseline's to " + D.timeUnit + " " + plain(D.plan.start + D.plan.nSteps * D.plan.dt) + "."
+        " stays above the baseline's to " + D.timeUnit + " " + timeText(D.plan.start + D.plan.nSteps * D.plan.dt) + "."
         : (t <= D.plan.start ? "Cumulative " + D.breakEven.name + " is at or below the baseline's from the start."
           : t > run.times[run.times.length - 2] ? "Savings only at the very end: cumulative " + D.breakEven.name +
-            " falls below the baseline's in the run's last step (" + D.timeUnit + " " + plain(t) + " of " +
-            plain(last(run.times)) + "); a longer run would show whether they last."
+            " falls below the baseline's in the run's last step (" + D.timeUnit + " " + timeText(t) + " of " +
+            timeText(last(run.times)) + "); a longer run would show whether they last."
           : "Savings from " + D.timeUnit + " " + Math.ceil(t - 1e-9) + ": cumulative " + D.breakEven.name +
-            " stays below the baseline's from then on (" + plain(t) + " " + D.timeUnit + "s).");
+            " stays below the baseline's from then on (" + timeText(t) + " " + D.timeUnit + "s).");
       if (fan && fan.breakEven) { be.textContent += " " + drawsWords(fan); }
     }
     document.getElementById("speed").textContent = "computed in the page in " + state.ms.toFixed(1) + " ms";
@@ -230,7 +233,7 @@
       title: title, width: 460, height: 220,
       // from zero, so that a small change looks small; rescaled as the data change
       scales: {x: {time: false}, y: {range: function (u, lo, hi) { return [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1]; }}},
-      axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(function (v) { return tickText(v); }); }},
+      axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(timeTick); }},
         {label: unitLabel(unit), size: 80, values: function (u, ticks) { return ticks.map(function (v) { return tickText(v, unit); }); }}],
       series: [{label: D.timeUnit}].concat(lines.map(function (l) {
         return {label: l.label, stroke: l.colour, width: 2, dash: l.dash, spanGaps: false,
