@@ -77,11 +77,14 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
     over = _over(o, t.unit, unit_s, errors)
     ends, starts, values, where = [], [], [], []
     skipped_missing = 0
+    marks: list[str] = []  # the marks for a missing value met, to name them
     wrong_unit: dict[str, list[str]] = {}
     undated: list[tuple[str, str]] = []  # (the cell, its place): neither a number nor a date
     for when, value, unit, place in rows:
         if _missing(value):
             skipped_missing += 1
+            if value.strip() and value.strip() not in marks:
+                marks.append(value.strip())
             continue
         v = _value(o, value, place, errors)
         if v is None:
@@ -111,7 +114,8 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
         errors.append(error("E082", f"`{o.series}` is in `{unit}` in {_rows_text(places)}, but the observation "
                             f"expects `{o.unit}`", o.span, "convert the data, or observe the right series"))
     if skipped_missing:
-        notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out", o.span))
+        named = f" (marked {', '.join(f'`{printable(m)}`' for m in marks)})" if marks else ""
+        notes.append(warning("W107", f"{skipped_missing} missing value(s) of `{o.series}` left out{named}", o.span))
     if not values:
         if not errors:
             errors.append(error("E081", f"none of the {len(rows)} value(s) of `{o.series}` can be used: they are "
@@ -132,7 +136,10 @@ def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> 
                             "write decimals with a full stop (150.2), thousands as 12,345 or 12345"))
         return None
     if problem == "not a number":
+        nil = value.strip() in ("-", "\u2013", "\u2014")  # official tables' mark for nil, or for not applicable
         errors.append(error("E081", f"{place}: `{printable(value)}` for `{o.series}` is not a number", o.span,
+                            "official tables write `-` for nil: write 0 if it is none, or leave the cell "
+                            "empty for a missing value" if nil else
                             "fix the value, or leave the cell empty for a missing value"))
         return None
     if v is None:
@@ -307,9 +314,14 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
         raw[series].append((when, value, unit, f"{name}:{line}"))
 
 
+# marks for no value: R's and pandas' NA, and official statistics' (the GSS shorthand `[c]`
+# confidential, `[x]` not available, `[z]` not applicable; `..` and `*` in older tables)
+MISSING = frozenset({"na", "n/a", "nan", ".", ":", "..", "*", "[c]", "[x]", "[z]"})
+
+
 def _missing(value: str) -> bool:
     """An empty cell, or one of the usual marks for a missing value."""
-    return value.strip() == "" or value.strip().lower() in ("na", "nan", ".", ":")
+    return value.strip() == "" or value.strip().lower() in MISSING
 
 
 def _rows_text(places: list[str]) -> str:

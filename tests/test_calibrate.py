@@ -200,6 +200,23 @@ def test_an_empty_cell_is_missing_not_a_duplicate(synthetic: Path) -> None:
     assert list(fit.series[0].values) == [140.0, 150.0]
 
 
+def test_official_statistics_marks_are_missing_and_said_so(synthetic: Path) -> None:
+    """A published table as downloaded: `[c]` (suppressed), `[x]` (not available), `..` and
+    `*` were each E081 "not a number" and stopped the fit. They are missing values, left out
+    and named. `-`, which official tables use for nil, is not guessed at: its hint says so."""
+    rows = "1,b_count,140\n2,b_count,[c]\n3,b_count,..\n4,b_count,*\n5,b_count,[x]\n6,b_count,150\n"
+    (synthetic / "pub.csv").write_text("year,series,value\n" + rows)
+    fit = calibrate(write(synthetic, "pub.yaml", b_count_only("pub.csv")), starts=1)
+    assert list(fit.series[0].values) == [140.0, 150.0]
+    notes = " ".join(n.message for n in fit.notes)
+    assert "4 missing value(s) of `b_count` left out (marked `[c]`, `..`, `*`, `[x]`)" in notes
+    (synthetic / "nil.csv").write_text("year,series,value\n1,b_count,140\n2,b_count,-\n")
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(synthetic, "nil.yaml", b_count_only("nil.csv")))
+    [d] = exc.value.diagnostics
+    assert d.code == "E081" and "`-`" in d.message and "write 0" in d.hint and "leave the cell empty" in d.hint
+
+
 def test_duplicates_need_a_choice_and_prefer_makes_it(synthetic: Path) -> None:
     d = synthetic
     (d / "dup.csv").write_text("year,series,value,note\n1,b_count,140,SUPERSEDED: first\n"
