@@ -36,7 +36,8 @@ def test_money_in_pounds() -> None:
     assert value_text(126_923_709.4, "GBP") == "£126,923,709"
     assert value_text(-1234.5, "gbp") == "-£1,235"  # halves away from zero, as people (and JavaScript) round
     assert value_text(12.5, "GBP") == "£12.50"
-    assert value_text(0.0, "GBP") == "£0.00"
+    assert value_text(0.0, "GBP") == "£0" and value_text(50.0, "GBP") == "£50"  # no pence where there are none
+    assert value_text(-0.001, "GBP") == "£0" and value_text(999.999, "GBP") == "£1,000"
     assert tick_text(150_000_000.0, "GBP") == "£150,000,000"
     assert tick_text(-2.5, "child") == "-2.5"
 
@@ -65,7 +66,8 @@ def test_the_explorer_writes_numbers_as_the_report_does() -> None:
     start, end = ui.index("/* numbers as people read them"), ui.index("  function unitLabel")
     cases = [(7480.0, None), (200.0, "child"), (200.5, None), (40.0, None), (132.6449, None), (0.0123456, None),
              (126_923_709.4, None), (-2_500_000.0, None), (0.0, None), (1234.5, "GBP"), (12.5, "GBP/year"),
-             (-0.001, "GBP"), (3e-12, None), (2e15, None), (-150.0, None)]
+             (-0.001, "GBP"), (3e-12, None), (2e15, None), (-150.0, None), (0.0, "GBP"), (50.0, "GBP/year"),
+             (999.999, "GBP"), (0.004, "GBP")]
     script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(c => valueText(c[0], c[1]))));"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == [value_text(v, u) for v, u in cases]

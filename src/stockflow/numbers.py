@@ -20,14 +20,14 @@ def money_symbol(unit: str | None) -> str | None:
 
 def value_text(v: float, unit: str | None = None) -> str:
     """`v` with separators and about four significant digits; whole numbers from a million up;
-    in pounds when `unit` is GBP (whole pounds from £1,000)."""
+    in pounds when `unit` is GBP (whole pounds from £1,000; below, pence unless there are none)."""
     if math.isnan(v):
         return "n/a"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     symbol = money_symbol(unit)
     if symbol is not None:
-        body = _rounded(abs(v), 0) if abs(v) >= 1000 else _rounded(abs(v), 2)
+        body = _rounded(abs(v), 0) if abs(v) >= 1000 else _rounded(abs(v), 2).removesuffix(".00")  # £0, £50, £12.50
         return ("-" if v < 0 and body.strip("0.,") else "") + symbol + body
     return _plain(v)
 

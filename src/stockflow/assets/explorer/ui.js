@@ -37,7 +37,7 @@
     if (isMoney(unit)) {
       var a = Math.abs(v);
       var body = a >= 1000 ? a.toLocaleString("en-GB", {maximumFractionDigits: 0})
-        : a.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+        : a.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2}).replace(/\.00$/, "");
       return (v < 0 && /[1-9]/.test(body) ? "-" : "") + "£" + body;
     }
     return plain(v);
