@@ -495,3 +495,18 @@ def test_a_flow_over_one_dimension_twice_is_told_to_leave_out_its_diagonal() -> 
     [(code, says)] = errors_of("dim level = [low, mid, high]\nstock c[level] = 10\n"
                                "flow move[from: level, to: level]: c[from] -> c[to] = c[from] * 0.1 [1/year]\n")
     assert code == "E014" and "`move[low,low]` runs from `c[low]` to itself" in says and "where from != to" in says
+
+
+@pytest.mark.parametrize(("index", "where"), [
+    ("age + 1", "age != 17"), ("age + 2", "age < 16"), ("age - 1", "age != 0"), ("age - 3", "age > 2")])
+def test_an_index_past_the_end_gets_the_where_that_keeps_it_in(index: str, where: str) -> None:
+    """The hint said "leave that element out with `where`"; a new user had to work out which
+    condition. It now gives it, and the spec with it checks."""
+    text = HEAD + f"dim age = range(0, 17)\nstock kids[age] [child] = 1\n" \
+                  f"flow ageing[age] [child/year]: kids[age] -> kids[{index}] = kids[age] / 1 [year]"
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(text + "\n")
+    [d] = exc.value.diagnostics
+    assert d.code == "E093" and d.hint == f"leave it out with `where {where}`, or give it its own equation"
+    m = stockflow.load_text(text + f" {{ where {where} }}\n")
+    assert len([f for f in m.checked.graph.flows if f.id.startswith("ageing")]) == 18 - abs(int(index[-1]))

@@ -144,7 +144,8 @@ class Expander:
                 if not 0 <= pos < len(bound.dim.elements):
                     self.err("E093", f"`{idx.name} {'+' if shift > 0 else '-'} {abs(shift)}` runs past the end of "
                              f"`{bound.dim.name}` at element `{bound.dim.elements[bound.position]}`", idx.span,
-                             "leave that element out with `where`, or give it its own equation")
+                             f"leave it out with `where {_within(idx.name, bound.dim.elements, shift)}`, "
+                             "or give it its own equation")
                     return None
                 bound = Bound(bound.dim, pos)
             mapped = bound.dim.mapped(canonical(dim.name))
@@ -283,3 +284,10 @@ def _apply(e: A.Compare | A.Logic | A.BinOp, a: float, b: float) -> float:
         return float(ops[e.op.value])
     ops2 = {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else float("nan"), "^": a**b if a or b > 0 else 0.0}
     return ops2[e.op.value]
+
+
+def _within(index: str, elements: tuple[str, ...], shift: int) -> str:
+    """The `where` that keeps `index + shift` inside the dimension: `age != 17`, `age < 16`."""
+    if shift > 0:
+        return f"{index} != {elements[-1]}" if shift == 1 else f"{index} < {elements[len(elements) - shift]}"
+    return f"{index} != {elements[0]}" if shift == -1 else f"{index} > {elements[-shift - 1]}"
