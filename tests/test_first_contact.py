@@ -253,6 +253,17 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("stock my stock = 1", "write `my_stock`"),
     ("aux a = s;", "remove the `;`"),
     ("aux a = s * 0.25 per month", "`0.25 [1/month]`"),
+    # a parameter's value: the slip, not "one number, not an equation"
+    ("param rate [1/year] = 7%", "write 7% as `0.07`"),
+    ("param rate [1/year] = 12.5%", "write 12.5% as `0.125`"),
+    ("param births [1/year] = 1,000", "write `1000`"),
+    ("aux a = s * 12,345", "write `12345`"),
+    ("param r [1/year] = 0.07 // a yearly rate", "a comment starts with `#`"),
+    ("aux a = s // 2", "a comment starts with `#`"),
+    ("param cost [£/year] = 50", "`unit GBP`"),
+    ("param r [per year] = 0.07", "`[1/year]`"),
+    ("stock café = 1", "write `cafe`"),
+    ("aux naïve = s", "write `naive`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
@@ -261,6 +272,17 @@ def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str
         parse_dsl(f"time {{ start 0  stop 10  dt 1  units year }}\nstock s = 1\n{line}\n", "m.sfm")
     [d] = exc.value.diagnostics
     assert d.code == "E001" and says in (d.hint or ""), d.hint
+
+
+def test_a_thousands_separator_inside_a_call_is_not_two_arguments() -> None:
+    """`max(1,000, s)` parsed as max(1, 000, s) and ran; a number written with a leading zero
+    is now an error that names the separator."""
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl("time { start 0  stop 10  dt 1  units year }\nstock s = 1\naux a = max(1,000, s)\n", "m.sfm")
+    [d] = exc.value.diagnostics
+    assert d.code == "E001" and (d.span.line, d.span.column) == (3, 15) and "`1000`" in (d.hint or "")
+    m = stockflow.load_text("time { start 0  stop 10  dt 1  units year }\nstock s = 0.5\naux a = max(1, 0.05, s)\n")
+    assert m.run()["a"][0] == 1.0
 
 
 def test_a_misspelt_dimension_after_a_name_is_not_called_a_unit() -> None:

@@ -20,7 +20,7 @@ from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
 from .calibrate_block import extract_block
 from .comments import code_of, dsl_layout
 from .dsl_arrays import ArrayReader, array_part
-from .expr import Builder, parser, syntax_error
+from .expr import Builder, parser, slip_error, syntax_error
 from .sizes import oversized
 from .time import time_spec
 
@@ -37,8 +37,8 @@ def parse_dsl(text: str, file: str = "<dsl>") -> A.Spec:
     try:
         tree = parser().parse(text, start="start")
     except UnexpectedInput as exc:
-        raise SpecError([_unclosed(text, file, exc) or _param_value(text, file, exc)
-                         or syntax_error(exc, file, "E001", text=text)]) from None
+        raise SpecError([_unclosed(text, file, exc) or slip_error(exc, file, "E001", text)
+                         or _param_value(text, file, exc) or syntax_error(exc, file, "E001", text=text)]) from None
     spec = _DslReader(file).spec(tree, Path(file).stem)
     extents = [(it.meta.line, it.meta.end_line) for it in tree.children if not getattr(it.meta, "empty", True)]
     spec = replace(spec, layout=dsl_layout(text).with_extents(extents))

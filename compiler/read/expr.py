@@ -78,6 +78,10 @@ class Builder:
 
     # ---------------------------------------------------------------- numbers
     def number(self, tok: Token, sign: bool = False) -> float:
+        if str(tok)[:1] == "0" and str(tok)[1:2].isdigit():  # `max(1,000, x)` is max(1, 000, x): never guess
+            self.errors.append(error("E001", f"`{tok}` starts with a 0: a number is never written so",
+                                     self.span_of(tok), "numbers have no thousands separators: write a thousand as "
+                                     "`1000`, not `1,000` (which reads as two numbers, 1 and 000)"))
         v = float(tok)
         if math.isinf(v):
             self.errors.append(error("E053", f"number `{tok}` is too large for a 64-bit float",
@@ -204,12 +208,22 @@ def syntax_error(exc: UnexpectedInput, file: str, code: str, posmap: PosMap = _i
     """A lark exception as a diagnostic that says what was expected, or, given the parsed
     `text`, what to write instead where the fault is a known slip (`IF`, `**`, `10%`)."""
     d = _syntax_error(exc, file, code, posmap, what)
+    return _with_slip(d, exc, code, text) or d
+
+
+def slip_error(exc: UnexpectedInput, file: str, code: str, text: str) -> Diagnostic | None:
+    """`syntax_error`, only where the fault is a known slip: it comes before the readers' own
+    guesses at what a declaration meant (a parameter's `= 7%` is a percentage, not an equation)."""
+    return _with_slip(_syntax_error(exc, file, code, _identity, "spec"), exc, code, text)
+
+
+def _with_slip(d: Diagnostic, exc: UnexpectedInput, code: str, text: str | None) -> Diagnostic | None:
     rows = text.split("\n") if text is not None else []
     if not 0 < exc.line <= len(rows) or d.code != code:
-        return d
+        return None
     found = str(exc.token) if isinstance(exc, UnexpectedToken) else getattr(exc, "char", "")
     hint = slip_hint(rows[exc.line - 1], exc.column, found)
-    return d if hint is None else error(d.code, d.message, d.span, hint)
+    return None if hint is None else error(d.code, d.message, d.span, hint)
 
 
 def _syntax_error(exc: UnexpectedInput, file: str, code: str, posmap: PosMap, what: str) -> Diagnostic:

@@ -5,11 +5,15 @@ says what to write instead of listing the tokens the parser wanted."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..base.names import KEYWORDS
 
 _UPPER_IF = re.compile(r"\b(IF|THEN|ELSE|AND|OR|NOT)\b")
 _DECIMAL_COMMA = re.compile(r"\d,\d")
+_THOUSANDS = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+)(?![\d,])")
+_PERCENT = re.compile(r"(\d+\.?\d*|\.\d+)\s*$")
+_WORD = re.compile(r"\w+")
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
 
@@ -28,12 +32,26 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     per = re.search(r"(\S+)\s+per\s*$", before)
     if per:
         return f"units go in brackets after a number: `{per.group(1)} [1/{found}]`"
+    if re.search(r"\[\s*per\s*$", before):
+        return f"a rate's units are written `[1/{found}]`"
     if found == "%":
-        return "a percentage is a number: write 10% as `0.1`"
+        n = _PERCENT.search(before)
+        return (f"a percentage is a number: write {n.group(1)}% as `{float(n.group(1)) / 100:.10g}`" if n
+                else "a percentage is a number: write 10% as `0.1`")
     if found == ";":
         return "a declaration ends with its line: remove the `;`"
-    if found == "," and _DECIMAL_COMMA.search(line[max(0, column - 3):column + 1]):
-        return "numbers take a decimal point: write `0.1`, not `0,1`"
+    if found == ",":
+        grouped = next((m for m in _THOUSANDS.finditer(line) if m.start() < column - 1 < m.end()), None)
+        if grouped:
+            return f"numbers have no thousands separators: write `{grouped.group(1).replace(',', '')}`"
+        if _DECIMAL_COMMA.search(line[max(0, column - 3):column + 1]):
+            return "numbers take a decimal point: write `0.1`, not `0,1`"
+    if found == "/" and (before.rstrip().endswith("/") or at.startswith("//")):
+        return "a comment starts with `#`; a whole-number division is `floor(a / b)`"
+    if found in ("£", "$", "€"):
+        return "money is a unit like any other: declare `unit GBP` and write `[GBP/year]`; reports show it in £"
+    if found.isalpha() and not found.isascii():
+        return _ascii_name(line, column)
     file = re.search(r"([\w./-]*)$", before).group(1) + re.match(r"[\w.]*", at).group(0)  # type: ignore[union-attr]
     if found == "." and file.lower().endswith((".csv", ".txt", ".xlsx")):
         return (f"an array's values are read from a file with `csv \"{file}\"` (YAML: `table: {file}`, in place "
@@ -42,3 +60,12 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     if m and m.start(3) == column - 1:
         return f"a name has no spaces: write `{m.group(2)}_{m.group(3)}`"
     return None
+
+
+def _ascii_name(line: str, column: int) -> str:
+    """A name with a letter outside a-z (`café`): the same name in plain letters, if it has one."""
+    word = next((m.group(0) for m in _WORD.finditer(line) if m.start() < column <= m.end()), "")
+    plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    if plain and re.fullmatch(r"[A-Za-z_]\w*", plain):
+        return f"names use the letters a-z, digits and `_`: write `{plain}`"
+    return "names use the letters a-z, digits and `_`"
