@@ -297,6 +297,25 @@ def test_a_misspelt_dimension_after_a_name_is_not_called_a_unit() -> None:
     assert parse_dsl('extends "base.sfm"\n' + head + "aux a [ages] = 1\n", "m.sfm")  # a base may declare `ages`
 
 
+@pytest.mark.parametrize(("value", "hint"), [
+    ("7%", "write 7% as `0.07`"), ('"1,000"', "write `1000`"), ("£50", "`units: GBP`")])
+def test_yaml_numbers_as_spreadsheets_write_them_say_what_to_write(value: str, hint: str) -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_yaml(f"time: {{start: 0, stop: 1, dt: 1, units: year}}\nparameters:\n  r: {{value: {value}}}\n", "m.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E003" and hint in (d.hint or "")
+
+
+def test_yaml_reads_exponents_as_numbers_as_yaml_1_2_does() -> None:
+    """PyYAML follows YAML 1.1, where `1e3` and `2.5e3` are text: `value: 1e3` was "must be a
+    number" and `dt: 1e-2` "must be a number"."""
+    m = stockflow.load_text("time: {start: 0, stop: 1, dt: 1e-1, units: year}\nstocks:\n  s: {initial: 2.5E3}\n"
+                            "parameters:\n  r: {value: 1e-3}\n  big: {value: 1e3}\n"
+                            "flows:\n  f: {from: s, to: outside, rate: s * r * big / 1000}\n", form="yaml")
+    assert {p.id: p.value for p in m.checked.graph.params} == {"r": 0.001, "big": 1000.0}
+    assert m.run()["s"][0] == 2500.0 and len(m.run()["s"]) == 11
+
+
 def test_yaml_hints_are_written_in_yaml() -> None:
     """A YAML spec's hints show YAML (`units: year`), and a description written at the top, as
     other tools' files have it, is pointed to `model:`."""

@@ -69,3 +69,15 @@ def _ascii_name(line: str, column: int) -> str:
     if plain and re.fullmatch(r"[A-Za-z_]\w*", plain):
         return f"names use the letters a-z, digits and `_`: write `{plain}`"
     return "names use the letters a-z, digits and `_`"
+
+
+def number_slip(text: str) -> str | None:
+    """What to write for a number written as a spreadsheet shows it (`7%`, `1,000`, `£50`)."""
+    t = text.strip()
+    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)\s*%", t):
+        return f"a percentage is a number: write {t} as `{float(t.rstrip('% ')) / 100:.10g}`"
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        return f"numbers have no thousands separators: write `{t.replace(',', '')}`"
+    if t[:1] in ("£", "$", "€"):
+        return f"write the number alone (`{t[1:].replace(',', '')}`) and give the units: `units: GBP`"
+    return None

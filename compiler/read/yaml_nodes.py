@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -12,6 +13,7 @@ from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ..ir import ast as A
 from ..ir.kinds import DOC_KEYS
 from .expr import parse_expr_text, parse_unit_text
+from .slips import number_slip
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -25,6 +27,12 @@ class _NoAliasLoader(yaml.SafeLoader):
                                        event.start_mark)
         return super().compose_node(parent, index)
 
+
+# YAML 1.2's floats: PyYAML follows YAML 1.1, where `1e3` and `2.5e3` (no dot, or no sign in
+# the exponent) are text, so `value: 1e3` was "must be a number"
+_NoAliasLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 MAX_YAML_DEPTH = 32
 
@@ -198,7 +206,8 @@ class NodeReader:
                 self.err("E053", f"{what} must be a finite number", node)
                 return 0.0
             return v
-        self.err("E003", f"{what} must be a number", node, "e.g. `0.25`")
+        text = str(node.value) if isinstance(node, ScalarNode) else ""
+        self.err("E003", f"{what} must be a number", node, number_slip(text) or "e.g. `0.25`")
         return 0.0
 
     def flag(self, node: Node, what: str) -> bool:
