@@ -510,3 +510,11 @@ def test_an_index_past_the_end_gets_the_where_that_keeps_it_in(index: str, where
     assert d.code == "E093" and d.hint == f"leave it out with `where {where}`, or give it its own equation"
     m = stockflow.load_text(text + f" {{ where {where} }}\n")
     assert len([f for f in m.checked.graph.flows if f.id.startswith("ageing")]) == 18 - abs(int(index[-1]))
+
+
+def test_an_element_written_as_a_spreadsheet_labels_it_gets_a_name_to_write() -> None:
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text("time: {start: 0, stop: 1, dt: 1, units: year}\ndimensions:\n  band: [0-4, 5-11, 18+]\n"
+                            "stocks:\n  k: {dims: [band], initial: 1}\n", form="yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E090" and d.hint == "use letters, digits and _: `band_0_4`"
