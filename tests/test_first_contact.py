@@ -264,6 +264,14 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("param r [per year] = 0.07", "`[1/year]`"),
     ("stock café = 1", "write `cafe`"),
     ("aux naïve = s", "write `naive`"),
+    # dimensions as other tools and spreadsheets write them
+    ("dim band = [0-4, 5-11]", "write `band_0_4` for `0-4`"),
+    ('dim band = ["0-4", "5-11"]', "write `band_0_4` for `0-4`"),
+    ("dim age = [0..17]", "`dim age = range(0, 17)`"),
+    ("dim age = 0:17", "`dim age = range(0, 17)`"),
+    ("dim age = range(17)", "`dim age = range(1, 17)`"),
+    ("dim level = universal, additional", "`dim level = [universal, additional]`"),
+    ("dim area = [East Ayrshire, Dundee]", "`East_Ayrshire` for one"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,

@@ -56,6 +56,9 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     if found == "." and file.lower().endswith((".csv", ".txt", ".xlsx")):
         return (f"an array's values are read from a file with `csv \"{file}\"` (YAML: `table: {file}`, in place "
                 "of `initial:` or `value:`); an equation cannot name a file")
+    dim = _dim_slip(line)
+    if dim is not None:
+        return dim
     m = _HEADER.match(line)
     if m and m.start(3) == column - 1:
         return f"a name has no spaces: write `{m.group(2)}_{m.group(3)}`"
@@ -80,4 +83,32 @@ def number_slip(text: str) -> str | None:
         return f"numbers have no thousands separators: write `{t.replace(',', '')}`"
     if t[:1] in ("£", "$", "€"):
         return f"write the number alone (`{t[1:].replace(',', '')}`) and give the units: `units: GBP`"
+    return None
+
+
+_DIM = re.compile(r"^\s*dim\s+(\w+)\s*=\s*(.*?)\s*(#.*)?$")
+
+
+def _dim_slip(line: str) -> str | None:
+    """A dimension written as other tools or spreadsheets write one: `0..17`, `range(17)`,
+    elements without brackets, or labels such as `0-4`."""
+    m = _DIM.match(line)
+    if m is None:
+        return None
+    name, rhs = m.group(1), m.group(2)
+    numbers = re.findall(r"-?\d+", rhs)
+    if re.search(r"\d\s*(\.\.|:)\s*-?\d", rhs) or re.fullmatch(r"range\(\s*\d+\s*\)", rhs):
+        lo, hi = (numbers[0], numbers[-1]) if len(numbers) > 1 else ("1", numbers[0])
+        return f"numbered elements are written `dim {name} = range({lo}, {hi})` (first and last, both included)"
+    if not rhs.startswith(("[", "range")) and "," in rhs:
+        return f"a dimension's elements go in brackets: `dim {name} = [{rhs}]`"
+    inside = rhs[1:-1] if rhs.startswith("[") and rhs.endswith("]") else ""
+    for element in (e.strip().strip("\"'") for e in inside.split(",")):
+        if re.fullmatch(r"\w+(\s+\w+)+", element):
+            words = element.split()
+            return (f"elements are separated by commas, and a name has no spaces: `{', '.join(words)}` "
+                    f"for several, `{'_'.join(words)}` for one")
+        if element and not re.fullmatch(r"[A-Za-z_]\w*|-?\d+", element):
+            word = re.sub(r"\W+", "_", element.replace("+", "_plus")).strip("_")
+            return f"an element is a name or a whole number: write `{name}_{word}` for `{element}`"
     return None
