@@ -272,6 +272,19 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("dim age = range(17)", "`dim age = range(1, 17)`"),
     ("dim level = universal, additional", "`dim level = [universal, additional]`"),
     ("dim area = [East Ayrshire, Dundee]", "`East_Ayrshire` for one"),
+    # operators and layout from Python, Vensim, Stella and word processors
+    ("flow f: s => t = 1", "a flow runs `FROM -> TO`"),
+    ("flow f: s → t = 1", "a flow runs `FROM -> TO`"),
+    ("flow f from s to outside = 1", "`flow f: FROM -> TO = RATE`"),
+    ("flow f = s -> outside", "`flow NAME: FROM -> TO = RATE`"),
+    ("aux a == s", "a definition takes one `=`"),
+    ("aux a = if s > 1: 1 else 0", "`if c then a else b`"),
+    ("aux a = 1 if s > 1 else 0", "`if c then a else b`"),
+    ("aux a = s description \"x\"", "properties go in braces"),
+    ("aux a = s { description “curly” }", "straight quotes"),
+    ("aux a = if s <> 1 then 1 else 0", "`!=`"),
+    ("aux a = if s = 1 then 1 else 0", "`==`"),
+    ("aux a = if s > 1 && s < 2 then 1 else 0", "`and`, `or`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
@@ -280,6 +293,26 @@ def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str
         parse_dsl(f"time {{ start 0  stop 10  dt 1  units year }}\nstock s = 1\n{line}\n", "m.sfm")
     [d] = exc.value.diagnostics
     assert d.code == "E001" and says in (d.hint or ""), d.hint
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("aux a = INTEG(s, 1)", "Vensim's INTEG is a stock"),  # "did you mean `integral`" pointed elsewhere
+    ("aux a = XIDZ(s, 2, 1)", "`if b == 0 then x else a / b`"),
+    ("aux a = e^s", "e^x is `exp(x)`"),
+    ("aux a = TIME_STEP", "`dt`"),
+    ("aux a = RANDOM_UNIFORM(0, 1)", "`sample p ~ uniform(a, b)`"),
+])
+def test_other_tools_functions_and_names_say_what_to_write(line: str, says: str) -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        stockflow.load_text(f"time {{ start 0  stop 10  dt 1  units year }}\nstock s = 1\n{line}\n")
+    [d] = exc.value.diagnostics
+    assert d.code in ("E010", "E013") and says in (d.hint or ""), d.hint
+
+
+def test_time_settings_written_with_equals_say_how() -> None:
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_dsl("time { start = 0, stop = 10 }\nstock s = 1\n", "m.sfm")
+    assert "`time { start 0  stop 10  dt 0.25  units year }`" in (exc.value.diagnostics[0].hint or "")
 
 
 def test_a_thousands_separator_inside_a_call_is_not_two_arguments() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
-from ..base.hints import did_you_mean
+from ..base.hints import FOREIGN_NAMES, did_you_mean, foreign
 from ..base.limits import MAX_HINTED, MAX_LOOKUP_POINTS
 from ..base.names import (
     AGGREGATES,
@@ -270,8 +270,8 @@ class _Resolver(HiddenVariables, Ordering):
             # thousands of undefined names cost no more than a few hundred
             hinted = sum(x.code == "E010" for x in self.errors) < MAX_HINTED
             candidates = [x.name for x in self.decls.values()] + sorted(SPECIAL) if hinted else []
-            self.err("E010", f"`{e.name}` is not defined", e.span,
-                     did_you_mean(e.name, candidates) or "declare it as a param, aux, stock or flow")
+            self.err("E010", f"`{e.name}` is not defined", e.span, foreign(e.name) if e.name.lower() in FOREIGN_NAMES
+                     else did_you_mean(e.name, candidates) or "declare it as a param, aux, stock or flow")
             return A.Name(low, e.span)
         if isinstance(d, A.LookupDecl):
             self.err("E015", f"lookup `{e.name}` must be called with an input", e.span, f"write `{e.name}(x)`")
@@ -311,7 +311,7 @@ class _Resolver(HiddenVariables, Ordering):
             pool = list(BUILTINS) + list(STATEFUL) + list(AGGREGATES) + [
                 x.name for x in self.decls.values() if isinstance(x, A.LookupDecl)]
             self.err("E013", f"unknown function `{e.func}`", e.span,
-                     did_you_mean(e.func, pool) or "see docs/language.md for the functions")
+                     foreign(e.func) or did_you_mean(e.func, pool) or "see docs/language.md for the functions")
             return A.Num(0.0, None, e.span)
         if fname in ("min", "max") and len(e.args) == 1:
             self.one_value(e, fname, in_metric)

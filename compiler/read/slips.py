@@ -27,6 +27,9 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     for word in (found, last):
         if word.lower() in KEYWORDS and word != word.lower():
             return f"keywords are lower case: write `{word.lower()}`"
+    operator = _operator_slip(line, before, at, found)
+    if operator is not None:
+        return operator
     if at.startswith("**") or (found == "*" and before.endswith("*")):
         return "a power is written `^`: `x^2`"
     per = re.search(r"(\S+)\s+per\s*$", before)
@@ -60,6 +63,8 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     if dim is not None:
         return dim
     m = _HEADER.match(line)
+    if m and m.group(1) == "flow" and m.group(3) == "from":
+        return f"a flow is written `flow {m.group(2)}: FROM -> TO = RATE`"
     if m and m.start(3) == column - 1:
         return f"a name has no spaces: write `{m.group(2)}_{m.group(3)}`"
     return None
@@ -111,4 +116,34 @@ def _dim_slip(line: str) -> str | None:
         if element and not re.fullmatch(r"[A-Za-z_]\w*|-?\d+", element):
             word = re.sub(r"\W+", "_", element.replace("+", "_plus")).strip("_")
             return f"an element is a name or a whole number: write `{name}_{word}` for `{element}`"
+    return None
+
+
+_PROPERTIES = ("description", "source", "assumption", "tags", "bounds", "non_negative", "where")
+
+
+def _operator_slip(line: str, before: str, at: str, found: str) -> str | None:
+    """Operators and layout from other languages: `=>`, `==` in a definition, `=` or `<>` in a
+    condition, `&&`, Python's `if`, curly quotes, `time { start = 0 }`, properties without braces."""
+    if at.startswith("=>") or found == "\u2192":
+        return "a flow runs `FROM -> TO`: `flow f: a -> b = RATE`"
+    if re.match(r"^\s*flow\s+\w+\s*=", line) and found == "=":
+        return "a flow is written `flow NAME: FROM -> TO = RATE`"
+    if re.match(r"^\s*time\s*\{", line) and found in ("=", ":", ","):
+        return "time settings are written without `=` or commas: `time { start 0  stop 10  dt 0.25  units year }`"
+    if found in ("\u201c", "\u201d", "\u2018", "\u2019"):
+        return 'text takes straight quotes, `"..."`: a word processor\'s curly quotes are not quotes here'
+    if at.startswith("<>") or (found == ">" and before.endswith("<")):
+        return "not equal is written `!=`"
+    if found in ("&", "|"):
+        return "write `and`, `or` (and `not`)"
+    cond = re.search(r"\bif\b(?!.*\bthen\b)", before)
+    if found == "=" and cond and not before.rstrip().endswith(("<", ">", "!", "=")):
+        return "a comparison is written `==`: `if a == b then x else y`"
+    if re.search(r"\bif\b", line) and re.search(r"\belse\b", line) and not re.search(r"\bthen\b", line):
+        return "a choice is written `if c then a else b`"  # Python's `a if c else b`, `if c: a else b`
+    if found == "=" and before.rstrip().endswith("="):
+        return "a definition takes one `=` (`==` compares)"
+    if found in _PROPERTIES:
+        return f"properties go in braces after the equation: `{{ {found} ... }}`"
     return None
