@@ -397,3 +397,23 @@ def test_yaml_units_as_a_list_and_sections_as_lists() -> None:
         parse_yaml("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  - kids: {initial: 10}\n", "m.yaml")
     [d] = exc.value.diagnostics
     assert d.code == "E003" and "not a list" in d.message and "without the `- `" in d.hint
+
+
+@pytest.mark.parametrize(("time", "says", "hint"), [
+    ("start 0  stop 52  dt 1  units week  save 5", "save step 5 is not a whole number", "save 4"),
+    ("start 0  stop 10  dt 3  units week", "not a whole number of dt (3) steps", "dt 2.5"),
+    ("start 2008.25  stop 2024.5  dt 0.125  units year  save 0.3", "save step 0.3", "save 0.25"),
+])
+def test_check_fails_where_run_would_on_the_step_grid(tmp_path: Path, time: str, says: str, hint: str) -> None:
+    """A save step that does not divide the run, or a dt that does not divide it, passed
+    `check` (a CI job's green tick) and failed only at `run`, with the hint `e.g. save 5` for
+    a save of 5."""
+    spec = tmp_path / "m.sfm"
+    spec.write_text(f"time {{ {time} }}\nstock s = 1\n", encoding="utf-8")
+    [d] = stockflow.check(spec)
+    assert d.code == "E050" and says in d.message and hint in (d.hint or "")
+    code, _, err = invoke("run", str(spec))
+    assert code == 1 and says in err
+    ok = tmp_path / "ok.sfm"
+    ok.write_text("time { start 0  stop 52  dt 1  units week  save 4 }\nstock s = 1\n", encoding="utf-8")
+    assert stockflow.check(ok) == [] and invoke("run", str(ok), "--dt", "3")[0] == 1

@@ -13,6 +13,7 @@ from ..ir import ast as A
 from ..ir import graph as G
 from ..ir.model import CheckedModel, frozen, sym
 from ..ir.units import TIME, Unit, UnitSystem
+from ..read.time import grid_faults
 from .lower_expr import ExprLowering, Ty, convert
 
 
@@ -57,6 +58,7 @@ class _Lowerer(ExprLowering):
     # ---------------------------------------------------------------- the pass
     def run(self) -> CheckedModel:
         g = self.g
+        self.errors += grid_faults(g.time)
         self.declare_units()
         stocks = {s.id: s for s in g.stocks}
         equations, initials = self.equations(stocks)

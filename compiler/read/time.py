@@ -8,7 +8,7 @@ from typing import Any
 
 from lark import Tree
 
-from ..base.diagnostics import Span
+from ..base.diagnostics import Diagnostic, Span, error
 from ..base.limits import MAX_STEPS
 from ..ir import ast as A
 
@@ -83,3 +83,34 @@ def _time_word(r: Any, raw: object, node: object, key: str, eg: Callable[[str, o
               "e.g. " + (eg("units", "year") if key == "units" else eg("method", "rk4")))
         return "year" if key == "units" else "euler"
     return str(raw)
+
+
+def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = None,
+                where: str = "the time settings") -> list[Diagnostic]:
+    """A step grid that cannot be run: the run's length not a whole number of `dt`, or a save
+    step that is not a whole number of steps dividing it. Checked when a spec compiles, so
+    that `check` fails where `run` would, and again for a run's own --dt or --save."""
+    dt = time.dt if dt is None else dt
+    save = time.save_step if save is None else save
+    length = time.stop - time.start
+    if not (dt > 0 and length > 0 and math.isfinite(length / dt)) or length / dt > MAX_STEPS + 0.5:
+        return []  # reported where the settings are read
+    n = round(length / dt)
+    if n < 1 or abs(n * dt - length) > 1e-9 * max(1.0, abs(length)):
+        return [error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps", time.span,
+                      f"e.g. dt {_dividing(length, dt, 1e-9):g}, which divides {length:g}; or move stop")]
+    if save is None or save <= 0:
+        return []
+    every = round(save / dt)
+    if every < 1 or abs(every * dt - save) > 1e-9 * max(1.0, save) or n % every:
+        near = min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d * dt - save), -d))
+        return [error("E050", f"save step {save:g} is not a whole number of dt ({dt:g}) steps that divides the "
+                      f"run ({length:g})", time.span, f"e.g. save {near * dt:g}, the nearest that does")]
+    return []
+
+
+def _dividing(length: float, near: float, tol: float) -> float:
+    """A step near `near` (not larger) that divides `length`, written in few digits if one does."""
+    candidates = [length / k for k in range(max(1, math.ceil(length / near - tol)), math.ceil(length / near) + 1000)]
+    short = [c for c in candidates if abs(round(c, 4) - c) <= tol * max(1.0, c) and c <= near * (1 + tol)]
+    return (short or candidates)[0]
