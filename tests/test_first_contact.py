@@ -417,3 +417,13 @@ def test_check_fails_where_run_would_on_the_step_grid(tmp_path: Path, time: str,
     ok = tmp_path / "ok.sfm"
     ok.write_text("time { start 0  stop 52  dt 1  units week  save 4 }\nstock s = 1\n", encoding="utf-8")
     assert stockflow.check(ok) == [] and invoke("run", str(ok), "--dt", "3")[0] == 1
+
+
+def test_at_a_time_the_run_does_not_record_fails_at_check(tmp_path: Path) -> None:
+    spec = tmp_path / "m.sfm"
+    spec.write_text("time { start 0  stop 52  dt 1  units week  save 4 }\nstock s = 1\nflow f: outside -> s = 1\n"
+                    "metric ten = at(s, 10)\n", encoding="utf-8")
+    [d] = stockflow.check(spec)
+    assert d.code == "E050" and "10 is not a recorded time" in d.message and "at 8 or 12" in (d.hint or "")
+    spec.write_text(spec.read_text(encoding="utf-8").replace("at(s, 10)", "at(s, 12)"), encoding="utf-8")
+    assert stockflow.check(spec) == [] and stockflow.load(spec).run().metric("ten") == pytest.approx(13.0)

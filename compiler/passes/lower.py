@@ -6,6 +6,8 @@ fits any unit; other bare numbers are dimensionless, except where a time is expe
 
 from __future__ import annotations
 
+import math
+
 import sympy
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
@@ -272,11 +274,24 @@ class _Lowerer(ExprLowering):
                 self.err("E050", f"{what}: outside the run, which runs from {t.start:g} to {t.stop:g} (in {t.unit}s)",
                          a.span, f"times count in {t.unit}s, the model's time unit; give times from {t.start:g} to "
                          f"{t.stop:g}, or with their units (`108 month`)")
+            elif a.window is None:
+                self.recorded(lo, a.span)
         for ex in self.g.expectations:  # a check during no time of the run would pass, never checked
             if ex.during is not None and (ex.during[0] > t.stop + eps or ex.during[1] < t.start - eps):
                 self.err("E050", f"expectation `{ex.display}` is checked during [{ex.during[0]:g}, {ex.during[1]:g}], "
                          f"outside the run ({t.start:g} to {t.stop:g}, in {t.unit}s): it would never be checked",
                          ex.span, f"times count in {t.unit}s, the model's time unit")
+
+    def recorded(self, when: float, span: Span | None) -> None:
+        """`at(x, 10)` in a run that records every 4: E050 at compile, not at the first run."""
+        t = self.g.time
+        every = t.save_step or t.dt
+        k = (when - t.start) / every
+        if every > 0 and abs(k - round(k)) > 1e-6:
+            below, above = (t.start + math.floor(k) * every, t.start + math.ceil(k) * every)
+            self.err("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run", span,
+                     f"the run records every {every:g} from {t.start:g} to {t.stop:g}: "
+                     f"at {below:g} or {above:g}" + ("" if t.save_step is None else ", or record more often with `save`"))
 
     def constant_time(self, e: A.Expr) -> float:
         """A time given to a metric summary, as a number in the model's time unit."""
