@@ -80,6 +80,7 @@ def test_scenario_errors() -> None:
         "scenario s { extends t }\nscenario t { extends s }": "E017",
         "scenario s { scale drain by 0.5 from 1  scale f by 2 from 2 }": "E016",
         "aux y = s\nscenario s { set k = 0.5 }": "E015",
+        "scenario s { scale drain by -1 }": "E051",  # ran the outflow backwards, as an inflow, silently
     }
     base = "stock a = 100\nflow f: a -> outside = a * k { tags drain }\nparam k [1/year] = 0.1 { bounds [0, 1] }\n"
     for body, code in cases.items():

@@ -123,6 +123,10 @@ def _flow_scales(decls: dict[str, A.Decl], sc: A.ScenarioDecl, by_target: dict[s
     tags = {t for f in flows.values() for t in f.tags}
     scales: dict[str, FlowScale] = {}
     for target, s in by_target.items():
+        if s.factor < 0:  # a negative factor runs the flow backwards: an outflow becomes an inflow
+            errors.append(error("E051", f"scenario `{sc.name}` scales `{target}` by {s.factor:g}, which would run it "
+                                "backwards", s.span, "a scale is a factor of 0 or more: 0 stops a flow, 0.8 slows it by "
+                                "a fifth, 1.2 speeds it up by a fifth"))
         named = canonical(target)
         matched = [k for k, f in flows.items() if named in (k, k.split("[", 1)[0]) or target in f.tags]
         if not matched:
