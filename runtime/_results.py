@@ -30,6 +30,11 @@ def array_elements(variables: tuple[VarInfo, ...] | list[VarInfo], name: str) ->
     return [i for i, v in enumerate(variables) if v.array.lower() == key]
 
 
+def variable_names(variables: tuple[VarInfo, ...] | list[VarInfo], metrics: tuple[VarInfo, ...] = ()) -> list[str]:
+    """What a user may ask for by name: each array once by its own name, scalars, metrics."""
+    return list(dict.fromkeys([v.array or v.name for v in variables] + [m.name for m in metrics]))
+
+
 def element_columns(variables: list[VarInfo]) -> tuple[list[str], dict[str, list[str | None]]]:
     """The tidy table's `variable` column and one column per index name of the arrays among
     `variables` (None where a variable has no such index)."""
@@ -67,7 +72,7 @@ class Results:
         if key in self.params:  # a constant, at every save time
             return np.full(len(self.times), self.params[key])
         raise unknown_name(name, "a recorded variable, metric or parameter of this run",
-                           [v.name for v in self.variables] + [m.name for m in self.metrics])
+                           variable_names(self.variables, self.metrics))
 
     def metric(self, name: str) -> float:
         """A metric's value by name."""
@@ -177,7 +182,7 @@ class BatchResults:
         if elements:  # an arrayed variable: (runs, times, elements), elements in declaration order
             return self.values[:, :, elements]
         raise unknown_name(name, "a recorded variable or metric of these runs",
-                           [v.name for v in self.variables] + [m.name for m in self.metrics])
+                           variable_names(self.variables, self.metrics))
 
     def run(self, i: int) -> Results:
         if not isinstance(i, (int, np.integer)) or not -len(self) <= i < len(self):

@@ -115,6 +115,29 @@ def test_python_api_behaves_as_a_notebook_user_expects(girfec: stockflow.Model) 
     assert repr(batch).startswith("<BatchResults: 3 runs")
 
 
+def test_an_array_is_asked_for_by_its_name_and_a_slip_is_pointed_to_it() -> None:
+    """`outputs=["kids"]` for an arrayed stock was "not a stock, flow or auxiliary", and a
+    misspelt `kid` was offered a list of elements, not `kids`."""
+    m = stockflow.load(SIR_BY_AGE)
+    r = m.run(outputs=["infected"])
+    assert r["infected"].shape == (len(r.times), 3) and len(r.variables) == 3
+    np.testing.assert_array_equal(r["infected"], m.run()["infected"])
+    for ask in (lambda: m.run()["infectd"], lambda: m.run(outputs=["infectd"]),
+                lambda: m.run_scenarios().batch["infectd"]):
+        with pytest.raises(KeyError, match="did you mean `infected`"):
+            ask()
+
+
+def test_a_value_that_is_not_finite_is_refused_where_it_is_given() -> None:
+    """`params={"rate": float("nan")}` ran and failed later as E060 in some flow downstream."""
+    m = stockflow.load(SIR_BY_AGE)
+    name, stock = next(iter(m.parameters)), "susceptible"
+    for run in (lambda: m.run(params={name: float("nan")}), lambda: m.run(initial={stock: float("inf")}),
+                lambda: m.run_batch({name: [0.1, float("nan")]})):
+        with pytest.raises(stockflow.RunError, match="is not a finite number"):
+            run()
+
+
 def test_batch_frames_are_built_column_by_column(girfec: stockflow.Model) -> None:
     batch = girfec.run_batch({"intervention_scale": np.linspace(0, 1, 4)})
     frame = batch.to_frame()

@@ -3,6 +3,7 @@ the model (E051 outside bounds, E061 for names that are not there), and the outp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from .compiler.base.names import canonical
 from .compiler.ir import graph as G
 from .compiler.ir.model import CheckedModel
 from .runtime import VarInfo
+from .runtime._results import array_elements, variable_names
 
 
 class ModelInputs:
@@ -49,7 +51,7 @@ class ModelInputs:
         """`value` for each of `ids` (one variable, or an array's elements in order): a number
         for all; for an array, also one number per element in that order (a list or NumPy
         array, of the array's shape or flat) or {element: number} for some of them."""
-        if isinstance(value, int | float):  # the usual case, on every run: no array made
+        if isinstance(value, int | float) and math.isfinite(value):  # the usual case, on every run: no array made
             return [(vid, float(value)) for vid in ids]
         if isinstance(value, Mapping):
             return [(self._element_id(name, ids, key), _number(name, v)) for key, v in value.items()]
@@ -139,12 +141,14 @@ class ModelInputs:
                    for m in self.metric_infos()}
         params = {p.id: f"`{p.display}` is a parameter: `Results[{p.display!r}]` gives its value"
                   for p in self._params.values()}
+        shown = [v for v in self.variables() if not v.hidden]
         for name in outputs:
-            if canonical(name) not in known:
+            elements = [shown[i].id for i in array_elements(shown, name)]
+            if canonical(name) not in known and not elements:
                 raise unknown_name(name, f"a stock, flow or auxiliary of {self.name}",
-                                   [v.name for v in self.variables() if not v.hidden], None, {**params, **metrics})
-            ids.append(canonical(name))
-        return tuple(ids)
+                                   variable_names(shown), None, {**params, **metrics})
+            ids += elements or [canonical(name)]  # an array's name: each of its elements
+        return tuple(dict.fromkeys(ids))
 
 
 def _is_frame(x: Any) -> bool:
@@ -160,7 +164,12 @@ def _column_length(params: Mapping[str, Sequence[float]]) -> int:
 
 
 def _check_bounds(p: Any, values: np.ndarray) -> None:
-    """E051 for the first value outside the parameter's bounds (NaN is outside)."""
+    """E061 for a value that is not a finite number; E051 for the first outside the
+    parameter's bounds."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise RunError([error("E061", f"{p.display} = {float(values[bad][0])} is not a finite number", p.span,
+                              "give a number")])
     if p.bounds is None:
         return
     out = ~((values >= p.bounds[0]) & (values <= p.bounds[1]))
@@ -180,7 +189,10 @@ def _rows(params: Sequence[Mapping[str, float]]) -> list[Mapping[str, float]]:
 def _number(name: str, value: Any) -> float:
     """A value given for `name` as a float, or E061 saying what it takes."""
     try:
-        return float(value)
+        v = float(value)
+        if not np.isfinite(v):  # a run would fail later with E060 somewhere downstream
+            raise RunError([error("E061", f"`{name}` = {v} is not a finite number", None, "give a number")])
+        return v
     except (TypeError, ValueError):
         raise RunError([error("E061", f"`{name}` takes a number, not {type(value).__name__} "
                               f"{str(value)[:40]!r}", None, "give a number, or for an array one number per "
