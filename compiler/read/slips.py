@@ -14,12 +14,16 @@ _DECIMAL_COMMA = re.compile(r"\d,\d")
 _THOUSANDS = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+)(?![\d,])")
 _PERCENT = re.compile(r"(\d+\.?\d*|\.\d+)\s*$")
 _WORD = re.compile(r"\w+")
+_WINDOW = 1000  # characters either side of a fault that a slip is looked for in
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
 
 def slip_hint(line: str, column: int, found: str) -> str | None:
     """A hint for the syntax error at `column` (from 1) of `line`, where the parser met
     `found` (a token's text or a character), if it looks like a known slip; else None."""
+    if len(line) > 2 * _WINDOW:  # slips are local: a long line is read around the fault, in linear time
+        cut = max(0, column - 1 - _WINDOW)
+        line, column = line[cut:column - 1 + _WINDOW], column - cut
     before, at = line[:column - 1], line[column - 1:]
     last = before.split()[-1] if before.split() else ""  # `Stock` after a number reads as its unit
     if _UPPER_IF.search(before + found):
@@ -32,9 +36,9 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
         return operator
     if at.startswith("**") or (found == "*" and before.endswith("*")):
         return "a power is written `^`: `x^2`"
-    per = re.search(r"(\S+)\s+per\s*$", before)
-    if per:
-        return f"units go in brackets after a number: `{per.group(1)} [1/{found}]`"
+    words = before.split()
+    if len(words) >= 2 and words[-1] == "per" and before[-1:].isspace():
+        return f"units go in brackets after a number: `{words[-2]} [1/{found}]`"
     if re.search(r"\[\s*per\s*$", before):
         return f"a rate's units are written `[1/{found}]`"
     if found == "%":
