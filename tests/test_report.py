@@ -296,3 +296,21 @@ def test_flows_that_share_a_unit_keep_it() -> None:
     m = stockflow.load(GIRFEC)
     flows = into_stock(m, m.stock_decl("intensive"))
     assert flows.text == "child/year" and set(flows.factors.values()) == {1.0}
+
+
+def test_many_scenarios_are_a_row_each_so_none_is_cut_off(tmp_path: Path) -> None:
+    """Twelve scenarios made twelve columns: the page showed the first eight and cut the rest
+    off at its right edge. Past six, each scenario is a row and each metric a column."""
+    options = "".join(f'scenario option_{i} {{ scale leaving by 0.{i} }}\n' for i in range(1, 10))
+    spec = tmp_path / "m.sfm"
+    spec.write_text("time { start 0  stop 10  dt 1  units year }\nunit child\nunit GBP\n"
+                    "stock kids [child] = 100\nflow leaving [child/year]: kids -> outside = kids * 0.2 [1/year]\n"
+                    "metric at_end [child] = final(kids)\nmetric cost [GBP] = integral(kids * 10 [GBP/(child*year)])\n"
+                    + options, encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert CliRunner().invoke(main, ["report", str(spec), "-o", str(out)]).exit_code == 0
+    table = out.read_text(encoding="utf-8").split("Results against the baseline")[1].split("</table>")[0]
+    assert "<th>scenario</th><th>at_end (child)</th><th>cost (£)</th>" in table
+    rows = re.findall(r"<tr><td>(\w+)</td>", table)
+    assert rows == ["baseline"] + [f"option_{i}" for i in range(1, 10)]
+    assert '<div class="wide">' in out.read_text(encoding="utf-8")  # any table too wide scrolls

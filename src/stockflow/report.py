@@ -24,6 +24,7 @@ th, td { border: 1px solid #d5d8dc; padding: .25em .6em; text-align: left; verti
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f2f4f4; } .fail { color: #c0392b; font-weight: bold; } .ok { color: #1e8449; }
 .note { color: #566573; font-size: .85em; } img, svg { max-width: 100%; height: auto; }
+.wide { overflow-x: auto; } @media print { .wide { overflow: visible; } }
 """
 
 
@@ -35,7 +36,7 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f'<div class="wide"><table><tr>{head}</tr>{body}</table></div>'  # scrolls, where too wide, not cut off
 
 
 def _where(spec: Any, key: str) -> str:
@@ -73,13 +74,17 @@ def _head(model: Any, results: Any) -> list[str]:
     return parts
 
 
+MAX_ACROSS = 6  # scenario columns that fit across a page; more, and the table turns to a row per scenario
+
+
 def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     """Metrics as rows and scenarios as columns: each scenario's value (the median of its draws,
     with the 5-95% range under it) and its change against the baseline."""
     g = model.checked.graph
     by_metric = results.shown_metric_rows()
     columns = list(dict.fromkeys((r.scenario, r.point) for block in by_metric.values() for r in block))
-    header = ["metric", "units"] + [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
+    names = [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
+    header = ["metric", "units"] + names
     rows = []
     for metric, block in by_metric.items():
         cells = {(r.scenario, r.point): r for r in block}
@@ -97,10 +102,14 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     if not rows:
         return ["<h2>Results against the baseline</h2>", "<p>The spec declares no metrics; the trajectories below "
                 "show the run.</p>"]
+    table = _table(header, rows, set(range(2, len(header))))
+    if len(columns) > MAX_ACROSS and len(rows) < len(columns):  # many scenarios: a row each, or the page cuts them off
+        across = ["scenario"] + [f"{r[0]}{f' ({r[1]})' if r[1] else ''}" for r in rows]
+        table = _table(across, [[name] + [r[2 + i] for r in rows] for i, name in enumerate(names)],
+                       set(range(1, len(across))))
     parts = ["<h2>Results against the baseline</h2>",
              "<p class='note'>Each scenario's value, and under it the change against the baseline. "
-             "A sampled scenario shows the median of its runs and the range of the middle 90%.</p>",
-             _table(header, rows, set(range(2, len(header))))]
+             "A sampled scenario shows the median of its runs and the range of the middle 90%.</p>", table]
     parts += _definitions(model)
     if break_even:
         be = results.break_even_rows(break_even)
