@@ -316,3 +316,19 @@ group all = [kids]
     girfec = valves((ROOT / "specs" / "girfec" / "girfec.sfm").read_text(encoding="utf-8"))
     assert girfec["universal_to_additional"] == girfec["additional_to_targeted"] == girfec["targeted_to_intensive"]  # side by side: one height
     assert girfec["universal_to_targeted"] != girfec["additional_to_intensive"]  # these two overlap between additional and targeted
+
+
+def test_a_wide_map_scrolls_sideways_rather_than_shrinking_past_reading(tmp_path: Path) -> None:
+    """Eighteen ages across were shrunk to the page's width: 13 px text drawn at 3 px. The map
+    is now drawn at 0.7 of its size or more, in a box that scrolls sideways."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import MIN_SCALE, system_map
+
+    m = stockflow.load_text("time { start 0  stop 1  dt 1  units year }\ndim age = range(0, 17)\nstock kids[age] = 1\n"
+                            "flow ageing[age]: kids[age] -> kids[age + 1] = kids[age] { where age < 17 }\ngroup all = [kids]\n")
+    svg = system_map(m.checked, causal_graph(m.checked))
+    width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    assert f"min-width:{width * MIN_SCALE:.0f}px" in svg and width * MIN_SCALE > 2000
+    out = tmp_path / "e.html"
+    assert CliRunner().invoke(main, ["explore", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)]).exit_code == 0
+    assert '<div class="map-scroll"><svg' in out.read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from ..ir.model import CheckedModel
 
 COL, BOX_W, BOX_H, ROW_GAP = 250, 130, 56, 300
 PIPE = 40  # a flow to or from outside: short enough that one box's cloud clears the next one's
+MIN_SCALE = 0.7  # drawn no smaller than this (13 px text at 9 px): a wider map scrolls sideways
 ROW_SPACE = 90  # between one row's lowest point and the next one's highest: room for flows between rows
 RED, GREEN, GREY, LINK = "#c0392b", "#1e8449", "#566573", "#b9770e"
 UP_TAGS, DOWN_TAGS = {"escalation"}, {"de-escalation", "deescalation"}
@@ -55,7 +56,8 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
     lay.height = max(lay.bottom, max((y for _, y in lay.stocks.values()), default=0) + BOX_H) + 30
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-            f'style="max-width:{lay.width * 1.15:.0f}px" role="img" aria-label="system map">{_DEFS}'
+            f'style="max-width:{lay.width * 1.15:.0f}px;min-width:{lay.width * MIN_SCALE:.0f}px" role="img" '
+            f'aria-label="system map">{_DEFS}'
             f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
 
 

@@ -23,7 +23,7 @@ table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
 th, td { border: 1px solid #d5d8dc; padding: .25em .6em; text-align: left; vertical-align: top; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f2f4f4; } .fail { color: #c0392b; font-weight: bold; } .ok { color: #1e8449; }
-.note { color: #566573; font-size: .85em; } img, svg { max-width: 100%; height: auto; }
+.note { color: #566573; font-size: .85em; } img { max-width: 100%; height: auto; }
 .wide { overflow-x: auto; } @media print { .wide { overflow: visible; } }
 """
 
@@ -320,7 +320,7 @@ def _diagram(model: Any, cg: Any) -> str:
     from .compiler.write.map import standalone, system_map
 
     svg = standalone(system_map(model.checked, cg))
-    return svg.replace(' style="max-width:', ' style="width:100%;height:auto;max-width:', 1)
+    return '<div class="wide">' + svg.replace(' style="max-width:', ' style="width:100%;height:auto;max-width:', 1) + "</div>"
 
 
 def _loops(model: Any, cg: Any) -> str:

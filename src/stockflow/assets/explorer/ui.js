@@ -203,7 +203,7 @@
             " falls below the baseline's in the run's last step (" + D.timeUnit + " " + timeText(t) + " of " +
             timeText(last(run.times)) + "); a longer run would show whether they last."
           : "Savings from " + D.timeUnit + " " + Math.ceil(t - 1e-9) + ": cumulative " + D.breakEven.name +
-            " stays below the baseline's from then on (" + timeText(t) + " " + D.timeUnit + "s).");
+            " falls below the baseline's at " + D.timeUnit + " " + timeText(t) + " and stays below it.");
       if (fan && fan.breakEven) { be.textContent += " " + drawsWords(fan); }
     }
     document.getElementById("speed").textContent = "computed in the page in " + state.ms.toFixed(1) + " ms";
