@@ -370,6 +370,20 @@ def test_yaml_numbers_as_spreadsheets_write_them_say_what_to_write(value: str, h
     assert d.code == "E003" and hint in (d.hint or "")
 
 
+@pytest.mark.parametrize(("text", "code", "hint"), [
+    ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n\ts: {initial: 1}\n", "E002", "never tabs"),
+    ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  s:{initial: 1}\n", "E003", "`s: {initial...`"),
+    ("time:{start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  s: {initial: 1}\n", "E002", "`time: {`"),
+])
+def test_yaml_layout_slips_say_what_to_write(text: str, code: str, hint: str) -> None:
+    """A tab, and a colon without its space (`s:{initial: 1}` was a stock named `s:{initial`
+    that "lacks `initial`")."""
+    with pytest.raises(stockflow.SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == code and hint in (d.hint or ""), d.hint
+
+
 def test_yaml_reads_exponents_as_numbers_as_yaml_1_2_does() -> None:
     """PyYAML follows YAML 1.1, where `1e3` and `2.5e3` are text: `value: 1e3` was "must be a
     number" and `dt: 1e-2` "must be a number"."""

@@ -68,6 +68,12 @@ def compose(text: str, file: str) -> Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or "invalid YAML"
         hint = "check indentation, colons and quotes here"
+        if "'\\t'" in msg:
+            hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
+        rows = text.split("\n")
+        glued = re.search(r"([A-Za-z_]\w*):([^\s:/])", rows[line - 1][:col]) if 0 < line <= len(rows) else None
+        if glued and "mapping values" in msg:
+            hint = f"a key takes a space after its colon: `{glued.group(1)}: {glued.group(2)}`"
         if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
             hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
                     "close it on that line")
@@ -100,6 +106,28 @@ def cut_at_commas(root: yaml.Node | None, file: str) -> list[Diagnostic]:
                                      f"inside `{{...}}` quote an expression with commas: "
                                      f"`{key.value}: \"{text}, ...)\"`, or give each key its own line"))
                     break
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return out
+
+
+def glued_colons(root: yaml.Node | None, file: str) -> list[Diagnostic]:
+    """E003 where a key's colon has no space after it: `s:{initial: 1}` reads as a key
+    `s:{initial`, which then lacked `initial`."""
+    out: list[Diagnostic] = []
+    stack = [root] if root is not None else []
+    while stack and len(out) < 20:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(value)
+                text = key.value if isinstance(key, yaml.ScalarNode) and key.style is None else ""
+                if isinstance(text, str) and ":" in text:
+                    head, _, rest = text.partition(":")
+                    m = key.start_mark
+                    out.append(error("E003", f"`{printable(text)}`: a colon here has no space after it",
+                                     Span(file, m.line + 1, m.column + 1, m.line + 1, m.column + 1 + len(text)),
+                                     f"a key takes a space after its colon: `{printable(head)}: {printable(rest)}...`"))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return out

@@ -18,7 +18,7 @@ from ..ir.walk import literal
 from .comments import yaml_layout
 from .time import time_spec
 from .yaml_arrays import cases_of, dim_decl, dims_of, endpoint, keyed, main_value
-from .yaml_nodes import NodeReader, compose, cut_at_commas
+from .yaml_nodes import NodeReader, compose, cut_at_commas, glued_colons
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}
 _REQUIRED = {k.section: k.required for k in KINDS if k.required}
@@ -26,7 +26,7 @@ _REQUIRED = {k.section: k.required for k in KINDS if k.required}
 
 def parse_yaml(text: str, file: str = "<yaml>") -> A.Spec:
     root = compose(text, file)
-    cut = cut_at_commas(root, file)
+    cut = cut_at_commas(root, file) + glued_colons(root, file)
     if cut:
         raise SpecError(cut)
     spec = _YamlReader(file, text).spec(root)
