@@ -434,3 +434,11 @@ def test_a_series_named_otherwise_in_the_data_is_named(synthetic: Path) -> None:
     with pytest.raises(SpecError) as exc:
         calibrate(write(d, "typo.yaml", b_count_only("data.csv").replace("  b_count:", "  b_cont:")))
     assert "did you mean `b_count`?" in (exc.value.diagnostics[0].hint or "")
+
+
+def test_a_calibration_key_without_the_space_after_its_colon_says_so(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text("model: m.sfm\nobserve:\n  a_count:{stock: a}\nestimate:\n  k:\n")
+    with pytest.raises(SpecError) as exc:
+        calibrate(tmp_path / "c.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E003" and "`a_count: {stock...`" in (d.hint or "")

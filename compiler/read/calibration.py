@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..base.diagnostics import Span, SpecError
 from ..base.hints import did_you_mean
-from .yaml_nodes import NodeReader, compose
+from .yaml_nodes import NodeReader, compose, glued_colons
 
 NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
@@ -85,6 +85,9 @@ def read_calibration(text: str, file: str, model: str | None = None) -> Calibrat
     """A calibration file, a YAML spec with a `calibrate:` section, or (with `model`) the body
     of a DSL `calibrate { ... }` block."""
     root = compose(text, file)
+    glued = glued_colons(root, file)
+    if glued:
+        raise SpecError(glued)
     r = _Reader(file, text)
     cal = r.read(root, model)
     if r.errors:

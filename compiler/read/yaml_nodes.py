@@ -72,7 +72,7 @@ def compose(text: str, file: str) -> Node | None:
             hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
         rows = text.split("\n")
         glued = re.search(r"([A-Za-z_]\w*):([^\s:/])", rows[line - 1][:col]) if 0 < line <= len(rows) else None
-        if glued and "mapping values" in msg:
+        if glued:  # `time:{...}`, `name:{...}`: the first colon lacks its space
             hint = f"a key takes a space after its colon: `{glued.group(1)}: {glued.group(2)}`"
         if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
             hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
