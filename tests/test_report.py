@@ -134,6 +134,11 @@ def test_cost_against_quality_reads_in_pounds() -> None:
     xs = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ys and all(y.startswith("£") and "," in y for y in ys), ys
     assert ax.yaxis.get_offset_text().get_text() == "" and all("e" not in x for x in xs), xs
+    assert ax.get_ylabel() == "total_cost [£]"  # the label as the ticks: it read [GBP] over £ ticks
+    from stockflow.plots import trajectories
+
+    panels = trajectories(res, ["cost_rate"], "month")
+    assert panels.axes[0].get_ylabel() == "cost_rate\n[£/year]"
 
 
 LEVELS_BY_BAND = """model grid "Levels by band"
@@ -314,3 +319,17 @@ def test_many_scenarios_are_a_row_each_so_none_is_cut_off(tmp_path: Path) -> Non
     rows = re.findall(r"<tr><td>(\w+)</td>", table)
     assert rows == ["baseline"] + [f"option_{i}" for i in range(1, 10)]
     assert '<div class="wide">' in out.read_text(encoding="utf-8")  # any table too wide scrolls
+
+
+def test_the_report_draws_the_trajectories_named(tmp_path: Path) -> None:
+    """A model of 72 stocks drew the first 24 (ages 0 to 5) and named `plot` for the rest; a
+    board wants the totals by level. `--vars` chooses, an array by its name."""
+    spec = tmp_path / "grid.sfm"
+    spec.write_text(LEVELS_BY_BAND + "aux by_level[level] [child] = sum(children[level, band!])\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    got = CliRunner().invoke(main, ["report", str(spec), "-o", str(out), "--vars", "by_level,families"])
+    assert got.exit_code == 0, got.output
+    html = out.read_text(encoding="utf-8")
+    assert 'alt="variables chosen by scenario"' in html and "Not drawn here: children" not in html
+    bad = CliRunner().invoke(main, ["report", str(spec), "-o", str(out), "--vars", "by_levl"])
+    assert bad.exit_code == 1 and "did you mean `by_level`?" in bad.output

@@ -6,6 +6,7 @@ Thousands separators, no scientific notation in the range models produce (people
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 MONEY = {"gbp": "£"}  # unit name (lower case) -> symbol written before the number
@@ -80,3 +81,9 @@ def counted(n: int, noun: str) -> str:
 def units_label(units: str | None) -> str:
     """Units as tables show them: nothing for a pure number (not `1`)."""
     return "" if (units or "").strip() in ("1", "") else str(units)
+
+
+def units_shown(units: str | None) -> str:
+    """Units as a board reads them: money in £ (`£/(child*year)`), nothing for a pure number;
+    as the explorer's `unitLabel` shows them."""
+    return re.sub(r"\bGBP\b", "£", units_label(units), flags=re.IGNORECASE)

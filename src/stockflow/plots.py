@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .numbers import units_shown
 from .stock_flows import into_stock
 
 COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a04000", "#566573"]
@@ -60,7 +61,7 @@ def _groups(res: Any) -> list[tuple[str, list[int]]]:
 def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     """One panel per variable, one line per scenario; runs with draws as a 5-95% band. More
     than six panels go in a grid (see _grid)."""
-    variables = _trajectory_names(res, variables)
+    variables = trajectory_names(res, variables)
     data = [res.batch[name] for name in variables]
     info = {v.id: v for v in res.batch.variables}
     cols, places = _grid([info[name.lower()] for name in variables])
@@ -80,7 +81,7 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label, linestyle=DASHES[k % len(DASHES)])
         _plain_numbers(ax, v.units)
         _honest_scale(ax, series)
-        ax.set_ylabel(f"{v.name}" + (f"\n[{v.units}]" if v.units else ""))
+        ax.set_ylabel(_label(v.name, v.units))
         ax.grid(alpha=0.3)
     for r in range(rows):
         for c in range(cols):
@@ -96,7 +97,7 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
     return fig
 
 
-def _trajectory_names(res: Any, names: list[str]) -> list[str]:
+def trajectory_names(res: Any, names: list[str]) -> list[str]:
     """Each name as recorded variables: itself, or an array's elements. A metric has no
     trajectory, and anything else is not recorded: each a clean E061."""
     from .compiler.base.diagnostics import RunError, error, unknown_name
@@ -197,8 +198,9 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     return fig
 
 
-def _label(name: str, units: str) -> str:
-    return f"{name}\n[{units}]" if units else name
+def _label(name: str, units: str | None) -> str:
+    shown = units_shown(units)  # money in £, as the ticks
+    return f"{name}\n[{shown}]" if shown else name
 
 
 def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
@@ -263,8 +265,8 @@ def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
             ax.scatter(np.median(q[idx]), np.median(c[idx]), s=60, color=colour, edgecolor="black", label=label)
         else:
             ax.scatter(q[idx], c[idx], s=60, color=colour, edgecolor="black", label=label)
-    ax.set_xlabel(f"{info[quality.lower()].name} [{info[quality.lower()].units}]")
-    ax.set_ylabel(f"{info[cost.lower()].name} [{info[cost.lower()].units}]")
+    ax.set_xlabel(_label(info[quality.lower()].name, info[quality.lower()].units).replace("\n", " "))
+    ax.set_ylabel(_label(info[cost.lower()].name, info[cost.lower()].units).replace("\n", " "))
     _plain_numbers(ax, info[cost.lower()].units)  # £150,000,000, not 1.5 with 1e8 above the axis
     _plain_numbers(ax, info[quality.lower()].units, ax.xaxis)
     ax.set_title("Cost against quality of life (better: right and lower)")

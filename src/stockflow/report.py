@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
-from .numbers import counted, units_label, value_text
+from .numbers import counted, units_shown, value_text
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -45,11 +45,12 @@ def _where(spec: Any, key: str) -> str:
 
 
 def build(model: Any, results: Any, break_even: str | None = None, cost: str | None = None,
-          quality: str | None = None) -> str:
+          quality: str | None = None, variables: list[str] | None = None) -> str:
+    """The report; `variables` chooses the trajectories drawn (default: the stocks)."""
     g = model.checked.graph
     parts = _head(model, results)
     parts += _results(model, results, break_even)
-    parts += _trajectories(model, results, cost, quality)
+    parts += _trajectories(model, results, cost, quality, variables)
     parts += _assumptions(model)
     parts += _scenarios(model)
     from .compiler.analysis.causal import causal_graph
@@ -149,8 +150,7 @@ def _change(diff: float, relative: float, units: str) -> str:
 
 
 def _units_shown(units: str) -> str:
-    """Units as the tables show them: money in £, and nothing for a pure number (not `1`)."""
-    return units_label(units).replace("GBP", "£")
+    return units_shown(units)
 
 
 def _definitions(model: Any) -> list[str]:
@@ -171,13 +171,17 @@ MAX_PANELS = 24
 MAX_FLOW_PANELS = 6
 
 
-def _trajectories(model: Any, results: Any, cost: str | None, quality: str | None) -> list[str]:
+def _trajectories(model: Any, results: Any, cost: str | None, quality: str | None,
+                  variables: list[str] | None = None) -> list[str]:
     g = model.checked.graph
     unit = g.time.unit
     parts = ["<h2>Trajectories</h2>"]
     every = [s for s in g.stocks if not s.hidden]
     what = "stocks"
-    if not every:  # a model without stocks: what it computes
+    if variables:  # chosen: an array's name stands for its elements
+        by_id = {v.id: v for v in (*g.stocks, *g.auxes, *g.flows)}
+        every, what = [by_id[n] for n in plots.trajectory_names(results, variables)], "variables chosen"
+    elif not every:  # a model without stocks: what it computes
         every, what = [v for v in (*g.auxes, *g.flows) if not v.hidden], "variables"
     stocks = [s.id for s in every][:MAX_PANELS]
     if stocks:
@@ -186,7 +190,7 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
         parts.append("<p>The spec declares nothing that changes over time.</p>")
     if len(every) > len(stocks):
         parts.append(_left_out(every[len(stocks):], f"The first {len(stocks)} of {len(every)} {what} are drawn",
-                               "stockflow plot SPEC --vars NAME,...", "the others"))
+                               "stockflow report SPEC --vars NAME,...", "the ones you name (an array by its name)"))
     if cost and quality:
         fig = plots.cost_and_quality(results, cost, quality)
         parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(fig)}">')

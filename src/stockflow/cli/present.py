@@ -18,8 +18,10 @@ from .common import load_or_exit, print_diagnostics, sources_for, write_atomic
 @click.option("--break-even", "break_even", metavar="RATE", help="Report when cumulative RATE falls below the baseline's.")
 @click.option("--cost", metavar="METRIC", help="Plot this metric against --quality for each scenario.")
 @click.option("--quality", metavar="METRIC", help="The quality-of-life metric for --cost.")
+@click.option("--vars", "variables", metavar="A,B",
+              help="The trajectories to draw (default: the stocks); an array by its name draws its elements.")
 def report(spec: str, output: str, scenario_names: str, break_even: str | None, cost: str | None,
-           quality: str | None) -> None:
+           quality: str | None, variables: str | None) -> None:
     """Write one self-contained HTML report: results, plots, assumptions, scenarios, diagram, loops."""
     from ..compiler.base.diagnostics import SpecError
     from ..report import build
@@ -32,7 +34,8 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
     names = None if scenario_names.strip().lower() == "all" else [n.strip() for n in scenario_names.split(",")]
     try:
         results = model.run_scenarios(names)
-        text = build(model, results, break_even, cost, quality)
+        chosen = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
+        text = build(model, results, break_even, cost, quality, chosen)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, sources_for(exc.diagnostics, exc.hidden), "text")
         sys.exit(1)
