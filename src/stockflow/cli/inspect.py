@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..compiler.base.names import canonical
-from ..numbers import value_text
+from ..numbers import units_shown, value_text
 from .common import (
     die_internal,
     load_or_exit,
@@ -226,7 +226,7 @@ def _diff_runs(a: Any, b: Any) -> bool:
                 va = float(np.median(sa.batch.metric_values[ia, k]))
                 vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
                 rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
-                rows.append([m.name, value_text(va, m.units), value_text(vb, m.units), value_text(vb - va, m.units), rel, m.units])
+                rows.append([m.name, value_text(va, m.units), value_text(vb, m.units), value_text(vb - va, m.units), rel, units_shown(m.units)])
                 different = different or va != vb
         if rows:
             how = "" if len(ia) == len(ib) == 1 else f" (median over draws: {len(ia)} in A, {len(ib)} in B)"

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..numbers import counted, units_label, value_text
+from ..numbers import counted, units_shown, value_text
 from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
@@ -78,12 +78,12 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     shown = [v for v in res.variables if v.kind == "stock"]  # else, in a model without stocks, what it computes
     shown = shown or [v for v in res.variables if not v.hidden]
     if shown:
-        rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), units_label(v.units)]
+        rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), units_shown(v.units)]
                 for v in shown]
         head = "stock" if shown[0].kind == "stock" else "variable"
         click.echo("\n" + text_table(rows, [head, "start", "end", "units"], {1, 2}))
     if res.metrics:
-        mrows = [[m.name, value_text(res.metric(m.id), m.units), units_label(m.units)] for m in res.metrics]
+        mrows = [[m.name, value_text(res.metric(m.id), m.units), units_shown(m.units)] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
     for name, drift in res.conservation.items():
         click.echo(f"\nconserved group {name}: largest relative drift {drift:.1e}")
@@ -129,7 +129,7 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         header += ["p5", "p95"] if spread else []
         header += ["vs baseline", "change"]
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
-        click.echo(f"\n{metric}" + (f" [{units_label(units)}]" if units_label(units) else ""))
+        click.echo(f"\n{metric}" + (f" [{units_shown(units)}]" if units_shown(units) else ""))
         click.echo(text_table(rows, header, numeric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
