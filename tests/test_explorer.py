@@ -316,3 +316,28 @@ def test_a_model_with_nothing_to_change_says_so(tmp_path: Path) -> None:
     assert words is not None and words.group(1) == ("These are the baseline's settings; the spec has no scenarios "
                                                     "or parameters to change.")
     assert json.loads(page_output(dom))["panel"][0]["unit"] == ""  # not "(no units)" on the axis
+
+
+@needs_chromium
+def test_the_address_keeps_the_what_if_a_board_has_set_up(tmp_path: Path) -> None:
+    """A board moved a slider and could not send the result on: the address kept only what it
+    was opened with. It now follows every change, and opening it gives the same run, an
+    arrayed element (`rate[universal,additional]`, with its comma) included."""
+    model = stockflow.load(ROOT / "specs/girfec-arrayed/girfec-arrayed.sfm")
+    page = write_page(model, tmp_path)
+    data = re.search(r'id="sf-data">(.*?)</script>', page.read_text(encoding="utf-8"), flags=re.S)
+    assert data is not None
+    slot = next(p for p in json.loads(data.group(1))["params"] if p["id"] == "rate[universal,additional]")["slot"]
+    moved = tmp_path / "moved.html"
+    moved.write_text(page.read_text(encoding="utf-8").replace("</body>", (
+        "<script>setTimeout(function () { var b = document.getElementById('box-%d'); b.value = '0.09';"
+        " b.dispatchEvent(new Event('change'));"
+        " document.body.setAttribute('data-hash', location.hash); }, 0);</script></body>") % slot), encoding="utf-8")
+    found = re.search(r'data-hash="#([^"]*)"', chromium_dom(moved, "stock=children%5Bintensive%5D"))
+    assert found is not None
+    hashed = found.group(1).replace("&amp;", "&")
+    assert "set=rate%5Buniversal%2Cadditional%5D%3A0.09" in hashed and "stock=children%5Bintensive%5D" in hashed
+    got = json.loads(page_output(chromium_dom(page, hashed)))
+    want = model.run(params={"intervention_scale": 1, "rate[universal,additional]": 0.09})
+    assert got["scenario"] == "wm2u" and got["panel"][0]["title"].startswith("children[intensive]")
+    np.testing.assert_allclose(got["series"]["children[intensive]"], want["children[intensive]"], rtol=TOL)

@@ -68,6 +68,7 @@
     state.ms = performance.now() - t0;
     window.SF_LAST_MS = state.ms;
     draw();
+    toHash();
   }
 
   function setParam(id, value) {
@@ -312,8 +313,9 @@
 
   function panel(id) {
     var s = D.stocks.filter(function (x) { return x.id === id; })[0];
-    if (!s) { return; }
+    if (!s) { return false; }
     state.selected = id;
+    toHash();
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
     var box = document.getElementById("panel");
@@ -331,6 +333,7 @@
     stay(id);
     state.panelFor = id;
     highlight(id);
+    return true;
   }
 
   function highlight(id) {
@@ -381,9 +384,24 @@
     var h = {};
     (location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
-      if (i > 0) { h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+      if (i <= 0) { return; }
+      var key = decodeURIComponent(kv.slice(0, i)), raw = kv.slice(i + 1);
+      // each pair of `set` decoded on its own: an element's name may hold a comma (rate[a,b])
+      h[key] = key === "set" ? raw.split(",").map(decodeURIComponent) : decodeURIComponent(raw);
     });
     return h;
+  }
+
+  /* the address holds the page's settings as they change: copied or bookmarked, it opens this
+     what-if again (the scenario, every assumption moved from it, the stock shown) */
+  function toHash() {
+    if (!state.started) { return; }
+    var moved = D.params.filter(function (p) { return state.P[p.slot] !== state.scenario.P[p.slot]; })
+      .map(function (p) { return encodeURIComponent(p.id + ":" + state.P[p.slot]); });
+    var parts = ["scenario=" + encodeURIComponent(state.scenario.id)];
+    if (moved.length) { parts.push("set=" + moved.join(",")); }
+    if (state.selected) { parts.push("stock=" + encodeURIComponent(state.selected)); }
+    try { history.replaceState(null, "", "#" + parts.join("&")); } catch (e) { /* a page opened where history is barred */ }
   }
 
   function start() {
@@ -395,13 +413,14 @@
     state.baseP = base.P.slice();
     state.baseInitial = Object.assign({}, base.initial);
     loadScenario(h.scenario && scenarioById(h.scenario) ? h.scenario : D.start);
-    (h.set ? h.set.split(",") : []).forEach(function (pair) {
+    (h.set || []).forEach(function (pair) {
       var j = pair.lastIndexOf(":");
       if (j > 0) { setParam(pair.slice(0, j), parseFloat(pair.slice(j + 1))); }
     });
     compute();
-    panel(h.stock || D.firstStock);
+    if (!panel(h.stock)) { panel(D.firstStock); }  // a stock the address names, if this model has it
     output();  // again, with the stock's panel drawn
+    state.started = true;
     if (h.repeat) {  // measure a slider move: the mean of several recomputations
       var n = parseInt(h.repeat, 10), t0 = performance.now();
       for (var k = 0; k < n; k++) { compute(); }
