@@ -174,6 +174,21 @@ class ScenarioResults:
                 share=found.size / len(idx), **{k: v if math.isfinite(v) else float("nan") for k, v in by.items()}))
         return rows
 
+    def drivers(self, metrics: list[str] | None = None) -> Any:
+        """Which assumptions matter: for each sampled scenario, each sampled parameter's rank
+        correlation with each metric over the draws (see runtime/_drivers.py), strongest
+        first. Columns: scenario, point, metric, parameter, correlation, draws."""
+        import pandas as pd
+
+        return pd.DataFrame([vars(r) for r in self.driver_rows(metrics)],
+                            columns=["scenario", "point", "metric", "parameter", "correlation", "draws"])
+
+    def driver_rows(self, metrics: list[str] | None = None) -> list[SimpleNamespace]:
+        """`drivers`' rows, each with the table's columns as attributes, without pandas."""
+        from ._drivers import driver_rows
+
+        return driver_rows(self, metrics)
+
     def inputs(self) -> Any:
         """The values each run swept or sampled: run, scenario, point, draw, parameter, value."""
         import pandas as pd

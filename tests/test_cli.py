@@ -320,3 +320,11 @@ def test_a_reality_check_during_no_time_of_the_run_is_refused(tmp_path: Path) ->
                     encoding="utf-8")
     code, _, err = invoke("check", str(spec))
     assert code == 1 and "expectation `big` is checked during [20, 30], outside the run" in err and "`late`" not in err
+
+
+def test_a_sampled_scenario_says_which_assumptions_matter() -> None:
+    code, out, _ = invoke("run", GIRFEC, "--scenarios", "wm2u_uncertain")
+    assert code == 0 and "which assumptions matter" in out
+    line = next(x for x in out.splitlines() if x.strip().startswith("wm2u_uncertain, total_cost:"))
+    assert line.split(": ", 1)[1].startswith("max_escalation_reduction -0.")  # the strongest first
+    assert "intensive_peak: does not vary" in out

@@ -329,10 +329,10 @@ def test_the_address_keeps_the_what_if_a_board_has_set_up(tmp_path: Path) -> Non
     assert data is not None
     slot = next(p for p in json.loads(data.group(1))["params"] if p["id"] == "rate[universal,additional]")["slot"]
     moved = tmp_path / "moved.html"
-    moved.write_text(page.read_text(encoding="utf-8").replace("</body>", (
-        "<script>setTimeout(function () { var b = document.getElementById('box-%d'); b.value = '0.09';"
-        " b.dispatchEvent(new Event('change'));"
-        " document.body.setAttribute('data-hash', location.hash); }, 0);</script></body>") % slot), encoding="utf-8")
+    script = ("<script>setTimeout(function () { var b = document.getElementById('box-" + str(slot) + "');"
+              " b.value = '0.09'; b.dispatchEvent(new Event('change'));"
+              " document.body.setAttribute('data-hash', location.hash); }, 0);</script></body>")
+    moved.write_text(page.read_text(encoding="utf-8").replace("</body>", script), encoding="utf-8")
     found = re.search(r'data-hash="#([^"]*)"', chromium_dom(moved, "stock=children%5Bintensive%5D"))
     assert found is not None
     hashed = found.group(1).replace("&amp;", "&")

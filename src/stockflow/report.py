@@ -15,6 +15,7 @@ from typing import Any
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
 from .numbers import counted, units_shown, value_text
+from .report_drivers import drivers_section
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #1c2833; }
@@ -123,7 +124,7 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
                                                       "they last)" if r.break_even > last_step else ""),
              f"{r.share:.0%}", _by_when(r, unit)]
             for r in be if r.scenario != results.baseline], {2, 3}))
-    return parts
+    return parts + drivers_section(results, _table)
 
 
 def _whole(t: float) -> int:

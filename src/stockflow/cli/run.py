@@ -131,8 +131,25 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units_shown(units)}]" if units_shown(units) else ""))
         click.echo(text_table(rows, header, numeric))
+    _print_drivers(res, list(by_metric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
+
+
+def _print_drivers(res: Any, metrics: list[str]) -> None:
+    """For each sampled scenario, its assumptions by how strongly each moves each metric."""
+    from ..runtime._drivers import rho_text
+
+    rows = res.driver_rows(metrics)
+    if not rows:
+        return
+    click.echo("\nwhich assumptions matter (rank correlation with each result over the draws, -1 to +1):")
+    blocks: dict[tuple[str, str, str], list[Any]] = {}
+    for r in rows:
+        blocks.setdefault((r.scenario, r.point, r.metric), []).append(r)
+    for (scenario, point, metric), block in blocks.items():
+        said = ", ".join(f"{r.parameter} {rho_text(r.correlation)}" for r in block if r.correlation == r.correlation)
+        click.echo(f"  {scenario}{f' ({point})' if point else ''}, {metric}: {said or 'does not vary'}")
 
 
 def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) -> None:
