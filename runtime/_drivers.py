@@ -1,8 +1,10 @@
 """Which assumptions matter: over a sampled scenario's draws, how strongly each sampled
 parameter moves each metric, as Spearman's rank correlation. Near +1 or -1 that assumption
 alone largely sets where the metric falls; near 0 it hardly matters. Ranks, not values, so a
-monotone effect counts in full however curved; the draws are independent, so each
-correlation is that parameter's own."""
+monotone effect counts in full however curved. Where the draws are independent (`sample`
+lines), each correlation is that parameter's own; draws taken together from a calibration
+(`sample from fit`) can be correlated with one another, and then a correlation may carry
+another's effect: each row says whether its scenario's draws are (`entangled`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 
 MIN_DRAWS = 10  # fewer, and a rank correlation is noise
+ENTANGLED = 0.3  # a rank correlation between two drawn assumptions past which their effects mix
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
@@ -52,10 +55,12 @@ def driver_rows(res: Any, metrics: list[str] | None = None) -> list[SimpleNamesp
         point = ", ".join(f"{k}={x:g}" for k, x in res.runs[idx[0]].swept)
         params = [k for k, _ in res.runs[idx[0]].sampled]
         drawn = np.array([[v for _, v in res.runs[i].sampled] for i in idx])
+        pairs = [abs(spearman(drawn[:, a], drawn[:, b])) for a in range(len(params)) for b in range(a)]
+        entangled = any(p > ENTANGLED for p in pairs if p == p)
         for metric in chosen:
             y = res.batch.metric_values[idx, index[metric]]
             found = [(p, spearman(drawn[:, k], y)) for k, p in enumerate(params)]
             found.sort(key=lambda pr: -abs(pr[1]) if pr[1] == pr[1] else 0.0)
             rows += [SimpleNamespace(scenario=name, point=point, metric=metric, parameter=p, correlation=rho,
-                                     draws=len(idx)) for p, rho in found]
+                                     draws=len(idx), entangled=entangled) for p, rho in found]
     return rows

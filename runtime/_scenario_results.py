@@ -177,11 +177,13 @@ class ScenarioResults:
     def drivers(self, metrics: list[str] | None = None) -> Any:
         """Which assumptions matter: for each sampled scenario, each sampled parameter's rank
         correlation with each metric over the draws (see runtime/_drivers.py), strongest
-        first. Columns: scenario, point, metric, parameter, correlation, draws."""
+        first. Columns: scenario, point, metric, parameter, correlation, draws, and
+        entangled (the scenario's assumptions were drawn correlated with one another, as
+        from a calibration, so a correlation may carry another's effect)."""
         import pandas as pd
 
         return pd.DataFrame([vars(r) for r in self.driver_rows(metrics)],
-                            columns=["scenario", "point", "metric", "parameter", "correlation", "draws"])
+                            columns=["scenario", "point", "metric", "parameter", "correlation", "draws", "entangled"])
 
     def driver_rows(self, metrics: list[str] | None = None) -> list[SimpleNamespace]:
         """`drivers`' rows, each with the table's columns as attributes, without pandas."""

@@ -265,6 +265,13 @@ def test_a_scenario_samples_its_parameters_from_a_fit(tmp_path: Path) -> None:
     summary = out.metrics_table()  # the metric's spread over the draws
     row = summary[(summary.scenario == "from_data") & (summary.metric == "child_years")].iloc[0]
     assert row.runs == 40 and row.p5 < row.value < row.p95
+    from stockflow.runtime._drivers import ENTANGLED, spearman
+
+    together = abs(spearman(np.array([dict(r.sampled)["joining"] for r in runs]),
+                            np.array([dict(r.sampled)["leave_rate"] for r in runs])))
+    ranked = out.driver_rows(["child_years"])
+    assert {r.parameter for r in ranked} == {"joining", "leave_rate"}
+    assert all(r.entangled == (together > ENTANGLED) for r in ranked)  # fitted jointly: said when they move together
     (tmp_path / "bad.sfm").write_text('extends "fit/calibrated.sfm"\nscenario x { sample from fit "nowhere/" }\n')
     with pytest.raises(SpecError) as exc:
         stockflow.load(tmp_path / "bad.sfm").run_scenarios(["x"])

@@ -98,8 +98,8 @@ scenario unsure { sample strong ~ uniform(0.1, 0.3)  sample weak ~ uniform(0.1, 
     assert list(got) == ["strong", "weak", "idle"]  # strongest first
     assert got["strong"] < -0.9 and -0.6 < got["weak"] < -0.1 and abs(got["idle"]) < 0.2
     frame = res.drivers()
-    assert list(frame.columns) == ["scenario", "point", "metric", "parameter", "correlation", "draws"]
-    assert set(frame["draws"]) == {200}
+    assert list(frame.columns) == ["scenario", "point", "metric", "parameter", "correlation", "draws", "entangled"]
+    assert set(frame["draws"]) == {200} and not frame["entangled"].any()  # independent draws
     from stockflow.report import build
 
     html = build(m, res)

@@ -39,7 +39,10 @@ def drivers_section(results: Any, table: Callable[..., str]) -> list[str]:
             parts.append(table(["assumption"] + [html.escape(m) for m in metrics],
                                [[html.escape(p)] + [rho_text(cell.get((p, m), float("nan"))) for m in metrics] for p in order],
                                set(range(1, len(metrics) + 1))))
-        parts.append(f"<p class='note'>{_words(first)}</p>")
+        parts.append(f"<p class='note'>{_words(first)}" + (
+            " These assumptions were drawn together (from a calibration) and move together, so a strong "
+            "correlation may carry another's effect; the calibration's own report says which it could tell apart."
+            if block[0].entangled else "") + "</p>")
     return parts
 
 

@@ -150,6 +150,9 @@ def _print_drivers(res: Any, metrics: list[str]) -> None:
     for (scenario, point, metric), block in blocks.items():
         said = ", ".join(f"{r.parameter} {rho_text(r.correlation)}" for r in block if r.correlation == r.correlation)
         click.echo(f"  {scenario}{f' ({point})' if point else ''}, {metric}: {said or 'does not vary'}")
+    if any(r.entangled for r in rows):
+        click.echo("  (where assumptions were drawn together from a calibration they move together, so a "
+                   "correlation may carry another's effect)")
 
 
 def _write_results(res: Any, output: str, what: str, inputs: tuple[str, ...]) -> None:
