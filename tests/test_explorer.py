@@ -197,6 +197,7 @@ def test_a_sampled_scenario_at_the_baselines_settings_says_what_its_ranges_are(t
     dom = chromium_dom(write_page(model, tmp_path), "scenario=unsure")
     words = re.search(r'id="break-even"[^>]*>([^<]*)<', dom)
     assert words is not None and words.group(1).startswith("This scenario samples its assumptions"), words
+    assert re.search(r"5-95% of draws: [\d.]+ to [\d.]+; moved most by r \(-1\.00\)", dom)  # which assumption
 
 
 @needs_chromium

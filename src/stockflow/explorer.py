@@ -158,13 +158,25 @@ def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[
         # a band on a chart: six significant figures are more than a screen shows, and halve the page
         "stocks": {s.id: [[float(f"{v:.6g}") for v in np.percentile(res.batch[s.id][idx], q, axis=0)]
                           for q in (5, 95)] for s in g.stocks if not s.hidden},
-        "breakEven": None}
+        "breakEven": None,
+        # which assumption moves each metric most over the draws (where one clearly does)
+        "drivers": {ids[r.metric]: [r.parameter, round(r.correlation, 2)] for r in _strongest(res, sc.display)
+                    if r.metric in ids}}
     if rate is not None:
         r = next(r for r in res.break_even_rows(rate["id"]) if r.scenario == sc.display)
         out["breakEven"] = {k: (None if v != v else float(v)) for k, v in
                             (("share", r.share), ("by50", r.by_50), ("by90", r.by_90))}
         out["breakEven"]["shareText"] = f"{r.share:.0%}"  # rounded as the report rounds it
     return out
+
+
+def _strongest(res: Any, scenario: str) -> list[Any]:
+    """Per metric, the sampled assumption with the largest rank correlation, if 0.3 or more."""
+    out: dict[str, Any] = {}
+    for r in res.driver_rows([m.name for m in res.batch.metrics]):
+        if r.scenario == scenario and r.metric not in out and abs(r.correlation) >= 0.3:
+            out[r.metric] = r
+    return list(out.values())
 
 
 def _break_even(model: Any, js: Any) -> dict[str, Any] | None:
