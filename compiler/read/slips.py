@@ -144,7 +144,8 @@ def _operator_slip(line: str, before: str, at: str, found: str) -> str | None:
     cond = re.search(r"\bif\b(?!.*\bthen\b)", before)
     if found == "=" and cond and not before.rstrip().endswith(("<", ">", "!", "=")):
         return "a comparison is written `==`: `if a == b then x else y`"
-    if re.search(r"\bif\b", line) and re.search(r"\belse\b", line) and not re.search(r"\bthen\b", line):
+    code = re.sub(r'"[^"]*"', '""', line)  # words inside a description are not code
+    if re.search(r"\bif\b", code) and re.search(r"\belse\b", code) and not re.search(r"\bthen\b", code):
         return "a choice is written `if c then a else b`"  # Python's `a if c else b`, `if c: a else b`
     if found == "=" and before.rstrip().endswith("="):
         return "a definition takes one `=` (`==` compares)"
