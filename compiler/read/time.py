@@ -85,8 +85,7 @@ def _time_word(r: Any, raw: object, node: object, key: str, eg: Callable[[str, o
     return str(raw)
 
 
-def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = None,
-                where: str = "the time settings") -> list[Diagnostic]:
+def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = None) -> list[Diagnostic]:
     """A step grid that cannot be run: the run's length not a whole number of `dt`, or a save
     step that is not a whole number of steps dividing it. Checked when a spec compiles, so
     that `check` fails where `run` would, and again for a run's own --dt or --save."""
@@ -99,8 +98,10 @@ def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = 
     if n < 1 or abs(n * dt - length) > 1e-9 * max(1.0, abs(length)):
         return [error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps", time.span,
                       f"e.g. dt {_dividing(length, dt, 1e-9):g}, which divides {length:g}; or move stop")]
-    if save is None or save <= 0:
+    if save is None:
         return []
+    if not (save > 0 and math.isfinite(save)):
+        return [error("E050", f"save step {save:g} must be a positive number", time.span, f"e.g. save {dt:g}")]
     every = round(save / dt)
     if every < 1 or abs(every * dt - save) > 1e-9 * max(1.0, save) or n % every:
         near = min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d * dt - save), -d))
