@@ -454,6 +454,9 @@ def test_check_fails_where_run_would_on_the_step_grid(tmp_path: Path, time: str,
     ok = tmp_path / "ok.sfm"
     ok.write_text("time { start 0  stop 52  dt 1  units week  save 4 }\nstock s = 1\n", encoding="utf-8")
     assert stockflow.check(ok) == [] and invoke("run", str(ok), "--dt", "3")[0] == 1
+    for save in (0.0, -1.0, 3.0):  # from Python, as from a spec
+        with pytest.raises(stockflow.SpecError, match="E050"):
+            stockflow.load(ok).run(save_step=save)
 
 
 def test_at_a_time_the_run_does_not_record_fails_at_check(tmp_path: Path) -> None:
