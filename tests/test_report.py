@@ -333,3 +333,11 @@ def test_the_report_draws_the_trajectories_named(tmp_path: Path) -> None:
     assert 'alt="variables chosen by scenario"' in html and "Not drawn here: children" not in html
     bad = CliRunner().invoke(main, ["report", str(spec), "-o", str(out), "--vars", "by_levl"])
     assert bad.exit_code == 1 and "did you mean `by_level`?" in bad.output
+
+
+def test_the_report_names_its_spec_without_the_folders_it_was_run_from(tmp_path: Path) -> None:
+    """A report goes to a board: `Spec: /home/analyst/projects/...` gave away a home folder."""
+    out = tmp_path / "r.html"
+    assert CliRunner().invoke(main, ["report", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Spec: girfec.sfm." in text and str(ROOT) not in text

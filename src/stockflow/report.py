@@ -70,7 +70,7 @@ def _head(model: Any, results: Any) -> list[str]:
     parts = [f"<h1>{_e(g.info.title or g.info.name)}</h1>"]
     if g.info.description:
         parts.append(f"<p>{_e(g.info.description)}</p>")
-    parts.append(f'<p class="note">Spec: {_e(model.path)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} '
+    parts.append(f'<p class="note">Spec: {_e(Path(model.path).name)}. {p.method.value}, dt {p.dt:g} {unit}, from {p.start:g} '
                  f"to {p.stop:g} {unit}. {counted(len(results.runs), 'run')} of {counted(len(results.names), 'scenario')}; baseline: "
                  f"<b>{_e(results.baseline)}</b>.</p>")
     return parts
