@@ -438,7 +438,8 @@ def test_yaml_units_as_a_list_and_sections_as_lists() -> None:
 
 @pytest.mark.parametrize(("time", "says", "hint"), [
     ("start 0  stop 52  dt 1  units week  save 5", "save step 5 is not a whole number", "save 4"),
-    ("start 0  stop 10  dt 3  units week", "not a whole number of dt (3) steps", "dt 2.5"),
+    ("start 0  stop 10  dt 3  units week", "not a whole number of dt (3) steps", "dt 2.5, which divides 10; or stop 9"),
+    ("start 0  stop 10.1  dt 0.25  units year", "not a whole number of dt (0.25) steps", "dt 0.1, which divides 10.1; or stop 10"),
     ("start 2008.25  stop 2024.5  dt 0.125  units year  save 0.3", "save step 0.3", "save 0.25"),
 ])
 def test_check_fails_where_run_would_on_the_step_grid(tmp_path: Path, time: str, says: str, hint: str) -> None:

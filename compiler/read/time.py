@@ -96,8 +96,9 @@ def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = 
         return []  # reported where the settings are read
     n = round(length / dt)
     if n < 1 or abs(n * dt - length) > 1e-9 * max(1.0, abs(length)):
+        stop = time.start + max(1, round(length / dt)) * dt
         return [error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps", time.span,
-                      f"e.g. dt {_dividing(length, dt, 1e-9):g}, which divides {length:g}; or move stop")]
+                      f"e.g. dt {_dividing(length, dt):g}, which divides {length:g}; or stop {stop:g}")]
     if save is None:
         return []
     if not (save > 0 and math.isfinite(save)):
@@ -110,8 +111,14 @@ def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = 
     return []
 
 
-def _dividing(length: float, near: float, tol: float) -> float:
-    """A step near `near` (not larger) that divides `length`, written in few digits if one does."""
-    candidates = [length / k for k in range(max(1, math.ceil(length / near - tol)), math.ceil(length / near) + 1000)]
-    short = [c for c in candidates if abs(round(c, 4) - c) <= tol * max(1.0, c) and c <= near * (1 + tol)]
-    return (short or candidates)[0]
+def _dividing(length: float, near: float) -> float:
+    """A step that divides `length`, no larger than `near` and not much smaller: the largest
+    written in two decimals or fewer, if one is (0.1 rather than 0.202 for a run of 10.1 at
+    about 0.25; 2.5 for a run of 10 at about 3)."""
+    first = max(1, math.ceil(length / near - 1e-9))
+    candidates = [length / k for k in range(first, max(first, math.ceil(2.5 * length / near)) + 1)]
+
+    def digits(c: float) -> int:
+        return next((d for d in range(7) if abs(round(c, d) - c) <= 1e-9 * max(1.0, c)), 7)
+
+    return min(candidates, key=lambda c: (digits(c) > 2, -c))  # the closest of the short ones
