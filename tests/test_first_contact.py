@@ -468,3 +468,12 @@ def test_at_a_time_the_run_does_not_record_fails_at_check(tmp_path: Path) -> Non
     assert d.code == "E050" and "10 is not a recorded time" in d.message and "at 8 or 12" in (d.hint or "")
     spec.write_text(spec.read_text(encoding="utf-8").replace("at(s, 10)", "at(s, 12)"), encoding="utf-8")
     assert stockflow.check(spec) == [] and stockflow.load(spec).run().metric("ten") == pytest.approx(13.0)
+
+
+def test_a_misspelt_element_or_array_is_pointed_to_its_own_name() -> None:
+    """`explain SPEC 'infected[yong]'` said only "nothing named", and `--initial infectd=5`
+    offered no name at all: the pool held elements, and no array's own name."""
+    code, _, err = invoke("explain", SIR_BY_AGE, "infected[yong]")
+    assert code == 1 and "did you mean `infected[young]`?" in err
+    code, _, err = invoke("run", SIR_BY_AGE, "--initial", "infectd=5")
+    assert code == 1 and "did you mean `infected`?" in err

@@ -125,7 +125,8 @@ class ModelInputs:
                 shown |= {a.name: a.name for a in self.checked.graph.arrays if a.elements[0][0] in shown}
                 params = {k: f"`{n}` is a parameter: set it with `--set {n}=VALUE` "
                           f"(Python: `params={{'{n}': VALUE}}`)" for k, n in shown.items()}
-                raise unknown_name(name, f"a stock of {self.name}", self.stocks, "see Model.stocks", params)
+                arrays = [a.name for a in self.checked.graph.arrays if a.elements[0][0] in self._user_stocks]
+                raise unknown_name(name, f"a stock of {self.name}", arrays + self.stocks, "see Model.stocks", params)
             for sid, v in self._spread(name, value, sids):
                 override[index[sid]] = v
                 mask[index[sid]] = True

@@ -150,7 +150,10 @@ def explain(spec: str, name: str) -> None:
     model = load_or_exit(spec)
     text = explain_text(model.spec, model.checked, causal_graph(model.checked), name)
     if text is None:
-        hint = did_you_mean(name, [d.name for d in model.spec.decls])
+        head = name.split("[", 1)[0].strip().lower()
+        elements = [vid for a in model.checked.graph.arrays if a.name == head for vid, _ in a.elements]
+        hint = did_you_mean(name.replace(" ", ""), elements) if elements else did_you_mean(
+            name, [d.name for d in model.spec.decls])  # an element of an array: one of its own
         click.echo(f"error: {model.name} has nothing named `{name}`" + (f"; {hint}" if hint else ""), err=True)
         sys.exit(1)
     click.echo(text, nl=False)
