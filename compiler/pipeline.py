@@ -62,7 +62,7 @@ def read_source(path: str | Path, span: Span | None = None) -> Source:
     limit = MAX_XMILE_BYTES if p.suffix.lower() in XMILE_SUFFIXES else MAX_FILE_BYTES
     raw = read_bytes(name, limit, span, "spec file")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # the byte-order mark Notepad and Excel write
     except UnicodeDecodeError as exc:
         line, col = _place(raw, exc.start)
         raise SpecError([error("E005", f"{printable(name)} is not UTF-8 text: byte {raw[exc.start]:#04x} at line "

@@ -308,6 +308,8 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("aux a = if s <> 1 then 1 else 0", "`!=`"),
     ("aux a = if s = 1 then 1 else 0", "`==`"),
     ("aux a = if s > 1 && s < 2 then 1 else 0", "`and`, `or`"),
+    ("aux a = s\u200b * 2", "an invisible character"),  # a zero-width space, pasted from a web page
+    ("aux a = s *\u00a02", "type an ordinary space"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
@@ -477,3 +479,14 @@ def test_a_misspelt_element_or_array_is_pointed_to_its_own_name() -> None:
     assert code == 1 and "did you mean `infected[young]`?" in err
     code, _, err = invoke("run", SIR_BY_AGE, "--initial", "infectd=5")
     assert code == 1 and "did you mean `infected`?" in err
+
+
+def test_a_byte_order_mark_is_read_past_and_invisible_characters_are_shown(tmp_path: Path) -> None:
+    """Notepad and Excel start UTF-8 files with a byte-order mark: a spec saved so failed with
+    `unexpected character` and an invisible one quoted raw."""
+    spec = tmp_path / "m.sfm"
+    spec.write_bytes("\ufefftime { start 0  stop 2  dt 1  units year }\r\nstock s = 1\r\n".encode())
+    assert stockflow.check(spec) == [] and stockflow.load(spec).run()["s"][-1] == 1.0
+    from stockflow.compiler.base.diagnostics import printable
+
+    assert printable("a\u200bb\ufeff") == "a\\u200bb\\ufeff"

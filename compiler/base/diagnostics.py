@@ -138,7 +138,8 @@ def unknown_name(name: str, what: str, pool: Iterable[str], fallback: str | None
 
 # C0 and C1 controls, DEL, and the bidirectional overrides that reorder text on screen.
 _UNSAFE = {*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
-           *range(0x2066, 0x206A)}
+           *range(0x2066, 0x206A),
+           *range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF}  # invisible: zero-width spaces, marks, BOM
 _ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}") for i in _UNSAFE} | {9: " "}
 
 

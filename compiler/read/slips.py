@@ -14,6 +14,7 @@ _DECIMAL_COMMA = re.compile(r"\d,\d")
 _THOUSANDS = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+)(?![\d,])")
 _PERCENT = re.compile(r"(\d+\.?\d*|\.\d+)\s*$")
 _WORD = re.compile(r"\w+")
+_INVISIBLE = {*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF}  # zero-width spaces and marks, BOM
 _WINDOW = 1000  # characters either side of a fault that a slip is looked for in
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
@@ -57,6 +58,11 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
         return "a comment starts with `#`; a whole-number division is `floor(a / b)`"
     if found in ("£", "$", "€"):
         return "money is a unit like any other: declare `unit GBP` and write `[GBP/year]`; reports show it in £"
+    if found == "\u00a0":
+        return "a no-break space (a word processor's) stands here: type an ordinary space"
+    if found and ord(found[0]) in _INVISIBLE:
+        return ("an invisible character (a zero-width space or mark, often pasted from a web page or a "
+                "word processor) stands here: delete it")
     if found.isalpha() and not found.isascii():
         return _ascii_name(line, column)
     file = re.search(r"([\w./-]*)$", before).group(1) + re.match(r"[\w.]*", at).group(0)  # type: ignore[union-attr]
