@@ -198,6 +198,25 @@ def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagn
     return n * float(s / unit_s)
 
 
+_YEARS = re.compile(r"\s*(\d{4})\s*(?:[/-]\s*(\d{2}|\d{4}))?\s*")
+
+
+def year_date(cell: str, year_end: tuple[int, int]) -> str:
+    """`2019/2020`, `2019-20` or `2020` as the date `year_end` (month, day) falls on in the year
+    it ends in: 2020-07-31. Anything else is left as it is, to be read (or refused) as written."""
+    m = _YEARS.fullmatch(cell)
+    if m is None:
+        return cell
+    first, second = int(m.group(1)), m.group(2)
+    last = first if second is None else int(second) if len(second) == 4 else first // 100 * 100 + int(second)
+    if second is not None and last < first:
+        last += 100  # 1999-00
+    if second is not None and last != first + 1:
+        return cell  # not one year to the next: read as written, and refused with its row
+    month, day = year_end
+    return f"{last:04d}-{month:02d}-{day:02d}"
+
+
 def _undated(o: Observation, undated: list[tuple[str, str]]) -> Diagnostic:
     """E081 for the time cells that are neither numbers nor YYYY-MM-DD dates, with how to write
     a day/month/year date (UK spreadsheets') so that it is read, never guessed at."""
@@ -209,6 +228,10 @@ def _undated(o: Observation, undated: list[tuple[str, str]]) -> Diagnostic:
         hint = (f"write dates as YYYY-MM-DD: if `{first}` is day/month/year, it is "
                 f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else
                 "write dates as YYYY-MM-DD, e.g. 2021-03-31")
+    elif _YEARS.fullmatch(first):
+        hint = (f"`{printable(first)}` is a year, not a day: say which day of it each value stands for with "
+                "`year_end: MM-DD` in this data source (`07-31` for the children's social work statistics' "
+                "31 July, `03-31` for a financial year), or write dates YYYY-MM-DD")
     else:
         hint = "write dates as YYYY-MM-DD (e.g. 2021-03-31), or times as numbers in the model's time unit"
     return error("E081", f"{_rows_text([p for _, p in undated])}: `{printable(first)}`{more} for `{o.series}` "
@@ -288,6 +311,9 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
         seen.update(str(x) for x in table[src.series].unique()[:10_000])
     else:
         seen.update(str(c) for c in cols if c not in wanted)
+    year_end = src.year_end
+    if year_end is not None:  # `2019/2020`, `2019-20`, `2020`: the given day of the year they end in
+        table[src.time] = [year_date(str(cell), year_end) for cell in table[src.time]]
     for i, rec in enumerate(table.to_dict("records")):
         line = i + 2
         pref = rec[src.prefer.column] if src.prefer else None

@@ -442,3 +442,30 @@ def test_a_calibration_key_without_the_space_after_its_colon_says_so(tmp_path: P
         calibrate(tmp_path / "c.yaml")
     [d] = exc.value.diagnostics
     assert d.code == "E003" and "`a_count: {stock...`" in (d.hint or "")
+
+
+@pytest.mark.parametrize(("cell", "date"), [("2019/2020", "2020-07-31"), ("2019-20", "2020-07-31"), ("2020", "2020-07-31"),
+                                            ("1999-00", "2000-07-31"), (" 2019 / 2020 ", "2020-07-31"),
+                                            ("2019-21", "2019-21"), ("2020-07-31", "2020-07-31"), ("Q1", "Q1")])
+def test_a_year_written_as_statistics_tables_write_it_is_its_given_day(cell: str, date: str) -> None:
+    from stockflow.runtime._data import year_date
+
+    assert year_date(cell, (7, 31)) == date
+
+
+def test_data_by_year_need_the_day_each_value_stands_for(synthetic: Path) -> None:
+    """statistics.gov.scot dates a year's figures `2009/2010`: that was "neither a number nor a
+    date". `year_end: 07-31` says which day they stand for; without it the hint names it."""
+    rows = "".join(f"{2008 + y}/{2009 + y},b_count,{v}\n" for y, v in ((1, 140), (2, 150)))
+    (synthetic / "years.csv").write_text("year,series,value\n" + rows)
+    body = "time_origin: 2009-07-31\n" + b_count_only("years.csv")
+    got = _diag(write(synthetic, "y1.yaml", body))
+    assert got[0][0] == "E081" and "`2009/2010`" in got[0][1]
+    with pytest.raises(SpecError) as exc:
+        calibrate(synthetic / "y1.yaml")
+    assert "year_end: MM-DD" in (exc.value.diagnostics[0].hint or "")
+    fit = calibrate(write(synthetic, "y2.yaml", "time_origin: 2009-07-31\n"
+                          + b_count_only("years.csv", ", year_end: 07-31")), starts=1)
+    assert list(fit.series[0].ends) == pytest.approx([1.0, 2.0], abs=0.01)  # 2010-07-31, 2011-07-31: years 1 and 2
+    got = _diag(write(synthetic, "y3.yaml", "time_origin: 2009-07-31\n" + b_count_only("years.csv", ", year_end: 31/07")))
+    assert got[0][0] == "E080" and "MM-DD" in got[0][1]

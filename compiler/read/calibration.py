@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..base.diagnostics import Span, SpecError
+from ..base.diagnostics import Span, SpecError, printable
 from ..base.hints import did_you_mean
 from .yaml_nodes import NodeReader, compose, glued_colons
 
 NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
 _TOP = ("model", "time_origin", "data", "observe", "estimate", "starts", "seed")
-_DATA = ("file", "layout", "time", "series", "value", "unit", "prefer")
+_DATA = ("file", "layout", "time", "series", "value", "unit", "prefer", "year_end")
 _OBS = ("stock", "flow", "aux", "rate", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
 _EST = ("bounds", "prior", "start")
 
@@ -43,6 +44,7 @@ class DataSource:
     unit: str | None  # a column with each value's unit, checked against `observe.unit`
     prefer: Prefer | None
     span: Span
+    year_end: tuple[int, int] | None = None  # (month, day): a time cell `2019/2020` or `2019-20` is that day of 2020
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,21 @@ class _Reader(NodeReader):
             self.err("E080", "tidy data need `series` (the column naming each series) and `value`", node)
         return DataSource(self.path(p["file"], "`file`") if "file" in p else "", layout or "tidy",
                           self.text(p, "time", "time") or "time", self.text(p, "series"), self.text(p, "value"),
-                          self.text(p, "unit"), prefer, self.span(node))
+                          self.text(p, "unit"), prefer, self.span(node),
+                          self.month_day(p["year_end"]) if "year_end" in p else None)
+
+    def month_day(self, node: Node) -> tuple[int, int] | None:
+        """`year_end: 07-31`: the day of the year a year's value stands for (31 July)."""
+        text = str(node.value).strip() if isinstance(node, ScalarNode) else ""
+        m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+        try:
+            if m is not None and dt.date(2000, int(m.group(1)), int(m.group(2))):  # a leap year: 02-29 is a day
+                return int(m.group(1)), int(m.group(2))
+        except ValueError:
+            pass
+        self.err("E080", f"`year_end` is a month and day, MM-DD, not `{printable(text)}`", node,
+                 "e.g. `year_end: 07-31` for values that stand for 31 July, `03-31` for a financial year's end")
+        return None
 
     def observation(self, key: ScalarNode, node: Node) -> Observation:
         p = self.props(node, _OBS, f"`observe.{key.value}`")
