@@ -83,3 +83,14 @@ def test_the_explorer_writes_times_without_thousands_separators() -> None:
                               "timeText(115.24), timeTick(0), tickText(2024)]));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == ["2024", "2030.5", "2030.25", "115.24", "0", "2,024"]
+
+
+@pytest.mark.parametrize(("unit", "one", "many"), [("month", "month", "months"), ("months", "month", "months"),
+                                                   ("Months", "Month", "Months"), ("year", "year", "years"),
+                                                   ("fortnight", "fortnight", "fortnight")])
+def test_a_time_unit_in_a_sentence(unit: str, one: str, many: str) -> None:
+    """A model imported from XMILE runs in `months`: the explorer's axis read `monthss` and its
+    sentence `Savings from months 116`."""
+    from stockflow.numbers import time_words
+
+    assert time_words(unit) == (one, many)

@@ -16,10 +16,10 @@ from .compiler.ir.text import expr_text, unit_text
 from .compiler.ir.units import TIME, Unit
 from .compiler.write.map import system_map
 from .explorer_model import generate, inputs_of, plan_of
+from .numbers import TIME_WORDS, time_words
 from .stock_flows import into_stock
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
-TIME_WORDS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")  # plural with "s"
 
 
 def build(model: Any) -> str:
@@ -50,7 +50,8 @@ def page_data(model: Any, js: Any) -> dict[str, Any]:
     scenarios = _scenarios(model, js, rate)
     visible = [v for v in model.variables() if not v.hidden]
     return {
-        "timeUnit": g.time.unit, "plan": plan, "slots": js.slots,
+        "timeUnit": time_words(g.time.unit)[0], "timeUnits": time_words(g.time.unit)[1], "plan": plan,
+        "slots": js.slots,
         "params": _params(model, js, g),
         "stocks": [_stock(model, s) for s in g.stocks if not s.hidden],
         "metrics": [{"id": mm.id, "name": mm.display, "slot": js.slots[mm.id], "units": info.units,
@@ -119,7 +120,7 @@ def _stay(model: Any, s: Any, flows: Unit | None) -> str | None:
     if units is None or flows is None or not s.outflows or (units / flows).dim != TIME:
         return None
     name = model.checked.unitsys.show(units / flows)
-    return name + ("s" if name in TIME_WORDS else "")
+    return name + ("s" if name in TIME_WORDS else "")  # a length of stay in `month` reads `months`
 
 
 def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[dict[str, Any]]:

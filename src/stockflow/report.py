@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
-from .numbers import counted, units_shown, value_text
+from .numbers import counted, time_words, units_shown, value_text
 from .report_drivers import drivers_section
 
 CSS = """
@@ -66,7 +66,7 @@ def build(model: Any, results: Any, break_even: str | None = None, cost: str | N
 
 def _head(model: Any, results: Any) -> list[str]:
     g = model.checked.graph
-    unit, p = g.time.unit, model.plan()
+    unit, p = time_words(g.time.unit)[1], model.plan()  # `dt 0.25 months`, `from 0 to 120 months`
     parts = [f"<h1>{_e(g.info.title or g.info.name)}</h1>"]
     if g.info.description:
         parts.append(f"<p>{_e(g.info.description)}</p>")
@@ -115,7 +115,7 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     parts += _definitions(model)
     if break_even:
         be = results.break_even_rows(break_even)
-        unit = g.time.unit
+        unit = time_words(g.time.unit)[0]  # `month 115`
         last_step = float(results.batch.times[-2]) if len(results.batch.times) > 1 else math.inf
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
         parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [

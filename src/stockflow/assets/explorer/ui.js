@@ -236,7 +236,7 @@
       title: title, width: 460, height: 220,
       // from zero, so that a small change looks small; rescaled as the data change
       scales: {x: {time: false}, y: {range: function (u, lo, hi) { return [Math.min(0, lo), hi > 0 ? hi * 1.05 : 1]; }}},
-      axes: [{label: D.timeUnit + "s", values: function (u, ticks) { return ticks.map(timeTick); }},
+      axes: [{label: D.timeUnits, values: function (u, ticks) { return ticks.map(timeTick); }},
         {label: unitLabel(unit), size: 80, values: function (u, ticks) { return ticks.map(function (v) { return tickText(v, unit); }); }}],
       series: [{label: D.timeUnit}].concat(lines.map(function (l) {
         return {label: l.label, stroke: l.colour, width: 2, dash: l.dash, spanGaps: false,
