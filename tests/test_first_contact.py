@@ -490,3 +490,11 @@ def test_a_byte_order_mark_is_read_past_and_invisible_characters_are_shown(tmp_p
     from stockflow.compiler.base.diagnostics import printable
 
     assert printable("a\u200bb\ufeff") == "a\\u200bb\\ufeff"
+
+
+@pytest.mark.parametrize(("value", "says"), [("rate=7%", "write 7% as `0.07`"), ("rate=1,000", "write `1000`"),
+                                             ("rate 0.07", "write `rate=0.07`"),
+                                             ("rate=0.01 [1/month]", "the variable's own units")])
+def test_a_value_on_the_command_line_written_as_elsewhere_says_what_to_write(value: str, says: str) -> None:
+    code, _, err = invoke("run", GIRFEC, "--set", value)
+    assert code == 2 and says in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -97,11 +98,26 @@ def parse_sets(sets: tuple[str, ...], option: str) -> dict[str, float]:
                 raise ValueError
             number = float(value)
         except ValueError:
-            raise click.BadParameter(f"expected NAME=NUMBER, got {shown_text(item)}", param_hint=option) from None
+            raise click.BadParameter(f"expected NAME=NUMBER, got {shown_text(item)}" + _set_slip(name, eq, value),
+                                     param_hint=option) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise click.BadParameter(f"{shown_text(item)}: the value must be a finite number", param_hint=option)
         out[name.strip()] = number
     return out
+
+
+def _set_slip(name: str, eq: str, value: str) -> str:
+    """What to write for a --set or --initial as a spreadsheet or a spec writes a value."""
+    from ..compiler.read.slips import number_slip
+
+    if not eq and len(name.split()) == 2:
+        return f" (write `{'='.join(name.split())}`)"
+    slip = number_slip(value)
+    if slip is not None:
+        return f" ({slip})"
+    if re.search(r"\d\s*(\[|[A-Za-z])", value):
+        return " (give the number alone, in the variable's own units: `stockflow explain SPEC NAME` shows them)"
+    return ""
 
 
 def shown_text(text: str) -> str:
