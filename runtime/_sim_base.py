@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..compiler.base.diagnostics import SpecError, error
+from ..compiler.base.diagnostics import Diagnostic, SpecError
 from ..compiler.codegen.build import ModelFunctions, build
 from ..compiler.ir.graph import AggKind
 from ..compiler.ir.model import CheckedModel
+from ..compiler.read.time import recorded_row
 from ._plan import Plan
 
 
@@ -24,17 +25,14 @@ class SimBase:
 
     def at_rows(self, plan: Plan) -> dict[str, int]:
         """The save point each at(...) metric reads; E050 if its time is not one."""
-        t0, every, n_blocks = plan.start, plan.save_every, plan.n_steps // plan.save_every
         rows = {}
         for a in self.model.graph.aggregates:
             if a.kind is AggKind.AT:
-                when = self.model.aggregate_times[a.id]
-                k = (when - t0) / (plan.dt * every)
-                if abs(k - round(k)) > 1e-6 or not 0 <= round(k) <= n_blocks:
-                    raise SpecError([error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run",
-                                           a.span, f"record every {plan.dt * every:g} from {t0:g} to "
-                                           f"{t0 + plan.n_steps * plan.dt:g}; choose one of those times")])
-                rows[a.id] = round(k)
+                row = recorded_row(self.model.aggregate_times[a.id], plan.start, plan.dt * plan.save_every,
+                                   plan.stop, a.span, True)
+                if isinstance(row, Diagnostic):
+                    raise SpecError([row])
+                rows[a.id] = row
         return rows
 
     def group_rows(self) -> list[tuple[list[tuple[int, float]], int]]:

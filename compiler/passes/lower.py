@@ -6,8 +6,6 @@ fits any unit; other bare numbers are dimensionless, except where a time is expe
 
 from __future__ import annotations
 
-import math
-
 import sympy
 
 from ..base.diagnostics import Diagnostic, Span, SpecError, error
@@ -15,7 +13,7 @@ from ..ir import ast as A
 from ..ir import graph as G
 from ..ir.model import CheckedModel, frozen, sym
 from ..ir.units import TIME, Unit, UnitSystem
-from ..read.time import grid_faults
+from ..read.time import grid_faults, recorded_row
 from .lower_expr import ExprLowering, Ty, convert
 
 
@@ -286,12 +284,9 @@ class _Lowerer(ExprLowering):
         """`at(x, 10)` in a run that records every 4: E050 at compile, not at the first run."""
         t = self.g.time
         every = t.save_step or t.dt
-        k = (when - t.start) / every
-        if every > 0 and abs(k - round(k)) > 1e-6:
-            below, above = (t.start + math.floor(k) * every, t.start + math.ceil(k) * every)
-            self.err("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run", span,
-                     f"the run records every {every:g} from {t.start:g} to {t.stop:g}: "
-                     f"at {below:g} or {above:g}" + ("" if t.save_step is None else ", or record more often with `save`"))
+        if every > 0:
+            row = recorded_row(when, t.start, every, t.stop, span, t.save_step is not None)
+            self.errors += [row] if isinstance(row, Diagnostic) else []
 
     def constant_time(self, e: A.Expr) -> float:
         """A time given to a metric summary, as a number in the model's time unit."""

@@ -122,3 +122,19 @@ def _dividing(length: float, near: float) -> float:
         return next((d for d in range(7) if abs(round(c, d) - c) <= 1e-9 * max(1.0, c)), 7)
 
     return min(candidates, key=lambda c: (digits(c) > 2, -c))  # the closest of the short ones
+
+
+def recorded_row(when: float, start: float, every: float, stop: float, span: Span | None,
+                 saved: bool = False) -> int | Diagnostic:
+    """The save point `at(x, when)` reads in a run from `start` to `stop` that records every
+    `every`, or E050 naming the recorded times either side (`saved`: the spec sets `save`, so
+    recording more often is a fix too). Checked at compile for the spec's own settings and
+    again at run for a run's own --dt or --save."""
+    k = (when - start) / every
+    n = round((stop - start) / every)
+    if abs(k - round(k)) <= 1e-6 and 0 <= round(k) <= n:
+        return round(k)
+    below, above = start + math.floor(k) * every, start + math.ceil(k) * every
+    return error("E050", f"at(..., {when:g}): {when:g} is not a recorded time of this run", span,
+                       f"the run records every {every:g} from {start:g} to {stop:g}: at {below:g} or {above:g}"
+                       + (", or record more often with `save`" if saved else ""))
