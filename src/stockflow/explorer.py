@@ -16,7 +16,7 @@ from .compiler.ir.text import expr_text, unit_text
 from .compiler.ir.units import TIME, Unit
 from .compiler.write.map import system_map
 from .explorer_model import generate, inputs_of, plan_of
-from .numbers import TIME_WORDS, time_words
+from .numbers import time_words
 from .stock_flows import into_stock
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -120,7 +120,7 @@ def _stay(model: Any, s: Any, flows: Unit | None) -> str | None:
     if units is None or flows is None or not s.outflows or (units / flows).dim != TIME:
         return None
     name = model.checked.unitsys.show(units / flows)
-    return name + ("s" if name in TIME_WORDS else "")  # a length of stay in `month` reads `months`
+    return time_words(name)[1]  # a length of stay in `month` reads `months`
 
 
 def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -131,6 +131,7 @@ def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[
     order = [declared.get("baseline")] + [sc for sc in g.scenarios if sc.id != "baseline"]
     sampled = [sc for sc in order if sc and (sc.samples or sc.from_fit) and not sc.sweeps]
     res = model.run_scenarios([sc.id for sc in sampled]) if sampled else None  # one batch for all their draws
+    drivers = _strongest(res) if res is not None else {}
     out = []
     for sc in order:
         P, initial = inputs_of(model, js, sc)
@@ -139,11 +140,12 @@ def _scenarios(model: Any, js: Any, rate: dict[str, Any] | None = None) -> list[
                     "description": (sc.doc.description or "") if sc else "",
                     "P": P, "initial": {str(k): v for k, v in initial.items()},
                     "uncertain": bool(sc and (sc.samples or sc.sweeps or sc.from_fit)),
-                    "spread": _spread(model, res, sc, rate) if sc in sampled else None})
+                    "spread": _spread(model, res, sc, rate, drivers) if sc in sampled else None})
     return out
 
 
-def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[str, Any]:
+def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None,
+            drivers: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A sampled scenario's draws at the spec's values (`res`, run once for all of them): each
     metric's 5th, 50th and 95th percentiles, each stock's 5-95% band over time, and when savings
     appear over the draws. The page shows them while the scenario's assumptions are as the
@@ -161,8 +163,8 @@ def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[
                           for q in (5, 95)] for s in g.stocks if not s.hidden},
         "breakEven": None,
         # which assumption moves each metric most over the draws (where one clearly does)
-        "drivers": {ids[r.metric]: [r.parameter, round(r.correlation, 2)] for r in _strongest(res, sc.display)
-                    if r.metric in ids}}
+        "drivers": {ids[m]: [r.parameter, round(r.correlation, 2)] for m, r in drivers.get(sc.display, {}).items()
+                    if m in ids}}
     if rate is not None:
         r = next(r for r in res.break_even_rows(rate["id"]) if r.scenario == sc.display)
         out["breakEven"] = {k: (None if v != v else float(v)) for k, v in
@@ -171,13 +173,14 @@ def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None) -> dict[
     return out
 
 
-def _strongest(res: Any, scenario: str) -> list[Any]:
-    """Per metric, the sampled assumption with the largest rank correlation, if 0.3 or more."""
-    out: dict[str, Any] = {}
+def _strongest(res: Any) -> dict[str, dict[str, Any]]:
+    """By scenario, then metric, the sampled assumption with the largest rank correlation, if
+    0.3 or more (the rows come strongest first), ranked once for every sampled scenario."""
+    out: dict[str, dict[str, Any]] = {}
     for r in res.driver_rows([m.name for m in res.batch.metrics]):
-        if r.scenario == scenario and r.metric not in out and abs(r.correlation) >= 0.3:
-            out[r.metric] = r
-    return list(out.values())
+        if r.metric not in out.setdefault(r.scenario, {}) and abs(r.correlation) >= 0.3:
+            out[r.scenario][r.metric] = r
+    return out
 
 
 def _break_even(model: Any, js: Any) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ import numpy as np
 from .numbers import units_shown
 from .stock_flows import into_stock
 
+MAX_PANELS = 24  # trajectory panels drawn when none are named: a figure of hundreds is read by nobody
 COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a04000", "#566573"]
 # The baseline solid, each scenario dashed its own way: a scenario that leaves a stock where
 # the baseline has it would otherwise hide the baseline's line, and a reader would miss it.

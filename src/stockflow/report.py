@@ -85,12 +85,13 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     g = model.checked.graph
     by_metric = results.shown_metric_rows()
     columns = list(dict.fromkeys((r.scenario, r.point) for block in by_metric.values() for r in block))
-    names = [_e(sc + (f" ({pt})" if pt else "")) for sc, pt in columns]
-    header = ["metric", "units"] + names
+    names = [sc + (f" ({pt})" if pt else "") for sc, pt in columns]
+    heads = []  # each metric with its units, as written (headers are escaped where drawn)
     rows = []
     for metric, block in by_metric.items():
         cells = {(r.scenario, r.point): r for r in block}
         units = str(block[0].units)
+        heads.append((metric, _units_shown(units)))
         row = [_e(metric), _e(_units_shown(units))]
         for sc, pt in columns:
             r = cells[(sc, pt)]
@@ -104,11 +105,12 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     if not rows:
         return ["<h2>Results against the baseline</h2>", "<p>The spec declares no metrics; the trajectories below "
                 "show the run.</p>"]
-    table = _table(header, rows, set(range(2, len(header))))
     if len(columns) > MAX_ACROSS and len(rows) < len(columns):  # many scenarios: a row each, or the page cuts them off
-        across = ["scenario"] + [f"{r[0]}{f' ({r[1]})' if r[1] else ''}" for r in rows]
-        table = _table(across, [[name] + [r[2 + i] for r in rows] for i, name in enumerate(names)],
+        across = ["scenario"] + [f"{m} ({u})" if u else m for m, u in heads]
+        table = _table(across, [[_e(name)] + [r[2 + i] for r in rows] for i, name in enumerate(names)],
                        set(range(1, len(across))))
+    else:
+        table = _table(["metric", "units", *names], rows, set(range(2, len(names) + 2)))
     parts = ["<h2>Results against the baseline</h2>",
              "<p class='note'>Each scenario's value, and under it the change against the baseline. "
              "A sampled scenario shows the median of its runs and the range of the middle 90%.</p>", table]
@@ -166,9 +168,8 @@ def _definitions(model: Any) -> list[str]:
         for m in g.metrics if m.display in decls])]
 
 
-# The trajectories' grid holds every stock of a model of a few dozen; each stock-and-flows
-# figure is a page of its own, so fewer of them.
-MAX_PANELS = 24
+# Each stock-and-flows figure is a page of its own, so fewer of them than trajectory panels
+# (plots.MAX_PANELS).
 MAX_FLOW_PANELS = 6
 
 
@@ -184,7 +185,7 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
         every, what = [by_id[n] for n in plots.trajectory_names(results, variables)], "variables chosen"
     elif not every:  # a model without stocks: what it computes
         every, what = [v for v in (*g.auxes, *g.flows) if not v.hidden], "variables"
-    stocks = [s.id for s in every][:MAX_PANELS]
+    stocks = [s.id for s in every][:plots.MAX_PANELS]
     if stocks:
         parts.append(f'<img alt="{what} by scenario" src="{plots.to_data_uri(plots.trajectories(results, stocks, unit))}">')
     else:

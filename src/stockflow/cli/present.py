@@ -89,15 +89,14 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
     click.echo(f"wrote {output}")
 
 
-MAX_PANELS = 24  # as the report draws: a figure of hundreds of panels is read by nobody
-
-
 def _default_panels(model: Any) -> list[str]:
     """The stocks, or a model without stocks' auxiliaries and flows: at most MAX_PANELS, the
     rest named."""
     every = model.stocks or [v.name for v in model.variables() if not v.hidden]
     if not every:
         raise click.BadParameter("the model has no stocks, flows or auxiliaries to draw", param_hint="SPEC")
+    from ..plots import MAX_PANELS
+
     if len(every) > MAX_PANELS:
         click.echo(f"drew the first {MAX_PANELS} of {len(every)}; --vars chooses which", err=True)
     return every[:MAX_PANELS]
