@@ -55,6 +55,12 @@ def is_identifier(name: str) -> bool:
     return bool(_IDENT.match(name))
 
 
+def as_element_name(dim: str, element: str) -> str:
+    """An element written as a spreadsheet labels it, as a name: `0-4` of `band` -> `band_0_4`."""
+    word = re.sub(r"\W+", "_", element.replace("+", "_plus")).strip("_") or "element"
+    return word if is_identifier(word) else f"{dim}_{word}"
+
+
 # Built-in time units in seconds; the model's time unit becomes scale 1.
 TIME_SECONDS: dict[str, Fraction] = {
     "second": Fraction(1),

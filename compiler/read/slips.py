@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..base.names import KEYWORDS
+from ..base.names import KEYWORDS, as_element_name
 
 _UPPER_IF = re.compile(r"\b(IF|THEN|ELSE|AND|OR|NOT)\b")
 _DECIMAL_COMMA = re.compile(r"\d,\d")
@@ -44,14 +44,13 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
         return f"a rate's units are written `[1/{found}]`"
     if found == "%":
         n = _PERCENT.search(before)
-        return (f"a percentage is a number: write {n.group(1)}% as `{float(n.group(1)) / 100:.10g}`" if n
-                else "a percentage is a number: write 10% as `0.1`")
+        return number_slip(n.group(1) + "%") if n else "a percentage is a number: write 10% as `0.1`"
     if found == ";":
         return "a declaration ends with its line: remove the `;`"
     if found == ",":
         grouped = next((m for m in _THOUSANDS.finditer(line) if m.start() < column - 1 < m.end()), None)
         if grouped:
-            return f"numbers have no thousands separators: write `{grouped.group(1).replace(',', '')}`"
+            return number_slip(grouped.group(1))
         if _DECIMAL_COMMA.search(line[max(0, column - 3):column + 1]):
             return "numbers take a decimal point: write `0.1`, not `0,1`"
     if found == "/" and (before.rstrip().endswith("/") or at.startswith("//")):
@@ -124,8 +123,7 @@ def _dim_slip(line: str) -> str | None:
             return (f"elements are separated by commas, and a name has no spaces: `{', '.join(words)}` "
                     f"for several, `{'_'.join(words)}` for one")
         if element and not re.fullmatch(r"[A-Za-z_]\w*|-?\d+", element):
-            word = re.sub(r"\W+", "_", element.replace("+", "_plus")).strip("_")
-            return f"an element is a name or a whole number: write `{name}_{word}` for `{element}`"
+            return f"an element is a name or a whole number: write `{as_element_name(name, element)}` for `{element}`"
     return None
 
 

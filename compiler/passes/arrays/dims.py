@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from ...base.diagnostics import Diagnostic, error
 from ...base.hints import did_you_mean
-from ...base.names import canonical, is_identifier
+from ...base.names import as_element_name, canonical, is_identifier
 from ...ir import ast as A
 
 
@@ -109,7 +108,7 @@ def _elements_ok(d: A.DimDecl, errors: list[Diagnostic]) -> bool:
         span = d.element_spans[i] if i < len(d.element_spans) else d.span
         if not (is_identifier(e) or e.lstrip("-").isdigit()):
             errors.append(error("E090", f"element `{e}` of `{d.name}` is not a name or a whole number", span,
-                                f"use letters, digits and _: `{_as_name(d.name, e)}`"))
+                                f"use letters, digits and _: `{as_element_name(d.name, e)}`"))
             return False
         if canonical(e) in seen:
             errors.append(error("E090", f"element `{e}` appears twice in `{d.name}`", span, "keep one"))
@@ -132,9 +131,3 @@ def _check_subrange(d: A.DimDecl, dims: dict[str, Dim], errors: list[Diagnostic]
                                 did_you_mean(e, parent.elements) or "elements: " + ", ".join(parent.elements)))
             del dims[canonical(d.name)]
             return
-
-
-def _as_name(dim: str, element: str) -> str:
-    """An element written as a spreadsheet labels it, as a name: `0-4` of `band` -> `band_0_4`."""
-    word = re.sub(r"\W+", "_", element.replace("+", "_plus")).strip("_") or "element"
-    return word if is_identifier(word) else f"{dim}_{word}"
