@@ -17,6 +17,7 @@ from .compiler.ir.units import TIME, Unit
 from .compiler.write.map import system_map
 from .explorer_model import generate, inputs_of, plan_of
 from .numbers import time_words
+from .runtime._drivers import rho_text
 from .stock_flows import into_stock
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -163,7 +164,7 @@ def _spread(model: Any, res: Any, sc: Any, rate: dict[str, Any] | None,
                           for q in (5, 95)] for s in g.stocks if not s.hidden},
         "breakEven": None,
         # which assumption moves each metric most over the draws (where one clearly does)
-        "drivers": {ids[m]: [r.parameter, round(r.correlation, 2)] for m, r in drivers.get(sc.display, {}).items()
+        "drivers": {ids[m]: [r.parameter, rho_text(r.correlation)] for m, r in drivers.get(sc.display, {}).items()
                     if m in ids}}
     if rate is not None:
         r = next(r for r in res.break_even_rows(rate["id"]) if r.scenario == sc.display)

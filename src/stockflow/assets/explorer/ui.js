@@ -177,8 +177,7 @@
         cell.appendChild(el("br"));
         var driver = fan.drivers && fan.drivers[m.id];
         cell.appendChild(el("small", {"class": "range"}, "5-95% of draws: " + valueText(range[0], m.units) + " to " +
-          valueText(range[2], m.units) + (driver ? "; moved most by " + driver[0] + " (" + (driver[1] > 0 ? "+" : "") +
-          driver[1].toFixed(2) + ")" : "")));
+          valueText(range[2], m.units) + (driver ? "; moved most by " + driver[0] + " (" + driver[1] + ")" : "")));  // [name, "+0.84"]
       }
       tr.appendChild(cell);
       tr.appendChild(el("td", {"class": "num"}, valueText(was, m.units)));
