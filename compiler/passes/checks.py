@@ -111,7 +111,7 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
             f = flows[fid]
             out.append(warning(
                 "W101", f"outflow `{f.display}` does not vanish when `{s.display}` is empty "
-                f"(at zero it is {_show(at_zero)})", f.span,
+                f"(at zero it is {_shown_at_zero(model, at_zero)})", f.span,
                 f"make the rate proportional to `{s.display}`, or mark the stock `non_negative` "
                 "so the run caps the outflow"))
     return out
@@ -153,6 +153,16 @@ def _at_zero(e: sympy.Expr, stock: sympy.Symbol, seen: dict[tuple[object, ...], 
 
 def _show(e: sympy.Expr) -> str:
     return f"{float(e):g}" if e.is_number else str(e.evalf(6))
+
+
+def _shown_at_zero(model: CheckedModel, e: sympy.Expr) -> str:
+    """A rate at zero in the user's words: a hidden stage (`approvals$delay31.3`) is named by
+    the call that made it, which is what the user wrote."""
+    hidden = {s.id: s.origin for s in model.graph.stocks if s.hidden and s.origin is not None}
+    calls = sorted({f"{o.function}(...)" for x in e.free_symbols if (o := hidden.get(x.name)) is not None})
+    if not calls:
+        return _show(e)
+    return f"set by the {' and '.join(calls)} in its equation, not by the stock"
 
 
 def _start_values(model: CheckedModel, fns: ModelFunctions) -> tuple[ModelFunctions, np.ndarray, np.ndarray] | None:
