@@ -218,6 +218,26 @@ def test_a_map_of_several_arrays_names_each_box_and_sets_arrays_in_rows(tmp_path
         ["universal"], ["additional"], ["targeted"], ["intensive"]]
 
 
+def test_a_long_name_wraps_onto_two_lines_of_its_box() -> None:
+    """`enquiries_in_process` was cut to `enquiries_in_proc…` on the map; it is broken after
+    an underscore instead; a name too long for two lines, or with no underscore, is shortened."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import system_map
+
+    m = stockflow.load_text("""time { start 0  stop 1  dt 1  units year }
+stock enquiries_in_process = 1
+stock approved = 1
+stock averyveryverylongnamewithoutbreaks = 1
+stock children_placed_with_kinship_carers = 1
+flow f: enquiries_in_process -> approved = 1
+""")
+    boxes = _boxes(system_map(m.checked, causal_graph(m.checked)))
+    assert boxes["enquiries_in_process"][2] == ["enquiries_", "in_process"]
+    assert boxes["approved"][2] == ["approved"]
+    assert boxes["averyveryverylongnamewithoutbreaks"][2] == ["averyveryverylong…"]
+    assert boxes["children_placed_with_kinship_carers"][2] == ["children_placed_", "with_kinship_care…"]
+
+
 def test_graphviz_draws_each_array_once_unless_asked_for_its_elements(tmp_path: Path) -> None:
     """A model of arrays drew every element with every causal arrow between them (GIRFEC by
     age: 12 stocks and hundreds of arrows); each array is now one node labelled with its

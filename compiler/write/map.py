@@ -19,6 +19,7 @@ from ..ir import graph as G
 from ..ir.model import CheckedModel
 
 COL, BOX_W, BOX_H, ROW_GAP = 250, 130, 56, 300
+SHORT = 18  # characters that fit on one line of a box
 PIPE = 40  # a flow to or from outside: short enough that one box's cloud clears the next one's
 MIN_SCALE = 0.7  # drawn no smaller than this (13 px text at 9 px): a wider map scrolls sideways
 ROW_SPACE = 90  # between one row's lowest point and the next one's highest: room for flows between rows
@@ -45,10 +46,7 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
     names = {s.id: s.display for s in g.stocks}
     labels = _labels({sid: names[sid] for sid in lay.stocks})
     for sid, (x, y) in lay.stocks.items():
-        name, element = labels[sid]
-        text = (f'<text x="{x:.1f}" y="{y - 4:.1f}" class="name">{_e(name)}</text>' if element is None else
-                f'<text x="{x:.1f}" y="{y - 11:.1f}" class="name">{_e(name)}</text>'
-                f'<text x="{x:.1f}" y="{y + 4:.1f}" class="element">{_e(element)}</text>')
+        text = _box_text(x, y, *labels[sid])
         lay.parts.append(
             f'<g class="stock" data-id="{_e(sid)}" tabindex="0"><title>{_e(names[sid])}</title>'
             f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
@@ -335,7 +333,7 @@ def _labels(names: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
     for sid, (a, e) in parts.items():
         if e is None:
-            out[sid] = (_short(a), None)
+            out[sid] = (a if _wrap(a) else _short(a), None)
         elif alone:
             out[sid] = (_short(e[0]), None) if len(e) == 1 else (_short(", ".join(e[:-1])), _short(e[-1]))
         else:
@@ -350,8 +348,33 @@ def _split(name: str) -> tuple[str, list[str] | None]:
     return name, None
 
 
+def _box_text(x: float, y: float, name: str, second: str | None) -> str:
+    """A box's one or two lines: the name, or a long name wrapped, or a name over its elements."""
+    def line(dy: float, text: str, cls: str) -> str:
+        return f'<text x="{x:.1f}" y="{y + dy:.1f}" class="{cls}">{_e(text)}</text>'
+
+    if second is not None:
+        return line(-11, name, "name") + line(4, second, "element")
+    wrapped = _wrap(name)
+    return line(-4, name, "name") if wrapped is None else line(-11, wrapped[0], "name") + line(4, wrapped[1], "name")
+
+
+def _wrap(name: str) -> tuple[str, str] | None:
+    """A long name on two lines, broken after an underscore (`enquiries_in_` over `process`):
+    the most even break that fits, else the last that fits the first line, the rest shortened.
+    None where the name fits on one line or has no such underscore."""
+    if len(name) <= SHORT:
+        return None
+    cuts = [i + 1 for i, c in enumerate(name) if c == "_" and 1 <= i + 1 <= SHORT and i + 1 < len(name)]
+    if not cuts:
+        return None
+    fits = [i for i in cuts if len(name) - i <= SHORT]
+    cut = min(fits, key=lambda i: abs(len(name) - 2 * i)) if fits else max(cuts)
+    return name[:cut], _short(name[cut:])
+
+
 def _short(name: str) -> str:
-    return name if len(name) <= 18 else name[:17] + "…"
+    return name if len(name) <= SHORT else name[:SHORT - 1] + "…"
 
 
 def _e(text: str) -> str:
