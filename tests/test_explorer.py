@@ -342,3 +342,36 @@ def test_the_address_keeps_the_what_if_a_board_has_set_up(tmp_path: Path) -> Non
     want = model.run(params={"intervention_scale": 1, "rate[universal,additional]": 0.09})
     assert got["scenario"] == "wm2u" and got["panel"][0]["title"].startswith("children[intensive]")
     np.testing.assert_allclose(got["series"]["children[intensive]"], want["children[intensive]"], rtol=TOL)
+
+
+@needs_chromium
+def test_the_map_is_as_tall_as_what_it_shows(tmp_path: Path) -> None:
+    """The causal links bow far below the rows and are hidden until asked for, yet the map
+    kept their room: a one-row map stood over 200 px of blank. It is now as tall as what it
+    shows, grows when the links are shown, and the address keeps that choice (`links=1`)."""
+    model = stockflow.load_text("""model pipeline
+time { start 0  stop 4  dt 0.25  units year }
+stock waiting = 40
+stock approved = 300
+flow approvals: waiting -> approved = waiting * 0.5
+flow leaving: approved -> outside = approved * 0.1 + waiting * 0.01
+""")
+    page = write_page(model, tmp_path)
+
+    def map_tag(dom: str) -> str:
+        found = re.search(r'<svg[^>]*class="map[^"]*"[^>]*>', dom)
+        assert found is not None
+        return found.group(0)
+
+    def height(tag: str) -> float:
+        box = re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', tag)
+        assert box is not None
+        return float(box.group(1))
+
+    plain, full = (float(h) for h in re.search(r'data-heights="([\d.]+) ([\d.]+)"', map_tag(page.read_text())).groups())
+    assert plain + 100 < full  # the links need room the map leaves out without them
+    shut = chromium_dom(page, "stock=approved")  # no link of its own to show
+    assert height(map_tag(shut)) == plain and "show-links" not in map_tag(shut)
+    assert height(map_tag(chromium_dom(page, "stock=waiting"))) == full  # its link to `leaving` is shown
+    opened = chromium_dom(page, "stock=approved&links=1")
+    assert height(map_tag(opened)) == full and "show-links" in map_tag(opened)

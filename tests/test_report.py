@@ -48,7 +48,7 @@ def test_report_sections(report_html: str) -> None:
         assert heading in report_html, heading
     assert "wm2u_uncertain" in report_html and "200 draws, seed 2026" in report_html
     assert report_html.count('class="ok">holds') == 6 and "<td>wm2u</td>" in report_html
-    assert re.search(r'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="[^"]+" style="width:100%',
+    assert re.search(r'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="[^"]+" data-heights="[^"]+" style="width:100%',
                      report_html)
 
 

@@ -34,11 +34,14 @@ class MapLayout:
     stocks: dict[str, tuple[float, float]] = field(default_factory=dict)  # centre of each box
     valves: dict[str, tuple[float, float]] = field(default_factory=dict)  # each flow's valve
     bottom: float = 0.0  # the lowest point drawn
+    bottom_plain: float = 0.0  # the lowest point drawn but for the causal links, hidden until asked for
     parts: list[str] = field(default_factory=list)  # SVG elements, in drawing order
 
 
-def system_map(model: CheckedModel, cg: CausalGraph) -> str:
-    """The map as one SVG element (no script, no external reference)."""
+def system_map(model: CheckedModel, cg: CausalGraph, links: bool = False) -> str:
+    """The map as one SVG element (no script, no external reference), as tall as its causal
+    links need where `links`, else as tall as the rest; `data-heights` gives both, for a page
+    that shows the links on request."""
     g = model.graph
     rows = _rows(g)
     lay = _laid_out(g, cg, rows, [200 + r * ROW_GAP for r in range(len(rows))])
@@ -52,8 +55,11 @@ def system_map(model: CheckedModel, cg: CausalGraph) -> str:
             f'<rect x="{x - BOX_W / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
             f'{text}<text x="{x:.1f}" y="{y + 18:.1f}" class="value" data-value="{_e(sid)}"></text></g>')
     lay.width = 170 * 2 + COL * (max((len(r) for r in rows), default=1) - 1)
-    lay.height = max(lay.bottom, max((y for _, y in lay.stocks.values()), default=0) + BOX_H) + 30
+    boxes = max((y for _, y in lay.stocks.values()), default=0) + BOX_H
+    plain, full = max(lay.bottom_plain, boxes) + 30, max(lay.bottom, boxes) + 30
+    lay.height = full if links else plain
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
+            f'data-heights="{plain:.0f} {full:.0f}" '
             f'style="max-width:{lay.width * 1.15:.0f}px;min-width:{lay.width * MIN_SCALE:.0f}px" role="img" '
             f'aria-label="system map">{_DEFS}'
             f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
@@ -67,6 +73,7 @@ def _laid_out(g: G.Graph, cg: CausalGraph, rows: list[list[str]], tops: list[flo
             lay.stocks[sid] = (170 + c * COL, tops[r])
     _arcs(g, lay, rows)
     _outside(g, lay)
+    lay.bottom_plain = lay.bottom
     _links(g, cg, lay)
     return lay
 

@@ -62,7 +62,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
     if kind == "svg" and not (as_graph or focus or loop_id):
         from ..compiler.write.map import standalone, system_map
 
-        write_atomic(Path(output or ""), standalone(system_map(model.checked, cg), links), model.inputs)
+        write_atomic(Path(output or ""), standalone(system_map(model.checked, cg, links), links), model.inputs)
         click.echo(f"wrote {output}")
         return
     checked = model.checked

@@ -344,6 +344,18 @@
     document.querySelectorAll(".map .stock, .map .flow").forEach(function (n) {
       n.classList.toggle("selected", n.getAttribute("data-id") === id);
     });
+    fitMap();
+  }
+
+  /* The map is as tall as what it shows: the causal links bow below the rows. */
+  function fitMap() {
+    var map = document.querySelector(".map");
+    var heights = (map.getAttribute("data-heights") || "").split(" ").map(Number);
+    if (heights.length !== 2) { return; }
+    var shown = map.classList.contains("show-links") || map.querySelector(".link.on");
+    var box = map.getAttribute("viewBox").split(" ");
+    box[3] = String(shown ? heights[1] : heights[0]);
+    map.setAttribute("viewBox", box.join(" "));
   }
 
   function hover(id) {
@@ -365,8 +377,15 @@
       n.addEventListener("click", function () { if (n.classList.contains("stock")) { panel(id); } else { highlight(id); hover(id); } });
     });
     document.getElementById("links").addEventListener("change", function (ev) {
-      document.querySelector(".map").classList.toggle("show-links", ev.target.checked);
+      showLinks(ev.target.checked);
+      toHash();
     });
+  }
+
+  function showLinks(on) {
+    document.getElementById("links").checked = on;
+    document.querySelector(".map").classList.toggle("show-links", on);
+    fitMap();
   }
 
   /* ------------------------------------------------------------ what tests read */
@@ -381,7 +400,7 @@
     document.getElementById("sf-out").textContent = JSON.stringify(out);
   }
 
-  function fromHash() {  // #scenario=ID&set=name:value,name:value&stock=ID
+  function fromHash() {  // #scenario=ID&set=name:value,name:value&stock=ID&links=1
     var h = {};
     (location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
@@ -402,6 +421,7 @@
     var parts = ["scenario=" + encodeURIComponent(state.scenario.id)];
     if (moved.length) { parts.push("set=" + moved.join(",")); }
     if (state.selected) { parts.push("stock=" + encodeURIComponent(state.selected)); }
+    if (document.getElementById("links").checked) { parts.push("links=1"); }
     try { history.replaceState(null, "", "#" + parts.join("&")); } catch (e) { /* a page opened where history is barred */ }
   }
 
@@ -420,6 +440,7 @@
     });
     compute();
     if (!panel(h.stock)) { panel(D.firstStock); }  // a stock the address names, if this model has it
+    showLinks(h.links === "1");
     output();  // again, with the stock's panel drawn
     state.started = true;
     if (h.repeat) {  // measure a slider move: the mean of several recomputations
