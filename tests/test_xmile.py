@@ -399,3 +399,28 @@ def test_a_flow_without_declared_units_keeps_its_conversion_named(tmp_path: Path
     assert "W106" not in [w.code for w in back.warnings] and "year_per_month" in text
     assert back.checked.unitsys.show(back.checked.units["out"]) == "child/month"
     np.testing.assert_allclose(back.run()["s"], m.run()["s"], rtol=1e-12)
+
+
+def test_a_bare_number_beside_time_is_a_time_when_units_are_read(tmp_path: Path) -> None:
+    """`IF TIME >= 2026 AND TIME < 2027` in a file with units gave W105 twice per condition
+    (our own export of `pulse(h, 2026, 1)` came back so): the number is a time in the model's
+    time unit, as the file means it, and the run is unchanged."""
+    path = tmp_path / "timed.xmile"
+    path.write_text("""<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
+      <sim_specs method="Euler" time_units="year"><start>2024</start><stop>2030</stop><dt>0.5</dt></sim_specs>
+      <model><variables>
+        <stock name="s"><eqn>0</eqn><inflow>f</inflow><units>child</units></stock>
+        <flow name="f"><eqn>IF TIME &gt;= 2026 AND TIME &lt; 2027 THEN 3 ELSE 1</eqn><units>child/year</units></flow>
+        <aux name="since"><eqn>TIME - 2024</eqn><units>year</units></aux>
+      </variables></model></xmile>""", encoding="utf-8")
+    assert [d.code for d in stockflow.check(path)] == []
+    out = tmp_path / "timed.sfm"
+    assert CliRunner().invoke(main, ["import", str(path), "-o", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "time >= 2026 year and time < 2027 year" in text and "time - 2024 year" in text
+    times = 2024 + 0.5 * np.arange(13)
+    flow = np.where((times >= 2026) & (times < 2027), 3.0, 1.0)
+    want = np.concatenate([[0.0], np.cumsum(0.5 * flow[:-1])])
+    got = stockflow.load(path).run()
+    np.testing.assert_allclose(got["s"], want, rtol=1e-12)
+    np.testing.assert_allclose(got["since"], times - 2024, rtol=1e-12)

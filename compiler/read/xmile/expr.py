@@ -8,7 +8,7 @@ where XMILE mixes them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from lark import Lark, Token, Tree
@@ -41,6 +41,8 @@ class Scope:
     arrayed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variable key -> its dimensions
     here: tuple[str, ...] = ()  # the dimensions of the equation being read
     inline: dict[str, str] = field(default_factory=dict)  # variable key -> its inline <gf>'s table
+    # With units: the model's time unit, which a bare number compared with or added to TIME is in
+    clock: str | None = None
 
 
 # XMILE function (lower case) -> stockflow function with the same arguments
@@ -113,7 +115,8 @@ class _Translator:
         if k == "call":
             return self.call(ch[0], [c for c in ch[1:] if c is not None], t, sp)
         if k in _ARITH:
-            return A.BinOp(_ARITH[k], self.number(self.expr(ch[0])), self.number(self.expr(ch[1])), sp)
+            a, b = self.timed(self.number(self.expr(ch[0])), self.number(self.expr(ch[1])), k in ("add", "sub"))
+            return A.BinOp(_ARITH[k], a, b, sp)
         if k == "mod":
             return A.Call("rem", (self.number(self.expr(ch[0])), self.number(self.expr(ch[1]))), sp)
         if k == "neg":
@@ -122,7 +125,8 @@ class _Translator:
             return self.expr(ch[0])
         if k == "compare":
             op = _COMPARE[str(ch[1])]
-            return A.Compare(op, self.number(self.expr(ch[0])), self.number(self.expr(ch[2])), sp)
+            a, b = self.timed(self.number(self.expr(ch[0])), self.number(self.expr(ch[2])), True)
+            return A.Compare(op, a, b, sp)
         if k in ("and_", "or_"):
             return A.Logic("and" if k == "and_" else "or", self.cond(self.expr(ch[0])), self.cond(self.expr(ch[1])), sp)
         if k == "not_":
@@ -130,6 +134,22 @@ class _Translator:
         if k == "if_":
             return A.If(self.cond(self.expr(ch[0])), self.number(self.expr(ch[1])), self.number(self.expr(ch[2])), sp)
         raise AssertionError(f"unhandled XMILE rule {k}")
+
+    def timed(self, a: A.Expr, b: A.Expr, additive: bool) -> tuple[A.Expr, A.Expr]:
+        """`TIME > 5`, `TIME - 2020`: the bare number is a time, in the model's time unit, as
+        the file means it (stockflow would take it so with warning W105 at every such place)."""
+        if not additive or self.scope.clock is None:
+            return a, b
+        unit = A.UnitExpr(((self.scope.clock, 1),))
+
+        def clock(x: A.Expr) -> bool:
+            return isinstance(x, A.Name) and x.name in ("time", "dt")
+
+        if clock(a) and isinstance(b, A.Num) and b.unit is None and b.value != 0:
+            return a, replace(b, unit=unit)
+        if clock(b) and isinstance(a, A.Num) and a.unit is None and a.value != 0:
+            return replace(a, unit=unit), b
+        return a, b
 
     def name(self, tok: Token, sp: Span | None) -> A.Expr:
         k = key(str(tok))

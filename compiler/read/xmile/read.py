@@ -214,7 +214,8 @@ class _Reader:
         lookups = self.lookup_names(vars_)
         scope = Scope({k: v.ident for k, v in vars_.items() if v.kind != "gf"}, lookups, time.start, time.stop,
                       None if self.with_units else time.unit, self.dims.idents, self.dims.elements,
-                      {k: v.dims for k, v in vars_.items() if v.dims}, inline=self.inline)
+                      {k: v.dims for k, v in vars_.items() if v.dims}, inline=self.inline,
+                      clock=time.unit if self.with_units else None)
         decls: list[A.Decl] = self.unit_decls()
         ends = self.flow_ends(vars_)
         scopes: dict[str, Scope] = {"": scope}
