@@ -502,3 +502,25 @@ def test_a_byte_order_mark_is_read_past_and_invisible_characters_are_shown(tmp_p
 def test_a_value_on_the_command_line_written_as_elsewhere_says_what_to_write(value: str, says: str) -> None:
     code, _, err = invoke("run", GIRFEC, "--set", value)
     assert code == 2 and says in err
+
+
+def test_plot_takes_its_kind_from_the_options_and_refuses_one_it_would_ignore(tmp_path: Path) -> None:
+    """`plot SPEC --stock intensive -o f.png` drew the trajectories and ignored --stock without
+    a word, as any option that another kind reads. --stock now means the flows plot unless
+    --kind says otherwise, --cost and --quality the cost-quality plot, and an option the
+    chosen kind would ignore is a usage error naming the kinds that read it."""
+    code, out, err = invoke("plot", GIRFEC, "-o", str(tmp_path / "f.svg"), "--stock", "intensive")
+    assert code == 0, err
+    assert "intensive: the stock, and the flows that change it" in (tmp_path / "f.svg").read_text(encoding="utf-8")
+    code, _, err = invoke("plot", GIRFEC, "-o", str(tmp_path / "c.png"), "--cost", "total_cost",
+                          "--quality", "average_quality")
+    assert code == 0, err
+    code, _, err = invoke("plot", GIRFEC, "-o", str(tmp_path / "t.png"), "--kind", "trajectories", "--stock",
+                          "intensive")
+    assert code == 2 and "--stock is read by --kind flows or flows-by-scenario, not by trajectories" in err
+    code, _, err = invoke("plot", GIRFEC, "-o", str(tmp_path / "v.png"), "--stock", "intensive", "--vars", "reach")
+    assert code == 2 and "--vars is read by --kind trajectories, not by flows" in err
+    from stockflow.cli.present import _FOR_KIND
+
+    assert {o for options in _FOR_KIND.values() for o in options} == {
+        "--vars", "--stock", "--scenario", "--cost", "--quality"}

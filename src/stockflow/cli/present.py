@@ -43,18 +43,23 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
     click.echo(f"wrote {output}")
 
 
+# the options each kind of plot reads
+_FOR_KIND = {"trajectories": {"--vars"}, "flows": {"--stock", "--scenario"}, "flows-by-scenario": {"--stock"},
+             "cost-quality": {"--cost", "--quality"}}
+
+
 @click.command()
 @click.argument("spec")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="A .png or .svg file.")
-@click.option("--kind", type=click.Choice(["trajectories", "flows", "flows-by-scenario", "cost-quality"]),
-              default="trajectories", show_default=True)
+@click.option("--kind", type=click.Choice(list(_FOR_KIND)),
+              help="default: flows with --stock, cost-quality with --cost and --quality, else trajectories")
 @click.option("--vars", "variables", metavar="A,B", help="trajectories: the variables (default: the stocks).")
 @click.option("--stock", metavar="NAME", help="flows: the stock to explain.")
 @click.option("--scenario", metavar="NAME", help="flows: the scenario (default: the baseline).")
 @click.option("--scenarios", "scenario_names", default="all", show_default=True, metavar="all|NAME,...")
 @click.option("--cost", metavar="METRIC")
 @click.option("--quality", metavar="METRIC")
-def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | None, scenario: str | None,
+def plot(spec: str, output: str, kind: str | None, variables: str | None, stock: str | None, scenario: str | None,
          scenario_names: str, cost: str | None, quality: str | None) -> None:
     """Draw trajectories by scenario, a stock with its flows, or cost against quality of life."""
     from .. import plots
@@ -62,6 +67,12 @@ def plot(spec: str, output: str, kind: str, variables: str | None, stock: str | 
 
     if not output.lower().endswith((".png", ".svg")):
         raise click.BadParameter("use a file name ending in .png or .svg", param_hint="--output")
+    kind = kind or ("flows" if stock else "cost-quality" if cost or quality else "trajectories")
+    given = {"--vars": variables, "--stock": stock, "--scenario": scenario, "--cost": cost, "--quality": quality}
+    for option, value in given.items():  # an option another kind reads would be ignored without a word
+        if value is not None and option not in _FOR_KIND[kind]:
+            users = [k for k, options in _FOR_KIND.items() if option in options]
+            raise click.UsageError(f"{option} is read by --kind {' or '.join(users)}, not by {kind}")
     model = load_or_exit(spec)
     names = None if scenario_names.strip().lower() == "all" else [n.strip() for n in scenario_names.split(",")]
     unit = model.checked.graph.time.unit
