@@ -518,3 +518,41 @@ def test_an_element_written_as_a_spreadsheet_labels_it_gets_a_name_to_write() ->
                             "stocks:\n  k: {dims: [band], initial: 1}\n", form="yaml")
     [d] = exc.value.diagnostics
     assert d.code == "E090" and d.hint == "use letters, digits and _: `band_0_4`"
+
+
+def test_a_wrong_element_from_the_caller_is_told_which_index_is_wrong(tmp_path: Path) -> None:
+    """`explain SPEC 'kids[18,targeted]'` offered `kids[8,targeted]`, the nearest spelling, for
+    an age past the end; the elements in the wrong order got another element altogether. The
+    hint now says which index is wrong, the range of a numbered dimension, or the order."""
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    spec = tmp_path / "ages.sfm"
+    spec.write_text("""time { start 0  stop 2  dt 1  units year }
+dim age = range(0, 17)
+dim level = [universal, targeted]
+stock kids[age, level] = 1
+param rate[level] [1/year] = 0.1
+flow out[age, level]: kids[age, level] -> outside = kids[age, level] * rate[level]
+""", encoding="utf-8")
+
+    def told(*args: str) -> str:
+        out = CliRunner().invoke(main, [args[0], str(spec), *args[1:]])
+        assert out.exit_code != 0
+        return out.output
+
+    past = told("explain", "kids[18,targeted]")
+    assert "`kids` is indexed `kids[age, level]`, and `18` is outside `age`, which runs from 0 to 17" in past
+    assert "did you mean" not in past
+    assert "did you mean `kids[3,targeted]`?" in told("explain", "kids[targeted, 3]")
+    assert "`kids` is indexed `kids[age, level]`: name one element of each" in told("explain", "kids[3]")
+    assert "`targetted` is not an element of `level` (universal, targeted); did you mean `kids[3,targeted]`?" in told(
+        "run", "--initial", "kids[3,targetted]=5")
+    assert "`rate` is indexed `rate[level]`, and `intensive` is not an element of `level`" in told(
+        "run", "--set", "rate[intensive]=0.2")
+    raw = CliRunner().invoke(main, ["explain", str(spec), "kids[\x1b[31m,targeted]"], color=True).output
+    assert "\x1b" not in raw and "\\x1b[31m" in raw  # as a terminal would get it: shown, not acted on
+    m = stockflow.load(spec)
+    with pytest.raises(KeyError, match=r"`18` is outside `age`"):
+        m.run(outputs=["kids[18,universal]"])

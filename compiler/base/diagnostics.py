@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +123,18 @@ class NameNotFound(RunError, KeyError):
 
 
 def unknown_name(name: str, what: str, pool: Iterable[str], fallback: str | None = None,
-                 elsewhere: dict[str, str] | None = None) -> NameNotFound:
+                 elsewhere: dict[str, str] | None = None, arrays: Iterable[Any] = ()) -> NameNotFound:
     """E061 for `name`, which is not one of `pool` (what: "a parameter of girfec"). `elsewhere`
-    maps names of other kinds to what to do instead (a stock given where a parameter is asked)."""
+    maps names of other kinds to what to do instead (a stock given where a parameter is asked);
+    with `arrays` (the model's), an element that an array lacks is told which index is wrong."""
+    from .elements import element_fault
     from .hints import did_you_mean
 
     fix = (elsewhere or {}).get(name.lower())
     if fix is not None:
         return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, fix)])
     names = list(pool)
-    hint = did_you_mean(name, names) or fallback or (
+    hint = element_fault(name, arrays) or did_you_mean(name, names) or fallback or (
         f"choose one of: {', '.join(names[:12])}" + (", ..." if len(names) > 12 else "") if names else None)
     return NameNotFound([error("E061", f"`{printable(name)}` is not {what}", None, hint)])
 

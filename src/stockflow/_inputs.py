@@ -110,7 +110,7 @@ class ModelInputs:
             others = {k: f"`{n}` is computed by its equation: change the parameters it uses, "
                       "or its equation with `set` in a spec that extends this one" for k, n in computed.items()}
             raise unknown_name(name, f"a parameter of {self.name}", [p.display for p in self._params.values()],
-                               "see Model.parameters", {**others, **stocks})
+                               "see Model.parameters", {**others, **stocks}, self.checked.graph.arrays)
         return pid
 
     def initial_vectors(self, initial: Mapping[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +126,8 @@ class ModelInputs:
                 params = {k: f"`{n}` is a parameter: set it with `--set {n}=VALUE` "
                           f"(Python: `params={{'{n}': VALUE}}`)" for k, n in shown.items()}
                 arrays = [a.name for a in self.checked.graph.arrays if a.elements[0][0] in self._user_stocks]
-                raise unknown_name(name, f"a stock of {self.name}", arrays + self.stocks, "see Model.stocks", params)
+                raise unknown_name(name, f"a stock of {self.name}", arrays + self.stocks, "see Model.stocks", params,
+                                   self.checked.graph.arrays)
             for sid, v in self._spread(name, value, sids):
                 override[index[sid]] = v
                 mask[index[sid]] = True
@@ -147,7 +148,7 @@ class ModelInputs:
             elements = [shown[i].id for i in array_elements(shown, name)]
             if canonical(name) not in known and not elements:
                 raise unknown_name(name, f"a stock, flow or auxiliary of {self.name}",
-                                   variable_names(shown), None, {**params, **metrics})
+                                   variable_names(shown), None, {**params, **metrics}, self.checked.graph.arrays)
             ids += elements or [canonical(name)]  # an array's name: each of its elements
         return tuple(dict.fromkeys(ids))
 

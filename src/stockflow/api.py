@@ -154,7 +154,7 @@ class Model(ModelInputs, ModelOutputs):
             others = {v.id: f"`{v.name}` is {a_noun(v.kind)}, not a stock" for v in shown}
             for v in reversed([v for v in shown if v.array and v.kind == "stock"]):  # the first element named
                 others[v.array.lower()] = f"`{v.array}` is an array: name one element, e.g. `{v.name}`"
-            raise unknown_name(name, f"a stock of {self.name}", self.stocks, None, others)
+            raise unknown_name(name, f"a stock of {self.name}", self.stocks, None, others, self.checked.graph.arrays)
         return found
 
     @property

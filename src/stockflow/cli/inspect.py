@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..compiler.base.diagnostics import printable
 from ..compiler.base.names import canonical
 from ..numbers import units_shown, value_text
 from .common import (
@@ -73,7 +74,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
     if focus is not None:
         visible = {n.id: n.name for n in cg.nodes if not n.hidden}
         if focus.lower() not in visible:
-            raise click.BadParameter(f"`{focus}` is not a variable of {model.name}; "
+            raise click.BadParameter(f"`{printable(focus)}` is not a variable of {model.name}; "
                                      f"{did_you_mean(focus, list(visible)) or 'see stockflow explain'}",
                                      param_hint="--focus")
         focus = focus.lower()
@@ -83,7 +84,7 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
 
         found = {lp.id.lower(): lp for lp in find_loops(cg).loops}
         if loop_id.lower() not in found:
-            raise click.BadParameter(f"no loop `{loop_id}`; `stockflow loops {spec}` lists them (L1 to "
+            raise click.BadParameter(f"no loop `{printable(loop_id)}`; `stockflow loops {printable(spec)}` lists them (L1 to "
                                      f"L{len(found)})", param_hint="--loop")
         highlight = found[loop_id.lower()].nodes
     opts = DiagramOptions(focus, depth, params, highlight)
@@ -145,6 +146,7 @@ def explain(spec: str, name: str) -> None:
     """Show NAME's definition, units, the files that set it, and what it depends on and feeds."""
     from ..compiler.analysis.causal import causal_graph
     from ..compiler.analysis.explain import explain as explain_text
+    from ..compiler.base.elements import element_fault
     from ..compiler.base.hints import did_you_mean
 
     model = load_or_exit(spec)
@@ -152,9 +154,11 @@ def explain(spec: str, name: str) -> None:
     if text is None:
         head = name.split("[", 1)[0].strip().lower()
         elements = [vid for a in model.checked.graph.arrays if a.name == head for vid, _ in a.elements]
-        hint = did_you_mean(name.replace(" ", ""), elements) if elements else did_you_mean(
-            name, [d.name for d in model.spec.decls])  # an element of an array: one of its own
-        click.echo(f"error: {model.name} has nothing named `{name}`" + (f"; {hint}" if hint else ""), err=True)
+        hint = element_fault(name, model.checked.graph.arrays) or (
+            did_you_mean(name.replace(" ", ""), elements) if elements else did_you_mean(
+                name, [d.name for d in model.spec.decls]))  # an element of an array: one of its own
+        click.echo(printable(f"error: {model.name} has nothing named `{name}`" + (f"; {hint}" if hint else "")),
+                   err=True)  # a terminal would act on the control characters of a name pasted in
         sys.exit(1)
     click.echo(text, nl=False)
 
