@@ -49,7 +49,7 @@ def seconds_per(unit: str) -> Fraction | None:
 def load_data(cal: Calibration, graph: Graph) -> Loaded:
     notes: list[Diagnostic] = []
     errors: list[Diagnostic] = []
-    raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.series: [] for o in cal.observe}
+    raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.source: [] for o in cal.observe}
     seen: set[str] = set()  # every series the files hold, for a did-you-mean
     for src in cal.data:
         _read_source(src, cal, raw, errors, seen)
@@ -57,11 +57,12 @@ def load_data(cal: Calibration, graph: Graph) -> Loaded:
         raise SpecError(errors)
     out = []
     for o in cal.observe:
-        if not raw[o.series]:
-            errors.append(error("E081", f"no data for `{o.series}` in any data file", o.span,
-                                _series_hint(o.series, seen)))
+        if not raw[o.source]:
+            called = "" if o.named is None else f" (series `{printable(o.source)}`)"
+            errors.append(error("E081", f"no data for `{o.series}`{called} in any data file", o.span,
+                                _series_hint(o.source, seen, o.named is None)))
             continue
-        series = _series(o, raw[o.series], cal, graph, notes, errors)
+        series = _series(o, raw[o.source], cal, graph, notes, errors)
         if series is not None:
             out.append(series)
     if errors:
@@ -261,18 +262,20 @@ def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, pl
     return start + days * 86400 / float(unit_s)
 
 
-def _series_hint(name: str, seen: set[str]) -> str:
+def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
     """The series the data hold that `name` may mean (`Dundee foster` for `dundee_foster`:
-    case and spaces aside), else what they hold."""
+    case and spaces aside), else what they hold; `by_key`: the observation's own name was
+    taken for the series' (no `series:`), which `series:` can change."""
     def plain(s: str) -> str:
         return re.sub(r"[\s_-]+", "_", s.strip().lower())
 
     same = sorted(s for s in seen if plain(s) == plain(name))
     if same:
-        return f"the data call it `{printable(same[0])}`: observe it by that name (case and spaces matter)"
+        return f"the data call it `{printable(same[0])}`: write `series: {printable(same[0])}` (case and spaces matter)"
     near = did_you_mean(name, sorted(seen))
     shown = ", ".join(f"`{printable(s)}`" for s in sorted(seen)[:8]) + (" ..." if len(seen) > 8 else "")
-    return near or (f"the data hold {shown}" if seen else "check the series name against the data (case matters)")
+    link = "; say which with `series: NAME`" if by_key else ""
+    return near or (f"the data hold {shown}{link}" if seen else "check the series name against the data (case matters)")
 
 
 def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[str, str, str | None, str]]],

@@ -136,6 +136,37 @@ def test_flow_totals_are_integrals_over_the_period(tmp_path: Path) -> None:
     assert fit.params()["rate"] == pytest.approx(12.0, rel=1e-6)
 
 
+def test_an_observation_names_the_column_it_reads(tmp_path: Path) -> None:
+    """A spreadsheet's column `Approved carers` could be observed only by a YAML key spelt the
+    same, spaces and all; `column:` (the guess) was an unknown key whose hint listed keys, and
+    "no data for `carers`" said what the data hold but not how to link them. `series:` names
+    the data's series; the observation keeps its own name in the report."""
+    write(tmp_path, "m.sfm", "time { start 0 stop 4 dt 0.25 units year }\nstock s = 0\n"
+                             "flow f: outside -> s = rate\nparam rate = 5\n")
+    (tmp_path / "d.csv").write_text("Year,Approved carers\n1,12\n2,24\n3,36\n")
+    head = "model: m.sfm\ndata: {file: d.csv, layout: wide, time: Year}\n"
+    fit = calibrate(write(tmp_path, "c.yaml", head + "observe: {carers: {stock: s, series: Approved carers, sd: 0.1}}\n"
+                                                  "estimate: {rate: }\n"))
+    assert fit.params()["rate"] == pytest.approx(12.0, rel=1e-6)
+    assert "sd of carers" not in fit.params() and [r["series"] for r in fit.residuals().to_dict("records")][0] == "carers"
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(tmp_path, "c2.yaml", head + "observe: {carers: {stock: s, column: Approved carers, sd: 0.1}}\n"
+                                                    "estimate: {rate: }\n"))
+    [d] = exc.value.diagnostics
+    assert d.message == "unknown key `column` in `observe.carers`"
+    assert d.hint == "the series' name in the data (a column's header) is `series: ...`"
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(tmp_path, "c3.yaml", head + "observe: {carers: {stock: s, sd: 0.1}}\nestimate: {rate: }\n"))
+    [d] = exc.value.diagnostics
+    assert d.hint == "the data hold `Approved carers`; say which with `series: NAME`"
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(tmp_path, "c4.yaml", head + "observe: {carers: {stock: s, series: Aproved carers, sd: 0.1}}\n"
+                                                    "estimate: {rate: }\n"))
+    [d] = exc.value.diagnostics
+    assert d.message == "no data for `carers` (series `Aproved carers`) in any data file"
+    assert d.hint == "did you mean `Approved carers`?"
+
+
 def _diag(path: Path) -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as exc:
         calibrate(path)

@@ -20,7 +20,7 @@ NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
 _TOP = ("model", "time_origin", "data", "observe", "estimate", "starts", "seed")
 _DATA = ("file", "layout", "time", "series", "value", "unit", "prefer", "year_end")
-_OBS = ("stock", "flow", "aux", "rate", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
+_OBS = ("stock", "flow", "aux", "rate", "series", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
 _EST = ("bounds", "prior", "start")
 
 
@@ -49,7 +49,7 @@ class DataSource:
 
 @dataclass(frozen=True)
 class Observation:
-    series: str  # the name in the data
+    series: str  # the observation's name, which is the series' name in the data unless `named` says
     kind: str  # stock, flow (a total over a period), rate (a flow's instantaneous rate) or aux
     target: str  # the model variable
     over: tuple[float, str] | None  # flows: totals over this long (number, unit or None = model unit)
@@ -60,6 +60,12 @@ class Observation:
     weight: float
     unit: str | None
     span: Span
+    named: str | None = None  # `series:` the name in the data (a column, or a tidy file's series)
+
+    @property
+    def source(self) -> str:
+        """The series' name in the data."""
+        return self.series if self.named is None else self.named
 
 
 @dataclass(frozen=True)
@@ -182,8 +188,10 @@ class _Reader(NodeReader):
         out = {}
         for k, v in self.mapping(node, what):
             if k.value not in allowed:
+                named = "series" in allowed and k.value in ("column", "name", "data", "header")
                 self.err("E080", f"unknown key `{k.value}` in {what}", k,
-                         did_you_mean(k.value, allowed) or "keys: " + ", ".join(allowed))
+                         "the series' name in the data (a column's header) is `series: ...`" if named
+                         else did_you_mean(k.value, allowed) or "keys: " + ", ".join(allowed))
             out[k.value] = v
         return out
 
@@ -264,7 +272,7 @@ class _Reader(NodeReader):
             self.err("E080", f"the period `over` of `{key.value}` must be positive", p.get("over", node),
                      "e.g. `over: 1 year`")
         return Observation(key.value, kind, target, over, noise, sd, cv, disp, weight, self.text(p, "unit"),
-                           self.span(key))
+                           self.span(key), self.text(p, "series"))
 
     def number_or_estimate(self, node: Node, what: str) -> float | str:
         if isinstance(node, ScalarNode) and node.value == "estimate":
