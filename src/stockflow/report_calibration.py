@@ -217,7 +217,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         ax.plot(when(s.ends), s.values, "o", color="#d62728", label="observed")
         units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
         what = {"flow": "its total over each period", "rate": "its rate at each date"}.get(s.obs.kind, "at each date")
-        named = "" if s.obs.named is None else f" (`{s.obs.named}` in the data)"
+        named = "" if s.obs.named is None else f" (“{s.obs.named}” in the data)"
         ax.set_title(f"{s.obs.series}{named}\n{s.obs.target}, {what}", fontsize=9)
         shown = f" [{s.obs.unit or units}]" if (s.obs.unit or units) else ""
         ax.set_ylabel(shown.strip(), fontsize=8)
