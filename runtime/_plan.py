@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..compiler.base.diagnostics import SpecError, error
-from ..compiler.base.limits import MAX_STEPS
 from ..compiler.ir.ast import Method, TimeSpec
-from ..compiler.read.time import grid_faults
+from ..compiler.read.time import grid_faults, step_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +43,14 @@ def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
         raise SpecError([error("E050", f"dt must be a positive finite number, not {dt:g}", span, "e.g. dt 0.25")])
     length = time.stop - time.start
     ratio = length / dt
-    if not math.isfinite(ratio) or ratio > MAX_STEPS + 0.5:  # checked before any work is sized by it
-        raise SpecError([error("E006", f"{ratio:.3g} steps is more than the limit of {MAX_STEPS}", span,
-                               "use a larger dt or a shorter horizon")])
+    too_many = step_limit(length, dt, span)
+    if too_many is not None:  # checked before any work is sized by it
+        raise SpecError([too_many])
     save = save_step if save_step is not None else time.save_step
     faults = grid_faults(time, dt, save)
     if faults:
         raise SpecError(faults)
-    n = round(ratio)
-    if n > MAX_STEPS:
-        raise SpecError([error("E006", f"{n} steps is more than the limit of {MAX_STEPS}", span,
-                               "use a larger dt or a shorter horizon")])
+    n = round(ratio)  # at most MAX_STEPS: the ratio is within half a step of it
     if n < 1:
         raise SpecError([error("E050", f"stop - start ({length:g}) is not a whole number of dt ({dt:g}) steps",
                                span, "make stop larger than start")])

@@ -524,3 +524,19 @@ def test_plot_takes_its_kind_from_the_options_and_refuses_one_it_would_ignore(tm
 
     assert {o for options in _FOR_KIND.values() for o in options} == {
         "--vars", "--stock", "--scenario", "--cost", "--quality"}
+
+
+def test_too_many_steps_is_said_in_plain_numbers_with_a_dt_that_fits(tmp_path: Path) -> None:
+    """`1e+09 steps is more than the limit of 10000000`, hint "use a larger dt": the numbers
+    now read as numbers, and the hint gives the smallest round dt that fits, at check and at
+    a run's own --dt alike."""
+    spec = tmp_path / "long.sfm"
+    spec.write_text("time { start 0 stop 1000000 dt 0.001 units year }\nstock s = 1\n"
+                    "flow f: s -> outside = s * 0.1 [1/year]\n", encoding="utf-8")
+    [d] = stockflow.check(spec)
+    assert (d.code, d.message, d.hint) == ("E006", "1,000,000,000 steps is more than the limit of 10,000,000",
+                                           "use dt 0.1 or larger, or a shorter run")
+    spec.write_text("time { start 0 stop 10 dt 0.5 units year }\nstock s = 1\n", encoding="utf-8")
+    code, _, err = invoke("run", str(spec), "--dt", "0.0000001")
+    assert code == 1 and "100,000,000 steps is more than the limit of 10,000,000" in err
+    assert "use dt 0.000001 or larger" in err

@@ -55,9 +55,8 @@ def time_spec(values: Mapping[str, tuple[Any, Any]], span: Span | None, reader: 
     stop = float(out.get("stop", 1.0))
     dt = float(out.get("dt", 1.0))
     save = out.get("save")
-    if dt > 0 and stop > start and (stop - start) / dt > MAX_STEPS + 0.5:
-        r.err("E006", f"{(stop - start) / dt:.3g} steps is more than the limit of {MAX_STEPS}", span,
-              "use a larger dt or a shorter horizon")
+    if dt > 0 and stop > start and (fault := step_limit(stop - start, dt, span)) is not None:
+        r.err(fault.code, fault.message, span, fault.hint)
     if "dt" in out and dt <= 0:
         r.err("E050", f"dt must be positive, not {dt:g}", values["dt"][1], f"e.g. {eg('dt', 0.25)}")
     if "stop" in out and "start" in out and stop <= start:
@@ -83,6 +82,19 @@ def _time_word(r: Any, raw: object, node: object, key: str, eg: Callable[[str, o
               "e.g. " + (eg("units", "year") if key == "units" else eg("method", "rk4")))
         return "year" if key == "units" else "euler"
     return str(raw)
+
+
+def step_limit(length: float, dt: float, span: Span | None) -> Diagnostic | None:
+    """E006 where a run of `length` in steps of `dt` would take more than MAX_STEPS steps,
+    with the smallest round dt that fits."""
+    ratio = length / dt
+    if math.isfinite(ratio) and ratio <= MAX_STEPS + 0.5:
+        return None
+    said = (f"{ratio:,.0f} steps is more than" if math.isfinite(ratio) else "the run takes more steps than")
+    power = math.ceil(math.log10(length / MAX_STEPS)) if math.isfinite(length) and length > 0 else None
+    least = None if power is None else f"{10.0 ** power:.{-power}f}" if -12 <= power < 0 else f"{10.0 ** power:g}"
+    return error("E006", f"{said} the limit of {MAX_STEPS:,}", span,
+                 f"use dt {least} or larger, or a shorter run" if least else "use a larger dt or a shorter run")
 
 
 def grid_faults(time: A.TimeSpec, dt: float | None = None, save: float | None = None) -> list[Diagnostic]:
