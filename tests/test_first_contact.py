@@ -310,6 +310,9 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("aux a = if s > 1 && s < 2 then 1 else 0", "`and`, `or`"),
     ("aux a = s\u200b * 2", "an invisible character"),  # a zero-width space, pasted from a web page
     ("aux a = s *\u00a02", "type an ordinary space"),
+    # adapting a model: `set` copied with the declaration's keyword
+    ("set param rate = 0.1", "`set` keeps the declaration's kind: write `set rate = ...`"),
+    ("set stock s = 3", "`set` keeps the declaration's kind: write `set s = ...`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
