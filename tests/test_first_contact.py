@@ -313,6 +313,7 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     # adapting a model: `set` copied with the declaration's keyword
     ("set param rate = 0.1", "`set` keeps the declaration's kind: write `set rate = ...`"),
     ("set stock s = 3", "`set` keeps the declaration's kind: write `set s = ...`"),
+    ("remove scenario wm2u_uncertain", "`remove` takes the name alone: write `remove wm2u_uncertain`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,

@@ -16,7 +16,8 @@ _PERCENT = re.compile(r"(\d+\.?\d*|\.\d+)\s*$")
 _WORD = re.compile(r"\w+")
 _INVISIBLE = {*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF}  # zero-width spaces and marks, BOM
 _WINDOW = 1000  # characters either side of a fault that a slip is looked for in
-_SET_KIND = re.compile(r"^\s*set\s+(stock|flow|aux|param|parameter|lookup|metric)\s+([A-Za-z_]\w*)")
+_SET_KIND = re.compile(r"^\s*(set|remove)\s+(?:stock|flow|aux|param|parameter|lookup|metric|scenario|group|"
+                       r"expect|dim)\s+([A-Za-z_]\w*)")
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
 
@@ -74,7 +75,8 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
         return dim
     kind = _SET_KIND.match(line)
     if kind and kind.start(2) == column - 1:
-        return f"`set` keeps the declaration's kind: write `set {kind.group(2)} = ...`"
+        return (f"`set` keeps the declaration's kind: write `set {kind.group(2)} = ...`" if kind.group(1) == "set"
+                else f"`remove` takes the name alone: write `remove {kind.group(2)}`")
     m = _HEADER.match(line)
     if m and m.group(1) == "flow" and m.group(3) == "from":
         return f"a flow is written `flow {m.group(2)}: FROM -> TO = RATE`"
