@@ -66,6 +66,29 @@ override:
     assert r["births"][0] == pytest.approx(10 * 0.03 * 2)
 
 
+def test_yaml_child_writes_changes_as_the_sections_do(tmp_path: Path) -> None:
+    """`override: {birth_rate: 0.05}` was "must be a mapping of `key: value` lines", though
+    `parameters:` reads `name: value`; `remove: deaths` had to be a list; and `set:`, the DSL's
+    word, was an unknown section whose hint listed sections. The first two now read as written
+    and the third names `override:`."""
+    child = write(tmp_path, "child.yaml", f"""
+extends: {BASE}
+override:
+  birth_rate: 0.05
+  population: 250
+  births: population * birth_rate * 2
+remove: deaths
+""")
+    m = stockflow.load(child)
+    r = m.run()
+    assert m.parameters["birth_rate"] == 0.05 and r["population"][0] == 250
+    assert r["births"][0] == pytest.approx(250 * 0.05 * 2) and "deaths" not in [v.id for v in r.variables]
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(tmp_path, "set.yaml", f"extends: {BASE}\nset:\n  birth_rate: 0.05\n"))
+    [d] = exc.value.diagnostics
+    assert d.message == "unknown section `set`" and "`override:`" in (d.hint or "")
+
+
 def test_chains_and_bundled_bases(tmp_path: Path) -> None:
     middle = write(tmp_path, "middle.sfm", f'extends "{BASE}"\nset lifetime = 50\n')
     top = write(tmp_path, "top.sfm", 'extends "middle.sfm"\nset birth_rate = 0.1\n')

@@ -77,3 +77,13 @@ def test_a_value_or_a_csv_file_exactly_one(validator: jsonschema.Draft202012Vali
     param = {"dims": ["a"], "table": "p.csv"}
     assert not list(validator.iter_errors({**head, "parameters": {"p": param}}))
     assert list(validator.iter_errors({**head, "parameters": {"p": {**param, "value": 1}}}))
+
+
+def test_an_override_may_be_its_value_alone(validator: jsonschema.Draft202012Validator) -> None:
+    """The reader takes `override: {rate: 0.09}` and `remove: name`; the schema says so, and
+    still refuses an unknown key in an override's mapping."""
+    spec = {"extends": "base.sfm", "override": {"rate": 0.09, "effect": "1 - 0.3 * reach", "s": {"initial": 3}},
+            "remove": "deaths"}
+    assert not list(validator.iter_errors(spec))
+    assert list(validator.iter_errors({**spec, "override": {"s": {"initail": 3}}}))
+    assert list(validator.iter_errors({**spec, "remove": 3}))

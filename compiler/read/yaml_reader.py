@@ -112,7 +112,9 @@ class _YamlReader(NodeReader):
         for key, node in self.mapping(entry[1], "`override`"):
             allowed = OVERRIDE_KEYS
             props: dict[str, Node] = {}
-            for k, v in self.mapping(node, f"`{key.value}`"):
+            if isinstance(node, ScalarNode):  # `rate_u_a: 0.09`: the main value, as `parameters:` reads it
+                props["value"] = node
+            for k, v in self.mapping(node, f"`{key.value}`") if not props else ():
                 if k.value not in allowed:
                     self.err("E003", f"unknown key `{k.value}` in an override", k,
                              did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
@@ -149,6 +151,8 @@ class _YamlReader(NodeReader):
         if entry is None:
             return ()
         node = entry[1]
+        if isinstance(node, ScalarNode) and node.value:  # `remove: moving_in`: one name
+            return (A.Removal(str(node.value), self.span(node)),)
         if not isinstance(node, SequenceNode):
             self.err("E003", "`remove` must be a list of names", node, "e.g. `remove: [births, moving_in]`")
             return ()
@@ -530,4 +534,6 @@ def _section_hint(word: str) -> str:
     if word in MODEL_KEYS:
         example = "model: {name: girfec}" if word == "name" else f"model: {{name: girfec, {word}: ...}}"
         return f"a model's {word} goes under `model:`, e.g. `{example}`"
+    if word in ("set", "sets", "overrides", "change", "changes"):  # the DSL's word for it
+        return "a change to the base model is written under `override:`, e.g. `override: {NAME: VALUE}`"
     return did_you_mean(word, SECTIONS) or "sections: " + ", ".join(SECTIONS)

@@ -39,10 +39,11 @@ def json_schema() -> dict[str, Any]:
             "properties": {k: {"type": "string"} for k in MODEL_KEYS}}]},
         "time": {"type": "object", "additionalProperties": False, "properties": time_props,
                  "required": ["start", "stop", "dt", "units"]},
-        "override": {"type": "object", "propertyNames": _names(), "additionalProperties": {
-            "type": "object", "additionalProperties": False,
-            "properties": {k: KEY_TYPES.get(k, {}) for k in OVERRIDE_KEYS}}},
-        "remove": {"type": "array", "items": {"type": "string"}},
+        "override": {"type": "object", "propertyNames": _names(), "additionalProperties": {"anyOf": [
+            {"type": ["number", "string"], "description": "the new main value: `rate_u_a: 0.09`"},
+            {"type": "object", "additionalProperties": False,
+             "properties": {k: KEY_TYPES.get(k, {}) for k in OVERRIDE_KEYS}}]}},
+        "remove": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "calibrate": {"type": "object", "description": "a calibration (docs/calibration.md); "
                       "`stockflow calibrate` checks it"},
     }
