@@ -279,3 +279,12 @@ def test_compiled_runs_are_cached_on_disk() -> None:
     stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm").run()
     cache = os.environ["STOCKFLOW_CACHE_DIR"]
     assert cache and os.listdir(cache)
+
+
+def test_a_model_says_what_it_is_when_printed() -> None:
+    """`print(model)` at a prompt gave `<stockflow.api.Model object at 0x7f...>`."""
+    m = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
+    assert repr(m) == ("<Model girfec_arrayed: 5 stocks, 24 flows, 33 parameters, 11 metrics, 4 scenarios; "
+                       "0 to 120 months, rk4 dt 0.25>")
+    one = stockflow.load_text("time { start 0 stop 1 dt 1 units year }\nstock s = 1\n")
+    assert repr(one) == "<Model <spec>: 1 stock, 0 flows, 0 parameters, 0 metrics, 0 scenarios; 0 to 1 years, euler dt 1>"

@@ -23,6 +23,7 @@ from .compiler.base.registry import resolve_spec_path
 from .compiler.ir import ast as A
 from .compiler.ir.model import CheckedModel
 from .compiler.pipeline import compile_spec, diagnose, load_spec, parse_text, read_source
+from .numbers import time_words
 from .runtime import BatchResults, Plan, Results, ScenarioResults, plan
 from .runtime._batch import check_size, chunk_runs, run_chunked, with_progress
 from .runtime._scenario_inputs import encode, structure
@@ -87,6 +88,19 @@ class Model(ModelInputs, ModelOutputs):
     @property
     def name(self) -> str:
         return self.checked.graph.info.name
+
+    def __repr__(self) -> str:
+        g = self.checked.graph
+        t = g.time
+
+        def count(n: int, noun: str) -> str:
+            return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+        parts = [count(len(self._user_stocks), "stock"), count(len(g.flows), "flow"),
+                 count(len(g.params), "parameter"), count(len(g.metrics), "metric"),
+                 count(len(self.scenarios), "scenario")]
+        return (f"<Model {self.name}: {', '.join(parts)}; {t.start:g} to {t.stop:g} {time_words(t.unit)[1]}, "
+                f"{t.method.value} dt {t.dt:g}>")
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
