@@ -250,6 +250,20 @@ def test_check_takes_a_folder(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "c.sfm" in r.output and "broken.sfm" not in r.output
 
 
+def test_check_takes_a_pattern_no_shell_expanded(tmp_path: Path) -> None:
+    """`stockflow check "specs/**/*.sfm"` (Windows' shell, a quoted CI step) was "no such file";
+    the pattern now stands for the specs it matches, and one that matches none is still an error."""
+    good = "model m\ntime { start 0 stop 1 dt 1 units year }\nstock s = 1\n"
+    (tmp_path / "nested").mkdir()
+    for name in ("a.sfm", "nested/b.sfm"):
+        (tmp_path / name).write_text(good, encoding="utf-8")
+    (tmp_path / "nested" / "notes.txt").write_text("x", encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "**" / "*.sfm")])
+    assert r.exit_code == 0 and "2 spec(s) checked: 0 error(s)" in r.output, r.output
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "*.yaml")])
+    assert r.exit_code == 1 and "E005" in r.output
+
+
 def test_format_check_takes_a_folder(tmp_path: Path) -> None:
     """A folder's DSL and YAML specs, its calibration files left out (they are no specs), and
     the bundled specs are all in canonical form, the calibration's own output included."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import sys
@@ -142,9 +143,14 @@ SPEC_SUFFIXES = (".sfm", ".stockflow", ".yaml", ".yml", ".xmile", ".stmx")
 def in_folders(specs: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[str, ...]:
     """Each folder among SPECS as the files in it and below with one of `suffixes`
     (`stockflow check specs/` in CI), in name order; hidden folders and links to folders are
-    not entered. A folder with none stays, to be reported as a folder."""
+    not entered. A folder with none stays, to be reported as a folder. A pattern
+    (`specs/**/*.sfm`) that the shell left as it is stands for the files it matches."""
     out: list[str] = []
     for spec in specs:
+        if any(c in spec for c in "*?[") and not Path(spec).exists():  # a pattern no shell expanded (Windows, CI)
+            matched = sorted(glob.glob(spec, recursive=True))
+            out += [m for m in matched if not Path(m).is_dir() and m.lower().endswith(suffixes)] or [spec]
+            continue
         if not Path(spec).is_dir():
             out.append(spec)
             continue
