@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from itertools import permutations
 from typing import Protocol
@@ -62,6 +63,7 @@ def _not_in(word: str, dim: str, elements: Sequence[str]) -> str:
 
 def _number(word: str) -> float | None:
     try:
-        return float(word)
+        value = float(word)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None  # `nan` names no position

@@ -112,7 +112,7 @@ class _YamlReader(NodeReader):
         for key, node in self.mapping(entry[1], "`override`"):
             allowed = OVERRIDE_KEYS
             props: dict[str, Node] = {}
-            if isinstance(node, ScalarNode):  # `rate_u_a: 0.09`: the main value, as `parameters:` reads it
+            if isinstance(node, ScalarNode) and node.value != "":  # `rate_u_a: 0.09`: the main value, as `parameters:` reads it
                 props["value"] = node
             for k, v in self.mapping(node, f"`{key.value}`") if not props else ():
                 if k.value not in allowed:
