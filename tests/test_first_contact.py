@@ -314,6 +314,8 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("set param rate = 0.1", "`set` keeps the declaration's kind: write `set rate = ...`"),
     ("set stock s = 3", "`set` keeps the declaration's kind: write `set s = ...`"),
     ("remove scenario wm2u_uncertain", "`remove` takes the name alone: write `remove wm2u_uncertain`"),
+    ("scenario x { scale f by 2 from 26 week }", "in the model's time unit, without units: write `from 26`"),
+    ("scenario x { scale f by 2 from 1 over 2 [year] }", "write `over 2`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
@@ -380,6 +382,8 @@ def test_yaml_numbers_as_spreadsheets_write_them_say_what_to_write(value: str, h
     ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n\ts: {initial: 1}\n", "E002", "never tabs"),
     ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  s:{initial: 1}\n", "E003", "`s: {initial...`"),
     ("time:{start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  s: {initial: 1}\n", "E002", "`time: {`"),
+    ("time: {start: 0, stop: 1, dt: 1, units: year}\nparameters: {r: 1}\nscenarios:\n"
+     "  x: {set: {r: {value: 2, from: 26 week}}}\n", "E003", "in the model's time unit, without units: `26`"),
 ])
 def test_yaml_layout_slips_say_what_to_write(text: str, code: str, hint: str) -> None:
     """A tab, and a colon without its space (`s:{initial: 1}` was a stock named `s:{initial`

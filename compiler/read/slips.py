@@ -16,6 +16,7 @@ _PERCENT = re.compile(r"(\d+\.?\d*|\.\d+)\s*$")
 _WORD = re.compile(r"\w+")
 _INVISIBLE = {*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF}  # zero-width spaces and marks, BOM
 _WINDOW = 1000  # characters either side of a fault that a slip is looked for in
+_TIMED = re.compile(r"\b(from|over|until)\s+(-?\d[\d.eE+-]*)\s*$")  # `from 26 week` in a scenario
 _SET_KIND = re.compile(r"^\s*(set|remove)\s+(?:stock|flow|aux|param|parameter|lookup|metric|scenario|group|"
                        r"expect|dim)\s+([A-Za-z_]\w*)")
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
@@ -73,6 +74,10 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     dim = _dim_slip(line)
     if dim is not None:
         return dim
+    timed = _TIMED.search(before)
+    if timed and (found.isidentifier() or found == "["):
+        return (f"a scenario's times are numbers in the model's time unit, without units: "
+                f"write `{timed.group(1)} {timed.group(2)}`")
     kind = _SET_KIND.match(line)
     if kind and kind.start(2) == column - 1:
         return (f"`set` keeps the declaration's kind: write `set {kind.group(2)} = ...`" if kind.group(1) == "set"

@@ -235,7 +235,10 @@ class NodeReader:
                 return 0.0
             return v
         text = str(node.value) if isinstance(node, ScalarNode) else ""
-        self.err("E003", f"{what} must be a number", node, number_slip(text) or "e.g. `0.25`")
+        timed = what in ("`from`", "`over`", "`until`") and re.match(r"\s*(-?\d[\d.eE+-]*)\s*\S", text)
+        hint = (f"a scenario's times are numbers in the model's time unit, without units: `{timed.group(1)}`"
+                if timed else number_slip(text) or "e.g. `0.25`")
+        self.err("E003", f"{what} must be a number", node, hint)
         return 0.0
 
     def flag(self, node: Node, what: str) -> bool:
