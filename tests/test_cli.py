@@ -342,3 +342,11 @@ def test_a_sampled_scenario_says_which_assumptions_matter() -> None:
     line = next(x for x in out.splitlines() if x.strip().startswith("wm2u_uncertain, total_cost:"))
     assert line.split(": ", 1)[1].startswith("max_escalation_reduction -0.")  # the strongest first
     assert "intensive_peak: does not vary" in out
+
+
+def test_the_run_header_says_the_time_unit_as_a_sentence_does() -> None:
+    """`time 0 to 104 week`: a span of time is in weeks, as the explorer and report say it."""
+    r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm")])
+    assert r.exit_code == 0 and "480 steps, time 0 to 120 months\n" in r.output
+    r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios", "wm2u"])
+    assert r.exit_code == 0 and "time 0 to 120 months); baseline: baseline" in r.output

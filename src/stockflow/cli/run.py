@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..numbers import counted, units_shown, value_text
+from ..numbers import counted, time_words, units_shown, value_text
 from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
@@ -74,7 +74,7 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         die_internal(exc)
     p = model.plan(method, dt)
     click.echo(f"{model.checked.graph.info.title or model.name}: {p.method.value}, dt {p.dt:g}, "
-               f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {model.checked.graph.time.unit}")
+               f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {time_words(model.checked.graph.time.unit)[1]}")
     shown = [v for v in res.variables if v.kind == "stock"]  # else, in a model without stocks, what it computes
     shown = shown or [v for v in res.variables if not v.hidden]
     if shown:
@@ -111,7 +111,7 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
     where = "in one call" if cluster is None else f"on Dask at {cluster} ({model.last_backend} on {', '.join(model.last_devices)})"
     click.echo(f"{model.checked.graph.info.title or model.name}: {counted(len(res.runs), 'run')} of "
                f"{counted(len(res.names), 'scenario')} {where} ({p.method.value}, dt {p.dt:g}, time {p.start:g} to {p.stop:g} "
-               f"{model.checked.graph.time.unit}); baseline: {res.baseline}")
+               f"{time_words(model.checked.graph.time.unit)[1]}); baseline: {res.baseline}")
     by_metric = res.shown_metric_rows()  # rows, not a DataFrame: no pandas import
     spread = any(r.runs > 1 for block in by_metric.values() for r in block)
     points = any(r.point != "" for block in by_metric.values() for r in block)
