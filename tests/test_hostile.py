@@ -118,6 +118,60 @@ def test_spec_text_reaches_svg_and_dot_as_text_only(tmp_path: Path) -> None:
     assert "<a xlink" not in html and "&lt;a xlink" in html
 
 
+def test_spec_and_data_text_reach_charts_as_written(tmp_path: Path) -> None:
+    """A scenario titled `Campaign $\\frac$ spend` was read as TeX by matplotlib, and bad TeX
+    raised: a traceback from `plot --kind flows-by-scenario` and `report`. A series' name from
+    a calibration file went the same way. Both are drawn as written now."""
+    spec = tmp_path / "t.sfm"
+    spec.write_text(TIME + "stock a = 1\nflow f: outside -> a = r\nparam r = 1\n"
+                    'scenario more "Campaign $\\\\frac$ spend" { set r = 2 }\n', encoding="utf-8")
+    code, out = invoke("plot", str(spec), "--kind", "flows-by-scenario", "--stock", "a", "-o", str(tmp_path / "p.svg"))
+    assert code == 0, out
+    assert "Campaign $\\frac$ spend" in (tmp_path / "p.svg").read_text(encoding="utf-8")  # as text, not a formula
+    assert invoke("report", str(spec), "-o", str(tmp_path / "r.html"))[0] == 0
+    (tmp_path / "d.csv").write_text("t,a\n1,2\n2,3\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("model: t.sfm\ndata: {file: d.csv, layout: wide, time: t}\n"
+                                     'observe: {"Spend $\\frac$ $x$": {stock: a, series: a, sd: 0.1}}\n'
+                                     "estimate: {r: {bounds: [0.1, 5]}}\n", encoding="utf-8")
+    code, out = invoke("calibrate", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "fit"))
+    assert code == 0 and (tmp_path / "fit" / "fit.png").exists(), out
+
+
+@pytest.mark.parametrize("text, says", [
+    ('stock a = 1 { source "S:\\finance\\budget.xlsx" }\n', "`\\f` is not an escape a string may hold"),
+    ('dim level = [x, y]\nparam k[level] = csv "da\\qta.csv"\n', "`\\q` is not an escape a string may hold"),
+    ('stock a = 1 { source "x\\ud800y" }\n', "half of a character"),
+])
+def test_a_dsl_string_holds_only_its_own_escapes(text: str, says: str, tmp_path: Path) -> None:
+    r"""JSON's escapes made a Windows path in a source (`S:\finance`) a form feed and a
+    backspace without a word; `csv "da\qta.csv"` was an internal error; a lone `\ud800` ran
+    and crashed whatever printed it. The escapes are `\\`, `\"`, `\n` and `\uXXXX` now."""
+    spec = tmp_path / "s.sfm"
+    spec.write_text(TIME + text, encoding="utf-8")
+    code, out = invoke("check", str(spec))
+    assert code == 1 and says in out and "E001" in out and "internal error" not in out, out
+
+
+def test_strings_round_trip_through_format(tmp_path: Path) -> None:
+    r"""A tab from a YAML description was formatted as `\t`, which the DSL no longer reads: it is
+    written `\u0009`; a backslash, a quote and a newline survive too."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text('time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n'
+                    '  a: {initial: 1, description: "tab\\there S:\\\\finance \\"q\\" new\\nline \\u00a3"}\n',
+                    encoding="utf-8")
+    code, out = invoke("format", str(spec))
+    assert code == 0 and '"tab\\u0009here S:\\\\finance \\"q\\" new\\nline £"' in out, out
+    back = tmp_path / "s.sfm"
+    back.write_text(out, encoding="utf-8")
+    [a] = [s for s in stockflow.load(back).checked.graph.stocks if s.id == "a"]
+    assert a.doc.description == 'tab\there S:\\finance "q" new\nline £'
+    half = tmp_path / "h.yaml"
+    half.write_text('time: {start: 0, stop: 1, dt: 1, units: year}\nstocks:\n  a: {initial: 1, source: "x\\ud800"}\n',
+                    encoding="utf-8")
+    code, out = invoke("explain", str(half), "a")
+    assert code == 1 and "half of a character" in out and "internal error" not in out
+
+
 def test_csv_cells_never_run_as_formulas(tmp_path: Path) -> None:
     from stockflow.compiler.base.files import safe_csv_frame
 

@@ -4,6 +4,7 @@ Shared by the formatter, explain and the XMILE writer."""
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 from . import ast as A
@@ -77,7 +78,13 @@ def _expr(e: A.Expr) -> tuple[str, int]:
 
 
 def quote(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    """`s` as a DSL string: JSON's quoting, with the control characters JSON writes as `\\t`,
+    `\\r`, `\\b` and `\\f` written `\\uXXXX`, the one form the DSL reads for them."""
+    return _JSON_ESCAPE.sub(lambda m: _AS_CODE.get(m.group(1), m.group(0)), json.dumps(s, ensure_ascii=False))
+
+
+_JSON_ESCAPE = re.compile(r"\\(.)")  # left to right: an escaped backslash is passed over whole
+_AS_CODE = {"t": "\\u0009", "r": "\\u000d", "b": "\\u0008", "f": "\\u000c"}
 
 
 def doc_props(doc: A.Doc) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -168,11 +167,7 @@ class _DslReader:
 
     # ---------------------------------------------------------------- helpers
     def string(self, tok: Token) -> str:
-        try:
-            return str(json.loads(str(tok)))
-        except ValueError:
-            self.err("E001", "invalid escape in string", tok, r"use \\, \" or \n")
-            return str(tok)[1:-1]
+        return self.b.string(tok)
 
     def props(self, node: Tree | None, kind: str) -> dict[str, object]:
         out: dict[str, object] = {}

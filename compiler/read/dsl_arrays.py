@@ -155,12 +155,12 @@ class ArrayReader:
     def csv_of(self, t: Tree) -> str | None:
         """The file named by `= csv "FILE"`, if that is the value."""
         inner = t.children[0]
-        return _string(inner) if isinstance(inner, Token) else None
+        return self.b.string(inner) if isinstance(inner, Token) else None
 
     def param_value(self, t: Tree) -> tuple[float | None, tuple[A.Case, ...], str | None]:
         inner = t.children[0]
         if isinstance(inner, Token):
-            return None, (), _string(inner)
+            return None, (), self.b.string(inner)
         if inner.data == "signed_number":
             return self.b.signed_number(inner), (), None
         default, cases = self.value(t)
@@ -200,12 +200,6 @@ def _bare_name(item: Tree | Token) -> str | None:
         if isinstance(inner, Tree) and inner.data == "uname":
             return str(inner.children[0])
     return None
-
-
-def _string(tok: Token) -> str:
-    import json
-
-    return str(json.loads(str(tok)))
 
 
 def array_part(dims: tuple[A.DimRef, ...], where: A.Expr | None, cases: tuple[A.Case, ...], has_default: bool,

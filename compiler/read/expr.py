@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import math
+import re
 import sys
 from collections.abc import Callable
 from fractions import Fraction
@@ -14,7 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..base import cache
-from ..base.diagnostics import Diagnostic, Span, error
+from ..base.diagnostics import Diagnostic, Span, error, printable
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ..base.names import KEYWORDS
 from ..ir import ast as A
@@ -53,6 +55,10 @@ def cached_lark(text: str, **options: object) -> Lark:
     return cache.cached(name, lambda: Lark(text, **options), dump, lambda b: Lark.load(io.BytesIO(b)))
 
 
+# each backslash of a quoted string and what it escapes, left to right (`\\f` is `\\` then `f`)
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)")
+
+
 class Builder:
     """Turns lark trees into AST nodes, mapping positions into the original file."""
 
@@ -75,6 +81,26 @@ class Builder:
         l0, c0 = self.posmap(meta.line, meta.column)
         l1, c1 = self.posmap(meta.end_line, meta.end_column)
         return Span(self.file, l0, c0, l1, c1)
+
+    # ---------------------------------------------------------------- strings
+    def string(self, tok: Token) -> str:
+        r"""A quoted string's text. The escapes are `\\`, `\"`, `\n` and `\uXXXX`: JSON's others
+        would turn a Windows path (`S:\finance\budget`) or TeX (`\frac`) into control
+        characters without a word."""
+        raw = str(tok)
+        bad = next((m.group(0) for m in _ESCAPE.finditer(raw)
+                    if m.group(1) not in ('"', "\\", "n") and len(m.group(1)) != 5), None)  # 5: uXXXX
+        if bad is not None:
+            self.errors.append(error(
+                "E001", f"`{printable(bad)}` is not an escape a string may hold", self.span_of(tok),
+                r"write `\\` for a backslash (`S:\\finance`); the escapes are `\\`, `\"`, `\n`, `\uXXXX`"))
+            return raw[1:-1]
+        text = str(json.loads(raw))
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in text):  # half of a pair: no file or terminal can hold it
+            self.errors.append(error("E001", "a `\\uXXXX` escape names half of a character (a lone surrogate)",
+                                     self.span_of(tok), "write the character itself, or both halves of the pair"))
+            return raw[1:-1]
+        return text
 
     # ---------------------------------------------------------------- numbers
     def number(self, tok: Token, sign: bool = False) -> float:

@@ -25,7 +25,14 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.MarkedYAMLError("while composing", None,
                                        "aliases (*name) are not allowed in stockflow specs",
                                        event.start_mark)
-        return super().compose_node(parent, index)
+        node = super().compose_node(parent, index)
+        if isinstance(node, ScalarNode) and _HALF.search(node.value):  # no file or terminal can hold one
+            raise yaml.MarkedYAMLError("while composing", None, _LONE_SURROGATE, node.start_mark)
+        return node
+
+
+_HALF = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "a `\\uXXXX` escape names half of a character (a lone surrogate)"
 
 
 # YAML 1.2's floats: PyYAML follows YAML 1.1, where `1e3` and `2.5e3` (no dot, or no sign in
@@ -68,6 +75,8 @@ def compose(text: str, file: str) -> Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or "invalid YAML"
         hint = "check indentation, colons and quotes here"
+        if msg == _LONE_SURROGATE:
+            hint = "write the character itself (YAML writes one past `\\uFFFF` as `\\U0001F600`)"
         if "'\\t'" in msg:
             hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
         rows = text.split("\n")

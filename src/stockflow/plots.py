@@ -216,7 +216,7 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
     rows = (len(groups) + cols - 1) // cols
     fig = figure(figsize=(5.2 * cols, 3.4 * rows))
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
-    titles = {sc.display: sc.title or sc.display for sc in model.checked.graph.scenarios}
+    titles = {sc.display: as_written(sc.title or sc.display) for sc in model.checked.graph.scenarios}
     t = res.batch.times
     b = res.batch
     flows = into_stock(model, s)
@@ -275,6 +275,15 @@ def cost_and_quality(res: Any, cost: str, quality: str) -> Any:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def as_written(text: str) -> str:
+    """Free text from a spec or a data file (a scenario's title, a series' name) for a chart:
+    matplotlib reads a pair of `$` as TeX, drawn as a formula or raising on bad TeX, and a
+    control character (YAML's `"\\f"`) is shown escaped, as in messages."""
+    from .compiler.base.diagnostics import printable
+
+    return printable(text).replace("$", r"\$")
 
 
 def save(fig: Any, path: str | Path, inputs: tuple[str, ...] = ()) -> None:

@@ -199,7 +199,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
     """One panel per series: observations and the fit above, residuals below. A stock or
     auxiliary's fitted line runs over the whole run; on calendar dates when the calibration
     has a `time_origin`."""
-    from .plots import _plain_numbers, figure
+    from .plots import _plain_numbers, as_written, figure
 
     n = len(fit.series)
     fig = figure(figsize=(4.4 * n, 5.8))
@@ -218,7 +218,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
         what = {"flow": "its total over each period", "rate": "its rate at each date"}.get(s.obs.kind, "at each date")
         named = "" if s.obs.named is None else f" (“{s.obs.named}” in the data)"
-        ax.set_title(f"{s.obs.series}{named}\n{s.obs.target}, {what}", fontsize=9)
+        ax.set_title(as_written(f"{s.obs.series}{named}") + f"\n{s.obs.target}, {what}", fontsize=9)
         shown = f" [{s.obs.unit or units}]" if (s.obs.unit or units) else ""
         ax.set_ylabel(shown.strip(), fontsize=8)
         ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
