@@ -16,8 +16,18 @@ TIME_SYM = sympy.Symbol("time")
 DT_SYM = sympy.Symbol("dt")
 
 
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+
+
 def sym(var_id: str) -> sympy.Symbol:
-    return sympy.Symbol(var_id)
+    """The symbol of a variable; kept, as sympy's own cache costs microseconds a call and an
+    arrayed model asks for each element's symbol many times."""
+    s = _SYMBOLS.get(var_id)
+    if s is None:
+        if len(_SYMBOLS) > 200_000:  # bounded: a long-lived process compiles many specs
+            _SYMBOLS.clear()
+        s = _SYMBOLS[var_id] = sympy.Symbol(var_id)
+    return s
 
 
 @dataclass(frozen=True)
