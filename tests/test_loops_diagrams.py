@@ -72,6 +72,25 @@ param k [1/year] = 3
     assert found == {("x", "f"): Polarity.UNDETERMINED}
 
 
+def test_a_flow_capped_by_min_or_max_keeps_its_loop_sign() -> None:
+    """min/max differentiate to steps; each step is in [0, 1], so the sign is known."""
+    found = loops_of("""
+stock waiting = 250 { non_negative }
+stock treated = 0
+flow starts: waiting -> treated = min(waiting / 2 [year], capacity)
+flow referrals: outside -> waiting = max(target - waiting, 0) / 1 [year]
+param capacity [1/year] = 30
+param target = 300
+""")
+    assert found == {("waiting", "starts"): Polarity.BALANCING,
+                     ("waiting", "referrals"): Polarity.BALANCING}
+    # a step less another is still of unknown sign
+    assert loops_of("""
+stock x = 1
+flow f: outside -> x = (min(x, 2) - max(x, 1)) / 1 [year]
+""") == {("x", "f"): Polarity.UNDETERMINED}
+
+
 @pytest.fixture(scope="module")
 def girfec() -> stockflow.Model:
     return stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")

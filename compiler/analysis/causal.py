@@ -105,6 +105,17 @@ def causal_graph(model: CheckedModel) -> CausalGraph:
     return CausalGraph(tuple(nodes), tuple(links))
 
 
+def _steps_bounded(e: sympy.Expr) -> sympy.Expr:
+    """Each Heaviside step as a symbol in [0, 1], which sympy cannot see of Heaviside itself:
+    the derivative of `min(waiting / 1 week, capacity)` is a step, and the loop through it
+    balancing, not undetermined. One symbol per distinct step, so that a step less itself
+    stays of unknown sign."""
+    steps = e.atoms(sympy.Heaviside)
+    if not steps:
+        return e
+    return e.xreplace({h: sympy.Dummy(f"step{i}", nonnegative=True) for i, h in enumerate(steps)})
+
+
 def _sign_of(v: float | None) -> Sign:
     if v is None or v == 0:
         return Sign.UNKNOWN
@@ -152,7 +163,7 @@ class _SignOracle:
 
     def symbolic(self, d: sympy.Expr) -> Sign:
         try:
-            e = d.xreplace(self.inline).xreplace(self.assume)
+            e = _steps_bounded(d.xreplace(self.inline).xreplace(self.assume))
             # A link's polarity is the sign of the partial derivative where it is not zero.
             if e != 0 and e.is_nonnegative:
                 return Sign.POSITIVE
