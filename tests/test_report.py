@@ -211,6 +211,28 @@ def test_savings_found_only_in_the_last_step_are_flagged(tmp_path: Path) -> None
         assert ("in the run&#x27;s last step" in page or "in the run's last step" in page) is flagged
 
 
+def _break_even_heads(page: str) -> list[str]:
+    table = page.split("When savings appear", 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<th>([^<]*)</th>", table)
+
+
+def test_the_break_even_table_has_a_column_only_where_some_row_fills_it(tmp_path: Path) -> None:
+    """One run per scenario: no sweep point, no share of runs, no draws."""
+    from test_explorer import LATE_SAVINGS
+
+    pages = {}
+    for name, extra in (("single", ""), ("swept", "scenario dial { sweep switch over [0.5, 1] }\n")):
+        spec = tmp_path / f"{name}.sfm"
+        spec.write_text(LATE_SAVINGS.replace("STOP", "12") + extra, encoding="utf-8")
+        out = tmp_path / f"{name}.html"
+        r = CliRunner().invoke(main, ["report", str(spec), "-o", str(out), "--break-even", "cost_rate"])
+        assert r.exit_code == 0, r.output
+        pages[name] = out.read_text(encoding="utf-8")
+    assert _break_even_heads(pages["single"]) == ["scenario", "break-even"]
+    assert _break_even_heads(pages["swept"]) == ["scenario", "point", "break-even"]
+    assert "<td>dial</td><td>switch=0.5</td>" in pages["swept"]
+
+
 def test_a_long_key_does_not_squeeze_the_grid() -> None:
     """The key stood on the first panel: with swept scenarios' long labels, tight_layout
     squeezed every column of a 3 x 3 grid to a third of its width."""

@@ -120,13 +120,26 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
         unit = time_words(g.time.unit)[0]  # `month 115`
         last_step = float(results.batch.times[-2]) if len(results.batch.times) > 1 else math.inf
         parts.append(f"<h3>When savings appear: cumulative {_e(break_even)} below the baseline's for good</h3>")
-        parts.append(_table(["scenario", "point", "break-even (median of runs that do)", "share of runs", "over the draws"], [
-            [_e(r.scenario), _e(r.point), "no savings within the run" if r.break_even != r.break_even
-             else f"{unit} {_whole(r.break_even)}" + (" (in the run's last step: a longer run would show whether "
-                                                      "they last)" if r.break_even > last_step else ""),
-             f"{r.share:.0%}", _by_when(r, unit)]
-            for r in be if r.scenario != results.baseline], {2, 3}))
+        parts.append(_break_even_table([r for r in be if r.scenario != results.baseline], unit, last_step))
     return parts + drivers_section(results, _table)
+
+
+def _break_even_table(rows: list[Any], unit: str, last_step: float) -> str:
+    """A column for the sweep's point and the draws only where some row has them: empty
+    columns on a board's page read as missing results."""
+    points = any(r.point for r in rows)
+    draws = any(r.runs > 1 for r in rows)
+    heads = ["scenario"] + ["point"] * points + ["break-even" + " (median of runs that do)" * draws]
+    heads += ["share of runs", "over the draws"] * draws
+    out = []
+    for r in rows:
+        when = ("no savings within the run" if r.break_even != r.break_even
+                else f"{unit} {_whole(r.break_even)}" + (" (in the run's last step: a longer run would show "
+                                                         "whether they last)" if r.break_even > last_step else ""))
+        out.append([_e(r.scenario)] + [_e(r.point)] * points + [when]
+                   + [f"{r.share:.0%}", _by_when(r, unit)] * draws)
+    first = 1 + points
+    return _table(heads, out, {first, first + 1} if draws else {first})
 
 
 def _whole(t: float) -> int:
