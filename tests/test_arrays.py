@@ -230,6 +230,62 @@ scenario stopped { scale out by 0 }
     assert end("stopped", "low") == end("stopped", "high") == [1.0]  # an arrayed flow scaled by its name
 
 
+TABLE_SETS = """
+dim level = [low, mid, high]
+param rate[level] [1/year] = {low: 0.1, mid: 0.15, high: 0.2}
+stock s[level] [child] = 1
+flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
+"""
+
+
+def test_a_scenario_sets_several_elements_with_a_table_in_both_forms() -> None:
+    """`set rate = {high: 0, else: 0.05}` is the array set as a whole for `else`, then each
+    element named; elements it leaves out keep their values. With `from ... over`, each ramps."""
+    dsl = HEAD + TABLE_SETS + """
+scenario table { set rate = {high: 0, else: 0.05} }
+scenario some { set rate = {low: 0.3, high: 0.0} }
+scenario ramped { set rate = {mid: 0.5, else: 0} from 2 over 4 }
+scenario by_hand { set rate = 0.05  set rate[high] = 0 }
+scenario some_by_hand { set rate[low] = 0.3  set rate[high] = 0 }
+scenario ramped_by_hand { set rate = 0 from 2 over 4  set rate[mid] = 0.5 from 2 over 4 }
+"""
+    m = stockflow.load_text(dsl)
+    names = ["table", "some", "ramped", "by_hand", "some_by_hand", "ramped_by_hand"]
+    out = m.run_scenarios(names)
+    end = {name: out.run(name)["s"][-1] for name in names}
+    assert list(end["table"]) == list(end["by_hand"])
+    assert end["table"][2] == 1.0 and end["table"][0] == pytest.approx((1 - 0.25 * 0.05) ** 40)
+    assert list(end["some"]) == list(end["some_by_hand"])
+    assert end["some"][1] == pytest.approx((1 - 0.25 * 0.15) ** 40)  # mid kept its own rate
+    assert list(end["ramped"]) == list(end["ramped_by_hand"]) and end["ramped"][1] < end["table"][1]
+    yaml = stockflow.load_text(format_yaml(parse_dsl(dsl, "m.sfm")), form="yaml")
+    again = yaml.run_scenarios(names)
+    for name in names:
+        assert list(again.run(name)["s"][-1]) == list(end[name])
+    handwritten = stockflow.load_text(format_yaml(parse_dsl(HEAD + TABLE_SETS, "m.sfm")) + """scenarios:
+  ramped:
+    set:
+      rate: {value: {mid: 0.5, else: 0}, from: 2, over: 4}
+  table:
+    set: {rate: {high: 0, else: 0.05}}
+""", form="yaml")
+    mine = handwritten.run_scenarios(["ramped", "table"])
+    assert list(mine.run("ramped")["s"][-1]) == list(end["ramped"])
+    assert list(mine.run("table")["s"][-1]) == list(end["table"])
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("scenario a { set rate[low] = {high: 1} }", "a table sets elements of a whole array, but `rate[low]` is one"),
+    ("scenario a { set rate = {hgh: 1} }", "`rate` is indexed `rate[level]`, and `hgh` is not an element"),
+    ("scenario a { set rate = {low: 1, low: 2} }", "the table gives `rate[low]` twice"),
+    ("scenario a { set rate = {low: k} }", "a scenario sets numbers, not equations"),
+])
+def test_a_scenarios_table_that_cannot_be_read_says_why(line: str, says: str) -> None:
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(HEAD + TABLE_SETS + line + "\n")
+    assert any(says in d.message or says in (d.hint or "") for d in exc.value.diagnostics), exc.value
+
+
 # ---------------------------------------------------------------- errors
 BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
 

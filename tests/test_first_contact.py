@@ -432,6 +432,25 @@ def test_a_declaration_under_the_wrong_section_says_where_it_belongs() -> None:
     assert d.hint == "move it under `flows:`" and d.span.line == 6
 
 
+def test_another_tools_word_for_the_equation_is_one_error_naming_the_key() -> None:
+    """`rate:` under an auxiliary gave two errors, "lacks `equation`" and "unknown key `rate`";
+    a misspelling of another key (`too:`) is still told its spelling."""
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    text = ("time: {start: 0, stop: 1, dt: 1, units: year}\nstocks: {s: {initial: 1}, t: {initial: 0}}\n"
+            "auxiliaries:\n  a:\n    rate: s * 2\n"
+            "flows:\n  f: {from: s, to: t, formula: s * 0.1}\n  g: {from: s, too: t}\n")
+    with pytest.raises(SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    said = sorted((d.span.line, d.message, d.hint) for d in exc.value.diagnostics)
+    assert said == [
+        (5, "unknown key `rate` in `a`, which lacks `equation`", "write `equation:` in place of `rate:`"),
+        (7, "unknown key `formula` in `f`, which lacks `rate`", "write `rate:` in place of `formula:`"),
+        (8, "`g` lacks `rate`", "add `rate:` under `g`"),
+        (8, "unknown key `too` in `g`", "did you mean `to`?"),
+    ]
+
+
 def test_yaml_units_as_a_list_and_sections_as_lists() -> None:
     """`units: [child, GBP]` was "must be a mapping"; a section written as a list of entries
     (`- kids: ...`) now says to drop the `- `."""

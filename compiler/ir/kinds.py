@@ -77,6 +77,7 @@ OVERRIDE_KEYS = ("value", "initial", "equation", "rate", "condition", "points", 
 # An arrayed declaration's main value may be a table: element (or "e1, e2") -> value, with `else`.
 POINTS: dict[str, Any] = {"type": "array", "items": PAIR, "minItems": 2}
 CASES: dict[str, Any] = {"type": "object", "additionalProperties": EXPR}
+NUMBERS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "number"}}  # a scenario's table
 KEY_TYPES: dict[str, dict[str, Any]] = {
     "initial": {"anyOf": [EXPR, CASES]}, "rate": {"anyOf": [EXPR, CASES]}, "equation": {"anyOf": [EXPR, CASES]},
     "condition": EXPR, "value": {"anyOf": [EXPR, CASES]},
@@ -98,9 +99,10 @@ KEY_TYPES: dict[str, dict[str, Any]] = {
     "latin_hypercube": {"type": "boolean"}, "report": {"type": "array", "items": TEXT},
     "sweep": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
     "sample": {"type": "object", "additionalProperties": TEXT}, "sample_from_fit": TEXT,
-    "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, {
+    "set": {"type": "object", "additionalProperties": {"anyOf": [{"type": "number"}, NUMBERS, {
         "type": "object", "additionalProperties": False, "required": ["value"],
-        "properties": {k: {"type": "number"} for k in ("value", "from", "over", "until")}}]}},
+        "properties": {"value": {"anyOf": [{"type": "number"}, NUMBERS]},
+                       **{k: {"type": "number"} for k in ("from", "over", "until")}}}]}},
     "scale": {"type": "array", "items": {
         "type": "object", "additionalProperties": False, "required": ["flows", "by"],
         "properties": {"flows": TEXT, "by": {"type": "number"}, "from": {"type": "number"},

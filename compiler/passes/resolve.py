@@ -54,7 +54,7 @@ class _Resolver(HiddenVariables, Ordering):
         all_stocks = _attach(parts.stocks, parts.flows) + self.hidden_stocks
         all_auxes = parts.auxes + self.hidden_auxes
         flows = parts.flows
-        scenarios = resolve_scenarios(self.decls, self.errors, spec.time)
+        scenarios = resolve_scenarios(self.decls, self.errors, spec.time, spec.arrays)
         order = self.order({a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows},
                            "E020", "algebraic loop", "break it with a stock, e.g. smooth(...) or delay1(...)")
         init_nodes: dict[str, A.Expr] = {a.id: a.equation for a in all_auxes} | {f.id: f.rate for f in flows}

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..base.diagnostics import Diagnostic, error
+from ..base.elements import ArrayShape, element_fault
 from ..base.hints import did_you_mean
 from ..base.limits import MAX_RUNS
 from ..base.names import canonical
@@ -37,7 +38,7 @@ class _Merged:
 
 
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
-                      time: A.TimeSpec | None = None) -> tuple[Scenario, ...]:
+                      time: A.TimeSpec | None = None, arrays: Iterable[ArrayShape] = ()) -> tuple[Scenario, ...]:
     scenarios = {k: d for k, d in decls.items() if isinstance(d, A.ScenarioDecl)}
     if time is not None:
         _within_run(scenarios.values(), time, errors)
@@ -48,7 +49,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
             continue
         merged = _Merged()
         for link in reversed(chain):
-            _merge(decls, sc, scenarios[link], merged, errors)
+            _merge(decls, sc, scenarios[link], merged, errors, tuple(arrays))
         scales = _flow_scales(decls, sc, merged.scales, errors)
         sweeps = [(k, x.values) for k, x in merged.sweeps.items() if _varied(decls, sc, x, errors)]
         _check_sweeps(decls, sc, merged.sweeps, errors)
@@ -62,7 +63,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
 
 
 def _merge(decls: dict[str, A.Decl], sc: A.ScenarioDecl, decl: A.ScenarioDecl, into: _Merged,
-           errors: list[Diagnostic]) -> None:
+           errors: list[Diagnostic], arrays: tuple[ArrayShape, ...] = ()) -> None:
     """One link of `sc`'s chain, applied over the links before it."""
     into.sweeps.update({canonical(x.name): x for x in decl.sweeps})
     into.samples.update({canonical(x.name): x for x in decl.samples})
@@ -78,13 +79,13 @@ def _merge(decls: dict[str, A.Decl], sc: A.ScenarioDecl, decl: A.ScenarioDecl, i
             errors.append(error("E010", f"scenario `{decl.name}` reports `{r}`, which is not a metric",
                                 decl.span, did_you_mean(r, metrics) or "list metrics"))
     for item in decl.sets:
-        _set(decls, sc, item, into, errors)
+        _set(decls, sc, item, into, errors, arrays)
     for scale in decl.scales:
         into.scales[scale.target] = scale
 
 
 def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _Merged,
-         errors: list[Diagnostic]) -> None:
+         errors: list[Diagnostic], arrays: tuple[ArrayShape, ...] = ()) -> None:
     target = decls.get(canonical(s.name))
     if isinstance(target, A.ParamDecl):
         lo, hi = target.bounds or (float("-inf"), float("inf"))
@@ -108,7 +109,8 @@ def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _
     elif target is None:
         pool = [d.name for d in decls.values() if isinstance(d, A.ParamDecl | A.StockDecl)]
         errors.append(error("E010", f"scenario `{sc.name}` sets `{s.name}`, which is not defined",
-                            s.span, did_you_mean(s.name, pool) or "set parameters or stocks"))
+                            s.span, element_fault(s.name, arrays) or did_you_mean(s.name, pool)
+                            or "set parameters or stocks"))
     else:
         errors.append(error("E015", f"scenario `{sc.name}` sets `{s.name}`, which is neither a parameter "
                             "nor a stock", s.span, "a scenario sets parameters and initial values; "

@@ -16,6 +16,7 @@ from ..base.limits import MAX_DECLS
 from ..base.names import a_noun
 from ..ir import ast as A
 from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
+from ..ir.walk import literal
 from .calibrate_block import extract_block
 from .comments import code_of, dsl_layout
 from .dsl_arrays import ArrayReader, array_part
@@ -393,7 +394,7 @@ class _DslReader:
             elif kind == "sc_set":
                 ref, ref_span = self.arr.ref(ch[0])
                 seen[kind].add(ref.lower())
-                sets.append(A.ScenarioSet(ref, self.b.signed_number(ch[1]), ref_span, self.change(ch[2])))
+                sets += self.scenario_sets(ref, ref_span, ch[1], self.change(ch[2]))
             elif kind == "sc_scale":
                 change = self.change(ch[2])
                 scales.append(A.ScenarioScale(str(ch[0]), self.b.signed_number(ch[1]), change, self.b.span_of(ch[0])))
@@ -425,6 +426,32 @@ class _DslReader:
                               tuple(scales), A.Doc(doc.get("description"), doc.get("source"), doc.get("assumption")),
                               self.b.span_of(name), tuple(sweeps), tuple(samples), counts.get("draws"),
                               counts.get("seed"), lhs, tuple(report), from_fit)
+
+    def scenario_sets(self, ref: str, span: Span | None, value: Tree, change: A.Change) -> list[A.ScenarioSet]:
+        """`set x = 0.1`, or a table `set share = {kinship: 0.45, else: 0.3}`: the array as a
+        whole for `else` (the rest), then each element named, which overrides it."""
+        if value.data != "cases":
+            return [A.ScenarioSet(ref, self.b.signed_number(value), span, change)]
+        if "[" in ref:
+            self.err("E092", f"a table sets elements of a whole array, but `{ref}` is one element", value,
+                     f"write `set {ref.split('[')[0]} = {{...}}`, or give `{ref}` one number")
+            return []
+        default, entries = self.arr.entries(value.children, self.b.expr)
+        out = [] if default is None else [A.ScenarioSet(ref, self.set_number(default), span, change)]
+        seen: set[tuple[str, ...]] = set()
+        for key, v, at in entries:
+            if key in seen:
+                self.err("E011", f"the table gives `{ref}[{','.join(key)}]` twice", at, "keep one")
+            seen.add(key)
+            out.append(A.ScenarioSet(f"{ref}[{','.join(key)}]", self.set_number(v), at, change))
+        return out
+
+    def set_number(self, e: A.Expr) -> float:
+        value = literal(e)
+        if value is None:
+            self.err("E001", "a scenario sets numbers, not equations", e.span,
+                     "write a number; to change an equation, extend the model")
+        return value or 0.0
 
     def change(self, t: Tree | None) -> A.Change:
         if t is None:

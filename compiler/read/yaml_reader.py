@@ -9,7 +9,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..base.diagnostics import Span, SpecError
-from ..base.hints import did_you_mean
+from ..base.hints import closest, did_you_mean
 from ..base.limits import MAX_DECLS, MAX_LOOKUP_POINTS
 from ..base.names import a_noun
 from ..ir import ast as A
@@ -197,12 +197,20 @@ class _YamlReader(NodeReader):
         pairs = self.mapping(node, what)
         if self.misplaced(pairs, section, what):
             return {}
-        for k, v in pairs:
-            if k.value not in allowed:
-                self.err("E003", f"unknown key `{k.value}` in {what}", k,
-                         did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
-                continue
-            out[k.value] = v
+        unknown = [(k, v) for k, v in pairs if k.value not in allowed]
+        out = {str(k.value): v for k, v in pairs if k.value in allowed}
+        missing = [k for k in _REQUIRED.get(section, ()) if k not in out]
+        if len(unknown) == 1 and len(missing) == 1 and closest(str(unknown[0][0].value), allowed) in (None, missing[0]):
+            # `rate:` or `expr:` where `equation:` is missing: one slip, one error, and what
+            # it holds is still read so that its own faults show
+            (k, v), want = unknown[0], missing[0]
+            self.err("E003", f"unknown key `{k.value}` in {what}, which lacks `{want}`", k,
+                     f"write `{want}:` in place of `{k.value}:`")
+            out[want] = v
+            return out
+        for k, _ in unknown:
+            self.err("E003", f"unknown key `{k.value}` in {what}", k,
+                     did_you_mean(k.value, allowed) or "allowed: " + ", ".join(allowed))
         return out
 
     def section_entries(self, name: str, node: Node) -> list[tuple[ScalarNode, Node]]:
@@ -388,18 +396,41 @@ class _YamlReader(NodeReader):
         sets: list[A.ScenarioSet] = []
         if "set" in props:
             for k, v in self.mapping(props["set"], "`set`"):
-                if isinstance(v, MappingNode):  # {value: 1, from: 2, over: 3, until: 8}
-                    p = dict((kk.value, vv) for kk, vv in self.mapping(v, f"`{k.value}`"))
-                    unknown = set(p) - {"value", "from", "over", "until"}
-                    if unknown or "value" not in p:
-                        self.err("E003", f"`{k.value}` needs `value` and may have from, over, until", v,
-                                 "e.g. `{value: 1, from: 24, over: 12}`")
+                name = str(k.value)
+                if isinstance(v, MappingNode):  # {value: 1, from: 2, over: 3, until: 8}, or a table
+                    p = dict((kk.value, vv) for kk, vv in self.mapping(v, f"`{name}`"))
+                    timing = {"from", "over", "until"}
+                    if "value" not in p and not set(p) & timing:  # {kinship: 0.45, else: 0.3}
+                        sets += self.set_table(name, v, self.span(k), A.Change())
                         continue
-                    sets.append(A.ScenarioSet(str(k.value), self.number(p["value"], "`value`"), self.span(k),
-                                              self.change_of(p)))
+                    if set(p) - timing - {"value"} or "value" not in p:
+                        self.err("E003", f"`{name}` needs `value` and may have from, over, until", v,
+                                 "e.g. `{value: 1, from: 24, over: 12}`; a table of elements goes under "
+                                 "`value:` when it changes from a time")
+                        continue
+                    sets += self.set_table(name, p["value"], self.span(k), self.change_of(p))
                 else:
-                    sets.append(A.ScenarioSet(str(k.value), self.number(v, f"`{k.value}`"), self.span(k)))
+                    sets.append(A.ScenarioSet(name, self.number(v, f"`{name}`"), self.span(k)))
         return sets
+
+    def set_table(self, name: str, node: Node, span: Span | None, change: A.Change) -> list[A.ScenarioSet]:
+        """A number, or a table of elements: the array as a whole for `else` (the rest), then
+        each element named, which overrides it."""
+        if not isinstance(node, MappingNode):
+            return [A.ScenarioSet(name, self.number(node, "`value`"), span, change)]
+        if "[" in name:
+            self.err("E092", f"a table sets elements of a whole array, but `{name}` is one element", node,
+                     f"write `{name.split('[')[0]}: {{...}}`, or give `{name}` one number")
+            return []
+        default, entries = keyed(self, node, f"`{name}`", lambda v, k: self.number(v, f"`{name}[{k}]`"))
+        out = [] if default is None else [A.ScenarioSet(name, default, span, change)]
+        seen: set[tuple[str, ...]] = set()
+        for key, value, at in entries:
+            if key in seen:
+                self.err("E011", f"the table gives `{name}[{','.join(key)}]` twice", at, "keep one")
+            seen.add(key)
+            out.append(A.ScenarioSet(f"{name}[{','.join(key)}]", value, at, change))
+        return out
 
     def scenario_scales(self, props: dict[str, Node]) -> list[A.ScenarioScale]:
         scales: list[A.ScenarioScale] = []
