@@ -172,6 +172,12 @@ def test_an_array_over_two_dimensions_is_drawn_whole_as_a_grid(tmp_path: Path) -
     fig = trajectories(res, model.stocks, "year")
     drawn = [ax for ax in fig.axes if ax.get_visible()]
     assert len(drawn) == 13 and sum(ax.get_xlabel() == "time [year]" for ax in drawn) == 3
+    # an element's name above its panel, the array's beside it: `children[additional,old] [child]`
+    # stood taller than its panel and ran into the row above
+    titled = [ax for ax in drawn if ax.get_title()]
+    assert [ax.get_title() for ax in titled][:2] == ["children[universal,young]", "children[universal,mid]"]
+    assert len(titled) == 12 and {ax.get_ylabel() for ax in titled} == {"children\n[child]"}
+    assert drawn[0].get_ylabel() == "families\n[child]" and not drawn[0].get_title()
     out = tmp_path / "grid.html"
     assert CliRunner().invoke(main, ["report", str(spec), "-o", str(out)]).exit_code == 0
     html = out.read_text(encoding="utf-8")

@@ -82,7 +82,11 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
             _band(ax, t, series[idx], COLOURS[k % len(COLOURS)], label, linestyle=DASHES[k % len(DASHES)])
         _plain_numbers(ax, v.units)
         _honest_scale(ax, series)
-        ax.set_ylabel(_label(v.name, v.units))
+        if cols > 1 and v.array:  # an element's name above its panel: beside it, a long one ran into the next row
+            ax.set_title(v.name, fontsize=10)
+            ax.set_ylabel(_label(v.array, v.units))
+        else:
+            ax.set_ylabel(_label(v.name, v.units))
         ax.grid(alpha=0.3)
     for r in range(rows):
         for c in range(cols):
