@@ -320,6 +320,20 @@ def test_a_model_with_nothing_to_change_says_so(tmp_path: Path) -> None:
 
 
 @needs_chromium
+def test_parameters_without_bounds_are_shown_when_none_has_a_slider(tmp_path: Path) -> None:
+    """Only bounded parameters get sliders, and the rest waited behind "show every parameter":
+    in a spec without bounds the assumptions panel stood empty. Money reads in £ there too."""
+    head = ("model m\ntime { start 0  stop 5  dt 1  units year }\nunit GBP\nstock s = 1\n"
+            "flow out: s -> outside = s * rate\nparam rate [1/year] = 0.1\n"
+            "param price [GBP/year] = 5\naux spend [GBP/year] = s * price\n")
+    for extra, shown in (("", True), ("param dial [1] = 0.5 { bounds [0, 1] }\n", False)):
+        dom = chromium_dom(write_page(stockflow.load_text(head + extra), tmp_path), "")
+        controls = re.search(r'<section id="controls"([^>]*)>', dom)
+        assert controls is not None and ("show-all" in controls.group(1)) is shown, controls.group(0)
+        assert 'price</span><span class="units"> [£/year]</span>' in dom
+
+
+@needs_chromium
 def test_the_address_keeps_the_what_if_a_board_has_set_up(tmp_path: Path) -> None:
     """A board moved a slider and could not send the result on: the address kept only what it
     was opened with. It now follows every change, and opening it gives the same run, an

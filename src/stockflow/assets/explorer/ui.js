@@ -118,13 +118,19 @@
       groups[p.group].appendChild(control(p));
       if (p.lo !== null && p.hi !== null) { groups[p.group].classList.add("has-bounded"); }
     });
+    // Sliders are for bounded parameters; where none has bounds, the panel stood empty
+    var bounded = D.params.some(function (p) { return p.lo !== null && p.hi !== null; });
+    if (D.params.length && !bounded) {
+      document.getElementById("all-params").checked = true;
+      document.getElementById("controls").classList.add("show-all");
+    }
   }
 
   function control(p) {
     var row = el("div", {"class": "param" + (p.lo === null || p.hi === null ? " unbounded" : "")});
     var label = el("label", {"for": "box-" + p.slot});
     label.appendChild(el("span", {"class": "pname"}, p.name));
-    if (p.units) { label.appendChild(el("span", {"class": "units"}, " [" + p.units + "]")); }
+    if (unitLabel(p.units)) { label.appendChild(el("span", {"class": "units"}, " [" + unitLabel(p.units) + "]")); }
     row.appendChild(label);
     if (p.lo !== null && p.hi !== null) {
       var s = el("input", {type: "range", id: "slider-" + p.slot, min: String(p.lo), max: String(p.hi),
@@ -364,7 +370,7 @@
     if (!v) { return; }
     info.textContent = "";
     info.appendChild(el("b", {}, v.name));
-    info.appendChild(document.createTextNode(" = " + v.equation + (v.units ? "  [" + v.units + "]" : "")));
+    info.appendChild(document.createTextNode(" = " + v.equation + (unitLabel(v.units) ? "  [" + unitLabel(v.units) + "]" : "")));
     var s = series(state.run, id);
     if (s) { info.appendChild(el("div", {}, "at the end: " + valueText(last(s), v.units) + " (baseline " + valueText(last(series(state.baseRun, id)), v.units) + ")")); }
   }
