@@ -128,6 +128,25 @@ group ab = [a, b]
     assert r.conservation["ab"] < 1e-12
 
 
+def test_a_non_negative_stock_cannot_be_started_below_zero() -> None:
+    """A negative start for a `non_negative` stock ran on without a word, in the spec, in a
+    scenario and from `--initial`; each is now E051 where it is given."""
+    body = "stock a = START { non_negative }\nflow drain: a -> outside = a * 0.1\n"
+    with pytest.raises(stockflow.SpecError) as e:
+        model(body.replace("START", "-5"))
+    [d] = e.value.diagnostics
+    assert (d.code, d.message) == ("E051", "`a` is marked non_negative but starts at -5")
+    with pytest.raises(stockflow.SpecError) as e:
+        model(body.replace("START", "5") + "scenario neg { set a = -1 }\n")
+    assert e.value.diagnostics[0].message == "scenario `neg` starts `a` at -1, but the spec marks it non_negative"
+    m = model(body.replace("START", "5"))
+    with pytest.raises(RunError) as e:
+        m.run(initial={"a": -0.5})
+    assert e.value.diagnostics[0].code == "E051"
+    assert m.run(initial={"a": 0})["a"][-1] == 0.0
+    assert model(body.replace("START", "-5").replace(" { non_negative }", "")).run()["a"][0] == -5.0
+
+
 def test_month_rates_against_a_year_clock() -> None:
     # 12 children a year in, counted on a monthly clock: 1 a month.
     m = model("""

@@ -117,6 +117,9 @@ class _Lowerer(ExprLowering):
         if s.units_from is G.UnitsFrom.RATE_TIMES_TIME:
             return sympy.Integer(0)
         expr, ty = self.infer(s.initial)
+        if s.non_negative and expr.is_number and expr.is_negative:
+            self.err("E051", f"`{s.display}` is marked non_negative but starts at {float(expr):g}",
+                     s.initial.span or s.span, "give 0 or more, or remove `non_negative`")
         if s.units_from is G.UnitsFrom.INITIAL:
             self.units[s.id] = ty.unit
             return expr

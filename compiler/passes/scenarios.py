@@ -104,6 +104,9 @@ def _set(decls: dict[str, A.Decl], sc: A.ScenarioDecl, s: A.ScenarioSet, into: _
                             f"{'from' if s.change.start is not None else 'until'} a time; initial values hold at the "
                             "start only", s.span,
                             "remove the time (`from`, `until`), or scale the stock's flows over that time"))
+    elif isinstance(target, A.StockDecl) and target.non_negative and s.value < 0:
+        errors.append(error("E051", f"scenario `{sc.name}` starts `{s.name}` at {s.value:g}, but the spec marks it "
+                            "non_negative", s.span, "give 0 or more"))
     elif isinstance(target, A.StockDecl):
         into.initial[canonical(s.name)] = s.value
     elif target is None:

@@ -129,6 +129,7 @@ class ModelInputs:
                 raise unknown_name(name, f"a stock of {self.name}", arrays + self.stocks, "see Model.stocks", params,
                                    self.checked.graph.arrays)
             for sid, v in self._spread(name, value, sids):
+                _check_sign(self._user_stocks[sid], v)
                 override[index[sid]] = v
                 mask[index[sid]] = True
         return override, mask
@@ -179,6 +180,14 @@ def _check_bounds(p: Any, values: np.ndarray) -> None:
         raise RunError([error("E051", f"{p.display} = {float(values[out][0]):g} is outside its bounds "
                               f"[{p.bounds[0]:g}, {p.bounds[1]:g}]", p.span,
                               "choose a value within the bounds, or widen them in the spec")])
+
+
+def _check_sign(s: Any, value: float) -> None:
+    """E051 for a negative start given to a stock the spec says is never negative: the run
+    would cap its outflows at a stock below zero and go on without a word."""
+    if s.non_negative and value < 0:
+        raise RunError([error("E051", f"{s.display} = {value:g}: the spec marks `{s.display}` non_negative, so it "
+                              "cannot start below zero", s.span, "give 0 or more")])
 
 
 def _rows(params: Sequence[Mapping[str, float]]) -> list[Mapping[str, float]]:
