@@ -34,16 +34,19 @@ class Plan:
 
 def plan(time: TimeSpec, method: str | None = None, dt: float | None = None,
          save_step: float | None = None) -> Plan:
+    given = dt is not None  # a run's own dt: its faults are not the spec's `time` line's
     dt = time.dt if dt is None else float(dt)
     name = (method or time.method.value).lower()
     span = time.span
     if name not in {m.value for m in Method}:
         raise SpecError([error("E050", f"unknown integration method `{name}`", span, "use euler or rk4")])
     if not (dt > 0 and math.isfinite(dt)):
-        raise SpecError([error("E050", f"dt must be a positive finite number, not {dt:g}", span, "e.g. dt 0.25")])
+        raise SpecError([error("E050", f"dt must be a positive finite number, not {dt:g}"
+                               + (" (the dt given for this run)" if given else ""), None if given else span,
+                               "e.g. 0.25" if given else "e.g. dt 0.25")])
     length = time.stop - time.start
     ratio = length / dt
-    too_many = step_limit(length, dt, span)
+    too_many = step_limit(length, dt, None if given else span)
     if too_many is not None:  # checked before any work is sized by it
         raise SpecError([too_many])
     save = save_step if save_step is not None else time.save_step

@@ -101,6 +101,10 @@ def test_bad_inputs_have_codes(growth: stockflow.Model) -> None:
     with pytest.raises(stockflow.SpecError) as e:
         growth.run(dt=0.3)
     assert e.value.diagnostics[0].code == "E050"
+    with pytest.raises(stockflow.SpecError) as e:  # not pinned on the spec's `dt`, which is fine
+        growth.run(dt=0)
+    [d] = e.value.diagnostics
+    assert d.message.endswith("not 0 (the dt given for this run)") and d.span is None
 
 
 def test_nan_is_reported_with_variable_and_time() -> None:
