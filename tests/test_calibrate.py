@@ -167,6 +167,26 @@ def test_an_observation_names_the_column_it_reads(tmp_path: Path) -> None:
     assert d.hint == "did you mean `Approved carers`?"
 
 
+def test_the_fit_chart_labels_each_axis_with_its_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The residuals' label, `observed - fitted [children_per_year]` on one line, ran past its
+    short panel into the one above; it is two lines, the units under the words."""
+    from stockflow import plots
+    from stockflow.report_calibration import plot
+
+    write(tmp_path, "m.sfm", "unit child\ntime { start 0 stop 4 dt 0.25 units year }\nstock s [child] = 0\n"
+                             "flow f [child/year]: outside -> s = rate\nparam rate [child/year] = 5\n")
+    (tmp_path / "d.csv").write_text("year,kids\n1,12\n2,24\n3,36\n")
+    fit = calibrate(write(tmp_path, "c.yaml", "model: m.sfm\ndata: {file: d.csv, layout: wide, time: year}\n"
+                                              "observe: {kids: {stock: s, sd: 0.1}}\nestimate: {rate: }\n"))
+    drawn = []
+    monkeypatch.setattr(plots, "save", lambda fig, path, inputs=(): drawn.append(fig))
+    plot(fit, tmp_path / "fit.png")
+    [fig] = drawn
+    top, bottom = fig.axes
+    assert top.get_ylabel() == "[child]" and bottom.get_ylabel() == "observed - fitted\n[child]"
+    assert bottom.get_xlabel() == "time [year]"
+
+
 def _diag(path: Path) -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as exc:
         calibrate(path)

@@ -226,7 +226,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         rax.axhline(0, color="grey", lw=0.8)
         rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
         rax.set_xlabel("date" if fit.calibration.time_origin is not None else f"time [{unit}]")
-        rax.set_ylabel(f"observed - fitted{shown}", fontsize=8)
+        rax.set_ylabel(f"observed - fitted\n{shown.strip()}".strip(), fontsize=8)  # on one line it ran past its panel
         _plain_numbers(rax)
     fig.tight_layout()
     from .plots import save
