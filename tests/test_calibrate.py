@@ -335,6 +335,12 @@ def test_scotland_looked_after_fit() -> None:
     res = fit.residuals()
     total = res[res.series == "looked_after_total"]
     assert (total.residual.abs() / total.observed).median() < 0.01
+    # the fit bundled beside it is this build's: `calibrate -o fit` again if this fails
+    import csv
+
+    with open(ROOT / "specs" / "scotland_looked_after" / "fit" / "estimates.csv", encoding="utf-8") as f:
+        bundled = {row["name"]: float(row["value"]) for row in csv.DictReader(f)}
+    assert {k: bundled[k] for k in est} == pytest.approx(est, rel=1e-5)
 
 
 def test_calibrate_block_in_a_dsl_spec_and_section_in_yaml(synthetic: Path) -> None:
