@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import stockflow
-from stockflow.numbers import tick_text, value_text
+from stockflow.numbers import percent_text, tick_text, value_text
 
 
 def test_values_as_people_read_them() -> None:
@@ -83,6 +83,24 @@ def test_the_explorer_writes_times_without_thousands_separators() -> None:
                               "timeText(115.24), timeTick(0), tickText(2024)]));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == ["2024", "2030.5", "2030.25", "115.24", "0", "2,024"]
+
+
+def test_a_small_change_keeps_a_significant_figure() -> None:
+    """The report said `-£2,031 (-0.0%)` for a change of 0.0016%: it reads as no change or a
+    slip. A change too small for the decimals keeps one significant figure."""
+    assert [percent_text(r) for r in (0.026, -0.000016, 0.0004, -0.1234, 1e-12, 0.0)] == [
+        "+2.6%", "-0.002%", "+0.04%", "-12.3%", "about 0%", "0%"]
+    assert percent_text(-0.0016, 2) == "-0.16%" and percent_text(0.00004, 2) == "+0.004%"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")
+def test_the_explorer_writes_changes_as_the_report_does() -> None:
+    ui = (Path(stockflow.__file__).parent / "assets" / "explorer" / "ui.js").read_text()
+    start, end = ui.index("/* numbers as people read them"), ui.index("  function signed")
+    cases = [0.026, -0.000016, 0.0004, -0.1234, 1e-12, 0.0, 0.00049, -0.0005, 3.5]
+    script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(percentText)));"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert json.loads(out) == [percent_text(r) for r in cases]
 
 
 @pytest.mark.parametrize(("unit", "one", "many"), [("month", "month", "months"), ("months", "month", "months"),

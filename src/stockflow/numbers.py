@@ -78,6 +78,19 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def percent_text(relative: float, decimals: int = 1) -> str:
+    """A relative change as a signed percentage (`+2.6%`); one too small for `decimals` keeps
+    one significant figure (`-0.002%`), as `-0.0%` reads as no change or a rounding slip."""
+    pct = relative * 100
+    if pct == 0:
+        return "0%"
+    if abs(pct) < 1e-4:
+        return "about 0%"
+    if abs(pct) < 0.5 * 10.0 ** -decimals:
+        return f"{pct:+.1g}%"
+    return f"{pct:+.{decimals}f}%"
+
+
 def units_label(units: str | None) -> str:
     """Units as tables show them: nothing for a pure number (not `1`)."""
     return "" if (units or "").strip() in ("1", "") else str(units)

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import plots
 from .compiler.ir.text import expr_text, unit_text
-from .numbers import counted, time_words, units_shown, value_text
+from .numbers import counted, percent_text, time_words, units_shown, value_text
 from .report_drivers import drivers_section
 
 CSS = """
@@ -162,7 +162,7 @@ def _change(diff: float, relative: float, units: str) -> str:
     if diff == 0 or abs(relative) < 1e-9:
         return "no change"
     text = ("+" if diff > 0 else "") + value_text(diff, units)
-    return text + (f" ({relative:+.1%})" if relative == relative else "")
+    return text + (f" ({percent_text(relative)})" if relative == relative else "")
 
 
 def _units_shown(units: str) -> str:

@@ -11,7 +11,7 @@ import click
 
 from ..compiler.base.diagnostics import printable
 from ..compiler.base.names import canonical
-from ..numbers import units_shown, value_text
+from ..numbers import percent_text, units_shown, value_text
 from .common import (
     die_internal,
     load_or_exit,
@@ -232,7 +232,7 @@ def _diff_runs(a: Any, b: Any) -> bool:
             if m.id in mb:
                 va = float(np.median(sa.batch.metric_values[ia, k]))
                 vb = float(np.median(sb.batch.metric_values[ib, mb[m.id]]))
-                rel = f"{(vb - va) / abs(va):+.2%}" if va else ""
+                rel = percent_text((vb - va) / abs(va), 2) if va else ""
                 rows.append([m.name, value_text(va, m.units), value_text(vb, m.units), value_text(vb - va, m.units), rel, units_shown(m.units)])
                 different = different or va != vb
         if rows:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..numbers import counted, time_words, units_shown, value_text
+from ..numbers import counted, percent_text, time_words, units_shown, value_text
 from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
@@ -123,7 +123,7 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
             row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value, units)]
             row += [value_text(r.p5, units), value_text(r.p95, units)] if spread else []
             row += ["" if is_base else value_text(r.difference, units),
-                    "" if is_base or r.relative != r.relative else f"{r.relative:+.2%}"]
+                    "" if is_base or r.relative != r.relative else percent_text(r.relative, 2)]
             rows.append(row)
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
         header += ["p5", "p95"] if spread else []

@@ -53,6 +53,14 @@
     if (Math.abs(v) < 1e-9) { return money + "0"; }
     return (v < 0 ? "-" : "") + money + Math.abs(v).toLocaleString("en-GB", {maximumFractionDigits: 10});
   }
+  /* as numbers.percent_text: one decimal, or one significant figure where that would read 0.0 */
+  function percentText(rel) {
+    var pct = rel * 100, a = Math.abs(pct);
+    if (pct === 0) { return "0%"; }
+    if (a < 1e-4) { return "about 0%"; }
+    if (a < 0.05) { return (pct > 0 ? "+" : "-") + Number(a.toPrecision(1)).toString() + "%"; }
+    return (pct > 0 ? "+" : "") + pct.toFixed(1) + "%";
+  }
   function signed(v, unit) { return (v > 0 ? "+" : "") + valueText(v, unit); }
 
   function baselineWords() {  // what there is to change: a model may have no scenarios or no parameters
@@ -188,7 +196,7 @@
       tr.appendChild(cell);
       tr.appendChild(el("td", {"class": "num"}, valueText(was, m.units)));
       var change = Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(was)) ? "no change" : signed(diff, m.units) +
-        (was ? " (" + (diff / Math.abs(was) * 100 >= 0 ? "+" : "") + (diff / Math.abs(was) * 100).toFixed(1) + "%)" : "");
+        (was ? " (" + percentText(diff / Math.abs(was)) + ")" : "");
       tr.appendChild(el("td", {"class": "num"}, change));
       tr.appendChild(el("td", {"class": "units"}, unitLabel(m.units)));
       body.appendChild(tr);
