@@ -232,9 +232,14 @@ def test_a_map_of_several_arrays_names_each_box_and_sets_arrays_in_rows(tmp_path
     assert 40 <= min(valves) <= 80  # arcs above the row: room for them, and no more
     # one array: its elements alone say which box is which
     girfec = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
-    one = _boxes(system_map(girfec.checked, causal_graph(girfec.checked)))
+    one_svg = system_map(girfec.checked, causal_graph(girfec.checked))
+    one = _boxes(one_svg)
     assert [lines for sid, (_, _, lines) in one.items() if "[" in sid] == [
         ["universal"], ["additional"], ["targeted"], ["intensive"]]
+    # ... and the key says what the boxes are, as no box names the array
+    key = lambda svg: re.findall(r'class="key-box"/><text[^>]*>([^<]*)<', svg)  # noqa: E731
+    assert key(one_svg) == ["children[level]: a box per element"]
+    assert key(girfec_svg) == [] and key(system_map(m.checked, causal_graph(m.checked))) == []
 
 
 def test_a_long_name_wraps_onto_two_lines_of_its_box() -> None:

@@ -62,7 +62,20 @@ def system_map(model: CheckedModel, cg: CausalGraph, links: bool = False) -> str
             f'data-heights="{plain:.0f} {full:.0f}" '
             f'style="max-width:{lay.width * 1.15:.0f}px;min-width:{lay.width * MIN_SCALE:.0f}px" role="img" '
             f'aria-label="system map">{_DEFS}'
-            f'{_legend(lay)}' + "".join(lay.parts) + "</svg>")
+            f'{_legend(lay, _caption(g, lay, labels))}' + "".join(lay.parts) + "</svg>")
+
+
+def _caption(g: G.Graph, lay: MapLayout, labels: dict[str, tuple[str, str | None]]) -> str | None:
+    """`looked_after[authority, placement]` where the boxes name only their elements (one array
+    on the map): else a map of `dundee`, `fife` boxes never says what they count."""
+    by_id = {v: a for a in g.arrays for v, _ in a.elements}
+    drawn = {by_id[sid].name: by_id[sid] for sid in lay.stocks if sid in by_id}
+    if len(drawn) != 1:
+        return None
+    arr = next(iter(drawn.values()))
+    if any(labels[v][0] == arr.name for v, _ in arr.elements if v in labels):
+        return None
+    return f"{arr.name}[{', '.join(arr.indices)}]: a box per element"
 
 
 def _laid_out(g: G.Graph, cg: CausalGraph, rows: list[list[str]], tops: list[float]) -> MapLayout:
@@ -98,10 +111,14 @@ def _tops(g: G.Graph, lay: MapLayout, rows: list[list[str]]) -> list[float]:
     return tops
 
 
-def _legend(lay: MapLayout) -> str:
-    """A key for the colours the map uses."""
+def _legend(lay: MapLayout, caption: str | None = None) -> str:
+    """A key for the colours the map uses, and what its boxes are where they do not say."""
     used = "".join(lay.parts)
     out, x = [], 16
+    if caption is not None:
+        out.append(f'<rect x="{x - 6}" y="10" width="14" height="12" rx="2" class="key-box"/>'
+                   f'<text x="{x + 14}" y="20">{_e(caption)}</text>')
+        x += 36 + round(6.3 * len(caption))
     for colour, words in ((RED, "escalation"), (GREEN, "de-escalation"), (GREY, "other flows")):
         if f'stroke="{colour}"' in used:
             out.append(f'<circle cx="{x}" cy="16" r="6" fill="{colour}"/><text x="{x + 12}" y="20">{words}</text>')
@@ -112,7 +129,7 @@ def _legend(lay: MapLayout) -> str:
 STYLE = (".pipe{fill:none;stroke-width:2.5;opacity:.85}.stock rect{fill:#d6eaf8;stroke:#1f618d;stroke-width:1.5}"
          ".stock text{text-anchor:middle;font:13px Helvetica,Arial,sans-serif}.stock text.element{font-size:12px;fill:#34495e}.cloud{fill:#fff;stroke:#95a5a6;"
          "stroke-dasharray:3 2}.legend text{font:12px Helvetica,Arial,sans-serif;fill:#566573}"
-         ".link path{fill:none;stroke-dasharray:5 4;stroke-width:1.5}.link text{font:bold 14px Helvetica;fill:#b9770e}")
+         ".key-box{fill:#d6eaf8;stroke:#1f618d}.link path{fill:none;stroke-dasharray:5 4;stroke-width:1.5}.link text{font:bold 14px Helvetica;fill:#b9770e}")
 
 
 def standalone(svg: str, links: bool = False) -> str:
