@@ -274,6 +274,20 @@ scenario ramped_by_hand { set rate = 0 from 2 over 4  set rate[mid] = 0.5 from 2
     assert list(mine.run("table")["s"][-1]) == list(end["table"])
 
 
+def test_explain_names_the_elements_a_scenario_sets(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    spec = tmp_path / "m.sfm"
+    spec.write_text(HEAD + TABLE_SETS + "scenario some { set rate = {low: 0.3, high: 0.0} from 2 }\n", encoding="utf-8")
+    whole = CliRunner().invoke(main, ["explain", str(spec), "rate"]).stdout
+    assert "  some  sets rate[low] to 0.3 from 2; sets rate[high] to 0 from 2\n" in whole
+    one = CliRunner().invoke(main, ["explain", str(spec), "rate[high]"]).stdout
+    assert "  some  sets it to 0 from 2\n" in one
+    assert "in scenarios:" not in CliRunner().invoke(main, ["explain", str(spec), "rate[mid]"]).stdout
+
+
 @pytest.mark.parametrize(("line", "says"), [
     ("scenario a { set rate[low] = {high: 1} }", "a table sets elements of a whole array, but `rate[low]` is one"),
     ("scenario a { set rate = {hgh: 1} }", "`rate` is indexed `rate[level]`, and `hgh` is not an element"),

@@ -192,6 +192,28 @@ def test_explain_and_diff_cli(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["diff", str(GIRFEC), str(bad)]).exit_code == 2
 
 
+def test_explain_says_what_each_scenario_does_to_a_variable() -> None:
+    """`explain` gave where a parameter was declared and set, but not that a scenario samples,
+    sets or scales it: the one thing a board asks of an assumption."""
+    from click.testing import CliRunner
+
+    from stockflow.cli import main
+
+    def said(name: str, spec: Path = GIRFEC) -> list[str]:
+        out = CliRunner().invoke(main, ["explain", str(spec), name]).stdout.splitlines()
+        if "in scenarios:" not in out:
+            return []
+        rest = out[out.index("in scenarios:") + 1:]
+        return [line.split() and " ".join(line.split()) for line in rest[:next(
+            (i for i, line in enumerate(rest) if not line.startswith("  ")), len(rest))]]
+
+    assert said("max_escalation_reduction") == ["wm2u_uncertain draws it from triangular(0.1, 0.25, 0.4), 200 times"]
+    assert said("intervention_scale") == ["baseline sets it to 0", "wm2u sets it to 1", "wm2u_stronger sets it to 1",
+                                          "wm2u_uncertain sets it to 1"]
+    assert said("universal_to_additional") == ["wm2u_stronger scales it by 0.9 from 24 over 36"]
+    assert said("rate_u_a") == []
+
+
 LOOKUP_BASE = """model base
 time { start 0  stop 4  dt 1  units year  method euler }
 unit child

@@ -66,6 +66,8 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
     if history:
         lines.append("set by:")
         lines += [f"  {o.action:<11} {_where(o.span)}" for o in history]
+    whole = {vid for vid, _ in array.elements} if array is not None and canonical(name) == base else {key}
+    lines += _in_scenarios(model.graph, whole, len(whole) > 1)
     ids = {n.id for n in cg.nodes}
     names = {n.id: n.name for n in cg.nodes}
     g = model.graph
@@ -90,6 +92,34 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
         elif users:
             lines.append("used by: " + ", ".join(users))
     return "\n".join(lines) + "\n"
+
+
+def _in_scenarios(g: G.Graph, ids: set[str], name_each: bool) -> list[str]:
+    """What each scenario does to these variables: sets, ramps, sweeps, draws or scales them.
+    A scenario's `extends` chain is already merged into it."""
+    out: list[tuple[str, str]] = []
+    for sc in g.scenarios:
+        def it(vid: str) -> str:
+            return vid if name_each else "it"
+
+        said = [f"sets {it(p)} to {v:g}" for p, v in sc.params if p in ids]
+        said += [f"starts {it(p)} at {v:g}" for p, v in sc.initial if p in ids]
+        said += [f"sets {it(t.param)} to {t.value:g}" + _when(t.start, t.over, t.until) for t in sc.timed
+                 if t.param in ids]
+        said += [f"sweeps {it(p)} over {', '.join(f'{v:g}' for v in vs)}" for p, vs in sc.sweeps if p in ids]
+        said += [f"draws {it(d.param)} from {d.dist}({', '.join(f'{a:g}' for a in d.args)}), {sc.draws} times"
+                 for d in sc.samples if d.param in ids]
+        said += [f"scales {it(f.flow)} by {f.factor:g}" + _when(f.start, f.over, f.until) for f in sc.scales
+                 if f.flow in ids]
+        if said:
+            out.append((sc.display, "; ".join(said)))
+    width = max((len(n) for n, _ in out), default=0)
+    return ["in scenarios:", *(f"  {n:<{width}}  {text}" for n, text in out)] if out else []
+
+
+def _when(start: float | None, over: float | None, until: float | None) -> str:
+    return ((f" from {start:g}" if start is not None else "") + (f" over {over:g}" if over else "")
+            + (f" until {until:g}" if until is not None else ""))
 
 
 def _element_doc(model: CheckedModel, key: str, decl: A.Decl) -> str | None:
