@@ -51,6 +51,22 @@ def test_run_prints_summary_and_writes_results(tmp_path: Path) -> None:
     assert df[df.variable == "intensive"].value.iloc[0] == 138
 
 
+def test_a_long_array_is_summarised_not_printed_whole(tmp_path: Path) -> None:
+    """`run` on a chain of 320 stocks printed 320 rows; the summary keeps the first 30 and the
+    last 5 and says where the rest are."""
+    spec = tmp_path / "chain.sfm"
+    spec.write_text("model chain\ntime { start 0 stop 2 dt 1 units year }\ndim i = range(1, 50)\n"
+                    "stock x[i] = i\nflow out[i]: x[i] -> outside = x[i] * 0.5\n", encoding="utf-8")
+    code, out, _ = invoke("run", str(spec))
+    assert code == 0
+    rows = [line.split()[0] for line in out.splitlines() if line.startswith(("x[", "…"))]
+    assert rows == [f"x[{i}]" for i in range(1, 31)] + ["…"] + [f"x[{i}]" for i in range(46, 51)]
+    assert "… 15 more stocks" in out and "(every stock is in the results: add -o results.csv)" in out
+    code, out, _ = invoke("run", str(spec), "-o", str(tmp_path / "r.csv"))
+    tidy = pd.read_csv(tmp_path / "r.csv")
+    assert code == 0 and "add -o" not in out and tidy[tidy.variable == "x"].i.nunique() == 50
+
+
 def test_run_errors(tmp_path: Path) -> None:
     code, _, err = invoke("run", str(CORPUS / "E020_loop.sfm"))
     assert code == 1 and "E020" in err

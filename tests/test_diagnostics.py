@@ -80,6 +80,25 @@ def test_json_rendering_has_code_span_and_hint() -> None:
     assert item["hint"] == "did you mean `child`?"
 
 
+def test_a_long_source_line_is_quoted_around_the_fault() -> None:
+    """A table of 320 entries on one line was echoed whole under each warning (4,000
+    characters); a line of any length is quoted only around the span, with the caret on it."""
+    from stockflow.compiler.base.diagnostics import SHOWN, Diagnostic, Severity, Span
+
+    line = "aux y = " + "k + " * 200 + "nope + " + "1 + " * 100 + "1"
+    col = line.index("nope") + 1
+    d = Diagnostic("E010", "`nope` is not defined", Span("m.sfm", 2, col, 2, col + 4))
+    quoted, caret = render_text(d, {"m.sfm": "model m\n" + line + "\n"}).splitlines()[1:3]
+    assert len(quoted) <= len("   2 | ") + SHOWN + 2 and quoted.startswith("   2 | …") and quoted.endswith("…")
+    assert caret.strip() == "^^^^" and quoted[caret.index("^"):caret.index("^") + 4] == "nope"
+    start = Diagnostic("W102", "w", Span("m.sfm", 2, 1, 2, 4), severity=Severity.WARNING)
+    quoted, caret = render_text(start, {"m.sfm": "model m\n" + line + "\n"}).splitlines()[1:3]
+    assert quoted.startswith("   2 | aux y") and quoted.endswith("…") and caret == "       ^^^"
+    near = Diagnostic("E010", "`nope` is not defined", Span("m.sfm", 2, 9, 2, 13))
+    short = render_text(near, {"m.sfm": "model m\naux y = nope\n"}).splitlines()
+    assert short[1:3] == ["   2 | aux y = nope", "               " + "^" * 4]
+
+
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     spec = tmp_path / "bomb.yaml"
     spec.write_text("time: &t {start: 0, stop: 1, dt: 0.5, units: year}\nstocks: {a: {initial: 1}}\n"

@@ -164,17 +164,28 @@ def render_text(d: Diagnostic, sources: dict[str, str] | None = None) -> str:
         if text is not None:
             src_lines = text.splitlines()
             if 1 <= s.line <= len(src_lines):
-                src = printable(src_lines[s.line - 1])
-                width = (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1
-                width = max(1, min(width, max(1, len(src) - s.column + 1)))
-                gutter = f"{s.line:>4} | "
-                lines.append(gutter + src)
-                lines.append(" " * (len(gutter) + s.column - 1) + "^" * width)
+                lines += _quoted(src_lines[s.line - 1], s)
     for n in d.notes:
         lines.append(f"  note: {printable(n)}")
     if d.hint:
         lines.append(f"  hint: {printable(d.hint)}")
     return "\n".join(lines)
+
+
+SHOWN = 120  # characters of a source line quoted under a message
+
+
+def _quoted(raw: str, s: Span) -> list[str]:
+    """The source line and a caret under the span; a long line (a table of 3,200 entries on
+    one line, or a hostile one) only around the span, cut with `…`."""
+    col = max(0, min(s.column - 1, len(raw)))
+    width = (s.end_column - s.column) if s.end_line == s.line else len(raw) - col
+    start = 0 if len(raw) <= SHOWN else max(0, min(col - 40, len(raw) - SHOWN))
+    end = min(len(raw), start + SHOWN)
+    mark = printable(raw[col:min(col + max(1, width), end)])
+    gutter = f"{s.line:>4} | " + ("…" if start else "")
+    shown = printable(raw[start:end]) + ("…" if end < len(raw) else "")
+    return [gutter + shown, " " * (len(gutter) + len(printable(raw[start:col]))) + "^" * max(1, len(mark))]
 
 
 def render_json(diags: list[Diagnostic] | tuple[Diagnostic, ...]) -> str:

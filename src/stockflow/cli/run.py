@@ -81,7 +81,9 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), units_shown(v.units)]
                 for v in shown]
         head = "stock" if shown[0].kind == "stock" else "variable"
-        click.echo("\n" + text_table(rows, [head, "start", "end", "units"], {1, 2}))
+        click.echo("\n" + text_table(_cut(rows, head), [head, "start", "end", "units"], {1, 2}))
+        if len(rows) > MAX_ROWS and output is None:
+            click.echo(f"(every {head} is in the results: add -o results.csv)")
     if res.metrics:
         mrows = [[m.name, value_text(res.metric(m.id), m.units), units_shown(m.units)] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
@@ -95,6 +97,16 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
             click.echo(f"\nwrote {len(res.times)} rows, a column per variable, to {path}")
         else:
             _write_results(res, output, f"{res.tidy_length()} rows", model.inputs)
+
+
+MAX_ROWS = 40  # a summary, not the results: a chain of 3,200 elements printed 3,200 rows
+
+
+def _cut(rows: list[list[str]], what: str) -> list[list[str]]:
+    if len(rows) <= MAX_ROWS:
+        return rows
+    left = len(rows) - 35
+    return [*rows[:30], [f"… {left:,} more {what}s", "", "", ""], *rows[-5:]]
 
 
 def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: float | None,
