@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import re
 from pathlib import Path
 
@@ -187,6 +188,21 @@ def test_the_fit_chart_labels_each_axis_with_its_units(tmp_path: Path, monkeypat
     assert bottom.get_xlabel() == "time [year]"
 
 
+def test_a_tight_interval_is_written_with_the_digits_that_tell_its_ends_apart() -> None:
+    """An estimate of 300 with a std err of 0.0014 had the interval `[300, 300]`."""
+    from types import SimpleNamespace
+
+    from stockflow.report_calibration import _interval
+
+    def text(lo: float, hi: float) -> str:
+        return _interval(SimpleNamespace(low=lo, high=hi))
+
+    assert text(299.99717, 300.00283) == "[299.997, 300.003]"
+    assert text(13787.339, 15084.475) == "[13,787.34, 15,084.48]"  # as before where they differ
+    assert text(1234567.1, 1234567.4) == "[1,234,567.1, 1,234,567.4]"
+    assert text(0.5, 0.5) == "[0.5, 0.5]" and text(-math.inf, 3.0) == "[-inf, 3]"
+
+
 def _diag(path: Path) -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as exc:
         calibrate(path)
@@ -336,8 +352,6 @@ def test_scotland_looked_after_fit() -> None:
     total = res[res.series == "looked_after_total"]
     assert (total.residual.abs() / total.observed).median() < 0.01
     # the fit bundled beside it is this build's: `calibrate -o fit` again if this fails
-    import csv
-
     with open(ROOT / "specs" / "scotland_looked_after" / "fit" / "estimates.csv", encoding="utf-8") as f:
         bundled = {row["name"]: float(row["value"]) for row in csv.DictReader(f)}
     assert {k: bundled[k] for k in est} == pytest.approx(est, rel=1e-5)

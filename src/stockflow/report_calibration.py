@@ -15,7 +15,17 @@ from .numbers import value_text
 
 
 def _interval(e: Any) -> str:
-    return "[" + value_text(e.low) + ", " + value_text(e.high) + "]"
+    """`[lo, hi]`, with the digits it takes to tell the ends apart: a tight interval read
+    `[300, 300]`, as if it had no width."""
+    lo, hi = value_text(e.low), value_text(e.high)
+    if lo == hi and math.isfinite(e.low) and math.isfinite(e.high) and e.low != e.high:
+        size = max(abs(e.low), abs(e.high))
+        for digits in range(5, 16):
+            places = max(0, digits - 1 - math.floor(math.log10(size))) if size > 0 else digits
+            lo, hi = f"{e.low:,.{places}f}", f"{e.high:,.{places}f}"
+            if lo != hi:
+                break
+    return "[" + lo + ", " + hi + "]"
 
 
 def _kind(e: Any) -> str:
