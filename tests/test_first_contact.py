@@ -404,6 +404,26 @@ def test_yaml_reads_exponents_as_numbers_as_yaml_1_2_does() -> None:
     assert m.run()["s"][0] == 2500.0 and len(m.run()["s"]) == 11
 
 
+@pytest.mark.parametrize(("text", "hint"), [
+    ("model: m\ndescription: Note: this is it\n",
+     'a value with `: ` in it must be quoted: `description: "Note: this is it"`'),
+    ("model: {name: m, description: Note: this}\n", 'a value with `: ` in it must be quoted: `description: "Note: this"`'),
+    ("stocks:\n  s: {initial: 1}\n t: {initial: 2}\n", "line `t:` up with `s:` on line 2 (2 spaces in)"),
+    ("stocks:\n  s:\n    initial: 1\n      units: child\n",
+     "`units:` is indented under `initial: 1`, which already has its value: line it up with `initial:` (4 spaces in)"),
+    ("time: {start: 0, stop: 1\nstocks: {}\n", "the `{` or `[` opened at line 1 is not closed: close it on that line"),
+])
+def test_a_yaml_slip_is_told_its_fix(text: str, hint: str) -> None:
+    """PyYAML's "mapping values are not allowed here" and "expected <block end>" came with
+    "check indentation, colons and quotes here"; the hint now names the fix."""
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    with pytest.raises(SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    [d] = exc.value.diagnostics
+    assert d.code == "E002" and d.hint == hint
+
+
 def test_yaml_hints_are_written_in_yaml() -> None:
     """A YAML spec's hints show YAML (`units: year`), and a description written at the top, as
     other tools' files have it, is pointed to `model:`."""

@@ -83,7 +83,13 @@ def compose(text: str, file: str) -> Node | None:
         glued = re.search(r"([A-Za-z_]\w*):([^\s:/])", rows[line - 1][:col]) if 0 < line <= len(rows) else None
         if glued:  # `time:{...}`, `name:{...}`: the first colon lacks its space
             hint = f"a key takes a space after its colon: `{glued.group(1)}: {glued.group(2)}`"
-        if "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
+        row = rows[line - 1] if 0 < line <= len(rows) else ""
+        colon = _colon_in_value(row, col - 1, flow="flow" in (exc.context or ""))
+        if colon is not None:
+            hint = colon
+        elif msg == "mapping values are not allowed here" or msg.startswith("expected <block end>"):
+            hint = _indent_hint(rows, line - 1) or hint
+        elif "flow" in (exc.context or "") and "got ':'" in msg and exc.context_mark is not None:
             hint = (f"the `{{` or `[` opened at line {exc.context_mark.line + 1} is not closed: "
                     "close it on that line")
         elif "flow" in (exc.context or ""):
@@ -93,6 +99,44 @@ def compose(text: str, file: str) -> Node | None:
     except yaml.YAMLError as exc:
         raise SpecError([error("E002", f"YAML: {exc}", Span(file, 1, 1, 1, 2))]) from None
     return root
+
+
+def _colon_in_value(row: str, at: int, flow: bool) -> str | None:
+    """`description: Note: this`: a value holding `: ` must be quoted; the hint quotes it."""
+    if at >= len(row) or row[at] != ":":
+        return None
+    ends = ",}]" if flow else ""
+    before = row[:at]
+    found = re.search(r"([\w$-]+):\s+([^:{}\[\],]*)$", before)
+    if found is None or not found.group(2).strip():
+        return None
+    rest = re.match(rf"[^{re.escape(ends)}]*" if ends else r".*", row[found.start(2):])
+    value = rest.group(0).rstrip() if rest else ""
+    if flow and (value == found.group(2) or not re.search(r"[}\]]", row[at:])):
+        return None  # the bracket is not closed on this line: that hint is the better one
+    return f'a value with `: ` in it must be quoted: `{found.group(1)}: "{value}"`'
+
+
+def _indent_hint(rows: list[str], i: int) -> str | None:
+    """A key indented unlike the entries around it: which line to line it up with."""
+    if not 0 <= i < len(rows):
+        return None
+    key = re.match(r"(\s*)([^\s:#][^:]*):", rows[i])
+    if key is None:
+        return None
+    mine = len(key.group(1))
+    for j in range(i - 1, -1, -1):
+        prev = re.match(r"(\s*)([^\s:#][^:]*):(.*)", rows[j])
+        if prev is None:
+            continue
+        theirs = len(prev.group(1))
+        if theirs < mine and prev.group(3).strip() and not prev.group(3).strip().startswith("#"):
+            return (f"`{key.group(2)}:` is indented under `{prev.group(2)}: {prev.group(3).strip()}`, which already "
+                    f"has its value: line it up with `{prev.group(2)}:` ({theirs} spaces in)")
+        if theirs != mine:
+            return f"line `{key.group(2)}:` up with `{prev.group(2)}:` on line {j + 1} ({theirs} spaces in)"
+        return None
+    return None
 
 
 def cut_at_commas(root: yaml.Node | None, file: str) -> list[Diagnostic]:
