@@ -71,7 +71,10 @@ def specs(draw: st.DrawFn) -> A.Spec:
         A.GroupDecl(pool[6], tuple(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))), draw(docs)),
         A.ExpectDecl(pool[8], draw(exprs), draw(st.none() | st.tuples(signed, signed)), draw(docs)),
         A.ScenarioDecl(pool[9], draw(st.none() | texts), draw(st.none() | names),
-                       tuple(A.ScenarioSet(n, draw(signed)) for n in draw(st.lists(names, max_size=2, unique_by=str.lower))),
+                       tuple(A.ScenarioSet(n, draw(signed), change=A.Change(*draw(st.sampled_from([
+                           (None, None, None), (draw(signed), None, None), (draw(signed), draw(signed), None),
+                           (None, None, draw(signed)), (draw(signed), None, draw(signed))]))))
+                             for n in draw(st.lists(names, max_size=2, unique_by=str.lower))),
                        tuple(A.ScenarioScale(t, draw(signed), A.Change(*draw(st.sampled_from([
                            (None, None), (draw(signed), None), (draw(signed), draw(signed))]))))
                              for t in draw(st.lists(tags, max_size=2))), draw(docs),

@@ -258,6 +258,12 @@ scenario ramped_by_hand { set rate = 0 from 2 over 4  set rate[mid] = 0.5 from 2
     assert list(end["some"]) == list(end["some_by_hand"])
     assert end["some"][1] == pytest.approx((1 - 0.25 * 0.15) ** 40)  # mid kept its own rate
     assert list(end["ramped"]) == list(end["ramped_by_hand"]) and end["ramped"][1] < end["table"][1]
+    # `format` keeps each table as written, in both forms, and reads back to the same sets
+    text = format_dsl(parse_dsl(dsl, "m.sfm"))
+    assert "  set rate = {high: 0, else: 0.05}\n" in text and "  set rate = {mid: 0.5, else: 0} from 2 over 4\n" in text
+    assert format_dsl(parse_dsl(text, "m.sfm")) == text
+    assert "      rate:\n        value:\n          mid: 0.5\n          else: 0.0\n        from: 2.0\n" in format_yaml(
+        parse_dsl(dsl, "m.sfm"))
     yaml = stockflow.load_text(format_yaml(parse_dsl(dsl, "m.sfm")), form="yaml")
     again = yaml.run_scenarios(names)
     for name in names:

@@ -359,6 +359,7 @@ class ScenarioSet:
     value: float
     span: Span | None = _span()
     change: Change = Change()
+    table: str | None = None  # the array, for a set written in a table (`set share = {...}`): kept for `format`
 
 
 @dataclass(frozen=True, slots=True)

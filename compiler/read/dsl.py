@@ -437,13 +437,13 @@ class _DslReader:
                      f"write `set {ref.split('[')[0]} = {{...}}`, or give `{ref}` one number")
             return []
         default, entries = self.arr.entries(value.children, self.b.expr)
-        out = [] if default is None else [A.ScenarioSet(ref, self.set_number(default), span, change)]
+        out = [] if default is None else [A.ScenarioSet(ref, self.set_number(default), span, change, ref)]
         seen: set[tuple[str, ...]] = set()
         for key, v, at in entries:
             if key in seen:
                 self.err("E011", f"the table gives `{ref}[{','.join(key)}]` twice", at, "keep one")
             seen.add(key)
-            out.append(A.ScenarioSet(f"{ref}[{','.join(key)}]", self.set_number(v), at, change))
+            out.append(A.ScenarioSet(f"{ref}[{','.join(key)}]", self.set_number(v), at, change, ref))
         return out
 
     def set_number(self, e: A.Expr) -> float:

@@ -423,13 +423,13 @@ class _YamlReader(NodeReader):
                      f"write `{name.split('[')[0]}: {{...}}`, or give `{name}` one number")
             return []
         default, entries = keyed(self, node, f"`{name}`", lambda v, k: self.number(v, f"`{name}[{k}]`"))
-        out = [] if default is None else [A.ScenarioSet(name, default, span, change)]
+        out = [] if default is None else [A.ScenarioSet(name, default, span, change, name)]
         seen: set[tuple[str, ...]] = set()
         for key, value, at in entries:
             if key in seen:
                 self.err("E011", f"the table gives `{name}[{','.join(key)}]` twice", at, "keep one")
             seen.add(key)
-            out.append(A.ScenarioSet(f"{name}[{','.join(key)}]", value, at, change))
+            out.append(A.ScenarioSet(f"{name}[{','.join(key)}]", value, at, change, name))
         return out
 
     def scenario_scales(self, props: dict[str, Node]) -> list[A.ScenarioScale]:

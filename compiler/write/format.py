@@ -12,7 +12,7 @@ from ..base.diagnostics import Span
 from ..base.names import BUILTIN_UNITS
 from ..ir import ast as A
 from ..ir.kinds import DECL_SECTIONS, KINDS
-from ..ir.text import block, decl_text, expr_text, number, override_text, quote, unit_text
+from ..ir.text import block, decl_text, expr_text, number, override_text, quote, set_groups, unit_text
 from .comments import render
 
 
@@ -280,8 +280,8 @@ def _ydecl(d: A.Decl) -> Any:
         if d.extends is not None:
             body["extends"] = d.extends
         if d.sets:
-            body["set"] = {x.name: {"value": float(x.value), **_ychange(x.change)} if x.change.start is not None
-                           else float(x.value) for x in d.sets}
+            body["set"] = {name: {"value": value, **_ychange(change)} if _ychange(change) else value
+                           for name, value, change in set_groups(d.sets, float)}
         if d.scales:
             body["scale"] = [{"flows": x.target, "by": float(x.factor), **_ychange(x.change)} for x in d.scales]
         if d.sweeps:
