@@ -33,7 +33,7 @@ CODES: dict[str, str] = {
     "E042": "group member is not a stock",
     # values
     "E050": "invalid time settings",
-    "E051": "value outside its bounds",
+    "E051": "value outside its bounds (or a non_negative stock started below zero)",
     "E052": "invalid lookup table",
     "E053": "invalid value",
     # run time
