@@ -294,6 +294,21 @@ def test_one_name_in_brackets_is_an_element_or_units_as_the_spec_says(tmp_path: 
     assert codes(exc) == ["E091"] and "high" in (exc.value.diagnostics[0].hint or "")
 
 
+def test_another_authority_gives_a_dimension_its_own_elements(tmp_path: Path) -> None:
+    """Declaring the base's dimension again was told to `set` it, which cannot be written;
+    it is removed and declared anew, as the hint now says."""
+    write(tmp_path, "base.sfm", ARRAYED_BASE)
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(tmp_path, "again.sfm", 'extends "base.sfm"\ndim level = [low, mid, high]\n'))
+    [d] = exc.value.diagnostics
+    assert d.code == "E011" and d.hint == ("to give it other elements, remove it first: `remove level` on the line "
+                                           "before (YAML: `remove: [level]`)")
+    m = stockflow.load(write(tmp_path, "mine.sfm", 'extends "base.sfm"\nremove level\ndim level = [low, mid, high]\n'))
+    assert m.run()["children"].shape == (3, 3)
+    yaml = write(tmp_path, "mine.yaml", "extends: base.sfm\nremove: [level]\ndimensions:\n  level: [low, mid, high]\n")
+    assert stockflow.load(yaml).run()["children"].shape == (3, 3)
+
+
 def test_set_gives_an_array_a_new_table_or_csv_file(tmp_path: Path) -> None:
     """Another authority gives an arrayed parameter its own values: as a table, as a CSV file
     beside its own spec, or (YAML) either under `override:`; a stock's elements as a table."""

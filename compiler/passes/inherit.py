@@ -97,8 +97,10 @@ def merge(base: A.Spec, child: A.Spec) -> A.Spec:
         if key in decls:
             first = decls[key].span
             at = f" (in {Path(first.file).name}, line {first.line})" if first else ""
-            errors.append(error("E011", f"`{d.name}` is already declared by the base model{at}", d.span,
-                                f"to change it, write `set {d.name} ...` (YAML: under `override:`)"))
+            hint = (f"to give it other elements, remove it first: `remove {d.name}` on the line before "
+                    f"(YAML: `remove: [{d.name}]`)" if isinstance(d, A.DimDecl) else
+                    f"to change it, write `set {d.name} ...` (YAML: under `override:`)")
+            errors.append(error("E011", f"`{d.name}` is already declared by the base model{at}", d.span, hint))
             continue
         decls[key] = d
         history.setdefault(key, []).append(A.Origin("declared", d.span))
