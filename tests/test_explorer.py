@@ -82,6 +82,25 @@ def test_every_deterministic_scenario_and_a_moved_assumption(tmp_path: Path) -> 
     assert_same(js, got, model.run(params={"max_escalation_reduction": 0.7, "word_of_mouth": 1.5}))
 
 
+@needs_node
+def test_a_scenarios_table_of_elements_runs_alike_in_the_page(tmp_path: Path) -> None:
+    """`set rate = {high: 0, else: 0.05} from 2 over 4`: each element's ramp, in JavaScript as in JAX."""
+    model = stockflow.load_text("""model m
+time { start 0 stop 10 dt 0.25 units year method rk4 }
+dim level = [low, mid, high]
+param rate[level] [1/year] = {low: 0.1, mid: 0.15, high: 0.2}
+stock s[level] = 1
+flow out[level]: s[level] -> outside = s[level] * rate[level]
+scenario ramped { set rate = {high: 0, else: 0.05} from 2 over 4 }
+scenario some { set rate = {mid: 0.4} until 5 }
+""")
+    runs = model.run_scenarios()
+    for sc in model.checked.graph.scenarios:
+        js, got = node_run(model, sc, tmp=tmp_path)
+        assert_same(js, got, runs[sc.display])
+    assert runs["ramped"]["s[high]"][-1] != runs["some"]["s[high]"][-1]
+
+
 ALWAYS = ["aux slow [thing] = smooth(s0, 2 year)", "aux later [thing] = delay3(s1, 1 year)",
           "lookup shape [1] = [(0, 0.5), (10, 1.5), (30, 1)]", "aux shaped [thing] = s0 * shape(time / 1 year)"]
 EXTRAS = [
