@@ -21,6 +21,7 @@ from .calibrate_block import extract_block
 from .comments import code_of, dsl_layout
 from .dsl_arrays import ArrayReader, array_part
 from .expr import Builder, parser, slip_error, syntax_error
+from .sets import table_sets
 from .sizes import oversized
 from .time import time_spec
 
@@ -436,17 +437,11 @@ class _DslReader:
             self.err("E092", f"a table sets elements of a whole array, but `{ref}` is one element", value,
                      f"write `set {ref.split('[')[0]} = {{...}}`, or give `{ref}` one number")
             return []
-        default, entries = self.arr.entries(value.children, self.b.expr)
-        out = [] if default is None else [A.ScenarioSet(ref, self.set_number(default), span, change, ref)]
-        seen: set[tuple[str, ...]] = set()
-        for key, v, at in entries:
-            if key in seen:
-                self.err("E011", f"the table gives `{ref}[{','.join(key)}]` twice", at, "keep one")
-            seen.add(key)
-            out.append(A.ScenarioSet(f"{ref}[{','.join(key)}]", self.set_number(v), at, change, ref))
-        return out
+        default, entries = self.arr.entries(value.children, self.set_number)
+        return table_sets(ref, span, change, default, entries, self.err)
 
-    def set_number(self, e: A.Expr) -> float:
+    def set_number(self, t: Tree) -> float:
+        e = self.b.expr(t)
         value = literal(e)
         if value is None:
             self.err("E001", "a scenario sets numbers, not equations", e.span,

@@ -16,6 +16,7 @@ from ..ir import ast as A
 from ..ir.kinds import BY_SECTION, DECL_SECTIONS, KINDS, MODEL_KEYS, OVERRIDE_KEYS, SECTIONS, TIME_KEYS
 from ..ir.walk import literal
 from .comments import yaml_layout
+from .sets import table_sets
 from .time import time_spec
 from .yaml_arrays import cases_of, dim_decl, dims_of, endpoint, keyed, main_value
 from .yaml_nodes import NodeReader, compose, cut_at_commas, glued_colons
@@ -423,14 +424,7 @@ class _YamlReader(NodeReader):
                      f"write `{name.split('[')[0]}: {{...}}`, or give `{name}` one number")
             return []
         default, entries = keyed(self, node, f"`{name}`", lambda v, k: self.number(v, f"`{name}[{k}]`"))
-        out = [] if default is None else [A.ScenarioSet(name, default, span, change, name)]
-        seen: set[tuple[str, ...]] = set()
-        for key, value, at in entries:
-            if key in seen:
-                self.err("E011", f"the table gives `{name}[{','.join(key)}]` twice", at, "keep one")
-            seen.add(key)
-            out.append(A.ScenarioSet(f"{name}[{','.join(key)}]", value, at, change, name))
-        return out
+        return table_sets(name, span, change, default, entries, self.err)
 
     def scenario_scales(self, props: dict[str, Node]) -> list[A.ScenarioScale]:
         scales: list[A.ScenarioScale] = []
