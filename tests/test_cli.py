@@ -131,7 +131,7 @@ def test_check_run_reports_failed_expectations(tmp_path: Path) -> None:
     assert code == 0  # without --run only names and units are checked
     code, _, err = invoke("check", "--run", str(spec))
     assert code == 1
-    assert "expectation `kids_never_negative` fails at time 3.5 year: kids = -5 (27 of 41 times)" in err
+    assert "expectation `kids_never_negative` fails at time 3.5 year: kids = -5 child (27 of 41 times)" in err
     assert "expectation `some_left_at_the_end` fails for this run: final_kids = -200" in err
     assert "early_years" not in err and "note: A stock of children cannot be negative" in err
     code, out, _ = invoke("check", "--run", "--format", "json", str(spec))
@@ -166,6 +166,15 @@ def test_format_check_many_files_and_hooks(tmp_path: Path) -> None:
         assert invoke(*args, str(good))[0] == 0
 
 
+def test_a_failing_value_is_written_as_a_reader_checks_it() -> None:
+    from stockflow.compiler.analysis.expect import _value
+
+    assert _value(100182857.14, 6, "GBP/year") == "£100,182,857/year"
+    assert _value(-2500.5, 6, "GBP") == "-£2,500.5" and _value(250.0, 6, "child") == "250 child"
+    assert _value(30.00004, 10, "week") == "30.00004 week" and _value(0.0, 6, "") == "0"
+    assert _value(3e-9, 6, "") == "3e-09" and _value(2e16, 6, "child") == "2e+16 child"
+
+
 def test_check_run_under_scenarios(tmp_path: Path) -> None:
     spec = tmp_path / "under.sfm"
     spec.write_text(f'extends "{GIRFEC}"\n'
@@ -173,8 +182,9 @@ def test_check_run_under_scenarios(tmp_path: Path) -> None:
                     "expect uncertain_saves = total_cost < baseline(total_cost) { under wm2u_uncertain }\n")
     code, _, err = invoke("check", "--run", str(spec))
     assert code == 1
-    assert "`saves_a_tenth` fails under scenario `wm2u_stronger`: total_cost = 1.39419e+08, " \
-           "baseline(total_cost) = 1.49998e+08" in err
+    # money as a board reads it, not 1.39419e+08
+    assert "`saves_a_tenth` fails under scenario `wm2u_stronger`: total_cost = £139,418,608, " \
+           "baseline(total_cost) = £149,998,493" in err
     assert "`uncertain_saves` fails under scenario `wm2u_uncertain` (run " in err
     assert "programme_saves_money" not in err  # inherited from girfec.sfm, and it holds
     bad = tmp_path / "bad.sfm"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,8 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
             if not holds:
                 shown = [n for n in used if n in env and n != "dt"]
                 digits = _digits(emit, expr, env, None, (), shown)
-                values = ", ".join(f"{names.get(n, n)} = {float(env[n]):.{digits}g}" for n in shown)
+                values = ", ".join(f"{names.get(n, n)} = {_value(float(env[n]), digits, _units(model, n))}"
+                                   for n in shown)
                 where = f"under scenario `{under}`{label}" if under else "for this run"
                 out.append(_failure(ex, f"expectation `{ex.display}` fails {where}: {values}"))
             continue
@@ -60,7 +62,8 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
             k = int(bad[0])
             shown = [n for n in _failing_names(emit, expr, env, k, times.shape) or used if n in trajectories]
             digits = _digits(emit, expr, env, k, times.shape, shown)
-            values = ", ".join(f"{names.get(n, n)} = {float(np.broadcast_to(env[n], times.shape)[k]):.{digits}g}"
+            values = ", ".join(f"{names.get(n, n)} = "
+                               f"{_value(float(np.broadcast_to(env[n], times.shape)[k]), digits, _units(model, n))}"
                                for n in shown)
             out.append(_failure(ex, f"expectation `{ex.display}` fails at time {times[k]:g} {unit}"
                                     f"{': ' + values if values else ''} ({bad.size} of {int(window.sum())} times)"))
@@ -111,6 +114,27 @@ def _digits(emit: Emitter, expr: Any, env: dict[str, Any], k: int | None, shape:
             if not bool(np.asarray(emit(expr)(rounded))):
                 return digits
     return 17
+
+
+def _units(model: CheckedModel, name: str) -> str:
+    u = model.units.get(name.removesuffix("$baseline"))
+    shown = model.unitsys.show(u) if u is not None else ""
+    return "" if shown in ("1", "") else shown
+
+
+def _value(v: float, digits: int, units: str) -> str:
+    """A failing value as a reader checks it: `cost_rate = £100,183,466/year`, `kids = 250
+    child`, with the digits that still fail the check, and never `1.00183e+08`."""
+    if not np.isfinite(v) or v == 0 or not 1e-6 <= abs(v) < 1e15:
+        text = f"{v:.{digits}g}"
+    else:
+        places = max(0, digits - 1 - int(np.floor(np.log10(abs(v)))))
+        text = f"{v:,.{places}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    money = re.match(r"(?i)GBP(?=/|$)", units)
+    if money:
+        return ("-" if text.startswith("-") else "") + "£" + text.lstrip("-") + units[money.end():]
+    return f"{text} {units}" if units else text
 
 
 def _failure(ex: Any, message: str) -> Diagnostic:
