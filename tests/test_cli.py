@@ -131,7 +131,7 @@ def test_check_run_reports_failed_expectations(tmp_path: Path) -> None:
     assert code == 0  # without --run only names and units are checked
     code, _, err = invoke("check", "--run", str(spec))
     assert code == 1
-    assert "expectation `kids_never_negative` fails at time 3.5 year: kids = -5 child (27 of 41 times)" in err
+    assert "expectation `kids_never_negative` fails at year 3.5: kids = -5 child (27 of 41 times)" in err
     assert "expectation `some_left_at_the_end` fails for this run: final_kids = -200" in err
     assert "early_years" not in err and "note: A stock of children cannot be negative" in err
     code, out, _ = invoke("check", "--run", "--format", "json", str(spec))
@@ -315,8 +315,8 @@ def test_a_check_at_its_bound_is_not_failed_by_rounding(tmp_path: Path) -> None:
                     "stock t = 0\nflow g: outside -> t = 3.000004\nexpect hair = t <= 30.00001\n", encoding="utf-8")
     code, _, err = invoke("check", "--run", str(spec))
     assert code == 1 and "at_most_30" not in err  # s reaches 30.00000000000005 at the end
-    assert "expectation `under_15` fails at time 5.1 year: s = 15.3 (" in err
-    assert "expectation `hair` fails at time 10 year: t = 30.00004 (1 of 101 times)" in err  # not `t = 30`
+    assert "expectation `under_15` fails at year 5.1: s = 15.3 (" in err
+    assert "expectation `hair` fails at year 10: t = 30.00004 (1 of 101 times)" in err  # not `t = 30`
 
 
 def test_run_writes_a_wide_table_for_a_spreadsheet(tmp_path: Path) -> None:
