@@ -335,6 +335,24 @@ def test_hostile_specs_are_refused_before_the_work(case: str, tmp_path: Path) ->
     assert time.perf_counter() - began < 30 if code != "E006" else time.perf_counter() - began < 10
 
 
+@pytest.mark.parametrize("text", [
+    "model: m\ndescription: " + "x" * 100_000 + ": y\n",  # the glued-colon hint tried every start: 44 s
+    "model: {name: m, description: " + "x" * 100_000 + ": y}\n",
+    "model: m\n" + " " * 100_000 + "a: 1\n b: 2\n",
+    "model: m\ntime:{" + "x" * 100_000 + "}\n",
+])
+def test_a_hostile_yaml_line_is_told_its_fault_at_once(text: str, tmp_path: Path) -> None:
+    import time
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(text)
+    began = time.perf_counter()
+    got, out = invoke("check", str(spec))
+    assert got == 1 and "[E00" in out and "internal error" not in out
+    assert time.perf_counter() - began < 5
+    assert max(len(line) for line in out.splitlines()) < 400  # the line is quoted around its fault
+
+
 def test_two_megabytes_of_newlines_in_an_xmile_doc_read_at_once(tmp_path: Path) -> None:
     import time
 
