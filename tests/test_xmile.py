@@ -88,6 +88,14 @@ def test_export_keeps_the_graph(tmp_path: Path) -> None:
     assert {a.id for a in g1.auxes} | {p.id for p in g1.params} == {a.id for a in g2.auxes} | {p.id for p in g2.params}
 
 
+def test_export_keeps_the_models_name_and_title(tmp_path: Path) -> None:
+    """The title went nowhere (`model girfec "girfec"` came back); it is the header's
+    `<caption>`, as Vensim writes one."""
+    m = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+    back = _reimport(m, tmp_path).checked.graph.info
+    assert (back.name, back.title) == ("girfec", "GIRFEC four-level population of need")
+
+
 @needs_peer_models()
 @pytest.mark.parametrize("path", MODELS, ids=IDS)
 def test_reference_models_survive_export_and_import(path: Path, tmp_path: Path) -> None:

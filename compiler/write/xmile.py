@@ -145,6 +145,7 @@ class _Writer:
         out = ['<?xml version="1.0" encoding="utf-8"?>',
                '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
                "  <header>", f"    <name>{escape(g.info.name)}</name>",
+               *([f"    <caption>{escape(g.info.title)}</caption>"] if g.info.title else []),
                "    <vendor>stockflow</vendor>", f'    <product version={quoteattr(_version())}>stockflow</product>', "  </header>",
                f'  <sim_specs method="{"RK4" if t.method is A.Method.RK4 else "Euler"}" '
                f"time_units={quoteattr(t.unit)}>",

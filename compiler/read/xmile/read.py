@@ -95,7 +95,7 @@ class _Reader:
         if self.errors:
             raise SpecError(self.errors)
         name = self.model_name(root, main)
-        info = A.ModelInfo(name, _header(root, "name"), None, root.span(self.file))
+        info = A.ModelInfo(name, _header(root, "caption") or _header(root, "name"), None, root.span(self.file))
         return A.Spec(info, time, tuple(decls), self.file)
 
     def model_name(self, root: Node, model: Node) -> str:
