@@ -280,6 +280,31 @@ scenario ramped_by_hand { set rate = 0 from 2 over 4  set rate[mid] = 0.5 from 2
     assert list(mine.run("table")["s"][-1]) == list(end["table"])
 
 
+def test_a_reduction_of_an_arrays_name_takes_every_element() -> None:
+    """`sum(children)` was E092 ("say which elements"); as in Stella it is every element, also
+    inside an equation over the array's own dimension, and over two dimensions."""
+    m = stockflow.load_text(HEAD + """dim level = [low, mid, high]
+dim band = [young, old]
+stock c[level] = {low: 1, mid: 2, high: 4}
+stock g[level, band] = {(low, young): 1, else: 3}
+flow out[level]: c[level] -> outside = c[level] * 0.1 [1/year]
+aux total = sum(c)
+aux share[level] = c[level] / sum(c)
+aux top = max(c)
+aux least = min(g)
+aux every = sum(g)
+aux average = mean(c)
+""")
+    r = m.run()
+    assert r["total"][0] == 7 and r["top"][0] == 4 and r["least"][0] == 1 and r["every"][0] == 16
+    assert r["average"][0] == pytest.approx(7 / 3, rel=1e-15)
+    np.testing.assert_allclose(r["share"][-1], r["c"][-1] / r["c"][-1].sum(), rtol=1e-15)
+    with pytest.raises(SpecError) as exc:  # one dimension twice: `level!` twice would be the diagonal
+        stockflow.load_text(HEAD + "dim level = [low, high]\nparam rate[from: level, to: level] = 0.1\n"
+                                   "aux all = sum(rate)\n")
+    assert exc.value.diagnostics[0].code == "E092"
+
+
 def test_explain_names_the_elements_a_scenario_sets(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

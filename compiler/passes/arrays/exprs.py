@@ -52,6 +52,7 @@ class Expander:
         if isinstance(e, A.Name):
             return self.name(e, env)
         if isinstance(e, A.Call) and canonical(e.func) in REDUCTIONS and len(e.args) == 1:
+            e = self.whole(e)
             reduced = self.reduction(e, env)
             if reduced is not None:
                 return reduced
@@ -181,6 +182,17 @@ class Expander:
         return canonical(word)
 
     # ---------------------------------------------------------------- reductions
+    def whole(self, e: A.Call) -> A.Call:
+        """`sum(children)`: every element, as Stella reads it, i.e. `sum(children[level!])`.
+        An array over one dimension twice (`rate[from: level, to: level]`) must still say
+        which elements, as `level!` twice would take the diagonal."""
+        arg = e.args[0]
+        arr = self.arrays.get(canonical(arg.name)) if isinstance(arg, A.Name) else None
+        names = [d.name for d in arr.dims] if arr is not None and not arr.lookup else []
+        if not names or len(set(names)) < len(names):
+            return e
+        return replace(e, args=(A.Subscript(arg.name, tuple(A.Name(n + "!", arg.span) for n in names), arg.span),))
+
     def reduction(self, e: A.Call, env: dict[str, Bound]) -> A.Expr | None:
         """`sum(x[level])`: over each dimension named in the argument that the equation does not
         bind, and each written `level!`; None when there is none (an ordinary call)."""
