@@ -187,7 +187,9 @@ class Expander:
         An array over one dimension twice (`rate[from: level, to: level]`) must still say
         which elements, as `level!` twice would take the diagonal."""
         arg = e.args[0]
-        arr = self.arrays.get(canonical(arg.name)) if isinstance(arg, A.Name) else None
+        if not isinstance(arg, A.Name):
+            return e
+        arr = self.arrays.get(canonical(arg.name))
         names = [d.name for d in arr.dims] if arr is not None and not arr.lookup else []
         if not names or len(set(names)) < len(names):
             return e
