@@ -62,6 +62,8 @@ def test_a_long_array_is_summarised_not_printed_whole(tmp_path: Path) -> None:
     rows = [line.split()[0] for line in out.splitlines() if line.startswith(("x[", "…"))]
     assert rows == [f"x[{i}]" for i in range(1, 31)] + ["…"] + [f"x[{i}]" for i in range(46, 51)]
     assert "… 15 more stocks" in out and "(every stock is in the results: add -o results.csv)" in out
+    code, out, _ = invoke("run", str(spec), "--scenarios", "all")  # no metrics: the stocks, cut alike
+    assert code == 0 and "… 15 more stocks" in out and "x[50]" in out
     code, out, _ = invoke("run", str(spec), "-o", str(tmp_path / "r.csv"))
     tidy = pd.read_csv(tmp_path / "r.csv")
     assert code == 0 and "add -o" not in out and tidy[tidy.variable == "x"].i.nunique() == 50

@@ -49,6 +49,10 @@ def test_scenarios_without_metrics_run_and_report(tmp_path: Path) -> None:
     code, out, err = invoke("run", str(spec), "--scenarios", "all")
     assert code == 0, err
     assert "2 runs of 2 scenarios" in out
+    # without metrics the heading stood alone: each stock at the end, under each scenario
+    table = out.split("stocks at the end of the run (the spec declares no metrics to compare)\n", 1)[1].splitlines()
+    assert table[0].split() == ["stock", "baseline", "low", "units"]
+    assert table[2].split() == ["a", f"{100 * 0.9**10:.4g}", f"{100 * 0.95**10:.4g}", "child"]
     code, _, err = invoke("report", str(spec), "-o", str(tmp_path / "r.html"))
     assert code == 0, err
     assert "Results against the baseline" in (tmp_path / "r.html").read_text()

@@ -106,7 +106,7 @@ def _cut(rows: list[list[str]], what: str) -> list[list[str]]:
     if len(rows) <= MAX_ROWS:
         return rows
     left = len(rows) - 35
-    return [*rows[:30], [f"… {left:,} more {what}s", "", "", ""], *rows[-5:]]
+    return [*rows[:30], [f"… {left:,} more {what}s"] + [""] * (len(rows[0]) - 1), *rows[-5:]]
 
 
 def _run_scenarios(model: Any, names: list[str] | None, method: str | None, dt: float | None,
@@ -143,9 +143,26 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         numeric = set(range(len(header))) - {0} - ({1} if points else set())
         click.echo(f"\n{metric}" + (f" [{units_shown(units)}]" if units_shown(units) else ""))
         click.echo(text_table(rows, header, numeric))
+    if not by_metric:
+        _print_stocks_by_scenario(res)
     _print_drivers(res, list(by_metric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
+
+
+def _print_stocks_by_scenario(res: Any) -> None:
+    """Without metrics there was nothing after the heading: each stock at the end of the run
+    under each scenario (the median of a scenario's runs)."""
+    import numpy as np
+
+    stocks = [v for v in res.batch.variables if v.kind == "stock" and not v.hidden]
+    if not stocks:
+        return
+    names = list(res.names)
+    rows = [[v.name, *(value_text(float(np.median(res.batch[v.id][res.indices(n), -1])), v.units) for n in names),
+             units_shown(v.units)] for v in stocks]
+    click.echo("\nstocks at the end of the run (the spec declares no metrics to compare)")
+    click.echo(text_table(_cut(rows, "stock"), ["stock", *names, "units"], set(range(1, len(names) + 1))))
 
 
 def _print_drivers(res: Any, metrics: list[str]) -> None:
