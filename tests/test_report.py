@@ -239,6 +239,15 @@ def test_the_break_even_table_has_a_column_only_where_some_row_fills_it(tmp_path
     assert "<td>dial</td><td>switch=0.5</td>" in pages["swept"]
 
 
+def test_an_elements_assumption_says_where_its_array_was_set() -> None:
+    """The "set in" column was empty for every element of an arrayed parameter."""
+    from stockflow.report import _assumptions
+
+    model = stockflow.load(ROOT / "specs" / "girfec-arrayed" / "girfec-arrayed.sfm")
+    rows = re.findall(r"<tr><td>(rate\[[^<]*)</td>.*?<td>([^<]*)</td></tr>", _assumptions(model)[1])
+    assert rows and all(re.fullmatch(r"declared girfec-arrayed\.sfm:\d+", where) for _, where in rows), rows[:3]
+
+
 def test_a_long_key_does_not_squeeze_the_grid() -> None:
     """The key stood on the first panel: with swept scenarios' long labels, tight_layout
     squeezed every column of a 3 x 3 grid to a third of its width."""

@@ -277,7 +277,7 @@ def _assumptions(model: Any) -> list[str]:
         units = unit_text(prm.units) if prm.units else ""
         prow.append([_e(prm.display), value_text(prm.value, units), _e(_units_shown(units)), bounds,
                      _where_from(prm.doc, files.get(prm.display.split("[", 1)[0].lower()), True),
-                     _where(model.spec, prm.id)])
+                     _where(model.spec, prm.id) or _where(model.spec, prm.id.split("[", 1)[0])])  # an element: its array's
     srow = []
     for s in g.stocks:
         if s.hidden:
