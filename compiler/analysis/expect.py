@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..base.diagnostics import Diagnostic, error
+from ..base.names import time_words
 from ..codegen.emit import Emitter
 from ..ir import graph as G
 from ..ir.model import CheckedModel
@@ -65,7 +66,7 @@ def check_expectations(model: CheckedModel, times: np.ndarray, trajectories: dic
             values = ", ".join(f"{names.get(n, n)} = "
                                f"{_value(float(np.broadcast_to(env[n], times.shape)[k]), digits, _units(model, n))}"
                                for n in shown)
-            out.append(_failure(ex, f"expectation `{ex.display}` fails at {_one(unit)} {times[k]:g}"
+            out.append(_failure(ex, f"expectation `{ex.display}` fails at {time_words(unit)[0]} {times[k]:g}"
                                     f"{': ' + values if values else ''} ({bad.size} of {int(window.sum())} times)"))
     return out
 
@@ -114,15 +115,6 @@ def _digits(emit: Emitter, expr: Any, env: dict[str, Any], k: int | None, shape:
             if not bool(np.asarray(emit(expr)(rounded))):
                 return digits
     return 17
-
-
-def _one(unit: str) -> str:
-    """`month 24`, `year 3.5`: a time as the report and explorer say it (`Months` from XMILE too)."""
-    word = unit.strip()
-    return word[:-1] if word.lower().rstrip("s") in _TIMES and word.lower().endswith("s") else word
-
-
-_TIMES = {"second", "minute", "hour", "day", "week", "month", "quarter", "year"}
 
 
 def _units(model: CheckedModel, name: str) -> str:

@@ -75,6 +75,14 @@ TIME_SECONDS: dict[str, Fraction] = {
 TIME_ALIASES = {"seconds": "second", "minutes": "minute", "hours": "hour", "days": "day",
                  "weeks": "week", "years": "year", "months": "month", "quarters": "quarter"}
 DIMENSIONLESS = {"dimensionless": Fraction(1), "percent": Fraction(1, 100)}
+
+
+def time_words(unit: str) -> tuple[str, str]:
+    """A time unit as a sentence uses it, one and many: `month`/`months`, whether the spec (or
+    the XMILE file it came from) wrote `month` or `Months`; another unit as written."""
+    word = unit.strip()
+    one = word[:-1] if word.lower().endswith("s") and word[:-1].lower() in TIME_SECONDS else word
+    return one, one + "s" if one.lower() in TIME_SECONDS else word
 BUILTIN_UNITS = frozenset(TIME_SECONDS) | frozenset(TIME_ALIASES) | frozenset(DIMENSIONLESS)
 
 

@@ -9,6 +9,8 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from .compiler.base.names import time_words  # noqa: F401 - the words are the compiler's, said here too
+
 MONEY = {"gbp": "£"}  # unit name (lower case) -> symbol written before the number
 
 
@@ -100,14 +102,3 @@ def units_shown(units: str | None) -> str:
     """Units as a board reads them: money in £ (`£/(child*year)`), nothing for a pure number;
     as the explorer's `unitLabel` shows them."""
     return re.sub(r"\bGBP\b", "£", units_label(units), flags=re.IGNORECASE)
-
-
-TIME_WORDS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
-
-
-def time_words(unit: str) -> tuple[str, str]:
-    """A time unit as a sentence uses it, one and many: `month`/`months`, whether the spec (or
-    the XMILE file it came from) wrote `month` or `Months`; another unit as written."""
-    word = unit.strip()
-    one = word[:-1] if word.lower().endswith("s") and word[:-1].lower() in TIME_WORDS else word
-    return one, one + "s" if one.lower() in TIME_WORDS else word
