@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from fractions import Fraction
-from typing import Any
 
 from . import ast as A
 
@@ -216,7 +215,7 @@ def decl_text(d: A.Decl) -> str:
         return block(f"expect {d.name} = {expr_text(d.condition)}", props + doc_props(d.doc))
     if isinstance(d, A.ScenarioDecl):
         items = [f"extends {d.extends}"] if d.extends else []
-        items += [f"set {name} = {value}" + _change(change) for name, value, change in set_groups(d.sets, number)]
+        items += [f"set {name} = {_set_text(value)}" + _change(change) for name, value, change in set_groups(d.sets)]
         items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
         items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
         items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
@@ -248,33 +247,33 @@ def _default(e: A.Expr, array: A.ArrayPart | None) -> A.Expr | None:
     return e if array is None or array.has_default else None
 
 
-def set_groups(sets: tuple[A.ScenarioSet, ...], write: Any) -> list[tuple[str, Any, A.Change]]:
-    """A scenario's sets as written: (name, value, change), a table's sets back in one
-    `{element: value, ..., else: value}` (as text), or for YAML (`write=float`) a mapping."""
-    out: list[tuple[str, Any, A.Change]] = []
+Cells = dict[tuple[str, ...], float]  # a scenario's table: element key -> value, () for `else`
+
+
+def set_groups(sets: tuple[A.ScenarioSet, ...]) -> list[tuple[str, float | Cells, A.Change]]:
+    """A scenario's sets as written: (name, value, change), the sets read from one table
+    back in one table of cells."""
+    out: list[tuple[str, float | Cells, A.Change]] = []
     i = 0
     while i < len(sets):
-        x = sets[i]
-        j = i + 1
+        x, j = sets[i], i + 1
         while x.table is not None and j < len(sets) and sets[j].table == x.table and sets[j].change == x.change:
             j += 1
         if x.table is None:
-            out.append((x.name, write(x.value), x.change))
-        else:
-            cells = {_table_key(g.name, x.table, write is float): write(g.value) for g in sets[i:j]
-                     if g.name != x.table}
-            cells.update(("else", write(g.value)) for g in sets[i:j] if g.name == x.table)
-            out.append((x.table, cells if write is float else
-                        "{" + ", ".join(f"{k}: {v}" for k, v in cells.items()) + "}", x.change))
+            out.append((x.name, x.value, x.change))
+        else:  # elements first, `else` last, as people write them
+            cells = {tuple(g.name[len(x.table) + 1:-1].split(",")): g.value for g in sets[i:j] if g.name != x.table}
+            cells.update(((), g.value) for g in sets[i:j] if g.name == x.table)
+            out.append((x.table, cells, x.change))
         i = j
     return out
 
 
-def _table_key(name: str, array: str, yaml: bool) -> str:
-    """`share[kinship]` -> `kinship`; `rate[low,high]` -> `(low, high)` in the DSL's table,
-    `low, high` in YAML's."""
-    inner = name[len(array) + 1:-1].split(",")
-    return inner[0] if len(inner) == 1 else ", ".join(inner) if yaml else "(" + ", ".join(inner) + ")"
+def _set_text(value: float | Cells) -> str:
+    if not isinstance(value, dict):
+        return number(value)
+    keys = {k: "else" if not k else k[0] if len(k) == 1 else "(" + ", ".join(k) + ")" for k in value}
+    return "{" + ", ".join(f"{keys[k]}: {number(v)}" for k, v in value.items()) + "}"
 
 
 def _change(c: A.Change) -> str:

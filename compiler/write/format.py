@@ -47,6 +47,13 @@ def calibrate_text(padded: str) -> str:
     return textwrap.dedent(padded.strip("\n")) + "\n"
 
 
+def _yset(value: float | dict[tuple[str, ...], float]) -> Any:
+    """A scenario's value, or its table (`else` for the rest, `low, high` for two dimensions)."""
+    if not isinstance(value, dict):
+        return float(value)
+    return {", ".join(k) or "else": float(v) for k, v in value.items()}
+
+
 def _ychange(c: A.Change) -> dict[str, float]:
     return {k: float(v) for k, v in (("from", c.start), ("over", c.over), ("until", c.until)) if v is not None}
 
@@ -280,8 +287,8 @@ def _ydecl(d: A.Decl) -> Any:
         if d.extends is not None:
             body["extends"] = d.extends
         if d.sets:
-            body["set"] = {name: {"value": value, **_ychange(change)} if _ychange(change) else value
-                           for name, value, change in set_groups(d.sets, float)}
+            body["set"] = {name: {"value": _yset(value), **_ychange(change)} if _ychange(change) else _yset(value)
+                           for name, value, change in set_groups(d.sets)}
         if d.scales:
             body["scale"] = [{"flows": x.target, "by": float(x.factor), **_ychange(x.change)} for x in d.scales]
         if d.sweeps:
