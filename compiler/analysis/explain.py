@@ -97,11 +97,11 @@ def explain(spec: A.Spec, model: CheckedModel, cg: CausalGraph, name: str) -> st
 def _in_scenarios(g: G.Graph, ids: set[str], name_each: bool) -> list[str]:
     """What each scenario does to these variables: sets, ramps, sweeps, draws or scales them.
     A scenario's `extends` chain is already merged into it."""
+    def it(vid: str) -> str:
+        return vid if name_each else "it"
+
     out: list[tuple[str, str]] = []
     for sc in g.scenarios:
-        def it(vid: str) -> str:
-            return vid if name_each else "it"
-
         said = [f"sets {it(p)} to {v:g}" for p, v in sc.params if p in ids]
         said += [f"starts {it(p)} at {v:g}" for p, v in sc.initial if p in ids]
         said += [f"sets {it(t.param)} to {t.value:g}" + _when(t.start, t.over, t.until) for t in sc.timed

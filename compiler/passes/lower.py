@@ -341,25 +341,6 @@ class _Lowerer(ExprLowering):
     # ---------------------------------------------------------------- expressions
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def _term(factors: dict[tuple[str, str], sympy.Rational], flow: str, stock: str, sign: int) -> sympy.Expr:
     """A flow's term in a stock's d/dt; without a factor, no product to build (a Mul costs tens
     of microseconds, and an arrayed model has one per element)."""

@@ -40,6 +40,7 @@ class _Merged:
 def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
                       time: A.TimeSpec | None = None, arrays: Iterable[ArrayShape] = ()) -> tuple[Scenario, ...]:
     scenarios = {k: d for k, d in decls.items() if isinstance(d, A.ScenarioDecl)}
+    shapes = tuple(arrays)
     if time is not None:
         _within_run(scenarios.values(), time, errors)
     out = []
@@ -49,7 +50,7 @@ def resolve_scenarios(decls: dict[str, A.Decl], errors: list[Diagnostic],
             continue
         merged = _Merged()
         for link in reversed(chain):
-            _merge(decls, sc, scenarios[link], merged, errors, tuple(arrays))
+            _merge(decls, sc, scenarios[link], merged, errors, shapes)
         scales = _flow_scales(decls, sc, merged.scales, errors)
         sweeps = [(k, x.values) for k, x in merged.sweeps.items() if _varied(decls, sc, x, errors)]
         _check_sweeps(decls, sc, merged.sweeps, errors)
