@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..base.diagnostics import Diagnostic, error
+from ..base.figures import significant
 from ..base.names import time_words
 from ..codegen.emit import Emitter
 from ..ir import graph as G
@@ -126,12 +127,8 @@ def _units(model: CheckedModel, name: str) -> str:
 def _value(v: float, digits: int, units: str) -> str:
     """A failing value as a reader checks it: `cost_rate = £100,183,466/year`, `kids = 250
     child`, with the digits that still fail the check, and never `1.00183e+08`."""
-    if not np.isfinite(v) or v == 0 or not 1e-6 <= abs(v) < 1e15:
-        text = f"{v:.{digits}g}"
-    else:
-        places = max(0, digits - 1 - int(np.floor(np.log10(abs(v)))))
-        text = f"{v:,.{places}f}"
-        text = text.rstrip("0").rstrip(".") if "." in text else text
+    text = significant(v, digits)
+    text = text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
     money = re.match(r"(?i)GBP(?=/|$)", units)
     if money:
         return ("-" if text.startswith("-") else "") + "£" + text.lstrip("-") + units[money.end():]

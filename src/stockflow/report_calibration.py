@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiler.base.figures import significant
 from .numbers import value_text
 
 
@@ -18,10 +19,10 @@ def _interval(e: Any) -> str:
     """`[lo, hi]`, with the digits it takes to tell the ends apart: a tight interval read
     `[300, 300]`, as if it had no width."""
     lo, hi = value_text(e.low), value_text(e.high)
-    if lo == hi and math.isfinite(e.low) and math.isfinite(e.high) and e.low != e.high:
-        size = max(abs(e.low), abs(e.high))
-        for digits in range(5, 16):
-            places = max(0, digits - 1 - math.floor(math.log10(size))) if size > 0 else digits
+    size = max(abs(e.low), abs(e.high)) if math.isfinite(e.low) and math.isfinite(e.high) else 0.0
+    if lo == hi and e.low != e.high and 1e-6 <= size < 1e15:
+        for digits in range(5, 16):  # one number of places for both ends, the larger's
+            places = len(significant(size, digits).partition(".")[2])
             lo, hi = f"{e.low:,.{places}f}", f"{e.high:,.{places}f}"
             if lo != hi:
                 break

@@ -159,7 +159,8 @@ def _print_stocks_by_scenario(res: Any) -> None:
     if not stocks:
         return
     names = list(res.names)
-    rows = [[v.name, *(value_text(float(np.median(res.batch[v.id][res.indices(n), -1])), v.units) for n in names),
+    runs = [res.indices(n) for n in names]  # once, not once a stock
+    rows = [[v.name, *(value_text(float(np.median(res.batch[v.id][idx, -1])), v.units) for idx in runs),
              units_shown(v.units)] for v in stocks]
     click.echo("\nstocks at the end of the run (the spec declares no metrics to compare)")
     click.echo(text_table(_cut(rows, "stock"), ["stock", *names, "units"], set(range(1, len(names) + 1))))
