@@ -366,6 +366,27 @@ def test_errors_point_at_the_place() -> None:
     assert exc.value.diagnostics[0].hint == "did you mean `level`?"
 
 
+def test_an_array_refused_where_declared_is_one_error_not_one_per_use() -> None:
+    """`k[a: j]` with no dimension `j` was read as units ("units are one unit"), and every use
+    of an array refused where declared (unknown dimension, too many elements) added a false
+    "`k` has no dimensions"."""
+    found = errors_of(BASE + "param k[a: lvl] = 1\naux b[level] [child] = s[level] * k[level]\n")
+    assert [c for c, _ in found] == ["E091"] and "`lvl` is not a dimension" in found[0][1]
+    found = errors_of("dim i = range(1, 15000)\nstock x[i] = 1\nparam k[i] [1/year] = 0.1\n"
+                      "flow f [1/year]: x[1] -> outside = x[1] * k[1]\n")
+    assert [c for c, _ in found] == ["E006"]
+    assert "`k` would have 15,000 elements, 30,000 with the arrays before it" in found[0][1]
+
+
+def test_a_long_table_written_in_the_spec_is_told_to_move_to_a_csv_file() -> None:
+    table = ", ".join(f"{e}: {0.1 + e / 1e5:.5f}" for e in range(1, 8001))
+    found = errors_of(f"dim i = range(1, 8000)\nparam k[i] [1/year] = {{{table}}}\n")
+    assert [c for c, _ in found] == ["E006"]
+    assert "a table of about 8,000 entries" in found[0][1] and 'csv "FILE.csv"' in found[0][1]
+    found = errors_of("aux a = max(" + ", ".join(["1.5"] * 20000) + ")\n")  # a long call stays a call
+    assert [c for c, _ in found] == ["E006"] and "a call of up to 20,000 arguments" in found[0][1]
+
+
 def test_a_fault_of_every_element_is_one_diagnostic() -> None:
     """An equation written once for 8 elements was 8 E032s; a table without units 4 W108s,
     whose hint wrote the element (`param k[low] [1/year]`, which does not parse)."""

@@ -69,7 +69,8 @@ class ArrayReader:
             return self.dims(first), self.units(second)
         items = first.children
         bare = _bare_name(items[0]) if len(items) == 1 else None
-        if len(items) == 1 and (bare is None or bare.lower() not in self.file_dims):
+        alias = isinstance(items[0], Tree) and items[0].data == "dim_alias"  # `[a: level]` is never units
+        if len(items) == 1 and not alias and (bare is None or bare.lower() not in self.file_dims):
             near = self.misspelt_dim(bare)
             if near is not None:
                 self.err("E091", f"`{bare}` is neither a dimension nor a unit of this file", first,

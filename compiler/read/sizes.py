@@ -13,6 +13,7 @@ DECL_WORDS = frozenset({*BY_WORD, "set"})  # the words that start a declaration 
 _DECL = re.compile(r"(?m)^[ \t]*(" + "|".join(sorted(DECL_WORDS)) + r")\b")
 # A declaration's own text may hold its equation, its properties and their texts.
 MAX_DECL_CHARS = 4 * MAX_EXPR_CHARS
+_ENTRY = re.compile(r"[\w\]\)\"']\s*:\s*[-+.\d]")  # `key: 1.5` in a table (an element, a quoted name)
 
 
 def oversized(text: str, file: str) -> Diagnostic | None:
@@ -33,9 +34,20 @@ def oversized(text: str, file: str) -> Diagnostic | None:
                 return error("E006", f"a lookup of about {points:,} points; the limit is {MAX_LOOKUP_POINTS:,}",
                              span, "thin the table, or interpolate a coarser one")
         elif end - m.start() > MAX_DECL_CHARS:
-            commas = text.count(",", m.start(), end)
-            what = (f"a call of up to {commas + 1:,} arguments; the limit is {MAX_CALL_ARGS:,}"
-                    if commas > MAX_CALL_ARGS else f"{end - m.start():,} characters in one declaration; an "
-                    f"equation may have at most {MAX_EXPR_CHARS:,}")
-            return error("E006", what, span, "split the equation into auxiliaries")
+            return _long(text, m.start(), end, span)
     return None
+
+
+def _long(text: str, start: int, end: int, span: Span) -> Diagnostic:
+    """A declaration too long to read: a table of values written out belongs in a CSV file,
+    anything else in several auxiliaries."""
+    commas = text.count(",", start, end)
+    entries = len(_ENTRY.findall(text, start, end))
+    if entries > commas // 2:  # most of it is `key: value` pairs: an array's table
+        return error("E006", f"a table of about {entries:,} entries written in the spec; a declaration may "
+                     f"have at most {MAX_DECL_CHARS:,} characters", span,
+                     'put the values in a CSV file beside the spec, one column per dimension and one named '
+                     '`value`, and write `= csv "FILE.csv"` (docs/language.md, "arrays")')
+    what = (f"a call of up to {commas + 1:,} arguments; the limit is {MAX_CALL_ARGS:,}" if commas > MAX_CALL_ARGS
+            else f"{end - start:,} characters in one declaration; an equation may have at most {MAX_EXPR_CHARS:,}")
+    return error("E006", what, span, "split the equation into auxiliaries")

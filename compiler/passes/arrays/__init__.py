@@ -67,6 +67,9 @@ class _Arrays:
         for d in self.spec.decls:
             if isinstance(d, DECLARED) and d.array is not None:
                 self.declare(d)
+        # arrays refused where declared (their error is given): a use of one says nothing more
+        self.ex.refused = {canonical(d.name) for d in self.spec.decls
+                           if isinstance(d, DECLARED) and d.array is not None} - set(self.arrays)
         out: list[A.Decl] = []
         expanded: list[A.Expanded] = []
         for d in self.spec.decls:
@@ -120,8 +123,9 @@ class _Arrays:
             return
         size = math.prod(len(x.elements) for x in dims)
         if self.count + size > MAX_ELEMENTS:  # before a single element is made
-            self.err("E006", f"`{d.name}` would have {size:,} elements, past the limit of {MAX_ELEMENTS:,} for all arrays "
-                     "together", d.span, "use fewer elements")
+            before = f", {self.count + size:,} with the arrays before it;" if self.count else ";"
+            self.err("E006", f"`{d.name}` would have {size:,} elements{before} the limit for all arrays together is "
+                     f"{MAX_ELEMENTS:,}", d.span, "use fewer elements")
             self.count = MAX_ELEMENTS + 1
             return
         exists = []

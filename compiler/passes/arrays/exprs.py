@@ -39,12 +39,16 @@ class Expander:
         self.dims = dims
         self.arrays = arrays
         self.errors = errors
+        self.refused: set[str] = set()  # arrays whose declaration failed
 
     def err(self, code: str, msg: str, span: Span | None, hint: str | None = None) -> None:
         self.errors.append(error(code, msg, span, hint))
 
     # ---------------------------------------------------------------- expressions
     def __call__(self, e: A.Expr, env: dict[str, Bound]) -> A.Expr:
+        named = e.name if isinstance(e, A.Subscript) else e.func if isinstance(e, A.Call) else None
+        if named is not None and canonical(named) in self.refused:
+            return A.Num(0.0, None, e.span)
         if isinstance(e, A.Subscript):
             return self.subscript(e, env)
         if isinstance(e, A.Call) and (e.at or canonical(e.func) in self.arrays):
