@@ -320,6 +320,18 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("remove scenario wm2u_uncertain", "`remove` takes the name alone: write `remove wm2u_uncertain`"),
     ("scenario x { scale f by 2 from 26 week }", "in the model's time unit, without units: write `from 26`"),
     ("scenario x { scale f by 2 from 1 over 2 [year] }", "write `over 2`"),
+    # arrays and metrics as Vensim, Python and YAML write them
+    ("dim lv = [lo, hi]\nstock x[lv] = [100, 20]", "keyed by element: `{lo: 100, hi: 20}`"),
+    ("dim age = range(0, 9)\nstock x[age] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "`{0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, ...}`"),
+    ("stock x[lv] = [1, 2]", 'keyed by element, `{universal: 100, additional: 20}`'),  # lv not in this file
+    ("aux a = s.low", "an element is named in brackets: `s[low]`"),
+    ("param p[lv, band] = {lo.young: 1, else: 2}", "keyed `(lo, young): VALUE`"),
+    ("param p[lv, band] = {[lo, young]: 1, else: 2}", "keyed `(lo, young): VALUE`"),
+    ('param p[lv, band] = {"lo, young": 1, else: 2}', "keyed `(lo, young): VALUE`"),
+    ("metric m = s at end", "`final(s)`"),
+    ("metric m = s * 2 at 2030", "`at(s * 2, 2030)`"),
+    ("metric m[lv] [1] = s", "a metric is one number per run"),
+    ("scenario x { sweep r from 1 to 2 steps 3 }", "`sweep r over [1, 1.5, 2]`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,
@@ -426,6 +438,17 @@ def test_a_yaml_slip_is_told_its_fix(text: str, hint: str) -> None:
         parse_yaml(text, "m.yaml")
     [d] = exc.value.diagnostics
     assert d.code == "E002" and d.hint == hint
+
+
+def test_an_equation_in_yaml_gets_the_same_slip_hints() -> None:
+    from stockflow.compiler.base.diagnostics import SpecError
+
+    text = ("time: {start: 0, stop: 1, dt: 1, units: year}\ndimensions:\n  lv: [lo, hi]\n"
+            "stocks:\n  x: {dims: [lv], initial: 1}\nmetrics:\n  m: \"x[lo] at end\"\n  n: \"x.lo\"\n")
+    with pytest.raises(SpecError) as exc:
+        parse_yaml(text, "m.yaml")
+    assert [d.hint for d in exc.value.diagnostics] == ["a metric takes a summary of the run: `final(x[lo])`",
+                                                       "an element is named in brackets: `x[lo]`"]
 
 
 def test_yaml_hints_are_written_in_yaml() -> None:

@@ -362,7 +362,12 @@ class _DslReader:
     def metric(self, t: Tree) -> A.MetricDecl:
         name, units, expr, props = t.children
         p = self.props(props, "metric")
-        return A.MetricDecl(str(name), self.b.expr(expr), self.units(units), self.doc(p), self.b.span_of(name))
+        unit = self.units(units)
+        if unit is not None and len(unit.factors) == 1 and unit.factors[0][0].lower() in self.arr.file_dims:
+            self.err("E092", f"a metric is one number per run, so it cannot run over `{unit.factors[0][0]}`", units,
+                     "measure one element, `final(x[universal])`, or all of them, `final(sum(x))`; "
+                     "an auxiliary may run over a dimension")
+        return A.MetricDecl(str(name), self.b.expr(expr), unit, self.doc(p), self.b.span_of(name))
 
     def expect(self, t: Tree) -> A.ExpectDecl:
         name, expr, props = t.children

@@ -248,7 +248,7 @@ def _with_slip(d: Diagnostic, exc: UnexpectedInput, code: str, text: str | None)
     if not 0 < exc.line <= len(rows) or d.code != code:
         return None
     found = str(exc.token) if isinstance(exc, UnexpectedToken) else getattr(exc, "char", "")
-    hint = slip_hint(rows[exc.line - 1], exc.column, found)
+    hint = slip_hint(rows[exc.line - 1], exc.column, found, rows)
     return None if hint is None else error(d.code, d.message, d.span, hint)
 
 

@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from ..base.names import KEYWORDS, as_element_name
+from .array_slips import array_slip
 
 _UPPER_IF = re.compile(r"\b(IF|THEN|ELSE|AND|OR|NOT)\b")
 _DECIMAL_COMMA = re.compile(r"\d,\d")
@@ -22,9 +23,10 @@ _SET_KIND = re.compile(r"^\s*(set|remove)\s+(?:stock|flow|aux|param|parameter|lo
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
 
-def slip_hint(line: str, column: int, found: str) -> str | None:
+def slip_hint(line: str, column: int, found: str, rows: list[str] | None = None) -> str | None:
     """A hint for the syntax error at `column` (from 1) of `line`, where the parser met
-    `found` (a token's text or a character), if it looks like a known slip; else None."""
+    `found` (a token's text or a character), if it looks like a known slip; else None.
+    `rows`, the text's lines, let a hint name a dimension's elements."""
     if len(line) > 2 * _WINDOW:  # slips are local: a long line is read around the fault, in linear time
         cut = max(0, column - 1 - _WINDOW)
         line, column = line[cut:column - 1 + _WINDOW], column - cut
@@ -71,6 +73,9 @@ def slip_hint(line: str, column: int, found: str) -> str | None:
     if found == "." and file.lower().endswith((".csv", ".txt", ".xlsx")):
         return (f"an array's values are read from a file with `csv \"{file}\"` (YAML: `table: {file}`, in place "
                 "of `initial:` or `value:`); an equation cannot name a file")
+    arrays = array_slip(line, before, at, found, rows or [])
+    if arrays is not None:
+        return arrays
     dim = _dim_slip(line)
     if dim is not None:
         return dim
