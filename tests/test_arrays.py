@@ -378,6 +378,17 @@ def test_an_array_refused_where_declared_is_one_error_not_one_per_use() -> None:
     assert "`k` would have 15,000 elements, 30,000 with the arrays before it" in found[0][1]
 
 
+def test_one_unused_element_is_told_the_where_that_leaves_it_out() -> None:
+    """`up[intensive]` unused (nothing escalates from the top level) was told "remove it",
+    which cannot be done to one element."""
+    m = stockflow.load_text(HEAD + BASE + "param up[level] [1/year] = {low: 0.1, mid: 0.1, high: 0}\n"
+                            "flow f[level] [child/year]: s[level] -> s[level + 1] = s[level] * up[level] "
+                            "{ where level != high }\n")
+    [w] = [d for d in m.checked.diagnostics if d.code == "W102"]
+    assert w.message == "parameter `up[high]` is never used"
+    assert w.hint == "leave it out with `where level != high`, or use it in an equation"
+
+
 def test_a_long_table_written_in_the_spec_is_told_to_move_to_a_csv_file() -> None:
     table = ", ".join(f"{e}: {0.1 + e / 1e5:.5f}" for e in range(1, 8001))
     found = errors_of(f"dim i = range(1, 8000)\nparam k[i] [1/year] = {{{table}}}\n")

@@ -332,6 +332,7 @@ def test_a_vensim_model_is_pointed_to_xmile(tmp_path: Path) -> None:
     ("metric m = s * 2 at 2030", "`at(s * 2, 2030)`"),
     ("metric m[lv] [1] = s", "a metric is one number per run"),
     ("scenario x { sweep r from 1 to 2 steps 3 }", "`sweep r over [1, 1.5, 2]`"),
+    ("scenario x { scale flows tagged escalation by 0.8 }", "write `scale escalation by ...`"),
 ])
 def test_slips_from_other_tools_get_a_hint_of_what_to_write(line: str, says: str) -> None:
     """A syntax error that is a habit from Stella, Python or a spreadsheet says what to write,

@@ -212,21 +212,32 @@ def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
         used |= names_in(m.expr)
     for ex in g.expectations:
         used |= names_in(ex.condition)
-    found: dict[tuple[str, Span | None], list[str]] = {}  # the elements of one array share a place
+    found: dict[tuple[str, Span | None], list[tuple[str, str]]] = {}  # the elements of one array share a place
     for kind, items in (("parameter", g.params), ("lookup", g.lookups)):
         for x in items:
             if x.id not in used:
-                found.setdefault((kind, x.span), []).append(x.display)
+                found.setdefault((kind, x.span), []).append((x.display, x.id))
     out = []
-    for (kind, span), names in found.items():
+    for (kind, span), unused_ones in found.items():
+        names = [display for display, _ in unused_ones]
         hint = "remove it, or use it in an equation" if kind == "parameter" else "remove it, or call it in an equation"
         if len(names) == 1:
+            hint = _leave_out(model, unused_ones[0][1]) or hint
             out.append(warning("W102", f"{kind} `{names[0]}` is never used", span, hint))
             continue
         shown = ", ".join(f"`{n}`" for n in names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         out.append(warning("W102", f"{len(names)} elements of {kind} `{names[0].split('[')[0]}` are never used: {shown}",
                            span, "leave them out with `where`, or use them in an equation"))
     return out
+
+
+def _leave_out(model: CheckedModel, vid: str) -> str | None:
+    """For one unused element of a one-dimensional array: the `where` that leaves it out."""
+    for a in model.graph.arrays:
+        key = dict(a.elements).get(vid)
+        if key is not None and len(a.dims) == 1:
+            return f"leave it out with `where {a.indices[0]} != {key[0]}`, or use it in an equation"
+    return None
 
 
 def fit_draws_present(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:

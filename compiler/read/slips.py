@@ -20,6 +20,7 @@ _WINDOW = 1000  # characters either side of a fault that a slip is looked for in
 _TIMED = re.compile(r"\b(from|over|until)\s+(-?\d[\d.eE+-]*)\s*$")  # `from 26 week` in a scenario
 _SET_KIND = re.compile(r"^\s*(set|remove)\s+(?:stock|flow|aux|param|parameter|lookup|metric|scenario|group|"
                        r"expect|dim)\s+([A-Za-z_]\w*)")
+_SCALE_TAGGED = re.compile(r"\bscale\s+(?:all\s+)?(?:the\s+)?flows?\s+(?:tagged|with\s+tag|with)\b\s*(\w*)")
 _HEADER = re.compile(r"^\s*(stock|flow|aux|param|lookup|metric|group|dim)\s+([A-Za-z_]\w*)\s+([A-Za-z_]\w*)")
 
 
@@ -83,6 +84,10 @@ def slip_hint(line: str, column: int, found: str, rows: list[str] | None = None)
     if timed and (found.isidentifier() or found == "["):
         return (f"a scenario's times are numbers in the model's time unit, without units: "
                 f"write `{timed.group(1)} {timed.group(2)}`")
+    tagged = next((m for m in _SCALE_TAGGED.finditer(line) if m.start() < column - 1 <= m.end()), None)
+    if tagged is not None:
+        return (f"a tag's name scales every flow it tags: write `scale {tagged.group(1) or 'TAG'} by ...` "
+                "(a flow's name scales that flow)")
     kind = _SET_KIND.match(line)
     if kind and kind.start(2) == column - 1:
         return (f"`set` keeps the declaration's kind: write `set {kind.group(2)} = ...`" if kind.group(1) == "set"
