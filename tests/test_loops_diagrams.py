@@ -311,6 +311,27 @@ flow go[area, kind]: cared[area, kind] -> outside = cared[area, kind] * 0.1
     assert all(b - a <= BOX_H + 100 for a, b in zip(ys, ys[1:], strict=False))  # straight pipes between rows
 
 
+def test_a_grid_too_wide_to_stand_unwrapped_turns() -> None:
+    """32 authorities at four levels stood as rows of 32 per level, wrapped at six: an
+    authority's levels were rows apart and every move between them crossed the map. Each
+    authority is now a row with its levels across, so the moves stay short."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.compiler.write.map import system_map
+
+    areas = [f"a{i}" for i in range(1, 9)]
+    m = stockflow.load_text(f"""time {{ start 0  stop 1  dt 1  units year }}
+dim area = [{", ".join(areas)}]
+dim level = [low, mid, high]
+stock kids[area, level] = 10
+flow up[area, level]: kids[area, level] -> kids[area, level + 1] = kids[area, level] * 0.1 {{ where level != high }}
+""")
+    boxes = _boxes(system_map(m.checked, causal_graph(m.checked)))
+    rows: dict[float, list[str]] = {}
+    for sid, (_, y, _) in sorted(boxes.items(), key=lambda b: (b[1][1], b[1][0])):  # top to bottom, left to right
+        rows.setdefault(y, []).append(sid)
+    assert list(rows.values()) == [[f"kids[{a},{lv}]" for lv in ("low", "mid", "high")] for a in areas]
+
+
 def test_flows_between_rows_run_side_by_side_and_round_other_boxes() -> None:
     """Moves between placements each way were drawn on one line, and a move from the first
     row to the third ran straight through the box between them."""

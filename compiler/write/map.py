@@ -171,11 +171,21 @@ def _rows(g: G.Graph) -> list[list[str]]:
 def _by_last_index(g: G.Graph, row: list[str]) -> list[list[str]]:
     """A row of array elements as a grid: one row per array (susceptible, infected, recovered
     down; age bands across), and an array over two or more dimensions one row per element of
-    its last dimension (levels across, age bands down)."""
-    key_of = {vid: (a.name, key[-1] if len(a.dims) > 1 else "") for a in g.arrays for vid, key in a.elements}
+    its last dimension (levels across, age bands down). Where those rows would be longer than
+    six and wrap (32 authorities across), the grid turns: a row per element of the leading
+    dimensions, the last one's elements across (each authority's levels side by side)."""
+    by_last = _grouped(row, {vid: (a.name, key[-1:] if len(a.dims) > 1 else ())
+                             for a in g.arrays for vid, key in a.elements})
+    if by_last is None or max(map(len, by_last)) <= 6:
+        return by_last or [row]
+    turned = _grouped(row, {vid: (a.name, key[:-1]) for a in g.arrays for vid, key in a.elements})
+    return turned if turned is not None and max(map(len, turned)) <= 6 else by_last
+
+
+def _grouped(row: list[str], key_of: dict[str, tuple[str, tuple[str, ...]]]) -> list[list[str]] | None:
     if not all(s in key_of for s in row):
-        return [row]
-    out: dict[tuple[str, str], list[str]] = {}
+        return None
+    out: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for s in row:
         out.setdefault(key_of[s], []).append(s)
     return list(out.values())
