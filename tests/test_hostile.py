@@ -5,6 +5,7 @@ never overwritten, control characters never echoed. Each case must hold; the las
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -304,6 +305,35 @@ def test_calibrations_that_would_fit_nonsense_are_refused(noise: str, extra: str
 def test_calibrate_options_out_of_range_are_usage_errors(flag: list[str]) -> None:
     code, out = invoke("calibrate", str(ROOT / "specs" / "scotland_looked_after" / "calibrate.yaml"), *flag)
     assert code == 2 and "Traceback" not in out
+
+
+def test_a_sum_written_out_is_not_nesting_but_parentheses_are() -> None:
+    """A sum of 101 terms written out was E006, "nested deeper than 100 levels"; it is read as
+    a balanced tree of the same value, and `format` writes what reads back alike. Brackets
+    nested 150 deep (`a * (a * (...))`) are still refused."""
+    from stockflow.compiler.read.dsl import parse_dsl
+    from stockflow.compiler.write.format import format_dsl
+
+    values = [0.5 + (i % 7) / 4 for i in range(4000)]
+    params = "".join(f"param p{i} = {v}\n" for i, v in enumerate(values[:300]))
+    signs = ["-" if i % 3 == 0 else "+" for i in range(300)]
+    text = TIME + params + "aux s = p0" + "".join(f" {signs[i]} p{i}" for i in range(1, 300)) + "\n"
+    text += "aux q = p0" + "".join(f" {'/' if i % 2 else '*'} p{i}" for i in range(1, 60)) + "\n"
+    text += "aux many = p1" + " + p1" * 3999 + "\nstock a = 0\nflow f: outside -> a = s + q + many\n"
+    began = time.perf_counter()
+    m = stockflow.load_text(text)
+    assert time.perf_counter() - began < 10
+    r = m.run()
+    want_s = values[0] + sum(-v if signs[i] == "-" else v for i, v in enumerate(values[:300]) if i > 0)
+    want_q = values[0]
+    for i in range(1, 60):
+        want_q = want_q / values[i] if i % 2 else want_q * values[i]
+    assert r["s"][0] == pytest.approx(want_s, rel=1e-13) and r["q"][0] == pytest.approx(want_q, rel=1e-13)
+    assert r["many"][0] == 4000 * values[1]
+    once = format_dsl(parse_dsl(text, "m.sfm"))
+    assert format_dsl(parse_dsl(once, "m.sfm")) == once
+    with pytest.raises(stockflow.SpecError, match="E006"):
+        stockflow.load_text(TIME + "stock a = 1\naux x = " + "a * (" * 150 + "a" + ")" * 150 + "\n")
 
 
 RESOURCES = {  # spec text (built lazily) -> the code it must give, within seconds

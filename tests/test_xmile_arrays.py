@@ -183,6 +183,30 @@ def test_arrays_round_trip_through_xmile(source: Path, tmp_path: Path) -> None:
         assert "<dimensions>" in text and "<element subscript=" in text
 
 
+def test_a_long_sum_exported_element_by_element_reads_back(tmp_path: Path) -> None:
+    """Moves between levels cannot be an XMILE array, so they export element by element, and a
+    cost over 40 areas at three levels became a sum of 120 terms written out. Reading the
+    file back refused it ("nested deeper than 100 levels"): stockflow could not read its own
+    export of a model of all Scotland's authorities."""
+    from stockflow.compiler.write.xmile import write_xmile
+
+    areas = ", ".join(f"a{i}" for i in range(40))
+    m = stockflow.load_text(f"""time {{ start 0  stop 4  dt 0.25  units year }}
+dim area = [{areas}]
+dim level = [low, mid, high]
+stock kids[area, level] = {{(a0, low): 50, else: 10}}
+param cost[level] = {{low: 1, mid: 10, high: 100}}
+flow up[area, level]: kids[area, level] -> kids[area, level + 1] = kids[area, level] * 0.1 {{ where level != high }}
+aux cost_rate = sum(kids[area!, level!] * cost[level!])
+""")
+    out = tmp_path / "back.xmile"
+    out.write_text(write_xmile(m.checked).text, encoding="utf-8")
+    a, b = m.run(), stockflow.load(out).run()
+    np.testing.assert_allclose(b["cost_rate"], a["cost_rate"], rtol=1e-12)
+    np.testing.assert_allclose(b["kids_a0_high"], a["kids[a0,high]"], rtol=1e-12)
+    assert a["cost_rate"][0] == pytest.approx(50 + 39 * 10 + 40 * 10 * 10 + 40 * 10 * 100)
+
+
 def test_stella_layouts_a_shared_table_input_and_a_pulse_once() -> None:
     """As Stella Architect saves them: an arrayed graphical function whose elements have a
     table each and share one <eqn> written beside them (was E072, "has no equation"), and

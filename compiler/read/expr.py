@@ -20,6 +20,7 @@ from ..base.diagnostics import Diagnostic, Span, error, printable
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ..base.names import KEYWORDS
 from ..ir import ast as A
+from .chains import balanced
 from .slips import slip_hint
 
 PosMap = Callable[[int, int], tuple[int, int]]
@@ -161,6 +162,8 @@ class Builder:
 
     # ---------------------------------------------------------------- expressions
     def expr(self, t: Tree | Token) -> A.Expr:
+        if isinstance(t, Tree):
+            t = balanced(t)  # a sum written out over many terms is not nesting
         if depth(t) > MAX_EXPR_DEPTH:
             self.errors.append(error("E006", f"expression nested deeper than {MAX_EXPR_DEPTH} levels",
                                      self.span_of(t), "split it into auxiliaries"))

@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedInput
 from ...base.diagnostics import Diagnostic, Span, error
 from ...base.limits import MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ...ir import ast as A
+from ..chains import balanced
 from ..expr import Builder, PosMap, _grammar_text, cached_lark, depth, syntax_error
 from .names import key
 
@@ -77,6 +78,7 @@ def parse_equation(text: str, file: str, posmap: PosMap, scope: Scope) -> tuple[
     except UnexpectedInput as exc:
         return None, [syntax_error(exc, file, "E004", posmap, "equation")]
     t = _Translator(Builder(file, posmap), scope)
+    tree = balanced(tree)  # a sum written out over every element is not nesting
     if depth(tree) > MAX_EXPR_DEPTH:
         t.err("E006", f"equation nested deeper than {MAX_EXPR_DEPTH} levels", tree, "split it into auxiliaries")
         return None, t.errors
