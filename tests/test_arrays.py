@@ -389,6 +389,26 @@ def test_one_unused_element_is_told_the_where_that_leaves_it_out() -> None:
     assert w.hint == "leave it out with `where level != high`, or use it in an equation"
 
 
+@pytest.mark.parametrize(("body", "hint"), [
+    ("stocks:\n  x: {dims: [level], initial: [100, 20, 5]}\n", "`{lo: 100, mid: 20, hi: 5}`"),
+    ("stocks:\n  x: {dims: [level], initial: 1}\nparameters:\n  p: {dims: [level], value: [1, 2, 3]}\n",
+     "`{lo: 1, mid: 2, hi: 3}`"),
+    ("stocks:\n  x: {dims: [level], initial: 1}\nparameters:\n  p: {dims: [level], value: [1, 2]}\n",
+     "`{universal: 100, additional: 20}`"),  # no dimension of two elements: the form alone
+    ("stocks:\n  x: {dims: [level], initial: 1}\nflows:\n  f: {dims: [level], from: x, to: outside, rate: '0.1'}\n",
+     "e.g. `x[level]` for each element's own, or `x[lo]` for one"),
+])
+def test_yaml_array_slips_are_told_the_fix(body: str, hint: str) -> None:
+    """A YAML list of values (`initial: [100, 20, 5]`) was "must be an expression ... quote it",
+    or "must be a number"; a flow over `level` from the bare array was told `x[from]`, an
+    index it does not have."""
+    text = "time: {start: 0, stop: 2, dt: 1, units: year}\ndimensions:\n  level: [lo, mid, hi]\n" + body
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(text, form="yaml")
+    [d] = exc.value.diagnostics
+    assert hint in (d.hint or ""), d.hint
+
+
 def test_a_long_table_written_in_the_spec_is_told_to_move_to_a_csv_file() -> None:
     table = ", ".join(f"{e}: {0.1 + e / 1e5:.5f}" for e in range(1, 8001))
     found = errors_of(f"dim i = range(1, 8000)\nparam k[i] [1/year] = {{{table}}}\n")

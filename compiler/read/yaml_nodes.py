@@ -220,6 +220,7 @@ class NodeReader:
         self.lines = text.splitlines()
         self.errors: list[Diagnostic] = []
         self.ctor = yaml.constructor.SafeConstructor()
+        self.listed_dims: dict[str, list[str]] = {}  # each dimension's elements, for hints
 
     # ---------------------------------------------------------------- helpers
     def span(self, node: Node) -> Span:
@@ -290,7 +291,7 @@ class NodeReader:
             return A.Num(value, None, self.span(node))
         if not isinstance(node, ScalarNode) or node.tag.endswith((":bool", ":null")):
             self.err("E003", f"{what} must be an expression (text or a number)", node,
-                     "quote it if it looks like something else")
+                     _listed(node, self.listed_dims) or "quote it if it looks like something else")
             return A.Num(0.0, None, self.span(node))
         e, errs = parse_expr_text(str(node.value), self.file, self.posmap(node))
         self.errors.extend(errs)
@@ -316,7 +317,7 @@ class NodeReader:
         text = str(node.value) if isinstance(node, ScalarNode) else ""
         timed = what in ("`from`", "`over`", "`until`") and re.match(r"\s*(-?\d[\d.eE+-]*)\s*\S", text)
         hint = (f"a scenario's times are numbers in the model's time unit, without units: `{timed.group(1)}`"
-                if timed else number_slip(text) or "e.g. `0.25`")
+                if timed else number_slip(text) or _listed(node, self.listed_dims) or "e.g. `0.25`")
         self.err("E003", f"{what} must be a number", node, hint)
         return 0.0
 
@@ -338,3 +339,34 @@ class NodeReader:
             return None
         lo, hi = (self.number(n, "a bound") for n in node.value)
         return (lo, hi)
+
+
+def _listed(node: Node, dims: dict[str, list[str]]) -> str | None:
+    """A list of values where one value or a table is wanted: an array's values by position,
+    as a spreadsheet row or Vensim writes them. Keyed by the elements of the one dimension of
+    the file with as many elements as the list has values, where there is one."""
+    if not isinstance(node, SequenceNode) or not node.value:
+        return None
+    values = [str(v.value) if isinstance(v, ScalarNode) else "..." for v in node.value]
+    fits = [els for els in dims.values() if len(els) == len(values)]
+    if len(fits) == 1:
+        pairs = [f"{e}: {v}" for e, v in zip(fits[0], values, strict=True)]
+        return f"an array's values are keyed by element, not listed in order: `{{{', '.join(pairs[:6])}" + \
+            (", ...}`" if len(pairs) > 6 else "}`")
+    return ("an array's values are keyed by element, not listed in order: `{universal: 100, additional: 20}` "
+            "(`else:` for the rest), or read from a file with `table: FILE.csv`")
+
+
+def dim_lists(node: Node | None) -> dict[str, list[str]]:
+    """The elements of each dimension a `dimensions:` section lists, read from its nodes as
+    written, for hints that name elements before the section is read."""
+    out: dict[str, list[str]] = {}
+    for k, v in node.value if isinstance(node, MappingNode) else ():
+        if isinstance(v, MappingNode):
+            v = next((x for key, x in v.value if getattr(key, "value", None) == "elements"), v)
+        if isinstance(v, SequenceNode) and len(v.value) <= MAX_SHOWN_DIM:
+            out[str(k.value)] = [str(x.value) for x in v.value if isinstance(x, ScalarNode)]
+    return out
+
+
+MAX_SHOWN_DIM = 1000  # longer dimensions are not matched against a list

@@ -19,7 +19,7 @@ from .comments import yaml_layout
 from .sets import table_sets
 from .time import time_spec
 from .yaml_arrays import cases_of, dim_decl, dims_of, endpoint, keyed, main_value
-from .yaml_nodes import NodeReader, compose, cut_at_commas, glued_colons
+from .yaml_nodes import NodeReader, compose, cut_at_commas, dim_lists, glued_colons
 
 _KEYS = {"model": MODEL_KEYS, **{k.section: k.keys for k in KINDS}}
 _REQUIRED = {k.section: k.required for k in KINDS if k.required}
@@ -67,6 +67,7 @@ class _YamlReader(NodeReader):
                 self.err("E003", f"unknown section `{k.value}`", k, _section_hint(str(k.value)))
                 continue
             sections[k.value] = (k, v)
+        self.listed_dims = dim_lists(sections["dimensions"][1] if "dimensions" in sections else None)
         extends, extends_span = None, None
         if "extends" in sections:
             key, node = sections["extends"]

@@ -300,8 +300,12 @@ class _Arrays:
             return None
         if not at:
             if canonical(name) in self.arrays:
-                self.err("E092", f"`{f.name}` runs from or to `{name}`, which is arrayed: say which element",
-                         f.span, f"e.g. `{name}[from]` or `{name}[{self.arrays[canonical(name)].dims[0].elements[0]}]`")
+                arr = self.arrays[canonical(name)]
+                own = [i for i in env if any(env[i].dim.name == d.name for d in arr.dims)][:len(arr.dims)]
+                each = f"`{name}[{', '.join(own)}]` for each element's own" if len(own) == len(arr.dims) else None
+                one = f"`{name}[{', '.join(d.elements[0] for d in arr.dims)}]`"
+                self.err("E092", f"`{f.name.split('[')[0]}` runs from or to `{name}`, which is arrayed: say which element",
+                         f.span, f"e.g. {each}, or {one} for one" if each else f"e.g. {one}")
             return name
         e = self.ex(A.Subscript(name, at, f.span), env)
         return e.name if isinstance(e, A.Name) else name
