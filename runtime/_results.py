@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..compiler.base.diagnostics import Diagnostic, unknown_name
+from ..compiler.base.elements import slice_picks
 from ..compiler.base.names import a_noun, canonical
 
 
@@ -24,10 +25,16 @@ class VarInfo:
 
 
 def array_elements(variables: tuple[VarInfo, ...] | list[VarInfo], name: str) -> list[int]:
-    """The positions among `variables` of the elements of the array named `name`, in
-    declaration order; [] if `name` names no array."""
+    """The positions among `variables` of the elements of the array named `name`, or of the
+    slice it names (`looked_after[dundee]`, `looked_after[*, kinship]`), in declaration
+    order; [] if `name` names neither."""
     key = canonical(name)
-    return [i for i, v in enumerate(variables) if v.array.lower() == key]
+    head = key.split("[", 1)[0]
+    mine = [i for i, v in enumerate(variables) if v.array.lower() == head]
+    if head == key or not mine:
+        return mine
+    picks = slice_picks(name, [tuple(e for _, e in variables[i].at) for i in mine])
+    return [mine[j] for j in picks or []]
 
 
 def variable_names(variables: tuple[VarInfo, ...] | list[VarInfo], metrics: tuple[VarInfo, ...] = ()) -> list[str]:

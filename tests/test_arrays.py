@@ -579,6 +579,32 @@ flow out[level] [child/year]: s[level] -> outside = s[level] * rate[level]
     assert exc.value.diagnostics[0].code == "E061"
 
 
+def test_a_run_takes_a_slice_of_an_array(tmp_path: Path) -> None:
+    """`--initial 'cared[dundee]=5'` (every placement of one authority) and `outputs=` or
+    `plot --vars` of such a slice were E061, "name one element of each"."""
+    m = stockflow.load_text(HEAD + """
+dim area = [dundee, fife, angus]
+dim kind = [kin, foster]
+stock cared[area, kind] [child] = 1
+param leave[area, kind] [1/year] = 0.1
+flow go[area, kind] [child/year]: cared[area, kind] -> outside = cared[area, kind] * leave[area, kind]
+dim level = [lo, hi]
+param rate[from: level, to: level] [1/year] = 0.1 { where from != to }
+stock s[level] [child] = 1
+flow move[from: level, to: level] [child/year]: s[from] -> s[to] = s[from] * rate[from, to] { where from != to }
+""")
+    res = m.run(initial={"cared[dundee]": 5.0, "cared[*, foster]": 7.0}, params={"leave[angus]": 0.0},
+                outputs=["cared[fife]", "go[*, kin]"])
+    assert sorted(v.id for v in res.variables) == ["cared[fife,foster]", "cared[fife,kin]", "go[angus,kin]", "go[dundee,kin]",
+                                 "go[fife,kin]"]
+    assert res["cared[fife,kin]"][0] == 1.0 and res["cared[fife,foster]"][0] == 7.0
+    assert res["go[dundee,kin]"][0] == pytest.approx(0.5) and res["go[angus,kin]"][0] == 0.0
+    with pytest.raises(stockflow.RunError) as exc:  # `lo` is in both `from` and `to`: say which
+        m.run(params={"rate[lo]": 0.2})
+    assert "or `*` for every element of one (`rate[*, lo]`)" in (exc.value.diagnostics[0].hint or "")
+    assert m.run(params={"rate[lo, *]": 0.0})["s[hi]"][-1] < 1.0 == m.run(params={"rate[*, lo]": 0.0})["s[lo]"][0]
+
+
 def test_a_check_over_a_dimension_names_the_elements_that_fail() -> None:
     """`expect few = infected[age] <= 100` failed listing every element's value, so the reader
     had to find which one broke it; it names the failing elements only."""

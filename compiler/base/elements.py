@@ -36,8 +36,10 @@ def element_fault(name: str, arrays: Iterable[ArrayShape]) -> str | None:
         return None
     words = [w.strip() for w in inner.split(",")]
     form = f"`{arr.name}[{', '.join(arr.dims)}]`"
-    if len(words) != len(arr.dims):
-        return f"`{arr.name}` is indexed {form}: name one element of each"
+    if len(words) != len(arr.dims) or "*" in words:
+        every = ", ".join(["*"] * (len(arr.dims) - 1) + [arr.dim_elements[-1][0]])
+        return (f"`{arr.name}` is indexed {form}: name one element of each, or `*` for every element of "
+                f"one (`{arr.name}[{every}]`)")
     sets = [{canonical(e): e for e in es} for es in arr.dim_elements]
     orders = permutations(range(len(words))) if len(words) <= 4 else iter(())
     for order in orders:  # the right elements in the wrong order
@@ -67,3 +69,30 @@ def _number(word: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None  # `nan` names no position
+
+
+def slice_picks(name: str, keys: Sequence[tuple[str, ...]]) -> list[int] | None:
+    """The positions among `keys` (the element keys of one array, in order) that a slice
+    `name` picks: `looked_after[dundee]` (some dimensions named, each element found in one
+    dimension only) or `looked_after[*, kinship]` (every dimension, `*` for all of one).
+    None where `name` is no such slice: a whole name, one element, an unknown element, or an
+    element that two dimensions share (`rate[universal]` over [from, to]: say which with `*`)."""
+    text = name.strip()
+    if not keys or "[" not in text or not text.endswith("]"):
+        return None
+    words = [canonical(w.strip()) for w in text[:-1].split("[", 1)[1].split(",")]
+    held = [tuple(canonical(e) for e in k) for k in keys]
+    n = len(held[0])
+    if len(words) == n and "*" in words:
+        return [i for i, k in enumerate(held) if all(w in ("*", e) for w, e in zip(words, k, strict=True))]
+    if not 0 < len(words) < n or "*" in words:
+        return None
+    positions = []
+    for w in words:
+        at = {p for k in held for p, e in enumerate(k) if e == w}
+        if len(at) != 1:
+            return None
+        positions.append(at.pop())
+    if len(set(positions)) < len(positions):
+        return None
+    return [i for i, k in enumerate(held) if all(k[p] == w for p, w in zip(positions, words, strict=True))]

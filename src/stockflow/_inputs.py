@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .compiler.base.diagnostics import RunError, error, unknown_name
+from .compiler.base.elements import slice_picks
 from .compiler.base.names import canonical
 from .compiler.ir import graph as G
 from .compiler.ir.model import CheckedModel
@@ -91,8 +92,12 @@ class ModelInputs:
         key = canonical(name)
         if key in known:
             return [key]
-        array = next((a for a in self.checked.graph.arrays if a.name == key), None)
+        head = key.split("[", 1)[0]
+        array = next((a for a in self.checked.graph.arrays if a.name == head), None)
         ids = [vid for vid, _ in array.elements] if array is not None else []
+        if array is not None and head != key:  # a slice: `looked_after[dundee]`
+            picks = slice_picks(name, [k for _, k in array.elements]) or []
+            ids = [ids[j] for j in picks]
         return ids if ids and all(vid in known for vid in ids) else []
 
     def _param_ids(self, name: str) -> list[str]:
