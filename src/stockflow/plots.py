@@ -18,6 +18,8 @@ COLOURS = ["#2c3e50", "#c0392b", "#1e8449", "#d68910", "#7d3c98", "#2e86c1", "#a
 # the baseline has it would otherwise hide the baseline's line, and a reader would miss it.
 DASHES = ["-", (0, (7, 3)), (0, (2, 2)), (0, (7, 2, 2, 2)), (0, (4, 4)), (0, (1, 3)), (0, (10, 3, 2, 3)), (0, (3, 1))]
 
+LABEL_SPACING = 1.5  # a label's units line clears an underscore in the name above it
+
 
 def figure(**kwargs: Any) -> Any:
     """A Figure of its own, outside pyplot: drawing never changes the caller's backend or
@@ -84,9 +86,9 @@ def trajectories(res: Any, variables: list[str], unit: str) -> Any:
         _honest_scale(ax, series)
         if cols > 1 and v.array:  # an element's name above its panel: beside it, a long one ran into the next row
             ax.set_title(v.name, fontsize=10)
-            ax.set_ylabel(_label(v.array, v.units))
+            ax.set_ylabel(_label(v.array, v.units), linespacing=LABEL_SPACING)
         else:
-            ax.set_ylabel(_label(v.name, v.units))
+            ax.set_ylabel(_label(v.name, v.units), linespacing=LABEL_SPACING)
         ax.grid(alpha=0.3)
     for r in range(rows):
         for c in range(cols):
@@ -176,7 +178,7 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
     t = result.times
     top.plot(t, result[s.id], color=COLOURS[0], linewidth=2)
-    top.set_ylabel(_label(s.display, units[s.id]))
+    top.set_ylabel(_label(s.display, units[s.id]), linespacing=LABEL_SPACING)
     top.set_title(f"{s.display}: the stock, and the flows that change it")
     total_in = np.zeros_like(t)
     total_out = np.zeros_like(t)
@@ -189,7 +191,7 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
         total_out += result[f] * factor[f]
     bottom.plot(t, total_in - total_out, color="black", linewidth=2, label="net")
     bottom.axhline(0, color="grey", linewidth=0.8)
-    bottom.set_ylabel(_label("flow (outflows below zero)", flow_units))
+    bottom.set_ylabel(_label("flow (outflows below zero)", flow_units), linespacing=LABEL_SPACING)
     bottom.set_xlabel(f"time [{unit}]")
     longest = max((len(x) for x in bottom.get_legend_handles_labels()[1]), default=0)
     # as many columns as fit the figure's width: an array element's flow names are long
@@ -241,7 +243,7 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
             twin.sharey(twins[0])
         twins.append(twin)
         _band(twin, t, b[s.id][idx], "grey", s.display, linewidth=1, alpha=0.7)
-        twin.set_ylabel(_label(s.display, units[s.id]), color="grey", fontsize=8)
+        twin.set_ylabel(_label(s.display, units[s.id]), color="grey", fontsize=8, linespacing=LABEL_SPACING)
         twin.tick_params(labelsize=7, colors="grey")
     for k in range(len(groups), rows * cols):  # an empty last panel: the one above shows the time axis
         axes.flat[k].set_visible(False)
@@ -249,7 +251,7 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
         axes.flat[k - cols].set_xlabel(f"time [{unit}]")
     axes[0, 0].legend(fontsize=8, loc="upper left")
     for ax in axes[:, 0]:
-        ax.set_ylabel(_label("flow", flow_units), fontsize=8)
+        ax.set_ylabel(_label("flow", flow_units), fontsize=8, linespacing=LABEL_SPACING)
     for ax in axes[-1]:
         ax.set_xlabel(f"time [{unit}]")
     fig.suptitle(f"{s.display}: the same stock, different flows", fontsize=11)
