@@ -309,6 +309,28 @@ def test_another_authority_gives_a_dimension_its_own_elements(tmp_path: Path) ->
     assert stockflow.load(yaml).run()["children"].shape == (3, 3)
 
 
+def test_a_base_table_over_a_dimension_declared_anew_is_one_error_in_the_adapting_spec(tmp_path: Path) -> None:
+    """Tables the base wrote for its own authorities gave an error per entry, all in the
+    base's file ("`dundee` is not an element of `authority`", "2 elements of `kids` have no
+    value"), and none said what to write in the adapting spec."""
+    (tmp_path / "start.csv").write_text("authority,value\ndundee,100\nangus,50\n", encoding="utf-8")
+    write(tmp_path, "base.sfm", "time { start 0 stop 2 dt 1 units year }\ndim authority = [dundee, angus]\n"
+          "stock kids[authority] = csv \"start.csv\"\nparam leave[authority] [1/year] = {dundee: 0.1, angus: 0.2}\n"
+          "param cost[authority] = 5\n"  # an equation for every element still holds for new ones
+          "flow go[authority] [1/year]: kids[authority] -> outside = kids[authority] * leave[authority] * cost[authority]"
+          " / 5\n")
+    head = 'extends "base.sfm"\nremove authority\ndim authority = [fife, falkirk]\n'
+    with pytest.raises(SpecError) as exc:
+        stockflow.load(write(tmp_path, "mine.sfm", head))
+    [d] = exc.value.diagnostics
+    assert d.code == "E093" and d.span is not None and d.span.file.endswith("mine.sfm") and d.span.line == 3
+    assert d.message.startswith("`kids` (") and "base.sfm:3) and `leave` (" in d.message
+    assert d.hint == ("give each a table for the new elements here: `set kids = {fife: ..., falkirk: ...}`; "
+                      "`set leave = {fife: ..., falkirk: ...}` (or `= csv \"FILE.csv\"`)")
+    m = stockflow.load(write(tmp_path, "mine2.sfm", head + "set kids = {fife: 10, falkirk: 20}\nset leave = 0.5\n"))
+    assert m.run()["kids[falkirk]"][-1] == pytest.approx(20 * 0.5**2, rel=1e-12)
+
+
 def test_set_gives_an_array_a_new_table_or_csv_file(tmp_path: Path) -> None:
     """Another authority gives an arrayed parameter its own values: as a table, as a CSV file
     beside its own spec, or (YAML) either under `override:`; a stock's elements as a table."""

@@ -56,6 +56,8 @@ class _Arrays:
         self.errors: list[Diagnostic] = []
         self.dims = read_dims(spec.decls, self.errors)
         self.broken = {canonical(d.name) for d in spec.decls if isinstance(d, A.DimDecl)} - set(self.dims)
+        self.dim_spans = {canonical(d.name): d.span for d in spec.decls if isinstance(d, A.DimDecl) and d.span}
+        self.stale_tables: dict[tuple[Dim, Span], list[A.Decl]] = {}  # base tables over a redeclared dimension
         self.arrays: dict[str, Arrayed] = {}
         self.ex = Expander(self.dims, self.arrays, self.errors)
         self.count = 0
@@ -93,6 +95,7 @@ class _Arrays:
                                                tuple(x.elements for x in arr.dims)))
                 continue
             out.append(self.scalar(d))
+        self.report_stale()
         if self.errors:  # once per place: an equation expanded for every element repeats its faults
             raise SpecError(list({(d.code, d.span): d for d in reversed(self.errors)}.values())[::-1])
         return replace(self.spec, decls=tuple(out), arrays=tuple(expanded))
@@ -160,6 +163,8 @@ class _Arrays:
                  ) -> list[tuple[tuple[str, ...], A.Decl]]:
         assert d.array is not None
         part = d.array
+        if self.stale(d, arr):
+            return []
         cases = self.cases(d, arr)
         docs = self.keyed(d.name, arr, [(c.key, c.doc, c.span) for c in part.cases if c.doc is not None])
         before = len(self.errors)
@@ -186,6 +191,42 @@ class _Arrays:
             self.err("E094", f"{printable(part.table or '')} has no row for {len(unlisted)} element(s) of `{d.name}`: {shown}",
                      part.table_span, "add a row for each element; a missing row is never taken as 0")
         return out
+
+    def stale(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, arr: Arrayed) -> bool:
+        """A base's table over a dimension the adapting spec declares anew (`remove authority`,
+        then its own authorities) names the base's elements: one error, in the adapting spec,
+        that says to give the table again there, not one per entry in the base's file."""
+        assert d.array is not None
+        mine = d.span.file if d.span else None
+        anew = [(dim, self.dim_spans[canonical(dim.name)]) for dim in arr.dims
+                if (sp := self.dim_spans.get(canonical(dim.name))) is not None and sp.file != mine]
+        if not anew:
+            return False
+        part = d.array
+        unfit = any(dim.position(w) is None for c in part.cases for w, dim in zip(c.key, arr.dims, strict=False))
+        if part.table and not unfit:  # a CSV file that does not read over the new elements, or misses some
+            faults: list[Diagnostic] = []
+            rows = read_table(part.table, part.table_span, arr, self.spec.file, faults)
+            unfit = bool(faults) or not arr.exists <= set(rows)
+        elif part.cases and not part.has_default and not unfit:  # entries for only some of the new elements
+            given = {tuple(canonical(w) for w in c.key) for c in part.cases}
+            unfit = any(tuple(canonical(e) for e in k) not in given for k in arr.exists)
+        if not unfit:
+            return False
+        self.stale_tables.setdefault(anew[0], []).append(d)
+        return True
+
+    def report_stale(self) -> None:
+        """One error per redeclared dimension, naming every base table written over it."""
+        for (dim, span), decls in self.stale_tables.items():
+            each = [f"`{d.name}` ({printable(d.span.file)}:{d.span.line})" if d.span else f"`{d.name}`" for d in decls]
+            named = (", ".join(each[:4]) + f" and {len(each) - 4} more" if len(each) > 4
+                     else " and ".join([", ".join(each[:-1]), each[-1]]) if len(each) > 1 else each[0])
+            new = ", ".join(f"{e}: ..." for e in dim.elements[:3]) + (", ..." if len(dim.elements) > 3 else "")
+            sets = "; ".join(f"`set {d.name} = {{{new}}}`" for d in decls[:2])
+            self.err("E093", f"{named} {'has a table' if len(decls) == 1 else 'have tables'} for the base's elements "
+                     f"of `{dim.name}`, which this spec declares anew", span,
+                     f"give each a table for the new elements here: {sets} (or `= csv \"FILE.csv\"`)")
 
     def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:
         assert isinstance(d, ARRAYABLE) and d.array is not None
