@@ -248,6 +248,37 @@ def test_an_elements_assumption_says_where_its_array_was_set() -> None:
     assert rows and all(re.fullmatch(r"declared girfec-arrayed\.sfm:\d+", where) for _, where in rows), rows[:3]
 
 
+def test_the_scenarios_table_shows_each_change_as_written() -> None:
+    """`scale escalation by 0.8` over 32 authorities was listed as 96 lines, one per element of
+    every tagged flow, and a table of elements as one `set` each."""
+    from stockflow.report import _scenarios
+
+    areas = ", ".join(f"a{i}" for i in range(32))
+    model = stockflow.load_text(f"""time {{ start 0  stop 2  dt 1  units year }}
+dim area = [{areas}]
+dim level = [lo, mid, hi]
+stock kids[area, level] = 10
+param up[level] = {{lo: 0.1, mid: 0.2, hi: 0}}
+flow esc[area, level]: kids[area, level] -> kids[area, level + 1] = kids[area, level] * up[level] {{
+  where level != hi
+  tags escalation
+}}
+scenario prevention {{ scale escalation by 0.8 from 1 }}
+scenario more "More of it" {{
+  extends prevention
+  set up = {{lo: 0.05, else: 0.1}}
+  sample up[mid] ~ uniform(0.1, 0.3)
+  draws 20
+  seed 3
+}}
+""")
+    page = _scenarios(model)[1]
+    cells = re.findall(r"<tr><td>(\w+)</td><td>[^<]*</td><td>(.*?)</td>", page)
+    assert cells == [("prevention", "scale escalation by 0.8 from 1"),
+                     ("more", "all of prevention, and:<br>set up = {lo: 0.05, else: 0.1}<br>"
+                              "sample up[mid] ~ uniform(0.1, 0.3)<br>20 draws, seed 3")]
+
+
 def test_a_long_key_does_not_squeeze_the_grid() -> None:
     """The key stood on the first panel: with swept scenarios' long labels, tight_layout
     squeezed every column of a 3 x 3 grid to a third of its width."""

@@ -214,19 +214,23 @@ def decl_text(d: A.Decl) -> str:
         props += [f"under {d.under}"] if d.under else []
         return block(f"expect {d.name} = {expr_text(d.condition)}", props + doc_props(d.doc))
     if isinstance(d, A.ScenarioDecl):
-        items = [f"extends {d.extends}"] if d.extends else []
-        items += [f"set {name} = {_set_text(value)}" + _change(change) for name, value, change in set_groups(d.sets)]
-        items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
-        items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
-        items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
-        items += [f"sample from fit {quote(d.from_fit)}"] if d.from_fit is not None else []
-        items += [f"draws {d.draws}"] if d.draws is not None else []
-        items += [f"seed {d.seed}"] if d.seed is not None else []
-        items += ["latin_hypercube"] if d.latin_hypercube else []
-        items += [f"report {', '.join(d.report)}"] if d.report else []
         head = f"scenario {d.name}" + (f" {quote(d.title)}" if d.title is not None else "")
-        return head + " {\n" + "".join(f"  {i}\n" for i in items + doc_props(d.doc)) + "}"
+        return head + " {\n" + "".join(f"  {i}\n" for i in scenario_items(d) + doc_props(d.doc)) + "}"
     raise AssertionError(type(d))
+
+
+def scenario_items(d: A.ScenarioDecl) -> list[str]:
+    """A scenario's items as written: a table or a tag stays one item, not one per element."""
+    items = [f"extends {d.extends}"] if d.extends else []
+    items += [f"set {name} = {_set_text(value)}" + _change(change) for name, value, change in set_groups(d.sets)]
+    items += [f"scale {x.target} by {number(x.factor)}" + _change(x.change) for x in d.scales]
+    items += [f"sweep {x.name} over [{', '.join(number(v) for v in x.values)}]" for x in d.sweeps]
+    items += [f"sample {x.name} ~ {x.dist}({', '.join(number(v) for v in x.args)})" for x in d.samples]
+    items += [f"sample from fit {quote(d.from_fit)}"] if d.from_fit is not None else []
+    items += [f"draws {d.draws}"] if d.draws is not None else []
+    items += [f"seed {d.seed}"] if d.seed is not None else []
+    items += ["latin_hypercube"] if d.latin_hypercube else []
+    return items + ([f"report {', '.join(d.report)}"] if d.report else [])
 
 
 def _points(points: tuple[tuple[float, float], ...]) -> str:

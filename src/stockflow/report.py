@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from . import plots
-from .compiler.ir.text import expr_text, unit_text
+from .compiler.base.names import canonical
+from .compiler.ir import ast as A
+from .compiler.ir.text import expr_text, scenario_items, unit_text
 from .numbers import counted, percent_text, time_words, units_shown, value_text
 from .report_drivers import drivers_section
 
@@ -305,20 +307,46 @@ def _where_from(doc: Any, file: str | None, needs_source: bool) -> str:
 
 def _scenarios(model: Any) -> list[str]:
     g = model.checked.graph
+    written = {canonical(d.name): d for d in (model.spec.decls if model.spec else ()) if isinstance(d, A.ScenarioDecl)}
     srows = []
     for sc in g.scenarios:
-        what = [f"set {k} = {v:g}" for k, v in sc.params] + [f"initial {k} = {v:g}" for k, v in sc.initial]
-        what += [f"scale {x.flow} by {x.factor:g}" + (f" from {x.start:g}" if x.start is not None else "")
-                 + (f" over {x.over:g}" if x.over is not None else "") for x in sc.scales]
-        what += [f"sweep {k} over {list(v)}" for k, v in sc.sweeps]
-        what += [f"sample {d.param} ~ {d.dist}{d.args}" for d in sc.samples]
-        what += [f"sample the fitted parameters from the calibration in {sc.from_fit[0]}"] if sc.from_fit else []
-        what += [f"{sc.draws} draws, seed {sc.seed}" + (", Latin hypercube" if sc.latin_hypercube else "")] \
-            if sc.samples or sc.from_fit else []
+        what = _board_words(scenario_items(written[sc.id])) if sc.id in written else _resolved(sc)
         srows.append([_e(sc.display), _e(sc.title or ""), "<br>".join(_e(w) for w in what),
                       _e(sc.doc.description or sc.doc.assumption or "")])
     return ["<h2>Scenarios</h2>", _table(["scenario", "title", "changes", "notes"], srows) if srows else
             "<p>The spec declares no scenarios; the baseline is the model as written.</p>"]
+
+
+def _board_words(items: list[str]) -> list[str]:
+    """A scenario's items as written, with the spec's words for inheritance and for draws put
+    as a board would say them: `extends wm2u` is "all of wm2u, and:", `draws 200` `seed 2026`
+    is "200 draws, seed 2026"."""
+    out, draws = [], []
+    for w in items:
+        word, _, rest = w.partition(" ")
+        if word == "extends":
+            out.append(f"all of {rest}, and:")
+        elif word in ("draws", "seed", "latin_hypercube"):
+            draws.append({"draws": f"{rest} draws", "seed": f"seed {rest}", "latin_hypercube": "Latin hypercube"}[word])
+        elif w.startswith("sample from fit "):
+            out.append(f"sample the fitted parameters from the calibration in {rest.removeprefix('from fit ')}")
+        else:
+            out.append(w)
+    return out + ([", ".join(draws)] if draws else [])
+
+
+def _resolved(sc: Any) -> list[str]:
+    """A scenario's changes flow by flow and element by element, where the text it was written
+    in is not at hand."""
+    what = [f"set {k} = {v:g}" for k, v in sc.params] + [f"initial {k} = {v:g}" for k, v in sc.initial]
+    what += [f"scale {x.flow} by {x.factor:g}" + (f" from {x.start:g}" if x.start is not None else "")
+             + (f" over {x.over:g}" if x.over is not None else "") for x in sc.scales]
+    what += [f"sweep {k} over {list(v)}" for k, v in sc.sweeps]
+    what += [f"sample {d.param} ~ {d.dist}{d.args}" for d in sc.samples]
+    what += [f"sample the fitted parameters from the calibration in {sc.from_fit[0]}"] if sc.from_fit else []
+    what += [f"{sc.draws} draws, seed {sc.seed}" + (", Latin hypercube" if sc.latin_hypercube else "")] \
+        if sc.samples or sc.from_fit else []
+    return what
 
 
 def _checks(model: Any, results: Any) -> list[str]:
