@@ -27,7 +27,8 @@ th, td { border: 1px solid #d5d8dc; padding: .25em .6em; text-align: left; verti
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f2f4f4; } .fail { color: #c0392b; font-weight: bold; } .ok { color: #1e8449; }
 .note { color: #566573; font-size: .85em; } img { max-width: 100%; height: auto; }
-.wide { overflow-x: auto; } @media print { .wide { overflow: visible; } }
+.wide { overflow-x: auto; }
+@media print { .wide { overflow: visible; } h2, h3 { break-after: avoid; } img { break-inside: avoid; } }
 """
 
 
