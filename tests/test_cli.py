@@ -378,3 +378,16 @@ def test_the_run_header_says_the_time_unit_as_a_sentence_does() -> None:
     assert r.exit_code == 0 and "480 steps, time 0 to 120 months\n" in r.output
     r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "--scenarios", "wm2u"])
     assert r.exit_code == 0 and "time 0 to 120 months); baseline: baseline" in r.output
+
+
+def test_plot_vars_takes_a_slice_with_a_comma_in_it(tmp_path: Path) -> None:
+    """`--vars 'kids[*, hi],total'` was split at every comma: "`kids[*` is not a recorded
+    variable"."""
+    from stockflow.cli.common import names_list
+
+    assert names_list("kids[*, hi],total, a[x,y] ") == ["kids[*, hi]", "total", "a[x,y]"]
+    spec = tmp_path / "m.sfm"
+    spec.write_text("time { start 0  stop 2  dt 1  units year }\ndim area = [n, s]\ndim level = [lo, hi]\n"
+                    "stock kids[area, level] = 1\naux total = sum(kids)\n", encoding="utf-8")
+    code, out, err = invoke("plot", str(spec), "--vars", "kids[*, hi],total", "-o", str(tmp_path / "p.png"))
+    assert code == 0 and (tmp_path / "p.png").stat().st_size > 0, out + err

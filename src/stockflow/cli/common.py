@@ -176,3 +176,18 @@ def calibration_text(spec: str) -> dict[str, str] | None:
     except SpecError:
         return None  # read as a spec, with its own error
     return {src.path: src.text} if is_calibration(src.text, src.path) else None
+
+
+def names_list(text: str | None) -> list[str] | None:
+    """`A,B` as names, split at the commas outside brackets: `children[*, intensive],cost_rate`
+    is two names."""
+    if not text:
+        return None
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [n.strip() for n in out if n.strip()]

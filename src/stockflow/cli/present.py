@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import load_or_exit, print_diagnostics, sources_for, write_atomic
+from .common import load_or_exit, names_list, print_diagnostics, sources_for, write_atomic
 
 
 @click.command()
@@ -34,7 +34,7 @@ def report(spec: str, output: str, scenario_names: str, break_even: str | None, 
     names = None if scenario_names.strip().lower() == "all" else [n.strip() for n in scenario_names.split(",")]
     try:
         results = model.run_scenarios(names)
-        chosen = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
+        chosen = names_list(variables)
         text = build(model, results, break_even, cost, quality, chosen)
     except SpecError as exc:
         print_diagnostics(exc.diagnostics, sources_for(exc.diagnostics, exc.hidden), "text")
@@ -79,7 +79,7 @@ def plot(spec: str, output: str, kind: str | None, variables: str | None, stock:
     try:
         res = model.run_scenarios(names)
         if kind == "trajectories":
-            chosen = [v.strip() for v in variables.split(",")] if variables else _default_panels(model)
+            chosen = names_list(variables) or _default_panels(model)
             fig = plots.trajectories(res, chosen, unit)
         elif kind == "flows":
             if stock is None:
