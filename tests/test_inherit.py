@@ -331,6 +331,19 @@ def test_a_base_table_over_a_dimension_declared_anew_is_one_error_in_the_adaptin
     assert m.run()["kids[falkirk]"][-1] == pytest.approx(20 * 0.5**2, rel=1e-12)
 
 
+def test_a_table_over_the_bases_dimension_needs_no_units_to_be_an_array(tmp_path: Path) -> None:
+    """`param p[level] = {a: 1, b: 3}` in a spec extending the one that declares `level` read
+    `[level]` as units: "`p` has a table of elements but no dimensions; name them after it:
+    `p[level]`", which is what was written."""
+    write(tmp_path, "b1.sfm", "time { start 0 stop 2 dt 1 units year }\ndim level = [a, b]\n")
+    m = stockflow.load(write(tmp_path, "b2.sfm", 'extends "b1.sfm"\nparam p[level] = {a: 1, b: 3}\n'
+                             "lookup e[level] = {a: [(0, 0), (1, 1)], else: [(0, 1), (1, 2)]}\n"
+                             "stock s = p[b] + e[b](0.5)\n"))
+    assert m.run()["s"][0] == 4.5
+    scalar = stockflow.load(write(tmp_path, "b3.sfm", 'extends "b1.sfm"\nunit child\nparam q[child] = 3\n'))
+    assert scalar.checked.graph.params[0].id == "q"  # one name and one number: still units
+
+
 def test_set_gives_an_array_a_new_table_or_csv_file(tmp_path: Path) -> None:
     """Another authority gives an arrayed parameter its own values: as a table, as a CSV file
     beside its own spec, or (YAML) either under `override:`; a stock's elements as a table."""

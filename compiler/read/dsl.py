@@ -260,6 +260,7 @@ class _DslReader:
         dims, units = self.arr.head(g1, g2)
         table = self.arr.csv_of(value)
         default, cases = self.arr.value(value) if table is None else (None, ())
+        dims, units = self.arr.base_dims(dims, units, bool(cases) or table is not None or "where" in p)
         if table is not None and kind != "stock":
             self.err("E094", f"only a parameter's values or a stock's initial values are read from a CSV file; "
                      f"`{name}` is {a_noun(kind)}", value, "write its equation, or read the numbers into a "
@@ -307,6 +308,7 @@ class _DslReader:
         p = self.props(props, "param")
         dims, units = self.arr.head(g1, g2)
         number, cases, table = self.arr.param_value(value)
+        dims, units = self.arr.base_dims(dims, units, bool(cases) or table is not None or "where" in p)
         where = self.b.expr(p["where"]) if "where" in p else None
         self.scalar_check(name, dims, bool(cases) or table is not None, where)
         array = array_part(dims, where, cases, number is not None or table is not None, table,
@@ -327,6 +329,7 @@ class _DslReader:
             pts, pspan, tables = self.points(inner[0]), self.points_span(inner[0]), ()
         else:
             pts, pspan, tables = self.lookup_cases(inner)
+        dims, units = self.arr.base_dims(dims, units, inner[0].data != "points" or where is not None)
         self.scalar_check(name, dims, inner[0].data != "points", where)
         array = array_part(dims, where, (), bool(pts))
         return A.LookupDecl(str(name), pts, units, p.get("x_units"), interp, extrap,  # type: ignore[arg-type]

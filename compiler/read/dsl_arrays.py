@@ -79,6 +79,16 @@ class ArrayReader:
             return (), self.units(first)
         return self.dims(first), None
 
+    def base_dims(self, dims: tuple[A.DimRef, ...], units: A.UnitExpr | None, arrayed: bool
+                  ) -> tuple[tuple[A.DimRef, ...], A.UnitExpr | None]:
+        """`param p[level] = {a: 1}` in a spec that extends another: one name in brackets was
+        read as units (the base may declare it either way), but a table of elements or a
+        `where` says it is the base's dimension."""
+        if dims or not arrayed or self.own_units or units is None or units.scale != 1 or \
+                len(units.factors) != 1 or units.factors[0][1] != 1:
+            return dims, units
+        return (A.DimRef(units.factors[0][0], None, units.span),), None
+
     def misspelt_dim(self, name: str | None) -> str | None:
         """A dimension of this file that `name` (read as units) is a slip for: `[agee]` beside
         `dim age`; None where `name` is a unit this file or stockflow knows."""

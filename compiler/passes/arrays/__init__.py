@@ -56,7 +56,9 @@ class _Arrays:
         self.errors: list[Diagnostic] = []
         self.dims = read_dims(spec.decls, self.errors)
         self.broken = {canonical(d.name) for d in spec.decls if isinstance(d, A.DimDecl)} - set(self.dims)
-        self.dim_spans = {canonical(d.name): d.span for d in spec.decls if isinstance(d, A.DimDecl) and d.span}
+        removed = {k for k, steps in spec.origins if any(o.action == "removed" for o in steps)}
+        self.redeclared = {canonical(d.name): d.span for d in spec.decls  # removed from a base, then declared anew
+                           if isinstance(d, A.DimDecl) and d.span and canonical(d.name) in removed}
         self.stale_tables: dict[tuple[Dim, Span], list[A.Decl]] = {}  # base tables over a redeclared dimension
         self.arrays: dict[str, Arrayed] = {}
         self.ex = Expander(self.dims, self.arrays, self.errors)
@@ -198,8 +200,8 @@ class _Arrays:
         that says to give the table again there, not one per entry in the base's file."""
         assert d.array is not None
         mine = d.span.file if d.span else None
-        anew = [(dim, self.dim_spans[canonical(dim.name)]) for dim in arr.dims
-                if (sp := self.dim_spans.get(canonical(dim.name))) is not None and sp.file != mine]
+        anew = [(dim, sp) for dim in arr.dims
+                if (sp := self.redeclared.get(canonical(dim.name))) is not None and sp.file != mine]
         if not anew:
             return False
         part = d.array
