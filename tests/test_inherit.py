@@ -329,6 +329,14 @@ def test_a_base_table_over_a_dimension_declared_anew_is_one_error_in_the_adaptin
                       "`set leave = {fife: ..., falkirk: ...}` (or `= csv \"FILE.csv\"`)")
     m = stockflow.load(write(tmp_path, "mine2.sfm", head + "set kids = {fife: 10, falkirk: 20}\nset leave = 0.5\n"))
     assert m.run()["kids[falkirk]"][-1] == pytest.approx(20 * 0.5**2, rel=1e-12)
+    yaml = "extends: base.sfm\nremove: [authority]\ndimensions:\n  authority: [fife, falkirk]\n"
+    with pytest.raises(SpecError) as exc:  # in YAML, the hint is YAML
+        stockflow.load(write(tmp_path, "mine.yaml", yaml))
+    assert "under `override:`, give each a table for the new elements: `kids: {value: {fife: ..., falkirk: ...}}`" \
+        in (exc.value.diagnostics[0].hint or "")
+    m = stockflow.load(write(tmp_path, "mine2.yaml", yaml + "override:\n  kids: {value: {fife: 10, falkirk: 20}}\n"
+                             "  leave: {value: 0.5}\n"))
+    assert m.run()["kids[falkirk]"][-1] == pytest.approx(20 * 0.5**2, rel=1e-12)
 
 
 def test_a_table_over_the_bases_dimension_needs_no_units_to_be_an_array(tmp_path: Path) -> None:

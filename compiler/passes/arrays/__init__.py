@@ -225,10 +225,14 @@ class _Arrays:
             named = (", ".join(each[:4]) + f" and {len(each) - 4} more" if len(each) > 4
                      else " and ".join([", ".join(each[:-1]), each[-1]]) if len(each) > 1 else each[0])
             new = ", ".join(f"{e}: ..." for e in dim.elements[:3]) + (", ..." if len(dim.elements) > 3 else "")
-            sets = "; ".join(f"`set {d.name} = {{{new}}}`" for d in decls[:2])
+            if span.file.lower().endswith((".yaml", ".yml")):
+                sets = "; ".join(f"`{d.name}: {{value: {{{new}}}}}`" for d in decls[:2])
+                how = f"under `override:`, give each a table for the new elements: {sets} (or `{{table: FILE.csv}}`)"
+            else:
+                sets = "; ".join(f"`set {d.name} = {{{new}}}`" for d in decls[:2])
+                how = f"give each a table for the new elements here: {sets} (or `= csv \"FILE.csv\"`)"
             self.err("E093", f"{named} {'has a table' if len(decls) == 1 else 'have tables'} for the base's elements "
-                     f"of `{dim.name}`, which this spec declares anew", span,
-                     f"give each a table for the new elements here: {sets} (or `= csv \"FILE.csv\"`)")
+                     f"of `{dim.name}`, which this spec declares anew", span, how)
 
     def cases(self, d: A.Decl, arr: Arrayed) -> dict[tuple[str, ...], A.Expr]:
         assert isinstance(d, ARRAYABLE) and d.array is not None
