@@ -30,6 +30,8 @@ def array_elements(variables: tuple[VarInfo, ...] | list[VarInfo], name: str) ->
     order; [] if `name` names neither."""
     key = canonical(name)
     head = key.split("[", 1)[0]
+    if head != key and any(v.id == key for v in variables):  # one element, asked for on every run: no slice
+        return []
     mine = [i for i, v in enumerate(variables) if v.array.lower() == head]
     if head == key or not mine:
         return mine
