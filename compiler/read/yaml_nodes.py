@@ -357,6 +357,9 @@ def _listed(node: Node, dims: dict[str, list[str]]) -> str | None:
             "(`else:` for the rest), or read from a file with `table: FILE.csv`")
 
 
+MAX_SHOWN_DIM = 1000  # longer dimensions are not matched against a list
+
+
 def dim_lists(node: Node | None) -> dict[str, list[str]]:
     """The elements of each dimension a `dimensions:` section lists, read from its nodes as
     written, for hints that name elements before the section is read."""
@@ -368,5 +371,3 @@ def dim_lists(node: Node | None) -> dict[str, list[str]]:
             out[str(k.value)] = [str(x.value) for x in v.value if isinstance(x, ScalarNode)]
     return out
 
-
-MAX_SHOWN_DIM = 1000  # longer dimensions are not matched against a list
