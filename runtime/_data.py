@@ -269,6 +269,11 @@ def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
     def plain(s: str) -> str:
         return re.sub(r"[\s_-]+", "_", s.strip().lower())
 
+    whole = name.split("[", 1)[0]
+    if "[" in name and whole in seen:  # an array observed element by element, where the data hold one series
+        return (f"observing an array reads one series an element (`{printable(name)}`, as `run -o --wide` heads "
+                f"them), but the data hold `{printable(whole)}` alone: if it is the total, observe an auxiliary "
+                f"that sums the array (`aux total = sum(...)`)")
     same = sorted(s for s in seen if plain(s) == plain(name))
     if same:
         return f"the data call it `{printable(same[0])}`: write `series: {printable(same[0])}` (case and spaces matter)"

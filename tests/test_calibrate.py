@@ -478,7 +478,10 @@ def test_forward_mode_gradients_are_reverse_modes(synthetic: Path) -> None:
     assert not calibrate(write(synthetic, "plain.yaml", FULL), starts=1).problem.forward  # Euler, uncapped
 
 
-def test_observing_an_array_by_its_name_asks_for_one_element(tmp_path: Path) -> None:
+def test_an_array_observed_whole_reads_a_series_an_element(tmp_path: Path) -> None:
+    """`stock: infected` over an array was E084, "observe one element": 32 authorities at four
+    levels took 128 observations written out. It is now one observation an element, each
+    reading the series of its own name; data holding only the total are told to observe a sum."""
     import shutil
 
     shutil.copy(ROOT / "tests" / "models" / "sir_by_age.sfm", tmp_path / "sir.sfm")
@@ -488,8 +491,18 @@ def test_observing_an_array_by_its_name_asks_for_one_element(tmp_path: Path) -> 
     with pytest.raises(SpecError) as exc:
         calibrate(path)
     d = exc.value.diagnostics[0]
-    assert d.code == "E084" and "`infected` is not a stock" in d.message
-    assert "is an array: observe one element, e.g. `infected[young]`" in (d.hint or "")
+    assert d.code == "E081" and "no data for `sick[young]`" in d.message
+    assert "the data hold `sick` alone: if it is the total, observe an auxiliary that sums" in (d.hint or "")
+    m = stockflow.load(tmp_path / "sir.sfm")
+    r = m.run(params={"recovery": 5.0})
+    ages = [v.id for v in m.variables() if v.array == "infected"]
+    rows = "".join(f"{day},{a.replace('infected', 'sick')},{float(r[a][int(day / m.plan().dt)])!r}\n"
+                   for day in (7, 14, 21) for a in ages)
+    (tmp_path / "obs.csv").write_text("day,series,value\n" + rows, encoding="utf-8")
+    path.write_text(path.read_text().replace("noise: poisson", "noise: normal, sd: 1"), encoding="utf-8")
+    fit = calibrate(path)
+    assert [s.obs.series for s in fit.series] == [a.replace("infected", "sick") for a in ages]
+    assert fit.params()["recovery"] == pytest.approx(5.0, rel=1e-6)
 
 
 def test_a_series_named_otherwise_in_the_data_is_named(synthetic: Path) -> None:

@@ -197,6 +197,7 @@ def _calibrate(path: str | Path, starts: int | None, seed: int | None, client: A
     cal = _read(path)
     model = api.load(cal.model)
     g = model.checked.graph
+    cal = by_element(cal, model)
     _check_names(cal, model)
     loaded = load_data(cal, g)
     params = _params(cal, model, loaded.series)
@@ -252,6 +253,7 @@ def check_calibration(path: str | Path) -> list[Diagnostic]:
     try:
         cal = _read(path)
         model = api.load(cal.model)
+        cal = by_element(cal, model)
         _check_names(cal, model)
         loaded = load_data(cal, model.checked.graph)
         _params(cal, model, loaded.series)
@@ -278,11 +280,47 @@ def _read(path: str | Path) -> Calibration:
     return read_calibration(src.text, src.path)
 
 
-def _check_names(cal: Calibration, model: Any) -> None:
-    g = model.checked.graph
+def by_element(cal: Calibration, model: Any) -> Calibration:
+    """An observation of a whole array (`stock: children`) or of a slice of one
+    (`stock: "looked_after[dundee]"`) is one observation an element, `children[universal]`,
+    each with the noise model written and reading the series of its own name: a column
+    headed as `run -o --wide` heads it, or a tidy file's series cell (`series: Children`
+    reads `Children[universal]`)."""
+    from dataclasses import replace
+
+    from .compiler.base.elements import slice_picks
+
+    arrays = {a.name: a for a in model.checked.graph.arrays}
+    kinds = _kinds(model.checked.graph)
+    out = []
+    for o in cal.observe:
+        head = canonical(o.target).split("[", 1)[0]
+        a = arrays.get(head) if head in arrays and arrays[head].elements[0][0] in kinds[o.kind] else None
+        if a is None:
+            out.append(o)
+            continue
+        whole = canonical(o.target) == head
+        picks = range(len(a.elements)) if whole else slice_picks(o.target, [k for _, k in a.elements])
+        if not picks:  # one element, or not an element at all: as written
+            out.append(o)
+            continue
+        for vid, key in (a.elements[i] for i in picks):
+            at = f"[{','.join(key)}]"
+            out.append(replace(o, series=o.series + at, target=vid, named=o.named + at if o.named else None))
+    return replace(cal, observe=tuple(out))
+
+
+def _kinds(g: Any) -> dict[str, set[str]]:
+    """What each kind of observation may name."""
     kinds = {"stock": {s.id for s in g.stocks if not s.hidden}, "flow": {f.id for f in g.flows},
              "aux": {a.id for a in g.auxes if not a.hidden}}
     kinds["rate"] = kinds["flow"]
+    return kinds
+
+
+def _check_names(cal: Calibration, model: Any) -> None:
+    g = model.checked.graph
+    kinds = _kinds(g)
     params = {p.id for p in g.params} | _shared(g).keys()
     errors = []
     arrays = {a.name: a.elements[0][0] for a in g.arrays}

@@ -40,10 +40,12 @@ def _kind(e: Any) -> str:
 def text_report(fit: Any) -> str:
     lines = [f"Calibration of {fit.model.name} ({Path(fit.calibration.file).name}): "
              f"{sum(len(s.values) for s in fit.series)} observations in {len(fit.series)} series",
-             "", f"{'parameter':30} {'estimate':>11} {'std err':>11} {'95% interval':>25}"]
+             ""]
+    w = max([30] + [len(e.name) for e in fit.estimates])  # an element's sd, `sd of children[dundee,universal]`
+    lines.append(f"{'parameter':{w}} {'estimate':>11} {'std err':>11} {'95% interval':>25}")
     for e in fit.estimates:
         se = value_text(e.se) if e.interval == "Laplace" and not e.limit else "-"
-        lines.append(f"{e.name:30} {value_text(e.value):>11} {se:>11} {_interval(e):>25}  {_kind(e)}".rstrip())
+        lines.append(f"{e.name:{w}} {value_text(e.value):>11} {se:>11} {_interval(e):>25}  {_kind(e)}".rstrip())
     if any(e.interval == "profile" for e in fit.estimates):
         lines.append("(profile: a profile-likelihood interval, the values the data do not reject with every other "
                      "estimate re-fitted; used where the Laplace one cannot be trusted: at a bound, along a flat "
@@ -229,7 +231,8 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         units = next((v.units for v in fit.model.variables() if v.id == s.obs.target.lower()), "")
         what = {"flow": "its total over each period", "rate": "its rate at each date"}.get(s.obs.kind, "at each date")
         named = "" if s.obs.named is None else f" (“{s.obs.named}” in the data)"
-        ax.set_title(as_written(f"{s.obs.series}{named}") + f"\n{s.obs.target}, {what}", fontsize=9)
+        target = f"{s.obs.target}, {what}" if s.obs.target.lower() != s.obs.series.lower() else what  # said once
+        ax.set_title(as_written(f"{s.obs.series}{named}") + f"\n{target}", fontsize=9)
         shown = f" [{s.obs.unit or units}]" if (s.obs.unit or units) else ""
         ax.set_ylabel(shown.strip(), fontsize=8)
         ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
