@@ -270,6 +270,9 @@ def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
         return re.sub(r"[\s_-]+", "_", s.strip().lower())
 
     whole = name.split("[", 1)[0]
+    if "," in name and any(("[" in s) != ("]" in s) for s in seen):  # `x[a,b]` unquoted in a CSV header
+        return (f"a header with a comma in it is cut in two unless quoted: write `\"{printable(name)}\"` "
+                f"(as `run -o --wide` writes it)")
     if "[" in name and whole in seen:  # an array observed element by element, where the data hold one series
         return (f"observing an array reads one series an element (`{printable(name)}`, as `run -o --wide` heads "
                 f"them), but the data hold `{printable(whole)}` alone: if it is the total, observe an auxiliary "

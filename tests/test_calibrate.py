@@ -553,3 +553,12 @@ def test_data_by_year_need_the_day_each_value_stands_for(synthetic: Path) -> Non
     assert list(fit.series[0].ends) == pytest.approx([1.0, 2.0], abs=0.01)  # 2010-07-31, 2011-07-31: years 1 and 2
     got = _diag(write(synthetic, "y3.yaml", "time_origin: 2009-07-31\n" + b_count_only("years.csv", ", year_end: 31/07")))
     assert got[0][0] == "E080" and "MM-DD" in got[0][1]
+
+
+def test_an_unquoted_header_with_a_comma_is_told_to_quote_it() -> None:
+    """`children[dundee,universal]` written unquoted in a CSV header is cut at its comma; the
+    hint was "did you mean `children[dundee`"."""
+    from stockflow.runtime._data import _series_hint
+
+    hint = _series_hint("children[dundee,universal]", {"children[dundee", "universal]", "year"})
+    assert hint.startswith('a header with a comma in it is cut in two unless quoted: write `"children[dundee,universal]"`')
