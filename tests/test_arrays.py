@@ -605,6 +605,26 @@ flow move[from: level, to: level] [child/year]: s[from] -> s[to] = s[from] * rat
     assert m.run(params={"rate[lo, *]": 0.0})["s[hi]"][-1] < 1.0 == m.run(params={"rate[*, lo]": 0.0})["s[lo]"][0]
 
 
+def test_a_scenario_sets_a_slice_of_an_array() -> None:
+    """`set cared[dundee] = 5` in a scenario was E010, "not defined", with a hint to name one
+    element of each; and the `*` form the hint now shows for runs did not parse in a scenario."""
+    body = """
+dim area = [dundee, fife]
+dim kind = [kin, foster]
+stock cared[area, kind] [child] = 1
+flow go[area, kind] [child/year]: cared[area, kind] -> outside = cared[area, kind] * 0.1 [1/year]
+"""
+    dsl = HEAD + body + "scenario s { set cared[dundee] = 5  set cared[*, foster] = 7 }\n"
+    m = stockflow.load_text(dsl)
+    run = m.run_scenarios(["s"]).run("s")
+    assert {s: float(run[s][0]) for s in m.stocks} == {"cared[dundee,kin]": 5.0, "cared[dundee,foster]": 7.0,
+                                                       "cared[fife,kin]": 1.0, "cared[fife,foster]": 7.0}
+    assert "set cared[*,foster] = 7" in format_dsl(parse_dsl(dsl, "m.sfm"))
+    with pytest.raises(SpecError) as exc:
+        stockflow.load_text(dsl.replace("set cared[dundee] = 5", "sweep cared[dundee] over [1, 2]"))
+    assert "`cared[dundee]` is several elements; a sweep or sample varies one" in exc.value.diagnostics[0].message
+
+
 def test_a_check_over_a_dimension_names_the_elements_that_fail() -> None:
     """`expect few = infected[age] <= 100` failed listing every element's value, so the reader
     had to find which one broke it; it names the failing elements only."""

@@ -195,7 +195,7 @@ class ArrayReader:
         elems = [e for e in elems if e is not None]
         if not elems:
             return str(name), self.b.span_of(name)
-        return f"{name}[{','.join(self.element(e) for e in elems)}]", self.b.span_of(t)
+        return f"{name}[{','.join('*' if e.data == 'any_element' else self.element(e) for e in elems)}]", self.b.span_of(t)
 
     def endpoint(self, t: Tree) -> tuple[str | None, tuple[A.Expr, ...]]:
         tok, *idx = t.children

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
+from ...base.elements import slice_picks
 from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical, is_identifier
@@ -372,13 +373,22 @@ class _Arrays:
         """`set rate = 0.1` on an arrayed parameter sets every element."""
         sets: list[A.ScenarioSet] = []
         for st in s.sets:
-            arr = self.arrays.get(canonical(st.name))
-            if arr is None:
+            head = canonical(st.name).split("[", 1)[0]
+            arr = self.arrays.get(head)
+            keys = sorted(arr.exists, key=_order(arr)) if arr is not None else []
+            picks = None if arr is None or head == canonical(st.name) else slice_picks(st.name, keys)
+            if arr is None or (head != canonical(st.name) and not picks):  # a name, or one element
                 sets.append(st)
                 continue
-            sets += [replace(st, name=element_name(canonical(st.name), k)) for k in sorted(arr.exists, key=_order(arr))]
+            chosen = [keys[i] for i in picks] if picks else keys  # a slice (`children[dundee]`), or every element
+            sets += [replace(st, name=element_name(head, k)) for k in chosen]
         varied: list[A.Sweep | A.Sample] = [*s.sweeps, *s.samples]
         for x in varied:
+            head = canonical(x.name).split("[", 1)[0]
+            if head in self.arrays and head != canonical(x.name) and \
+                    slice_picks(x.name, sorted(self.arrays[head].exists, key=_order(self.arrays[head]))):
+                self.err("E092", f"`{x.name}` is several elements; a sweep or sample varies one", x.span,
+                         f"name one: `{head}[{', '.join(d.elements[0] for d in self.arrays[head].dims)}]`")
             if canonical(x.name) in self.arrays:
                 self.err("E092", f"`{x.name}` is arrayed; a sweep or sample varies one element", x.span,
                          f"name one: `{x.name}[{self.arrays[canonical(x.name)].dims[0].elements[0]}...]`")
