@@ -340,6 +340,8 @@ BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
     ("aux a [child] = s[hihg]", "E091", "`hihg` is not an element of `level`"),
     ("aux a [child] = s", "E092", "arrayed over level"),
     ("aux a [child] = s[low, mid]", "E092", "1 dimension(s)"),
+    ("dim band = [a, b]\naux t[level, band] [child] = 1 child\naux u[level] [child] = t[level]", "E092",
+     "write `t[level, a]` for one element, or `sum(t[level, band!])` for the total"),
     ("param p [1] = 2\naux a [1] = p[low]", "E092", "has no dimensions"),
     ("aux a [child] = s[level]", "E092", "does not run over it"),
     ("aux a[level] [child] = {low: 1}", "E093", "2 elements of `a` have no value"),

@@ -81,6 +81,16 @@ class Expander:
             return A.Num(env[key].value, None, e.span)
         return e
 
+    def _all_indices(self, name: str, arr: Arrayed, env: dict[str, Bound]) -> str:
+        """How to index every dimension: those this equation runs over by their index, the
+        others by an element, or summed over (`a[level, young]` or `sum(a[level, band!])`)."""
+        bound = {b.dim.name: i for i, b in env.items()}
+        if all(d.name in bound for d in arr.dims):
+            return f"write `{name}[{', '.join(bound[d.name] for d in arr.dims)}]`"
+        one = ", ".join(bound.get(d.name, d.elements[0]) for d in arr.dims)
+        total = ", ".join(bound.get(d.name, d.name + "!") for d in arr.dims)
+        return f"write `{name}[{one}]` for one element, or `sum({name}[{total}])` for the total"
+
     def lookup_call(self, e: A.Call, env: dict[str, Bound]) -> A.Expr:
         """`effect[level](x)` -> the call of that element's table, `effect[universal](x)`."""
         arr = self.arrays.get(canonical(e.func))
@@ -110,8 +120,7 @@ class Expander:
             return A.Num(0.0, None, e.span)
         if len(e.indices) != len(arr.dims):
             self.err("E092", f"`{e.name}` has {len(arr.dims)} dimension(s) ({', '.join(d.name for d in arr.dims)}) "
-                     f"but {len(e.indices)} index(es) are given", e.span,
-                     f"write `{e.name}[{', '.join(d.name for d in arr.dims)}]`")
+                     f"but {len(e.indices)} index(es) are given", e.span, self._all_indices(e.name, arr, env))
             return A.Num(0.0, None, e.span)
         key = []
         for idx, dim in zip(e.indices, arr.dims, strict=True):
