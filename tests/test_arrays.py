@@ -344,6 +344,7 @@ BASE = "dim level = [low, mid, high]\nstock s[level] [child] = 1\n"
      "write `t[level, a]` for one element, or `sum(t[level, band!])` for the total"),
     ("param p [1] = 2\naux a [1] = p[low]", "E092", "has no dimensions"),
     ("aux a [child] = s[level]", "E092", "does not run over it"),
+    ("aux a [child] = s[level] * 2", "E092", "name one element (`s[low]`), or add up over it: `sum(s[level])`"),
     ("aux a[level] [child] = {low: 1}", "E093", "2 elements of `a` have no value"),
     ("aux a[level] [child] = s[level + 1]", "E093", "runs past the end"),
     ("flow f[level] [child/year]: s -> outside = 1", "E092", "say which element"),

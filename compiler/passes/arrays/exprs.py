@@ -13,6 +13,7 @@ from ...base.hints import did_you_mean
 from ...base.limits import MAX_ELEMENTS
 from ...base.names import canonical
 from ...ir import ast as A
+from ...ir.text import expr_text
 from ...ir.walk import children, rebuild
 from .dims import Bound, Dim
 
@@ -178,9 +179,10 @@ class Expander:
                      "only an index the equation binds can move by a number")
             return None
         if word in self.dims and word not in env:
+            one = ", ".join(self.dims[word].elements[0] if i is idx else expr_text(i) for i in at.indices)
             self.err("E092", f"`{idx.name}` is a dimension, but this equation does not run over it", idx.span,
-                     f"add it to the declaration's dimensions, name one element, or add up over it: "
-                     f"`sum({at.name}[...])`")
+                     f"add it to the declaration's dimensions, name one element (`{at.name}[{one}]`), or add up "
+                     f"over it: `sum({expr_text(at)})`")
             return None
         return self.element(idx.name, dim, idx.span, list(env))
 
