@@ -317,6 +317,11 @@ def test_explain_names_the_elements_a_scenario_sets(tmp_path: Path) -> None:
     one = CliRunner().invoke(main, ["explain", str(spec), "rate[high]"]).stdout
     assert "  some  sets it to 0 from 2\n" in one
     assert "in scenarios:" not in CliRunner().invoke(main, ["explain", str(spec), "rate[mid]"]).stdout
+    two = tmp_path / "two.sfm"  # a slice: its elements, then the first explained
+    two.write_text(HEAD + "dim area = [n, s]\ndim kind = [kin, foster]\nstock c[area, kind] [child] = 1\n",
+                   encoding="utf-8")
+    out = CliRunner().invoke(main, ["explain", str(two), "c[*, foster]"])
+    assert out.exit_code == 0 and out.stdout.startswith("c[*, foster]: 2 element(s) of `c`: c[n,foster], c[s,foster]\n")
 
 
 @pytest.mark.parametrize(("line", "says"), [

@@ -150,7 +150,8 @@ def explain(spec: str, name: str) -> None:
     from ..compiler.base.hints import did_you_mean
 
     model = load_or_exit(spec)
-    text = explain_text(model.spec, model.checked, causal_graph(model.checked), name)
+    graph = causal_graph(model.checked)
+    text = explain_text(model.spec, model.checked, graph, name) or _slice(model, graph, name)
     if text is None:
         head = name.split("[", 1)[0].strip().lower()
         elements = [vid for a in model.checked.graph.arrays if a.name == head for vid, _ in a.elements]
@@ -161,6 +162,22 @@ def explain(spec: str, name: str) -> None:
                    err=True)  # a terminal would act on the control characters of a name pasted in
         sys.exit(1)
     click.echo(text, nl=False)
+
+
+def _slice(model: Any, graph: Any, name: str) -> str | None:
+    """`children[dundee]`: the elements a slice names, then the first one explained."""
+    from ..compiler.analysis.explain import explain as explain_text
+    from ..compiler.base.elements import slice_picks
+
+    head = name.split("[", 1)[0].strip().lower()
+    array = next((a for a in model.checked.graph.arrays if a.name == head), None)
+    picks = slice_picks(name, [k for _, k in array.elements]) if array is not None else None
+    if array is None or not picks:
+        return None
+    ids = [array.elements[i][0] for i in picks]
+    shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+    first = explain_text(model.spec, model.checked, graph, ids[0]) or ""
+    return f"{name}: {len(ids)} element(s) of `{array.name}`: {shown}\n\n{first}"
 
 
 @click.command(name="diff")
