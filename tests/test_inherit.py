@@ -348,6 +348,9 @@ def test_a_table_over_the_bases_dimension_needs_no_units_to_be_an_array(tmp_path
                              "lookup e[level] = {a: [(0, 0), (1, 1)], else: [(0, 1), (1, 2)]}\n"
                              "stock s = p[b] + e[b](0.5)\n"))
     assert m.run()["s"][0] == 4.5
+    m = stockflow.load(write(tmp_path, "b4.sfm", 'extends "b1.sfm"\nstock x[l: level] = 1\n'  # indexed by it
+                             "aux a[level] = x[level] * 2\nflow f[level]: x[level] -> outside = 0.5\n"))
+    assert m.run()["a[b]"][-1] == 2 * (1 - 0.5 - 0.5)
     scalar = stockflow.load(write(tmp_path, "b3.sfm", 'extends "b1.sfm"\nunit child\nparam q[child] = 3\n'))
     assert scalar.checked.graph.params[0].id == "q"  # one name and one number: still units
 

@@ -70,6 +70,28 @@ def has_subscript(e: Expr) -> bool:
     return False
 
 
+def index_names(e: Expr) -> set[str]:
+    """The bare names an expression indexes by (`level` in `x[level + 1]` or `sum(y[level!])`)."""
+    out: set[str] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        at = x.indices if isinstance(x, Subscript) else x.at if isinstance(x, Call) else ()
+        out |= {n.name.rstrip("!") for i in at for n in _names_under(i)}
+        stack.extend(children(x))
+    return out
+
+
+def _names_under(e: Expr) -> list[Name]:
+    stack, out = [e], []
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Name):
+            out.append(x)
+        stack.extend(children(x))
+    return out
+
+
 def literal(e: Expr) -> float | None:
     """The number a literal stands for (`2`, `-0.5`), or None for anything else."""
     sign = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from ..base.limits import MAX_DECLS
 from ..base.names import a_noun
 from ..ir import ast as A
 from ..ir.kinds import KINDS, MODEL_PROPS, SET_PROPS, TIME_KEYS
-from ..ir.walk import literal
+from ..ir.walk import index_names, literal
 from .calibrate_block import extract_block
 from .comments import code_of, dsl_layout
 from .dsl_arrays import ArrayReader, array_part
@@ -253,14 +254,16 @@ class _DslReader:
                           self.points(expr) if table else None, self.points_span(expr) if table else None,
                           elements)
 
-    def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object], kind: str
-                ) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:
+    def arrayed(self, name: Token, g1: Tree | None, g2: Tree | None, value: Tree, p: dict[str, object], kind: str,
+                ends: AbstractSet[str] = frozenset()) -> tuple[A.UnitExpr | None, A.Expr, A.ArrayPart | None]:
         """Units, the default equation and the array part of a stock, flow or auxiliary (a
-        stock's initial values may come from a CSV file, as a parameter's do)."""
+        stock's initial values may come from a CSV file, as a parameter's do); `ends`, the
+        names a flow's ends are indexed by."""
         dims, units = self.arr.head(g1, g2)
         table = self.arr.csv_of(value)
         default, cases = self.arr.value(value) if table is None else (None, ())
-        dims, units = self.arr.base_dims(dims, units, bool(cases) or table is not None or "where" in p)
+        indexed = (index_names(default) if default is not None else set()) | ends
+        dims, units = self.arr.base_dims(dims, units, bool(cases) or table is not None or "where" in p, indexed)
         if table is not None and kind != "stock":
             self.err("E094", f"only a parameter's values or a stock's initial values are read from a CSV file; "
                      f"`{name}` is {a_noun(kind)}", value, "write its equation, or read the numbers into a "
@@ -291,8 +294,9 @@ class _DslReader:
     def flow(self, t: Tree) -> A.FlowDecl:
         name, g1, g2, src, dst, value, props = t.children
         p = self.props(props, "flow")
-        units, expr, array = self.arrayed(name, g1, g2, value, p, "flow")
         (source, source_at), (target, target_at) = self.arr.endpoint(src), self.arr.endpoint(dst)
+        ends = set().union(*(index_names(A.Subscript("", at, None)) for at in (source_at, target_at)))
+        units, expr, array = self.arrayed(name, g1, g2, value, p, "flow", ends)
         return A.FlowDecl(str(name), source, target, expr, units,
                           p.get("tags", ()), bool(p.get("non_negative")), self.doc(p),  # type: ignore[arg-type]
                           self.b.span_of(name), self.b.span_of(src), self.b.span_of(dst), array, source_at, target_at)

@@ -4,6 +4,7 @@ per-element `{ key: value, else: value }` tables and element references in scena
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
 from lark import Token, Tree
@@ -79,13 +80,16 @@ class ArrayReader:
             return (), self.units(first)
         return self.dims(first), None
 
-    def base_dims(self, dims: tuple[A.DimRef, ...], units: A.UnitExpr | None, arrayed: bool
-                  ) -> tuple[tuple[A.DimRef, ...], A.UnitExpr | None]:
-        """`param p[level] = {a: 1}` in a spec that extends another: one name in brackets was
-        read as units (the base may declare it either way), but a table of elements or a
-        `where` says it is the base's dimension."""
-        if dims or not arrayed or self.own_units or units is None or units.scale != 1 or \
+    def base_dims(self, dims: tuple[A.DimRef, ...], units: A.UnitExpr | None, arrayed: bool,
+                  indexed: AbstractSet[str] = frozenset()) -> tuple[tuple[A.DimRef, ...], A.UnitExpr | None]:
+        """`param p[level] = {a: 1}` or `aux a[level] = x[level] * 2` in a spec that extends
+        another: one name in brackets was read as units (the base may declare it either way),
+        but a table of elements, a `where`, or the equation indexing by that name says it is
+        the base's dimension."""
+        if dims or self.own_units or units is None or units.scale != 1 or \
                 len(units.factors) != 1 or units.factors[0][1] != 1:
+            return dims, units
+        if not arrayed and units.factors[0][0] not in indexed:
             return dims, units
         return (A.DimRef(units.factors[0][0], None, units.span),), None
 
