@@ -753,7 +753,9 @@ flow out[age, level]: kids[age, level] -> outside = kids[age, level] * rate[leve
     assert "`kids` is indexed `kids[age, level]`, and `18` is outside `age`, which runs from 0 to 17" in past
     assert "did you mean" not in past
     assert "did you mean `kids[3,targeted]`?" in told("explain", "kids[targeted, 3]")
-    assert "`kids` is indexed `kids[age, level]`: name one element of each" in told("explain", "kids[3]")
+    assert "`kids` is indexed `kids[age, level]`: name one element of each" in told("explain", "kids[3, a, b]")
+    assert CliRunner().invoke(main, ["explain", str(spec), "kids[3]"]).output.startswith(
+        "kids[3]: 2 element(s) of `kids`: kids[3,universal], kids[3,targeted]")  # a slice
     assert "`targetted` is not an element of `level` (universal, targeted); did you mean `kids[3,targeted]`?" in told(
         "run", "--initial", "kids[3,targetted]=5")
     assert "`rate` is indexed `rate[level]`, and `intensive` is not an element of `level`" in told(

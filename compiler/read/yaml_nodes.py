@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -288,6 +289,8 @@ class NodeReader:
     def expr(self, node: Node, what: str) -> A.Expr:
         if isinstance(node, ScalarNode) and node.tag.endswith((":int", ":float")):
             value = float(self.scalar(node))
+            if math.copysign(1.0, value) < 0:  # `-5` as the DSL reads it, a minus before a number
+                return A.Neg(A.Num(-value, None, self.span(node)), self.span(node))
             return A.Num(value, None, self.span(node))
         if not isinstance(node, ScalarNode) or node.tag.endswith((":bool", ":null")):
             self.err("E003", f"{what} must be an expression (text or a number)", node,
