@@ -500,6 +500,18 @@ def test_calibration_estimates_one_element(decay: Path) -> None:
     assert p["rate[low]"] == 0.1
 
 
+def test_a_tight_interval_in_the_calibrated_spec_keeps_its_digits(decay: Path) -> None:
+    """The calibrated spec's source read `95% interval [0.15, 0.15]` where the report showed
+    the digits that tell the ends apart."""
+    from stockflow.calibrate import calibrate
+
+    cal = _cal(decay, "tight.yaml", "  'rate[high]':\n")
+    cal.write_text(cal.read_text().replace("sd: 1}", "sd: 0.000001}"), encoding="utf-8")
+    fit = calibrate(cal)
+    note = re.search(r"95% interval \[([^,]+), ([^\]]+)\]", fit.overlay(decay / "tight" / "calibrated.sfm"))
+    assert note is not None and note.group(1) != note.group(2), note
+
+
 def test_calibration_fits_one_value_shared_by_every_element(decay: Path) -> None:
     est, p = _fit_and_overlay(decay, "shared", "  rate:\n")
     assert est["rate"] == pytest.approx(0.15, rel=1e-6)

@@ -199,7 +199,7 @@ def overlay_text(fit: Any, path: Path) -> str:
     for e in fit.estimates:
         if e.is_noise:
             continue
-        note = f"stockflow calibrate {src}, {today}: 95% interval [{value_text(e.low)}, {value_text(e.high)}]"
+        note = f"stockflow calibrate {src}, {today}: 95% interval {_interval(e)}"  # its ends told apart
         lines.append(f"set {e.name} = {e.value!r} {{ source {json.dumps(note)} }}")
     from .compiler.read.dsl import parse_dsl
     from .compiler.write.format import format_dsl
