@@ -562,3 +562,28 @@ def test_an_unquoted_header_with_a_comma_is_told_to_quote_it() -> None:
 
     hint = _series_hint("children[dundee,universal]", {"children[dundee", "universal]", "year"})
     assert hint.startswith('a header with a comma in it is cut in two unless quoted: write `"children[dundee,universal]"`')
+
+
+def test_an_arrays_series_are_named_as_the_published_tables_name_them(tmp_path: Path) -> None:
+    """Published tables call the series `looked_after_kinship`, not `looked_after[kinship]`:
+    `series: "looked_after_{placement}"` names each element's series; a brace that names no
+    dimension is told the dimensions."""
+    (tmp_path / "la.sfm").write_text("""time { start 0 stop 4 dt 0.25 units year }
+dim placement = [kinship, foster]
+stock looked_after[placement] = {kinship: 400, foster: 500}
+param leave[placement] [1/year] = {kinship: 0.3, foster: 0.25}
+flow go[placement] [1/year]: looked_after[placement] -> outside = looked_after[placement] * leave[placement]
+""", encoding="utf-8")
+    r = stockflow.load(tmp_path / "la.sfm").run(params={"leave[foster]": 0.2})
+    rows = "".join(f"{t},looked_after_{p},{float(r[f'looked_after[{p}]'][t * 4])!r}\n"
+                   for t in range(1, 5) for p in ("kinship", "foster"))
+    (tmp_path / "d.csv").write_text("year,measure,value\n" + rows, encoding="utf-8")
+    cal = ("model: la.sfm\ndata:\n  - {file: d.csv, time: year, series: measure, value: value}\nobserve:\n"
+           "  la: {stock: looked_after, series: 'looked_after_{placement}', sd: 1}\nestimate:\n  'leave[foster]':\n")
+    fit = calibrate(write(tmp_path, "cal.yaml", cal))
+    assert [s.obs.named for s in fit.series] == ["looked_after_kinship", "looked_after_foster"]
+    assert fit.params()["leave[foster]"] == pytest.approx(0.2, rel=1e-6)
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(tmp_path, "bad.yaml", cal.replace("{placement}", "{plcement}")))
+    d = exc.value.diagnostics[0]
+    assert d.code == "E080" and "names `{plcement}`, which is not a dimension of `looked_after`" in d.message

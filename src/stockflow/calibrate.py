@@ -285,14 +285,16 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
     (`stock: "looked_after[dundee]"`) is one observation an element, `children[universal]`,
     each with the noise model written and reading the series of its own name: a column
     headed as `run -o --wide` heads it, or a tidy file's series cell (`series: Children`
-    reads `Children[universal]`)."""
+    reads `Children[universal]`; `series: "looked_after_{placement}"`, with a dimension's
+    name in braces, reads `looked_after_kinship` as the published tables name it)."""
     from dataclasses import replace
 
     from .compiler.base.elements import slice_picks
 
     arrays = {a.name: a for a in model.checked.graph.arrays}
     kinds = _kinds(model.checked.graph)
-    out = []
+    out: list[Any] = []
+    errors: list[Diagnostic] = []
     for o in cal.observe:
         head = canonical(o.target).split("[", 1)[0]
         a = arrays.get(head) if head in arrays and arrays[head].elements[0][0] in kinds[o.kind] else None
@@ -306,8 +308,31 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
             continue
         for vid, key in (a.elements[i] for i in picks):
             at = f"[{','.join(key)}]"
-            out.append(replace(o, series=o.series + at, target=vid, named=o.named + at if o.named else None))
+            named = _series_of(o, a, key, errors) if o.named and "{" in o.named else o.named + at if o.named else None
+            out.append(replace(o, series=o.series + at, target=vid, named=named))
+    if errors:
+        raise SpecError(list({d.message: d for d in errors}.values()))
     return replace(cal, observe=tuple(out))
+
+
+def _series_of(o: Any, a: Any, key: tuple[str, ...], errors: list[Diagnostic]) -> str:
+    """`looked_after_{placement}` for the element `kinship`: each `{dimension}` (or its alias,
+    or `{}` for an array of one dimension) replaced by the element's name there."""
+    import re
+
+    at = {canonical(n): e for names in (a.dims, a.indices) for n, e in zip(names, key, strict=True)}
+
+    def element(m: re.Match[str]) -> str:
+        word = canonical(m.group(1))
+        if not word and len(key) == 1:
+            return key[0]
+        if word in at:
+            return at[word]
+        errors.append(error("E080", f"`series: {o.named}` names `{{{m.group(1)}}}`, which is not a dimension of "
+                            f"`{a.name}`", o.span, "its dimensions: " + ", ".join(f"`{{{d}}}`" for d in a.dims)))
+        return m.group(0)
+
+    return re.sub(r"\{(\w*)\}", element, o.named)
 
 
 def _kinds(g: Any) -> dict[str, set[str]]:
