@@ -250,7 +250,7 @@ def test_an_elements_assumption_says_where_its_array_was_set() -> None:
 
 def test_the_scenarios_table_shows_each_change_as_written() -> None:
     """`scale escalation by 0.8` over 32 authorities was listed as 96 lines, one per element of
-    every tagged flow, and a table of elements as one `set` each."""
+    every tagged flow, and a table of elements as one `set` each. A stock's `set` is its start."""
     from stockflow.report import _scenarios
 
     areas = ", ".join(f"a{i}" for i in range(32))
@@ -267,6 +267,7 @@ scenario prevention {{ scale escalation by 0.8 from 1 }}
 scenario more "More of it" {{
   extends prevention
   set up = {{lo: 0.05, else: 0.1}}
+  set kids[a0] = 5
   sample up[mid] ~ uniform(0.1, 0.3)
   draws 20
   seed 3
@@ -276,7 +277,7 @@ scenario more "More of it" {{
     cells = re.findall(r"<tr><td>(\w+)</td><td>[^<]*</td><td>(.*?)</td>", page)
     assert cells == [("prevention", "scale escalation by 0.8 from 1"),
                      ("more", "all of prevention, and:<br>set up = {lo: 0.05, else: 0.1}<br>"
-                              "sample up[mid] ~ uniform(0.1, 0.3)<br>20 draws, seed 3")]
+                              "start kids[a0] at 5<br>sample up[mid] ~ uniform(0.1, 0.3)<br>20 draws, seed 3")]
 
 
 def test_a_long_key_does_not_squeeze_the_grid() -> None:

@@ -309,23 +309,28 @@ def _where_from(doc: Any, file: str | None, needs_source: bool) -> str:
 def _scenarios(model: Any) -> list[str]:
     g = model.checked.graph
     written = {canonical(d.name): d for d in (model.spec.decls if model.spec else ()) if isinstance(d, A.ScenarioDecl)}
+    stocks = {s.id for s in g.stocks} | {a.name for a in g.arrays if a.elements[0][0] in {s.id for s in g.stocks}}
     srows = []
     for sc in g.scenarios:
-        what = _board_words(scenario_items(written[sc.id])) if sc.id in written else _resolved(sc)
+        what = _board_words(scenario_items(written[sc.id]), stocks) if sc.id in written else _resolved(sc)
         srows.append([_e(sc.display), _e(sc.title or ""), "<br>".join(_e(w) for w in what),
                       _e(sc.doc.description or sc.doc.assumption or "")])
     return ["<h2>Scenarios</h2>", _table(["scenario", "title", "changes", "notes"], srows) if srows else
             "<p>The spec declares no scenarios; the baseline is the model as written.</p>"]
 
 
-def _board_words(items: list[str]) -> list[str]:
-    """A scenario's items as written, with the spec's words for inheritance and for draws put
-    as a board would say them: `extends wm2u` is "all of wm2u, and:", `draws 200` `seed 2026`
-    is "200 draws, seed 2026"."""
+def _board_words(items: list[str], stocks: set[str]) -> list[str]:
+    """A scenario's items as written, with the spec's words for inheritance, starting values
+    and draws put as a board would say them: `extends wm2u` is "all of wm2u, and:", a stock's
+    `set intensive = 200` is "start intensive at 200", `draws 200` `seed 2026` is "200 draws,
+    seed 2026"."""
     out, draws = [], []
     for w in items:
         word, _, rest = w.partition(" ")
-        if word == "extends":
+        name, _, value = rest.partition(" = ")
+        if word == "set" and canonical(name).split("[", 1)[0] in stocks:
+            out.append(f"start {name} at {value}")
+        elif word == "extends":
             out.append(f"all of {rest}, and:")
         elif word in ("draws", "seed", "latin_hypercube"):
             draws.append({"draws": f"{rest} draws", "seed": f"seed {rest}", "latin_hypercube": "Latin hypercube"}[word])
