@@ -280,6 +280,33 @@ scenario more "More of it" {{
                               "start kids[a0] at 5<br>sample up[mid] ~ uniform(0.1, 0.3)<br>20 draws, seed 3")]
 
 
+def test_an_array_too_large_to_draw_whole_has_its_end_values_in_a_table() -> None:
+    """A board could find only 24 of 128 authority-and-level panels; the rest were named in a
+    note. Each element's end value is now in a table laid out as the array is, with the
+    change under each scenario under it."""
+    from stockflow.report import _trajectories
+
+    areas = ", ".join(f"a{i}" for i in range(15))  # 30 panels, more than a grid draws
+    model = stockflow.load_text(f"""time {{ start 0  stop 2  dt 1  units year }}
+dim area = [{areas}]
+dim level = [lo, hi]
+param up[area] [1/year] = 0.5
+stock kids[area, level] = 100
+flow esc[area, level]: kids[area, level] -> kids[area, level + 1] = kids[area, level] * up[area] {{
+  where level != hi
+  tags escalation
+}}
+scenario calmer {{ scale escalation by 0.5 }}
+""")
+    res = model.run_scenarios()
+    page = "".join(_trajectories(model, res, None, None))
+    assert "<h3>kids at the end of the run</h3>" in page
+    row = re.search(r"<tr><td>a3</td>(.*?)</tr>", page).group(1)  # type: ignore[union-attr]
+    # lo: 100 * 0.5^2 = 25, halved escalation 100 * 0.75^2 = 56.25; hi gets the rest of 200
+    assert row == ('<td class="n">25<br><span class="note">+31.25 (+125.0%)</span></td>'
+                   '<td class="n">175<br><span class="note">-31.25 (-17.9%)</span></td>')
+
+
 def test_a_long_key_does_not_squeeze_the_grid() -> None:
     """The key stood on the first panel: with swept scenarios' long labels, tight_layout
     squeezed every column of a 3 x 3 grid to a third of its width."""

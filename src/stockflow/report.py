@@ -17,6 +17,7 @@ from .compiler.base.names import canonical
 from .compiler.ir import ast as A
 from .compiler.ir.text import expr_text, scenario_items, unit_text
 from .numbers import counted, percent_text, time_words, units_shown, value_text
+from .report_arrays import end_tables
 from .report_drivers import drivers_section
 
 CSS = """
@@ -209,6 +210,7 @@ def _trajectories(model: Any, results: Any, cost: str | None, quality: str | Non
     if len(every) > len(stocks):
         parts.append(_left_out(every[len(stocks):], f"The first {len(stocks)} of {len(every)} {what} are drawn",
                                "stockflow report SPEC --vars NAME,...", "the ones you name (an array by its name)"))
+        parts += end_tables(model, results, every[len(stocks):], _change)
     if cost and quality:
         fig = plots.cost_and_quality(results, cost, quality)
         parts.append(f'<img alt="cost and quality" src="{plots.to_data_uri(fig)}">')
