@@ -310,11 +310,12 @@ def _where_from(doc: Any, file: str | None, needs_source: bool) -> str:
 
 def _scenarios(model: Any) -> list[str]:
     g = model.checked.graph
-    written = {canonical(d.name): d for d in (model.spec.decls if model.spec else ()) if isinstance(d, A.ScenarioDecl)}
-    stocks = {s.id for s in g.stocks} | {a.name for a in g.arrays if a.elements[0][0] in {s.id for s in g.stocks}}
+    written = {canonical(d.name): d for d in model.spec.decls if isinstance(d, A.ScenarioDecl)}
+    stocks = {s.id for s in g.stocks}
+    stocks |= {a.name for a in g.arrays if a.elements[0][0] in stocks}  # an array of stocks by its name
     srows = []
     for sc in g.scenarios:
-        what = _board_words(scenario_items(written[sc.id]), stocks) if sc.id in written else _resolved(sc)
+        what = _board_words(scenario_items(written[sc.id]), stocks)
         srows.append([_e(sc.display), _e(sc.title or ""), "<br>".join(_e(w) for w in what),
                       _e(sc.doc.description or sc.doc.assumption or "")])
     return ["<h2>Scenarios</h2>", _table(["scenario", "title", "changes", "notes"], srows) if srows else
@@ -341,20 +342,6 @@ def _board_words(items: list[str], stocks: set[str]) -> list[str]:
         else:
             out.append(w)
     return out + ([", ".join(draws)] if draws else [])
-
-
-def _resolved(sc: Any) -> list[str]:
-    """A scenario's changes flow by flow and element by element, where the text it was written
-    in is not at hand."""
-    what = [f"set {k} = {v:g}" for k, v in sc.params] + [f"initial {k} = {v:g}" for k, v in sc.initial]
-    what += [f"scale {x.flow} by {x.factor:g}" + (f" from {x.start:g}" if x.start is not None else "")
-             + (f" over {x.over:g}" if x.over is not None else "") for x in sc.scales]
-    what += [f"sweep {k} over {list(v)}" for k, v in sc.sweeps]
-    what += [f"sample {d.param} ~ {d.dist}{d.args}" for d in sc.samples]
-    what += [f"sample the fitted parameters from the calibration in {sc.from_fit[0]}"] if sc.from_fit else []
-    what += [f"{sc.draws} draws, seed {sc.seed}" + (", Latin hypercube" if sc.latin_hypercube else "")] \
-        if sc.samples or sc.from_fit else []
-    return what
 
 
 def _checks(model: Any, results: Any) -> list[str]:
