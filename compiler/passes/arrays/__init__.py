@@ -166,13 +166,14 @@ class _Arrays:
                  ) -> list[tuple[tuple[str, ...], A.Decl]]:
         assert d.array is not None
         part = d.array
-        if self.stale(d, arr):
+        faults: list[Diagnostic] = []  # the table's, reported below unless the table is stale
+        table = read_table(part.table, part.table_span, arr, self.spec.file, faults) if part.table else {}
+        if self.stale(d, arr, table, bool(faults)):
             return []
         cases = self.cases(d, arr)
         docs = self.keyed(d.name, arr, [(c.key, c.doc, c.span) for c in part.cases if c.doc is not None])
-        before = len(self.errors)
-        table = read_table(part.table, part.table_span, arr, self.spec.file, self.errors) if part.table else {}
-        read = len(self.errors) == before  # a table that failed to read is reported already
+        self.errors += faults
+        read = not faults  # a table that failed to read is reported already
         aliases = [canonical(r.index) for r in part.dims]
         out = []
         missing, unlisted = [], []
@@ -195,10 +196,12 @@ class _Arrays:
                      part.table_span, "add a row for each element; a missing row is never taken as 0")
         return out
 
-    def stale(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, arr: Arrayed) -> bool:
+    def stale(self, d: A.StockDecl | A.FlowDecl | A.AuxDecl | A.ParamDecl, arr: Arrayed,
+              table: dict[tuple[str, ...], float], unread: bool) -> bool:
         """A base's table over a dimension the adapting spec declares anew (`remove authority`,
         then its own authorities) names the base's elements: one error, in the adapting spec,
-        that says to give the table again there, not one per entry in the base's file."""
+        that says to give the table again there, not one per entry in the base's file.
+        `table` is its CSV file as read over the new elements; `unread`, that it did not read."""
         assert d.array is not None
         mine = d.span.file if d.span else None
         anew = [(dim, sp) for dim in arr.dims
@@ -208,9 +211,7 @@ class _Arrays:
         part = d.array
         unfit = any(dim.position(w) is None for c in part.cases for w, dim in zip(c.key, arr.dims, strict=False))
         if part.table and not unfit:  # a CSV file that does not read over the new elements, or misses some
-            faults: list[Diagnostic] = []
-            rows = read_table(part.table, part.table_span, arr, self.spec.file, faults)
-            unfit = bool(faults) or not arr.exists <= set(rows)
+            unfit = unread or not arr.exists <= set(table)
         elif part.cases and not part.has_default and not unfit:  # entries for only some of the new elements
             given = {tuple(canonical(w) for w in c.key) for c in part.cases}
             unfit = any(tuple(canonical(e) for e in k) not in given for k in arr.exists)
