@@ -53,11 +53,19 @@ def _list_value(line: str, at: str, rows: list[str]) -> str:
     dims = [d.split(":")[-1].strip() for d in head.group(2).split(",")] if head else []
     elements = _elements(dims[0], rows) if len(dims) == 1 else None
     if elements is not None and len(elements) == len(values) and all(values):
-        pairs = [f"{e}: {v}" for e, v in zip(elements, values, strict=True)]
-        shown = ", ".join(pairs[:MAX_SHOWN]) + (", ..." if len(pairs) > MAX_SHOWN else "")
-        return f"an array's values are keyed by element: `{{{shown}}}`"
-    return ("an array's values are keyed by element, `{universal: 100, additional: 20}` (`else:` for the "
-            "rest), or read from a file: `csv \"FILE.csv\"`")
+        return keyed_hint(elements, values, "`csv \"FILE.csv\"`")
+    return keyed_hint(None, values, "`csv \"FILE.csv\"`")
+
+
+def keyed_hint(elements: list[str] | None, values: list[str], from_file: str) -> str:
+    """A list of an array's values, as a table keyed by `elements` (one a value), or the
+    table's form where the elements are not known. Both spec forms say it so."""
+    if elements is None:
+        return ("an array's values are keyed by element, `{universal: 100, additional: 20}` (`else:` for the "
+                f"rest), or read from a file: {from_file}")
+    pairs = [f"{e}: {v}" for e, v in zip(elements, values, strict=True)]
+    shown = ", ".join(pairs[:MAX_SHOWN]) + (", ..." if len(pairs) > MAX_SHOWN else "")
+    return f"an array's values are keyed by element: `{{{shown}}}`"
 
 
 def _elements(dim: str, rows: list[str]) -> list[str] | None:

@@ -13,6 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ..ir import ast as A
 from ..ir.kinds import DOC_KEYS
+from .array_slips import keyed_hint
 from .expr import parse_expr_text, parse_unit_text
 from .slips import number_slip
 
@@ -352,12 +353,7 @@ def _listed(node: Node, dims: dict[str, list[str]]) -> str | None:
         return None
     values = [str(v.value) if isinstance(v, ScalarNode) else "..." for v in node.value]
     fits = [els for els in dims.values() if len(els) == len(values)]
-    if len(fits) == 1:
-        pairs = [f"{e}: {v}" for e, v in zip(fits[0], values, strict=True)]
-        return f"an array's values are keyed by element, not listed in order: `{{{', '.join(pairs[:6])}" + \
-            (", ...}`" if len(pairs) > 6 else "}`")
-    return ("an array's values are keyed by element, not listed in order: `{universal: 100, additional: 20}` "
-            "(`else:` for the rest), or read from a file with `table: FILE.csv`")
+    return keyed_hint(fits[0] if len(fits) == 1 else None, values, "`table: FILE.csv`")
 
 
 MAX_SHOWN_DIM = 1000  # longer dimensions are not matched against a list

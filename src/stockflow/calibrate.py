@@ -4,6 +4,7 @@ the data cannot tell apart (`stockflow calibrate CAL.yaml`, `stockflow.calibrate
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -318,8 +319,6 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
 def _series_of(o: Any, a: Any, key: tuple[str, ...], errors: list[Diagnostic]) -> str:
     """`looked_after_{placement}` for the element `kinship`: each `{dimension}` (or its alias,
     or `{}` for an array of one dimension) replaced by the element's name there."""
-    import re
-
     at = {canonical(n): e for names in (a.dims, a.indices) for n, e in zip(names, key, strict=True)}
 
     def element(m: re.Match[str]) -> str:
