@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..analysis.causal import CausalGraph, Sign
@@ -174,20 +175,20 @@ def _by_last_index(g: G.Graph, row: list[str]) -> list[list[str]]:
     its last dimension (levels across, age bands down). Where those rows would be longer than
     six and wrap (32 authorities across), the grid turns: a row per element of the leading
     dimensions, the last one's elements across (each authority's levels side by side)."""
-    by_last = _grouped(row, {vid: (a.name, key[-1:] if len(a.dims) > 1 else ())
-                             for a in g.arrays for vid, key in a.elements})
-    if by_last is None or max(map(len, by_last)) <= 6:
-        return by_last or [row]
-    turned = _grouped(row, {vid: (a.name, key[:-1]) for a in g.arrays for vid, key in a.elements})
-    return turned if turned is not None and max(map(len, turned)) <= 6 else by_last
+    at = {vid: (a.name, key) for a in g.arrays for vid, key in a.elements}
+    if not all(s in at for s in row):
+        return [row]
+    by_last = _grouped(row, lambda s: (at[s][0], at[s][1][-1:] if len(at[s][1]) > 1 else ()))
+    if max(map(len, by_last)) <= 6:
+        return by_last
+    turned = _grouped(row, lambda s: (at[s][0], at[s][1][:-1]))
+    return turned if max(map(len, turned)) <= 6 else by_last
 
 
-def _grouped(row: list[str], key_of: dict[str, tuple[str, tuple[str, ...]]]) -> list[list[str]] | None:
-    if not all(s in key_of for s in row):
-        return None
+def _grouped(row: list[str], key_of: Callable[[str], tuple[str, tuple[str, ...]]]) -> list[list[str]]:
     out: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for s in row:
-        out.setdefault(key_of[s], []).append(s)
+        out.setdefault(key_of(s), []).append(s)
     return list(out.values())
 
 
