@@ -16,10 +16,12 @@ import numpy as np
 
 from ..compiler.base.cells import cell_number, other_separator
 from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
-from ..compiler.base.hints import did_you_mean
+from ..compiler.base.hints import closest, did_you_mean
 from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
 from ..compiler.ir.graph import Graph
 from ..compiler.read.calibration import Calibration, DataSource, Observation
+from ._calendar import add_months, date_time, months_per
+from ._data_rows import Key, Picker, cells_text, differ_hint, kept, norm
 
 MAX_DATA_BYTES = 20_000_000  # a local authority's series are kilobytes; pandas needs ~10x the file in memory
 
@@ -49,25 +51,52 @@ def seconds_per(unit: str) -> Fraction | None:
 def load_data(cal: Calibration, graph: Graph) -> Loaded:
     notes: list[Diagnostic] = []
     errors: list[Diagnostic] = []
-    raw: dict[str, list[tuple[str, str, str | None, str]]] = {o.source: [] for o in cal.observe}
+    raw: dict[Key, list[tuple[str, str, str | None, str]]] = {o.key: [] for o in cal.observe}
     seen: set[str] = set()  # every series the files hold, for a did-you-mean
+    cells: dict[str, dict[str, str]] = {}  # each column `by` reads: the cells met, by their words
     for src in cal.data:
-        _read_source(src, cal, raw, errors, seen)
+        _read_source(src, cal, raw, errors, seen, cells)
     if errors:
         raise SpecError(errors)
     out = []
+    missing: dict[tuple[Span, str, str], list[Observation]] = {}  # (observation, column, element): its series
     for o in cal.observe:
-        if not raw[o.source]:
-            called = "" if o.named is None else f" (series `{printable(o.source)}`)"
-            errors.append(error("E081", f"no data for `{o.series}`{called} in any data file", o.span,
-                                _series_hint(o.source, seen, o.named is None)))
+        if not raw[o.key] and o.cells and o.source in seen:
+            column, element = next(((c, e) for c, e in o.cells if norm(e) not in cells.get(c, {})), o.cells[0])
+            missing.setdefault((o.span, column, element), []).append(o)
             continue
-        series = _series(o, raw[o.source], cal, graph, notes, errors)
+        if not raw[o.key]:
+            errors.append(_no_data(o, seen))
+            continue
+        series = _series(o, raw[o.key], cal, graph, notes, errors)
         if series is not None:
             out.append(series)
+    errors += [_no_cells(column, element, obs, cells) for (_, column, element), obs in missing.items()]
     if errors:
         raise SpecError(errors)
     return Loaded(tuple(out), tuple(notes))
+
+
+def _no_data(o: Observation, seen: set[str]) -> Diagnostic:
+    called = "" if o.named is None else f" (series `{printable(o.source)}`)"
+    return error("E081", f"no data for `{o.series}`{called} in any data file", o.span,
+                 _series_hint(o.source, seen, o.named is None))
+
+
+def _no_cells(column: str, element: str, obs: list[Observation], cells: dict[str, dict[str, str]]) -> Diagnostic:
+    """An element `by` reads from a column that holds no cell naming it: one error for every
+    series of that element."""
+    met = cells.get(column, {})
+    near = closest(element, met)
+    shown = ", ".join(f"`{printable(x)}`" for x in sorted(met.values())[:12]) + (" ..." if len(met) > 12 else "")
+    hint = (f"rows of other series have `{printable(column)}` `{printable(met[norm(element)])}`: check that the "
+            "data hold these series for it" if norm(element) in met else
+            f"`{printable(column)}` holds `{printable(met[near])}`: if that is `{element}`, name the element "
+            f"`{near}`, as a cell is matched by its words (`Dundee City` is `dundee_city`)" if near else
+            f"`{printable(column)}` holds {shown}" if met else
+            f"no data file with `{printable(obs[0].source)}` has a column `{printable(column)}`")
+    series = ", ".join(f"`{printable(o.source)}`" for o in obs[:4]) + (" ..." if len(obs) > 4 else "")
+    return error("E081", f"no row of {series} has `{printable(column)}` `{element}`", obs[0].span, hint)
 
 
 def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: Calibration, graph: Graph,
@@ -93,11 +122,11 @@ def _series(o: Observation, rows: list[tuple[str, str, str | None, str]], cal: C
         if o.unit is not None and unit is not None and unit.strip() != o.unit:
             wrong_unit.setdefault(unit.strip(), []).append(place)
             continue
-        time = _time(when, cal, t.start, unit_s, place, o, errors, undated)
+        time = _time(when, cal, t.start, t.unit, unit_s, place, o, errors, undated)
         if time is None:
             continue
         start = time - over if over is not None else time
-        calendar = _calendar_start(when, o, cal, t.start, unit_s)
+        calendar = _calendar_start(when, o, cal, t.start, t.unit, unit_s)
         if calendar is not None:  # "the year ending 31 July": back to 31 July a year before
             start = calendar
         if start < t.start - 1e-9 or time > t.stop + 1e-9:
@@ -154,35 +183,22 @@ def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> 
     return v
 
 
-_MONTHS = {"year": 12, "years": 12, "quarter": 3, "quarters": 3, "month": 1, "months": 1}
 
 
-def _calendar_start(when: str, o: Observation, cal: Calibration, start: float, unit_s: Fraction | None) -> float | None:
+def _calendar_start(when: str, o: Observation, cal: Calibration, start: float, unit: str,
+                    unit_s: Fraction | None) -> float | None:
     """The start of a period given in whole calendar years, quarters or months before a date."""
     if o.over is None or cal.time_origin is None or unit_s is None:
         return None
     n, u = o.over
-    months = _MONTHS.get(u.lower())
+    months = months_per(u)
     if months is None or n != int(n):
         return None
     try:
-        end = dt.date.fromisoformat(when.strip()[:10])
-    except ValueError:
+        begin = add_months(dt.date.fromisoformat(when.strip()[:10]), -int(n) * months)
+    except (ValueError, OverflowError):  # not a date, or a period reaching before the year 1
         return None
-    total = end.year * 12 + (end.month - 1) - int(n) * months
-    year, month = divmod(total, 12)
-    month += 1
-    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # a period reaching before the year 1: count its length instead
-        return None
-    day = min(end.day, _days_in(year, month))
-    days = (dt.date(year, month, day) - cal.time_origin).days
-    return start + days * 86400 / float(unit_s)
-
-
-def _days_in(year: int, month: int) -> int:
-    if month == 12:  # never the year after: 9999 has no successor
-        return 31
-    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+    return start + date_time(begin, cal.time_origin, unit, unit_s)
 
 
 def _over(o: Observation, unit: str, unit_s: Fraction | None, errors: list[Diagnostic]) -> float | None:
@@ -239,8 +255,8 @@ def _undated(o: Observation, undated: list[tuple[str, str]]) -> Diagnostic:
                  "is neither a number nor a date (YYYY-MM-DD)", o.span, hint)
 
 
-def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, place: str, o: Observation,
-          errors: list[Diagnostic], undated: list[tuple[str, str]]) -> float | None:
+def _time(when: str, cal: Calibration, start: float, unit: str, unit_s: Fraction | None, place: str,
+          o: Observation, errors: list[Diagnostic], undated: list[tuple[str, str]]) -> float | None:
     """The cell's time on the model's axis; a cell that is neither a number nor a date goes
     into `undated`, reported together (`_undated`)."""
     text = when.strip()
@@ -258,8 +274,7 @@ def _time(when: str, cal: Calibration, start: float, unit_s: Fraction | None, pl
                             "(the date at the model's start time) and a model time unit such as year",
                             Span(cal.file, 1, 1, 1, 2), "add e.g. `time_origin: 2009-03-31`"))
         return None
-    days = (day - cal.time_origin).days
-    return start + days * 86400 / float(unit_s)
+    return start + date_time(day, cal.time_origin, unit, unit_s)
 
 
 def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
@@ -286,8 +301,8 @@ def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
     return near or (f"the data hold {shown}{link}" if seen else "check the series name against the data (case matters)")
 
 
-def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[str, str, str | None, str]]],
-                 errors: list[Diagnostic], seen: set[str]) -> None:
+def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[str, str, str | None, str]]],
+                 errors: list[Diagnostic], seen: set[str], met: dict[str, dict[str, str]]) -> None:
     import pandas as pd
 
     from ..compiler.base.files import read_bytes
@@ -306,7 +321,7 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
         return
     cols = list(table.columns)
     wanted = [src.time] + ([src.series, src.value] if src.layout == "tidy" else [])
-    wanted += [c for c in (src.unit, src.prefer.column if src.prefer else None) if c]
+    wanted += [c for c in (src.unit, src.prefer.column if src.prefer else None) if c] + [c for c, _ in src.where]
     shown = other_separator([str(c) for c in cols])
     if shown is not None and any(c not in cols for c in wanted):  # one diagnostic, not one a column
         errors.append(error("E081", f"{name} has its columns separated by {shown}, not by commas", src.span,
@@ -317,7 +332,8 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
             errors.append(error("E081", f"{name} has no column `{c}`", src.span, "its columns: " + ", ".join(cols)))
     if errors:
         return
-    rows: dict[tuple[str, str], list[tuple[int, str, str | None, str | None]]] = {}
+    rows: dict[tuple[Key, str], list[tuple[int, str, str | None, str | None]]] = {}
+    table = kept(table, src, name, errors)
     if src.layout == "tidy":
         seen.update(str(x) for x in table[src.series].unique()[:10_000])
     else:
@@ -325,30 +341,40 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[str, list[tuple[st
     year_end = src.year_end
     if year_end is not None:  # `2019/2020`, `2019-20`, `2020`: the given day of the year they end in
         table[src.time] = [year_date(str(cell), year_end) for cell in table[src.time]]
-    for i, rec in enumerate(table.to_dict("records")):
-        line = i + 2
+    pick = Picker(list(raw))
+    by_columns = [c for c in pick.columns() if c in cols]
+    for index, rec in zip(table.index, table.to_dict("records"), strict=True):
+        line = int(index) + 2
         pref = rec[src.prefer.column] if src.prefer else None
         unit = rec[src.unit] if src.unit else None
-        if src.layout == "tidy":
-            series = rec[src.series]
-            if series in raw:
-                rows.setdefault((series, rec[src.time]), []).append((line, rec[src.value], unit, pref))
-        else:
-            for series in raw:
-                if series in rec:
-                    rows.setdefault((series, rec[src.time]), []).append((line, rec[series], unit, pref))
-    for (series, when), found in rows.items():
+        held = [rec[src.series]] if src.layout == "tidy" else [c for c in cols if c in pick]
+        for series in held:
+            if series not in pick:
+                continue
+            for c in by_columns:
+                met.setdefault(c, {}).setdefault(norm(rec[c]), str(rec[c]))
+            value = rec[src.value] if src.layout == "tidy" else rec[series]
+            for key in pick.keys(series, rec):
+                rows.setdefault((key, rec[src.time]), []).append((line, value, unit, pref))
+    twice: dict[Key, list[tuple[str, list[int]]]] = {}  # each series' dates with several rows
+    for (key, when), found in rows.items():
         # an empty cell is a missing value, never a second value for the same date
         present = [r for r in found if not _missing(r[1])] or found[:1]
         chosen = _prefer(present, src)
         if len(chosen) > 1:
-            lines = ", ".join(str(r[0]) for r in chosen)
-            errors.append(error("E083", f"{name}: {len(chosen)} values for `{series}` at {when} (rows {lines})",
-                                src.span, "say which to keep with `prefer: {column: note, keep: PREFERRED}`, "
-                                "or remove the duplicates"))
+            twice.setdefault(key, []).append((when, [r[0] for r in chosen]))
             continue
         line, value, unit, _ = chosen[0]
-        raw[series].append((when, value, unit, f"{name}:{line}"))
+        raw[key].append((when, value, unit, f"{name}:{line}"))
+    for (series, cells), dates in twice.items():  # one error a series, not one a date
+        same = {c for c in (src.time, src.series, src.value, src.unit) if c} | {c for c, _ in cells}
+        when, lines = dates[0]
+        more = f", and at {len(dates) - 1} other date(s)" if len(dates) > 1 else ""
+        what = f"`{series}`" + (f" with {cells_text(cells)}" if cells else "")
+        hint = "say which to keep with `prefer: {column: note, keep: PREFERRED}`, or remove the duplicates"
+        errors.append(error("E083", f"{name}: {len(lines)} values for {what} at {when} (rows "
+                            f"{', '.join(map(str, lines))}){more}", src.span,
+                            differ_hint(table, lines, same, hint)))
 
 
 # marks for no value: R's and pandas' NA, and official statistics' (the GSS shorthand `[c]`

@@ -587,3 +587,115 @@ flow go[placement] [1/year]: looked_after[placement] -> outside = looked_after[p
         calibrate(write(tmp_path, "bad.yaml", cal.replace("{placement}", "{plcement}")))
     d = exc.value.diagnostics[0]
     assert d.code == "E080" and "names `{plcement}`, which is not a dimension of `looked_after`" in d.message
+
+
+LA = """model la
+time { start 0 stop 4 dt 0.25 units year }
+unit child
+dim authority = [dundee_city, angus, na_h_eileanan_siar]
+dim placement = [kinship, foster]
+stock looked_after[authority, placement] [child] = 100
+param leave[placement] [1/year] = {kinship: 0.3, foster: 0.25}
+flow go[authority, placement] [child/year]: looked_after[authority, placement] -> outside = \
+looked_after[authority, placement] * leave[placement]
+"""
+AREAS = {"dundee_city": "Dundee City", "angus": "Angus", "na_h_eileanan_siar": "Na h-Eileanan Siar"}
+
+
+@pytest.fixture
+def areas(tmp_path: Path) -> Path:
+    """A published table's shape: one row per area, year and series, `Scotland` among the areas,
+    made from a run with leave[foster] = 0.2."""
+    (tmp_path / "la.sfm").write_text(LA, encoding="utf-8")
+    r = stockflow.load(tmp_path / "la.sfm").run(params={"leave[foster]": 0.2})
+    rows = [f"{2019 + t}-07-31,{shown},looked_after_{p},{float(r[f'looked_after[{a},{p}]'][t * 4])!r}\n"
+            for t in range(1, 5) for a, shown in AREAS.items() for p in ("kinship", "foster")]
+    rows += [f"{2019 + t}-07-31,Scotland,looked_after_foster,99999\n" for t in range(1, 5)]
+    (tmp_path / "d.csv").write_text("year_end,area,measure,value\n" + "".join(rows), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_file_of_many_areas_keeps_one_area_with_where(areas: Path) -> None:
+    """The tables statistics.gov.scot publishes hold every authority: observing one series was
+    an E083 at each date ("say which to keep with `prefer`"), as if the rows were revisions.
+    It is one error naming the column the rows differ in, and `where` keeps one area's rows."""
+    one = ("model: la.sfm\ntime_origin: 2019-07-31\ndata:\n  - {file: d.csv, time: year_end, series: measure, "
+           "value: value}\nobserve:\n  looked_after_foster: {stock: 'looked_after[angus,foster]', sd: 1}\n"
+           "estimate:\n  'leave[foster]':\n")
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(areas, "one.yaml", one))
+    [d] = exc.value.diagnostics
+    assert d.code == "E083" and "at 2020-07-31 (rows 3, 5, 7, 26), and at 3 other date(s)" in d.message
+    assert "the rows differ in `area` (`Dundee City`, `Angus`" in (d.hint or "")
+    assert "for one area, `where: {area: Dundee City}` in the data source; for an array" in (d.hint or "")
+    kept = one.replace("value: value}", "value: value, where: {area: Angus}}")
+    fit = calibrate(write(areas, "kept.yaml", kept), starts=1)
+    assert [s.rows[0] for s in fit.series] == ["d.csv:5"] and len(fit.series[0].values) == 4
+    assert fit.params()["leave[foster]"] == pytest.approx(0.2, rel=1e-6)
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(areas, "typo.yaml", kept.replace("Angus", "[Angus, Dundee]")))
+    [d] = exc.value.diagnostics
+    assert d.code == "E081" and d.message == "`where`: no row of d.csv has `area` `Dundee`"
+    assert d.hint == "did you mean `Dundee City`?"
+
+
+def test_an_arrays_elements_are_read_from_a_column_with_by(areas: Path) -> None:
+    """The 32-authority model's data come with the authority in a column, not in the series'
+    name: `by: {authority: area}` reads each element's rows by its cell (`Na h-Eileanan Siar`
+    is `na_h_eileanan_siar`), in a tidy file or a wide one; `Scotland` is no element and is
+    not read."""
+    cal = ("model: la.sfm\ntime_origin: 2019-07-31\ndata:\n  - {file: d.csv, time: year_end, series: measure, "
+           "value: value}\nobserve:\n  la: {stock: looked_after, series: 'looked_after_{placement}', "
+           "by: {authority: area}, sd: 1}\nestimate:\n  'leave[foster]':\n")
+    fit = calibrate(write(areas, "arr.yaml", cal), starts=1)
+    assert len(fit.series) == 6 and all(len(s.values) == 4 for s in fit.series)
+    assert fit.series[-1].obs.series == "la[na_h_eileanan_siar,foster]" and fit.series[-1].rows[0] == "d.csv:7"
+    assert fit.params()["leave[foster]"] == pytest.approx(0.2, rel=1e-6)
+    by_row: dict[tuple[str, str], dict[str, str]] = {}
+    for rec in csv.DictReader((areas / "d.csv").read_text(encoding="utf-8").splitlines()):
+        by_row.setdefault((rec["year_end"], rec["area"]), {})[rec["measure"]] = rec["value"]
+    (areas / "w.csv").write_text("year_end,area,looked_after_kinship,looked_after_foster\n" + "".join(
+        f"{y},{a},{v.get('looked_after_kinship', '')},{v['looked_after_foster']}\n" for (y, a), v in by_row.items()),
+        encoding="utf-8")
+    wide = cal.replace("d.csv, time: year_end, series: measure, value: value}", "w.csv, layout: wide, time: year_end}")
+    assert calibrate(write(areas, "wide.yaml", wide), starts=1).params()["leave[foster]"] == pytest.approx(0.2, rel=1e-6)
+    (areas / "la.sfm").write_text(LA.replace("na_h_eileanan_siar", "eilean_siar"), encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        calibrate(areas / "arr.yaml")
+    [d] = exc.value.diagnostics  # one error for the element, not one for each of its series
+    assert d.message == "no row of `looked_after_kinship`, `looked_after_foster` has `area` `eilean_siar`"
+    assert (d.hint or "").startswith("`area` holds `Na h-Eileanan Siar`: if that is `eilean_siar`, name the "
+                                     "element `na_h_eileanan_siar`")
+    with pytest.raises(SpecError) as exc:
+        calibrate(write(areas, "dim.yaml", cal.replace("{authority: area}", "area")))
+    [d] = exc.value.diagnostics
+    assert "`by: area` names one column, and `looked_after` has 2 dimensions" in d.message
+    assert d.hint == "say which dimension it holds: `by: {authority: area}`"
+
+
+def test_dates_a_whole_number_of_years_on_are_at_whole_years() -> None:
+    """Dates were placed by days over a 365.25-day year, so 31 July 2020, a year after 31 July
+    2019 across a leap day, was at 1.0021: data made at whole years were compared with the
+    model a day later, and 31 March 2024, five years after 31 March 2019, fell past a run
+    stopping at 5 and was left out. Anniversaries are whole years (quarters, months); days
+    between them are a share of those days; day-counted units count days; the plot's dates
+    are the inverse."""
+    import datetime as dt
+
+    from stockflow.runtime._calendar import date_time, time_date
+    from stockflow.runtime._data import seconds_per
+
+    year, month, day = (seconds_per(u) for u in ("year", "month", "day"))
+    assert year is not None and month is not None and day is not None
+    origin = dt.date(2019, 7, 31)
+    assert date_time(dt.date(2020, 7, 31), origin, "year", year) == 1.0
+    assert date_time(dt.date(2024, 3, 31), dt.date(2019, 3, 31), "years", year) == 5.0
+    assert date_time(dt.date(2021, 1, 30), origin, "year", year) == pytest.approx(1 + 183 / 365)
+    assert date_time(dt.date(2019, 1, 31), origin, "year", year) == pytest.approx(-1 + 184 / 365)
+    assert date_time(dt.date(2020, 2, 29), dt.date(2020, 1, 31), "month", month) == 1.0  # the month's last day
+    assert date_time(dt.date(2020, 7, 31), origin, "quarter", seconds_per("quarter") or year) == 4.0
+    assert date_time(dt.date(2020, 7, 31), origin, "day", day) == 366.0
+    for t in (0.0, 1.0, 1.5014, -0.25, 12.334):
+        back = time_date(t, origin, "year", year)
+        assert date_time(back.date(), origin, "year", year) == pytest.approx(t, abs=1 / 365)
+    assert time_date(1.0, origin, "year", year) == dt.datetime(2020, 7, 31)

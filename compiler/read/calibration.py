@@ -19,8 +19,8 @@ from .yaml_nodes import NodeReader, compose, glued_colons
 NOISE = ("normal", "poisson", "negative_binomial")
 PRIORS = {"normal": 2, "lognormal": 2, "uniform": 2}
 _TOP = ("model", "time_origin", "data", "observe", "estimate", "starts", "seed")
-_DATA = ("file", "layout", "time", "series", "value", "unit", "prefer", "year_end")
-_OBS = ("stock", "flow", "aux", "rate", "series", "over", "noise", "sd", "cv", "dispersion", "weight", "unit")
+_DATA = ("file", "layout", "time", "series", "value", "unit", "prefer", "year_end", "where")
+_OBS = ("stock", "flow", "aux", "rate", "series", "over", "noise", "sd", "cv", "dispersion", "weight", "unit", "by")
 _EST = ("bounds", "prior", "start")
 
 
@@ -45,6 +45,7 @@ class DataSource:
     prefer: Prefer | None
     span: Span
     year_end: tuple[int, int] | None = None  # (month, day): a time cell `2019/2020` or `2019-20` is that day of 2020
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, values kept): rows of one area of many
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,18 @@ class Observation:
     unit: str | None
     span: Span
     named: str | None = None  # `series:` the name in the data (a column, or a tidy file's series)
+    by: tuple[tuple[str, str], ...] = ()  # (dimension, column): an array's elements read from columns
+    cells: tuple[tuple[str, str], ...] = ()  # one element's (column, element) pairs, from `by`
 
     @property
     def source(self) -> str:
         """The series' name in the data."""
         return self.series if self.named is None else self.named
+
+    @property
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """What picks its rows: the series' name, and the cells of the columns `by` reads."""
+        return self.source, self.cells
 
 
 @dataclass(frozen=True)
@@ -218,7 +226,32 @@ class _Reader(NodeReader):
         return DataSource(self.path(p["file"], "`file`") if "file" in p else "", layout or "tidy",
                           self.text(p, "time", "time") or "time", self.text(p, "series"), self.text(p, "value"),
                           self.text(p, "unit"), prefer, self.span(node),
-                          self.month_day(p["year_end"]) if "year_end" in p else None)
+                          self.month_day(p["year_end"]) if "year_end" in p else None,
+                          self.where(p["where"]) if "where" in p else ())
+
+    def where(self, node: Node) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """`where: {area: Dundee City}`: keep the rows whose `area` is one of the values given."""
+        out = []
+        for k, v in self.mapping(node, "`where`"):
+            values = v.value if isinstance(v, SequenceNode) else [v]
+            cells = [str(x.value) for x in values if isinstance(x, ScalarNode) and str(x.value).strip()]
+            if len(cells) != len(values) or not cells:
+                self.err("E080", f"`where: {{{k.value}: ...}}` takes a value of the column, or a list of them", v,
+                         f"e.g. `where: {{{k.value}: Dundee City}}`")
+                continue
+            out.append((k.value, tuple(cells)))
+        return tuple(out)
+
+    def by(self, node: Node) -> tuple[tuple[str, str], ...]:
+        """`by: {authority: area}`: each element of `authority` reads the rows whose `area` names
+        it; `by: area` for an array of one dimension."""
+        if isinstance(node, ScalarNode):
+            return (("", str(node.value)),) if str(node.value).strip() else ()
+        out = [(k.value, self.string(v, f"`by.{k.value}`") or "") for k, v in self.mapping(node, "`by`")]
+        if not out:
+            self.err("E080", "`by` names the column each dimension's elements are read from", node,
+                     "e.g. `by: {authority: area}`")
+        return tuple(out)
 
     def month_day(self, node: Node) -> tuple[int, int] | None:
         """`year_end: 07-31`: the day of the year a year's value stands for (31 July)."""
@@ -272,7 +305,7 @@ class _Reader(NodeReader):
             self.err("E080", f"the period `over` of `{key.value}` must be positive", p.get("over", node),
                      "e.g. `over: 1 year`")
         return Observation(key.value, kind, target, over, noise, sd, cv, disp, weight, self.text(p, "unit"),
-                           self.span(key), self.text(p, "series"))
+                           self.span(key), self.text(p, "series"), self.by(p["by"]) if "by" in p else ())
 
     def number_or_estimate(self, node: Node, what: str) -> float | str:
         if isinstance(node, ScalarNode) and node.value == "estimate":

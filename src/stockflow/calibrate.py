@@ -287,7 +287,8 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
     each with the noise model written and reading the series of its own name: a column
     headed as `run -o --wide` heads it, or a tidy file's series cell (`series: Children`
     reads `Children[universal]`; `series: "looked_after_{placement}"`, with a dimension's
-    name in braces, reads `looked_after_kinship` as the published tables name it)."""
+    name in braces, reads `looked_after_kinship` as the published tables name it). With
+    `by: {authority: area}` each element reads the rows whose `area` cell names it."""
     from dataclasses import replace
 
     from .compiler.base.elements import slice_picks
@@ -300,20 +301,53 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
         head = canonical(o.target).split("[", 1)[0]
         a = arrays.get(head) if head in arrays and arrays[head].elements[0][0] in kinds[o.kind] else None
         if a is None:
+            if o.by and canonical(o.target) in kinds[o.kind]:  # a name that is no variable: _check_names says
+                errors.append(error("E080", f"`by` reads an array's elements from columns, and `{o.target}` is not "
+                                    "an array", o.span, "drop `by`; to keep the rows of one area, give the data "
+                                    "source `where: {COLUMN: VALUE}`"))
             out.append(o)
             continue
         whole = canonical(o.target) == head
-        picks = range(len(a.elements)) if whole else slice_picks(o.target, [k for _, k in a.elements])
+        picks = list(range(len(a.elements))) if whole else slice_picks(o.target, [k for _, k in a.elements])
+        one = not picks and o.by
+        if one:  # one element, its cells read from columns
+            picks = [i for i, (vid, _) in enumerate(a.elements) if vid == canonical(o.target)]
         if not picks:  # one element, or not an element at all: as written
             out.append(o)
             continue
+        columns = _by_dims(o, a, errors)
         for vid, key in (a.elements[i] for i in picks):
             at = f"[{','.join(key)}]"
-            named = _series_of(o, a, key, errors) if o.named and "{" in o.named else o.named + at if o.named else None
-            out.append(replace(o, series=o.series + at, target=vid, named=named))
+            rest = [e for j, e in enumerate(key) if j not in columns]
+            if o.named and "{" in o.named:
+                named: str | None = _series_of(o, a, key, errors)
+            elif columns:
+                named = (o.named or o.series) + (f"[{','.join(rest)}]" if rest and not one else "")
+            else:
+                named = o.named + at if o.named else None
+            cells = tuple((col, key[j]) for j, col in columns.items())
+            out.append(replace(o, series=o.series if one else o.series + at, target=vid, named=named, cells=cells))
     if errors:
         raise SpecError(list({d.message: d for d in errors}.values()))
     return replace(cal, observe=tuple(out))
+
+
+def _by_dims(o: Any, a: Any, errors: list[Diagnostic]) -> dict[int, str]:
+    """`by: {authority: area}` as {the dimension's place in the array's key: the column}."""
+    places = {canonical(n): j for names in (a.dims, a.indices) for j, n in enumerate(names)}
+    out: dict[int, str] = {}
+    for dim, column in o.by:
+        if not dim and len(a.dims) == 1:
+            out[0] = column
+        elif not dim:
+            errors.append(error("E080", f"`by: {column}` names one column, and `{a.name}` has {len(a.dims)} "
+                                "dimensions", o.span, f"say which dimension it holds: `by: {{{a.dims[0]}: {column}}}`"))
+        elif canonical(dim) in places:
+            out[places[canonical(dim)]] = column
+        else:
+            errors.append(error("E080", f"`by` names `{dim}`, which is not a dimension of `{a.name}`", o.span,
+                                did_you_mean(dim, list(a.dims)) or "its dimensions: " + ", ".join(a.dims)))
+    return out
 
 
 def _series_of(o: Any, a: Any, key: tuple[str, ...], errors: list[Diagnostic]) -> str:

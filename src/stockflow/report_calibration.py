@@ -249,12 +249,15 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
 
 
 def _calendar(fit: Any) -> Any:
-    """Model times as calendar dates from the calibration's `time_origin`; else as they are."""
+    """Model times as calendar dates from the calibration's `time_origin` (the date at the
+    run's start), as the data's dates were placed; else as they are."""
+    from .runtime._calendar import time_date
     from .runtime._data import seconds_per
 
     origin = fit.calibration.time_origin
-    secs = seconds_per(fit.model.checked.graph.time.unit)
+    time = fit.model.checked.graph.time
+    secs = seconds_per(time.unit)
     if origin is None or secs is None:
         return lambda t: np.asarray(t)
-    start = np.datetime64(origin.isoformat(), "s")
-    return lambda t: start + (np.asarray(t, dtype=np.float64) * float(secs)).astype("timedelta64[s]")
+    return lambda t: np.array([np.datetime64(time_date(float(x) - time.start, origin, time.unit, secs), "s")
+                               for x in np.asarray(t, dtype=np.float64)])
