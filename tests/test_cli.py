@@ -69,6 +69,27 @@ def test_a_long_array_is_summarised_not_printed_whole(tmp_path: Path) -> None:
     assert code == 0 and "add -o" not in out and tidy[tidy.variable == "x"].i.nunique() == 50
 
 
+def test_a_stock_of_two_dimensions_is_summarised_as_a_grid(tmp_path: Path) -> None:
+    """32 authorities at four levels printed 128 rows cut to 35: a board could not find its
+    own authority. A stock of two or more dimensions is a grid: a row per authority, the
+    levels side by side, its total now and at the start, in one number of decimals a column."""
+    spec = tmp_path / "grid.sfm"
+    spec.write_text("model grid\ntime { start 0 stop 1 dt 1 units year }\nunit child\n"
+                    "dim authority = [dundee, angus, fife]\ndim level = [low, high]\n"
+                    "stock kids[authority, level] [child] = {(dundee, low): 20000, (dundee, high): 120.5, "
+                    "(angus, low): 9000, (angus, high): 40, (fife, low): 30000, (fife, high): 300}\n"
+                    "flow up[authority] [child/year]: kids[authority, low] -> kids[authority, high] = "
+                    "kids[authority, low] * 0.01 [1/year]\nstock other [child] = 5\n", encoding="utf-8")
+    code, out, _ = invoke("run", str(spec))
+    assert code == 0, out
+    lines = out.splitlines()
+    at = lines.index("kids at the end, by authority and level [child]")
+    assert lines[at + 1].split() == ["authority", "low", "high", "total", "at", "start"]
+    assert lines[at + 3].split() == ["dundee", "19,800", "320.5", "20,121", "20,121"]
+    assert lines[at + 6].split() == ["total", "58,410", "1,050.5", "59,461", "59,461"]
+    assert "other" in out and "kids[dundee,low]" not in out  # the scalar stock in the table above
+
+
 def test_run_errors(tmp_path: Path) -> None:
     code, _, err = invoke("run", str(CORPUS / "E020_loop.sfm"))
     assert code == 1 and "E020" in err

@@ -615,3 +615,14 @@ def test_too_many_steps_is_said_in_plain_numbers_with_a_dt_that_fits(tmp_path: P
     code, _, err = invoke("run", str(spec), "--dt", "0.0000001")
     assert code == 1 and "100,000,000 steps is more than the limit of 10,000,000" in err
     assert "use dt 0.000001 or larger" in err
+
+
+def test_csv_written_as_a_function_call_is_told_the_form() -> None:
+    """`= csv("start.csv")`, as a spreadsheet or Python would write it, was "unexpected `(`,
+    expected a quoted string"."""
+    from stockflow.compiler.base.diagnostics import SpecError
+    from stockflow.compiler.read.dsl import parse_dsl
+
+    with pytest.raises(SpecError) as exc:
+        parse_dsl('time { start 0 stop 1 dt 1 }\ndim a = [x, y]\nstock s[a] = csv("start.csv")\n', "t.sfm")
+    assert exc.value.diagnostics[0].hint == 'the file\'s name follows `csv` in quotes, without brackets: `csv "start.csv"`'

@@ -18,6 +18,10 @@ MAX_SHOWN = 6  # elements written out in a hint's table
 
 def array_slip(line: str, before: str, at: str, found: str, rows: list[str]) -> str | None:
     """A hint for an array slip at this place, or None."""
+    if found == "(" and re.search(r"\bcsv\s*$", before):  # `csv("start.csv")`, as a function call
+        named = re.match(r"\(\s*(\"[^\"]*\"|'[^']*'|[^)\s]*)\s*\)?", at)
+        file = named.group(1).strip("'\"") if named and named.group(1) else "FILE.csv"
+        return f"the file's name follows `csv` in quotes, without brackets: `csv \"{file}\"`"
     if found == "[" and re.search(r"=\s*$", before) and _HEAD.match(line):
         return _list_value(line, at, rows)
     if found in ("[", ".") or found.startswith('"'):

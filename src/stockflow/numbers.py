@@ -57,6 +57,16 @@ def _fixed(v: float, digits: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def column_texts(values: list[float], unit: str | None = None) -> list[str]:
+    """A table column's numbers to one number of decimals, so they line up: as many as give
+    its largest about five digits, two at most (13,717 beside 149, not 13,716.58 beside 149)."""
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    if money_symbol(unit) is not None or not finite or max(finite) < 1:
+        return [value_text(v, unit) for v in values]
+    places = max(0, min(2, 4 - int(math.floor(math.log10(max(finite))))))
+    return [_rounded(v, places) if math.isfinite(v) else value_text(v) for v in values]
+
+
 def _rounded(v: float, places: int, sep: str = ",") -> str:
     """`v` to `places` decimals, halves away from zero (£1,234.5 is £1,235, as people round
     and as the explorer's JavaScript does; Python's own format rounds halves to even)."""

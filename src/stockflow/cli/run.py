@@ -75,8 +75,12 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
     p = model.plan(method, dt)
     click.echo(f"{model.checked.graph.info.title or model.name}: {p.method.value}, dt {p.dt:g}, "
                f"{p.n_steps} steps, time {p.start:g} to {p.stop:g} {time_words(model.checked.graph.time.unit)[1]}")
-    shown = [v for v in res.variables if v.kind == "stock"]  # else, in a model without stocks, what it computes
-    shown = shown or [v for v in res.variables if not v.hidden]
+    from .run_grid import grids
+
+    tables, in_grids = grids(model, res)
+    stocks = [v for v in res.variables if v.kind == "stock"]
+    shown = [v for v in stocks if v.id not in in_grids]
+    shown = shown or ([] if stocks else [v for v in res.variables if not v.hidden])  # else what it computes
     if shown:
         rows = [[v.name, value_text(res[v.id][0], v.units), value_text(res[v.id][-1], v.units), units_shown(v.units)]
                 for v in shown]
@@ -84,6 +88,8 @@ def run(spec: str, output: str | None, method: str | None, dt: float | None, set
         click.echo("\n" + text_table(_cut(rows, head), [head, "start", "end", "units"], {1, 2}))
         if len(rows) > MAX_ROWS and output is None:
             click.echo(f"(every {head} is in the results: add -o results.csv)")
+    for table in tables:
+        click.echo("\n" + table)
     if res.metrics:
         mrows = [[m.name, value_text(res.metric(m.id), m.units), units_shown(m.units)] for m in res.metrics]
         click.echo("\n" + text_table(mrows, ["metric", "value", "units"], {1}))
