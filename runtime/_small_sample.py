@@ -41,12 +41,18 @@ def critical(prob: Any, z: np.ndarray, theta: np.ndarray, var_z: np.ndarray) -> 
         return mult, rise
     model = [i for i, p in enumerate(params) if p.index is not None]
     J = np.asarray(prob.jacobian(z), dtype=np.float64)[:, model]
-    parts = _information(prob, z, theta, J)
+    # series that share one estimated sd (an array's elements, `sd: shared`) are one series here
+    groups: dict[Any, list[int]] = {}
+    for k, (s, est) in enumerate(zip(prob.series, estimated, strict=True)):
+        groups.setdefault(s.obs.noise_name if est else k, []).append(k)
+    info = _information(prob, z, theta, J)
+    parts = [sum(info[k] for k in ks) for ks in groups.values()]
+    sizes = [sum(len(prob.series[k].values) for k in ks) for ks in groups.values()]
+    shared = [estimated[ks[0]] for ks in groups.values()]
     F = sum(parts)
     Finv = np.linalg.pinv(F, hermitian=True)
     scaled_parts, nus = [], []
-    for Fk, s, est in zip(parts, prob.series, estimated, strict=True):
-        n = len(s.values)
+    for Fk, n, est in zip(parts, sizes, shared, strict=True):
         p = float(np.clip(np.trace(Fk @ Finv), 0, n - 0.5)) if est else 0.0
         scaled_parts.append(Fk * (n - p) / n if est else Fk)
         nus.append(n - p if est else math.inf)
@@ -88,12 +94,12 @@ def _information(prob: Any, z: np.ndarray, theta: np.ndarray, J: np.ndarray) -> 
         if o.noise == "poisson":
             var = np.maximum(mu, 1e-9)
         elif o.noise == "negative_binomial":
-            r = est.get(f"dispersion of {o.series}", o.dispersion if isinstance(o.dispersion, float) else 1e9)
+            r = est.get(f"dispersion of {o.noise_name}", o.dispersion if isinstance(o.dispersion, float) else 1e9)
             var = np.maximum(mu + mu**2 / r, 1e-9)
         elif o.cv is not None:
             var = np.asarray(cv_sd(o.cv, mu, np.asarray(s.values, dtype=np.float64), np)) ** 2
         else:
-            sd = est.get(f"sd of {o.series}", o.sd if isinstance(o.sd, float) else 1.0)
+            sd = est.get(f"sd of {o.noise_name}", o.sd if isinstance(o.sd, float) else 1.0)
             var = np.full(n, float(sd) ** 2)
         out.append(o.weight * (Jk.T / var) @ Jk)
     return out

@@ -699,3 +699,33 @@ def test_dates_a_whole_number_of_years_on_are_at_whole_years() -> None:
         back = time_date(t, origin, "year", year)
         assert date_time(back.date(), origin, "year", year) == pytest.approx(t, abs=1 / 365)
     assert time_date(1.0, origin, "year", year) == dt.datetime(2020, 7, 31)
+
+
+def test_an_arrays_elements_share_one_noise_level_when_asked(areas: Path) -> None:
+    """An array observed whole with `sd: estimate` has an sd an element: 32 authorities at
+    four levels fitted 128 of them besides the model's parameters. `sd: shared` (and
+    `dispersion: shared`) is one, named after the observation, fitted to every element's
+    residuals, its small-sample interval counting them all."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for line in (areas / "d.csv").read_text(encoding="utf-8").splitlines()[1:]:
+        when, area, measure, value = line.split(",")
+        if area != "Scotland":
+            rows.append(f"{when},{area},{measure},{float(value) + rng.normal(0, 2.0)!r}\n")
+    (areas / "noisy.csv").write_text("year_end,area,measure,value\n" + "".join(rows), encoding="utf-8")
+    cal = ("model: la.sfm\ntime_origin: 2019-07-31\ndata:\n  - {file: noisy.csv, time: year_end, series: measure, "
+           "value: value}\nobserve:\n  la: {stock: looked_after, series: 'looked_after_{placement}', "
+           "by: {authority: area}, sd: shared}\nestimate:\n  'leave[foster]':\n")
+    fit = calibrate(write(areas, "shared.yaml", cal), starts=2)
+    names = [e.name for e in fit.estimates]
+    assert names == ["leave[foster]", "sd of la"] and len(fit.series) == 6
+    est = {e.name: e for e in fit.estimates}
+    assert 1.2 < est["sd of la"].value < 3.0  # the noise was 2, over 24 values
+    assert est["leave[foster]"].low < 0.2 < est["leave[foster]"].high
+    each = calibrate(write(areas, "each.yaml", cal.replace("sd: shared", "sd: estimate")), starts=2)
+    assert len(each.estimates) == 7  # an sd an element, as before
+    nb = cal.replace("sd: shared", "noise: negative_binomial, dispersion: shared")
+    rows = [r.replace(r.rsplit(",", 1)[1], f"{round(float(r.rsplit(',', 1)[1]))}\n") for r in rows]
+    (areas / "noisy.csv").write_text("year_end,area,measure,value\n" + "".join(rows), encoding="utf-8")
+    assert [e.name for e in calibrate(write(areas, "nb.yaml", nb), starts=1).estimates] == [
+        "leave[foster]", "dispersion of la"]

@@ -64,6 +64,12 @@ class Observation:
     named: str | None = None  # `series:` the name in the data (a column, or a tidy file's series)
     by: tuple[tuple[str, str], ...] = ()  # (dimension, column): an array's elements read from columns
     cells: tuple[tuple[str, str], ...] = ()  # one element's (column, element) pairs, from `by`
+    noise_of: str | None = None  # an element of an array whose elements share one estimated sd or dispersion
+
+    @property
+    def noise_name(self) -> str:
+        """The name its estimated noise level goes by: `sd of children`, shared by the elements."""
+        return self.noise_of or self.series
 
     @property
     def source(self) -> str:
@@ -308,8 +314,8 @@ class _Reader(NodeReader):
                            self.span(key), self.text(p, "series"), self.by(p["by"]) if "by" in p else ())
 
     def number_or_estimate(self, node: Node, what: str) -> float | str:
-        if isinstance(node, ScalarNode) and node.value == "estimate":
-            return "estimate"
+        if isinstance(node, ScalarNode) and node.value in ("estimate", "shared"):
+            return str(node.value)  # shared: one value for all of an array's elements
         v = self.number(node, what)
         if v <= 0:
             self.err("E080", f"{what} must be positive", node)

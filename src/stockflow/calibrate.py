@@ -97,7 +97,7 @@ class Fit:
                                                                                            strict=True)]
         series = tuple(replace(s, values=a) for s, a in zip(self.series, arrays, strict=True))
         prob = self.problem.with_values(np.concatenate(arrays), series)
-        sd_start = {f"sd of {s.obs.series}": _sd_start(s.values) for s in series}
+        sd_start = _sd_starts(series)
         prob.params = tuple(replace(p, start=sd_start.get(p.name, p.start)) for p in prob.params)
         with x64():
             return _solve_fit(self.calibration, self.model, series, self.notes, prob, starts, seed, self.plan,
@@ -297,7 +297,7 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
     kinds = _kinds(model.checked.graph)
     out: list[Any] = []
     errors: list[Diagnostic] = []
-    for o in cal.observe:
+    for o in map(_shared_noise, cal.observe):
         head = canonical(o.target).split("[", 1)[0]
         a = arrays.get(head) if head in arrays and arrays[head].elements[0][0] in kinds[o.kind] else None
         if a is None:
@@ -330,6 +330,17 @@ def by_element(cal: Calibration, model: Any) -> Calibration:
     if errors:
         raise SpecError(list({d.message: d for d in errors}.values()))
     return replace(cal, observe=tuple(out))
+
+
+def _shared_noise(o: Any) -> Any:
+    """`sd: shared` (`dispersion: shared`): estimated, one value that every element of an
+    array observation shares, named after the observation (`sd of children`)."""
+    from dataclasses import replace
+
+    if "shared" not in (o.sd, o.dispersion):
+        return o
+    return replace(o, sd="estimate" if o.sd == "shared" else o.sd, noise_of=o.series,
+                   dispersion="estimate" if o.dispersion == "shared" else o.dispersion)
 
 
 def _by_dims(o: Any, a: Any, errors: list[Diagnostic]) -> dict[int, str]:
@@ -423,13 +434,25 @@ def _params(cal: Calibration, model: Any, series: tuple[Any, ...]) -> tuple[Any,
         out.append(Param(name, i, lo, hi, start, e.prior, also, tuple(by_id[x][1].display for x in ids[1:])))
     if errors:
         raise SpecError(errors)
+    sd_start = _sd_starts(series)
+    named: set[str] = set()  # an estimated noise level shared by an array's elements: one parameter
     for s in series:
         o = s.obs
-        if o.sd == "estimate":
-            out.append(Param(f"sd of {o.series}", None, 0.0, None, _sd_start(s.values)))
-        if o.noise == "negative_binomial" and o.dispersion == "estimate":
-            out.append(Param(f"dispersion of {o.series}", None, 0.0, None, 10.0))
+        for name in (f"sd of {o.noise_name}" if o.sd == "estimate" else None,
+                     f"dispersion of {o.noise_name}" if o.noise == "negative_binomial" and o.dispersion == "estimate"
+                     else None):
+            if name is not None and name not in named:
+                named.add(name)
+                out.append(Param(name, None, 0.0, None, sd_start.get(name, 10.0)))
     return tuple(out)
+
+
+def _sd_starts(series: tuple[Any, ...]) -> dict[str, float]:
+    """Each estimated sd's start, from the values of every series that shares it."""
+    pooled: dict[str, list[np.ndarray]] = {}
+    for s in series:
+        pooled.setdefault(f"sd of {s.obs.noise_name}", []).append(np.asarray(s.values, dtype=np.float64))
+    return {name: _sd_start(np.concatenate(v)) for name, v in pooled.items()}
 
 
 def _shared(g: Any) -> dict[str, tuple[str, ...]]:
@@ -449,10 +472,10 @@ def _noise_slots(cal: Calibration, params: tuple[Any, ...]) -> dict[str, tuple[i
     out: dict[str, tuple[int | None, float | None]] = {}
     for o in cal.observe:
         if o.noise == "normal":
-            key = f"sd of {o.series}"
+            key = f"sd of {o.noise_name}"
             out[o.series] = (names[key], None) if key in names else (None, o.sd if isinstance(o.sd, float) else None)
         elif o.noise == "negative_binomial":
-            key = f"dispersion of {o.series}"
+            key = f"dispersion of {o.noise_name}"
             out[o.series] = (names[key], None) if key in names else (None, float(o.dispersion))  # type: ignore[arg-type]
         else:
             out[o.series] = (None, None)

@@ -146,7 +146,7 @@ def standardised(fit: Any, s: Any, mu: np.ndarray) -> np.ndarray | None:
     if o.noise == "poisson":
         sd = np.sqrt(np.maximum(mu, 1e-12))
     elif o.noise == "negative_binomial":
-        r = est.get(f"dispersion of {o.series}", o.dispersion if isinstance(o.dispersion, float) else None)
+        r = est.get(f"dispersion of {o.noise_name}", o.dispersion if isinstance(o.dispersion, float) else None)
         if r is None:
             return None
         sd = np.sqrt(np.maximum(mu + mu**2 / r, 1e-12))
@@ -155,7 +155,7 @@ def standardised(fit: Any, s: Any, mu: np.ndarray) -> np.ndarray | None:
 
         sd = cv_sd(o.cv, mu, np.asarray(s.values, dtype=np.float64), np)
     else:
-        value = est.get(f"sd of {o.series}", o.sd if isinstance(o.sd, float) else None)
+        value = est.get(f"sd of {o.noise_name}", o.sd if isinstance(o.sd, float) else None)
         if value is None:
             return None
         sd = np.full_like(mu, float(value))
