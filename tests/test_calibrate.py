@@ -729,3 +729,29 @@ def test_an_arrays_elements_share_one_noise_level_when_asked(areas: Path) -> Non
     (areas / "noisy.csv").write_text("year_end,area,measure,value\n" + "".join(rows), encoding="utf-8")
     assert [e.name for e in calibrate(write(areas, "nb.yaml", nb), starts=1).estimates] == [
         "leave[foster]", "dispersion of la"]
+
+
+def test_the_fit_chart_of_many_series_wraps_its_panels(areas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fit chart drew every series side by side: an array of 32 authorities at four levels
+    made a figure 67,000 pixels wide, past what a PNG can hold, and the calibration ended in an
+    internal error after its fit. Panels wrap at four a row, and at most MAX_PANELS are drawn,
+    the output saying so."""
+    from PIL import Image
+
+    from stockflow import plots
+
+    cal = ("model: la.sfm\ntime_origin: 2019-07-31\ndata:\n  - {file: d.csv, time: year_end, series: measure, "
+           "value: value}\nobserve:\n  la: {stock: looked_after, series: 'looked_after_{placement}', "
+           "by: {authority: area}, sd: 1}\nestimate:\n  'leave[foster]':\n")
+    path = write(areas, "arr.yaml", cal)
+    res = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(areas / "six"), "--starts", "1"])
+    assert res.exit_code == 0, res.output
+    with Image.open(areas / "six" / "fit.png") as im:
+        six = im.size
+    assert six == (round(4.4 * 4 * 120), round(5.8 * 2 * 120))  # four panels a row, two rows
+    monkeypatch.setattr(plots, "MAX_PANELS", 4)
+    res = CliRunner().invoke(main, ["calibrate", str(path), "-o", str(areas / "four"), "--starts", "1"])
+    assert res.exit_code == 0, res.output
+    assert "fit.png (the first 4 of 6 series; residuals.csv has all)" in res.output
+    with Image.open(areas / "four" / "fit.png") as im:
+        assert im.size == (six[0], round(5.8 * 120))

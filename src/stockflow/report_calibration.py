@@ -208,20 +208,31 @@ def overlay_text(fit: Any, path: Path) -> str:
     return format_dsl(parse_dsl("\n".join(lines) + "\n", str(path)))
 
 
+PANELS_A_ROW = 4
+
+
 def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
     """One panel per series: observations and the fit above, residuals below. A stock or
     auxiliary's fitted line runs over the whole run; on calendar dates when the calibration
     has a `time_origin`."""
-    from .plots import _plain_numbers, as_written, figure
+    from .plots import MAX_PANELS, _plain_numbers, as_written, figure
 
-    n = len(fit.series)
-    fig = figure(figsize=(4.4 * n, 5.8))
-    axes = fig.subplots(2, n, squeeze=False, height_ratios=[3, 1.3], sharex="col")
+    n = min(len(fit.series), MAX_PANELS)  # 32 authorities at four levels: 128 panels in a row were 67,000 px wide
+    cols = min(n, PANELS_A_ROW)
+    rows = -(-n // cols)
+    fig = figure(figsize=(4.4 * cols, 5.8 * rows), layout="constrained")
+    # a row of panels to a subfigure: the titles and legends above each row take room there,
+    # not between every panel and its residuals
+    pairs = [sub.subplots(2, cols, squeeze=False, height_ratios=[3, 1.3], sharex="col")
+             for sub in np.atleast_1d(fig.subfigures(rows, 1))]
+    for k in range(n, rows * cols):  # the last row's empty places
+        pairs[-1][0][k % cols].set_visible(False)
+        pairs[-1][1][k % cols].set_visible(False)
     unit = fit.model.checked.graph.time.unit
     when = _calendar(fit)
     run = fit.model.run(params=fit.params())
-    for k, (s, mu) in enumerate(zip(fit.series, fit.predictions, strict=True)):
-        ax, rax = axes[0][k], axes[1][k]
+    for k, (s, mu) in enumerate(zip(fit.series[:n], fit.predictions[:n], strict=True)):
+        ax, rax = pairs[k // cols][0][k % cols], pairs[k // cols][1][k % cols]
         order = s.ends.argsort()
         if s.obs.kind == "flow":
             ax.plot(when(s.ends[order]), mu[order], "-", color="#1f77b4", label="fitted")
@@ -240,9 +251,14 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         rax.axhline(0, color="grey", lw=0.8)
         rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
         rax.set_xlabel("date" if fit.calibration.time_origin is not None else f"time [{unit}]")
+        if fit.calibration.time_origin is not None:  # `2020` under each year, not `2019-07` run together
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator()
+            rax.xaxis.set_major_locator(locator)
+            rax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         rax.set_ylabel(f"observed - fitted\n{shown.strip()}".strip(), fontsize=8)  # on one line it ran past its panel
         _plain_numbers(rax)
-    fig.tight_layout()
     from .plots import save
 
     save(fig, str(path), inputs)

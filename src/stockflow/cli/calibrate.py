@@ -91,7 +91,11 @@ def _write(fit: Any, out: Path, text: str, post: Any) -> None:
     write_atomic(out / "residuals.csv", safe_csv_frame(fit.residuals()).to_csv(index=False), inputs)
     write_atomic(out / "correlation.csv", safe_csv_frame(fit.correlation).to_csv(), inputs)
     plot(fit, out / "fit.png", inputs)
-    wrote = ["fit.png", "estimates.csv", "correlation.csv", "residuals.csv", "report.txt"]
+    from ..plots import MAX_PANELS
+
+    drawn = f" (the first {MAX_PANELS} of {len(fit.series)} series; residuals.csv has all)" \
+        if len(fit.series) > MAX_PANELS else ""
+    wrote = [f"fit.png{drawn}", "estimates.csv", "correlation.csv", "residuals.csv", "report.txt"]
     chains = None
     if post is not None:
         from ..report_posterior import posterior_plot
