@@ -22,8 +22,14 @@ class VectorCode(ScalarCode):
         super().__init__(model, xp, scaled, timed)
         g, lay = model.graph, self.lay
         arrays = [tuple(v for v, _ in a.elements) for a in g.arrays]
-        capped = {f for cap in self.caps for f, _ in cap.ins + cap.outs}
+        from .caps_vector import VectorCaps, chains  # JAX's: a NumPy run never imports it
+
+        found = chains(self.caps) if self.caps else None
+        # capped flows change after they are computed: read from env, unless the caps cut
+        # their vectors whole (caps_vector)
+        capped = {f for cap in self.caps for f, _ in cap.ins + cap.outs} if found is None else set()
         self.gather = gather = Gatherer(xp, set(scaled) | set(timed) | capped)
+        self.vector_caps = VectorCaps(self.caps, found, gather) if found is not None else None
         self._sources = 0
         gather.add("state", lay.stocks)
         gather.add("prep", self.prep_names)
@@ -113,7 +119,9 @@ class VectorCode(ScalarCode):
         windows = self.windows(env, t)
         self.blend(env, windows)
         self._run(self.steps, env, windows)
-        if self.caps:  # as in ScalarCode.evaluate
+        if self.vector_caps is not None:
+            self.vector_caps(env)
+        elif self.caps:  # as in ScalarCode.evaluate
             cut_back(self.caps, env, self.xp)
         return env
 

@@ -32,7 +32,7 @@ def div(a: Any, b: Any) -> Any:
     return lax.div(value(a), value(b))
 
 
-def part(flow: Any, c: float, sign: float) -> Any:
+def part(flow: Any, c: Any, sign: float) -> Any:
     """c times the flow's positive part (sign 1) or negative part (sign -1), NaN kept."""
     v = value(flow) if sign > 0 else lax.neg(value(flow))
     keep = lax.bitwise_or(lax.ge(v, 0.0), lax.ne(v, v))
