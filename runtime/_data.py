@@ -183,8 +183,6 @@ def _value(o: Observation, value: str, place: str, errors: list[Diagnostic]) -> 
     return v
 
 
-
-
 def _calendar_start(when: str, o: Observation, cal: Calibration, start: float, unit: str,
                     unit_s: Fraction | None) -> float | None:
     """The start of a period given in whole calendar years, quarters or months before a date."""

@@ -136,12 +136,12 @@ class VectorCaps:
             for j in (order if n % 2 == 0 else order[::-1])[1 if n else 0:]:
                 supply = _add(fixed[j], _total([L.mul(part, k[by]) for part, by in moving[j]]))
                 k[j] = L.ratio(drains[j], supply)
-        self._cut(env, barrier(env_xp(self.gather), k))
+        self._cut(env, barrier(self.gather.xp, k))
 
     def _cut(self, env: LazyEnv, k: list[Any]) -> None:
         """Each capped flow scaled by the factor of the stock it drains: a group's vector at
         once, with a factor of 1 where an element drains no capped stock."""
-        xp = env_xp(self.gather)
+        xp = self.gather.xp
         flat = join(xp, [*k, xp.ones((1,), dtype=xp.float64)])
         for source, src, dst, scalars in self._targets():
             if source is None:  # flows computed one by one: cut one by one
@@ -182,10 +182,6 @@ class VectorCaps:
                            np.array([dst.get(n, one) for n in names]), tuple(names)))
         self._writes = writes
         return writes
-
-
-def env_xp(gather: Gatherer) -> Any:
-    return gather.xp
 
 
 def _total(terms: list[Any]) -> Any:
