@@ -209,6 +209,7 @@ def overlay_text(fit: Any, path: Path) -> str:
 
 
 PANELS_A_ROW = 4
+TITLE_CHARS = 48  # a panel's title line at 9 points in 4.4 inches
 
 
 def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
@@ -243,10 +244,14 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         what = {"flow": "its total over each period", "rate": "its rate at each date"}.get(s.obs.kind, "at each date")
         named = "" if s.obs.named is None else f" (“{s.obs.named}” in the data)"
         target = f"{s.obs.target}, {what}" if s.obs.target.lower() != s.obs.series.lower() else what  # said once
-        ax.set_title(as_written(f"{s.obs.series}{named}") + f"\n{target}", fontsize=9)
+        head = f"{s.obs.series}{named}"
+        if len(head) > TITLE_CHARS and named:  # an element's name and its series' past a panel's width
+            head = f"{s.obs.series}\n{named.strip()}"
+        ax.set_title(as_written(head) + f"\n{target}", fontsize=9)
         shown = f" [{s.obs.unit or units}]" if (s.obs.unit or units) else ""
         ax.set_ylabel(shown.strip(), fontsize=8)
-        ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False, ncol=2)
+        lines = head.count("\n") + 2
+        ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.02 + 0.05 * lines), frameon=False, ncol=2)
         _plain_numbers(ax)
         rax.axhline(0, color="grey", lw=0.8)
         rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
