@@ -21,7 +21,7 @@ from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
 from ..compiler.ir.graph import Graph
 from ..compiler.read.calibration import Calibration, DataSource, Observation
 from ._calendar import add_months, date_time, months_per
-from ._data_rows import Key, Picker, cells_text, differ_hint, kept, norm
+from ._data_rows import Key, Picker, cells_text, differ_hint, kept, listed, norm
 
 MAX_DATA_BYTES = 20_000_000  # a local authority's series are kilobytes; pandas needs ~10x the file in memory
 
@@ -88,7 +88,7 @@ def _no_cells(column: str, element: str, obs: list[Observation], cells: dict[str
     series of that element."""
     met = cells.get(column, {})
     near = closest(element, met)
-    shown = ", ".join(f"`{printable(x)}`" for x in sorted(met.values())[:12]) + (" ..." if len(met) > 12 else "")
+    shown = listed(sorted(met.values()))
     hint = (f"rows of other series have `{printable(column)}` `{printable(met[norm(element)])}`: check that the "
             "data hold these series for it" if norm(element) in met else
             f"`{printable(column)}` holds `{printable(met[near])}`: if that is `{element}`, name the element "

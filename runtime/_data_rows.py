@@ -57,9 +57,7 @@ def kept(table: Any, src: DataSource, name: str, errors: list[Diagnostic]) -> An
                 shown = sorted(str(x) for x in table[column].unique()[:200])
                 errors.append(error("E081", f"`where`: no row of {name} has `{printable(column)}` "
                                     f"`{printable(v)}`", src.span,
-                                    did_you_mean(v, shown) or f"`{printable(column)}` holds: "
-                                    + ", ".join(f"`{printable(x)}`" for x in shown[:12])
-                                    + (" ..." if len(shown) > 12 else "")))
+                                    did_you_mean(v, shown) or f"`{printable(column)}` holds: " + listed(shown)))
         table = table[cells.isin(wanted)]
     return table
 
@@ -79,6 +77,11 @@ def differ_hint(table: Any, lines: list[int], skip: set[str], prefer_hint: str) 
                     f"source; for an array's elements, `by: {{DIMENSION: {c}}}` on the observation; for revised "
                     f"figures, `prefer: {{column: {c}, keep: ...}}`")
     return prefer_hint
+
+
+def listed(values: list[str], most: int = 12) -> str:
+    """`a`, `b`, ... : the first `most` values, for a hint."""
+    return ", ".join(f"`{printable(x)}`" for x in values[:most]) + (" ..." if len(values) > most else "")
 
 
 def cells_text(cells: tuple[tuple[str, str], ...]) -> str:

@@ -164,19 +164,19 @@ class VectorCaps:
                 src.update((f, j * m + c) for c, f in enumerate(slot.flows))
             for slot in p.ins:
                 dst.update((f, j * m + c) for c, f in enumerate(slot.flows))
-        by_source: dict[Any, list[tuple[str, int]]] = {}
+        sources: dict[Any, None] = {}  # the group vectors holding capped flows, in order
         loose = []
         for f in dict.fromkeys([*src, *dst]):
             loc = self.gather.where.get(f)
             if loc is None or f in self.gather.dynamic:
                 loose.append((f, src.get(f, one), dst.get(f, one)))
             else:
-                by_source.setdefault(loc[0], []).append((f, loc[1]))
+                sources[loc[0]] = None
         writes: list[Any] = [(None, None, None, loose)] if loose else []
         members: dict[Any, list[tuple[int, str]]] = {}
         for name, (source, i) in self.gather.where.items():
             members.setdefault(source, []).append((i, name))
-        for source in by_source:
+        for source in sources:
             names = [n for _, n in sorted(members[source])]
             writes.append((source, np.array([src.get(n, one) for n in names]),
                            np.array([dst.get(n, one) for n in names]), tuple(names)))
