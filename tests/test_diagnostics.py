@@ -161,3 +161,20 @@ def test_a_syntax_error_names_the_punctuation_it_expected() -> None:
         stockflow.load_text("model m\ntime { start 0 stop 1 dt 1 }\nparam p = 1\nstock s = p\n"
                             "scenario a {\n  sample p from uniform(0, 1)\n}\n")
     assert exc.value.diagnostics[0].hint == "expected `=`, `[`, `over`, `~`"
+
+
+def test_the_checks_build_the_model_functions_only_when_an_analysis_needs_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At thousands of elements, building the NumPy functions was over half the check pass,
+    for analyses that did not need them: a large model whose outflows vanish at zero has no
+    rate to evaluate and no time constant to find (over 400 stocks)."""
+    from stockflow.compiler.passes import checks
+
+    built = []
+    real = checks.build
+    monkeypatch.setattr(checks, "build", lambda *a, **k: built.append(1) or real(*a, **k))
+    chain = ("time { start 0 stop 4 dt 0.25 units year }\ndim i = range(1, 500)\nstock x[i] = 1\n"
+             "flow move[i] [1/year]: x[i] -> x[i + 1] = x[i] * 0.1 [1/year] { where i < 500 }\n")
+    assert stockflow.load_text(chain).warnings == () and built == []
+    small = "time { start 0 stop 4 dt 1 units year }\nstock s = 1\nflow f: s -> outside = 0.5 + s\n"
+    w103, w101 = stockflow.load_text(small).warnings  # a rate to evaluate, and a time constant: built once
+    assert "at zero it is 0.5" in w101.message and "time constant, 1 year" in w103.message and built == [1]

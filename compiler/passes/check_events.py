@@ -7,7 +7,6 @@ starts. The times checked are numbers written in the spec (with or without units
 from __future__ import annotations
 
 from ..base.diagnostics import Diagnostic, Span, warning
-from ..codegen.build import ModelFunctions
 from ..ir import ast as A
 from ..ir.model import CheckedModel
 from ..ir.units import TIME
@@ -16,7 +15,7 @@ from ..ir.walk import children
 EVENTS = {"step": "starts", "ramp": "starts", "pulse": "happens"}
 
 
-def events_outside_run(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def events_outside_run(model: CheckedModel, _fns: object) -> list[Diagnostic]:
     g = model.graph
     t = g.time
     seen: set[Span | None] = set()  # an arrayed equation's call, once

@@ -18,9 +18,23 @@ _MAX_EXPR_DEPTH = 100  # the parser's bound on one equation's nesting
 _MAX_INLINED_DEPTH = 400  # well inside Python's recursion limit for sympy's tree walks
 
 
+class Functions:
+    """The model's NumPy functions, built when an analysis first needs them: most models'
+    analyses never do, and at thousands of elements the build is most of the pass."""
+
+    def __init__(self, model: CheckedModel):
+        self.model = model
+        self._fns: ModelFunctions | None = None
+
+    def get(self) -> ModelFunctions:
+        if self._fns is None:
+            self._fns = build(self.model, np)
+        return self._fns
+
+
 def check(model: CheckedModel) -> list[Diagnostic]:
     """Advisory analyses: one that cannot finish on a model is skipped, never fatal."""
-    fns = build(model, np)
+    fns = Functions(model)
     out: list[Diagnostic] = []
     for analysis in (outflows_at_zero, unused, time_constant, rates_without_units, fit_draws_present,
                      events_outside_run):
@@ -31,7 +45,7 @@ def check(model: CheckedModel) -> list[Diagnostic]:
     return out
 
 
-def rates_without_units(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def rates_without_units(model: CheckedModel, fns: Functions) -> list[Diagnostic]:
     """W108: a parameter or auxiliary without units that supplies a flow's "per time" in a model
     that declares units elsewhere. It is then read per model time unit, silently: `r = 0.3` in
     `stock * r` of a month model is 30% a month, whatever the modeller meant."""
@@ -70,7 +84,7 @@ def _array_heads(model: CheckedModel) -> dict[str, str]:
     return heads
 
 
-def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def outflows_at_zero(model: CheckedModel, fns: Functions) -> list[Diagnostic]:
     """W101: an outflow still positive when its stock is empty would drive the stock negative.
 
     sympy decides whether the rate vanishes identically at zero; where it does not, the rate is
@@ -94,7 +108,7 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
         inlined[sym(n)] = e.xreplace({x: inlined[x] for x in used})
         depth[sym(n)] = d
     flows = {f.id: f for f in g.flows}
-    start = _start_values(model, fns)
+    start: list[tuple[ModelFunctions, np.ndarray, np.ndarray] | None] = []  # made at the first rate to evaluate
     seen: dict[tuple[object, ...], sympy.Expr | None] = {}
     out = []
     for s in todo:
@@ -105,7 +119,9 @@ def outflows_at_zero(model: CheckedModel, fns: ModelFunctions) -> list[Diagnosti
             at_zero = _at_zero(e, sym(s.id), seen)
             if at_zero is None or at_zero == 0:
                 continue
-            value = _value_at_zero(model, fid, s.id, start)
+            if not start:
+                start.append(_start_values(model, fns.get()))
+            value = _value_at_zero(model, fid, s.id, start[0])
             if value is not None and value <= 0:
                 continue
             f = flows[fid]
@@ -196,7 +212,7 @@ def _value_at_zero(model: CheckedModel, flow: str, stock: str,
     return v if np.isfinite(v) else None
 
 
-def unused(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def unused(model: CheckedModel, fns: Functions) -> list[Diagnostic]:
     """W102: parameters and lookups that no equation, initial value or metric uses."""
     g = model.graph
     used: set[str] = set()
@@ -240,7 +256,7 @@ def _leave_out(model: CheckedModel, vid: str) -> str | None:
     return None
 
 
-def fit_draws_present(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def fit_draws_present(model: CheckedModel, fns: Functions) -> list[Diagnostic]:
     """W109: a scenario that samples from a fit whose draws are not there (yet). Not an error:
     the spec is also what `stockflow calibrate` loads to make them."""
     import csv
@@ -288,7 +304,7 @@ def _jacobian(fns: ModelFunctions, y0: np.ndarray, n: int, t0: float, prep: obje
     return (d[:n, :n] - d[:n, n:]) / (2 * h)
 
 
-def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
+def time_constant(model: CheckedModel, functions: Functions) -> list[Diagnostic]:
     """W103: dt against the fastest time constant of the linearised model at the start."""
     g = model.graph
     n = len(g.stocks)
@@ -296,6 +312,7 @@ def time_constant(model: CheckedModel, fns: ModelFunctions) -> list[Diagnostic]:
         return []
     params = np.array([p.value for p in g.params], dtype=np.float64)
     t0, dt = g.time.start, g.time.dt
+    fns = functions.get()
     zeros = np.zeros(fns.layout.n_state)
     mask = np.zeros(fns.layout.n_state, dtype=bool)
     with np.errstate(all="ignore"):
