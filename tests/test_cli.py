@@ -412,3 +412,29 @@ def test_plot_vars_takes_a_slice_with_a_comma_in_it(tmp_path: Path) -> None:
                     "stock kids[area, level] = 1\naux total = sum(kids)\n", encoding="utf-8")
     code, out, err = invoke("plot", str(spec), "--vars", "kids[*, hi],total", "-o", str(tmp_path / "p.png"))
     assert code == 0 and (tmp_path / "p.png").stat().st_size > 0, out + err
+
+
+def test_scenarios_without_metrics_show_a_stock_of_two_dimensions_as_a_grid_a_scenario(tmp_path: Path) -> None:
+    """`run --scenarios` of a model without metrics listed every element of a 2-D stock, cut
+    at 35 rows: a grid under each scenario, as `run` shows it; scalar stocks stay in a table
+    whose columns share their decimals."""
+    spec = tmp_path / "grid.sfm"
+    spec.write_text("model grid\ntime { start 0 stop 1 dt 1 units year }\nunit child\n"
+                    "dim authority = [dundee, angus]\ndim level = [low, high]\n"
+                    "stock kids[authority, level] [child] = {(dundee, low): 20000, (dundee, high): 100, "
+                    "(angus, low): 9000, (angus, high): 40}\nparam up [1/year] = 0.01\n"
+                    "flow rise[authority] [child/year]: kids[authority, low] -> kids[authority, high] = "
+                    "kids[authority, low] * up\nstock other [child] = 5\nstock few [child] = 123456\n"
+                    "scenario faster { set up = 0.02 }\n", encoding="utf-8")
+    code, out, _ = invoke("run", str(spec), "--scenarios", "all")
+    assert code == 0, out
+    lines = out.splitlines()
+    at = lines.index("stock  baseline   faster  units")  # one number of decimals a column
+    assert [lines[at + 2].split(), lines[at + 3].split()] == [["other", "5", "5", "child"],
+                                                              ["few", "123,456", "123,456", "child"]]
+    base = lines.index("kids at the end under baseline, by authority and level [child]")
+    faster = lines.index("kids at the end under faster, by authority and level [child]")
+    assert lines[base + 3].split() == ["dundee", "19,800", "300.00", "20,100", "20,100"]
+    assert lines[faster + 3].split() == ["dundee", "19,600", "500.00", "20,100", "20,100"]
+    assert lines[faster + 5].split() == ["total", "28,420", "720.00", "29,140", "29,140"]
+    assert "kids[dundee,low]" not in out

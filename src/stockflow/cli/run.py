@@ -150,26 +150,40 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
         click.echo(f"\n{metric}" + (f" [{units_shown(units)}]" if units_shown(units) else ""))
         click.echo(text_table(rows, header, numeric))
     if not by_metric:
-        _print_stocks_by_scenario(res)
+        _print_stocks_by_scenario(model, res)
     _print_drivers(res, list(by_metric))
     if output is not None:
         _write_results(res, output, f"results of {len(res.runs)} runs", model.inputs)
 
 
-def _print_stocks_by_scenario(res: Any) -> None:
+def _print_stocks_by_scenario(model: Any, res: Any) -> None:
     """Without metrics there was nothing after the heading: each stock at the end of the run
-    under each scenario (the median of a scenario's runs)."""
+    under each scenario (the median of a scenario's runs); a stock of two or more dimensions
+    as a grid a scenario, as `run` shows it, not 128 rows cut to 35."""
     import numpy as np
 
-    stocks = [v for v in res.batch.variables if v.kind == "stock" and not v.hidden]
-    if not stocks:
-        return
+    from ..numbers import column_texts
+    from .run_grid import grid, stock_grids
+
     names = list(res.names)
     runs = [res.indices(n) for n in names]  # once, not once a stock
-    rows = [[v.name, *(value_text(float(np.median(res.batch[v.id][idx, -1])), v.units) for idx in runs),
-             units_shown(v.units)] for v in stocks]
+    arrays = stock_grids(model, res.batch.variables)
+    in_grids = {vid for a, _ in arrays for vid, _ in a.elements}
+    stocks = [v for v in res.batch.variables if v.kind == "stock" and not v.hidden and v.id not in in_grids]
+    if not stocks and not arrays:
+        return
     click.echo("\nstocks at the end of the run (the spec declares no metrics to compare)")
-    click.echo(text_table(_cut(rows, "stock"), ["stock", *names, "units"], set(range(1, len(names) + 1))))
+    if stocks:
+        one_unit = len({v.units for v in stocks}) == 1  # else each in its own (a £ among children)
+        ends = [column_texts(vals, stocks[0].units) if one_unit else [value_text(x, v.units) for x, v in
+                                                                      zip(vals, stocks, strict=True)]
+                for idx in runs if (vals := [float(np.median(res.batch[v.id][idx, -1])) for v in stocks])]
+        rows = [[v.name, *(col[i] for col in ends), units_shown(v.units)] for i, v in enumerate(stocks)]
+        click.echo(text_table(_cut(rows, "stock"), ["stock", *names, "units"], set(range(1, len(names) + 1))))
+    for a, units in arrays:
+        for name, idx in zip(names, runs, strict=True):
+            median = lambda vid, idx=idx: np.median(res.batch[vid][idx], axis=0)  # noqa: E731 - a scenario's series
+            click.echo("\n" + grid(a, median, units, f" under {name}"))
 
 
 def _print_drivers(res: Any, metrics: list[str]) -> None:

@@ -15,23 +15,29 @@ MAX_GRID_ROWS = 60  # a summary: past this, the first and last rows and a count 
 def grids(model: Any, res: Any) -> tuple[list[str], set[str]]:
     """Each stock array of two or more dimensions as a grid of its end values; and the
     stocks the grids show, left out of the summary's table."""
-    stocks = {v.id: v for v in res.variables if v.kind == "stock"}
     out: list[str] = []
     shown: set[str] = set()
-    for a in model.checked.graph.arrays:
-        ids = [vid for vid, _ in a.elements]
-        if len(a.dims) < 2 or not all(vid in stocks for vid in ids):
-            continue
-        out.append(_grid(a, res, stocks[ids[0]].units))
-        shown.update(ids)
+    for a, units in stock_grids(model, res.variables):
+        out.append(grid(a, lambda vid: res[vid], units, ""))
+        shown.update(vid for vid, _ in a.elements)
     return out, shown
 
 
-def _grid(a: Any, res: Any, units: str | None) -> str:
+def stock_grids(model: Any, variables: Any) -> list[tuple[Any, str | None]]:
+    """The stock arrays of two or more dimensions, with their units."""
+    stocks = {v.id: v for v in variables if v.kind == "stock"}
+    return [(a, stocks[a.elements[0][0]].units) for a in model.checked.graph.arrays
+            if len(a.dims) >= 2 and all(vid in stocks for vid, _ in a.elements)]
+
+
+def grid(a: Any, series: Any, units: str | None, under: str) -> str:
+    """The grid of array `a`, each element's values over time given by `series(id)`; `under`
+    names the scenario the values are of, if any."""
     cols = list(dict.fromkeys(key[-1] for _, key in a.elements))
     rows = list(dict.fromkeys(key[:-1] for _, key in a.elements))
-    end = {key: float(res[vid][-1]) for vid, key in a.elements}
-    start = {key: float(res[vid][0]) for vid, key in a.elements}
+    values = {key: series(vid) for vid, key in a.elements}
+    end = {key: float(v[-1]) for key, v in values.items()}
+    start = {key: float(v[0]) for key, v in values.items()}
 
     def line(label: str, keys: list[tuple[str, ...]]) -> list[Any]:
         cells = [sum(end[k] for k in keys if k[-1] == c) if any(k[-1] == c for k in keys) else None for c in cols]
@@ -45,5 +51,5 @@ def _grid(a: Any, res: Any, units: str | None) -> str:
     if len(body) > MAX_GRID_ROWS + 1:  # the total row stays
         body = [*body[:50], [f"… {len(body) - 56:,} more rows", *[""] * (len(cols) + 2)], *body[-6:]]
     head = [" x ".join(a.dims[:-1]), *cols, "total", "at start"]
-    title = f"{a.name} at the end, by {' and '.join(a.dims)} [{units_shown(units) or 'no units'}]"
+    title = f"{a.name} at the end{under}, by {' and '.join(a.dims)} [{units_shown(units) or 'no units'}]"
     return title + "\n" + text_table(body, head, set(range(1, len(head))))
