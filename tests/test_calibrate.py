@@ -186,6 +186,11 @@ def test_the_fit_chart_labels_each_axis_with_its_units(tmp_path: Path, monkeypat
     top, bottom = fig.axes
     assert top.get_ylabel() == "[child]" and bottom.get_ylabel() == "observed - fitted\n[child]"
     assert bottom.get_xlabel() == "time [year]"
+    # the data fit exactly: residuals of 1e-14 spread over the axis showed `0` at every tick
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in bottom.get_yticklabels() if t.get_text()]
+    assert ticks.count("0") == 1 and len(set(ticks)) == len(ticks), ticks
+    assert bottom.get_ylim()[1] == pytest.approx(0.01 * 36, rel=1e-3)
 
 
 def test_a_tight_interval_is_written_with_the_digits_that_tell_its_ends_apart() -> None:

@@ -255,6 +255,7 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
         _plain_numbers(ax)
         rax.axhline(0, color="grey", lw=0.8)
         rax.plot(when(s.ends), s.values - mu, "o", color="#d62728")
+        _zero_residuals(rax, s.values, mu)
         rax.set_xlabel("date" if fit.calibration.time_origin is not None else f"time [{unit}]")
         if fit.calibration.time_origin is not None:  # `2020` under each year, not `2019-07` run together
             from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -267,6 +268,15 @@ def plot(fit: Any, path: Path, inputs: tuple[str, ...] = ()) -> None:
     from .plots import save
 
     save(fig, str(path), inputs)
+
+
+def _zero_residuals(rax: Any, values: np.ndarray, mu: np.ndarray) -> None:
+    """Residuals of data the model fits exactly are rounding, 1e-14: the axis spread over them
+    showed `0` at every tick. They are shown at the data's scale, on a line at zero."""
+    resid = np.abs(np.asarray(values, dtype=float) - np.asarray(mu, dtype=float))
+    scale = max(float(np.max(np.abs(values), initial=0.0)), float(np.max(np.abs(mu), initial=0.0)), 1.0)
+    if resid.size and np.all(np.isfinite(resid)) and float(resid.max()) <= 1e-9 * scale:
+        rax.set_ylim(-0.01 * scale, 0.01 * scale)
 
 
 def _calendar(fit: Any) -> Any:
