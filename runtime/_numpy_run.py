@@ -40,8 +40,7 @@ class NumpyRun(RunFunction):
         return y[self.cols] if self.cols else np.zeros((0,))
 
     def totals(self, y: Any) -> Any:
-        return np.array([sum(scale * y[i] for i, scale in stocks) for stocks, _ in self.group_rows],
-                        dtype=np.float64)
+        return np.array([np.dot(w, y[at]) for at, w in self.group_at], dtype=np.float64)
 
     def drift(self, y: Any, total0: Any, worst: Any) -> Any:
         if not self.group_rows:
