@@ -48,6 +48,18 @@ def test_girfec_both_methods_with_sparse_saves_and_recomputed_outputs(method: st
     same(m, method=method, outputs=[aux])  # outputs recomputed from the recorded state
 
 
+def test_stocks_recorded_out_of_order_and_apart_are_the_numpy_paths() -> None:
+    """The JAX run records its stocks as one slice where they lie in a row, else one gather:
+    a subset out of order and with gaps is each stock's own trajectory."""
+    m = stockflow.load(ROOT / "specs" / "girfec" / "girfec.sfm")
+    stocks = [v.id for v in m.variables() if v.kind == "stock" and not v.hidden]
+    same(m, outputs=[stocks[3], stocks[0], stocks[2]])
+    same(m, outputs=stocks[1:3])
+    whole = m.run(backend="jax")
+    picked = m.run(backend="jax", outputs=[stocks[3], stocks[0]])
+    assert (picked[stocks[3]] == whole[stocks[3]]).all() and (picked[stocks[0]] == whole[stocks[0]]).all()
+
+
 @needs_peer_models()
 def test_reference_models() -> None:
     checked = 0
