@@ -72,6 +72,29 @@ param k [1/year] = 3
     assert found == {("x", "f"): Polarity.UNDETERMINED}
 
 
+def test_a_long_sums_links_are_each_terms_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sum(x[i!])` over an array was differentiated whole once a symbol: quadratic, a minute
+    for `loops`, `explain`, diagrams and the explorer at 1,600 elements. Each symbol's link
+    comes from the terms it is in; the signs and values at the start are those of the whole."""
+    import sympy
+
+    from stockflow.compiler.analysis import causal
+
+    seen: list[int] = []
+    real = sympy.diff
+    monkeypatch.setattr(causal.sympy, "diff", lambda e, *a: seen.append(len(e.args)) or real(e, *a))
+    m = model("dim i = range(1, 12)\nstock x[i] = 1\nparam k[i] [1/year] = 0.1\n"
+              "flow out[i]: x[i] -> outside = x[i] * k[i] * (1 - share)\naux share = sum(x[i!]) / 100 - 0.2 * x[3]\n")
+    g = causal_graph(m.checked)
+    assert max(seen) < 12  # never the whole sum of twelve
+    share = {link.source: link for link in g.links if link.target == "share"}
+    assert sorted(share) == sorted(f"x[{i}]" for i in range(1, 13))
+    assert share["x[1]"].value_at_start == pytest.approx(0.01) and share["x[3]"].value_at_start == pytest.approx(-0.19)
+    assert share["x[1]"].sign.name == "POSITIVE" and share["x[3]"].sign.name == "NEGATIVE"
+    assert loops_of("dim i = range(1, 12)\nstock x[i] = 1\nflow out[i]: x[i] -> outside = x[i] * sum(x[j!]) / 100\n"
+                    "dim j = range(1, 12)\n") != {}
+
+
 def test_a_flow_capped_by_min_or_max_keeps_its_loop_sign() -> None:
     """min/max differentiate to steps; each step is in [0, 1], so the sign is known."""
     found = loops_of("""
