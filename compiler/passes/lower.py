@@ -352,7 +352,7 @@ def _residual(parts: list[tuple[sympy.Expr, sympy.Expr]], net: sympy.Expr) -> sy
             if term == 1 and c == 0:
                 continue
             if not (isinstance(term, sympy.Symbol) and k.is_number and c.is_number):
-                return sympy.expand(sympy.Add(*[k * e for k, e in parts]) - net)
+                return sympy.expand(sympy.Add(*[scale * d for scale, d in parts]) - net)
             total[term] = total.get(term, sympy.Integer(0)) + k * c
     return sympy.Add(*[c * t for t, c in total.items() if c != 0])
 

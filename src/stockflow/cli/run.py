@@ -162,7 +162,6 @@ def _print_stocks_by_scenario(model: Any, res: Any) -> None:
     as a grid a scenario, as `run` shows it, not 128 rows cut to 35."""
     import numpy as np
 
-    from ..numbers import column_texts
     from .run_grid import grid, stock_grids
 
     names = list(res.names)
@@ -174,16 +173,23 @@ def _print_stocks_by_scenario(model: Any, res: Any) -> None:
         return
     click.echo("\nstocks at the end of the run (the spec declares no metrics to compare)")
     if stocks:
-        one_unit = len({v.units for v in stocks}) == 1  # else each in its own (a £ among children)
-        ends = [column_texts(vals, stocks[0].units) if one_unit else [value_text(x, v.units) for x, v in
-                                                                      zip(vals, stocks, strict=True)]
-                for idx in runs if (vals := [float(np.median(res.batch[v.id][idx, -1])) for v in stocks])]
+        ends = [_column([float(np.median(res.batch[v.id][idx, -1])) for v in stocks], stocks) for idx in runs]
         rows = [[v.name, *(col[i] for col in ends), units_shown(v.units)] for i, v in enumerate(stocks)]
         click.echo(text_table(_cut(rows, "stock"), ["stock", *names, "units"], set(range(1, len(names) + 1))))
     for a, units in arrays:
         for name, idx in zip(names, runs, strict=True):
-            median = lambda vid, idx=idx: np.median(res.batch[vid][idx], axis=0)  # noqa: E731 - a scenario's series
-            click.echo("\n" + grid(a, median, units, f" under {name}"))
+            click.echo("\n" + grid(a, lambda vid, idx=idx: np.median(res.batch[vid][idx], axis=0), units,
+                                   f" under {name}"))
+
+
+def _column(values: list[float], stocks: list[Any]) -> list[str]:
+    """One scenario's column: one number of decimals where the stocks share units, else each
+    in its own (a £ among children keeps its £)."""
+    from ..numbers import column_texts
+
+    if len({v.units for v in stocks}) == 1:
+        return column_texts(values, stocks[0].units)
+    return [value_text(x, v.units) for x, v in zip(values, stocks, strict=True)]
 
 
 def _print_drivers(res: Any, metrics: list[str]) -> None:
