@@ -438,3 +438,18 @@ def test_scenarios_without_metrics_show_a_stock_of_two_dimensions_as_a_grid_a_sc
     assert lines[faster + 3].split() == ["dundee", "19,600", "500.00", "20,100", "20,100"]
     assert lines[faster + 5].split() == ["total", "28,420", "720.00", "29,140", "29,140"]
     assert "kids[dundee,low]" not in out
+
+
+def test_a_scenario_tables_columns_share_their_decimals(tmp_path: Path) -> None:
+    """A metric's table printed `19,920.17` above `17,136.85` and, in its difference column,
+    `-2,783.31` above `-5,762`: each column in one number of decimals, as the run's grids are."""
+    spec = tmp_path / "m.sfm"
+    spec.write_text("model m\ntime { start 0 stop 1 dt 1 units year }\nunit child\nstock kids [child] = 19920.17\n"
+                    "flow out [child/year]: kids -> outside = kids * k\nparam k [1/year] = 0\n"
+                    "metric left [child] = final(kids)\nscenario a { set k = 0.13972 }\n"
+                    "scenario b { set k = 0.289257 }\n", encoding="utf-8")
+    code, out, _ = invoke("run", str(spec), "--scenarios", "all")
+    assert code == 0, out
+    lines = out.split("left [child]\n", 1)[1].splitlines()
+    assert [ln.split() for ln in lines[2:5]] == [["baseline", "19,920"], ["a", "17,137", "-2,783.2", "-13.97%"],
+                                                 ["b", "14,158", "-5,762.0", "-28.93%"]]

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..numbers import counted, percent_text, time_words, units_shown, value_text
+from ..numbers import column_texts, counted, percent_text, time_words, units_shown, value_text
 from .common import die_internal, parse_sets, print_diagnostics, sources_for, text_table, writing
 
 
@@ -136,11 +136,14 @@ def _print_scenarios(model: Any, p: Any, res: Any, output: str | None, cluster: 
     for metric, block in by_metric.items():
         rows = []
         units = block[0].units
-        for r in block:
-            is_base = r.scenario == res.baseline and r.point == ""
-            row = [r.scenario] + ([r.point] if points else []) + [value_text(r.value, units)]
-            row += [value_text(r.p5, units), value_text(r.p95, units)] if spread else []
-            row += ["" if is_base else value_text(r.difference, units),
+        base = [r.scenario == res.baseline and r.point == "" for r in block]
+        # each column in one number of decimals: 19,920 beside -5,762, not 19,920.17 beside it
+        value, p5, p95 = (column_texts([getattr(r, k) for r in block], units) for k in ("value", "p5", "p95"))
+        diffs = iter(column_texts([r.difference for r, b in zip(block, base, strict=True) if not b], units))
+        for i, (r, is_base) in enumerate(zip(block, base, strict=True)):
+            row = [r.scenario] + ([r.point] if points else []) + [value[i]]
+            row += [p5[i], p95[i]] if spread else []
+            row += ["" if is_base else next(diffs),
                     "" if is_base or r.relative != r.relative else percent_text(r.relative, 2)]
             rows.append(row)
         header = ["scenario"] + (["point"] if points else []) + ["value" if not spread else "median"]
@@ -185,8 +188,6 @@ def _print_stocks_by_scenario(model: Any, res: Any) -> None:
 def _column(values: list[float], stocks: list[Any]) -> list[str]:
     """One scenario's column: one number of decimals where the stocks share units, else each
     in its own (a £ among children keeps its £)."""
-    from ..numbers import column_texts
-
     if len({v.units for v in stocks}) == 1:
         return column_texts(values, stocks[0].units)
     return [value_text(x, v.units) for x, v in zip(values, stocks, strict=True)]
