@@ -9,7 +9,7 @@ stocks and flows are >= 0, and auxiliaries are replaced by their (bounded) inlin
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -49,9 +49,13 @@ class Node:
 class CausalGraph:
     nodes: tuple[Node, ...]
     links: tuple[Link, ...]
+    _by_id: dict[str, Node] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # `node` is asked once a loop's node: a scan each was quadratic
+        object.__setattr__(self, "_by_id", {n.id: n for n in reversed(self.nodes)})
 
     def node(self, node_id: str) -> Node:
-        return next(n for n in self.nodes if n.id == node_id)
+        return self._by_id[node_id]
 
     def visible_inputs(self, target: str) -> list[tuple[str, Sign]]:
         """What `target` depends on, seen through hidden stocks (smooth, delay, accumulators).
@@ -107,10 +111,10 @@ def causal_graph(model: CheckedModel) -> CausalGraph:
 
 
 def _terms_by_symbol(e: sympy.Expr) -> dict[sympy.Symbol, list[sympy.Expr]] | None:
-    """For a long sum (`sum(x[i!])` over 3,200 elements), the terms each symbol is in: its
-    derivative is theirs alone. sympy's `diff` of the whole sum, once a symbol, walked every
-    term each time, quadratic in the array's size."""
-    if not isinstance(e, sympy.Add) or len(e.args) <= 8:
+    """For a sum (`sum(x[i!])` over 3,200 elements, a stock's flows), the terms each symbol is
+    in: its derivative is theirs alone, as sympy would find it. sympy's `diff` of the whole
+    sum, once a symbol, walked every term each time, quadratic in the sum's length."""
+    if not isinstance(e, sympy.Add):
         return None
     out: dict[sympy.Symbol, list[sympy.Expr]] = {}
     for t in e.args:
