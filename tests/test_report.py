@@ -437,3 +437,24 @@ def test_the_report_names_its_spec_without_the_folders_it_was_run_from(tmp_path:
     assert CliRunner().invoke(main, ["report", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)]).exit_code == 0
     text = out.read_text(encoding="utf-8")
     assert "Spec: girfec.sfm." in text and str(ROOT) not in text
+
+
+def test_the_full_list_of_loops_gives_an_arrays_loops_of_one_shape_one_row() -> None:
+    """32 authorities' loops were 1,152 rows of the same shapes: the folded list has a row a
+    shape, `... and 31 more`, its gains' range and `one for each area`; the five strongest
+    stay loops of their own."""
+    from stockflow.compiler.analysis.causal import causal_graph
+    from stockflow.report import _loops
+
+    m = stockflow.load_text("time { start 0 stop 1 dt 0.25 units year }\ndim area = [dundee, fife, angus]\n"
+                            "dim level = [low, high]\nstock kids[area, level] = 10\n"
+                            "param rate[area] [1/year] = {dundee: 0.1, fife: 0.2, angus: 0.3}\n"
+                            "flow up[area]: kids[area, low] -> kids[area, high] = kids[area, low] * rate[area]\n"
+                            "flow leave[area, level]: kids[area, level] -> outside = kids[area, level] / 18 [year]\n")
+    html = _loops(m, causal_graph(m.checked))
+    assert "All 9 loops, as 2 shapes (an array's loops of one shape on one row)" in html
+    assert ("<td>L3 and 2 more</td><td>balancing</td><td class=\"n\">-0.3 to -0.1 per year</td>"
+            "<td>kids[area,low] → up[area] → kids[area,low]: one for each area</td>") in html, html
+    assert "kids[area,level] → leave[area,level] → kids[area,level]: one for each area and level" in html
+    top = html.split("<details>", 1)[0]
+    assert "kids[angus,low] → up[angus] → kids[angus,low]" in top and "[area" not in top

@@ -71,10 +71,10 @@ def find_loops(cg: CausalGraph, limit: int = MAX_LOOPS) -> LoopReport:
     found = list(itertools.islice(cycles, limit + 1))
     truncated = len(found) > limit
     loops = []
+    order = {n.id: i for i, n in reversed(list(enumerate(cg.nodes)))}  # once, not a list searched a loop
     for cycle in found[:limit]:
         # Start each loop at its first stock (in declaration order) so the text reads naturally.
-        order = [n.id for n in cg.nodes]
-        start = min(range(len(cycle)), key=lambda i: (kinds[cycle[i]] is not Kind.STOCK, order.index(cycle[i])))
+        start = min(range(len(cycle)), key=lambda i: (kinds[cycle[i]] is not Kind.STOCK, order[cycle[i]]))
         cycle = cycle[start:] + cycle[:start]
         pairs = list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
         values = [links[p].value_at_start for p in pairs]

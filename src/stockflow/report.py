@@ -391,6 +391,30 @@ def _loops(model: Any, cg: Any) -> str:
     if len(rows) <= 5:  # all of them: no ranking and no folded list to speak of
         return (head + f"<p>{_e(summary)}, with each one's loop gain at the start (the product of the partial "
                 "derivatives around the loop):</p>" + _table(header, rows, {2}))
+    every, shapes = _loop_shapes(model, report.loops, rows, unit)
     return (head + f"<p>{_e(summary)}. The five that act most strongly at the start (largest loop gain, the "
             "product of the partial derivatives around the loop):</p>" + _table(header, top, {2})
-            + f"<details><summary>All {len(rows)} loops</summary>" + _table(header, rows, {2}) + "</details>")
+            + f"<details><summary>All {len(rows)} loops{shapes}</summary>" + _table(header, every, {2}) + "</details>")
+
+
+def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tuple[list[list[str]], str]:
+    """The full list with an array's loops of one shape on one row (32 authorities' loops were
+    1,152 rows, the same shapes over again), and the words that say so."""
+    from .compiler.analysis.loop_families import loop_families
+
+    families = loop_families(loops, model.checked.graph.arrays)
+    if len(families) == len(loops):
+        return rows, ""
+    at = {lp.id: i for i, lp in enumerate(loops)}
+    out = []
+    for fam in families:
+        row = list(rows[at[fam.loops[0].id]])
+        if len(fam.loops) > 1:
+            gains = [lp.gain for lp in fam.loops if lp.gain is not None]
+            lo, hi = (min(gains), max(gains)) if len(gains) == len(fam.loops) else (0.0, 0.0)
+            row[0] = _e(f"{fam.loops[0].id} and {len(fam.loops) - 1} more")
+            row[2] = "" if len(gains) < len(fam.loops) else (f"{value_text(lo)} per {_e(unit)}" if lo == hi else
+                                                              f"{value_text(lo)} to {value_text(hi)} per {_e(unit)}")
+            row[3] = _e(" → ".join(fam.names + (fam.names[0],)) + f": one for each {' and '.join(fam.over)}")
+        out.append(row)
+    return out, f", as {len(families)} shapes (an array's loops of one shape on one row)"

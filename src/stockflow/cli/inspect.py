@@ -116,9 +116,12 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
 @click.command()
 @click.argument("spec")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def loops(spec: str, fmt: str) -> None:
-    """List SPEC's feedback loops with their polarity (reinforcing or balancing)."""
+@click.option("--each", is_flag=True, help="List every element's loop of an array, not each shape once.")
+def loops(spec: str, fmt: str, each: bool) -> None:
+    """List SPEC's feedback loops with their polarity (reinforcing or balancing); an array's
+    loops of one shape once, with the dimension in place of its elements."""
     from ..compiler.analysis.causal import causal_graph
+    from ..compiler.analysis.loop_families import loop_families
     from ..compiler.analysis.loops import Polarity, find_loops
 
     model = load_or_exit(spec)
@@ -128,15 +131,24 @@ def loops(spec: str, fmt: str) -> None:
             {"id": lp.id, "polarity": lp.polarity.value, "polarity_at_start": lp.at_start.value,
              "variables": list(lp.names), "stocks": list(lp.stocks)} for lp in report.loops]}, indent=2))
         return
-    for lp in report.loops:
+    families = loop_families(report.loops, () if each else model.checked.graph.arrays)
+    for fam in families:
+        lp = fam.loops[0]
         pol = lp.polarity.value
         if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED:
             pol += f" ({lp.at_start.value} at the start)"
-        click.echo(f"{lp.id:>5}  {pol:<38} {' -> '.join(lp.names)} -> {lp.names[0]}")
+        click.echo(f"{lp.id:>5}  {pol:<38} {' -> '.join(fam.names)} -> {fam.names[0]}")
+        if len(fam.loops) > 1:
+            ids = ", ".join(x.id for x in fam.loops) if len(fam.loops) <= 5 else \
+                f"{', '.join(x.id for x in fam.loops[:3])} ... {fam.loops[-1].id}"
+            click.echo(f"{'':>7}{len(fam.loops)} loops, one for each {' and '.join(fam.over)} ({ids})")
     counts = {p: sum(lp.polarity is p for lp in report.loops) for p in Polarity}
     click.echo(f"\n{len(report.loops)} loop(s): {counts[Polarity.REINFORCING]} reinforcing, "
                f"{counts[Polarity.BALANCING]} balancing, {counts[Polarity.UNDETERMINED]} undetermined "
                "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
+    if len(families) < len(report.loops):
+        click.echo(f"shown as {len(families)} shapes, an array's loops once for all its elements; "
+                   "`--each` lists every loop")
 
 
 @click.command()

@@ -1,0 +1,63 @@
+"""Loops of an array told once for all its elements: a model of 32 authorities has each
+authority's loops, the same 36 shapes 32 times over, 1,152 lines that no board reads. A family
+is the loops that differ only in the element of dimensions each of them keeps to (one
+authority's stocks and flows throughout), written with the dimension in the element's place:
+`children[area,universal] -> escalation[area,universal,targeted] -> ...`, one for each area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .loops import Loop
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    loops: tuple[Loop, ...]  # in the report's order; one where no other loop shares its shape
+    names: tuple[str, ...]  # the first loop's names, with the dimensions of `over` in place of elements
+    over: tuple[str, ...]  # the dimensions it runs over, one loop for each of their elements
+
+
+def loop_families(loops: tuple[Loop, ...], arrays: tuple[Any, ...]) -> list[Family]:
+    """The loops grouped by shape, each family where its first loop stands."""
+    where = {vid: (a, key) for a in arrays for vid, key in a.elements}
+    groups: dict[tuple[Any, ...], list[tuple[Loop, dict[str, str]]]] = {}
+    for lp in loops:
+        kept = _kept(lp.nodes, where)
+        names = tuple(_shape(n, name, where, set(kept)) for n, name in zip(lp.nodes, lp.names, strict=True))
+        groups.setdefault((names, lp.polarity, lp.at_start, tuple(sorted(kept))), []).append((lp, kept))
+    out = []
+    for members in groups.values():
+        first, kept = members[0]
+        # only the dimensions the loops differ in: a loop kept to `high` by its flow is `high`
+        over = tuple(sorted(d for d in kept if len({k[d] for _, k in members}) > 1))
+        names = tuple(_shape(n, name, where, set(over)) for n, name in zip(first.nodes, first.names, strict=True))
+        out.append(Family(tuple(lp for lp, _ in members), names if over else first.names, over))
+    return out
+
+
+def _kept(nodes: tuple[str, ...], where: dict[str, tuple[Any, tuple[str, ...]]]) -> dict[str, str]:
+    """The dimensions whose element is one and the same wherever the loop's nodes have them."""
+    seen: dict[str, set[str]] = {}
+    for n in nodes:
+        found = where.get(n) or where.get(n.split("$", 1)[0])  # a smooth's stage by its owner
+        if found is not None:
+            a, key = found
+            for dim, element in zip(a.dims, key, strict=True):
+                seen.setdefault(dim, set()).add(element)
+    return {dim: next(iter(els)) for dim, els in seen.items() if len(els) == 1}
+
+
+def _shape(node: str, name: str, where: dict[str, tuple[Any, tuple[str, ...]]], kept: set[str]) -> str:
+    """`name` with the element of each dimension in `kept` replaced by the dimension."""
+    owner = node if node in where else node.split("$", 1)[0]
+    if owner not in where or "[" not in name:
+        return name
+    a, key = where[owner]
+    head, rest = name.split("[", 1)
+    inside, after = rest.split("]", 1)
+    if inside != ",".join(key):  # not written as its key (never expected): left as it is
+        return name
+    return f"{head}[{','.join(dim if dim in kept else e for dim, e in zip(a.dims, key, strict=True))}]{after}"
