@@ -151,3 +151,29 @@ def test_a_conserved_group_over_an_array_is_proved_flow_by_flow(monkeypatch: pyt
     m = stockflow.load_text(text)
     assert calls == []
     assert m.checked.boundary["all"] == -sympy.Symbol("out")
+
+
+_leaf = st.sampled_from(["x", "y", "z", "2", "1/3", "-1"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(factors=st.lists(st.tuples(_leaf, st.sampled_from(["", "**2", "exp", "max"])), min_size=1, max_size=5),
+       terms=st.integers(1, 3), wrt=st.sampled_from(["x", "y"]))
+def test_a_causal_links_derivative_is_sympys(factors: list, terms: int, wrt: str) -> None:
+    """The causal graph differentiates a product with its symbol as a plain factor by leaving
+    the factor out, and a sum term by term: the same expression as sympy's `diff`, exactly."""
+    import sympy
+
+    from stockflow.compiler.analysis.causal import _partial, _terms_by_symbol
+
+    def factor(leaf: str, how: str) -> sympy.Expr:
+        v = sympy.sympify(leaf)
+        return {"": v, "**2": v**2, "exp": sympy.exp(v), "max": sympy.Max(v, 0)}[how]
+
+    product = sympy.Mul(*[factor(leaf, how) for leaf, how in factors])
+    e = sympy.Add(*[product * (k + 1) + sympy.Symbol(f"w{k}") for k in range(terms)])
+    x = sympy.Symbol(wrt)
+    for expr in (product, e):
+        parts = _terms_by_symbol(expr)
+        got = _partial(expr, x) if parts is None or x not in parts else sympy.Add(*[_partial(t, x) for t in parts[x]])
+        assert got == sympy.diff(expr, x), (expr, got)
