@@ -185,7 +185,7 @@ class _Lowerer(ExprLowering):
         if s.units_from is G.UnitsFrom.RATE_TIMES_TIME:
             self.units[s.id] = None if ty.unit is None else ty.unit * self.time_unit
             return expr
-        if expr.is_zero is True:  # init(x): a hidden stock that never changes
+        if expr.is_Number and expr.is_zero:  # init(x): a stock that never changes (asked of any expression: ms a stock)
             return sympy.Integer(0)
         mine = self.units.get(s.id)
         want = None if mine is None else mine / self.time_unit
