@@ -32,7 +32,7 @@ def loop_families(loops: tuple[Loop, ...], arrays: tuple[Any, ...]) -> list[Fami
     for members in groups.values():
         first, kept = members[0]
         # only the dimensions the loops differ in: a loop kept to `high` by its flow is `high`
-        over = tuple(sorted(d for d in kept if len({k[d] for _, k in members}) > 1))
+        over = tuple(d for d in kept if len({k[d] for _, k in members}) > 1)  # in the order the loop meets them
         names = tuple(_shape(n, name, where, set(over)) for n, name in zip(first.nodes, first.names, strict=True))
         out.append(Family(tuple(lp for lp, _ in members), names if over else first.names, over))
     return out

@@ -417,4 +417,4 @@ def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tu
                                                               f"{value_text(lo)} to {value_text(hi)} per {_e(unit)}")
             row[3] = _e(" → ".join(fam.names + (fam.names[0],)) + f": one for each {' and '.join(fam.over)}")
         out.append(row)
-    return out, f", as {len(families)} shapes (an array's loops of one shape on one row)"
+    return out, f", as {counted(len(families), 'shape')} (an array's loops of one shape on one row)"

@@ -123,6 +123,7 @@ def loops(spec: str, fmt: str, each: bool) -> None:
     from ..compiler.analysis.causal import causal_graph
     from ..compiler.analysis.loop_families import loop_families
     from ..compiler.analysis.loops import Polarity, find_loops
+    from ..numbers import counted
 
     model = load_or_exit(spec)
     report = find_loops(causal_graph(model.checked))
@@ -147,7 +148,7 @@ def loops(spec: str, fmt: str, each: bool) -> None:
                f"{counts[Polarity.BALANCING]} balancing, {counts[Polarity.UNDETERMINED]} undetermined "
                "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
     if len(families) < len(report.loops):
-        click.echo(f"shown as {len(families)} shapes, an array's loops once for all its elements; "
+        click.echo(f"shown as {counted(len(families), 'shape')}, an array's loops once for all its elements; "
                    "`--each` lists every loop")
 
 
