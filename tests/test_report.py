@@ -458,3 +458,18 @@ def test_the_full_list_of_loops_gives_an_arrays_loops_of_one_shape_one_row() -> 
     assert "kids[area,level] → leave[area,level] → kids[area,level]: one for each area and level" in html
     top = html.split("<details>", 1)[0]
     assert "kids[angus,low] → up[angus] → kids[angus,low]" in top and "[area" not in top
+
+
+def test_a_metrics_numbers_in_the_results_table_share_their_decimals() -> None:
+    """A metric's row printed `19,920.17` beside `17,136.85`, and changes of `-2,783.31` beside
+    `-5,762`: a row's values in one number of decimals, its changes in one."""
+    from stockflow.report import _results
+
+    m = stockflow.load_text("model m\ntime { start 0 stop 1 dt 1 units year }\nunit child\n"
+                            "stock kids [child] = 19920.17\nflow out [child/year]: kids -> outside = kids * k\n"
+                            "param k [1/year] = 0\nmetric left [child] = final(kids)\n"
+                            "scenario a { set k = 0.13972 }\nscenario b { set k = 0.289257 }\n")
+    html = "".join(_results(m, m.run_scenarios(None), None))
+    row = html.split("<td>left</td>", 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'<td class="n">([^<]*)', row) == ["19,920", "17,137", "14,158"]
+    assert re.findall(r'class="note">([^<]*)', row) == ["-2,783.2 (-14.0%)", "-5,762.0 (-28.9%)"]

@@ -16,7 +16,7 @@ from . import plots
 from .compiler.base.names import canonical
 from .compiler.ir import ast as A
 from .compiler.ir.text import expr_text, scenario_items, unit_text
-from .numbers import counted, percent_text, time_words, units_shown, value_text
+from .numbers import column_texts, counted, percent_text, time_words, units_shown, value_text
 from .report_arrays import end_tables
 from .report_drivers import drivers_section
 
@@ -93,17 +93,21 @@ def _results(model: Any, results: Any, break_even: str | None) -> list[str]:
     heads = []  # each metric with its units, as written (headers are escaped where drawn)
     rows = []
     for metric, block in by_metric.items():
-        cells = {(r.scenario, r.point): r for r in block}
+        cells = [{(r.scenario, r.point): r for r in block}[c] for c in columns]
         units = str(block[0].units)
         heads.append((metric, _units_shown(units)))
         row = [_e(metric), _e(_units_shown(units))]
-        for sc, pt in columns:
-            r = cells[(sc, pt)]
-            cell = value_text(r.value, units)
+        # a metric's numbers in one number of decimals: 17,137 beside 19,920, not 17,136.85
+        n = len(cells)
+        shown = column_texts([r.value for r in cells] + [r.p5 for r in cells] + [r.p95 for r in cells], units)
+        diffs = iter(column_texts([r.difference for r, (sc, _) in zip(cells, columns, strict=True)
+                                   if sc != results.baseline], units))
+        for i, (r, (sc, _)) in enumerate(zip(cells, columns, strict=True)):
+            cell = shown[i]
             if r.runs > 1:
-                cell += f'<br><span class="note">5-95%: {value_text(r.p5, units)} to {value_text(r.p95, units)}</span>'
+                cell += f'<br><span class="note">5-95%: {shown[n + i]} to {shown[2 * n + i]}</span>'
             if sc != results.baseline:
-                cell += f'<br><span class="note">{_change(r.difference, r.relative, units)}</span>'
+                cell += f'<br><span class="note">{_change(r.difference, r.relative, units, next(diffs))}</span>'
             row.append(cell)
         rows.append(row)
     if not rows:
@@ -162,10 +166,11 @@ def _by_when(r: Any, unit: str) -> str:
     return _e("savings " + ", ".join(said) if said else "fewer than half the draws show savings within the run")
 
 
-def _change(diff: float, relative: float, units: str) -> str:
+def _change(diff: float, relative: float, units: str, shown: str | None = None) -> str:
+    """`+105.4 (+13.1%)`; `shown` is the difference as its column writes it."""
     if diff == 0 or abs(relative) < 1e-9:
         return "no change"
-    text = ("+" if diff > 0 else "") + value_text(diff, units)
+    text = ("+" if diff > 0 else "") + (value_text(diff, units) if shown is None else shown)
     return text + (f" ({percent_text(relative)})" if relative == relative else "")
 
 
