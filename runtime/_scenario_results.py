@@ -68,6 +68,18 @@ class ScenarioResults:
     def indices(self, name: str) -> list[int]:
         return [i for i, r in enumerate(self.runs) if r.scenario == name]
 
+    def points(self) -> list[tuple[str, list[int]]]:
+        """Each scenario's runs, a grid point of a sweep apart, named as the results tables name
+        them (`range (multiplier=0.6)`): a sweep's median over its points is none of them."""
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, r in enumerate(self.runs):
+            groups.setdefault((r.scenario, r.point), []).append(i)
+        out = []
+        for (name, _), idx in groups.items():
+            swept = ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept)
+            out.append((name + (f" ({swept})" if swept else ""), idx))
+        return out
+
     def __getitem__(self, name: str) -> Results:
         found = self.indices(name)
         if not found:

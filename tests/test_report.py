@@ -473,3 +473,29 @@ def test_a_metrics_numbers_in_the_results_table_share_their_decimals() -> None:
     row = html.split("<td>left</td>", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'<td class="n">([^<]*)', row) == ["19,920", "17,137", "14,158"]
     assert re.findall(r'class="note">([^<]*)', row) == ["-2,783.2 (-14.0%)", "-5,762.0 (-28.9%)"]
+
+
+def test_a_sweeps_points_each_have_their_line_in_the_end_table_and_the_runs_grid(tmp_path: Path) -> None:
+    """A swept scenario's change was its median over its points, the middle one's or one
+    between, labelled with the scenario's name as if it were the whole sweep: each point has
+    its own line, named as the results table names it."""
+    from stockflow.report import _trajectories
+
+    areas = ", ".join(f"a{i}" for i in range(15))  # more panels than a grid draws: the table
+    text = (f"time {{ start 0  stop 2  dt 1  units year }}\nunit child\ndim area = [{areas}]\ndim level = [lo, hi]\n"
+            "param up[area] [1/year] = 0.5\nstock kids[area, level] [child] = 100\n"
+            "flow esc[area] [child/year]: kids[area, lo] -> kids[area, hi] = kids[area, lo] * up[area]\n"
+            "scenario range { sweep up[a3] over [0, 0.25, 1] }\n")
+    model = stockflow.load_text(text)
+    page = "".join(_trajectories(model, model.run_scenarios(), None, None))
+    row = re.search(r"<tr><td>a3</td>(.*?)</tr>", page).group(1)  # type: ignore[union-attr]
+    lo = row.split("</td>", 1)[0]
+    # lo: 100 * 0.5^2 = 25 in the baseline; 100, 56.25 and 0 at the three points
+    assert re.findall(r'class="note">([^<]*)', lo) == [
+        "range (up[a3]=0): +75 (+300.0%)", "range (up[a3]=0.25): +31.25 (+125.0%)", "range (up[a3]=1): -25 (-100.0%)"]
+    spec = tmp_path / "m.sfm"
+    spec.write_text(text, encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(spec), "--scenarios", "all"]).stdout
+    at = out.splitlines().index("kids at the end under range (up[a3]=1), by area and level [child]")
+    a3 = out.splitlines()[at + 6].split()
+    assert a3[0] == "a3" and [float(x) for x in a3[1:]] == [0, 200, 200, 200]

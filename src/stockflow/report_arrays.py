@@ -20,15 +20,14 @@ def end_tables(model: Any, results: Any, left_out: list[Any], change: Any) -> li
     g = model.checked.graph
     left = {s.id for s in left_out}
     units = {v.id: v.units for v in model.variables()}
-    base = results.indices(results.baseline)
-    others = [n for n in results.names if n != results.baseline]
+    (_, base), *others = results.points()  # the baseline first; a sweep's points each their own
     out: list[str] = []
     for a in g.arrays:
         ids = [vid for vid, _ in a.elements]
         if not left & set(ids) or len(a.dims) > 2 or len({k[0] for _, k in a.elements}) > MAX_ROWS:
             continue
         end = {vid: _end(results, vid, base) for vid in ids}
-        moved = {n: {vid: _end(results, vid, results.indices(n)) - end[vid] for vid in ids} for n in others}
+        moved = {n: {vid: _end(results, vid, idx) - end[vid] for vid in ids} for n, idx in others}
         out.append(_table(a, end, moved, units.get(ids[0], ""), change))
     return out
 

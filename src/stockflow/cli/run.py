@@ -167,8 +167,7 @@ def _print_stocks_by_scenario(model: Any, res: Any) -> None:
 
     from .run_grid import grid, stock_grids
 
-    names = list(res.names)
-    runs = [res.indices(n) for n in names]  # once, not once a stock
+    names, runs = zip(*res.points(), strict=True)  # a sweep's points each their own column
     arrays = stock_grids(model, res.batch.variables)
     in_grids = {vid for a, _ in arrays for vid, _ in a.elements}
     stocks = [v for v in res.batch.variables if v.kind == "stock" and not v.hidden and v.id not in in_grids]
