@@ -32,6 +32,11 @@ class RunInfo:
         return self.swept + self.sampled
 
 
+def _swept(run: RunInfo) -> str:
+    """A grid point as the tables name it: `multiplier=0.6`."""
+    return ", ".join(f"{k}={x:g}" for k, x in run.swept)
+
+
 def _settles_below(t: np.ndarray, gap: np.ndarray) -> float:
     """The first time after which `gap` stays <= 0 (interpolated), or NaN if it ends above 0."""
     if gap[-1] > 0:
@@ -76,7 +81,7 @@ class ScenarioResults:
             groups.setdefault((r.scenario, r.point), []).append(i)
         out = []
         for (name, _), idx in groups.items():
-            swept = ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept)
+            swept = _swept(self.runs[idx[0]])
             out.append((name + (f" ({swept})" if swept else ""), idx))
         return out
 
@@ -123,7 +128,7 @@ class ScenarioResults:
             base = float(np.percentile(self.batch.metric_values[groups[(self.baseline, 0)], j], mid_q))
             for (name, _), idx in groups.items():
                 v = self.batch.metric_values[idx, j]
-                swept = ", ".join(f"{k}={x:g}" for k, x in self.runs[idx[0]].swept)
+                swept = _swept(self.runs[idx[0]])
                 mid = float(np.percentile(v, mid_q))
                 rows.append(SimpleNamespace(**{
                     "scenario": name, "point": swept, "runs": len(idx), "metric": m.name, "units": m.units,
