@@ -132,7 +132,7 @@ def test_spec_and_data_text_reach_charts_as_written(tmp_path: Path) -> None:
     assert invoke("report", str(spec), "-o", str(tmp_path / "r.html"))[0] == 0
     (tmp_path / "d.csv").write_text("t,a\n1,2\n2,3\n", encoding="utf-8")
     (tmp_path / "c.yaml").write_text("model: t.sfm\ndata: {file: d.csv, layout: wide, time: t}\n"
-                                     'observe: {"Spend $\\frac$ $x$": {stock: a, series: a, sd: 0.1}}\n'
+                                     "observe: {'Spend $\\frac$ $x$': {stock: a, series: a, sd: 0.1}}\n"
                                      "estimate: {r: {bounds: [0.1, 5]}}\n", encoding="utf-8")
     code, out = invoke("calibrate", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "fit"))
     assert code == 0 and (tmp_path / "fit" / "fit.png").exists(), out
@@ -214,6 +214,34 @@ def test_terminal_escapes_are_shown_escaped(tmp_path: Path) -> None:
     spec.write_text(TIME + "stock a = 1\nflow f: a -> outside = nope\x1b]0;pwned\x07\x1b[2K\n")
     code, out = invoke("check", str(spec))
     assert code == 1 and "\x1b" not in out and "\\x1b" in out
+
+
+@pytest.mark.parametrize("name, text", [
+    ("raw.sfm", TIME + 'model m "a\x1b[2Jb"\nstock a = 1\n'),
+    ("escaped.sfm", TIME + 'stock a = 1 { description "clears \\u001b[2J the screen" }\n'),
+    ("tab_in_a_string_is_text.sfm", TIME + 'stock a = 1 { description "a\tb" }\n'),
+    ("bidi.sfm", TIME + 'stock a = 1 { source "cost \\u202e0001 \u00a3" }\n'),
+    ("yaml_escape.yaml", 'model: {name: m, title: "a\\e]0;pwned\\ab"}\ntime: {start: 0, stop: 2, dt: 1, units: year}\n'
+                         'stocks: {a: {initial: 1}}\n'),
+    ("yaml_c1.yaml", 'time: {start: 0, stop: 2, dt: 1, units: year}\nstocks: {a: {initial: 1, description: "x\\x9b2J"}}\n'),
+    ("xmile_c1.xmile", '<xmile version="1.0"><header><name>Tea&#x9b;2J</name></header><sim_specs><start>0</start>'
+                       '<stop>1</stop><dt>1</dt></sim_specs><model><variables><aux name="a"><eqn>1</eqn></aux>'
+                       '</variables></model></xmile>'),
+])
+def test_text_a_terminal_would_act_on_is_refused_where_it_is_written(name: str, text: str, tmp_path: Path) -> None:
+    """A title of `\\u001b[2J` (or YAML's `\\e`, or XML's `&#x9b;`) was read, and `stockflow run`
+    printed it raw in its first line: on a terminal, the screen cleared. Every text a spec
+    holds is checked once, as it is read; a tab is text."""
+    spec = tmp_path / name
+    spec.write_text(text, encoding="utf-8")
+    code, out = invoke("run", str(spec))
+    if name.startswith("tab"):
+        assert code == 0, out
+        return
+    assert code == 1 and ("E001" in out or "E002" in out or "E070" in out), out
+    assert "which is a control character" in out or "reorders the text" in out, out
+    assert not any(c in out for c in "\x1b\x9b\x07\u202e"), out
+    assert "internal error" not in out
 
 
 @pytest.mark.parametrize("raw, line", [(b"time { start 0  stop 2  dt 1  units year }\nstock a = 1\n\xff\n", 3),
@@ -438,14 +466,14 @@ def test_a_csv_too_large_to_write_is_refused_before_writing(tmp_path: Path, monk
 
 
 @pytest.mark.parametrize("target, says", [
-    ("a\\u0000b.sfm", "NUL byte"), ("https://example.invalid/x.sfm", "URL"), (".", "directory"),
+    ("a\\u0000b.sfm", "control character"), ("https://example.invalid/x.sfm", "URL"), (".", "directory"),
     ("a/" * 3000 + "x.sfm", "characters long"), ("missing.sfm", "no such file"),
 ])
 def test_a_bad_extends_target_is_reported_at_the_extends_line(target: str, says: str, tmp_path: Path) -> None:
     spec = tmp_path / "c.sfm"
     spec.write_text(f'model c\nextends "{target}"\n')
     [d] = stockflow.check(spec)
-    assert d.code == "E005" and says in d.message
+    assert d.code == ("E001" if "\\u0000" in target else "E005") and says in d.message
     assert d.span is not None and (d.span.file, d.span.line) == (str(spec), 2)
 
 

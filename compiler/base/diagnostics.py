@@ -146,6 +146,26 @@ _UNSAFE = {*range(0, 9), *range(11, 32), 127, *range(0x80, 0xA0), 0x2028, 0x2029
 _ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}") for i in _UNSAFE} | {9: " "}
 
 
+# What a spec's text may not hold, whether written raw or as an escape: characters a terminal
+# acts on (C0 and C1 controls but tab and line feed, DEL) and the bidirectional overrides that
+# reorder text on screen. Titles and descriptions reach every output; refused once, at reading,
+# no output has to remember to clean them.
+_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def refused_char(text: str) -> str | None:
+    """A spec text's first character that no spec text may hold (see `_REFUSED`), if any."""
+    m = _REFUSED.search(text)
+    return m.group(0) if m else None
+
+
+def refused_char_message(c: str) -> tuple[str, str]:
+    """The message and hint for `refused_char`'s find."""
+    what = "reorders the text around it on screen" if ord(c) > 0xFF else "is a control character"
+    return (f"text holds `{printable(c)}`, which {what}",
+            "delete it: a terminal or a page showing this text would act on it (tabs and line breaks are fine)")
+
+
 def printable(text: str) -> str:
     """Text with control characters shown escaped (`\x1b` as `\\x1b`), so a spec cannot move
     the cursor, erase lines or set a terminal's title through a message that quotes it."""

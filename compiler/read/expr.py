@@ -16,7 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..base import cache
-from ..base.diagnostics import Diagnostic, Span, error, printable
+from ..base.diagnostics import Diagnostic, Span, error, printable, refused_char, refused_char_message
 from ..base.limits import MAX_CALL_ARGS, MAX_EXPR_CHARS, MAX_EXPR_DEPTH
 from ..base.names import KEYWORDS
 from ..ir import ast as A
@@ -96,7 +96,12 @@ class Builder:
                 "E001", f"`{printable(bad)}` is not an escape a string may hold", self.span_of(tok),
                 r"write `\\` for a backslash (`S:\\finance`); the escapes are `\\`, `\"`, `\n`, `\uXXXX`"))
             return raw[1:-1]
-        text = str(json.loads(raw))
+        text = str(json.loads(raw, strict=False))  # strict=False: a tab is text
+        refused = refused_char(text)  # raw or escaped: `\u001b` too
+        if refused is not None:
+            message, hint = refused_char_message(refused)
+            self.errors.append(error("E001", message, self.span_of(tok), hint))
+            return raw[1:-1]
         if any(0xD800 <= ord(c) <= 0xDFFF for c in text):  # half of a pair: no file or terminal can hold it
             self.errors.append(error("E001", "a `\\uXXXX` escape names half of a character (a lone surrogate)",
                                      self.span_of(tok), "write the character itself, or both halves of the pair"))

@@ -10,7 +10,15 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..base.diagnostics import Diagnostic, Span, SpecError, error, printable
+from ..base.diagnostics import (
+    Diagnostic,
+    Span,
+    SpecError,
+    error,
+    printable,
+    refused_char,
+    refused_char_message,
+)
 from ..ir import ast as A
 from ..ir.kinds import DOC_KEYS
 from .array_slips import keyed_hint
@@ -30,7 +38,20 @@ class _NoAliasLoader(yaml.SafeLoader):
         node = super().compose_node(parent, index)
         if isinstance(node, ScalarNode) and _HALF.search(node.value):  # no file or terminal can hold one
             raise yaml.MarkedYAMLError("while composing", None, _LONE_SURROGATE, node.start_mark)
+        if isinstance(node, ScalarNode) and (refused := refused_char(node.value)) is not None:
+            raise _Refused(refused, node)
         return node
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A scalar holding a character no spec text may hold (`refused_char`)."""
+
+    def __init__(self, char: str, node: ScalarNode):
+        super().__init__("while composing", None, refused_char_message(char)[0], node.start_mark)
+        self.hint = refused_char_message(char)[1]
+        if node.style == '"':  # `"S:\finance"`: YAML read `\f` as a form feed
+            self.hint += ("; in double quotes YAML reads `\\` as the start of an escape (`\\f` is a form feed): "
+                          "write `\\\\` for a backslash, or use single quotes")
 
 
 _HALF = re.compile("[\ud800-\udfff]")
@@ -77,7 +98,9 @@ def compose(text: str, file: str) -> Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or "invalid YAML"
         hint = "check indentation, colons and quotes here"
-        if msg == _LONE_SURROGATE:
+        if isinstance(exc, _Refused):
+            hint = exc.hint
+        elif msg == _LONE_SURROGATE:
             hint = "write the character itself (YAML writes one past `\\uFFFF` as `\\U0001F600`)"
         if "'\\t'" in msg:
             hint = "YAML indents with spaces, never tabs: replace the tab with spaces"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.parsers.expat as expat
 from dataclasses import dataclass, field
 
-from ...base.diagnostics import Span, SpecError, error
+from ...base.diagnostics import Span, SpecError, error, refused_char, refused_char_message
 from ...base.limits import MAX_EXPR_DEPTH
 
 
@@ -38,7 +38,19 @@ class Node:
 
 
 class _Refused(Exception):
-    pass
+    def __init__(self, message: str, hint: str = "XMILE files need no DTD or entities; remove the <!DOCTYPE ...> block"):
+        super().__init__(message)
+        self.hint = hint
+
+
+def _text(s: str) -> str:
+    """Element text or an attribute, with a line break written `&#13;` read as one; a
+    character no spec text may hold (`refused_char`) is refused where it stands."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    refused = refused_char(s)
+    if refused is not None:
+        raise _Refused(*refused_char_message(refused))
+    return s
 
 
 def parse_xml(text: str, file: str) -> Node:
@@ -50,7 +62,7 @@ def parse_xml(text: str, file: str) -> Node:
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         prefix, _, local = tag.rpartition(":")
-        node = Node(local, {k.rpartition(":")[2]: v for k, v in attrs.items() if not k.startswith("xmlns")},
+        node = Node(local, {k.rpartition(":")[2]: _text(v) for k, v in attrs.items() if not k.startswith("xmlns")},
                     p.CurrentLineNumber, p.CurrentColumnNumber + 1, prefix=prefix)
         if len(stack) > 4 * MAX_EXPR_DEPTH:
             raise _Refused(f"elements nested more than {4 * MAX_EXPR_DEPTH} deep")
@@ -63,7 +75,7 @@ def parse_xml(text: str, file: str) -> Node:
 
     def data(s: str) -> None:
         if texts:
-            texts[-1].append(s)
+            texts[-1].append(_text(s))
 
     def refuse(*_: object) -> None:
         raise _Refused("the file declares a DTD, entities or external references")
@@ -85,6 +97,5 @@ def parse_xml(text: str, file: str) -> Node:
                                "fix the XML at this place; stockflow does not guess at broken files")]) from None
     except _Refused as exc:
         line, col = p.CurrentLineNumber, p.CurrentColumnNumber + 1
-        raise SpecError([error("E070", f"refused: {exc}", Span(file, line, col, line, col + 1),
-                               "XMILE files need no DTD or entities; remove the <!DOCTYPE ...> block")]) from None
+        raise SpecError([error("E070", f"refused: {exc}", Span(file, line, col, line, col + 1), exc.hint)]) from None
     return roots[0]
