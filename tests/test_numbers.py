@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import stockflow
-from stockflow.numbers import percent_text, tick_text, value_text
+from stockflow.numbers import column_texts, percent_text, tick_text, value_text
 
 
 def test_values_as_people_read_them() -> None:
@@ -71,6 +71,24 @@ def test_the_explorer_writes_numbers_as_the_report_does() -> None:
     script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(c => valueText(c[0], c[1]))));"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == [value_text(v, u) for v, u in cases]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")
+def test_the_explorer_writes_a_row_in_one_number_of_decimals_as_the_report_does() -> None:
+    """The explorer's results row read `132.64  137.73  -5.086` and its map `7,647.12 (+165.29)`:
+    each number to its own decimals. `columnTexts` (ui.js) is the report's `column_texts`."""
+    ui = (Path(stockflow.__file__).parent / "assets" / "explorer" / "ui.js").read_text()
+    start, end = ui.index("/* numbers as people read them"), ui.index("  function unitLabel")
+    rows = [([132.64, 137.73], None), ([-5.086], None), ([91136.34, 91009.19, 90000.5, 92000.25], "child"),
+            ([119.75, 137.61], "child"), ([0.9113, 0.9101], None), ([0.001271], None), ([7647.12], None),
+            ([165.29], None), ([149700627.0, 149998493.0], "GBP"), ([-297866.0], "GBP"), ([1.5, float("nan")], None),
+            ([12.345, 1.0], None), ([-0.0004, 250.0], None), ([2e15, 1.0], None)]
+    script = ui[start:end] + (f"\nconsole.log(JSON.stringify({json.dumps(rows).replace('NaN', 'null')}"
+                              ".map(r => columnTexts(r[0].map(v => v === null ? NaN : v), r[1]))));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
+    got = json.loads(out)
+    assert got == [column_texts(v, u) for v, u in rows]
+    assert got[2] == ["91,136", "91,009", "90,001", "92,000"] and got[1] == ["-5.09"]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")

@@ -42,6 +42,18 @@
     }
     return plain(v);
   }
+  /* a row's numbers to one number of decimals, as stockflow.numbers.column_texts: 91,136 beside
+     91,009, not 91,136.34; money and numbers below 1 keep valueText's own */
+  function columnTexts(values, unit) {
+    var finite = values.filter(function (v) { return isFinite(v); }).map(Math.abs);
+    var top = finite.length ? Math.max.apply(null, finite) : 0;
+    if (isMoney(unit) || !finite.length || top < 1) { return values.map(function (v) { return valueText(v, unit); }); }
+    var places = Math.max(0, Math.min(2, 4 - Math.floor(Math.log10(top))));
+    return values.map(function (v) {
+      return isFinite(v) ? v.toLocaleString("en-GB", {minimumFractionDigits: places, maximumFractionDigits: places}) :
+        valueText(v);
+    });
+  }
   /* a time is never grouped: a run from 2024 reads 2024, not 2,024 */
   function timeText(t) { return plain(t).replace(/,/g, ""); }
   function timeTick(t) { return tickText(t).replace(/,/g, ""); }
@@ -61,7 +73,7 @@
     if (a < 0.05) { return (pct > 0 ? "+" : "-") + Number(a.toPrecision(1)).toString() + "%"; }
     return (pct > 0 ? "+" : "") + pct.toFixed(1) + "%";
   }
-  function signed(v, unit) { return (v > 0 ? "+" : "") + valueText(v, unit); }
+  function signed(v, unit) { return (v > 0 ? "+" : "") + columnTexts([v], unit)[0]; }
 
   function baselineWords() {  // what there is to change: a model may have no scenarios or no parameters
     var ways = (D.scenarios.length > 1 ? ["choose a scenario"] : []).concat(D.params.length ? ["move an assumption"] : []);
@@ -185,18 +197,19 @@
       var name = el("td", {}, m.name);
       if (m.description) { name.title = m.description; }
       tr.appendChild(name);
-      var cell = el("td", {"class": "num"}, valueText(now, m.units));
       var range = fan && fan.metrics[m.id];
+      var shown = columnTexts([now, was].concat(range ? [range[0], range[2]] : []), m.units);  // one row, one decimals
+      var cell = el("td", {"class": "num"}, shown[0]);
       if (range) {
         cell.appendChild(el("br"));
         var driver = fan.drivers && fan.drivers[m.id];
-        cell.appendChild(el("small", {"class": "range"}, "5-95% of draws: " + valueText(range[0], m.units) + " to " +
-          valueText(range[2], m.units) + (driver ? "; moved most by " + driver[0] + " (" + driver[1] + ")" : "")));  // [name, "+0.84"]
+        cell.appendChild(el("small", {"class": "range"}, "5-95% of draws: " + shown[2] + " to " +
+          shown[3] + (driver ? "; moved most by " + driver[0] + " (" + driver[1] + ")" : "")));  // [name, "+0.84"]
       }
       tr.appendChild(cell);
-      tr.appendChild(el("td", {"class": "num"}, valueText(was, m.units)));
-      var change = Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(was)) ? "no change" : signed(diff, m.units) +
-        (was ? " (" + percentText(diff / Math.abs(was)) + ")" : "");
+      tr.appendChild(el("td", {"class": "num"}, shown[1]));
+      var change = Math.abs(diff) <= 1e-9 * Math.max(1, Math.abs(was)) ? "no change" :
+        signed(diff, m.units) + (was ? " (" + percentText(diff / Math.abs(was)) + ")" : "");
       tr.appendChild(el("td", {"class": "num"}, change));
       tr.appendChild(el("td", {"class": "units"}, unitLabel(m.units)));
       body.appendChild(tr);
@@ -226,8 +239,9 @@
     D.stocks.forEach(function (s) {
       var node = document.querySelector('[data-value="' + s.id + '"]');
       if (node) {
-        var endNow = last(series(run, s.id)), endWas = last(series(base, s.id));
-        node.textContent = plain(endNow) + " (" + signed(endNow - endWas) + ")";
+        var endNow = last(series(run, s.id)), endWas = last(series(base, s.id)), diff = endNow - endWas;
+        var both = columnTexts([endNow, diff], (D.vars[s.id] || {}).units);  // 7,647.1 (+165.3): one decimals
+        node.textContent = both[0] + " (" + (diff > 0 ? "+" : "") + both[1] + ")";
       }
     });
     if (state.selected) { refreshPanel(state.selected); }
