@@ -453,3 +453,50 @@ def test_a_wide_map_scrolls_sideways_rather_than_shrinking_past_reading(tmp_path
     out = tmp_path / "e.html"
     assert CliRunner().invoke(main, ["explore", str(ROOT / "specs" / "girfec" / "girfec.sfm"), "-o", str(out)]).exit_code == 0
     assert '<div class="map-scroll"><svg' in out.read_text(encoding="utf-8")
+
+
+def test_a_long_list_of_loops_is_cut_and_the_rest_counted(tmp_path: Path) -> None:
+    """A model with ageing between bands listed 4,662 shapes of loops (a report of 4.7 MB):
+    nobody reads them. Past 100 shapes the first 50 are listed, shortest first, and the rest
+    counted by the variables they pass through; `--all` lists every one."""
+    from stockflow.report import _loops
+
+    names = ["a", "b", "c", "d", "e", "f"]  # flows both ways between every two: 409 loops
+    flows = "".join(f"flow {x}_{y}: {x} -> {y} = {x} * 0.01\n" for x in names for y in names if x != y)
+    spec = tmp_path / "k6.sfm"
+    spec.write_text("time { start 0 stop 1 dt 0.25 units year }\n" + "".join(f"stock {x} = 10\n" for x in names)
+                    + flows, encoding="utf-8")
+    out = CliRunner().invoke(main, ["loops", str(spec)]).stdout
+    listed = [ln for ln in out.splitlines() if re.match(r"\s*L\d+ ", ln)]
+    assert len(listed) == 50 and listed[0].split()[0] == "L1" and listed[-1].split()[0] == "L50"
+    assert "... and 389 longer shapes (389 loops), by what they pass through:" in out
+    counted = [ln.split() for ln in out.split("pass through:")[1].split("\n\n")[0].splitlines() if ln.strip()]
+    # each loop of a scalar model has variables of its own: counted by its stocks instead
+    assert [c[:3] for c in counted] == [["144", "5", "stocks"], ["120", "6", "stocks"], ["90", "4", "stocks"],
+                                        ["35", "3", "stocks"]]
+    assert "439 loop(s): 409 reinforcing, 30 balancing" in out and "`--all` lists every loop" in out
+    every = CliRunner().invoke(main, ["loops", "--all", str(spec)]).stdout
+    assert len([ln for ln in every.splitlines() if re.match(r"\s*L\d+ ", ln)]) == 439 and "longer shapes" not in every
+    html = _loops(stockflow.load(spec), causal_graph(stockflow.load(spec).checked))
+    assert "Feedback loops (439)" in html and "and 389 longer shapes (389 loops)" in html
+    assert html.count("<tr>") == 1 + 5 + 1 + 50 + 1 + len(counted)  # headers and rows: top five, 50 listed, the rest
+
+
+def test_a_long_list_of_an_arrays_loops_is_counted_by_the_variables_they_pass_through(tmp_path: Path) -> None:
+    """Bands with ageing between them, levels with flows both ways, and births from the total:
+    thousands of long loops, a few sets of variables."""
+    spec = tmp_path / "bands.sfm"
+    spec.write_text("time { start 0 stop 1 dt 0.25 units year }\ndim level = [a, b, c, d]\ndim band = [young, old]\n"
+                    "stock kids[level, band] = 10\n"
+                    "flow move[from: level, to: level, band]: kids[from, band] -> kids[to, band] = kids[from, band] * 0.1 "
+                    "{ where from != to }\n"
+                    "flow ageing[level]: kids[level, young] -> kids[level, old] = kids[level, young] / 5\n"
+                    "aux total = sum(kids[level!, band!])\nflow births: outside -> kids[a, young] = total * 0.01\n",
+                    encoding="utf-8")
+    out = CliRunner().invoke(main, ["loops", str(spec)]).stdout
+    assert len([ln for ln in out.splitlines() if re.match(r"\s*L\d+ ", ln)]) == 50, out
+    rest = [ln for ln in out.split("pass through:")[1].split("\n\n")[0].splitlines() if ln.strip()]
+    assert rest and all(re.match(r"\s*[\d,]+  kids, ", ln) for ln in rest), rest
+    assert any("ageing" in ln and "total" in ln and "births" in ln for ln in rest)
+    said = int(re.search(r"and [\d,]+ longer shapes \(([\d,]+) loops\)", out).group(1).replace(",", ""))
+    assert sum(int(ln.split()[0].replace(",", "")) for ln in rest) == said

@@ -12,6 +12,10 @@ from typing import Any
 
 from .loops import Loop
 
+# A list of over MAX_SHAPES loops is read by nobody: past the first FIRST_SHAPES the rest are
+# counted by what they pass through (`counted_rest`)
+MAX_SHAPES, FIRST_SHAPES = 100, 50
+
 
 @dataclass(frozen=True, slots=True)
 class Family:
@@ -61,3 +65,24 @@ def _shape(node: str, name: str, where: dict[str, tuple[Any, tuple[str, ...]]], 
     if inside != ",".join(key):  # not written as its key (never expected): left as it is
         return name
     return f"{head}[{','.join(dim if dim in kept else e for dim, e in zip(a.dims, key, strict=True))}]{after}"
+
+
+
+def counted_rest(rest: list[Family]) -> list[tuple[str, tuple[Loop, ...]]]:
+    """The shapes past the first of a long list, counted where a board can read the counts:
+    by the variables they pass through, an array by its name (a model with ageing between
+    bands had 4,662 shapes through 15 sets of variables), or where that leaves over 20 groups
+    (each loop of a scalar model has its own variables), by how many stocks they pass through."""
+    groups: dict[frozenset[str], tuple[list[str], list[Loop]]] = {}
+    for fam in rest:
+        names = list(dict.fromkeys(n.split("[", 1)[0] for n in fam.names))
+        groups.setdefault(frozenset(names), (names, []))[1].extend(fam.loops)
+    if len(groups) <= 20:
+        out = [(", ".join(names), tuple(lps)) for names, lps in groups.values()]
+    else:
+        sizes: dict[int, list[Loop]] = {}
+        for fam in rest:
+            for lp in fam.loops:
+                sizes.setdefault(len(lp.stocks), []).append(lp)
+        out = [(f"{n} stock" + ("" if n == 1 else "s"), tuple(lps)) for n, lps in sorted(sizes.items())]
+    return sorted(out, key=lambda t: -len(t[1]))

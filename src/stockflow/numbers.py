@@ -86,8 +86,8 @@ def tick_text(v: float, unit: str | None = None) -> str:
 
 
 def counted(n: int, noun: str) -> str:
-    """`1 run`, `2 runs`: a count with its noun (a plural in -s)."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    """`1 run`, `2 runs`, `4,662 shapes`: a count with its noun (a plural in -s)."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def percent_text(relative: float, decimals: int = 1) -> str:

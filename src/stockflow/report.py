@@ -379,7 +379,7 @@ def _loops(model: Any, cg: Any) -> str:
     report = find_loops(cg)
     unit = model.checked.graph.time.unit
     counts = {pol: sum(lp.polarity is pol for lp in report.loops) for pol in Polarity}
-    summary = ", ".join(f"{n} {pol.value}" for pol, n in counts.items() if n)
+    summary = ", ".join(f"{n:,} {pol.value}" for pol, n in counts.items() if n)
     rows = []
     for lp in report.loops:
         pol = lp.polarity.value + (f" ({lp.at_start.value} at the start)"
@@ -389,30 +389,36 @@ def _loops(model: Any, cg: Any) -> str:
         rows.append([_e(lp.id), _e(pol), gain, _e(" → ".join(lp.names + (lp.names[0],)))])
     key = sorted(range(len(report.loops)), key=lambda i: -abs(report.loops[i].gain or 0.0))
     top = [rows[i] for i in key[:5]]
-    head = f"<h3>Feedback loops ({len(rows)})</h3>"
+    head = f"<h3>Feedback loops ({len(rows):,})</h3>"
     if not rows:
         return head + "<p>The model has no feedback loops.</p>"
     header = ["loop", "polarity", "loop gain at the start", "path"]
     if len(rows) <= 5:  # all of them: no ranking and no folded list to speak of
         return (head + f"<p>{_e(summary)}, with each one's loop gain at the start (the product of the partial "
                 "derivatives around the loop):</p>" + _table(header, rows, {2}))
-    every, shapes = _loop_shapes(model, report.loops, rows, unit)
+    every, shapes, rest = _loop_shapes(model, report.loops, rows, unit)
     return (head + f"<p>{_e(summary)}. The five that act most strongly at the start (largest loop gain, the "
             "product of the partial derivatives around the loop):</p>" + _table(header, top, {2})
-            + f"<details><summary>All {len(rows)} loops{shapes}</summary>" + _table(header, every, {2}) + "</details>")
+            + f"<details><summary>All {len(rows):,} loops{shapes}</summary>" + _table(header, every, {2}) + rest
+            + "</details>")
 
 
-def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tuple[list[list[str]], str]:
+def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tuple[list[list[str]], str, str]:
     """The full list with an array's loops of one shape on one row (32 authorities' loops were
-    1,152 rows, the same shapes over again), and the words that say so."""
-    from .compiler.analysis.loop_families import loop_families
+    1,152 rows, the same shapes over again), the words that say so, and past the first shapes
+    of a long list, the rest counted by the variables they pass through (a model with ageing
+    between bands had 4,662 shapes: a page of 4.7 MB)."""
+    from .compiler.analysis.loop_families import FIRST_SHAPES, MAX_SHAPES, loop_families
 
     families = loop_families(loops, model.checked.graph.arrays)
-    if len(families) == len(loops):
-        return rows, ""
+    rest = _loops_counted(families[FIRST_SHAPES:]) if len(families) > MAX_SHAPES else ""
+    if len(families) == len(loops) and not rest:
+        return rows, "", ""
+    words = (f", as {counted(len(families), 'shape')} (an array's loops of one shape on one row)"
+             if len(families) < len(loops) else "")
     at = {lp.id: i for i, lp in enumerate(loops)}
     out = []
-    for fam in families:
+    for fam in families[:FIRST_SHAPES] if rest else families:
         row = list(rows[at[fam.loops[0].id]])
         if len(fam.loops) > 1:
             gains = [lp.gain for lp in fam.loops if lp.gain is not None]
@@ -422,4 +428,20 @@ def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tu
                                                               f"{value_text(lo)} to {value_text(hi)} per {_e(unit)}")
             row[3] = _e(" → ".join(fam.names + (fam.names[0],)) + f": one for each {' and '.join(fam.over)}")
         out.append(row)
-    return out, f", as {counted(len(families), 'shape')} (an array's loops of one shape on one row)"
+    return out, words, rest
+
+
+def _loops_counted(rest: list[Any]) -> str:
+    """The shapes past the first of a long list, counted by what they pass through."""
+    from .compiler.analysis.loop_families import counted_rest
+    from .compiler.analysis.loops import Polarity
+
+    rows = []
+    for through, loops in counted_rest(rest):
+        counts = {p: sum(lp.polarity is p for lp in loops) for p in Polarity}
+        rows.append([f"{len(loops):,}", _e(", ".join(f"{c:,} {p.value}" for p, c in counts.items() if c)),
+                     _e(through)])
+    n = sum(len(f.loops) for f in rest)
+    return (f"<p>... and {counted(len(rest), 'longer shape')} ({counted(n, 'loop')}), by what they pass "
+            "through (<code>stockflow loops --all</code> lists them):</p>" + _table(["loops", "polarity", "through"],
+                                                                                  rows, {0}))

@@ -117,11 +117,16 @@ def diagram(spec: str, output: str | None, focus: str | None, depth: int, params
 @click.argument("spec")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--each", is_flag=True, help="List every element's loop of an array, not each shape once.")
-def loops(spec: str, fmt: str, each: bool) -> None:
+@click.option("--all", "every", is_flag=True,
+              help="List every shape, where over 100 would list the first 50 and count the rest by the variables "
+                   "they pass through (or the stocks).")
+def loops(spec: str, fmt: str, each: bool, every: bool) -> None:
     """List SPEC's feedback loops with their polarity (reinforcing or balancing); an array's
-    loops of one shape once, with the dimension in place of its elements."""
+    loops of one shape once, with the dimension in place of its elements. Of over 100 shapes,
+    the first 50 (shortest first) are listed and the rest counted by the variables they pass
+    through."""
     from ..compiler.analysis.causal import causal_graph
-    from ..compiler.analysis.loop_families import loop_families
+    from ..compiler.analysis.loop_families import FIRST_SHAPES, MAX_SHAPES, loop_families
     from ..compiler.analysis.loops import Polarity, find_loops
     from ..numbers import counted
 
@@ -133,7 +138,8 @@ def loops(spec: str, fmt: str, each: bool) -> None:
              "variables": list(lp.names), "stocks": list(lp.stocks)} for lp in report.loops]}, indent=2))
         return
     families = loop_families(report.loops, () if each else model.checked.graph.arrays)
-    for fam in families:
+    shown = families if each or every or len(families) <= MAX_SHAPES else families[:FIRST_SHAPES]
+    for fam in shown:
         lp = fam.loops[0]
         pol = lp.polarity.value
         if lp.polarity is Polarity.UNDETERMINED and lp.at_start is not Polarity.UNDETERMINED:
@@ -143,14 +149,31 @@ def loops(spec: str, fmt: str, each: bool) -> None:
             ids = ", ".join(x.id for x in fam.loops) if len(fam.loops) <= 5 else \
                 f"{', '.join(x.id for x in fam.loops[:3])} ... {fam.loops[-1].id}"
             click.echo(f"{'':>7}{len(fam.loops)} loops, one for each {' and '.join(fam.over)} ({ids})")
+    if len(shown) < len(families):
+        _loops_counted(families[len(shown):])
     counts = {p: sum(lp.polarity is p for lp in report.loops) for p in Polarity}
-    click.echo(f"\n{len(report.loops)} loop(s): {counts[Polarity.REINFORCING]} reinforcing, "
-               f"{counts[Polarity.BALANCING]} balancing, {counts[Polarity.UNDETERMINED]} undetermined "
+    click.echo(f"\n{len(report.loops):,} loop(s): {counts[Polarity.REINFORCING]:,} reinforcing, "
+               f"{counts[Polarity.BALANCING]:,} balancing, {counts[Polarity.UNDETERMINED]:,} undetermined "
                "(a link's sign depends on values)" + ("; stopped at the limit" if report.truncated else ""))
     if len(families) < len(report.loops):
         click.echo(f"shown as {counted(len(families), 'shape')}, an array's loops once for all its elements; "
-                   "`--each` lists every loop")
+                   "`--each` lists every loop" + ("" if len(shown) == len(families) else ", `--all` every shape"))
+    elif len(shown) < len(families):
+        click.echo("`--all` lists every loop")
 
+
+def _loops_counted(rest: list[Any]) -> None:
+    """The shapes past the first FIRST_SHAPES, counted by what their loops pass through."""
+    from ..compiler.analysis.loop_families import counted_rest
+    from ..compiler.analysis.loops import Polarity
+    from ..numbers import counted
+
+    n = sum(len(f.loops) for f in rest)
+    click.echo(f"\n... and {counted(len(rest), 'longer shape')} ({counted(n, 'loop')}), by what they pass through:")
+    for through, loops in counted_rest(rest):
+        counts = {p: sum(lp.polarity is p for lp in loops) for p in Polarity}
+        said = ", ".join(f"{c:,} {p.value}" for p, c in counts.items() if c)
+        click.echo(f"{len(loops):>7,}  {through} ({said})")
 
 @click.command()
 @click.argument("spec")
