@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -259,7 +260,9 @@ def _time(when: str, cal: Calibration, start: float, unit: str, unit_s: Fraction
     into `undated`, reported together (`_undated`)."""
     text = when.strip()
     try:
-        return float(text)
+        t = float(text)
+        if math.isfinite(t):  # `nan` and `inf` read as floats: a row that has no time
+            return t
     except ValueError:
         pass
     try:

@@ -327,6 +327,19 @@ def test_dated_data_need_a_time_origin(synthetic: Path) -> None:
     assert got[0][0] == "E080" and "time_origin" in got[0][1]
 
 
+@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-inf", "1e400"])
+def test_a_time_that_is_no_time_is_refused_with_its_row(cell: str, synthetic: Path) -> None:
+    """`nan` in the time column read as a float: a row at no time went into the fit, and the
+    fit ended in an internal error (LinAlgError). It is a time cell like any other that is not
+    a number or a date."""
+    d = synthetic
+    rows = (d / "data.csv").read_text().splitlines()
+    rows[3] = cell + rows[3][rows[3].index(","):]
+    (d / "notime.csv").write_text("\n".join(rows) + "\n")
+    got = _diag(write(d, "notime.yaml", FULL.replace("data.csv", "notime.csv")))
+    assert got[0][0] == "E081" and f"row 4: `{cell}`" in got[0][1] and "neither a number nor a date" in got[0][1]
+
+
 def test_cli_writes_every_output(synthetic: Path, tmp_path: Path) -> None:
     out = tmp_path / "fit"
     res = CliRunner().invoke(main, ["calibrate", str(write(synthetic, "full.yaml", FULL)), "-o", str(out),
