@@ -340,6 +340,17 @@ def test_a_time_that_is_no_time_is_refused_with_its_row(cell: str, synthetic: Pa
     assert got[0][0] == "E081" and f"row 4: `{cell}`" in got[0][1] and "neither a number nor a date" in got[0][1]
 
 
+def test_a_fit_whose_curvature_is_nan_says_so(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Hessian with NaN at the best point (an equation not smooth there) reached numpy's
+    eigh, whose LinAlgError was an internal error. It is E060, naming the estimates."""
+    from stockflow.runtime._fit import Problem
+
+    monkeypatch.setattr(Problem, "hessian", lambda self, z: np.full((len(z), len(z)), np.nan))
+    res = CliRunner().invoke(main, ["calibrate", str(write(synthetic, "nanh.yaml", FULL)), "--starts", "1"])
+    assert res.exit_code == 1 and "internal error" not in res.output, res.output
+    assert "E060" in res.output and "curvature at its best point (up_rate = " in res.output
+
+
 def test_cli_writes_every_output(synthetic: Path, tmp_path: Path) -> None:
     out = tmp_path / "fit"
     res = CliRunner().invoke(main, ["calibrate", str(write(synthetic, "full.yaml", FULL)), "-o", str(out),

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiler.base.diagnostics import RunError, error
 from .runtime import _profile as profile
 from .runtime._fit import AGREE, CONVERGED, Optimum, Problem
 from .runtime._ident import SPREAD, Direction, analyse
@@ -64,6 +65,13 @@ def solve(prob: Problem, opt: Optimum, client: Any = None) -> Solved:
     params = prob.params
     theta, jac = prob.theta(opt.z), prob.dtheta_dz(opt.z)
     H = np.asarray(prob.hessian(opt.z), dtype=np.float64)
+    if not np.all(np.isfinite(H)):  # eigh of it raised LinAlgError: an internal error, not a word of why
+        shown = ", ".join(f"{p.name} = {float(t):.6g}" for p, t in zip(params, theta, strict=True))
+        raise RunError([error("E060", f"the fit's curvature at its best point ({shown}) is NaN or infinite, so no "
+                              "interval can be given", None,
+                              "an equation is not smooth there (a power or square root of zero, a division by "
+                              "zero): run the model at these values (`stockflow run --set NAME=VALUE`) and look "
+                              "at what feeds the observed series")])
     _, _, sd_u = intervals(params, opt.z, jac, H, theta)
     T = judging_scale(params, theta, jac)
     mult, rise95 = critical(prob, opt.z, theta, (T * sd_u) ** 2)
