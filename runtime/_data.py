@@ -5,10 +5,12 @@ Every problem names the file and row (the row as a spreadsheet shows it: the hea
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -302,6 +304,16 @@ def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
     return near or (f"the data hold {shown}{link}" if seen else "check the series name against the data (case matters)")
 
 
+def _ragged(data: bytes) -> tuple[int, int, int] | None:
+    """The first line of a CSV file with more cells than its header: (line, cells, header's)."""
+    try:
+        rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+        width = len(next(rows, []))
+        return next(((rows.line_num, len(r), width) for r in rows if len(r) > width), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+
+
 def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[str, str, str | None, str]]],
                  errors: list[Diagnostic], seen: set[str], met: dict[str, dict[str, str]]) -> None:
     import pandas as pd
@@ -311,13 +323,21 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[st
     name = Path(src.file).name
     try:
         data = read_bytes(src.file, MAX_DATA_BYTES, src.span, "data file")  # regular files, size first
-        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        with warnings.catch_warnings():
+            # index_col=False: a first row of one cell more than the header made its first column
+            # the index and shifted every column; pandas now warns, and `_ragged` says where
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, index_col=False)
     except SpecError as exc:
         errors.extend(error("E081", d.message, d.span, d.hint or "paths are relative to this file")
                       for d in exc.diagnostics)
         return
-    except (UnicodeDecodeError, ValueError, pd.errors.ParserError):  # never quote what the file holds
-        errors.append(error("E081", f"cannot read {printable(name)} as CSV (UTF-8 text, one header row)", src.span,
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.ParserWarning):
+        ragged = _ragged(data)  # never quote what the file holds
+        errors.append(error("E081", f"{printable(name)} line {ragged[0]} has {ragged[1]} cells, its header "
+                            f"{ragged[2]}", src.span, "a value holding a comma needs quotes (\"1,000\"); "
+                            "otherwise remove the extra comma") if ragged else
+                      error("E081", f"cannot read {printable(name)} as CSV (UTF-8 text, one header row)", src.span,
                             "save it as UTF-8 CSV with a header row"))
         return
     cols = list(table.columns)

@@ -340,6 +340,19 @@ def test_a_time_that_is_no_time_is_refused_with_its_row(cell: str, synthetic: Pa
     assert got[0][0] == "E081" and f"row 4: `{cell}`" in got[0][1] and "neither a number nor a date" in got[0][1]
 
 
+@pytest.mark.parametrize("row", [0, 5])
+def test_a_row_of_more_cells_than_the_header_is_refused_with_its_line(row: int, synthetic: Path) -> None:
+    """A first data row with one cell too many (`1,000` unquoted) made pandas take the first
+    column for the index: every column shifted, and the fit ended in an internal error. A later
+    one was "cannot read as CSV" with no place. Either is E081 at its line."""
+    d = synthetic
+    rows = (d / "data.csv").read_text().splitlines()
+    rows[1 + row] += ",1,000"  # a count written with its thousands comma, unquoted
+    (d / "ragged.csv").write_text("\n".join(rows) + "\n")
+    got = _diag(write(d, "ragged.yaml", FULL.replace("data.csv", "ragged.csv")))
+    assert got[0][0] == "E081" and f"ragged.csv line {row + 2} has 5 cells, its header 3" in got[0][1], got
+
+
 def test_a_fit_whose_curvature_is_nan_says_so(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A Hessian with NaN at the best point (an equation not smooth there) reached numpy's
     eigh, whose LinAlgError was an internal error. It is E060, naming the estimates."""
