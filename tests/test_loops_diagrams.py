@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import stockflow
 from stockflow.cli import main
@@ -500,3 +502,54 @@ def test_a_long_list_of_an_arrays_loops_is_counted_by_the_variables_they_pass_th
     assert any("ageing" in ln and "total" in ln and "births" in ln for ln in rest)
     said = int(re.search(r"and [\d,]+ longer shapes \(([\d,]+) loops\)", out).group(1).replace(",", ""))
     assert sum(int(ln.split()[0].replace(",", "")) for ln in rest) == said
+
+
+def _oracle_for(assumptions: dict[str, str]):  # noqa: ANN202 - the private class under test
+    import sympy
+
+    from stockflow.compiler.analysis.causal import _SignOracle
+
+    oracle = _SignOracle.__new__(_SignOracle)
+    oracle.assume = {sympy.Symbol(n): sympy.Symbol(n, **({a: True} if a else {})) for n, a in assumptions.items()}
+    oracle.inline = {}
+    return oracle
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["positive", "nonnegative", "negative", "nonpositive", "", "number"]), min_size=1,
+                max_size=5),
+       st.lists(st.sampled_from([-3, -0.5, 2, 7]), min_size=5, max_size=5))
+def test_a_products_sign_from_its_factors_is_sympys(kinds: list[str], numbers: list[float]) -> None:
+    """A link's sign from a product of symbols of known sign is read from the factors, not
+    asked of sympy's assumptions (a millisecond a link: 320 authorities' 3,840 links from their
+    rates took 2 s). Where it answers, it is sympy's answer."""
+    import sympy
+
+    oracle = _oracle_for({f"s{i}": k for i, k in enumerate(kinds) if k != "number"})
+    factors = [sympy.Float(numbers[i]) if k == "number" else sympy.Symbol(f"s{i}") for i, k in enumerate(kinds)]
+    d = sympy.Mul(*factors)
+    fast = oracle.product_sign(d)
+    if all(k in ("positive", "nonnegative", "negative", "number") for k in kinds):
+        assert fast is not None
+    if fast is not None:
+        assert fast == oracle._symbolic(d)
+
+
+@pytest.mark.parametrize("spec", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").rglob("*.sfm")))
+def test_every_bundled_links_sign_is_as_sympy_finds_it(spec: str) -> None:
+    import sympy
+
+    from stockflow.compiler.analysis.causal import _partial, _SignOracle
+
+    m = stockflow.load(ROOT / spec)
+    oracle = _SignOracle(m.checked)
+    exprs = {**m.checked.equations, **m.checked.derivatives}
+    fast = 0
+    for e in exprs.values():
+        for x in e.free_symbols:
+            d = _partial(e, x) if isinstance(x, sympy.Symbol) else None
+            got = None if d is None else oracle.product_sign(d)
+            if got is not None:
+                fast += 1
+                assert got == oracle._symbolic(d), (spec, e, x)
+    assert fast > 0
