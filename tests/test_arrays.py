@@ -671,6 +671,10 @@ def test_an_alias_of_a_dimension_used_once_shares_the_dimensions_column() -> Non
     ('level,value\nlow,"1,500"\nhigh,0.4\n', 1500.0, None),  # thousands grouped, as a spreadsheet saves them
     ('level,value\nlow,"0,1"\nhigh,0.4\n', None, "its comma does not separate thousands"),
     ("level;value\nlow;0.1\nhigh;0.4\n", None, "separated by `;`"),
+    # a count with its thousands comma, unquoted, was 1 (the cell before the comma), silently
+    ("level,value\nlow,1,500\nhigh,0.4\n", None, "rates.csv row 2 has 3 cells, its header 2"),
+    ("level,value,\nlow,1500,\nhigh,0.4,\n", 1500.0, None),  # a spreadsheet's empty last column
+    ("level,value\nlow,1500,\nhigh,0.4, \n", 1500.0, None),  # trailing commas on the rows alone
 ])
 def test_a_csv_table_from_a_spreadsheet(rows: str, value: float | None, says: str | None, tmp_path: Path) -> None:
     """Table cells are read as calibration data are: `1,500` is 1500, `0,1` (a decimal comma) is

@@ -64,6 +64,11 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
             errors.append(error("E094", f"{printable(name)} row {row_no} has {len(row)} cells", span,
                                 f"each row gives {', '.join(wanted)}"))
             return {}
+        if any(c.strip() for c in row[len(header):]):  # `universal,9,100`: 9 children, not 9,100
+            errors.append(error("E094", f"{printable(name)} row {row_no} has {len(row)} cells, its header "
+                                f"{len(header)}", span, "a value holding a comma needs quotes (\"9,100\"); "
+                                "otherwise remove the extra comma"))
+            return {}
         key = tuple(_element(row[c], dim) for c, dim in zip(cols[:-1], arr.dims, strict=True))
         for el, dim in zip(key, arr.dims, strict=True):
             if dim.position(el) is None:
