@@ -67,7 +67,7 @@ def test_the_explorer_writes_numbers_as_the_report_does() -> None:
     cases = [(7480.0, None), (200.0, "child"), (200.5, None), (40.0, None), (132.6449, None), (0.0123456, None),
              (126_923_709.4, None), (-2_500_000.0, None), (0.0, None), (1234.5, "GBP"), (12.5, "GBP/year"),
              (-0.001, "GBP"), (3e-12, None), (2e15, None), (-150.0, None), (0.0, "GBP"), (50.0, "GBP/year"),
-             (999.999, "GBP"), (0.004, "GBP")]
+             (999.999, "GBP"), (0.004, "GBP"), (1e300, "GBP"), (-2e16, "GBP"), (1e300, None)]
     script = ui[start:end] + f"\nconsole.log(JSON.stringify({json.dumps(cases)}.map(c => valueText(c[0], c[1]))));"
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     assert json.loads(out) == [value_text(v, u) for v, u in cases]
@@ -82,13 +82,16 @@ def test_the_explorer_writes_a_row_in_one_number_of_decimals_as_the_report_does(
     rows = [([132.64, 137.73], None), ([-5.086], None), ([91136.34, 91009.19, 90000.5, 92000.25], "child"),
             ([119.75, 137.61], "child"), ([0.9113, 0.9101], None), ([0.001271], None), ([7647.12], None),
             ([165.29], None), ([149700627.0, 149998493.0], "GBP"), ([-297866.0], "GBP"), ([1.5, float("nan")], None),
-            ([12.345, 1.0], None), ([-0.0004, 250.0], None), ([2e15, 1.0], None)]
+            ([12.345, 1.0], None), ([-0.0004, 250.0], None), ([2e15, 1.0], None), ([1e300, 5.0], None),
+            ([1e300, -3e16], "GBP")]
     script = ui[start:end] + (f"\nconsole.log(JSON.stringify({json.dumps(rows).replace('NaN', 'null')}"
                               ".map(r => columnTexts(r[0].map(v => v === null ? NaN : v), r[1]))));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60).stdout
     got = json.loads(out)
     assert got == [column_texts(v, u) for v, u in rows]
     assert got[2] == ["91,136", "91,009", "90,001", "92,000"] and got[1] == ["-5.09"]
+    # 1e300 (a run gone wrong) was an internal error in every table: past exact decimals
+    assert got[-2] == ["1.0000e+300", "5"] and got[-1] == ["£1.0000e+300", "-£3.0000e+16"]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed: the explorer's numbers are not run")

@@ -30,7 +30,9 @@ def value_text(v: float, unit: str | None = None) -> str:
         return "inf" if v > 0 else "-inf"
     symbol = money_symbol(unit)
     if symbol is not None:
-        body = _rounded(abs(v), 0) if abs(v) >= 1000 else _rounded(abs(v), 2).removesuffix(".00")  # £0, £50, £12.50
+        a = abs(v)
+        body = (f"{a:.4e}" if a >= 1e15 else  # as `_plain`: beyond any budget, and past exact decimals
+                _rounded(a, 0) if a >= 1000 else _rounded(a, 2).removesuffix(".00"))  # £0, £50, £12.50
         return ("-" if v < 0 and body.strip("0.,") else "") + symbol + body
     return _plain(v)
 
@@ -61,7 +63,7 @@ def column_texts(values: list[float], unit: str | None = None) -> list[str]:
     """A table column's numbers to one number of decimals, so they line up: as many as give
     its largest about five digits, two at most (13,717 beside 149, not 13,716.58 beside 149)."""
     finite = [abs(v) for v in values if math.isfinite(v)]
-    if money_symbol(unit) is not None or not finite or max(finite) < 1:
+    if money_symbol(unit) is not None or not finite or not 1 <= max(finite) < 1e15:  # 1e300 as value_text has it
         return [value_text(v, unit) for v in values]
     places = max(0, min(2, 4 - int(math.floor(math.log10(max(finite))))))
     return [_rounded(v, places) if math.isfinite(v) else value_text(v) for v in values]

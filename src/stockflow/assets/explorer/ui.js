@@ -36,7 +36,7 @@
     if (!isFinite(v)) { return v > 0 ? "inf" : "-inf"; }
     if (isMoney(unit)) {
       var a = Math.abs(v);
-      var body = a >= 1000 ? a.toLocaleString("en-GB", {maximumFractionDigits: 0})
+      var body = a >= 1e15 ? a.toExponential(4) : a >= 1000 ? a.toLocaleString("en-GB", {maximumFractionDigits: 0})
         : a.toLocaleString("en-GB", {minimumFractionDigits: 2, maximumFractionDigits: 2}).replace(/\.00$/, "");
       return (v < 0 && /[1-9]/.test(body) ? "-" : "") + "£" + body;
     }
@@ -47,7 +47,9 @@
   function columnTexts(values, unit) {
     var finite = values.filter(function (v) { return isFinite(v); }).map(Math.abs);
     var top = finite.length ? Math.max.apply(null, finite) : 0;
-    if (isMoney(unit) || !finite.length || top < 1) { return values.map(function (v) { return valueText(v, unit); }); }
+    if (isMoney(unit) || !finite.length || top < 1 || top >= 1e15) {
+      return values.map(function (v) { return valueText(v, unit); });
+    }
     var places = Math.max(0, Math.min(2, 4 - Math.floor(Math.log10(top))));
     return values.map(function (v) {
       return isFinite(v) ? v.toLocaleString("en-GB", {minimumFractionDigits: places, maximumFractionDigits: places}) :
