@@ -499,3 +499,15 @@ def test_a_sweeps_points_each_have_their_line_in_the_end_table_and_the_runs_grid
     at = out.splitlines().index("kids at the end under range (up[a3]=1), by area and level [child]")
     a3 = out.splitlines()[at + 6].split()
     assert a3[0] == "a3" and [float(x) for x in a3[1:]] == [0, 200, 200, 200]
+
+
+def test_an_elements_long_name_labels_its_axis_by_its_array() -> None:
+    """`children[intensive,age_12_17]` as the stock panel's axis label ran past the figure's
+    top and over the panel below; the title names the element, the axis its array."""
+    from stockflow.plots import flows_by_scenario, stock_and_flows
+
+    model = stockflow.load(ROOT / "specs" / "girfec-ages" / "girfec-ages.sfm")
+    top = stock_and_flows(model, model.run(), "children[intensive,age_12_17]", "month").axes[0]
+    assert top.get_ylabel() == "children\n[child]" and top.get_title().startswith("children[intensive,age_12_17]:")
+    fig = flows_by_scenario(model, model.run_scenarios(), "children[intensive,age_12_17]", "month")
+    assert {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel().startswith("children")} == {"children\n[child]"}

@@ -178,7 +178,7 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3]})
     t = result.times
     top.plot(t, result[s.id], color=COLOURS[0], linewidth=2)
-    top.set_ylabel(_label(s.display, units[s.id]), linespacing=LABEL_SPACING)
+    top.set_ylabel(_stock_label(s.display, units[s.id]), linespacing=LABEL_SPACING)
     top.set_title(f"{s.display}: the stock, and the flows that change it")
     total_in = np.zeros_like(t)
     total_out = np.zeros_like(t)
@@ -208,6 +208,13 @@ def stock_and_flows(model: Any, result: Any, stock: str, unit: str) -> Any:
 def _label(name: str, units: str | None) -> str:
     shown = units_shown(units)  # money in £, as the ticks
     return f"{name}\n[{shown}]" if shown else name
+
+
+def _stock_label(name: str, units: str | None) -> str:
+    """A stock's axis label beside a title that names it: an element's long name
+    (`children[intensive,age_12_17]`) ran past the figure's top and over the panel below, so
+    past 20 characters the array's name stands for it."""
+    return _label(name if len(name) <= 20 or "[" not in name else name.split("[", 1)[0], units)
 
 
 def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
@@ -243,7 +250,7 @@ def flows_by_scenario(model: Any, res: Any, stock: str, unit: str) -> Any:
             twin.sharey(twins[0])
         twins.append(twin)
         _band(twin, t, b[s.id][idx], "grey", s.display, linewidth=1, alpha=0.7)
-        twin.set_ylabel(_label(s.display, units[s.id]), color="grey", fontsize=8, linespacing=LABEL_SPACING)
+        twin.set_ylabel(_stock_label(s.display, units[s.id]), color="grey", fontsize=8, linespacing=LABEL_SPACING)
         twin.tick_params(labelsize=7, colors="grey")
     for k in range(len(groups), rows * cols):  # an empty last panel: the one above shows the time axis
         axes.flat[k].set_visible(False)
