@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -305,13 +306,32 @@ def _series_hint(name: str, seen: set[str], by_key: bool = True) -> str:
 
 
 def _ragged(data: bytes) -> tuple[int, int, int] | None:
-    """The first line of a CSV file with more cells than its header: (line, cells, header's)."""
+    """The first line of a CSV file with more filled cells than its header: (line, cells,
+    header's). Empty cells past the header (a spreadsheet's trailing commas) do not count."""
     try:
         rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
         width = len(next(rows, []))
-        return next(((rows.line_num, len(r), width) for r in rows if len(r) > width), None)
+        return next(((rows.line_num, len(r), width) for r in rows if any(c.strip() for c in r[width:])), None)
     except (UnicodeDecodeError, csv.Error):
         return None
+
+
+def _read_csv(data: bytes) -> Any:
+    """The table, every cell text. A line with more filled cells than the header raises
+    ParserWarning (`_ragged` says where); with only empty ones more, they are dropped."""
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        # index_col=False: a first row of one cell more than the header made its first column
+        # the index and shifted every column of every row
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, index_col=False)
+        except pd.errors.ParserWarning:
+            if _ragged(data) is not None:
+                raise
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, index_col=False)
 
 
 def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[str, str, str | None, str]]],
@@ -323,11 +343,7 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[st
     name = Path(src.file).name
     try:
         data = read_bytes(src.file, MAX_DATA_BYTES, src.span, "data file")  # regular files, size first
-        with warnings.catch_warnings():
-            # index_col=False: a first row of one cell more than the header made its first column
-            # the index and shifted every column; pandas now warns, and `_ragged` says where
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, index_col=False)
+        table = _read_csv(data)
     except SpecError as exc:
         errors.extend(error("E081", d.message, d.span, d.hint or "paths are relative to this file")
                       for d in exc.diagnostics)

@@ -353,6 +353,17 @@ def test_a_row_of_more_cells_than_the_header_is_refused_with_its_line(row: int, 
     assert got[0][0] == "E081" and f"ragged.csv line {row + 2} has 5 cells, its header 3" in got[0][1], got
 
 
+def test_empty_cells_past_the_header_are_a_spreadsheets_and_read(synthetic: Path) -> None:
+    """Every data row ending in a comma the header lacks (as spreadsheets save them) was read
+    with its first column taken for the index: every column shifted. The empty cells go."""
+    from stockflow.runtime._data import _read_csv
+
+    d = synthetic
+    rows = (d / "data.csv").read_text().splitlines()
+    trailing = "\n".join([rows[0]] + [r + "," for r in rows[1:]]) + "\n"
+    assert _read_csv(trailing.encode()).equals(_read_csv((d / "data.csv").read_bytes()))
+
+
 def test_a_fit_whose_curvature_is_nan_says_so(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A Hessian with NaN at the best point (an equation not smooth there) reached numpy's
     eigh, whose LinAlgError was an internal error. It is E060, naming the estimates."""
