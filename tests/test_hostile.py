@@ -216,6 +216,20 @@ def test_terminal_escapes_are_shown_escaped(tmp_path: Path) -> None:
     assert code == 1 and "\x1b" not in out and "\\x1b" in out
 
 
+def test_text_a_terminal_would_act_on_in_an_xmile_file_is_replaced(tmp_path: Path) -> None:
+    """XML's `&#x9b;` (a C1 control: CSI) in a title printed raw by `run`. A file from another
+    tool is read with such characters replaced, not refused: a C1 byte as Windows-1252 meant
+    it (Vensim's `doesn't` written with byte 0x92), anything else U+FFFD."""
+    spec = tmp_path / "t.xmile"
+    spec.write_text('<xmile version="1.0"><header><name>Tea&#x9b;2J&#x202e;x</name></header><sim_specs>'
+                    '<start>0</start><stop>1</stop><dt>1</dt></sim_specs><model><variables><aux name="a"><eqn>1</eqn>'
+                    "<doc>doesn&#x92;t</doc></aux></variables></model></xmile>", encoding="utf-8")
+    code, out = invoke("run", str(spec))
+    assert code == 0 and out.startswith("Tea\u203a2J\ufffdx:"), out
+    assert not any(c in out for c in "\x1b\x9b\u202e")
+    assert "doesn\u2019t" in invoke("explain", str(spec), "a")[1]
+
+
 @pytest.mark.parametrize("name, text", [
     ("raw.sfm", TIME + 'model m "a\x1b[2Jb"\nstock a = 1\n'),
     ("escaped.sfm", TIME + 'stock a = 1 { description "clears \\u001b[2J the screen" }\n'),
@@ -224,9 +238,6 @@ def test_terminal_escapes_are_shown_escaped(tmp_path: Path) -> None:
     ("yaml_escape.yaml", 'model: {name: m, title: "a\\e]0;pwned\\ab"}\ntime: {start: 0, stop: 2, dt: 1, units: year}\n'
                          'stocks: {a: {initial: 1}}\n'),
     ("yaml_c1.yaml", 'time: {start: 0, stop: 2, dt: 1, units: year}\nstocks: {a: {initial: 1, description: "x\\x9b2J"}}\n'),
-    ("xmile_c1.xmile", '<xmile version="1.0"><header><name>Tea&#x9b;2J</name></header><sim_specs><start>0</start>'
-                       '<stop>1</stop><dt>1</dt></sim_specs><model><variables><aux name="a"><eqn>1</eqn></aux>'
-                       '</variables></model></xmile>'),
 ])
 def test_text_a_terminal_would_act_on_is_refused_where_it_is_written(name: str, text: str, tmp_path: Path) -> None:
     """A title of `\\u001b[2J` (or YAML's `\\e`, or XML's `&#x9b;`) was read, and `stockflow run`

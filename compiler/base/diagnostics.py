@@ -150,12 +150,12 @@ _ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}") for i in _UNSAFE}
 # acts on (C0 and C1 controls but tab and line feed, DEL) and the bidirectional overrides that
 # reorder text on screen. Titles and descriptions reach every output; refused once, at reading,
 # no output has to remember to clean them.
-_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def refused_char(text: str) -> str | None:
-    """A spec text's first character that no spec text may hold (see `_REFUSED`), if any."""
-    m = _REFUSED.search(text)
+    """A spec text's first character that no spec text may hold (see `REFUSED`), if any."""
+    m = REFUSED.search(text)
     return m.group(0) if m else None
 
 

@@ -8,10 +8,12 @@ without declaring it, and only the local names matter here.
 
 from __future__ import annotations
 
+import re
 import xml.parsers.expat as expat
 from dataclasses import dataclass, field
 
-from ...base.diagnostics import Span, SpecError, error, refused_char, refused_char_message
+from ...base.diagnostics import REFUSED as _REFUSED
+from ...base.diagnostics import Span, SpecError, error, refused_char
 from ...base.limits import MAX_EXPR_DEPTH
 
 
@@ -38,19 +40,28 @@ class Node:
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, hint: str = "XMILE files need no DTD or entities; remove the <!DOCTYPE ...> block"):
-        super().__init__(message)
-        self.hint = hint
+    pass
 
 
 def _text(s: str) -> str:
-    """Element text or an attribute, with a line break written `&#13;` read as one; a
-    character no spec text may hold (`refused_char`) is refused where it stands."""
+    """Element text or an attribute, with a line break written `&#13;` read as one, and no
+    character a terminal would act on (`refused_char`): files come from other tools, whose
+    users cannot always edit them, so where a spec's text is refused these are replaced. A C1
+    control is what Windows-1252 meant by its byte (Vensim's `doesn\x92t` is `doesn’t`),
+    anything else U+FFFD."""
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    refused = refused_char(s)
-    if refused is not None:
-        raise _Refused(*refused_char_message(refused))
-    return s
+    return _REFUSED.sub(_replacement, s) if refused_char(s) is not None else s
+
+
+def _replacement(m: re.Match[str]) -> str:
+    c = m.group(0)
+    if 0x80 <= ord(c) <= 0x9F:
+        try:
+            shown = bytes([ord(c)]).decode("cp1252")
+            return shown if refused_char(shown) is None else "\ufffd"
+        except UnicodeDecodeError:
+            pass
+    return "\ufffd"
 
 
 def parse_xml(text: str, file: str) -> Node:
@@ -97,5 +108,6 @@ def parse_xml(text: str, file: str) -> Node:
                                "fix the XML at this place; stockflow does not guess at broken files")]) from None
     except _Refused as exc:
         line, col = p.CurrentLineNumber, p.CurrentColumnNumber + 1
-        raise SpecError([error("E070", f"refused: {exc}", Span(file, line, col, line, col + 1), exc.hint)]) from None
+        raise SpecError([error("E070", f"refused: {exc}", Span(file, line, col, line, col + 1),
+                               "XMILE files need no DTD or entities; remove the <!DOCTYPE ...> block")]) from None
     return roots[0]
