@@ -364,6 +364,20 @@ def test_empty_cells_past_the_header_are_a_spreadsheets_and_read(synthetic: Path
     assert _read_csv(trailing.encode()).equals(_read_csv((d / "data.csv").read_bytes()))
 
 
+@pytest.mark.parametrize("old, new, says", [
+    ("sd: estimate", "sd: .nan", "`sd` must be a finite number"),
+    ("cv: 0.02", "cv: .inf", "`cv` must be a finite number"),
+    ("cv: 0.02", "cv: 0.02, weight: .nan", "`weight` must be a finite number"),
+    ("starts: 3", "starts: .inf", "`starts` must be a finite number"),
+    ("sd: estimate", "sd: 0", "`sd` must be positive"),
+])
+def test_a_value_that_is_no_number_is_told_once(old: str, new: str, says: str, synthetic: Path) -> None:
+    """`sd: .nan` was told twice: "must be a finite number", then "must be a positive finite
+    number, not 0", about a 0 nobody wrote (the first error's stand-in)."""
+    got = _diag(write(synthetic, "once.yaml", FULL.replace(old, new)))
+    assert [m for _, m in got] == [says], got
+
+
 def test_a_fit_whose_curvature_is_nan_says_so(synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A Hessian with NaN at the best point (an equation not smooth there) reached numpy's
     eigh, whose LinAlgError was an internal error. It is E060, naming the estimates."""

@@ -159,7 +159,7 @@ class _Reader(NodeReader):
         starts = int(self.number(body["starts"], "`starts`")) if "starts" in body else 4
         seed = int(self.number(body["seed"], "`seed`")) if "seed" in body else 0
         if not 1 <= starts <= 1000:
-            self.err("E080", "`starts` must be between 1 and 1000", body["starts"])
+            self.err_unless_told("E080", "`starts` must be between 1 and 1000", body["starts"])
         if not 0 <= seed < 2**63:
             self.err("E080", "`seed` must be a whole number from 0 to 2^63 - 1", body["seed"])
             seed = 0
@@ -305,8 +305,9 @@ class _Reader(NodeReader):
         for what, value in (("weight", weight), ("cv", cv), ("sd", sd if isinstance(sd, float) else None),
                             ("dispersion", disp if isinstance(disp, float) else None)):
             if value is not None and not (math.isfinite(value) and value > 0):  # a fit would "converge" to nonsense
-                self.err("E080", f"`{what}` of `{key.value}` must be a positive finite number, not {value:g}",
-                         p.get(what, node), f"e.g. `{what}: 1`" if what == "weight" else f"e.g. `{what}: 0.05`")
+                self.err_unless_told("E080", f"`{what}` of `{key.value}` must be a positive finite number, not "
+                                     f"{value:g}", p.get(what, node),
+                                     f"e.g. `{what}: 1`" if what == "weight" else f"e.g. `{what}: 0.05`")
         if over is not None and not (math.isfinite(over[0]) and over[0] > 0):
             self.err("E080", f"the period `over` of `{key.value}` must be positive", p.get("over", node),
                      "e.g. `over: 1 year`")
@@ -318,7 +319,7 @@ class _Reader(NodeReader):
             return str(node.value)  # shared: one value for all of an array's elements
         v = self.number(node, what)
         if v <= 0:
-            self.err("E080", f"{what} must be positive", node)
+            self.err_unless_told("E080", f"{what} must be positive", node)
         return v
 
     def period(self, node: Node) -> tuple[float, str] | None:

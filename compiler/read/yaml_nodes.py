@@ -257,6 +257,12 @@ class NodeReader:
         span = node if isinstance(node, Span) or node is None else self.span(node)
         self.errors.append(error(code, msg, span, hint))
 
+    def err_unless_told(self, code: str, msg: str, node: Node, hint: str | None = None) -> None:
+        """`err`, unless that place has an error already: a value that is not a finite number
+        reads as 0, and "must be positive, not 0" after it would be about a 0 nobody wrote."""
+        if all(d.span != self.span(node) for d in self.errors):
+            self.err(code, msg, node, hint)
+
     def scalar(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode):
             return node
