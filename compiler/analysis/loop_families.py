@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .loops import Loop
+from .loops import Loop, Polarity
 
 # A list of over MAX_SHAPES loops is read by nobody: past the first FIRST_SHAPES the rest are
 # counted by what they pass through (`counted_rest`)
@@ -67,9 +67,9 @@ def _shape(node: str, name: str, where: dict[str, tuple[Any, tuple[str, ...]]], 
     return f"{head}[{','.join(dim if dim in kept else e for dim, e in zip(a.dims, key, strict=True))}]{after}"
 
 
-
-def counted_rest(rest: list[Family]) -> list[tuple[str, tuple[Loop, ...]]]:
-    """The shapes past the first of a long list, counted where a board can read the counts:
+def counted_rest(rest: list[Family]) -> list[tuple[str, tuple[Loop, ...], str]]:
+    """The shapes past the first of a long list, counted where a board can read the counts
+    (with the polarities of each count):
     by the variables they pass through, an array by its name (a model with ageing between
     bands had 4,662 shapes through 15 sets of variables), or where that leaves over 20 groups
     (each loop of a scalar model has its own variables), by how many stocks they pass through."""
@@ -85,4 +85,10 @@ def counted_rest(rest: list[Family]) -> list[tuple[str, tuple[Loop, ...]]]:
             for lp in fam.loops:
                 sizes.setdefault(len(lp.stocks), []).append(lp)
         out = [(f"{n} stock" + ("" if n == 1 else "s"), tuple(lps)) for n, lps in sorted(sizes.items())]
-    return sorted(out, key=lambda t: -len(t[1]))
+    return [(through, lps, _polarities(lps)) for through, lps in sorted(out, key=lambda t: -len(t[1]))]
+
+
+def _polarities(loops: tuple[Loop, ...]) -> str:
+    """`4,527 undetermined, 3 reinforcing`: the loops' count of each polarity they have."""
+    counts = {p: sum(lp.polarity is p for lp in loops) for p in Polarity}
+    return ", ".join(f"{c:,} {p.value}" for p, c in counts.items() if c)

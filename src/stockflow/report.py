@@ -434,13 +434,8 @@ def _loop_shapes(model: Any, loops: Any, rows: list[list[str]], unit: str) -> tu
 def _loops_counted(rest: list[Any]) -> str:
     """The shapes past the first of a long list, counted by what they pass through."""
     from .compiler.analysis.loop_families import counted_rest
-    from .compiler.analysis.loops import Polarity
 
-    rows = []
-    for through, loops in counted_rest(rest):
-        counts = {p: sum(lp.polarity is p for lp in loops) for p in Polarity}
-        rows.append([f"{len(loops):,}", _e(", ".join(f"{c:,} {p.value}" for p, c in counts.items() if c)),
-                     _e(through)])
+    rows = [[f"{len(loops):,}", _e(polarities), _e(through)] for through, loops, polarities in counted_rest(rest)]
     n = sum(len(f.loops) for f in rest)
     return (f"<p>... and {counted(len(rest), 'longer shape')} ({counted(n, 'loop')}), by what they pass "
             "through (<code>stockflow loops --all</code> lists them):</p>" + _table(["loops", "polarity", "through"],

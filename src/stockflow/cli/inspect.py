@@ -165,15 +165,13 @@ def loops(spec: str, fmt: str, each: bool, every: bool) -> None:
 def _loops_counted(rest: list[Any]) -> None:
     """The shapes past the first FIRST_SHAPES, counted by what their loops pass through."""
     from ..compiler.analysis.loop_families import counted_rest
-    from ..compiler.analysis.loops import Polarity
     from ..numbers import counted
 
     n = sum(len(f.loops) for f in rest)
     click.echo(f"\n... and {counted(len(rest), 'longer shape')} ({counted(n, 'loop')}), by what they pass through:")
-    for through, loops in counted_rest(rest):
-        counts = {p: sum(lp.polarity is p for lp in loops) for p in Polarity}
-        said = ", ".join(f"{c:,} {p.value}" for p, c in counts.items() if c)
-        click.echo(f"{len(loops):>7,}  {through} ({said})")
+    for through, loops, polarities in counted_rest(rest):
+        click.echo(f"{len(loops):>7,}  {through} ({polarities})")
+
 
 @click.command()
 @click.argument("spec")
