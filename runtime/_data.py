@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler.base.cells import cell_number, other_separator
+from ..compiler.base.cells import OVERFULL_HINT, cell_number, other_separator, overfull
 from ..compiler.base.diagnostics import Diagnostic, Span, SpecError, error, printable, warning
 from ..compiler.base.hints import closest, did_you_mean
 from ..compiler.base.names import TIME_ALIASES, TIME_SECONDS
@@ -311,7 +311,7 @@ def _ragged(data: bytes) -> tuple[int, int, int] | None:
     try:
         rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
         width = len(next(rows, []))
-        return next(((rows.line_num, len(r), width) for r in rows if any(c.strip() for c in r[width:])), None)
+        return next(((rows.line_num, len(r), width) for r in rows if overfull(r, width)), None)
     except (UnicodeDecodeError, csv.Error):
         return None
 
@@ -351,8 +351,7 @@ def _read_source(src: DataSource, cal: Calibration, raw: dict[Key, list[tuple[st
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.ParserWarning):
         ragged = _ragged(data)  # never quote what the file holds
         errors.append(error("E081", f"{printable(name)} line {ragged[0]} has {ragged[1]} cells, its header "
-                            f"{ragged[2]}", src.span, "a value holding a comma needs quotes (\"1,000\"); "
-                            "otherwise remove the extra comma") if ragged else
+                            f"{ragged[2]}", src.span, OVERFULL_HINT) if ragged else
                       error("E081", f"cannot read {printable(name)} as CSV (UTF-8 text, one header row)", src.span,
                             "save it as UTF-8 CSV with a header row"))
         return

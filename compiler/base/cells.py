@@ -28,3 +28,13 @@ def other_separator(header: list[str]) -> str | None:
     or `` `;` ``; None if the header does not look so."""
     sep = next((s for s in SEPARATORS if len(header) == 1 and s in header[0]), None)
     return None if sep is None else "a tab" if sep == "\t" else f"`{sep}`"
+
+
+# A row with more filled cells than its header: an unquoted thousands comma
+OVERFULL_HINT = 'a value holding a comma needs quotes ("9,100"); otherwise remove the extra comma'
+
+
+def overfull(row: list[str], width: int) -> bool:
+    """Whether `row` has a filled cell past the header's `width` (`universal,9,100` under
+    `level,value`); empty ones there are a spreadsheet's trailing commas."""
+    return any(c.strip() for c in row[width:])

@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from ...base.cells import cell_number, other_separator
+from ...base.cells import OVERFULL_HINT, cell_number, other_separator, overfull
 from ...base.diagnostics import Diagnostic, Span, SpecError, error, printable
 from ...base.files import allowed_roots, check_named, read_bytes
 from ...base.hints import did_you_mean
@@ -64,10 +64,9 @@ def _rows(text: str, name: str, span: Span | None, arr: Arrayed, errors: list[Di
             errors.append(error("E094", f"{printable(name)} row {row_no} has {len(row)} cells", span,
                                 f"each row gives {', '.join(wanted)}"))
             return {}
-        if any(c.strip() for c in row[len(header):]):  # `universal,9,100`: 9 children, not 9,100
+        if overfull(row, len(header)):  # `universal,9,100` was 9 children, not 9,100
             errors.append(error("E094", f"{printable(name)} row {row_no} has {len(row)} cells, its header "
-                                f"{len(header)}", span, "a value holding a comma needs quotes (\"9,100\"); "
-                                "otherwise remove the extra comma"))
+                                f"{len(header)}", span, OVERFULL_HINT))
             return {}
         key = tuple(_element(row[c], dim) for c, dim in zip(cols[:-1], arr.dims, strict=True))
         for el, dim in zip(key, arr.dims, strict=True):
